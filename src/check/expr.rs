@@ -1,0 +1,1502 @@
+//! Resolving and typing expressions.
+
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+use super::error::CheckError;
+use super::model::*;
+use super::types::{Ty, describe_unit};
+use super::{Checker, DefNode, ValueRef};
+use crate::span::Span;
+use crate::syntax::ast::{self, Arg, BinOp, ExprKind, Literal, UnaryOp};
+
+/// Where an expression stands, which decides what it may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// About one contact as of now: criteria, scores, roles, contact
+    /// transitions, touchpoint filters, SLA triggers.
+    Contact,
+    /// About one account as of now: the account lifecycle and
+    /// `qualified` of the buying group.
+    Account,
+    /// Over all journeys of a period: metrics and incentives.
+    Metric,
+    /// A criteria's `require`: only its clause labels.
+    Require,
+}
+
+impl Place {
+    fn phrase(self) -> &'static str {
+        match self {
+            Place::Contact => "in a condition about one contact",
+            Place::Account => "in the account lifecycle",
+            Place::Metric => "in a metric or incentive",
+            Place::Require => "in `require`",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub place: Place,
+    /// Inside an event pattern, bare names may be that event's fields.
+    pub event: Option<EventTypeId>,
+    pub clauses: Option<&'a [String]>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(place: Place) -> Ctx<'a> {
+        Ctx {
+            place,
+            event: None,
+            clauses: None,
+        }
+    }
+}
+
+const CONTACT_FUNCS: &[&str] = &[
+    "seen",
+    "count",
+    "last",
+    "days_since",
+    "stage_entered",
+    "breached",
+    "min",
+    "max",
+];
+const METRIC_FUNCS: &[&str] = &[
+    "count",
+    "conversion",
+    "avg",
+    "median",
+    "p90",
+    "sum",
+    "attainment",
+    "share",
+    "min",
+    "max",
+    "days",
+];
+
+fn err_expr() -> (Expr, Ty) {
+    (Expr::Const(Value::Bool(false)), Ty::Unknown)
+}
+
+pub fn parse_number(raw: &str) -> Option<f64> {
+    raw.replace('_', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+}
+
+impl Checker<'_> {
+    /// A condition: must be true/false.
+    pub fn condition(&mut self, e: &ast::Expr, ctx: Ctx<'_>) -> Expr {
+        let (x, ty) = self.expr(e, ctx);
+        if !ty.is_bool() {
+            let help = match ty {
+                Ty::Num(_) | Ty::Literal => {
+                    Some("compare it with a threshold, e.g. `fit >= 30`".to_string())
+                }
+                Ty::Text | Ty::Enum(_) => {
+                    Some("compare it with a value, e.g. `contact.department == \"IT\"`".to_string())
+                }
+                _ => None,
+            };
+            self.diag(CheckError::WrongType {
+                expected: "a condition (true or false)".into(),
+                found: ty.describe(),
+                span: e.span,
+                help,
+            });
+        }
+        x
+    }
+
+    /// A number (of any unit): scores' points, payouts.
+    pub fn numeric(&mut self, e: &ast::Expr, ctx: Ctx<'_>) -> (Expr, Ty) {
+        let (x, ty) = self.expr(e, ctx);
+        if !ty.is_numeric() {
+            self.diag(CheckError::WrongType {
+                expected: "a number".into(),
+                found: ty.describe(),
+                span: e.span,
+                help: None,
+            });
+            return (x, Ty::Unknown);
+        }
+        (x, ty)
+    }
+
+    pub fn expr(&mut self, e: &ast::Expr, ctx: Ctx<'_>) -> (Expr, Ty) {
+        match &e.kind {
+            ExprKind::Literal(lit) => self.literal(lit, e.span),
+            ExprKind::Paren(inner) => self.expr(inner, ctx),
+            ExprKind::Name(id) => self.name(id, ctx),
+            ExprKind::List(items) => {
+                let mut out = Vec::new();
+                let mut elem = Ty::Unknown;
+                for item in items {
+                    let (x, t) = self.expr(item, ctx);
+                    if elem.is_unknown() || elem == Ty::Literal {
+                        elem = t;
+                    } else if !compatible(&elem, &t) && !t.is_unknown() {
+                        self.diag(CheckError::WrongType {
+                            expected: elem.describe(),
+                            found: t.describe(),
+                            span: item.span,
+                            help: Some("every item of a list must be of the same kind".into()),
+                        });
+                    }
+                    out.push(x);
+                }
+                (Expr::List(out), Ty::List(Box::new(elem)))
+            }
+            ExprKind::Unary { op, expr } => match op {
+                UnaryOp::Not => {
+                    let x = self.condition(expr, ctx);
+                    (Expr::Not(Box::new(x)), Ty::Bool)
+                }
+                UnaryOp::Neg => {
+                    let (x, t) = self.numeric(expr, ctx);
+                    if let Expr::Const(Value::Number(n)) = x {
+                        return (Expr::Const(Value::Number(-n)), t);
+                    }
+                    (Expr::Neg(Box::new(x)), t)
+                }
+            },
+            ExprKind::Is { expr, missing } => {
+                let (x, _) = self.expr(expr, ctx);
+                (
+                    Expr::Missing {
+                        expr: Box::new(x),
+                        missing: *missing,
+                    },
+                    Ty::Bool,
+                )
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e.span, ctx),
+            ExprKind::Call { func, args } => self.call(func, args, e.span, ctx),
+            ExprKind::Member { base, name, args } => {
+                self.member(base, name, args.as_deref(), e.span, ctx)
+            }
+        }
+    }
+
+    pub fn literal(&mut self, lit: &Literal, span: Span) -> (Expr, Ty) {
+        match lit {
+            Literal::Bool(b) => (Expr::Const(Value::Bool(*b)), Ty::Bool),
+            Literal::String(s) => (Expr::Const(Value::Text(s.clone())), Ty::Text),
+            Literal::Number(raw) => match parse_number(raw) {
+                Some(n) => (Expr::Const(Value::Number(n)), Ty::Literal),
+                None => self.bad_number(raw, span),
+            },
+            Literal::Percent(raw) => match parse_number(raw) {
+                Some(n) => (Expr::Const(Value::Number(n / 100.0)), Ty::Num(Unit::NONE)),
+                None => self.bad_number(raw, span),
+            },
+            Literal::Money(raw) => match parse_money(raw) {
+                Ok(d) => (Expr::Const(Value::Money(d)), Ty::Num(Unit::MONEY)),
+                Err(reason) => {
+                    self.diag(CheckError::InvalidValue {
+                        what: "amount of money",
+                        value: format!("${raw}"),
+                        span,
+                        reason,
+                        help: Some(
+                            "write money as `$500`, `$50k` (thousands) or `$1.2m` (millions)"
+                                .into(),
+                        ),
+                    });
+                    err_expr()
+                }
+            },
+            Literal::Quantity { .. } | Literal::BusinessDuration { .. } => {
+                match self.duration_of(lit, span) {
+                    Some(d) => (Expr::Const(Value::Duration(d)), Ty::Num(Unit::DAYS)),
+                    None => err_expr(),
+                }
+            }
+        }
+    }
+
+    fn bad_number(&mut self, raw: &str, span: Span) -> (Expr, Ty) {
+        self.diag(CheckError::InvalidValue {
+            what: "number",
+            value: raw.to_string(),
+            span,
+            reason: "too large to use".into(),
+            help: None,
+        });
+        err_expr()
+    }
+
+    /// A duration literal: `30d`, `90m`, `16 business hours`.
+    pub fn duration_of(&mut self, lit: &Literal, span: Span) -> Option<Duration> {
+        let (number, unit, text) = match lit {
+            Literal::Quantity { number, unit } => {
+                (number, unit.as_str(), format!("{number}{unit}"))
+            }
+            Literal::BusinessDuration {
+                number, unit_word, ..
+            } => (
+                number,
+                if unit_word.starts_with("hour") {
+                    "business hours"
+                } else {
+                    "business days"
+                },
+                format!("{number} business {unit_word}"),
+            ),
+            Literal::Number(n) => {
+                self.diag(CheckError::InvalidDuration {
+                    text: n.clone(),
+                    span,
+                    reason: "a number without a unit".into(),
+                    help: Some(format!(
+                        "add a unit: `{n}m` (minutes), `{n}h` (hours), `{n}d` (days), `{n}w` (weeks) or `{n} business hours`"
+                    )),
+                });
+                return None;
+            }
+            _ => {
+                self.diag(CheckError::WrongType {
+                    expected: "a duration such as `30d`".into(),
+                    found: "something else".into(),
+                    span,
+                    help: None,
+                });
+                return None;
+            }
+        };
+        let bad = |this: &mut Self, reason: &str, help: Option<String>| {
+            this.diag(CheckError::InvalidDuration {
+                text: text.clone(),
+                span,
+                reason: reason.to_string(),
+                help,
+            });
+            None
+        };
+        let Some(n) = parse_number(number) else {
+            return bad(self, "too large", None);
+        };
+        if n <= 0.0 {
+            return bad(self, "must be longer than zero", None);
+        }
+        let whole = |x: f64| (x.fract() == 0.0 && x < 1e12).then_some(x as i64);
+        match unit {
+            "m" => whole(n).map(Duration::Minutes),
+            "h" => whole(n * 60.0).map(Duration::Minutes),
+            "d" => whole(n).map(Duration::Days),
+            "w" => whole(n * 7.0).map(Duration::Days),
+            "business hours" => whole(n).map(Duration::BusinessHours),
+            "business days" => whole(n).map(Duration::BusinessDays),
+            "k" => {
+                return bad(
+                    self,
+                    "`k` is a money multiplier",
+                    Some(format!("write money with a `$`, e.g. `${number}k`")),
+                );
+            }
+            other => {
+                let help = match other {
+                    "min" | "mins" | "minute" | "minutes" => Some(format!("write `{number}m`")),
+                    "hr" | "hrs" | "hour" | "hours" => Some(format!("write `{number}h`")),
+                    "day" | "days" => Some(format!("write `{number}d`")),
+                    "wk" | "week" | "weeks" => Some(format!("write `{number}w`")),
+                    _ => Some("use m (minutes), h (hours), d (days), w (weeks), or `N business hours` / `N business days`".into()),
+                };
+                return bad(self, &format!("unknown unit `{other}`"), help);
+            }
+        }
+        .or_else(|| {
+            bad(
+                self,
+                "not a whole number of minutes, days or business hours",
+                Some("use a smaller unit, e.g. `36h` instead of `1.5d`".into()),
+            )
+        })
+    }
+
+    /// A duration where only a literal makes sense (`within`, `after`,
+    /// `half_life`).
+    pub fn duration_expr(&mut self, e: &ast::Expr, allow_business: bool) -> Option<Duration> {
+        let lit = match &e.kind {
+            ExprKind::Literal(l) => l,
+            _ => {
+                self.diag(CheckError::WrongType {
+                    expected: "a duration such as `30d`".into(),
+                    found: "an expression".into(),
+                    span: e.span,
+                    help: None,
+                });
+                return None;
+            }
+        };
+        let d = self.duration_of(lit, e.span)?;
+        if !allow_business && matches!(d, Duration::BusinessDays(_) | Duration::BusinessHours(_)) {
+            self.diag(CheckError::InvalidDuration {
+                text: "business time".into(),
+                span: e.span,
+                reason: "business hours are not allowed here".into(),
+                help: Some("business hours and days can be used in `within` and `after`; here write calendar time such as `30d`".into()),
+            });
+            return None;
+        }
+        Some(d)
+    }
+
+    fn name(&mut self, id: &ast::Ident, ctx: Ctx<'_>) -> (Expr, Ty) {
+        let name = id.name.as_str();
+        if ctx.place == Place::Require {
+            let clauses = ctx.clauses.unwrap_or(&[]);
+            if let Some(i) = clauses.iter().position(|c| c == name) {
+                return (Expr::Clause(i), Ty::Bool);
+            }
+            let help = crate::names::closest(name, clauses.iter().map(String::as_str))
+                .map(|c| format!("did you mean `{c}`?"))
+                .or_else(|| {
+                    Some(format!(
+                        "`require` combines this criteria's clause labels: {}",
+                        list(clauses.iter().map(String::as_str))
+                    ))
+                });
+            self.diag(CheckError::Unknown {
+                kind: "clause",
+                name: name.to_string(),
+                span: id.span,
+                help,
+            });
+            return err_expr();
+        }
+        if let Some(ev) = ctx.event
+            && let Some(i) = self.event_field(ev, name)
+        {
+            let ty = self
+                .events
+                .get(ev.index())
+                .and_then(|e| e.fields.get(i))
+                .map(|f| Ty::from_field(&f.ty));
+            return (
+                Expr::EventField(FieldId::from_index(i)),
+                ty.unwrap_or(Ty::Unknown),
+            );
+        }
+        if let Some(v) = self.values.get(name).map(|(v, _)| *v) {
+            return self.value_ref(v, id, ctx);
+        }
+        if name == "time_in_stage" {
+            if ctx.place == Place::Metric {
+                return self.not_here("`time_in_stage`", id.span, ctx, Some("`time_in_stage` is about one contact; in a metric use `median(days(a -> b))`"));
+            }
+            return (Expr::TimeInStage, Ty::Num(Unit::DAYS));
+        }
+        if matches!(name, "contact" | "account" | "group") {
+            self.diag(CheckError::BadArguments {
+                func: name.to_string(),
+                problem: "needs a field".into(),
+                span: id.span,
+                label: "which field?".into(),
+                help: Some(format!("write `{name}.FIELD`, e.g. `contact.title`")),
+            });
+            return err_expr();
+        }
+        let mut candidates: Vec<&str> = self.values.keys().map(String::as_str).collect();
+        candidates.push("time_in_stage");
+        let event_fields: Vec<String> = ctx
+            .event
+            .and_then(|ev| self.events.get(ev.index()))
+            .map(|e| e.fields.iter().map(|f| f.name.clone()).collect())
+            .unwrap_or_default();
+        candidates.extend(event_fields.iter().map(String::as_str));
+        let mut help = crate::names::closest(name, candidates.iter().copied())
+            .map(|c| format!("did you mean `{c}`?"));
+        if help.is_none() {
+            help = if self.contact_field(name).is_some() {
+                Some(format!(
+                    "to read the contact's field, write `contact.{name}`"
+                ))
+            } else if self.account_field(name).is_some() {
+                Some(format!(
+                    "to read the account's field, write `account.{name}`"
+                ))
+            } else if self.event_ns.contains_key(name) {
+                Some(format!(
+                    "`{name}` is an event or touchpoint: write `seen({name})` or `count({name})`"
+                ))
+            } else {
+                None
+            };
+        }
+        self.diag(CheckError::Unknown {
+            kind: "name",
+            name: name.to_string(),
+            span: id.span,
+            help,
+        });
+        err_expr()
+    }
+
+    fn value_ref(&mut self, v: ValueRef, id: &ast::Ident, ctx: Ctx<'_>) -> (Expr, Ty) {
+        match (v, ctx.place) {
+            (ValueRef::Score(s), Place::Contact) => {
+                self.depend(DefNode::Score(s));
+                (Expr::Score(s), Ty::Num(Unit::NONE))
+            }
+            (ValueRef::Criteria(c), Place::Contact) => {
+                self.depend(DefNode::Criteria(c));
+                (Expr::Criteria(c), Ty::Bool)
+            }
+            (ValueRef::Metric(m), Place::Metric) => {
+                self.depend(DefNode::Metric(m));
+                let ty = self.metric_type(m);
+                (Expr::Metric(m), ty)
+            }
+            (ValueRef::Metric(_), _) => self.not_here(
+                &format!("metric `{}`", id.name),
+                id.span,
+                ctx,
+                Some("metrics are computed over all contacts of a period; use them in other metrics and incentives"),
+            ),
+            (ValueRef::Score(_) | ValueRef::Criteria(_), Place::Account) => self.not_here(
+                &format!("`{}`, which is about one contact,", id.name),
+                id.span,
+                ctx,
+                Some("the account lifecycle reads the buying group: use `group.has(ROLE)`, `group.engaged` or `group.qualified`"),
+            ),
+            (ValueRef::Score(_) | ValueRef::Criteria(_), _) => self.not_here(
+                &format!("`{}`, which is about one contact,", id.name),
+                id.span,
+                ctx,
+                Some("in a metric, count or convert stages instead, e.g. `conversion(mql -> sql)`"),
+            ),
+        }
+    }
+
+    fn not_here(&mut self, what: &str, span: Span, ctx: Ctx<'_>, help: Option<&str>) -> (Expr, Ty) {
+        self.diag(CheckError::NotAllowedHere {
+            what: what.to_string(),
+            place: ctx.place.phrase(),
+            span,
+            help: help.map(str::to_string),
+        });
+        err_expr()
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+        ctx: Ctx<'_>,
+    ) -> (Expr, Ty) {
+        match op {
+            BinOp::And | BinOp::Or => {
+                let l = self.condition(lhs, ctx);
+                let r = self.condition(rhs, ctx);
+                let x = if op == BinOp::And {
+                    Expr::And(Box::new(l), Box::new(r))
+                } else {
+                    Expr::Or(Box::new(l), Box::new(r))
+                };
+                (x, Ty::Bool)
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                let (l, lt) = self.numeric(lhs, ctx);
+                let (r, rt) = self.numeric(rhs, ctx);
+                let aop = match op {
+                    BinOp::Add => ArithOp::Add,
+                    BinOp::Sub => ArithOp::Sub,
+                    BinOp::Mul => ArithOp::Mul,
+                    _ => ArithOp::Div,
+                };
+                let ty = match (&lt, &rt) {
+                    (Ty::Unknown, _) | (_, Ty::Unknown) => Ty::Unknown,
+                    (Ty::Literal, Ty::Literal) => Ty::Literal,
+                    _ => {
+                        let lu = lt.unit().unwrap_or_default();
+                        let ru = rt.unit().unwrap_or_default();
+                        match aop {
+                            ArithOp::Add | ArithOp::Sub => {
+                                if lt == Ty::Literal {
+                                    rt.clone()
+                                } else if rt == Ty::Literal || lu == ru {
+                                    lt.clone()
+                                } else {
+                                    self.diag(CheckError::UnitMismatch {
+                                        verb: if aop == ArithOp::Add {
+                                            "add"
+                                        } else {
+                                            "subtract"
+                                        },
+                                        left: describe_unit(lu),
+                                        right: describe_unit(ru),
+                                        left_span: lhs.span,
+                                        right_span: rhs.span,
+                                    });
+                                    Ty::Unknown
+                                }
+                            }
+                            ArithOp::Mul => Ty::Num(Unit {
+                                money: lu.money.saturating_add(ru.money),
+                                days: lu.days.saturating_add(ru.days),
+                            }),
+                            ArithOp::Div => Ty::Num(Unit {
+                                money: lu.money.saturating_sub(ru.money),
+                                days: lu.days.saturating_sub(ru.days),
+                            }),
+                        }
+                    }
+                };
+                (Expr::Arith(aop, Box::new(l), Box::new(r)), ty)
+            }
+            BinOp::In | BinOp::NotIn => {
+                let (l, lt) = self.expr(lhs, ctx);
+                let (r, rt) = self.expr(rhs, ctx);
+                match &rt {
+                    Ty::List(elem) => {
+                        if !compatible(&lt, elem) {
+                            self.mismatch(op, &lt, &rt, lhs.span, rhs.span, None);
+                        } else {
+                            self.check_enum_list(&lt, rhs);
+                        }
+                    }
+                    Ty::Unknown => {}
+                    _ => self.mismatch(
+                        op,
+                        &lt,
+                        &rt,
+                        lhs.span,
+                        rhs.span,
+                        Some("`in` checks membership of a list, e.g. `account.industry in [\"software\", \"fintech\"]`".into()),
+                    ),
+                }
+                (
+                    Expr::In {
+                        negated: op == BinOp::NotIn,
+                        item: Box::new(l),
+                        list: Box::new(r),
+                    },
+                    Ty::Bool,
+                )
+            }
+            BinOp::Contains | BinOp::StartsWith | BinOp::EndsWith => {
+                let (l, lt) = self.expr(lhs, ctx);
+                let (r, rt) = self.expr(rhs, ctx);
+                let list_contains =
+                    matches!(&lt, Ty::List(e) if compatible(e, &rt)) && op == BinOp::Contains;
+                if !(list_contains || lt.is_textual() && rt.is_textual()) {
+                    self.mismatch(
+                        op,
+                        &lt,
+                        &rt,
+                        lhs.span,
+                        rhs.span,
+                        Some(format!("`{}` works on text", op.symbol())),
+                    );
+                }
+                if list_contains {
+                    return (
+                        Expr::In {
+                            negated: false,
+                            item: Box::new(r),
+                            list: Box::new(l),
+                        },
+                        Ty::Bool,
+                    );
+                }
+                let top = match op {
+                    BinOp::Contains => TextOp::Contains,
+                    BinOp::StartsWith => TextOp::StartsWith,
+                    _ => TextOp::EndsWith,
+                };
+                (Expr::Text(top, Box::new(l), Box::new(r)), Ty::Bool)
+            }
+            BinOp::Matches => {
+                let (l, lt) = self.expr(lhs, ctx);
+                if !lt.is_textual() {
+                    self.mismatch(
+                        op,
+                        &lt,
+                        &Ty::Text,
+                        lhs.span,
+                        rhs.span,
+                        Some("`matches` tests text against a regular expression".into()),
+                    );
+                }
+                let ExprKind::Literal(Literal::String(pattern)) = &rhs.kind else {
+                    self.diag(CheckError::WrongType {
+                        expected: "a regular expression written as a string".into(),
+                        found: "an expression".into(),
+                        span: rhs.span,
+                        help: Some(
+                            "write the pattern in quotes, e.g. `matches \"(?i)\\\\bvp\\\\b\"`"
+                                .into(),
+                        ),
+                    });
+                    return err_expr();
+                };
+                match regex::RegexBuilder::new(pattern)
+                    .size_limit(1 << 20)
+                    .build()
+                {
+                    Ok(re) => (Expr::Matches(Box::new(l), re), Ty::Bool),
+                    Err(e) => {
+                        let reason = match e {
+                            regex::Error::Syntax(s) => s
+                                .lines()
+                                .last()
+                                .unwrap_or("")
+                                .trim()
+                                .trim_start_matches("error: ")
+                                .to_string(),
+                            regex::Error::CompiledTooBig(_) => {
+                                "the pattern is too large".to_string()
+                            }
+                            _ => "the pattern cannot be used".to_string(),
+                        };
+                        self.diag(CheckError::InvalidRegex {
+                            reason,
+                            span: rhs.span,
+                        });
+                        err_expr()
+                    }
+                }
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let (l, lt) = self.expr(lhs, ctx);
+                let (r, rt) = self.expr(rhs, ctx);
+                let cop = match op {
+                    BinOp::Eq => CmpOp::Eq,
+                    BinOp::Ne => CmpOp::Ne,
+                    BinOp::Lt => CmpOp::Lt,
+                    BinOp::Le => CmpOp::Le,
+                    BinOp::Gt => CmpOp::Gt,
+                    _ => CmpOp::Ge,
+                };
+                let ordered = !matches!(cop, CmpOp::Eq | CmpOp::Ne);
+                let ok = if lt.is_unknown() || rt.is_unknown() {
+                    true
+                } else if ordered {
+                    orderable(&lt, &rt)
+                } else {
+                    compatible(&lt, &rt)
+                };
+                if !ok {
+                    let help = if (lt == Ty::Literal && rt == Ty::Num(Unit::DAYS))
+                        || (rt == Ty::Literal && lt == Ty::Num(Unit::DAYS))
+                    {
+                        Some("a duration needs a unit: write e.g. `14d` or `48h`".to_string())
+                    } else if ordered && (lt.is_textual() || rt.is_textual()) {
+                        Some("text can be compared with `==`, `!=`, `contains`, `starts_with`, `ends_with` or `matches`".to_string())
+                    } else {
+                        None
+                    };
+                    self.mismatch(op, &lt, &rt, lhs.span, rhs.span, help);
+                } else {
+                    self.check_enum_literal(&lt, rhs);
+                    self.check_enum_literal(&rt, lhs);
+                }
+                // Remember score thresholds for the range analysis.
+                self.note_threshold(&l, cop, &r, span);
+                (Expr::Compare(cop, Box::new(l), Box::new(r)), Ty::Bool)
+            }
+        }
+    }
+
+    fn mismatch(&mut self, op: BinOp, lt: &Ty, rt: &Ty, ls: Span, rs: Span, help: Option<String>) {
+        if lt.is_unknown() || rt.is_unknown() {
+            return;
+        }
+        self.diag(CheckError::TypeMismatch {
+            op: op.symbol().to_string(),
+            left: lt.describe(),
+            right: rt.describe(),
+            left_span: ls,
+            right_span: rs,
+            help,
+        });
+    }
+
+    /// `outcome == "hold"` where outcome is `"held" | "no_show"`, and
+    /// `account.stage == "qualifed"`.
+    fn check_enum_literal(&mut self, ty: &Ty, other: &ast::Expr) {
+        let ExprKind::Literal(Literal::String(value)) = &other.kind else {
+            return;
+        };
+        let (values, field): (Vec<String>, String) = match ty {
+            Ty::Enum(v) => (v.clone(), "this field".into()),
+            Ty::AccountStage => (
+                self.account_stage_names(),
+                "the account lifecycle's stages".into(),
+            ),
+            _ => return,
+        };
+        if values.iter().any(|v| v == value) {
+            return;
+        }
+        let help = crate::names::closest(value, values.iter().map(String::as_str))
+            .map(|c| format!("did you mean \"{c}\"?"))
+            .or_else(|| {
+                Some(format!(
+                    "possible values: {}",
+                    list(values.iter().map(String::as_str))
+                ))
+            });
+        self.diag(CheckError::NotAnEnumValue {
+            value: value.clone(),
+            field,
+            span: other.span,
+            help,
+        });
+    }
+
+    fn check_enum_list(&mut self, ty: &Ty, list_expr: &ast::Expr) {
+        if let ExprKind::List(items) = &list_expr.kind {
+            for item in items {
+                self.check_enum_literal(ty, item);
+            }
+        }
+    }
+
+    fn member(
+        &mut self,
+        base: &ast::Expr,
+        name: &ast::Ident,
+        args: Option<&[Arg]>,
+        span: Span,
+        ctx: Ctx<'_>,
+    ) -> (Expr, Ty) {
+        match &base.kind {
+            ExprKind::Name(b) if b.name == "contact" && args.is_none() => {
+                if ctx.place == Place::Metric || ctx.place == Place::Account {
+                    return self.not_here(&format!("`contact.{}`", name.name), span, ctx, Some("contact fields describe one contact; use them in criteria, scores and contact transitions"));
+                }
+                match self.contact_field(&name.name) {
+                    Some((i, ty)) => (Expr::ContactField(FieldId::from_index(i)), ty),
+                    None => self.unknown_field(
+                        "contact",
+                        name,
+                        self.contact_fields.iter().map(|f| f.name.clone()).collect(),
+                    ),
+                }
+            }
+            ExprKind::Name(b) if b.name == "account" && args.is_none() => {
+                if ctx.place == Place::Metric {
+                    return self.not_here(&format!("`account.{}`", name.name), span, ctx, None);
+                }
+                if name.name == "stage" && self.has_lifecycle(ast::Entity::Account) {
+                    return (Expr::AccountStage, Ty::AccountStage);
+                }
+                match self.account_field(&name.name) {
+                    Some((i, ty)) => (Expr::AccountField(FieldId::from_index(i)), ty),
+                    None => {
+                        let mut known: Vec<String> =
+                            self.account_fields.iter().map(|f| f.name.clone()).collect();
+                        if self.has_lifecycle(ast::Entity::Account) {
+                            known.push("stage".into());
+                        }
+                        self.unknown_field("account", name, known)
+                    }
+                }
+            }
+            ExprKind::Name(b) if b.name == "group" => self.group(name, args, span, ctx),
+            ExprKind::Call {
+                func,
+                args: call_args,
+            } if func.name == "last" && args.is_none() => {
+                if ctx.place == Place::Metric || ctx.place == Place::Require {
+                    return self.not_here("`last(...)`", span, ctx, None);
+                }
+                let Some(pattern) = self.single_pattern("last", call_args, base.span, ctx, false)
+                else {
+                    return err_expr();
+                };
+                let ev = self.pattern_event(&pattern);
+                match self.event_field(ev, &name.name) {
+                    Some(i) => {
+                        let ty = self
+                            .events
+                            .get(ev.index())
+                            .and_then(|e| e.fields.get(i))
+                            .map(|f| Ty::from_field(&f.ty))
+                            .unwrap_or(Ty::Unknown);
+                        (
+                            Expr::Last {
+                                pattern: Box::new(pattern),
+                                field: FieldId::from_index(i),
+                            },
+                            ty,
+                        )
+                    }
+                    None => {
+                        let owner = self
+                            .events
+                            .get(ev.index())
+                            .map(|e| format!("event `{}`", e.name))
+                            .unwrap_or_default();
+                        let known = self
+                            .events
+                            .get(ev.index())
+                            .map(|e| e.fields.iter().map(|f| f.name.clone()).collect())
+                            .unwrap_or_default();
+                        self.unknown_field(&owner, name, known)
+                    }
+                }
+            }
+            ExprKind::Name(b) if self.event_ns.contains_key(&b.name) => {
+                let help = if ctx.place == Place::Metric {
+                    Some(format!(
+                        "event fields are aggregated: write e.g. `sum({}.{})` or `avg({}.{})`",
+                        b.name, name.name, b.name, name.name
+                    ))
+                } else {
+                    Some(format!(
+                        "to read the latest event's field, write `last({}).{}`",
+                        b.name, name.name
+                    ))
+                };
+                self.diag(CheckError::NotAllowedHere {
+                    what: format!("`{}.{}`", b.name, name.name),
+                    place: ctx.place.phrase(),
+                    span,
+                    help,
+                });
+                err_expr()
+            }
+            ExprKind::Name(b) => {
+                let help = crate::names::closest(&b.name, ["contact", "account", "group"])
+                    .map(|c| format!("did you mean `{c}.{}`?", name.name))
+                    .or_else(|| {
+                        Some(
+                            "fields are read from `contact`, `account`, `group` or `last(EVENT)`"
+                                .into(),
+                        )
+                    });
+                self.diag(CheckError::Unknown {
+                    kind: "name",
+                    name: b.name.clone(),
+                    span: b.span,
+                    help,
+                });
+                err_expr()
+            }
+            _ => {
+                self.diag(CheckError::NotAllowedHere {
+                    what: format!("`.{}`", name.name),
+                    place: "after this expression",
+                    span: name.span,
+                    help: Some(
+                        "fields are read from `contact`, `account`, `group` or `last(EVENT)`"
+                            .into(),
+                    ),
+                });
+                err_expr()
+            }
+        }
+    }
+
+    fn unknown_field(&mut self, owner: &str, name: &ast::Ident, known: Vec<String>) -> (Expr, Ty) {
+        let help = crate::names::closest(&name.name, known.iter().map(String::as_str))
+            .map(|c| format!("did you mean `{c}`?"))
+            .or_else(|| {
+                if known.is_empty() {
+                    Some(format!("declare it in the `{owner} {{ ... }}` schema"))
+                } else {
+                    Some(format!(
+                        "known fields: {}; or declare it in the schema",
+                        list(known.iter().map(String::as_str))
+                    ))
+                }
+            });
+        self.diag(CheckError::UnknownField {
+            owner: owner.to_string(),
+            name: name.name.clone(),
+            span: name.span,
+            help,
+        });
+        err_expr()
+    }
+
+    fn group(
+        &mut self,
+        fact: &ast::Ident,
+        args: Option<&[Arg]>,
+        span: Span,
+        ctx: Ctx<'_>,
+    ) -> (Expr, Ty) {
+        if self.buying_group_span.is_none() {
+            self.diag(CheckError::NoBuyingGroup {
+                fact: fact.name.clone(),
+                span,
+            });
+            return err_expr();
+        }
+        if ctx.place == Place::Metric {
+            return self.not_here(&format!("`group.{}`", fact.name), span, ctx, None);
+        }
+        let facts = ["has", "count", "engaged", "size", "in", "qualified"];
+        match (fact.name.as_str(), args) {
+            ("has" | "count", Some(args)) => {
+                let Some(role) = self
+                    .single_name(&fact.name, args, span)
+                    .and_then(|r| self.role(r))
+                else {
+                    return err_expr();
+                };
+                self.depend(DefNode::Role(role));
+                if fact.name == "has" {
+                    (Expr::GroupHas(role), Ty::Bool)
+                } else {
+                    (Expr::GroupCount(role), Ty::Num(Unit::NONE))
+                }
+            }
+            ("in", Some(args)) => {
+                let Some(s) = self.single_name("group.in", args, span) else {
+                    return err_expr();
+                };
+                match self.stage(ast::Entity::Contact, s) {
+                    Some(id) => (Expr::GroupIn(id), Ty::Num(Unit::NONE)),
+                    None => err_expr(),
+                }
+            }
+            ("engaged", None) => {
+                if self.group_engaged_span.is_none() {
+                    return self.group_undefined("engaged", fact.span);
+                }
+                self.depend(DefNode::GroupEngaged);
+                (Expr::GroupEngaged, Ty::Num(Unit::NONE))
+            }
+            ("qualified", None) => {
+                if self.group_qualified_span.is_none() {
+                    return self.group_undefined("qualified", fact.span);
+                }
+                self.depend(DefNode::GroupQualified);
+                (Expr::GroupQualified, Ty::Bool)
+            }
+            ("size", None) => (Expr::GroupSize, Ty::Num(Unit::NONE)),
+            ("has" | "count" | "in", None) => {
+                self.diag(CheckError::BadArguments {
+                    func: format!("group.{}", fact.name),
+                    problem: "needs a role in parentheses".into(),
+                    span,
+                    label: "which role?".into(),
+                    help: Some(format!("write e.g. `group.{}(economic_buyer)`", fact.name)),
+                });
+                err_expr()
+            }
+            ("engaged" | "qualified" | "size", Some(_)) => {
+                self.diag(CheckError::BadArguments {
+                    func: format!("group.{}", fact.name),
+                    problem: "takes no arguments".into(),
+                    span,
+                    label: "remove the parentheses".into(),
+                    help: None,
+                });
+                err_expr()
+            }
+            (other, _) => {
+                let help = crate::names::closest(other, facts).map(|c| format!("did you mean `group.{c}`?")).or_else(|| Some("buying-group facts: group.has(ROLE), group.count(ROLE), group.engaged, group.size, group.in(STAGE), group.qualified".into()));
+                self.diag(CheckError::Unknown {
+                    kind: "buying-group fact",
+                    name: other.to_string(),
+                    span: fact.span,
+                    help,
+                });
+                err_expr()
+            }
+        }
+    }
+
+    fn group_undefined(&mut self, what: &str, span: Span) -> (Expr, Ty) {
+        self.diag(CheckError::Missing {
+            item: "the buying group".into(),
+            what: format!("`{what} = ...`"),
+            span: self.buying_group_span.unwrap_or(span),
+            help: Some(format!("`group.{what}` is used here but the `buying_group` does not say what `{what}` means")),
+        });
+        err_expr()
+    }
+
+    /// The one bare name a function takes: a role, stage or SLA.
+    fn single_name<'a>(
+        &mut self,
+        func: &str,
+        args: &'a [Arg],
+        span: Span,
+    ) -> Option<&'a ast::Ident> {
+        match args {
+            [a] => match a.as_name() {
+                Some(n) => Some(n),
+                None => {
+                    self.bad_args(func, "takes a name", a.span(), None);
+                    None
+                }
+            },
+            _ => {
+                self.bad_args(func, "takes exactly one name", span, None);
+                None
+            }
+        }
+    }
+
+    fn bad_args(&mut self, func: &str, problem: &str, span: Span, help: Option<String>) {
+        self.diag(CheckError::BadArguments {
+            func: func.to_string(),
+            problem: problem.to_string(),
+            span,
+            label: "here".into(),
+            help,
+        });
+    }
+
+    /// The one pattern a history function takes, `T [where C] [within D]`.
+    fn single_pattern(
+        &mut self,
+        func: &str,
+        args: &[Arg],
+        span: Span,
+        ctx: Ctx<'_>,
+        allow_within: bool,
+    ) -> Option<Pattern> {
+        self.pattern_and_window(func, args, span, ctx, allow_within)
+            .map(|(p, _)| p)
+    }
+
+    fn pattern_and_window(
+        &mut self,
+        func: &str,
+        args: &[Arg],
+        span: Span,
+        ctx: Ctx<'_>,
+        allow_within: bool,
+    ) -> Option<(Pattern, Option<Duration>)> {
+        let [arg] = args else {
+            self.bad_args(
+                func,
+                "takes one event or touchpoint",
+                span,
+                Some(format!("write e.g. `{func}(demo_request)`")),
+            );
+            return None;
+        };
+        let Arg::Pattern {
+            name,
+            condition,
+            within,
+            ..
+        } = arg
+        else {
+            self.bad_args(
+                func,
+                "takes an event or touchpoint",
+                arg.span(),
+                Some(format!("write e.g. `{func}(demo_request)`")),
+            );
+            return None;
+        };
+        let pattern = self.pattern(name, condition.as_ref(), ctx)?;
+        let window = match within {
+            Some(w) if allow_within => Some(self.duration_expr(w, false)?),
+            Some(w) => {
+                self.bad_args(func, "takes no `within`", w.span, None);
+                return None;
+            }
+            None => None,
+        };
+        Some((pattern, window))
+    }
+
+    fn call(&mut self, func: &ast::Ident, args: &[Arg], span: Span, ctx: Ctx<'_>) -> (Expr, Ty) {
+        let f = func.name.as_str();
+        let in_metric = ctx.place == Place::Metric;
+        let known = if in_metric {
+            METRIC_FUNCS
+        } else {
+            CONTACT_FUNCS
+        };
+        if !known.contains(&f) {
+            let other = if in_metric {
+                CONTACT_FUNCS
+            } else {
+                METRIC_FUNCS
+            };
+            if other.contains(&f) && f != "days" || (f == "days" && !in_metric) {
+                let help = if in_metric {
+                    format!(
+                        "`{f}` looks at one contact's history; metrics aggregate over all contacts of a period"
+                    )
+                } else {
+                    format!(
+                        "`{f}` aggregates over all contacts of a period: use it in a `metric` or `incentive`"
+                    )
+                };
+                return self.not_here(&format!("`{f}(...)`"), func.span, ctx, Some(&help));
+            }
+            let help = crate::names::closest(f, known.iter().copied())
+                .map(|c| format!("did you mean `{c}`?"))
+                .or_else(|| Some(format!("functions here: {}", list(known.iter().copied()))));
+            self.diag(CheckError::Unknown {
+                kind: "function",
+                name: f.to_string(),
+                span: func.span,
+                help,
+            });
+            return err_expr();
+        }
+        match (f, in_metric) {
+            ("seen", _) => match self.pattern_and_window(f, args, span, ctx, true) {
+                Some((p, within)) => (
+                    Expr::Seen {
+                        pattern: Box::new(p),
+                        within,
+                    },
+                    Ty::Bool,
+                ),
+                None => err_expr(),
+            },
+            ("count", false) => match self.pattern_and_window(f, args, span, ctx, true) {
+                Some((p, within)) => (
+                    Expr::Count {
+                        pattern: Box::new(p),
+                        within,
+                    },
+                    Ty::Num(Unit::NONE),
+                ),
+                None => err_expr(),
+            },
+            ("days_since", _) => match self.single_pattern(f, args, span, ctx, false) {
+                Some(p) => (Expr::DaysSince(Box::new(p)), Ty::Num(Unit::NONE)),
+                None => err_expr(),
+            },
+            ("last", _) => {
+                self.bad_args(
+                    "last",
+                    "needs a field after it",
+                    span,
+                    Some("write e.g. `last(sales_feedback).verdict`".into()),
+                );
+                err_expr()
+            }
+            ("stage_entered", _) => {
+                let entity = if ctx.place == Place::Account {
+                    ast::Entity::Account
+                } else {
+                    ast::Entity::Contact
+                };
+                match self
+                    .single_name(f, args, span)
+                    .and_then(|s| self.stage(entity, s))
+                {
+                    Some(id) => (Expr::StageEntered(id), Ty::Bool),
+                    None => err_expr(),
+                }
+            }
+            ("breached", _) => match self.single_name(f, args, span).and_then(|s| self.sla(s)) {
+                Some(id) => (Expr::Breached(id), Ty::Bool),
+                None => err_expr(),
+            },
+            ("min" | "max", _) => {
+                if args.len() < 2 {
+                    self.bad_args(
+                        f,
+                        "takes two or more values",
+                        span,
+                        Some(format!("write e.g. `{f}(win_rate, 0.5)`")),
+                    );
+                    return err_expr();
+                }
+                let mut xs = Vec::new();
+                let mut ty = Ty::Literal;
+                let mut first_span = span;
+                for a in args {
+                    let (x, t) = match a {
+                        Arg::Expr(e) => self.numeric(e, ctx),
+                        Arg::Pattern {
+                            name,
+                            condition: None,
+                            within: None,
+                            span,
+                        } => self.numeric(
+                            &ast::Expr {
+                                kind: ExprKind::Name(name.clone()),
+                                span: *span,
+                            },
+                            ctx,
+                        ),
+                        other => {
+                            self.bad_args(f, "takes values", other.span(), None);
+                            return err_expr();
+                        }
+                    };
+                    if ty == Ty::Literal {
+                        ty = t;
+                        first_span = a.span();
+                    } else if t != Ty::Literal && !t.is_unknown() && !ty.is_unknown() && t != ty {
+                        self.diag(CheckError::UnitMismatch {
+                            verb: if f == "min" {
+                                "take the minimum of"
+                            } else {
+                                "take the maximum of"
+                            },
+                            left: ty.describe(),
+                            right: t.describe(),
+                            left_span: first_span,
+                            right_span: a.span(),
+                        });
+                        ty = Ty::Unknown;
+                    }
+                    xs.push(x);
+                }
+                (
+                    if f == "min" {
+                        Expr::Min(xs)
+                    } else {
+                        Expr::Max(xs)
+                    },
+                    ty,
+                )
+            }
+            ("count", true) => match args {
+                [Arg::Entered(stage, _)] => match self.any_stage(stage) {
+                    Some(s) => (Expr::CountEntered(s), Ty::Num(Unit::NONE)),
+                    None => err_expr(),
+                },
+                _ => match self.single_pattern(f, args, span, Ctx::new(Place::Contact), false) {
+                    Some(p) => (Expr::CountEvents(Box::new(p)), Ty::Num(Unit::NONE)),
+                    None => err_expr(),
+                },
+            },
+            ("conversion", true) => match self.stage_pair(f, args, span) {
+                Some((a, b)) => (Expr::Conversion(a, b), Ty::Num(Unit::NONE)),
+                None => err_expr(),
+            },
+            ("days", true) => {
+                self.bad_args(
+                    "days",
+                    "is a list of durations: aggregate it",
+                    span,
+                    Some("write e.g. `median(days(opportunity -> customer))`".into()),
+                );
+                err_expr()
+            }
+            ("avg" | "median" | "p90" | "sum", true) => {
+                let agg = match f {
+                    "avg" => Aggregate::Avg,
+                    "median" => Aggregate::Median,
+                    "p90" => Aggregate::P90,
+                    _ => Aggregate::Sum,
+                };
+                let help = Some(format!(
+                    "write e.g. `{f}(deal_won.amount)` or `{f}(days(opportunity -> customer))`"
+                ));
+                let [arg] = args else {
+                    self.bad_args(f, "takes one argument", span, help);
+                    return err_expr();
+                };
+                match arg {
+                    Arg::Expr(ast::Expr {
+                        kind:
+                            ExprKind::Call {
+                                func: inner,
+                                args: inner_args,
+                            },
+                        span: ispan,
+                    }) if inner.name == "days" => {
+                        if agg == Aggregate::Sum {
+                            self.bad_args(
+                                "sum",
+                                "cannot add up stage durations",
+                                *ispan,
+                                Some("use `avg`, `median` or `p90` of `days(a -> b)`".into()),
+                            );
+                            return err_expr();
+                        }
+                        match self.stage_pair("days", inner_args, *ispan) {
+                            Some((a, b)) => (Expr::StageDays(agg, a, b), Ty::Num(Unit::DAYS)),
+                            None => err_expr(),
+                        }
+                    }
+                    Arg::Expr(ast::Expr {
+                        kind:
+                            ExprKind::Member {
+                                base,
+                                name,
+                                args: None,
+                            },
+                        ..
+                    }) => {
+                        let ExprKind::Name(ev_name) = &base.kind else {
+                            self.bad_args(f, "takes an event field", arg.span(), help);
+                            return err_expr();
+                        };
+                        let Some(ev) = self.event_type(ev_name) else {
+                            return err_expr();
+                        };
+                        match self.event_field(ev, &name.name) {
+                            Some(i) => {
+                                let fty = self
+                                    .events
+                                    .get(ev.index())
+                                    .and_then(|e| e.fields.get(i))
+                                    .map(|fd| Ty::from_field(&fd.ty))
+                                    .unwrap_or(Ty::Unknown);
+                                if !matches!(fty, Ty::Num(_) | Ty::Unknown) {
+                                    self.diag(CheckError::WrongType {
+                                        expected: "a number or money field".into(),
+                                        found: fty.describe(),
+                                        span: arg.span(),
+                                        help: Some(format!("`{f}` needs numbers to add up")),
+                                    });
+                                    return err_expr();
+                                }
+                                (Expr::FieldAggregate(agg, ev, FieldId::from_index(i)), fty)
+                            }
+                            None => {
+                                let known = self
+                                    .events
+                                    .get(ev.index())
+                                    .map(|e| e.fields.iter().map(|fd| fd.name.clone()).collect())
+                                    .unwrap_or_default();
+                                self.unknown_field(
+                                    &format!("event `{}`", ev_name.name),
+                                    name,
+                                    known,
+                                )
+                            }
+                        }
+                    }
+                    _ => {
+                        self.bad_args(
+                            f,
+                            "takes an event field or `days(a -> b)`",
+                            arg.span(),
+                            help,
+                        );
+                        err_expr()
+                    }
+                }
+            }
+            ("attainment", true) => match self.single_name(f, args, span).and_then(|s| self.sla(s))
+            {
+                Some(id) => (Expr::Attainment(id), Ty::Num(Unit::NONE)),
+                None => err_expr(),
+            },
+            ("share", true) => match args {
+                [Arg::By { name, team, .. }] => {
+                    let ev = self.event_or_touchpoint(name);
+                    let t = self.team(team);
+                    match (ev, t) {
+                        (Some(ev), Some(t)) => (Expr::Share(ev, t), Ty::Num(Unit::NONE)),
+                        _ => err_expr(),
+                    }
+                }
+                _ => {
+                    self.bad_args(
+                        f,
+                        "takes `TOUCHPOINT by TEAM`",
+                        span,
+                        Some("write e.g. `share(demo_request by marketing)`".into()),
+                    );
+                    err_expr()
+                }
+            },
+            _ => err_expr(),
+        }
+    }
+
+    fn stage_pair(&mut self, func: &str, args: &[Arg], span: Span) -> Option<(StageId, StageId)> {
+        let [Arg::Arrow { from, to, .. }] = args else {
+            self.bad_args(
+                func,
+                "takes two stages, `from -> to`",
+                span,
+                Some(format!("write e.g. `{func}(mql -> sql)`")),
+            );
+            return None;
+        };
+        let a = self.any_stage(from)?;
+        let entity = self
+            .stages
+            .get(a.index())
+            .map(|s| s.lifecycle)
+            .unwrap_or(ast::Entity::Contact);
+        let b = self.stage(entity, to)?;
+        Some((a, b))
+    }
+
+    /// A pattern `T [where C]`: C may name T's fields bare.
+    pub fn pattern(
+        &mut self,
+        name: &ast::Ident,
+        condition: Option<&ast::Expr>,
+        ctx: Ctx<'_>,
+    ) -> Option<Pattern> {
+        let event = self.event_or_touchpoint(name)?;
+        let ev = self.event_of(event);
+        let condition = condition.map(|c| {
+            let inner = Ctx {
+                event: Some(ev),
+                ..ctx
+            };
+            self.condition(c, inner)
+        });
+        Some(Pattern { event, condition })
+    }
+
+    pub fn pattern_event(&self, p: &Pattern) -> EventTypeId {
+        self.event_of(p.event)
+    }
+}
+
+pub fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let v: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
+    if v.len() > 8 {
+        format!("{}, ...", v.get(..8).unwrap_or(&[]).join(", "))
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Can values of these types be compared with `==`?
+pub fn compatible(a: &Ty, b: &Ty) -> bool {
+    match (a, b) {
+        (Ty::Unknown, _) | (_, Ty::Unknown) => true,
+        (Ty::Literal, Ty::Num(u)) | (Ty::Num(u), Ty::Literal) => *u != Unit::DAYS,
+        (Ty::Literal, Ty::Literal) => true,
+        (Ty::Num(x), Ty::Num(y)) => x == y,
+        (Ty::Text | Ty::Enum(_), Ty::Text | Ty::Enum(_)) => true,
+        (Ty::AccountStage, Ty::Text) | (Ty::Text, Ty::AccountStage) => true,
+        (Ty::Date, Ty::Text) | (Ty::Text, Ty::Date) => true,
+        (Ty::List(x), Ty::List(y)) => compatible(x, y),
+        (x, y) => x == y,
+    }
+}
+
+fn orderable(a: &Ty, b: &Ty) -> bool {
+    match (a, b) {
+        (Ty::Num(_) | Ty::Literal, Ty::Num(_) | Ty::Literal) => compatible(a, b),
+        (Ty::Date, Ty::Date) | (Ty::Timestamp, Ty::Timestamp) => true,
+        (Ty::Date, Ty::Text) | (Ty::Text, Ty::Date) => true,
+        _ => false,
+    }
+}
+
+fn parse_money(raw: &str) -> Result<Decimal, String> {
+    let split = raw
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(raw.len());
+    let (number, suffix) = raw.split_at(split);
+    let base =
+        Decimal::from_str(&number.replace('_', "")).map_err(|_| "not a number".to_string())?;
+    let factor = match suffix {
+        "" => Decimal::ONE,
+        "k" => Decimal::from(1_000),
+        "m" => Decimal::from(1_000_000),
+        other => return Err(format!("unknown multiplier `{other}`")),
+    };
+    base.checked_mul(factor)
+        .ok_or_else(|| "too large".to_string())
+}

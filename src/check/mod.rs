@@ -1,0 +1,590 @@
+//! Syntax tree → resolved, typed policy, or diagnostics.
+//!
+//! Three passes: collect every declared name (so definitions may be used
+//! before they are written), resolve every body against those names, then
+//! lint the whole (lifecycle graphs, loops, unused names, score ranges).
+
+mod decls;
+mod error;
+pub mod expr;
+mod items;
+pub mod lifecycle;
+pub mod lints;
+pub mod model;
+pub mod types;
+
+use std::collections::{BTreeSet, HashMap};
+
+pub use error::CheckError;
+pub use lifecycle::stage_graph;
+pub use lints::score_bounds;
+use model::*;
+use types::Ty;
+
+use crate::span::Span;
+use crate::syntax::ast::{self, Entity, PolicyFile};
+
+/// The outcome of checking one policy file.
+#[derive(Debug)]
+pub struct Checked {
+    /// Present when there are no errors (warnings allowed).
+    pub model: Option<Model>,
+    /// Errors and warnings, in source order.
+    pub diagnostics: Vec<CheckError>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| !d.is_warning())
+    }
+}
+
+pub fn check(file: &PolicyFile, source: &str) -> Checked {
+    let mut c = Checker::new(file, source);
+    c.collect();
+    c.resolve();
+    c.lint();
+    let mut diagnostics = std::mem::take(&mut c.diagnostics);
+    // Source order reads best; errors before warnings at the same place.
+    diagnostics.sort_by_key(|d| (d.span().start, d.is_warning(), d.span().end));
+    let model = if diagnostics.iter().any(|d| !d.is_warning()) {
+        None
+    } else {
+        Some(c.into_model())
+    };
+    Checked { model, diagnostics }
+}
+
+/// A named definition that others can depend on; the nodes of the
+/// "uses" graph behind circular-definition and unused-name checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DefNode {
+    Score(ScoreId),
+    Criteria(CriteriaId),
+    Metric(MetricId),
+    Role(RoleId),
+    GroupEngaged,
+    GroupQualified,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueRef {
+    Score(ScoreId),
+    Criteria(CriteriaId),
+    Metric(MetricId),
+}
+
+#[derive(Debug, Clone)]
+enum MetricState {
+    Pending,
+    InProgress,
+    Done(Ty),
+}
+
+/// A comparison of a score with a constant, kept for the range analysis.
+#[derive(Debug, Clone)]
+pub struct Threshold {
+    pub score: ScoreId,
+    pub op: CmpOp,
+    pub value: f64,
+    pub span: Span,
+}
+
+pub struct Checker<'a> {
+    file: &'a PolicyFile,
+    source: &'a str,
+    diagnostics: Vec<CheckError>,
+
+    name: String,
+    version: Option<u64>,
+    effective: Option<chrono::NaiveDate>,
+    timezone: chrono_tz::Tz,
+    currency: Option<String>,
+    teams: Vec<Named>,
+    business_hours: BusinessHours,
+    holidays: Vec<chrono::NaiveDate>,
+    fiscal_year_start_month: u32,
+
+    contact_fields: Vec<Field>,
+    account_fields: Vec<Field>,
+    events: Vec<EventType>,
+    /// Events and touchpoints share one namespace (`on X` takes either).
+    event_ns: HashMap<String, (EventRef, Span)>,
+    touchpoint_asts: Vec<&'a ast::TouchpointDecl>,
+    touchpoints: Vec<Option<Touchpoint>>,
+    /// Scores, criteria and metrics share one namespace (expressions name
+    /// them bare).
+    values: HashMap<String, (ValueRef, Span)>,
+    score_asts: Vec<&'a ast::ScoreDecl>,
+    scores: Vec<Option<Score>>,
+    criteria_asts: Vec<&'a ast::CriteriaDecl>,
+    criteria: Vec<Option<Criteria>>,
+    metric_asts: Vec<&'a ast::MetricDecl>,
+    metrics: Vec<Option<Metric>>,
+    metric_state: Vec<MetricState>,
+    roles: Vec<Named>,
+    role_asts: Vec<&'a ast::Expr>,
+    role_conditions: Vec<Option<Expr>>,
+    buying_group_span: Option<Span>,
+    group_engaged_span: Option<Span>,
+    group_qualified_span: Option<Span>,
+    group_engaged: Option<Expr>,
+    group_qualified: Option<Expr>,
+    stages: Vec<Stage>,
+    stage_names: HashMap<(Entity, String), StageId>,
+    lifecycle_asts: Vec<(Entity, &'a ast::LifecycleDecl)>,
+    lifecycles: Vec<Lifecycle>,
+    transitions: Vec<Transition>,
+    /// Per transition: does its `when` wait on `time_in_stage >= D > 0`?
+    transition_waits: Vec<bool>,
+    sla_names: HashMap<String, (SlaId, Span)>,
+    sla_asts: Vec<&'a ast::SlaDecl>,
+    slas: Vec<Option<Sla>>,
+    incentive_names: HashMap<String, Span>,
+    incentives: Vec<Incentive>,
+
+    current: Option<DefNode>,
+    uses: BTreeSet<(DefNode, DefNode)>,
+    used: BTreeSet<DefNode>,
+    thresholds: Vec<Threshold>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(file: &'a PolicyFile, source: &'a str) -> Checker<'a> {
+        let weekday =
+            chrono::NaiveTime::from_hms_opt(9, 0, 0).zip(chrono::NaiveTime::from_hms_opt(17, 0, 0));
+        Checker {
+            file,
+            source,
+            diagnostics: Vec::new(),
+            name: String::new(),
+            version: None,
+            effective: None,
+            timezone: chrono_tz::UTC,
+            currency: None,
+            teams: vec![Named {
+                name: "shared".into(),
+                span: Span::default(),
+            }],
+            business_hours: BusinessHours {
+                days: [weekday, weekday, weekday, weekday, weekday, None, None],
+            },
+            holidays: Vec::new(),
+            fiscal_year_start_month: 1,
+            contact_fields: Vec::new(),
+            account_fields: Vec::new(),
+            events: Vec::new(),
+            event_ns: HashMap::new(),
+            touchpoint_asts: Vec::new(),
+            touchpoints: Vec::new(),
+            values: HashMap::new(),
+            score_asts: Vec::new(),
+            scores: Vec::new(),
+            criteria_asts: Vec::new(),
+            criteria: Vec::new(),
+            metric_asts: Vec::new(),
+            metrics: Vec::new(),
+            metric_state: Vec::new(),
+            roles: Vec::new(),
+            role_asts: Vec::new(),
+            role_conditions: Vec::new(),
+            buying_group_span: None,
+            group_engaged_span: None,
+            group_qualified_span: None,
+            group_engaged: None,
+            group_qualified: None,
+            stages: Vec::new(),
+            stage_names: HashMap::new(),
+            lifecycle_asts: Vec::new(),
+            lifecycles: Vec::new(),
+            transitions: Vec::new(),
+            transition_waits: Vec::new(),
+            sla_names: HashMap::new(),
+            sla_asts: Vec::new(),
+            slas: Vec::new(),
+            incentive_names: HashMap::new(),
+            incentives: Vec::new(),
+            current: None,
+            uses: BTreeSet::new(),
+            used: BTreeSet::new(),
+            thresholds: Vec::new(),
+        }
+    }
+
+    pub fn diag(&mut self, d: CheckError) {
+        self.diagnostics.push(d);
+    }
+
+    /// Records that the definition being resolved uses `node`.
+    pub fn depend(&mut self, node: DefNode) {
+        match self.current {
+            Some(cur) => {
+                self.uses.insert((cur, node));
+                if cur != node {
+                    self.used.insert(node);
+                }
+            }
+            None => {
+                self.used.insert(node);
+            }
+        }
+    }
+
+    /// Runs `f` as the body of definition `node`.
+    fn within<T>(&mut self, node: Option<DefNode>, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = self.current;
+        self.current = node;
+        let out = f(self);
+        self.current = saved;
+        out
+    }
+
+    pub fn note_threshold(&mut self, l: &Expr, op: CmpOp, r: &Expr, span: Span) {
+        let flipped = |op| match op {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            other => other,
+        };
+        match (l, r) {
+            (Expr::Score(s), Expr::Const(Value::Number(n))) => self.thresholds.push(Threshold {
+                score: *s,
+                op,
+                value: *n,
+                span,
+            }),
+            (Expr::Const(Value::Number(n)), Expr::Score(s)) => self.thresholds.push(Threshold {
+                score: *s,
+                op: flipped(op),
+                value: *n,
+                span,
+            }),
+            _ => {}
+        }
+    }
+
+    // ---------------------------------------------------------------- lookups
+
+    pub fn event_field(&self, ev: EventTypeId, name: &str) -> Option<usize> {
+        self.events
+            .get(ev.index())
+            .and_then(|e| e.fields.iter().position(|f| f.name == name))
+    }
+
+    pub fn contact_field(&self, name: &str) -> Option<(usize, Ty)> {
+        self.contact_fields
+            .iter()
+            .position(|f| f.name == name)
+            .and_then(|i| {
+                self.contact_fields
+                    .get(i)
+                    .map(|f| (i, Ty::from_field(&f.ty)))
+            })
+    }
+
+    pub fn account_field(&self, name: &str) -> Option<(usize, Ty)> {
+        self.account_fields
+            .iter()
+            .position(|f| f.name == name)
+            .and_then(|i| {
+                self.account_fields
+                    .get(i)
+                    .map(|f| (i, Ty::from_field(&f.ty)))
+            })
+    }
+
+    pub fn has_lifecycle(&self, entity: Entity) -> bool {
+        self.lifecycle_asts.iter().any(|(e, _)| *e == entity)
+    }
+
+    pub fn account_stage_names(&self) -> Vec<String> {
+        self.stages
+            .iter()
+            .filter(|s| s.lifecycle == Entity::Account)
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    pub fn event_of(&self, r: EventRef) -> EventTypeId {
+        match r {
+            EventRef::Event(e) => e,
+            EventRef::Touchpoint(t) => self
+                .touchpoint_asts
+                .get(t.index())
+                .and_then(|tp| self.event_ns.get(&tp.pattern.event.name))
+                .and_then(|(r, _)| match r {
+                    EventRef::Event(e) => Some(*e),
+                    EventRef::Touchpoint(_) => None,
+                })
+                .unwrap_or(EventTypeId(u32::MAX)),
+        }
+    }
+
+    pub fn event_or_touchpoint(&mut self, name: &ast::Ident) -> Option<EventRef> {
+        if let Some((r, _)) = self.event_ns.get(&name.name) {
+            return Some(*r);
+        }
+        let help = crate::names::closest(&name.name, self.event_ns.keys().map(String::as_str))
+            .map(|c| format!("did you mean `{c}`?"))
+            .or_else(|| {
+                Some(format!(
+                    "declare it with `event {} {{ ... }}` or `touchpoint {} = ...`",
+                    name.name, name.name
+                ))
+            });
+        self.diag(CheckError::Unknown {
+            kind: "event or touchpoint",
+            name: name.name.clone(),
+            span: name.span,
+            help,
+        });
+        None
+    }
+
+    pub fn event_type(&mut self, name: &ast::Ident) -> Option<EventTypeId> {
+        match self.event_ns.get(&name.name) {
+            Some((EventRef::Event(e), _)) => Some(*e),
+            Some((EventRef::Touchpoint(_), _)) => {
+                self.diag(CheckError::WrongType {
+                    expected: "an event type".into(),
+                    found: format!("touchpoint `{}`", name.name),
+                    span: name.span,
+                    help: Some("name the event type the touchpoint is defined on".into()),
+                });
+                None
+            }
+            None => {
+                let names: Vec<&str> = self.events.iter().map(|e| e.name.as_str()).collect();
+                let help = crate::names::closest(&name.name, names)
+                    .map(|c| format!("did you mean `{c}`?"));
+                self.diag(CheckError::Unknown {
+                    kind: "event",
+                    name: name.name.clone(),
+                    span: name.span,
+                    help,
+                });
+                None
+            }
+        }
+    }
+
+    pub fn team(&mut self, name: &ast::Ident) -> Option<TeamId> {
+        if let Some(i) = self.teams.iter().position(|t| t.name == name.name) {
+            return Some(TeamId::from_index(i));
+        }
+        let declared: Vec<&str> = self.teams.iter().map(|t| t.name.as_str()).collect();
+        let help = crate::names::closest(&name.name, declared.iter().copied())
+            .map(|c| format!("did you mean `{c}`?"))
+            .or_else(|| {
+                Some(format!(
+                    "teams are declared in the policy block, e.g. `teams marketing, sales`; `shared` means co-owned (declared: {})",
+                    expr::list(declared.iter().copied())
+                ))
+            });
+        self.diag(CheckError::UnknownTeam {
+            name: name.name.clone(),
+            span: name.span,
+            help,
+        });
+        None
+    }
+
+    pub fn role(&mut self, name: &ast::Ident) -> Option<RoleId> {
+        if let Some(i) = self.roles.iter().position(|r| r.name == name.name) {
+            return Some(RoleId::from_index(i));
+        }
+        let help = crate::names::closest(&name.name, self.roles.iter().map(|r| r.name.as_str()))
+            .map(|c| format!("did you mean `{c}`?"))
+            .or_else(|| {
+                Some(format!(
+                    "declare it in the buying group: `role {} = ...`",
+                    name.name
+                ))
+            });
+        self.diag(CheckError::Unknown {
+            kind: "role",
+            name: name.name.clone(),
+            span: name.span,
+            help,
+        });
+        None
+    }
+
+    pub fn sla(&mut self, name: &ast::Ident) -> Option<SlaId> {
+        if let Some((id, _)) = self.sla_names.get(&name.name) {
+            return Some(*id);
+        }
+        let help = crate::names::closest(&name.name, self.sla_names.keys().map(String::as_str))
+            .map(|c| format!("did you mean `{c}`?"));
+        self.diag(CheckError::Unknown {
+            kind: "SLA",
+            name: name.name.clone(),
+            span: name.span,
+            help,
+        });
+        None
+    }
+
+    pub fn stage(&mut self, entity: Entity, name: &ast::Ident) -> Option<StageId> {
+        if let Some(id) = self.stage_names.get(&(entity, name.name.clone())) {
+            return Some(*id);
+        }
+        let in_lifecycle: Vec<&str> = self
+            .stages
+            .iter()
+            .filter(|s| s.lifecycle == entity)
+            .map(|s| s.name.as_str())
+            .collect();
+        let other = match entity {
+            Entity::Contact => Entity::Account,
+            Entity::Account => Entity::Contact,
+        };
+        let help = crate::names::closest(&name.name, in_lifecycle.iter().copied())
+            .map(|c| format!("did you mean `{c}`?"))
+            .or_else(|| {
+                self.stage_names
+                    .contains_key(&(other, name.name.clone()))
+                    .then(|| {
+                        format!(
+                            "`{}` is a stage of the {} lifecycle, not the {} lifecycle",
+                            name.name,
+                            other.keyword(),
+                            entity.keyword()
+                        )
+                    })
+            })
+            .or_else(|| {
+                (!in_lifecycle.is_empty()).then(|| {
+                    format!(
+                        "stages of the {} lifecycle: {}",
+                        entity.keyword(),
+                        expr::list(in_lifecycle.iter().copied())
+                    )
+                })
+            });
+        let kind = match entity {
+            Entity::Contact => "stage",
+            Entity::Account => "account stage",
+        };
+        self.diag(CheckError::Unknown {
+            kind,
+            name: name.name.clone(),
+            span: name.span,
+            help,
+        });
+        None
+    }
+
+    /// A stage of either lifecycle (contact first), for metrics.
+    pub fn any_stage(&mut self, name: &ast::Ident) -> Option<StageId> {
+        if let Some(id) = self
+            .stage_names
+            .get(&(Entity::Contact, name.name.clone()))
+            .or_else(|| self.stage_names.get(&(Entity::Account, name.name.clone())))
+        {
+            return Some(*id);
+        }
+        self.stage(Entity::Contact, name)
+    }
+
+    /// The type of a metric, resolving it first if needed. A metric met
+    /// again while being resolved is part of a loop, reported separately.
+    pub fn metric_type(&mut self, m: MetricId) -> Ty {
+        match self.metric_state.get(m.index()) {
+            Some(MetricState::Done(t)) => t.clone(),
+            Some(MetricState::InProgress) | None => Ty::Unknown,
+            Some(MetricState::Pending) => {
+                self.resolve_metric(m);
+                match self.metric_state.get(m.index()) {
+                    Some(MetricState::Done(t)) => t.clone(),
+                    _ => Ty::Unknown,
+                }
+            }
+        }
+    }
+
+    fn resolve_metric(&mut self, m: MetricId) {
+        let Some(decl) = self.metric_asts.get(m.index()).copied() else {
+            return;
+        };
+        if let Some(s) = self.metric_state.get_mut(m.index()) {
+            *s = MetricState::InProgress;
+        }
+        let (x, ty) = self.within(Some(DefNode::Metric(m)), |c| {
+            c.expr(&decl.expr, expr::Ctx::new(expr::Place::Metric))
+        });
+        let unit = match &ty {
+            Ty::Num(u) => *u,
+            Ty::Literal | Ty::Unknown => Unit::NONE,
+            other => {
+                self.diag(CheckError::WrongType {
+                    expected: "a number".into(),
+                    found: other.describe(),
+                    span: decl.expr.span,
+                    help: Some("a metric is a number, e.g. `conversion(mql -> sql)` or `avg(deal_won.amount)`".into()),
+                });
+                Unit::NONE
+            }
+        };
+        if let Some(slot) = self.metrics.get_mut(m.index()) {
+            *slot = Some(Metric {
+                name: decl.name.name.clone(),
+                description: decl.description.as_ref().map(|d| d.value.clone()),
+                expr: x,
+                unit,
+                span: decl.name.span,
+            });
+        }
+        if let Some(s) = self.metric_state.get_mut(m.index()) {
+            *s = MetricState::Done(if ty == Ty::Literal {
+                Ty::Num(Unit::NONE)
+            } else {
+                ty
+            });
+        }
+    }
+
+    fn into_model(self) -> Model {
+        Model {
+            name: self.name,
+            version: self.version,
+            effective: self.effective,
+            timezone: self.timezone,
+            currency: self.currency,
+            teams: self.teams,
+            business_hours: self.business_hours,
+            holidays: self.holidays,
+            fiscal_year_start_month: self.fiscal_year_start_month,
+            contact_fields: self.contact_fields,
+            account_fields: self.account_fields,
+            events: self.events,
+            touchpoints: self.touchpoints.into_iter().flatten().collect(),
+            scores: self.scores.into_iter().flatten().collect(),
+            criteria: self.criteria.into_iter().flatten().collect(),
+            roles: self
+                .roles
+                .into_iter()
+                .zip(self.role_conditions)
+                .filter_map(|(n, c)| {
+                    c.map(|condition| Role {
+                        name: n.name,
+                        condition,
+                        span: n.span,
+                    })
+                })
+                .collect(),
+            buying_group: self.buying_group_span.map(|span| BuyingGroup {
+                engaged: self.group_engaged,
+                qualified: self.group_qualified,
+                span,
+            }),
+            stages: self.stages,
+            lifecycles: self.lifecycles,
+            transitions: self.transitions,
+            slas: self.slas.into_iter().flatten().collect(),
+            metrics: self.metrics.into_iter().flatten().collect(),
+            incentives: self.incentives,
+        }
+    }
+}

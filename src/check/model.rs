@@ -1,0 +1,457 @@
+//! The resolved policy: every name replaced by a typed ID, every expression
+//! typed and ready to evaluate. Produced by the checker, frozen by the
+//! compiler.
+
+use chrono::{NaiveDate, NaiveTime, Weekday};
+use rust_decimal::Decimal;
+
+use crate::span::Span;
+use crate::syntax::ast::Entity;
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident, $tag:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+            pub fn from_index(i: usize) -> Self {
+                $name(u32::try_from(i).unwrap_or(u32::MAX))
+            }
+        }
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, concat!($tag, "#{}"), self.0)
+            }
+        }
+    };
+}
+
+id!(/// A team; `shared` is always `TeamId(0)`.
+    TeamId, "team");
+id!(FieldId, "field");
+id!(EventTypeId, "event");
+id!(TouchpointId, "touchpoint");
+id!(ScoreId, "score");
+id!(CriteriaId, "criteria");
+id!(RoleId, "role");
+id!(/// A stage, unique across both lifecycles.
+    StageId, "stage");
+id!(TransitionId, "transition");
+id!(SlaId, "sla");
+id!(MetricId, "metric");
+id!(IncentiveId, "incentive");
+
+pub const SHARED_TEAM: TeamId = TeamId(0);
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub version: Option<u64>,
+    pub effective: Option<NaiveDate>,
+    pub timezone: chrono_tz::Tz,
+    pub currency: Option<String>,
+    /// `teams[0]` is the built-in `shared`.
+    pub teams: Vec<Named>,
+    pub business_hours: BusinessHours,
+    pub holidays: Vec<NaiveDate>,
+    /// 1 = January.
+    pub fiscal_year_start_month: u32,
+    pub contact_fields: Vec<Field>,
+    pub account_fields: Vec<Field>,
+    pub events: Vec<EventType>,
+    pub touchpoints: Vec<Touchpoint>,
+    pub scores: Vec<Score>,
+    pub criteria: Vec<Criteria>,
+    pub roles: Vec<Role>,
+    pub buying_group: Option<BuyingGroup>,
+    pub stages: Vec<Stage>,
+    pub lifecycles: Vec<Lifecycle>,
+    pub transitions: Vec<Transition>,
+    pub slas: Vec<Sla>,
+    pub metrics: Vec<Metric>,
+    pub incentives: Vec<Incentive>,
+}
+
+/// A declared name and where it was declared.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct BusinessHours {
+    /// Opening hours per weekday, Monday first; `None` = closed.
+    pub days: [Option<(NaiveTime, NaiveTime)>; 7],
+}
+
+impl BusinessHours {
+    pub fn on(&self, day: Weekday) -> Option<(NaiveTime, NaiveTime)> {
+        self.days
+            .get(day.num_days_from_monday() as usize)
+            .copied()
+            .flatten()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Type {
+    Text,
+    Number,
+    Money,
+    Bool,
+    Date,
+    Timestamp,
+    Duration,
+    Enum(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub ty: Type,
+    pub optional: bool,
+    pub default: Option<Value>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventType {
+    pub name: String,
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventRef {
+    Event(EventTypeId),
+    Touchpoint(TouchpointId),
+}
+
+/// `EVENT [where COND]`, resolved.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub event: EventRef,
+    pub condition: Option<Expr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Touchpoint {
+    pub name: String,
+    pub event: EventTypeId,
+    pub condition: Option<Expr>,
+    pub team: TeamId,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Score {
+    pub name: String,
+    pub description: Option<String>,
+    pub owner: Option<TeamId>,
+    pub half_life: Option<Duration>,
+    pub range: Option<(f64, f64)>,
+    pub rules: Vec<ScoreRule>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ScoreRule {
+    Each {
+        pattern: Pattern,
+        points: f64,
+        max: Option<f64>,
+        span: Span,
+    },
+    When {
+        condition: Expr,
+        points: f64,
+        span: Span,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Criteria {
+    pub name: String,
+    pub description: Option<String>,
+    pub owner: Option<TeamId>,
+    pub clauses: Vec<Clause>,
+    pub require: Requirement,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Clause {
+    pub label: String,
+    pub condition: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Requirement {
+    All,
+    Any,
+    AtLeast(usize),
+    /// Over clause indexes ([`Expr::Clause`]).
+    Expr(Expr),
+}
+
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub name: String,
+    pub condition: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct BuyingGroup {
+    pub engaged: Option<Expr>,
+    pub qualified: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub name: String,
+    pub lifecycle: Entity,
+    pub description: Option<String>,
+    pub owner: Option<TeamId>,
+    pub initial: bool,
+    pub is_final: bool,
+    pub detour: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    pub entity: Entity,
+    /// In declared order; the success path is this order minus detours.
+    pub stages: Vec<StageId>,
+    pub initial: Option<StageId>,
+    /// In written order: the order in which they are tried.
+    pub transitions: Vec<TransitionId>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Transition {
+    /// Where `any -> X` was written this is every non-final stage but X.
+    pub from: Vec<StageId>,
+    pub from_any: bool,
+    pub to: StageId,
+    pub trigger: TriggerRule,
+    pub label: Option<String>,
+    /// The trigger as written in canonical form, e.g. `on form_submit`.
+    pub text: String,
+    /// 1-based line in the policy source, for journeys.
+    pub line: usize,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum TriggerRule {
+    On(Pattern),
+    When(Expr),
+    After {
+        duration: Duration,
+        unless: Option<Expr>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Sla {
+    pub name: String,
+    pub description: Option<String>,
+    pub owner: TeamId,
+    pub starts: Vec<SlaTrigger>,
+    pub met: Vec<SlaTrigger>,
+    pub cancelled: Vec<SlaTrigger>,
+    pub within: Duration,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum SlaTrigger {
+    Entering(StageId),
+    Leaving(StageId),
+    Event(Pattern),
+}
+
+#[derive(Debug, Clone)]
+pub struct Metric {
+    pub name: String,
+    pub description: Option<String>,
+    pub expr: Expr,
+    pub unit: Unit,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Month,
+    Quarter,
+    Year,
+}
+
+#[derive(Debug, Clone)]
+pub struct Incentive {
+    pub name: String,
+    pub description: Option<String>,
+    pub teams: Vec<TeamId>,
+    pub period: Period,
+    pub target: Expr,
+    pub payout: Expr,
+    pub split: bool,
+    pub span: Span,
+}
+
+/// Units of a number: money and days as exponents, so that
+/// `money / days` is "money per day" and `days + money` is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Unit {
+    pub money: i8,
+    pub days: i8,
+}
+
+impl Unit {
+    pub const NONE: Unit = Unit { money: 0, days: 0 };
+    pub const MONEY: Unit = Unit { money: 1, days: 0 };
+    pub const DAYS: Unit = Unit { money: 0, days: 1 };
+}
+
+/// A length of time as written; calendar days follow the policy's
+/// timezone, business durations its business hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Duration {
+    Minutes(i64),
+    Days(i64),
+    BusinessHours(i64),
+    BusinessDays(i64),
+}
+
+impl Duration {
+    /// Length in days for comparisons and ranges (business durations are
+    /// never compared, only waited for).
+    pub fn approx_days(self) -> f64 {
+        match self {
+            Duration::Minutes(m) => m as f64 / 1440.0,
+            Duration::Days(d) | Duration::BusinessDays(d) => d as f64,
+            Duration::BusinessHours(h) => h as f64 / 24.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Number(f64),
+    Money(Decimal),
+    Duration(Duration),
+    Text(String),
+    Bool(bool),
+    Date(NaiveDate),
+    List(Vec<Value>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextOp {
+    Contains,
+    StartsWith,
+    EndsWith,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    Sum,
+    Avg,
+    Median,
+    P90,
+}
+
+/// A resolved, typed expression.
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Const(Value),
+    ContactField(FieldId),
+    AccountField(FieldId),
+    /// A field of the event a pattern is matching.
+    EventField(FieldId),
+    Score(ScoreId),
+    Criteria(CriteriaId),
+    Metric(MetricId),
+    /// A clause of the criteria whose `require` this is.
+    Clause(usize),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    In {
+        negated: bool,
+        item: Box<Expr>,
+        list: Box<Expr>,
+    },
+    Text(TextOp, Box<Expr>, Box<Expr>),
+    Matches(Box<Expr>, regex::Regex),
+    Missing {
+        expr: Box<Expr>,
+        missing: bool,
+    },
+    List(Vec<Expr>),
+    // History of one contact, as of the current instant.
+    Seen {
+        pattern: Box<Pattern>,
+        within: Option<Duration>,
+    },
+    Count {
+        pattern: Box<Pattern>,
+        within: Option<Duration>,
+    },
+    Last {
+        pattern: Box<Pattern>,
+        field: FieldId,
+    },
+    DaysSince(Box<Pattern>),
+    TimeInStage,
+    StageEntered(StageId),
+    AccountStage,
+    Breached(SlaId),
+    // Buying group of the contact's account.
+    GroupHas(RoleId),
+    GroupCount(RoleId),
+    GroupEngaged,
+    GroupSize,
+    GroupIn(StageId),
+    GroupQualified,
+    // Aggregates over all journeys of a period (metrics and incentives).
+    CountEntered(StageId),
+    CountEvents(Box<Pattern>),
+    Conversion(StageId, StageId),
+    StageDays(Aggregate, StageId, StageId),
+    FieldAggregate(Aggregate, EventTypeId, FieldId),
+    Attainment(SlaId),
+    Share(EventRef, TeamId),
+    Min(Vec<Expr>),
+    Max(Vec<Expr>),
+}

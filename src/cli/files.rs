@@ -1,0 +1,60 @@
+//! Finding and reading policy files.
+
+use std::path::{Path, PathBuf};
+
+use detente::Diagnostics;
+use detente::diagnostic::Problem;
+
+/// Every `*.detente` file named or found (recursively, sorted) under the
+/// given paths. Errors are for the user, ready to print.
+pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let before = out.len();
+            walk(p, &mut out).map_err(|e| format!("cannot read folder `{}`: {e}", p.display()))?;
+            if out.len() == before {
+                return Err(format!("no policy files (*.detente) in `{}`", p.display()));
+            }
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("`{}` does not exist", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "detente") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// A policy's text, or the diagnostic for bytes that are not UTF-8 (with
+/// a lossy copy of the text so the diagnostic can show where).
+pub fn read_policy(path: &Path) -> Result<Result<String, Diagnostics>, String> {
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    Ok(match detente::syntax::decode(&bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => Err(Diagnostics {
+            name: display(path),
+            source: String::from_utf8_lossy(&bytes).into_owned(),
+            problems: vec![Problem::from(e)],
+        }),
+    })
+}
+
+pub fn display(path: &Path) -> String {
+    path.display().to_string()
+}

@@ -1,0 +1,79 @@
+//! Command-line parsing and the exit-code contract shared by every
+//! subcommand: 0 success, 1 problems found, 2 usage or I/O error.
+
+mod check;
+mod files;
+mod fmt;
+mod graph;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything is fine.
+    Ok,
+    /// The command ran and found problems (errors in a policy, a file
+    /// that needs formatting).
+    Problems,
+    /// The command could not run: bad flags, unreadable files.
+    Usage,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(match e {
+            Exit::Ok => 0,
+            Exit::Problems => 1,
+            Exit::Usage => 2,
+        })
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "detente",
+    version,
+    about = "The sales and marketing agreement, as an executable policy",
+    long_about = "Détente checks, formats and draws revenue policies written in the Détente language (*.detente files)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check policy files for errors and warnings.
+    Check(check::Args),
+    /// Rewrite policy files in the canonical layout.
+    Fmt(fmt::Args),
+    /// Draw a policy's lifecycles as Graphviz DOT or Mermaid.
+    Graph(graph::Args),
+}
+
+pub fn run() -> std::process::ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            }
+            .into();
+        }
+    };
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Fmt(a) => fmt::run(a),
+        Command::Graph(a) => graph::run(a),
+    }
+    .into()
+}
+
+/// Colour only for a terminal, and never when NO_COLOR is set.
+pub fn use_color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}

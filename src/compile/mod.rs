@@ -1,0 +1,145 @@
+//! Checked policy → the frozen, evaluable [`Policy`]: each lifecycle a
+//! petgraph state machine with its transitions in the order they are
+//! tried, score bounds for explanations, and a content hash so every
+//! decision can be traced to the exact rules.
+
+use petgraph::graph::DiGraph;
+use sha2::{Digest, Sha256};
+
+use crate::check::model::*;
+use crate::check::{self, CheckError};
+use crate::diagnostic::{Diagnostics, Problem};
+use crate::syntax::{self, ast::Entity};
+
+/// One lifecycle as a state machine.
+#[derive(Debug, Clone)]
+pub struct StateMachine {
+    pub entity: Entity,
+    /// Nodes are stages, edges transitions (one edge per source stage of
+    /// an `any ->` line). Built once; never changed after compiling.
+    graph: DiGraph<StageId, TransitionId>,
+    /// For each stage of the policy (by `StageId`), the transitions that
+    /// leave it, in the order they are tried.
+    exits: Vec<Vec<TransitionId>>,
+}
+
+impl StateMachine {
+    pub fn graph(&self) -> &DiGraph<StageId, TransitionId> {
+        &self.graph
+    }
+
+    /// Transitions out of `stage`, in the order written (which is the
+    /// order they are tried).
+    pub fn exits(&self, stage: StageId) -> &[TransitionId] {
+        self.exits.get(stage.index()).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A compiled policy, ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    model: Model,
+    machines: Vec<StateMachine>,
+    score_bounds: Vec<(f64, f64)>,
+    hash: String,
+    /// Warnings found while checking; a policy with errors never compiles.
+    warnings: Diagnostics,
+}
+
+impl Policy {
+    /// Parses, checks and compiles policy source text. `name` is how the
+    /// source is named in diagnostics (usually its path).
+    pub fn compile_named(name: &str, source: &str) -> Result<Policy, Diagnostics> {
+        let diagnostics = |problems: Vec<Problem>| Diagnostics {
+            name: name.to_string(),
+            source: source.to_string(),
+            problems,
+        };
+        let file = syntax::parse(source)
+            .map_err(|errs| diagnostics(errs.into_iter().map(Problem::from).collect()))?;
+        let checked = check::check(&file, source);
+        let problems: Vec<Problem> = checked.diagnostics.into_iter().map(Problem::from).collect();
+        let Some(model) = checked.model else {
+            return Err(diagnostics(problems));
+        };
+        Ok(Policy::from_model(model, source, diagnostics(problems)))
+    }
+
+    fn from_model(model: Model, source: &str, warnings: Diagnostics) -> Policy {
+        let machines = model
+            .lifecycles
+            .iter()
+            .map(|lc| {
+                let g = check::stage_graph(&model.stages, lc, &model.transitions);
+                let mut exits = vec![Vec::new(); model.stages.len()];
+                for t in &lc.transitions {
+                    if let Some(tr) = model.transitions.get(t.index()) {
+                        for f in &tr.from {
+                            if let Some(e) = exits.get_mut(f.index()) {
+                                e.push(*t);
+                            }
+                        }
+                    }
+                }
+                StateMachine {
+                    entity: lc.entity,
+                    graph: g.graph,
+                    exits,
+                }
+            })
+            .collect();
+        let score_bounds = model.scores.iter().map(check::score_bounds).collect();
+        let digest = Sha256::digest(source.as_bytes());
+        let hash = format!(
+            "sha256:{}",
+            digest
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        Policy {
+            model,
+            machines,
+            score_bounds,
+            hash,
+            warnings,
+        }
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn name(&self) -> &str {
+        &self.model.name
+    }
+
+    pub fn version(&self) -> Option<u64> {
+        self.model.version
+    }
+
+    /// `sha256:` and the hex digest of the exact source text.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    pub fn machine(&self, entity: Entity) -> Option<&StateMachine> {
+        self.machines.iter().find(|m| m.entity == entity)
+    }
+
+    pub fn machines(&self) -> &[StateMachine] {
+        &self.machines
+    }
+
+    /// The lowest and highest value a score can reach.
+    pub fn score_bounds(&self, score: ScoreId) -> Option<(f64, f64)> {
+        self.score_bounds.get(score.index()).copied()
+    }
+
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
+    }
+}
+
+/// Only here so `CheckError` is reachable from the compiled policy's docs.
+pub type Warning = CheckError;

@@ -1,0 +1,78 @@
+//! Every diagnostic of every phase, as one type, and its renderings
+//! (terminal, JSON, SARIF). Rendering returns strings: the library never
+//! prints.
+
+pub mod codes;
+mod render;
+
+pub use render::{render_graphical, render_json_lines, render_sarif};
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::check::CheckError;
+use crate::span::Span;
+use crate::syntax::SyntaxError;
+
+/// One problem found in a policy, from whichever phase found it.
+#[derive(Debug, Clone, Error, Diagnostic)]
+pub enum Problem {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(#[from] SyntaxError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Check(#[from] CheckError),
+}
+
+impl Problem {
+    pub fn is_warning(&self) -> bool {
+        matches!(self.severity(), Some(miette::Severity::Warning))
+    }
+
+    pub fn span(&self) -> Span {
+        match self {
+            Problem::Syntax(e) => e.span(),
+            Problem::Check(e) => e.span(),
+        }
+    }
+
+    /// The stable code, e.g. `E011`.
+    pub fn code_str(&self) -> String {
+        self.code()
+            .map(|c| c.to_string().trim_start_matches("detente::").to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// The problems found in one policy source, with the source they point
+/// into.
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    /// The name shown for the source, usually its path.
+    pub name: String,
+    pub source: String,
+    pub problems: Vec<Problem>,
+}
+
+impl Diagnostics {
+    pub fn errors(&self) -> usize {
+        self.problems.iter().filter(|p| !p.is_warning()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.problems.iter().filter(|p| p.is_warning()).count()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.errors() > 0
+    }
+}
+
+impl std::fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&render_graphical(self, false))
+    }
+}
+
+impl std::error::Error for Diagnostics {}

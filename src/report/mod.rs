@@ -1,0 +1,4 @@
+//! Outputs computed from a compiled policy (and, later, from journeys).
+//! Everything here returns text; nothing prints.
+
+pub mod graph;

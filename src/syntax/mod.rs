@@ -1,0 +1,43 @@
+//! Text → syntax tree. The only module that knows about pest.
+
+pub mod ast;
+mod error;
+mod expected;
+mod parser;
+mod prescan;
+pub mod print;
+
+pub use error::SyntaxError;
+pub use parser::MAX_EXPR_DEPTH;
+pub use prescan::MAX_NESTING;
+
+use ast::PolicyFile;
+
+/// Parses policy text. Every syntax error in the file is returned, not just
+/// the first.
+pub fn parse(source: &str) -> Result<PolicyFile, Vec<SyntaxError>> {
+    let scan = prescan::scan(source);
+    if !scan.errors.is_empty() {
+        // The parser would fail on the same input with a less helpful
+        // message (or, for deep nesting, not return at all).
+        return Err(scan.errors);
+    }
+    let items = parser::parse_items(source)?;
+    Ok(PolicyFile {
+        items,
+        comments: scan.comments,
+    })
+}
+
+/// Parses policy bytes as read from a file; bytes that are not UTF-8 are a
+/// diagnostic, not a failure to read.
+pub fn parse_bytes(bytes: &[u8]) -> Result<PolicyFile, Vec<SyntaxError>> {
+    let source = prescan::decode(bytes).map_err(|e| vec![e])?;
+    parse(source)
+}
+
+/// Decodes policy bytes as UTF-8, or returns the diagnostic for the first
+/// invalid byte.
+pub fn decode(bytes: &[u8]) -> Result<&str, SyntaxError> {
+    prescan::decode(bytes)
+}

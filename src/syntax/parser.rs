@@ -1,0 +1,1083 @@
+//! pest pairs → syntax tree. pest's `Pair`s never leave this module.
+
+use pest::Parser as _;
+use pest::iterators::{Pair, Pairs};
+
+use super::ast::*;
+use super::error::SyntaxError;
+use super::expected;
+use crate::span::Span;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/detente.pest"]
+pub struct PolicyParser;
+
+/// Deeper operator chains than this are rejected: the checker and evaluator
+/// walk expressions recursively.
+pub const MAX_EXPR_DEPTH: usize = 200;
+
+/// Parses a whole file. On failure, returns every syntax error found by
+/// re-parsing one top-level definition at a time.
+pub fn parse_items(source: &str) -> Result<Vec<Item>, Vec<SyntaxError>> {
+    match PolicyParser::parse(Rule::file, source) {
+        Ok(pairs) => {
+            let mut b = Builder { errors: Vec::new() };
+            let items = b.file(pairs);
+            if b.errors.is_empty() {
+                Ok(items)
+            } else {
+                Err(b.errors)
+            }
+        }
+        Err(_) => Err(recover(source)),
+    }
+}
+
+/// Words that begin a top-level definition; a syntax error skips to the next
+/// line that starts with one of them, so one mistake is reported once and
+/// mistakes in later definitions are still found.
+const ITEM_KEYWORDS: &[&str] = &[
+    "policy",
+    "contact",
+    "account",
+    "event",
+    "touchpoint",
+    "score",
+    "criteria",
+    "buying_group",
+    "lifecycle",
+    "sla",
+    "metric",
+    "incentive",
+];
+
+const MAX_SYNTAX_ERRORS: usize = 50;
+
+fn recover(source: &str) -> Vec<SyntaxError> {
+    let mut errors = Vec::new();
+    let mut pos = skip_trivia(source, 0);
+    while pos < source.len() && errors.len() < MAX_SYNTAX_ERRORS {
+        let rest = source.get(pos..).unwrap_or("");
+        match PolicyParser::parse(Rule::single_item, rest) {
+            Ok(pairs) => {
+                let end = pairs
+                    .clone()
+                    .last()
+                    .map_or(rest.len(), |p| p.as_span().end());
+                let mut b = Builder { errors: Vec::new() };
+                for pair in pairs {
+                    b.shifted(pair, pos, &mut errors);
+                }
+                errors.append(&mut b.errors);
+                pos = skip_trivia(source, pos + end.max(1));
+            }
+            Err(e) => {
+                errors.push(expected::describe(source, pos, &e));
+                match next_item_start(source, pos) {
+                    Some(next) => pos = next,
+                    None => break,
+                }
+            }
+        }
+    }
+    errors
+}
+
+fn skip_trivia(source: &str, mut pos: usize) -> usize {
+    let bytes = source.as_bytes();
+    while let Some(&b) = bytes.get(pos) {
+        if b.is_ascii_whitespace() {
+            pos += 1;
+        } else if b == b'#' {
+            while let Some(&c) = bytes.get(pos) {
+                if c == b'\n' {
+                    break;
+                }
+                pos += 1;
+            }
+        } else {
+            break;
+        }
+    }
+    pos
+}
+
+fn next_item_start(source: &str, after: usize) -> Option<usize> {
+    let mut offset = 0usize;
+    for line in source.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        if start <= after {
+            continue;
+        }
+        let word: String = line
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let after_word = line.get(word.len()..).unwrap_or("").trim_start();
+        if ITEM_KEYWORDS.contains(&word.as_str()) && !after_word.starts_with(':') {
+            return Some(start);
+        }
+    }
+    None
+}
+
+struct Builder {
+    errors: Vec<SyntaxError>,
+}
+
+/// A pair's span without the whitespace and comments pest's implicit
+/// skipping leaves at its end (after an optional part that was absent), so
+/// a comment at the end of a line belongs to that line's statement only.
+fn span_of(pair: &Pair<'_, Rule>) -> Span {
+    let s = pair.as_span();
+    let text = pair.as_str();
+    let mut end = text.trim_end().len();
+    loop {
+        let head = text.get(..end).unwrap_or("");
+        let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(head.get(line_start..).unwrap_or("")) {
+            Some(i) => end = head.get(..line_start + i).unwrap_or("").trim_end().len(),
+            None => break,
+        }
+    }
+    Span::new(s.start(), s.start() + end)
+}
+
+/// Where a `#` comment starts in one line, ignoring `#` inside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '#' if !in_string => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Punctuation and keywords that carry no meaning beyond the rule they sit
+/// in; the builder skips them.
+fn is_noise(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::lbrace
+            | Rule::rbrace
+            | Rule::lparen
+            | Rule::rparen
+            | Rule::lbracket
+            | Rule::rbracket
+            | Rule::comma
+            | Rule::colon
+            | Rule::dot
+            | Rule::dotdot
+            | Rule::dash
+            | Rule::pipe
+            | Rule::arrow
+            | Rule::fat_arrow
+            | Rule::equals
+            | Rule::EOI
+    ) || is_keyword_rule(rule)
+}
+
+fn is_keyword_rule(rule: Rule) -> bool {
+    format!("{rule:?}").starts_with("kw_")
+}
+
+/// The meaningful children of a pair.
+fn kids<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+    pair.into_inner().filter(|p| !is_noise(p.as_rule()))
+}
+
+fn ident(pair: Pair<'_, Rule>) -> Ident {
+    Ident {
+        name: pair.as_str().to_string(),
+        span: span_of(&pair),
+    }
+}
+
+fn number(pair: Pair<'_, Rule>) -> NumberLit {
+    NumberLit {
+        raw: pair.as_str().to_string(),
+        span: span_of(&pair),
+    }
+}
+
+impl Builder {
+    fn file(&mut self, pairs: Pairs<'_, Rule>) -> Vec<Item> {
+        let mut items = Vec::new();
+        for file in pairs {
+            for pair in kids(file) {
+                let span = span_of(&pair);
+                let errors_before = self.errors.len();
+                match self.item(pair) {
+                    Some(item) => items.push(item),
+                    // Never drop a definition without saying so.
+                    None if self.errors.len() == errors_before => {
+                        self.internal(span, "a complete definition")
+                    }
+                    None => {}
+                }
+            }
+        }
+        items
+    }
+
+    /// Builds an item parsed from `source[offset..]` only to collect errors
+    /// inside it (string escapes, over-long expressions).
+    fn shifted(&mut self, pair: Pair<'_, Rule>, offset: usize, out: &mut Vec<SyntaxError>) {
+        for p in kids(pair) {
+            let _ = self.item(p);
+        }
+        for e in self.errors.drain(..) {
+            out.push(shift_error(e, offset));
+        }
+    }
+
+    fn internal(&mut self, span: Span, what: &str) {
+        self.errors.push(SyntaxError::Unexpected {
+            expected: what.to_string(),
+            found: "something else".to_string(),
+            span,
+            label: "here".to_string(),
+            help: None,
+        });
+    }
+
+    fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
+        let span = span_of(&pair);
+        Some(match pair.as_rule() {
+            Rule::policy_block => Item::Settings(self.settings(pair)?),
+            Rule::schema_block => Item::Schema(self.schema(pair)?),
+            Rule::event_decl => {
+                let mut k = kids(pair);
+                let name = ident(k.next()?);
+                let fields = k.filter_map(|f| self.field(f)).collect();
+                Item::Event(EventDecl { name, fields, span })
+            }
+            Rule::touchpoint_decl => {
+                let mut k = kids(pair);
+                let name = ident(k.next()?);
+                let pattern = self.pattern(k.next()?)?;
+                let team = ident(k.next()?);
+                Item::Touchpoint(TouchpointDecl {
+                    name,
+                    pattern,
+                    team,
+                    span,
+                })
+            }
+            Rule::score_decl => Item::Score(self.score(pair)?),
+            Rule::criteria_decl => Item::Criteria(self.criteria(pair)?),
+            Rule::buying_group => Item::BuyingGroup(self.buying_group(pair)?),
+            Rule::lifecycle => Item::Lifecycle(self.lifecycle(pair)?),
+            Rule::sla_decl => Item::Sla(self.sla(pair)?),
+            Rule::metric_decl => {
+                let (name, description, mut k) = self.head(pair)?;
+                let expr = self.expr(k.next()?)?;
+                Item::Metric(MetricDecl {
+                    name,
+                    description,
+                    expr,
+                    span,
+                })
+            }
+            Rule::incentive_decl => Item::Incentive(self.incentive(pair)?),
+            _ => {
+                self.internal(span, "a definition");
+                return None;
+            }
+        })
+    }
+
+    /// `NAME ["description"]` at the start of scores, criteria, SLAs,
+    /// metrics and incentives.
+    fn head<'i>(
+        &mut self,
+        pair: Pair<'i, Rule>,
+    ) -> Option<(Ident, Option<StringLit>, std::vec::IntoIter<Pair<'i, Rule>>)> {
+        let mut k = kids(pair).peekable();
+        let name = ident(k.next()?);
+        let description = match k.peek() {
+            Some(p) if p.as_rule() == Rule::string => {
+                let p = k.next()?;
+                Some(self.string(p))
+            }
+            _ => None,
+        };
+        Some((name, description, k.collect::<Vec<_>>().into_iter()))
+    }
+
+    fn string(&mut self, pair: Pair<'_, Rule>) -> StringLit {
+        let span = span_of(&pair);
+        let raw = pair
+            .into_inner()
+            .next()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
+        let mut value = String::with_capacity(raw.len());
+        let mut chars = raw.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                value.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some((_, '"')) => value.push('"'),
+                Some((_, '\\')) => value.push('\\'),
+                Some((j, other)) => {
+                    // +1 for the opening quote.
+                    let start = span.start as usize + 1 + i;
+                    let end = span.start as usize + 1 + j + other.len_utf8();
+                    self.errors.push(SyntaxError::InvalidEscape {
+                        escape: format!("\\{other}"),
+                        span: Span::new(start, end),
+                    });
+                    value.push(other);
+                }
+                None => value.push('\\'),
+            }
+        }
+        StringLit { value, span }
+    }
+
+    fn settings(&mut self, pair: Pair<'_, Rule>) -> Option<Settings> {
+        let span = span_of(&pair);
+        let mut k = kids(pair);
+        let name = self.string(k.next()?);
+        let mut settings = Vec::new();
+        for s in k {
+            let sspan = span_of(&s);
+            let rule = s.as_rule();
+            let mut inner = kids(s);
+            let kind = match rule {
+                Rule::set_version => SettingKind::Version(number(inner.next()?)),
+                Rule::set_effective => SettingKind::Effective(self.string(inner.next()?)),
+                Rule::set_timezone => SettingKind::Timezone(self.string(inner.next()?)),
+                Rule::set_currency => SettingKind::Currency(self.string(inner.next()?)),
+                Rule::teams_stmt => SettingKind::Teams(inner.map(ident).collect()),
+                Rule::set_holidays => {
+                    SettingKind::Holidays(inner.map(|p| self.string(p)).collect())
+                }
+                Rule::set_fiscal_year => SettingKind::FiscalYearStarts(ident(inner.next()?)),
+                Rule::set_business_hours => {
+                    let mut spans = Vec::new();
+                    for h in inner {
+                        let hspan = span_of(&h);
+                        let mut hk = kids(h);
+                        let mut days = kids(hk.next()?);
+                        let first_day = ident(days.next()?);
+                        let last_day = days.next().map(ident);
+                        let mut times = kids(hk.next()?);
+                        let opens = ident(times.next()?);
+                        let closes = ident(times.next()?);
+                        spans.push(HoursSpan {
+                            first_day,
+                            last_day,
+                            opens,
+                            closes,
+                            span: hspan,
+                        });
+                    }
+                    SettingKind::BusinessHours(spans)
+                }
+                _ => {
+                    self.internal(sspan, "a setting");
+                    continue;
+                }
+            };
+            settings.push(Setting { kind, span: sspan });
+        }
+        Some(Settings {
+            name,
+            settings,
+            span,
+        })
+    }
+
+    fn schema(&mut self, pair: Pair<'_, Rule>) -> Option<Schema> {
+        let span = span_of(&pair);
+        let mut inner = pair.into_inner();
+        let entity = match inner.next()?.as_rule() {
+            Rule::kw_account => Entity::Account,
+            _ => Entity::Contact,
+        };
+        let fields = inner
+            .filter(|p| p.as_rule() == Rule::field_decl)
+            .filter_map(|f| self.field(f))
+            .collect();
+        Some(Schema {
+            entity,
+            fields,
+            span,
+        })
+    }
+
+    fn field(&mut self, pair: Pair<'_, Rule>) -> Option<FieldDecl> {
+        let span = span_of(&pair);
+        let mut k = kids(pair);
+        let name = ident(k.next()?);
+        let ty_pair = k.next()?;
+        let ty = match ty_pair.as_rule() {
+            Rule::enum_type => {
+                let tspan = span_of(&ty_pair);
+                TypeExpr::Enum(kids(ty_pair).map(|s| self.string(s)).collect(), tspan)
+            }
+            _ => TypeExpr::Named(ident(kids(ty_pair).next()?)),
+        };
+        let mut optional = false;
+        let mut default = None;
+        for rest in k {
+            match rest.as_rule() {
+                Rule::optional_mark => optional = true,
+                _ => default = Some(self.literal_expr(rest)?),
+            }
+        }
+        Some(FieldDecl {
+            name,
+            ty,
+            optional,
+            default,
+            span,
+        })
+    }
+
+    fn pattern(&mut self, pair: Pair<'_, Rule>) -> Option<Pattern> {
+        let span = span_of(&pair);
+        let mut k = kids(pair);
+        let event = ident(k.next()?);
+        let condition = match k.next() {
+            Some(c) => Some(self.expr(c)?),
+            None => None,
+        };
+        Some(Pattern {
+            event,
+            condition,
+            span,
+        })
+    }
+
+    fn score(&mut self, pair: Pair<'_, Rule>) -> Option<ScoreDecl> {
+        let span = span_of(&pair);
+        let (name, description, k) = self.head(pair)?;
+        let mut stmts = Vec::new();
+        for s in k {
+            let sspan = span_of(&s);
+            let rule = s.as_rule();
+            let mut inner = kids(s);
+            let kind = match rule {
+                Rule::owner_stmt => ScoreStmtKind::Owner(ident(inner.next()?)),
+                Rule::decay_stmt => ScoreStmtKind::Decay(self.literal_expr(inner.next()?)?),
+                Rule::range_stmt => {
+                    ScoreStmtKind::Range(number(inner.next()?), number(inner.next()?))
+                }
+                Rule::each_rule => ScoreStmtKind::Each {
+                    pattern: self.pattern(inner.next()?)?,
+                    points: number(inner.next()?),
+                    max: inner.next().map(number),
+                },
+                Rule::cond_rule => ScoreStmtKind::When {
+                    condition: self.expr(inner.next()?)?,
+                    points: number(inner.next()?),
+                },
+                _ => {
+                    self.internal(sspan, "a score rule");
+                    continue;
+                }
+            };
+            stmts.push(ScoreStmt { kind, span: sspan });
+        }
+        Some(ScoreDecl {
+            name,
+            description,
+            stmts,
+            span,
+        })
+    }
+
+    fn criteria(&mut self, pair: Pair<'_, Rule>) -> Option<CriteriaDecl> {
+        let span = span_of(&pair);
+        let (name, description, k) = self.head(pair)?;
+        let mut stmts = Vec::new();
+        for s in k {
+            let sspan = span_of(&s);
+            let rule = s.as_rule();
+            let mut inner = kids(s);
+            let kind = match rule {
+                Rule::owner_stmt => CriteriaStmtKind::Owner(ident(inner.next()?)),
+                Rule::clause => CriteriaStmtKind::Clause {
+                    label: ident(inner.next()?),
+                    condition: self.expr(inner.next()?)?,
+                },
+                Rule::require_stmt => {
+                    let r = inner.next()?;
+                    CriteriaStmtKind::Require(match r.as_rule() {
+                        Rule::require_all => Require::All,
+                        Rule::require_any => Require::Any,
+                        Rule::require_n_of_m => {
+                            let mut n = kids(r);
+                            Require::NOfM(number(n.next()?), number(n.next()?))
+                        }
+                        _ => Require::Expr(self.expr(r)?),
+                    })
+                }
+                _ => {
+                    self.internal(sspan, "a clause");
+                    continue;
+                }
+            };
+            stmts.push(CriteriaStmt { kind, span: sspan });
+        }
+        Some(CriteriaDecl {
+            name,
+            description,
+            stmts,
+            span,
+        })
+    }
+
+    fn buying_group(&mut self, pair: Pair<'_, Rule>) -> Option<BuyingGroupDecl> {
+        let span = span_of(&pair);
+        let mut stmts = Vec::new();
+        for s in kids(pair) {
+            let sspan = span_of(&s);
+            let rule = s.as_rule();
+            let mut inner = kids(s);
+            let kind = match rule {
+                Rule::role_decl => GroupStmtKind::Role {
+                    name: ident(inner.next()?),
+                    condition: self.expr(inner.next()?)?,
+                },
+                Rule::engaged_decl => GroupStmtKind::Engaged(self.expr(inner.next()?)?),
+                Rule::qualified_decl => GroupStmtKind::Qualified(self.expr(inner.next()?)?),
+                _ => continue,
+            };
+            stmts.push(GroupStmt { kind, span: sspan });
+        }
+        Some(BuyingGroupDecl { stmts, span })
+    }
+
+    fn lifecycle(&mut self, pair: Pair<'_, Rule>) -> Option<LifecycleDecl> {
+        let span = span_of(&pair);
+        let mut k = kids(pair);
+        let kind = ident(k.next()?);
+        let mut stmts = Vec::new();
+        for s in k {
+            let sspan = span_of(&s);
+            match s.as_rule() {
+                Rule::stage_decl => {
+                    let mut inner = kids(s);
+                    let name = ident(inner.next()?);
+                    let mut attrs = Vec::new();
+                    for a in inner {
+                        let aspan = span_of(&a);
+                        let kind = match a.as_rule() {
+                            Rule::attr_initial => StageAttrKind::Initial,
+                            Rule::attr_final => StageAttrKind::Final,
+                            Rule::attr_detour => StageAttrKind::Detour,
+                            Rule::owner_stmt => StageAttrKind::Owner(ident(kids(a).next()?)),
+                            _ => StageAttrKind::Description(self.string(a)),
+                        };
+                        attrs.push(StageAttr { kind, span: aspan });
+                    }
+                    stmts.push(LifecycleStmt::Stage(StageDecl {
+                        name,
+                        attrs,
+                        span: sspan,
+                    }));
+                }
+                Rule::transition => {
+                    let mut inner = kids(s);
+                    let from_pair = inner.next()?;
+                    let from_span = span_of(&from_pair);
+                    let from = match from_pair.into_inner().next() {
+                        Some(p) if p.as_rule() == Rule::ident => Some(ident(p)),
+                        _ => None,
+                    };
+                    let to = ident(inner.next()?);
+                    let trig = inner.next()?;
+                    let tspan = span_of(&trig);
+                    let trule = trig.as_rule();
+                    let mut tk = kids(trig);
+                    let kind = match trule {
+                        Rule::trigger_on => TriggerKind::On(self.pattern(tk.next()?)?),
+                        Rule::trigger_when => TriggerKind::When(self.expr(tk.next()?)?),
+                        _ => TriggerKind::After {
+                            duration: self.literal_expr(tk.next()?)?,
+                            unless: match tk.next() {
+                                Some(u) => Some(self.expr(u)?),
+                                None => None,
+                            },
+                        },
+                    };
+                    let label = inner.next().map(|l| self.string(l));
+                    stmts.push(LifecycleStmt::Transition(TransitionDecl {
+                        from,
+                        from_span,
+                        to,
+                        trigger: Trigger { kind, span: tspan },
+                        label,
+                        span: sspan,
+                    }));
+                }
+                _ => {}
+            }
+        }
+        Some(LifecycleDecl { kind, stmts, span })
+    }
+
+    fn sla(&mut self, pair: Pair<'_, Rule>) -> Option<SlaDecl> {
+        let span = span_of(&pair);
+        let (name, description, k) = self.head(pair)?;
+        let mut stmts = Vec::new();
+        for s in k {
+            let sspan = span_of(&s);
+            let rule = s.as_rule();
+            let kind = match rule {
+                Rule::owner_stmt => SlaStmtKind::Owner(ident(kids(s).next()?)),
+                Rule::sla_within => SlaStmtKind::Within(self.literal_expr(kids(s).next()?)?),
+                Rule::sla_starts | Rule::sla_met | Rule::sla_cancelled => {
+                    let mut triggers = Vec::new();
+                    for t in kids(s) {
+                        let tspan = span_of(&t);
+                        let inner = kids(t).next()?;
+                        let kind = match inner.as_rule() {
+                            Rule::on_entering => {
+                                SlaTriggerKind::Entering(ident(kids(inner).next()?))
+                            }
+                            Rule::on_leaving => SlaTriggerKind::Leaving(ident(kids(inner).next()?)),
+                            _ => SlaTriggerKind::Event(self.pattern(inner)?),
+                        };
+                        triggers.push(SlaTrigger { kind, span: tspan });
+                    }
+                    match rule {
+                        Rule::sla_starts => SlaStmtKind::Starts(triggers),
+                        Rule::sla_met => SlaStmtKind::Met(triggers),
+                        _ => SlaStmtKind::Cancelled(triggers),
+                    }
+                }
+                _ => continue,
+            };
+            stmts.push(SlaStmt { kind, span: sspan });
+        }
+        Some(SlaDecl {
+            name,
+            description,
+            stmts,
+            span,
+        })
+    }
+
+    fn incentive(&mut self, pair: Pair<'_, Rule>) -> Option<IncentiveDecl> {
+        let span = span_of(&pair);
+        let (name, description, k) = self.head(pair)?;
+        let mut stmts = Vec::new();
+        for s in k {
+            let sspan = span_of(&s);
+            let rule = s.as_rule();
+            let mut inner = kids(s);
+            let kind = match rule {
+                Rule::teams_stmt => IncentiveStmtKind::Teams(inner.map(ident).collect()),
+                Rule::inc_period => IncentiveStmtKind::Period(ident(inner.next()?)),
+                Rule::inc_target => IncentiveStmtKind::Target(self.expr(inner.next()?)?),
+                Rule::inc_payout => IncentiveStmtKind::Payout(self.expr(inner.next()?)?),
+                Rule::inc_split => IncentiveStmtKind::Split,
+                _ => continue,
+            };
+            stmts.push(IncentiveStmt { kind, span: sspan });
+        }
+        Some(IncentiveDecl {
+            name,
+            description,
+            stmts,
+            span,
+        })
+    }
+
+    // -------------------------------------------------------------- expressions
+
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let e = self.expr_inner(pair)?;
+        self.guard(e)
+    }
+
+    fn expr_inner(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = span_of(&pair);
+        match pair.as_rule() {
+            Rule::expr => self.chain(pair, |_| Some(BinOp::Or)),
+            Rule::and_expr => self.chain(pair, |_| Some(BinOp::And)),
+            Rule::sum_expr | Rule::prod_expr => self.chain(pair, |op| {
+                op.into_inner().next().map(|o| match o.as_rule() {
+                    Rule::plus => BinOp::Add,
+                    Rule::minus => BinOp::Sub,
+                    Rule::star => BinOp::Mul,
+                    _ => BinOp::Div,
+                })
+            }),
+            Rule::not_expr => {
+                let mut nots = Vec::new();
+                let mut operand = None;
+                for p in kids(pair) {
+                    if p.as_rule() == Rule::not_op {
+                        nots.push(span_of(&p));
+                    } else {
+                        operand = Some(self.expr_inner(p)?);
+                    }
+                }
+                let mut e = operand?;
+                if nots.len() > MAX_EXPR_DEPTH {
+                    self.too_long(e.span, nots.len());
+                    return None;
+                }
+                for not_span in nots.into_iter().rev() {
+                    e = Expr {
+                        span: not_span.to(e.span),
+                        kind: ExprKind::Unary {
+                            op: UnaryOp::Not,
+                            expr: Box::new(e),
+                        },
+                    };
+                }
+                Some(e)
+            }
+            Rule::cmp_expr => {
+                let mut k = kids(pair);
+                let lhs = self.expr_inner(k.next()?)?;
+                let Some(next) = k.next() else {
+                    return Some(lhs);
+                };
+                if next.as_rule() == Rule::is_test {
+                    let missing = next.into_inner().any(|p| p.as_rule() == Rule::kw_missing);
+                    return Some(Expr {
+                        span,
+                        kind: ExprKind::Is {
+                            expr: Box::new(lhs),
+                            missing,
+                        },
+                    });
+                }
+                let op = match next.into_inner().next()?.as_rule() {
+                    Rule::op_eq => BinOp::Eq,
+                    Rule::op_ne => BinOp::Ne,
+                    Rule::op_le => BinOp::Le,
+                    Rule::op_ge => BinOp::Ge,
+                    Rule::op_lt => BinOp::Lt,
+                    Rule::op_gt => BinOp::Gt,
+                    Rule::op_not_in => BinOp::NotIn,
+                    Rule::kw_in => BinOp::In,
+                    Rule::kw_contains => BinOp::Contains,
+                    Rule::kw_starts_with => BinOp::StartsWith,
+                    Rule::kw_ends_with => BinOp::EndsWith,
+                    _ => BinOp::Matches,
+                };
+                let rhs = self.expr_inner(k.next()?)?;
+                Some(Expr {
+                    span,
+                    kind: ExprKind::Binary {
+                        op,
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                    },
+                })
+            }
+            Rule::neg_expr => {
+                let mut inner = pair.into_inner();
+                let first = inner.next()?;
+                if first.as_rule() == Rule::minus {
+                    let operand = self.expr_inner(inner.next()?)?;
+                    Some(Expr {
+                        span,
+                        kind: ExprKind::Unary {
+                            op: UnaryOp::Neg,
+                            expr: Box::new(operand),
+                        },
+                    })
+                } else {
+                    self.expr_inner(first)
+                }
+            }
+            Rule::postfix => {
+                let mut k = kids(pair);
+                let mut e = self.expr_inner(k.next()?)?;
+                for m in k {
+                    let mspan = span_of(&m);
+                    let mut mk = kids(m);
+                    let name = ident(mk.next()?);
+                    let args = match mk.next() {
+                        Some(a) => Some(self.args(a)?),
+                        None => None,
+                    };
+                    e = Expr {
+                        span: e.span.to(mspan),
+                        kind: ExprKind::Member {
+                            base: Box::new(e),
+                            name,
+                            args,
+                        },
+                    };
+                }
+                self.guard(e)
+            }
+            Rule::call => {
+                let mut k = kids(pair);
+                let func = ident(k.next()?);
+                let args = self.args(k.next()?)?;
+                self.guard(Expr {
+                    span,
+                    kind: ExprKind::Call { func, args },
+                })
+            }
+            Rule::paren => {
+                let inner = self.expr_inner(kids(pair).next()?)?;
+                let inner = self.guard(inner)?;
+                Some(Expr {
+                    span,
+                    kind: ExprKind::Paren(Box::new(inner)),
+                })
+            }
+            Rule::list => {
+                let mut items = Vec::new();
+                for p in kids(pair) {
+                    items.push(self.expr_inner(p)?);
+                }
+                self.guard(Expr {
+                    span,
+                    kind: ExprKind::List(items),
+                })
+            }
+            Rule::name => Some(Expr {
+                span,
+                kind: ExprKind::Name(ident(kids(pair).next()?)),
+            }),
+            _ => self.literal_expr(pair),
+        }
+    }
+
+    fn too_long(&mut self, span: Span, depth: usize) {
+        self.errors
+            .push(SyntaxError::ExpressionTooLong { span, depth });
+    }
+
+    /// Stops building a tree that is already too deep, so that neither the
+    /// rest of the build nor dropping it can exhaust the stack.
+    fn guard(&mut self, e: Expr) -> Option<Expr> {
+        let d = depth(&e);
+        if d > MAX_EXPR_DEPTH {
+            self.too_long(e.span, d);
+            return None;
+        }
+        Some(e)
+    }
+
+    /// A left-associative chain `a op b op c`.
+    fn chain(
+        &mut self,
+        pair: Pair<'_, Rule>,
+        op_of: impl Fn(Pair<'_, Rule>) -> Option<BinOp>,
+    ) -> Option<Expr> {
+        let mut inner = pair.into_inner();
+        let mut lhs = self.expr_inner(inner.next()?)?;
+        let mut length = 0usize;
+        while let Some(op_pair) = inner.next() {
+            length += 1;
+            if length > MAX_EXPR_DEPTH {
+                self.too_long(lhs.span, length);
+                return None;
+            }
+            let op = op_of(op_pair)?;
+            let rhs = self.expr_inner(inner.next()?)?;
+            lhs = Expr {
+                span: lhs.span.to(rhs.span),
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+            };
+        }
+        Some(lhs)
+    }
+
+    fn args(&mut self, pair: Pair<'_, Rule>) -> Option<Vec<Arg>> {
+        let mut args = Vec::new();
+        for a in kids(pair) {
+            let span = span_of(&a);
+            let arg = match a.as_rule() {
+                Rule::arrow_arg => {
+                    let mut k = kids(a);
+                    Arg::Arrow {
+                        from: ident(k.next()?),
+                        to: ident(k.next()?),
+                        span,
+                    }
+                }
+                Rule::entered_arg => Arg::Entered(ident(kids(a).next()?), span),
+                Rule::by_arg => {
+                    let mut k = kids(a);
+                    Arg::By {
+                        name: ident(k.next()?),
+                        team: ident(k.next()?),
+                        span,
+                    }
+                }
+                Rule::pattern_arg => {
+                    // `where` and `within` are told apart by their keyword.
+                    let mut inner = a.into_inner();
+                    let name = ident(inner.next()?);
+                    let mut condition = None;
+                    let mut within = None;
+                    let mut next_is_within = false;
+                    for p in inner {
+                        match p.as_rule() {
+                            Rule::kw_where => next_is_within = false,
+                            Rule::kw_within => next_is_within = true,
+                            Rule::expr => {
+                                let e = self.expr_inner(p)?;
+                                if next_is_within {
+                                    within = Some(e);
+                                } else {
+                                    condition = Some(e);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    Arg::Pattern {
+                        name,
+                        condition,
+                        within,
+                        span,
+                    }
+                }
+                _ => Arg::Expr(self.expr_inner(a)?),
+            };
+            args.push(arg);
+        }
+        Some(args)
+    }
+
+    fn literal_expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = span_of(&pair);
+        let text = pair.as_str();
+        let lit = match pair.as_rule() {
+            Rule::string => Literal::String(self.string(pair).value),
+            Rule::boolean => Literal::Bool(text == "true"),
+            Rule::percent => Literal::Percent(text.trim_end_matches('%').to_string()),
+            Rule::money => Literal::Money(text.trim_start_matches('$').to_string()),
+            Rule::quantity | Rule::number | Rule::signed_number => {
+                let split = text
+                    .find(|c: char| c.is_ascii_alphabetic())
+                    .unwrap_or(text.len());
+                let (number, unit) = text.split_at(split);
+                if unit.is_empty() {
+                    Literal::Number(number.to_string())
+                } else {
+                    Literal::Quantity {
+                        number: number.to_string(),
+                        unit: unit.to_string(),
+                    }
+                }
+            }
+            Rule::business_duration => {
+                let mut k = kids(pair);
+                let number = k.next()?.as_str().to_string();
+                let unit_word = k.next()?.as_str().to_string();
+                let unit = if unit_word.starts_with("hour") {
+                    BusinessUnit::Hours
+                } else {
+                    BusinessUnit::Days
+                };
+                Literal::BusinessDuration {
+                    number,
+                    unit,
+                    unit_word,
+                }
+            }
+            _ => {
+                self.internal(span, "a value");
+                return None;
+            }
+        };
+        Some(Expr {
+            kind: ExprKind::Literal(lit),
+            span,
+        })
+    }
+}
+
+/// Nesting depth of an expression, computed without recursion so that a
+/// pathological input cannot overflow the stack while being measured.
+fn depth(e: &Expr) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(e, 1usize)];
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        match &e.kind {
+            ExprKind::Unary { expr, .. } | ExprKind::Is { expr, .. } | ExprKind::Paren(expr) => {
+                stack.push((expr, d + 1))
+            }
+            ExprKind::Binary { lhs, rhs, .. } => {
+                stack.push((lhs, d + 1));
+                stack.push((rhs, d + 1));
+            }
+            ExprKind::Member { base, args, .. } => {
+                stack.push((base, d + 1));
+                for a in args.iter().flatten() {
+                    push_arg(&mut stack, a, d + 1);
+                }
+            }
+            ExprKind::Call { args, .. } => {
+                for a in args {
+                    push_arg(&mut stack, a, d + 1);
+                }
+            }
+            ExprKind::List(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+            ExprKind::Literal(_) | ExprKind::Name(_) => {}
+        }
+    }
+    max
+}
+
+fn push_arg<'a>(stack: &mut Vec<(&'a Expr, usize)>, a: &'a Arg, d: usize) {
+    match a {
+        Arg::Expr(e) => stack.push((e, d)),
+        Arg::Pattern {
+            condition, within, ..
+        } => {
+            stack.extend(condition.iter().map(|e| (e, d)));
+            stack.extend(within.iter().map(|e| (e, d)));
+        }
+        _ => {}
+    }
+}
+
+fn shift_error(e: SyntaxError, by: usize) -> SyntaxError {
+    match e {
+        SyntaxError::Unexpected {
+            expected,
+            found,
+            span,
+            label,
+            help,
+        } => SyntaxError::Unexpected {
+            expected,
+            found,
+            span: span.shifted(by),
+            label,
+            help,
+        },
+        SyntaxError::InvalidEscape { escape, span } => SyntaxError::InvalidEscape {
+            escape,
+            span: span.shifted(by),
+        },
+        SyntaxError::ExpressionTooLong { span, depth } => SyntaxError::ExpressionTooLong {
+            span: span.shifted(by),
+            depth,
+        },
+        other => other,
+    }
+}
