@@ -164,7 +164,8 @@ impl<'a> Checker<'a> {
                 Item::Settings(_) | Item::Schema(_) => {}
             }
         }
-        if self.lifecycle_asts.is_empty() && !file.items.is_empty() {
+        let any_lifecycle = file.items.iter().any(|i| matches!(i, Item::Lifecycle(_)));
+        if !any_lifecycle && !file.items.is_empty() {
             let span = file.items.first().map(|i| i.span()).unwrap_or_default();
             self.diag(CheckError::NoLifecycle {
                 span: Span::new(span.start as usize, span.start as usize),
@@ -441,7 +442,17 @@ impl<'a> Checker<'a> {
                     "timestamp" => Type::Timestamp,
                     "duration" => Type::Duration,
                     other => {
-                        let help = crate::names::closest(other, TYPES.iter().copied())
+                        // Names other tools use for the same types.
+                        let synonym = match other.to_lowercase().as_str() {
+                            "string" | "str" | "varchar" | "char" => Some("text"),
+                            "int" | "integer" | "float" | "decimal" | "double" => Some("number"),
+                            "boolean" => Some("bool"),
+                            "datetime" | "instant" => Some("timestamp"),
+                            "currency" | "amount" => Some("money"),
+                            _ => None,
+                        };
+                        let help = synonym
+                            .or_else(|| crate::names::closest(other, TYPES.iter().copied()))
                             .map(|c| format!("did you mean `{c}`?"))
                             .or_else(|| Some(format!("types: {}, or a list of values such as `\"held\" | \"no_show\"`", super::expr::list(TYPES.iter().copied()))));
                         self.diag(CheckError::UnknownType {

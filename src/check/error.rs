@@ -237,7 +237,7 @@ pub enum CheckError {
     #[diagnostic(
         code(detente::E050),
         help(
-            "regular expressions follow Rust's `regex` syntax; in a string, write a backslash twice (`\\\\b`)"
+            "patterns use the syntax of Rust's `regex` crate; inside the quotes, write every backslash twice"
         )
     )]
     InvalidRegex {

@@ -560,7 +560,7 @@ impl Checker<'_> {
                         if !compatible(&lt, elem) {
                             self.mismatch(op, &lt, &rt, lhs.span, rhs.span, None);
                         } else {
-                            self.check_enum_list(&lt, rhs);
+                            self.check_enum_list(&lt, lhs, rhs);
                         }
                     }
                     Ty::Unknown => {}
@@ -696,8 +696,8 @@ impl Checker<'_> {
                     };
                     self.mismatch(op, &lt, &rt, lhs.span, rhs.span, help);
                 } else {
-                    self.check_enum_literal(&lt, rhs);
-                    self.check_enum_literal(&rt, lhs);
+                    self.check_enum_literal(&lt, lhs, rhs);
+                    self.check_enum_literal(&rt, rhs, lhs);
                 }
                 // Remember score thresholds for the range analysis.
                 self.note_threshold(&l, cop, &r, span);
@@ -722,12 +722,12 @@ impl Checker<'_> {
 
     /// `outcome == "hold"` where outcome is `"held" | "no_show"`, and
     /// `account.stage == "qualifed"`.
-    fn check_enum_literal(&mut self, ty: &Ty, other: &ast::Expr) {
+    fn check_enum_literal(&mut self, ty: &Ty, this: &ast::Expr, other: &ast::Expr) {
         let ExprKind::Literal(Literal::String(value)) = &other.kind else {
             return;
         };
         let (values, field): (Vec<String>, String) = match ty {
-            Ty::Enum(v) => (v.clone(), "this field".into()),
+            Ty::Enum(v) => (v.clone(), format!("`{}`", crate::syntax::print::expr(this))),
             Ty::AccountStage => (
                 self.account_stage_names(),
                 "the account lifecycle's stages".into(),
@@ -753,10 +753,10 @@ impl Checker<'_> {
         });
     }
 
-    fn check_enum_list(&mut self, ty: &Ty, list_expr: &ast::Expr) {
+    fn check_enum_list(&mut self, ty: &Ty, this: &ast::Expr, list_expr: &ast::Expr) {
         if let ExprKind::List(items) = &list_expr.kind {
             for item in items {
-                self.check_enum_literal(ty, item);
+                self.check_enum_literal(ty, this, item);
             }
         }
     }

@@ -45,6 +45,12 @@ pub fn check(file: &PolicyFile, source: &str) -> Checked {
     c.resolve();
     c.lint();
     let mut diagnostics = std::mem::take(&mut c.diagnostics);
+    // While there are errors, warnings are mostly their echoes (a stage
+    // "unreachable" because the transition into it had a typo): show the
+    // errors alone, and the warnings once the policy compiles.
+    if diagnostics.iter().any(|d| !d.is_warning()) {
+        diagnostics.retain(|d| !d.is_warning());
+    }
     // Source order reads best; errors before warnings at the same place.
     diagnostics.sort_by_key(|d| (d.span().start, d.is_warning(), d.span().end));
     let model = if diagnostics.iter().any(|d| !d.is_warning()) {

@@ -57,7 +57,7 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
         out.push_str(&format!(
             "  subgraph cluster_{k} {{\n    label=\"{k} lifecycle\";\n"
         ));
-        out.push_str(&format!("    \"{k}:start\" [shape=point, label=\"\"];\n"));
+        out.push_str(&format!("    \"{k}.start\" [shape=point, label=\"\"];\n"));
         for sid in &lc.stages {
             let Some(s) = stage(m, *sid) else { continue };
             let mut style = String::from("rounded,filled");
@@ -70,7 +70,7 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
                 .map(|t| format!("\\n{}", t.name))
                 .unwrap_or_default();
             out.push_str(&format!(
-                "    \"{k}:{}\" [label=\"{}{owner}\", fillcolor=\"{}\", style=\"{style}\"{}];\n",
+                "    \"{k}.{}\" [label=\"{}{owner}\", fillcolor=\"{}\", style=\"{style}\"{}];\n",
                 s.name,
                 dot_escape(&s.name),
                 fill(s.owner),
@@ -78,7 +78,7 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
             ));
         }
         if let Some(init) = lc.initial.and_then(|i| stage(m, i)) {
-            out.push_str(&format!("    \"{k}:start\" -> \"{k}:{}\";\n", init.name));
+            out.push_str(&format!("    \"{k}.start\" -> \"{k}.{}\";\n", init.name));
         }
         for tid in &lc.transitions {
             let Some(t) = m.transitions.get(tid.index()) else {
@@ -88,11 +88,11 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
             let label = dot_escape(&edge_label(t));
             if t.from_any {
                 out.push_str(&format!(
-                    "    \"{k}:any:{}\" [shape=plaintext, style=\"\", label=\"any stage\"];\n",
+                    "    \"{k}.any:{}\" [shape=plaintext, style=\"\", label=\"any stage\"];\n",
                     t.line
                 ));
                 out.push_str(&format!(
-                    "    \"{k}:any:{}\" -> \"{k}:{}\" [label=\"{label}\", style=dashed];\n",
+                    "    \"{k}.any:{}\" -> \"{k}.{}\" [label=\"{label}\", style=dashed];\n",
                     t.line, to.name
                 ));
                 continue;
@@ -100,7 +100,7 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
             for f in &t.from {
                 if let Some(from) = stage(m, *f) {
                     out.push_str(&format!(
-                        "    \"{k}:{}\" -> \"{k}:{}\" [label=\"{label}\"];\n",
+                        "    \"{k}.{}\" -> \"{k}.{}\" [label=\"{label}\"];\n",
                         from.name, to.name
                     ));
                 }
@@ -112,7 +112,7 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
     out.push_str("  subgraph cluster_legend {\n    label=\"owning team\";\n");
     for (i, t) in m.teams.iter().enumerate() {
         out.push_str(&format!(
-            "    \"team:{}\" [label=\"{}\", fillcolor=\"{}\"];\n",
+            "    \"team.{}\" [label=\"{}\", fillcolor=\"{}\"];\n",
             t.name,
             dot_escape(&t.name),
             fill(Some(TeamId::from_index(i)))

@@ -27,7 +27,10 @@ fn word(rule: Rule) -> Option<&'static str> {
         kw_or | kw_and => "`and` or `or`",
         member | dot => "`.`",
         kw_policy | kw_contact | kw_account | kw_event | kw_touchpoint | kw_score | kw_criteria
-        | kw_buying_group | kw_lifecycle | kw_sla | kw_metric | kw_incentive => {
+        | kw_buying_group | kw_lifecycle | kw_sla | kw_metric | kw_incentive | policy_block
+        | schema_block | event_decl | touchpoint_decl | score_decl | criteria_decl
+        | buying_group | lifecycle | sla_decl | metric_decl | incentive_decl | single_item
+        | file => {
             "a definition (`policy`, `contact`, `account`, `event`, `touchpoint`, `score`, `criteria`, `buying_group`, `lifecycle`, `sla`, `metric` or `incentive`)"
         }
         kw_version
@@ -37,10 +40,18 @@ fn word(rule: Rule) -> Option<&'static str> {
         | kw_teams
         | kw_business_hours
         | kw_holidays
-        | kw_fiscal_year_starts => {
+        | kw_fiscal_year_starts
+        | set_version
+        | set_effective
+        | set_timezone
+        | set_currency
+        | set_business_hours
+        | set_holidays
+        | set_fiscal_year => {
             "a setting (`version`, `effective`, `timezone`, `currency`, `teams`, `business_hours`, `holidays` or `fiscal_year_starts`)"
         }
-        kw_stage => "`stage`",
+        kw_stage | stage_decl => "`stage`",
+        transition => "a transition such as `lead -> mql on form_submit`",
         from_stage | any_stage | kw_any => "a stage name or `any`",
         trigger_on | trigger_when | trigger_after | kw_on | kw_when | kw_after => {
             "a trigger (`on EVENT`, `when CONDITION` or `after DURATION`)"
@@ -141,7 +152,10 @@ fn token_at(source: &str, offset: usize) -> (String, usize) {
         }
     };
     let text = rest.get(..len).unwrap_or("");
-    (format!("`{text}`"), len)
+    // A 10 MB word must not make a 10 MB message.
+    let shown: String = text.chars().take(40).collect();
+    let ellipsis = if shown.len() < text.len() { "..." } else { "" };
+    (format!("`{shown}{ellipsis}`"), len)
 }
 
 const KEYWORDS_AS_NAMES: &[&str] = &[
@@ -197,6 +211,13 @@ pub fn describe(source: &str, base: usize, error: &Error<Rule>) -> SyntaxError {
     let found_word = found.trim_matches('`').to_string();
     let span = Span::new(offset, offset + len.max(1));
 
+    // After `name:` in a schema the missing thing is a type.
+    let before = source.get(..offset).unwrap_or("").trim_end();
+    if before.ends_with(':') && words.contains(&"a name") && words.contains(&"a quoted string") {
+        words = vec![
+            "a type (`text`, `number`, `money`, `bool`, `date`, `timestamp`, `duration`) or a list of values such as `\"a\" | \"b\"`",
+        ];
+    }
     let expected = join(&words);
     let mut help = None;
     if found_word == "=" && words.iter().any(|w| w.contains("comparison")) {
@@ -220,11 +241,36 @@ pub fn describe(source: &str, base: usize, error: &Error<Rule>) -> SyntaxError {
             help = Some(format!("did you mean `{best}`?"));
         }
     }
+    // `event x { a: text` then `lifecycle contact {`: the block before
+    // was never closed.
+    let line_start = source
+        .get(..offset)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let first_word: String = source
+        .get(line_start..)
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let right_after_first_word = source
+        .get(line_start..offset)
+        .is_some_and(|s| s.trim() == first_word);
+    if help.is_none()
+        && right_after_first_word
+        && super::parser::ITEM_KEYWORDS.contains(&first_word.as_str())
+    {
+        help = Some(format!(
+            "`{first_word}` starts a new definition: is the `}}` that closes the block above missing?"
+        ));
+    }
     if help.is_none() && words.contains(&"`}`") && found == "the end of the file" {
         help = Some("a `{` earlier in the file is never closed: add the missing `}`".to_string());
     }
     let label = if found == "the end of the file" {
         "the file ends here".to_string()
+    } else if words.len() > 3 || expected.len() > 60 {
+        "not expected here".to_string()
     } else {
         format!("expected {expected} here")
     };

@@ -36,7 +36,7 @@ pub fn parse_items(source: &str) -> Result<Vec<Item>, Vec<SyntaxError>> {
 /// Words that begin a top-level definition; a syntax error skips to the next
 /// line that starts with one of them, so one mistake is reported once and
 /// mistakes in later definitions are still found.
-const ITEM_KEYWORDS: &[&str] = &[
+pub const ITEM_KEYWORDS: &[&str] = &[
     "policy",
     "contact",
     "account",

@@ -76,6 +76,9 @@ impl Printer<'_> {
                 for it in members {
                     match it {
                         Item::Event(e) => name_w = name_w.max(e.name.name.chars().count()),
+                        Item::Metric(m) if m.description.is_none() => {
+                            name_w = name_w.max(m.name.name.chars().count())
+                        }
                         Item::Touchpoint(t) => {
                             name_w = name_w.max(t.name.name.chars().count());
                             pattern_w = pattern_w.max(pattern(&t.pattern).chars().count());
@@ -417,7 +420,12 @@ impl Printer<'_> {
                 );
             }
             Item::Metric(m) => {
-                let head = format!("metric {}{} =", m.name.name, desc(&m.description));
+                let name = if m.description.is_none() {
+                    pad(&m.name.name, self.align.0)
+                } else {
+                    m.name.name.clone()
+                };
+                let head = format!("metric {name}{} =", desc(&m.description));
                 let body = expr(&m.expr);
                 if head.len() + 1 + body.len() <= MAX_WIDTH {
                     self.single(format!("{head} {body}"), m.span);

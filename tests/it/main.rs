@@ -1,1 +1,45 @@
+//! All integration tests, compiled into one binary.
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers fail loudly; the lints guard library code"
+)]
 
+mod cli;
+mod design;
+mod fixtures;
+mod policies;
+mod props;
+
+use std::path::{Path, PathBuf};
+
+/// The project's root folder.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path relative to the root, with `/` separators, for stable snapshots.
+pub fn relative(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Every `*.detente` file under `dir`, sorted.
+pub fn detente_files(dir: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root().join(dir)];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "detente") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,204 @@
+//! Golden end-to-end tests: the real `detente` binary on files in `tests/`.
+
+use assert_cmd::Command;
+
+use crate::root;
+
+fn detente() -> Command {
+    let mut c = Command::cargo_bin("detente").unwrap();
+    c.current_dir(root()).env("NO_COLOR", "1");
+    c
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn check_policies_prints_only_a_success_line() {
+    let out = detente().args(["check", "policies/"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "checked 2 policy files: no problems found\n");
+}
+
+#[test]
+fn check_defaults_to_the_policies_folder() {
+    let out = detente().arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn errors_exit_1_with_the_report() {
+    let out = detente()
+        .args(["check", "tests/fixtures/check/E011-unknown-stage.detente"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let file = "tests/fixtures/check/W005-unused-score.detente";
+    let out = detente().args(["check", file]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).ends_with("checked 1 policy file: 0 errors, 1 warning\n"));
+    let out = detente()
+        .args(["check", "--deny", "warnings", file])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_missing_file_is_a_usage_error() {
+    let out = detente().args(["check", "nope.detente"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: `nope.detente` does not exist\n"
+    );
+    let out = detente()
+        .args(["check", "--format", "yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn json_format_is_one_object_per_line() {
+    let out = detente()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "tests/fixtures/check/E001-several-errors.detente",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for l in &lines {
+        assert_eq!(l["code"], "E001");
+        assert_eq!(l["severity"], "error");
+        assert_eq!(
+            l["file"],
+            "tests/fixtures/check/E001-several-errors.detente"
+        );
+    }
+    let places: Vec<(u64, u64)> = lines
+        .iter()
+        .map(|l| (l["line"].as_u64().unwrap(), l["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(places, [(6, 27), (10, 27), (15, 11)]);
+}
+
+#[test]
+fn sarif_is_valid_2_1_0_with_one_result_per_diagnostic() {
+    let out = detente()
+        .args([
+            "check",
+            "--format",
+            "sarif",
+            "tests/fixtures/check/E011-unknown-stage.detente",
+            "tests/fixtures/check/W006-stage-without-owner.detente",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "detente");
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["ruleId"], "E011");
+    assert_eq!(results[0]["level"], "error");
+    assert_eq!(results[1]["ruleId"], "W006");
+    assert_eq!(results[1]["level"], "warning");
+    let region = &results[0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 12);
+    // Every result's rule is in the rule list at the index it names.
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for r in results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"]);
+    }
+}
+
+#[test]
+fn fmt_check_reports_without_writing_and_fmt_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messy.detente");
+    let messy = "policy \"Messy\" { teams marketing }\nevent form_submit {form:text}\n# keep me\nlifecycle contact { stage lead initial owner marketing\nstage won final\nlead->won on form_submit # and me\n}\n";
+    std::fs::write(&path, messy).unwrap();
+    let out = detente()
+        .args(["fmt", "--check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), messy);
+    let out = detente().arg("fmt").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let formatted = std::fs::read_to_string(&path).unwrap();
+    insta::assert_snapshot!(formatted);
+    let out = detente()
+        .args(["fmt", "--check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn fmt_refuses_a_file_with_syntax_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.detente");
+    std::fs::write(&path, "policy \"Broken\" {\n").unwrap();
+    let out = detente().arg("fmt").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "policy \"Broken\" {\n"
+    );
+}
+
+#[test]
+fn graph_dot_and_mermaid() {
+    let dot = detente()
+        .args(["graph", "policies/acme.detente", "--lifecycle", "account"])
+        .output()
+        .unwrap();
+    assert_eq!(dot.status.code(), Some(0));
+    insta::assert_snapshot!("graph_dot_account", stdout(&dot));
+    let mermaid = detente()
+        .args([
+            "graph",
+            "--format",
+            "mermaid",
+            "policies/product-led.detente",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(mermaid.status.code(), Some(0));
+    insta::assert_snapshot!("graph_mermaid_product_led", stdout(&mermaid));
+}
+
+#[test]
+fn graph_of_a_broken_policy_explains_why() {
+    let out = detente()
+        .args(["graph", "tests/fixtures/check/E011-unknown-event.detente"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("did you mean `form_submit`?")
+    );
+}

@@ -1,0 +1,140 @@
+//! Property tests: the parser and checker never panic; the formatter keeps
+//! meaning and is idempotent.
+
+use proptest::prelude::*;
+
+use detente::syntax::{self, print::print};
+use detente::{Policy, syntax::ast::PolicyFile};
+
+use crate::detente_files;
+
+fn all_sources() -> Vec<String> {
+    let mut files = detente_files("policies");
+    files.extend(detente_files("tests/fixtures"));
+    files
+        .into_iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect()
+}
+
+/// Formatting keeps the tree (and so the meaning) and is idempotent.
+fn assert_round_trip(source: &str) {
+    let Ok(file) = syntax::parse(source) else {
+        return;
+    };
+    let once = print(&file, source);
+    let again: PolicyFile = syntax::parse(&once)
+        .unwrap_or_else(|e| panic!("formatted text does not parse: {e:?}\n{once}"));
+    assert_eq!(
+        again.items, file.items,
+        "formatting changed the meaning of:\n{source}"
+    );
+    assert_eq!(
+        again.comments.len(),
+        file.comments.len(),
+        "formatting lost a comment"
+    );
+    let twice = print(&again, &once);
+    assert_eq!(twice, once, "formatting is not idempotent");
+}
+
+#[test]
+fn formatter_round_trips_every_policy_and_fixture() {
+    for s in all_sources() {
+        assert_round_trip(&s);
+    }
+}
+
+fn acme() -> String {
+    std::fs::read_to_string(crate::root().join("policies/acme.detente")).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn never_panics_on_arbitrary_text(s in "\\PC{0,400}") {
+        let _ = Policy::compile(&s);
+    }
+
+    #[test]
+    fn never_panics_on_policy_like_text(s in "[a-z_ {}()\\[\\]\"=<>!+*/.,:#0-9%$\n-]{0,300}") {
+        let _ = Policy::compile(&s);
+    }
+
+    /// Real policies with a slice cut out or pasted elsewhere: the closest
+    /// thing to a half-edited file.
+    #[test]
+    fn never_panics_on_edited_policies(cut_at in 0usize..8000, len in 0usize..200, paste_at in 0usize..8000) {
+        let src = acme();
+        let mut chars: Vec<char> = src.chars().collect();
+        let start = cut_at.min(chars.len());
+        let end = (start + len).min(chars.len());
+        let cut: Vec<char> = chars.drain(start..end).collect();
+        let at = paste_at.min(chars.len());
+        for (i, c) in cut.into_iter().enumerate() {
+            chars.insert(at + i, c);
+        }
+        let edited: String = chars.into_iter().collect();
+        let _ = Policy::compile(&edited);
+        assert_round_trip(&edited);
+    }
+
+    #[test]
+    fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let _ = syntax::parse_bytes(&bytes);
+    }
+
+    /// Deleting whole lines keeps most policies parseable, which exercises
+    /// the formatter on many shapes.
+    #[test]
+    fn formatter_round_trips_with_lines_removed(drop in proptest::collection::vec(0usize..260, 0..6)) {
+        let src = acme();
+        let kept: Vec<&str> = src.lines().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, l)| l).collect();
+        assert_round_trip(&(kept.join("\n") + "\n"));
+    }
+}
+
+#[test]
+fn ten_thousand_nested_parentheses_are_a_diagnostic() {
+    let src = format!(
+        "metric deep = {}1{}\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
+    let d = Policy::compile(&src).unwrap_err();
+    assert_eq!(d.problems[0].code_str(), "E004");
+}
+
+#[test]
+fn a_long_chain_of_not_is_a_diagnostic_not_a_stack_overflow() {
+    let src = format!("metric deep = {}true\n", "not ".repeat(100_000));
+    let d = Policy::compile(&src).unwrap_err();
+    assert!(d.problems.iter().any(|p| p.code_str() == "E006"));
+}
+
+#[test]
+fn a_ten_megabyte_line_is_a_diagnostic() {
+    let src = format!(
+        "policy \"Big\" {{ teams a }}\n{}\n",
+        "x".repeat(10 * 1024 * 1024)
+    );
+    let d = Policy::compile(&src).unwrap_err();
+    assert_eq!(d.problems[0].code_str(), "E001");
+    let shown = detente::diagnostic::render_graphical(&d, false);
+    assert!(
+        shown.len() < 2_000,
+        "the message should not repeat the line"
+    );
+    assert!(shown.contains("line too long to show"));
+}
+
+#[test]
+fn a_ten_megabyte_string_is_accepted_or_reported() {
+    let src = format!(
+        "policy \"{}\" {{ teams a }}\nevent e {{ }}\nlifecycle contact {{\n  stage s initial owner a\n  stage t final\n  s -> t on e\n}}\n",
+        "y".repeat(10 * 1024 * 1024)
+    );
+    let p = Policy::compile(&src).unwrap();
+    assert_eq!(p.name().len(), 10 * 1024 * 1024);
+}
