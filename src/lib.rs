@@ -14,6 +14,9 @@
 //! assert_eq!(policy.name(), "Tiny");
 //! ```
 
+// The pest parser generated without pest's `std` feature names `alloc::`.
+extern crate alloc;
+
 pub mod check;
 pub mod compile;
 pub mod diagnostic;

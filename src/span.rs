@@ -78,3 +78,25 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
     (line, col)
 }
+
+/// Line starts of a source, built once, for many offset → line lookups.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(source: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+}

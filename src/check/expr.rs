@@ -638,25 +638,14 @@ impl Checker<'_> {
                     });
                     return err_expr();
                 };
-                match regex::RegexBuilder::new(pattern)
-                    .size_limit(1 << 20)
-                    .build()
-                {
-                    Ok(re) => (Expr::Matches(Box::new(l), re), Ty::Bool),
+                // Syntax is checked now; the automaton is built on first use.
+                match regex_syntax::ParserBuilder::new().build().parse(pattern) {
+                    Ok(_) => (
+                        Expr::Matches(Box::new(l), RegexPattern::new(pattern)),
+                        Ty::Bool,
+                    ),
                     Err(e) => {
-                        let reason = match e {
-                            regex::Error::Syntax(s) => s
-                                .lines()
-                                .last()
-                                .unwrap_or("")
-                                .trim()
-                                .trim_start_matches("error: ")
-                                .to_string(),
-                            regex::Error::CompiledTooBig(_) => {
-                                "the pattern is too large".to_string()
-                            }
-                            _ => "the pattern cannot be used".to_string(),
-                        };
+                        let reason = regex_reason(&e.to_string());
                         self.diag(CheckError::InvalidRegex {
                             reason,
                             span: rhs.span,
@@ -1449,6 +1438,18 @@ impl Checker<'_> {
     pub fn pattern_event(&self, p: &Pattern) -> EventTypeId {
         self.event_of(p.event)
     }
+}
+
+/// The last line of regex-syntax's message is the reason, e.g.
+/// "unclosed group".
+fn regex_reason(message: &str) -> String {
+    message
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .trim_start_matches("error: ")
+        .to_string()
 }
 
 pub fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {

@@ -6,7 +6,7 @@ use super::error::CheckError;
 use super::expr::{Ctx, Place, parse_number};
 use super::model::*;
 use super::{Checker, DefNode};
-use crate::span::{Span, line_col};
+use crate::span::Span;
 use crate::syntax::ast::{self, Entity, Item, LifecycleStmt};
 
 impl Checker<'_> {
@@ -407,7 +407,7 @@ impl Checker<'_> {
                 trigger,
                 label: t.label.as_ref().map(|l| l.value.clone()),
                 text: crate::syntax::print::trigger(&t.trigger),
-                line: line_col(self.source, t.span.start as usize).0,
+                line: self.lines.line(t.span.start as usize),
                 span: t.span,
             });
             self.transition_waits.push(waits);

@@ -98,7 +98,7 @@ pub struct Threshold {
 
 pub struct Checker<'a> {
     file: &'a PolicyFile,
-    source: &'a str,
+    lines: crate::span::LineIndex,
     diagnostics: Vec<CheckError>,
 
     name: String,
@@ -161,7 +161,7 @@ impl<'a> Checker<'a> {
             chrono::NaiveTime::from_hms_opt(9, 0, 0).zip(chrono::NaiveTime::from_hms_opt(17, 0, 0));
         Checker {
             file,
-            source,
+            lines: crate::span::LineIndex::new(source),
             diagnostics: Vec::new(),
             name: String::new(),
             version: None,

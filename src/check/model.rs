@@ -388,6 +388,43 @@ pub enum Aggregate {
     P90,
 }
 
+/// A regular expression from a policy: its syntax is checked when the
+/// policy is checked; the automaton is built once, the first time it is
+/// used, so compiling a policy stays fast however many patterns it has.
+#[derive(Debug, Clone)]
+pub struct RegexPattern {
+    source: String,
+    compiled: std::sync::Arc<std::sync::OnceLock<Option<regex::Regex>>>,
+}
+
+impl RegexPattern {
+    pub fn new(source: &str) -> RegexPattern {
+        RegexPattern {
+            source: source.to_string(),
+            compiled: std::sync::Arc::default(),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The compiled expression; `None` only if it exceeds the size limit
+    /// (1 MiB of automaton), which evaluation reports per contact.
+    pub fn regex(&self) -> Option<&regex::Regex> {
+        self.compiled
+            .get_or_init(|| {
+                regex::RegexBuilder::new(&self.source)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
 /// A resolved, typed expression.
 #[derive(Debug, Clone)]
 pub enum Expr {
@@ -413,7 +450,7 @@ pub enum Expr {
         list: Box<Expr>,
     },
     Text(TextOp, Box<Expr>, Box<Expr>),
-    Matches(Box<Expr>, regex::Regex),
+    Matches(Box<Expr>, RegexPattern),
     Missing {
         expr: Box<Expr>,
         missing: bool,

@@ -64,7 +64,7 @@ pub enum SyntaxError {
         span: Span,
     },
 
-    #[error("this expression is too long to read ({depth} operators deep)")]
+    #[error("this expression is too long to read ({depth} operators; at most 200)")]
     #[diagnostic(
         code(detente::E006),
         help("break it into named criteria, scores or metrics and combine those by name")

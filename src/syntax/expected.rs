@@ -11,20 +11,19 @@ use crate::span::Span;
 fn word(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
-        ident | name | day_name => "a name",
+        ident | day_name => "a name",
         field_name => "a field name",
         string | string_inner => "a quoted string",
         number | signed_number => "a number",
         clock => "a time such as `09:00`",
-        expr | and_expr | not_expr | cmp_expr | sum_expr | prod_expr | neg_expr | postfix
-        | call | paren | list | money | percent | quantity | business_duration | boolean
-        | not_op | kw_not | kw_true | kw_false | minus => "a condition or value",
-        cmp_op | op_eq | op_ne | op_le | op_ge | op_lt | op_gt | op_not_in | kw_in
-        | kw_contains | kw_starts_with | kw_ends_with | kw_matches | is_test | kw_is => {
-            "a comparison such as `==` or `>=`"
+        expr | name_or_call | neg_op | postfix | paren | list | money | percent | quantity
+        | business_duration | boolean | not_op | kw_not | kw_true | kw_false | minus => {
+            "a condition or value"
         }
+        cmp_op | kw_in | kw_contains | kw_starts_with | kw_ends_with | kw_matches | is_test
+        | kw_is => "a comparison such as `==` or `>=`",
         add_op | mul_op | plus | star | slash => "an operator",
-        kw_or | kw_and => "`and` or `or`",
+        kw_or | kw_and | or_op | and_op => "`and` or `or`",
         member | dot => "`.`",
         kw_policy | kw_contact | kw_account | kw_event | kw_touchpoint | kw_score | kw_criteria
         | kw_buying_group | kw_lifecycle | kw_sla | kw_metric | kw_incentive | policy_block

@@ -133,6 +133,10 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
     let text = pair.as_str();
     let mut end = text.trim_end().len();
+    // Most pairs hold no comment at all (memchr-fast to find out).
+    if !text.contains('#') {
+        return Span::new(s.start(), s.start() + end);
+    }
     loop {
         let head = text.get(..end).unwrap_or("");
         let line_start = head.rfind('\n').map_or(0, |i| i + 1);
@@ -185,7 +189,80 @@ fn is_noise(rule: Rule) -> bool {
 }
 
 fn is_keyword_rule(rule: Rule) -> bool {
-    format!("{rule:?}").starts_with("kw_")
+    use Rule::*;
+    // Every `kw_` rule of the grammar.
+    matches!(
+        rule,
+        kw_policy
+            | kw_version
+            | kw_effective
+            | kw_timezone
+            | kw_currency
+            | kw_teams
+            | kw_business_hours
+            | kw_holidays
+            | kw_fiscal_year_starts
+            | kw_contact
+            | kw_account
+            | kw_event
+            | kw_touchpoint
+            | kw_by
+            | kw_where
+            | kw_score
+            | kw_owner
+            | kw_decay
+            | kw_half_life
+            | kw_range
+            | kw_each
+            | kw_max
+            | kw_criteria
+            | kw_require
+            | kw_all
+            | kw_any
+            | kw_of
+            | kw_buying_group
+            | kw_role
+            | kw_engaged
+            | kw_qualified
+            | kw_lifecycle
+            | kw_stage
+            | kw_initial
+            | kw_final
+            | kw_detour
+            | kw_as
+            | kw_on
+            | kw_when
+            | kw_after
+            | kw_unless
+            | kw_sla
+            | kw_starts
+            | kw_met
+            | kw_cancelled
+            | kw_entering
+            | kw_leaving
+            | kw_within
+            | kw_metric
+            | kw_incentive
+            | kw_period
+            | kw_target
+            | kw_payout
+            | kw_split
+            | kw_or
+            | kw_and
+            | kw_not
+            | kw_is
+            | kw_missing
+            | kw_present
+            | kw_in
+            | kw_contains
+            | kw_starts_with
+            | kw_ends_with
+            | kw_matches
+            | kw_entered
+            | kw_business
+            | kw_true
+            | kw_false
+    )
 }
 
 /// The meaningful children of a pair.
@@ -708,98 +785,7 @@ impl Builder {
     fn expr_inner(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
         let span = span_of(&pair);
         match pair.as_rule() {
-            Rule::expr => self.chain(pair, |_| Some(BinOp::Or)),
-            Rule::and_expr => self.chain(pair, |_| Some(BinOp::And)),
-            Rule::sum_expr | Rule::prod_expr => self.chain(pair, |op| {
-                op.into_inner().next().map(|o| match o.as_rule() {
-                    Rule::plus => BinOp::Add,
-                    Rule::minus => BinOp::Sub,
-                    Rule::star => BinOp::Mul,
-                    _ => BinOp::Div,
-                })
-            }),
-            Rule::not_expr => {
-                let mut nots = Vec::new();
-                let mut operand = None;
-                for p in kids(pair) {
-                    if p.as_rule() == Rule::not_op {
-                        nots.push(span_of(&p));
-                    } else {
-                        operand = Some(self.expr_inner(p)?);
-                    }
-                }
-                let mut e = operand?;
-                if nots.len() > MAX_EXPR_DEPTH {
-                    self.too_long(e.span, nots.len());
-                    return None;
-                }
-                for not_span in nots.into_iter().rev() {
-                    e = Expr {
-                        span: not_span.to(e.span),
-                        kind: ExprKind::Unary {
-                            op: UnaryOp::Not,
-                            expr: Box::new(e),
-                        },
-                    };
-                }
-                Some(e)
-            }
-            Rule::cmp_expr => {
-                let mut k = kids(pair);
-                let lhs = self.expr_inner(k.next()?)?;
-                let Some(next) = k.next() else {
-                    return Some(lhs);
-                };
-                if next.as_rule() == Rule::is_test {
-                    let missing = next.into_inner().any(|p| p.as_rule() == Rule::kw_missing);
-                    return Some(Expr {
-                        span,
-                        kind: ExprKind::Is {
-                            expr: Box::new(lhs),
-                            missing,
-                        },
-                    });
-                }
-                let op = match next.into_inner().next()?.as_rule() {
-                    Rule::op_eq => BinOp::Eq,
-                    Rule::op_ne => BinOp::Ne,
-                    Rule::op_le => BinOp::Le,
-                    Rule::op_ge => BinOp::Ge,
-                    Rule::op_lt => BinOp::Lt,
-                    Rule::op_gt => BinOp::Gt,
-                    Rule::op_not_in => BinOp::NotIn,
-                    Rule::kw_in => BinOp::In,
-                    Rule::kw_contains => BinOp::Contains,
-                    Rule::kw_starts_with => BinOp::StartsWith,
-                    Rule::kw_ends_with => BinOp::EndsWith,
-                    _ => BinOp::Matches,
-                };
-                let rhs = self.expr_inner(k.next()?)?;
-                Some(Expr {
-                    span,
-                    kind: ExprKind::Binary {
-                        op,
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
-                    },
-                })
-            }
-            Rule::neg_expr => {
-                let mut inner = pair.into_inner();
-                let first = inner.next()?;
-                if first.as_rule() == Rule::minus {
-                    let operand = self.expr_inner(inner.next()?)?;
-                    Some(Expr {
-                        span,
-                        kind: ExprKind::Unary {
-                            op: UnaryOp::Neg,
-                            expr: Box::new(operand),
-                        },
-                    })
-                } else {
-                    self.expr_inner(first)
-                }
-            }
+            Rule::expr => self.climb(pair),
             Rule::postfix => {
                 let mut k = kids(pair);
                 let mut e = self.expr_inner(k.next()?)?;
@@ -822,14 +808,22 @@ impl Builder {
                 }
                 self.guard(e)
             }
-            Rule::call => {
+            Rule::name_or_call => {
                 let mut k = kids(pair);
-                let func = ident(k.next()?);
-                let args = self.args(k.next()?)?;
-                self.guard(Expr {
-                    span,
-                    kind: ExprKind::Call { func, args },
-                })
+                let id = ident(k.next()?);
+                match k.next() {
+                    Some(a) => {
+                        let args = self.args(a)?;
+                        self.guard(Expr {
+                            span,
+                            kind: ExprKind::Call { func: id, args },
+                        })
+                    }
+                    None => Some(Expr {
+                        span,
+                        kind: ExprKind::Name(id),
+                    }),
+                }
             }
             Rule::paren => {
                 let inner = self.expr_inner(kids(pair).next()?)?;
@@ -849,10 +843,6 @@ impl Builder {
                     kind: ExprKind::List(items),
                 })
             }
-            Rule::name => Some(Expr {
-                span,
-                kind: ExprKind::Name(ident(kids(pair).next()?)),
-            }),
             _ => self.literal_expr(pair),
         }
     }
@@ -873,33 +863,138 @@ impl Builder {
         Some(e)
     }
 
-    /// A left-associative chain `a op b op c`.
-    fn chain(
-        &mut self,
-        pair: Pair<'_, Rule>,
-        op_of: impl Fn(Pair<'_, Rule>) -> Option<BinOp>,
-    ) -> Option<Expr> {
-        let mut inner = pair.into_inner();
-        let mut lhs = self.expr_inner(inner.next()?)?;
-        let mut length = 0usize;
-        while let Some(op_pair) = inner.next() {
-            length += 1;
-            if length > MAX_EXPR_DEPTH {
-                self.too_long(lhs.span, length);
-                return None;
-            }
-            let op = op_of(op_pair)?;
-            let rhs = self.expr_inner(inner.next()?)?;
-            lhs = Expr {
-                span: lhs.span.to(rhs.span),
-                kind: ExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
+    /// An expression from its flat run of operands and operators, by
+    /// precedence climbing. The operator count is capped first, so the
+    /// recursion here is bounded.
+    fn climb(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = span_of(&pair);
+        let mut toks = Vec::new();
+        for p in pair.into_inner() {
+            let pspan = span_of(&p);
+            let tok = match p.as_rule() {
+                Rule::not_op => Tok::Not(pspan),
+                Rule::neg_op => Tok::Neg(pspan),
+                Rule::is_test => Tok::Is(
+                    p.into_inner().any(|x| x.as_rule() == Rule::kw_missing),
+                    pspan,
+                ),
+                Rule::or_op => Tok::Infix(BinOp::Or, pspan),
+                Rule::and_op => Tok::Infix(BinOp::And, pspan),
+                Rule::add_op | Rule::mul_op | Rule::cmp_op => {
+                    let text = p.as_str();
+                    let op = match text {
+                        "+" => BinOp::Add,
+                        "-" => BinOp::Sub,
+                        "*" => BinOp::Mul,
+                        "/" => BinOp::Div,
+                        "==" => BinOp::Eq,
+                        "!=" => BinOp::Ne,
+                        "<=" => BinOp::Le,
+                        ">=" => BinOp::Ge,
+                        "<" => BinOp::Lt,
+                        ">" => BinOp::Gt,
+                        "in" => BinOp::In,
+                        "contains" => BinOp::Contains,
+                        "starts_with" => BinOp::StartsWith,
+                        "ends_with" => BinOp::EndsWith,
+                        "matches" => BinOp::Matches,
+                        // `not` and `in` with any whitespace between.
+                        _ => BinOp::NotIn,
+                    };
+                    Tok::Infix(op, pspan)
+                }
+                _ => Tok::Operand(p),
             };
+            toks.push(tok);
         }
-        Some(lhs)
+        let operators = toks
+            .iter()
+            .filter(|t| !matches!(t, Tok::Operand(_)))
+            .count();
+        if operators > MAX_EXPR_DEPTH {
+            self.too_long(span, operators);
+            return None;
+        }
+        let mut pos = 0;
+        let e = self.climb_expr(&toks, &mut pos, 0)?;
+        self.guard(e)
+    }
+
+    fn climb_expr(&mut self, toks: &[Tok<'_>], pos: &mut usize, min_prec: u8) -> Option<Expr> {
+        // `is missing` binds like a comparison.
+        const IS_PREC: u8 = 4;
+        let mut lhs = self.climb_unary(toks, pos)?;
+        loop {
+            match toks.get(*pos) {
+                Some(Tok::Is(missing, ispan)) if IS_PREC >= min_prec => {
+                    *pos += 1;
+                    lhs = Expr {
+                        span: lhs.span.to(*ispan),
+                        kind: ExprKind::Is {
+                            expr: Box::new(lhs),
+                            missing: *missing,
+                        },
+                    };
+                }
+                Some(Tok::Infix(op, ospan)) if op.precedence() >= min_prec => {
+                    if op.is_comparison() && is_comparison(&lhs) {
+                        self.errors.push(SyntaxError::Unexpected {
+                            expected: "`and` or `or`".into(),
+                            found: format!("`{}`", op.symbol()),
+                            span: *ospan,
+                            label: "a second comparison".into(),
+                            help: Some("comparisons do not chain: write `a < b and b < c`".into()),
+                        });
+                        return None;
+                    }
+                    *pos += 1;
+                    let rhs = self.climb_expr(toks, pos, op.precedence() + 1)?;
+                    lhs = Expr {
+                        span: lhs.span.to(rhs.span),
+                        kind: ExprKind::Binary {
+                            op: *op,
+                            lhs: Box::new(lhs),
+                            rhs: Box::new(rhs),
+                        },
+                    };
+                }
+                _ => return Some(lhs),
+            }
+        }
+    }
+
+    fn climb_unary(&mut self, toks: &[Tok<'_>], pos: &mut usize) -> Option<Expr> {
+        // `not` binds looser than comparisons: `not a == b` is `not (a == b)`.
+        const NOT_PREC: u8 = 3;
+        let tok = toks.get(*pos)?;
+        *pos += 1;
+        match tok {
+            Tok::Not(nspan) => {
+                let e = self.climb_expr(toks, pos, NOT_PREC)?;
+                Some(Expr {
+                    span: nspan.to(e.span),
+                    kind: ExprKind::Unary {
+                        op: UnaryOp::Not,
+                        expr: Box::new(e),
+                    },
+                })
+            }
+            Tok::Neg(nspan) => {
+                let e = self.climb_unary(toks, pos)?;
+                Some(Expr {
+                    span: nspan.to(e.span),
+                    kind: ExprKind::Unary {
+                        op: UnaryOp::Neg,
+                        expr: Box::new(e),
+                    },
+                })
+            }
+            Tok::Operand(p) => self.expr_inner(p.clone()),
+            Tok::Is(_, span) | Tok::Infix(_, span) => {
+                self.internal(*span, "a value");
+                None
+            }
+        }
     }
 
     fn args(&mut self, pair: Pair<'_, Rule>) -> Option<Vec<Arg>> {
@@ -1006,6 +1101,24 @@ impl Builder {
             kind: ExprKind::Literal(lit),
             span,
         })
+    }
+}
+
+/// One element of an expression's flat run.
+enum Tok<'i> {
+    Not(Span),
+    Neg(Span),
+    Is(bool, Span),
+    Infix(BinOp, Span),
+    Operand(Pair<'i, Rule>),
+}
+
+/// An unparenthesised comparison, which another comparison cannot follow.
+fn is_comparison(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Binary { op, .. } => op.is_comparison(),
+        ExprKind::Is { .. } => true,
+        _ => false,
     }
 }
 

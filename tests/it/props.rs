@@ -138,3 +138,22 @@ fn a_ten_megabyte_string_is_accepted_or_reported() {
     let p = Policy::compile(&src).unwrap();
     assert_eq!(p.name().len(), 10 * 1024 * 1024);
 }
+
+/// The prescan's nesting limit is what bounds the parser's recursion (pest
+/// runs without its own stack probe): the deepest nesting it allows must
+/// parse on a small thread stack, even in a debug build.
+#[test]
+fn the_deepest_allowed_nesting_parses_on_a_small_stack() {
+    // The lifecycle block and `seen(` are two levels already.
+    let depth = detente::syntax::MAX_NESTING - 2;
+    let src = format!(
+        "policy \"Deep\" {{ teams a }}\nevent e {{ }}\nlifecycle contact {{\n  stage s initial owner a\n  stage t final\n  s -> t when {}seen(e){}\n}}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let handle = std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(move || detente::Policy::compile(&src).map(|_| ()).map_err(|d| d.to_string()))
+        .unwrap();
+    assert_eq!(handle.join().unwrap(), Ok(()));
+}
