@@ -183,8 +183,19 @@ impl Checker<'_> {
             .map(|s| s.as_ref().map(score_bounds))
             .collect();
         for t in self.thresholds.clone() {
-            let Some((lo, hi)) = bounds.get(t.score.index()).copied().flatten() else {
-                continue;
+            let (name, (lo, hi)) = match t.subject {
+                super::Subject::Score(s) => {
+                    let Some(b) = bounds.get(s.index()).copied().flatten() else {
+                        continue;
+                    };
+                    let name = self
+                        .score_asts
+                        .get(s.index())
+                        .map(|x| format!("`{}`", x.name.name))
+                        .unwrap_or_default();
+                    (name, b)
+                }
+                super::Subject::NonNegative(what) => (what.to_string(), (0.0, f64::INFINITY)),
             };
             let v = t.value;
             let never = match t.op {
@@ -198,25 +209,26 @@ impl Checker<'_> {
             if !never {
                 continue;
             }
-            let name = self
-                .score_asts
-                .get(t.score.index())
-                .map(|s| s.name.name.clone())
-                .unwrap_or_default();
             let reason = if matches!(t.op, CmpOp::Ge | CmpOp::Gt) || (t.op == CmpOp::Eq && v > hi) {
-                format!("`{name}` is at most {}", fmt_num(hi))
+                format!("{name} is at most {}", fmt_num(hi))
             } else {
-                format!("`{name}` is at least {}", fmt_num(lo))
+                format!("{name} is at least {}", fmt_num(lo))
+            };
+            let help = match t.subject {
+                super::Subject::Score(_) => format!(
+                    "the rules of score {name} add up to between {} and {}: lower the threshold or give the score more points",
+                    fmt_num(lo),
+                    fmt_num(hi)
+                ),
+                super::Subject::NonNegative(_) => {
+                    format!("{name} is never negative: check the comparison")
+                }
             };
             self.diag(CheckError::NeverTrue {
                 what: "this condition".into(),
                 span: t.span,
                 reason,
-                help: Some(format!(
-                    "the rules of score `{name}` add up to between {} and {}: lower the threshold or give the score more points",
-                    fmt_num(lo),
-                    fmt_num(hi)
-                )),
+                help: Some(help),
             });
         }
     }

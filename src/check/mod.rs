@@ -87,13 +87,45 @@ enum MetricState {
     Done(Ty),
 }
 
-/// A comparison of a score with a constant, kept for the range analysis.
+/// What a range-checked comparison is about.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Subject {
+    Score(ScoreId),
+    /// Counts, group sizes and elapsed times: never below zero.
+    NonNegative(&'static str),
+}
+
+/// A comparison of a score or a count with a constant, kept for the range
+/// analysis.
 #[derive(Debug, Clone)]
 pub struct Threshold {
-    pub score: ScoreId,
+    pub subject: Subject,
     pub op: CmpOp,
     pub value: f64,
     pub span: Span,
+}
+
+/// The subject of a comparison the range analysis understands.
+fn subject_of(e: &Expr) -> Option<Subject> {
+    Some(match e {
+        Expr::Score(s) => Subject::Score(*s),
+        Expr::Count { .. } => Subject::NonNegative("a count"),
+        Expr::GroupCount(_) => Subject::NonNegative("`group.count`"),
+        Expr::GroupEngaged => Subject::NonNegative("`group.engaged`"),
+        Expr::GroupSize => Subject::NonNegative("`group.size`"),
+        Expr::GroupIn(_) => Subject::NonNegative("`group.in`"),
+        Expr::DaysSince(_) => Subject::NonNegative("`days_since`"),
+        Expr::TimeInStage => Subject::NonNegative("`time_in_stage`"),
+        _ => return None,
+    })
+}
+
+fn constant_of(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Const(Value::Number(n)) => Some(*n),
+        Expr::Const(Value::Duration(d)) => Some(d.approx_days()),
+        _ => None,
+    }
 }
 
 pub struct Checker<'a> {
@@ -253,20 +285,20 @@ impl<'a> Checker<'a> {
             CmpOp::Ge => CmpOp::Le,
             other => other,
         };
-        match (l, r) {
-            (Expr::Score(s), Expr::Const(Value::Number(n))) => self.thresholds.push(Threshold {
-                score: *s,
+        if let (Some(subject), Some(value)) = (subject_of(l), constant_of(r)) {
+            self.thresholds.push(Threshold {
+                subject,
                 op,
-                value: *n,
+                value,
                 span,
-            }),
-            (Expr::Const(Value::Number(n)), Expr::Score(s)) => self.thresholds.push(Threshold {
-                score: *s,
+            });
+        } else if let (Some(value), Some(subject)) = (constant_of(l), subject_of(r)) {
+            self.thresholds.push(Threshold {
+                subject,
                 op: flipped(op),
-                value: *n,
+                value,
                 span,
-            }),
-            _ => {}
+            });
         }
     }
 

@@ -153,7 +153,11 @@ fn the_deepest_allowed_nesting_parses_on_a_small_stack() {
     );
     let handle = std::thread::Builder::new()
         .stack_size(1024 * 1024)
-        .spawn(move || detente::Policy::compile(&src).map(|_| ()).map_err(|d| d.to_string()))
+        .spawn(move || {
+            detente::Policy::compile(&src)
+                .map(|_| ())
+                .map_err(|d| d.to_string())
+        })
         .unwrap();
     assert_eq!(handle.join().unwrap(), Ok(()));
 }

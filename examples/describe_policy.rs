@@ -1,0 +1,62 @@
+//! Embeds Détente as a library: compiles a policy and describes its state
+//! machines, or prints the diagnostics when it does not compile.
+//!
+//! Run: `cargo run --example describe_policy -- policies/acme.detente`
+
+use std::process::ExitCode;
+
+use detente::Policy;
+
+fn main() -> ExitCode {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: describe_policy POLICY_FILE");
+        return ExitCode::from(2);
+    };
+    let source = match std::fs::read_to_string(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot read {path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let policy = match Policy::compile_named(&path, &source) {
+        Ok(p) => p,
+        Err(diagnostics) => {
+            // `Diagnostics` displays as the same report `detente check` prints.
+            eprint!("{diagnostics}");
+            return ExitCode::from(1);
+        }
+    };
+    let model = policy.model();
+    println!(
+        "{} (version {:?}, {})",
+        policy.name(),
+        policy.version(),
+        policy.hash()
+    );
+    for machine in policy.machines() {
+        println!("\n{} lifecycle", machine.entity.keyword());
+        let lifecycle = model.lifecycles.iter().find(|l| l.entity == machine.entity);
+        for stage_id in lifecycle.map(|l| l.stages.as_slice()).unwrap_or_default() {
+            let Some(stage) = model.stages.get(stage_id.index()) else {
+                continue;
+            };
+            let owner = stage
+                .owner
+                .and_then(|t| model.teams.get(t.index()))
+                .map_or("no owner", |t| t.name.as_str());
+            println!("  {} ({owner})", stage.name);
+            for t in machine.exits(*stage_id) {
+                let Some(tr) = model.transitions.get(t.index()) else {
+                    continue;
+                };
+                let to = model
+                    .stages
+                    .get(tr.to.index())
+                    .map_or("?", |s| s.name.as_str());
+                println!("    -> {to:<14} {}  (line {})", tr.text, tr.line);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
