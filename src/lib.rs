@@ -19,6 +19,7 @@ extern crate alloc;
 
 pub mod check;
 pub mod compile;
+pub mod data;
 pub mod diagnostic;
 pub mod names;
 pub mod report;

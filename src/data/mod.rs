@@ -1,0 +1,3 @@
+//! Contact histories from CRM exports (issue #3: in progress).
+
+pub mod time;

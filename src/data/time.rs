@@ -1,0 +1,192 @@
+//! Reading timestamps from CRM exports, in the policy's timezone.
+//!
+//! Accepted: RFC 3339 with any offset (`2026-03-02T09:15:00Z`), naive
+//! date-times (`2026-03-02 09:15:00`, `2026-03-02T09:15`, fractional
+//! seconds allowed) read in the policy timezone, and dates (`2026-03-02`)
+//! read as the start (or, where the manifest says so, the end) of that day.
+//! A naive time in a DST gap moves forward by the gap; one in a DST fold
+//! takes the earlier offset.
+
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::Tz;
+
+/// Milliseconds since 1970-01-01T00:00:00Z.
+pub type Instant = i64;
+
+/// How precisely a timestamp was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Precision {
+    Exact,
+    /// Written as a date only: steps it triggers are marked date-precision.
+    Date,
+}
+
+/// Whether a date-only value means the start or the end of its day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateOnly {
+    #[default]
+    Start,
+    End,
+}
+
+/// Years outside this range are rejected: they are typing mistakes, and
+/// keeping them out keeps every instant far from `i64` overflow.
+const MIN_YEAR: i32 = 1900;
+const MAX_YEAR: i32 = 2200;
+
+/// Reads a timestamp; the error is a reason a person can act on.
+pub fn parse_instant(
+    text: &str,
+    tz: Tz,
+    date_only: DateOnly,
+) -> Result<(Instant, Precision), String> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err("empty timestamp".into());
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        check_year(dt.naive_utc().date())?;
+        return Ok((dt.timestamp_millis(), Precision::Exact));
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        check_year(date)?;
+        return match date_only {
+            DateOnly::Start => {
+                local(date.and_time(NaiveTime::MIN), tz).map(|i| (i, Precision::Date))
+            }
+            DateOnly::End => {
+                let next = date.succ_opt().ok_or("date out of range")?;
+                local(next.and_time(NaiveTime::MIN), tz).map(|i| (i - 1, Precision::Date))
+            }
+        };
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(s, format) {
+            check_year(naive.date())?;
+            return local(naive, tz).map(|i| (i, Precision::Exact));
+        }
+    }
+    Err(format!(
+        "`{}` is not a timestamp: write 2026-03-02T09:15:00Z, 2026-03-02 09:15:00 or 2026-03-02",
+        shorten(s)
+    ))
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}...", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+fn check_year(date: NaiveDate) -> Result<(), String> {
+    use chrono::Datelike;
+    if (MIN_YEAR..=MAX_YEAR).contains(&date.year()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "year {} is out of range ({MIN_YEAR}–{MAX_YEAR})",
+            date.year()
+        ))
+    }
+}
+
+/// A wall-clock time in `tz` as an instant: DST gaps move forward, folds
+/// take the earlier offset.
+pub fn local(naive: NaiveDateTime, tz: Tz) -> Result<Instant, String> {
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(t.timestamp_millis()),
+        LocalResult::Ambiguous(earlier, _) => Ok(earlier.timestamp_millis()),
+        LocalResult::None => {
+            // In a gap: read the wall time with the offset in force just
+            // before the gap, which moves it forward by the gap's length
+            // (01:30 in a one-hour spring-forward gap becomes 02:30).
+            let mut probe = naive;
+            for _ in 0..(48 * 60) {
+                probe -= chrono::Duration::minutes(1);
+                if let LocalResult::Single(t) | LocalResult::Ambiguous(_, t) =
+                    tz.from_local_datetime(&probe)
+                {
+                    use chrono::Offset;
+                    let offset = t.offset().fix().local_minus_utc();
+                    return Ok((naive.and_utc().timestamp() - i64::from(offset)) * 1000
+                        + i64::from(naive.and_utc().timestamp_subsec_millis()));
+                }
+            }
+            Err(format!("{naive} does not exist in {}", tz.name()))
+        }
+    }
+}
+
+/// An instant as RFC 3339 UTC with seconds, for output.
+pub fn format_instant(i: Instant) -> String {
+    DateTime::from_timestamp_millis(i)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| i.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Europe::London;
+
+    fn at(s: &str) -> String {
+        let (i, _) = parse_instant(s, London, DateOnly::Start).unwrap();
+        format_instant(i)
+    }
+
+    #[test]
+    fn reads_every_written_form() {
+        assert_eq!(at("2026-03-02T09:15:00Z"), "2026-03-02T09:15:00Z");
+        assert_eq!(at("2026-03-02T09:15:00+01:00"), "2026-03-02T08:15:00Z");
+        // Naive times are in the policy timezone: BST in July.
+        assert_eq!(at("2026-07-02 09:15:00"), "2026-07-02T08:15:00Z");
+        assert_eq!(at("2026-07-02T09:15"), "2026-07-02T08:15:00Z");
+        assert_eq!(at("2026-01-02 09:15:00.250"), "2026-01-02T09:15:00Z");
+        assert_eq!(at("2026-07-02"), "2026-07-01T23:00:00Z");
+    }
+
+    #[test]
+    fn date_only_can_mean_the_end_of_the_day() {
+        let (i, p) = parse_instant("2026-01-10", London, DateOnly::End).unwrap();
+        assert_eq!(p, Precision::Date);
+        assert_eq!(
+            i,
+            parse_instant("2026-01-11", London, DateOnly::Start)
+                .unwrap()
+                .0
+                - 1
+        );
+    }
+
+    #[test]
+    fn dst_gap_moves_forward_and_fold_takes_the_earlier_offset() {
+        // 2026-03-29 01:30 does not exist in London (clocks go 01:00 GMT ->
+        // 02:00 BST): it moves forward by the hour, to 02:30 BST = 01:30Z.
+        assert_eq!(at("2026-03-29 01:30:00"), "2026-03-29T01:30:00Z");
+        // 2026-10-25 01:30 happens twice; the first is BST (+01:00).
+        assert_eq!(at("2026-10-25 01:30:00"), "2026-10-25T00:30:00Z");
+    }
+
+    #[test]
+    fn bad_timestamps_say_why() {
+        assert!(
+            parse_instant("yesterday", London, DateOnly::Start)
+                .unwrap_err()
+                .contains("not a timestamp")
+        );
+        assert!(parse_instant("99999-01-01", London, DateOnly::Start).is_err());
+        assert!(
+            parse_instant("1066-10-14", London, DateOnly::Start)
+                .unwrap_err()
+                .contains("out of range")
+        );
+        assert!(parse_instant("", London, DateOnly::Start).is_err());
+    }
+}
