@@ -75,6 +75,24 @@ pub struct Model {
     pub incentives: Vec<Incentive>,
 }
 
+impl Model {
+    /// The names of a lifecycle's stages, in declared order.
+    pub fn stages_of(&self, entity: Entity) -> impl Iterator<Item = &str> {
+        self.stages
+            .iter()
+            .filter(move |s| s.lifecycle == entity)
+            .map(|s| s.name.as_str())
+    }
+
+    /// A stage of a lifecycle, by name.
+    pub fn stage_id(&self, entity: Entity, name: &str) -> Option<StageId> {
+        self.stages
+            .iter()
+            .position(|s| s.lifecycle == entity && s.name == name)
+            .map(StageId::from_index)
+    }
+}
+
 /// A declared name and where it was declared.
 #[derive(Debug, Clone)]
 pub struct Named {
@@ -107,6 +125,26 @@ pub enum Type {
     Timestamp,
     Duration,
     Enum(Vec<String>),
+}
+
+impl Type {
+    /// The type as written in a policy: `text`, `"a" | "b"`.
+    pub fn as_written(&self) -> String {
+        match self {
+            Type::Text => "text".into(),
+            Type::Number => "number".into(),
+            Type::Money => "money".into(),
+            Type::Bool => "bool".into(),
+            Type::Date => "date".into(),
+            Type::Timestamp => "timestamp".into(),
+            Type::Duration => "duration".into(),
+            Type::Enum(v) => v
+                .iter()
+                .map(|x| format!("\"{x}\""))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -352,6 +390,8 @@ pub enum Value {
     Text(String),
     Bool(bool),
     Date(NaiveDate),
+    /// Milliseconds since the Unix epoch, UTC.
+    Timestamp(i64),
     List(Vec<Value>),
 }
 

@@ -5,6 +5,9 @@ mod check;
 mod files;
 mod fmt;
 mod graph;
+mod inputs;
+mod reports;
+mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -49,6 +52,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Draw a policy's lifecycles as Graphviz DOT or Mermaid.
     Graph(graph::Args),
+    /// Read contact histories against the policy's schema and report every bad row.
+    Validate(validate::Args),
 }
 
 pub fn run() -> std::process::ExitCode {
@@ -68,6 +73,7 @@ pub fn run() -> std::process::ExitCode {
         Command::Check(a) => check::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Graph(a) => graph::run(a),
+        Command::Validate(a) => validate::run(a),
     }
     .into()
 }

@@ -1,3 +1,16 @@
-//! Contact histories from CRM exports (issue #3: in progress).
+//! Contact histories from CRM exports: CSV or JSON Lines (optionally
+//! gzip), mapped by a manifest, validated against the policy's schema.
+//! Bad rows are reported with file, line, column and reason; nothing is
+//! dropped silently.
 
+mod load;
+pub mod manifest;
+pub mod source;
 pub mod time;
+mod values;
+
+pub use load::{
+    Account, Contact, Counts, Event, EventKind, Histories, Origin, RecordKind, RowProblem,
+    Severity, Source, load,
+};
+pub use values::read_value;

@@ -202,3 +202,75 @@ fn graph_of_a_broken_policy_explains_why() {
             .contains("did you mean `form_submit`?")
     );
 }
+
+fn validate_fixture(extra: &[&str]) -> std::process::Output {
+    let mut c = detente();
+    c.args([
+        "validate",
+        "--policy",
+        "policies/acme.detente",
+        "--contacts",
+        "tests/fixtures/data/contacts.csv",
+        "--accounts",
+        "tests/fixtures/data/accounts.csv",
+        "--events",
+        "tests/fixtures/data/events.jsonl",
+    ]);
+    c.args(extra);
+    c.output().unwrap()
+}
+
+#[test]
+fn validate_reports_every_bad_row_with_place_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let rejects = dir.path().join("rejects.csv");
+    let out = validate_fixture(&["--rejects", rejects.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(stdout(&out));
+    // Every problem is in the rejects file, with the row as written.
+    let mut r = csv::Reader::from_path(&rejects).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), 15);
+    assert_eq!(&rows[0][4][..11], "`yesterday`");
+    assert_eq!(
+        &rows[0][5],
+        "c-3,a-2,yesterday,cy@other.example,Engineer,IT,ic,no,,rep-2,"
+    );
+}
+
+#[test]
+fn validate_strict_fails_after_reporting_everything() {
+    let out = validate_fixture(&["--strict"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out).matches("rejected:").count(), 13);
+}
+
+#[test]
+fn validate_reads_the_olist_export_through_its_manifest() {
+    // The real Olist data is read in place from the shared folder.
+    let olist = root().join("../shared/data/olist-marketing-funnel");
+    if !olist.exists() {
+        eprintln!("skipped: {} is not present", olist.display());
+        return;
+    }
+    let out = detente()
+        .current_dir(root().join("examples/olist"))
+        .arg("validate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("contacts      8000       8000          0           0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("events        9684       9684          0           0"),
+        "{text}"
+    );
+    // The one deal won before its first contact is reported, not dropped.
+    assert!(
+        text.contains("olist_closed_deals_dataset.csv:669: warning"),
+        "{text}"
+    );
+}

@@ -161,3 +161,43 @@ fn the_deepest_allowed_nesting_parses_on_a_small_stack() {
         .unwrap();
     assert_eq!(handle.join().unwrap(), Ok(()));
 }
+
+fn acme_policy() -> Policy {
+    Policy::compile(&acme()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Whatever the rows, every one is accounted for and nothing panics.
+    #[test]
+    fn every_row_is_accounted_for(lines in proptest::collection::vec(
+        prop_oneof![
+            Just(r#"{"id":"x","contact":"c1","at":"2026-01-01T00:00:00Z","type":"page_view","url":"/a"}"#.to_string()),
+            Just(r#"{"contact":"c1","at":"2026-01-01","type":"deal_won","amount":"10.5"}"#.to_string()),
+            Just(r#"{"contact":"c1","at":"nope","type":"webinar","name":"w"}"#.to_string()),
+            Just(r#"{"contact":"c2","at":"2026-01-01T00:00:00Z","type":"merge","into":"c1"}"#.to_string()),
+            "\\PC{0,60}",
+        ],
+        0..40,
+    ), csv_lines in proptest::collection::vec("[a-z0-9,\"@. -]{0,40}", 0..20)) {
+        let dir = tempfile::tempdir().unwrap();
+        let events = dir.path().join("events.jsonl");
+        std::fs::write(&events, lines.join("\n")).unwrap();
+        let contacts = dir.path().join("contacts.csv");
+        std::fs::write(&contacts, format!("id,email,title\n{}", csv_lines.join("\n"))).unwrap();
+        let policy = acme_policy();
+        let sources = [
+            detente::data::Source::new(detente::data::RecordKind::Contacts, &contacts),
+            detente::data::Source::new(detente::data::RecordKind::Events, &events),
+        ];
+        let h = detente::data::load(&policy, &sources).unwrap();
+        for c in h.counts.values() {
+            prop_assert_eq!(c.read, c.accepted + c.rejected + c.duplicates);
+        }
+        let rejected_rows = h.problems.iter().filter(|p| p.severity == detente::data::Severity::Error).count() as u64;
+        let set_aside = h.problems.iter().filter(|p| p.reason.contains("set aside")).count() as u64;
+        prop_assert_eq!(h.total().rejected, rejected_rows + set_aside);
+        prop_assert_eq!(h.total().accepted as usize, h.contacts.len() + h.events.len());
+    }
+}

@@ -1,0 +1,110 @@
+//! The policy and data a command works on: from flags, else from
+//! `detente.toml` in the current folder (so every command runs without
+//! flags in a project with a manifest).
+
+use std::path::PathBuf;
+
+use detente::Policy;
+use detente::data::manifest::Manifest;
+use detente::data::{RecordKind, Source, source::FileFormat};
+use detente::diagnostic::render_graphical;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DataFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataArgs {
+    /// The manifest to read (default: ./detente.toml when it exists).
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+    /// The policy file (default: the manifest's [policy] path).
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// Contacts files (replace the manifest's).
+    #[arg(long)]
+    pub contacts: Vec<PathBuf>,
+    /// Accounts files (replace the manifest's).
+    #[arg(long)]
+    pub accounts: Vec<PathBuf>,
+    /// Events files (replace the manifest's).
+    #[arg(long)]
+    pub events: Vec<PathBuf>,
+    /// Read the data files as this format whatever their names say.
+    #[arg(long, value_enum)]
+    pub format: Option<DataFormat>,
+}
+
+pub struct Inputs {
+    pub policy: Policy,
+    pub sources: Vec<Source>,
+}
+
+/// Resolves and compiles; errors are printed here, ready for an exit code.
+pub fn resolve(args: &DataArgs) -> Result<Inputs, super::Exit> {
+    let manifest = match &args.manifest {
+        Some(p) => Manifest::read(p).map(Some),
+        None => Manifest::find(),
+    }
+    .map_err(|e| {
+        eprintln!("error: {e}");
+        super::Exit::Usage
+    })?;
+    let policy_path = args
+        .policy
+        .clone()
+        .or_else(|| manifest.as_ref().and_then(|m| m.policy.clone()))
+        .ok_or_else(|| {
+            eprintln!("error: no policy: pass --policy FILE, or run where a detente.toml names one in [policy] path");
+            super::Exit::Usage
+        })?;
+    let source = match super::files::read_policy(&policy_path) {
+        Ok(Ok(s)) => s,
+        Ok(Err(d)) => {
+            eprint!("{}", render_graphical(&d, false));
+            return Err(super::Exit::Problems);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(super::Exit::Usage);
+        }
+    };
+    let policy =
+        Policy::compile_named(&super::files::display(&policy_path), &source).map_err(|d| {
+            eprint!("{}", render_graphical(&d, super::use_color()));
+            super::Exit::Problems
+        })?;
+    let from_flags =
+        !(args.contacts.is_empty() && args.accounts.is_empty() && args.events.is_empty());
+    let format = args.format.map(|f| match f {
+        DataFormat::Csv => FileFormat::Csv,
+        DataFormat::Jsonl => FileFormat::JsonLines,
+    });
+    let mut sources: Vec<Source> = if from_flags {
+        let mut v = Vec::new();
+        for (kind, paths) in [
+            (RecordKind::Contacts, &args.contacts),
+            (RecordKind::Accounts, &args.accounts),
+            (RecordKind::Events, &args.events),
+        ] {
+            v.extend(paths.iter().map(|p| Source::new(kind, p.clone())));
+        }
+        v
+    } else {
+        manifest.map(|m| m.sources).unwrap_or_default()
+    };
+    if sources.is_empty() {
+        eprintln!(
+            "error: no data: pass --events FILE (and --contacts, --accounts), or list them in detente.toml [data]"
+        );
+        return Err(super::Exit::Usage);
+    }
+    if let Some(f) = format {
+        for s in &mut sources {
+            s.format = Some(f);
+        }
+    }
+    Ok(Inputs { policy, sources })
+}

@@ -1,0 +1,58 @@
+//! Printing data problems, shared by the commands that load data.
+
+use std::path::Path;
+
+use detente::data::{Histories, Severity};
+
+/// The first `limit` problems, one per line, then the notes.
+pub fn problems(h: &Histories, limit: usize) -> String {
+    let mut out = String::new();
+    for p in h.problems.iter().take(limit) {
+        let level = match p.severity {
+            Severity::Error => "rejected",
+            Severity::Warning => "warning",
+        };
+        let column = p
+            .column
+            .as_ref()
+            .map(|c| format!(" column `{c}`:"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{}:{}: {level}:{column} {}\n",
+            p.file, p.line, p.reason
+        ));
+    }
+    if h.problems.len() > limit {
+        out.push_str(&format!(
+            "... and {} more (--rejects FILE writes them all)\n",
+            h.problems.len() - limit
+        ));
+    }
+    for n in &h.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out
+}
+
+/// Every problem row, as CSV: file, line, column, severity, reason, row.
+pub fn write_rejects(path: &Path, h: &Histories) -> Result<(), String> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| e.to_string())?;
+    w.write_record(["file", "line", "column", "severity", "reason", "row"])
+        .map_err(|e| e.to_string())?;
+    for p in &h.problems {
+        let severity = match p.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        w.write_record([
+            p.file.as_str(),
+            &p.line.to_string(),
+            p.column.as_deref().unwrap_or(""),
+            severity,
+            &p.reason,
+            &p.raw,
+        ])
+        .map_err(|e| e.to_string())?;
+    }
+    w.flush().map_err(|e| e.to_string())
+}

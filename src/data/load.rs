@@ -1,0 +1,631 @@
+//! Rows → validated contacts, accounts and events. Every row is accounted
+//! for: accepted, rejected with a reason, or a duplicate event, so that
+//! `read = accepted + rejected + duplicates` always holds.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+
+use super::source::{self, BadRow, Cell, FileFormat, Row};
+use super::time::{DateOnly, Instant, Precision, parse_instant};
+use super::values::read_value;
+use crate::check::model::{EventTypeId, Field, FieldId, Model, StageId, Value};
+use crate::compile::Policy;
+use crate::syntax::ast::Entity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    Contacts,
+    Accounts,
+    Events,
+}
+
+impl RecordKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::Contacts => "contacts",
+            RecordKind::Accounts => "accounts",
+            RecordKind::Events => "events",
+        }
+    }
+}
+
+/// One input file and how to read it.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub kind: RecordKind,
+    pub path: PathBuf,
+    pub format: Option<FileFormat>,
+    /// Our column name → the export's column name.
+    pub columns: BTreeMap<String, String>,
+    /// Our column name → (export's value → our value).
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// Our column name → a value for every row (e.g. `type = "deal_won"`
+    /// for a file of won deals).
+    pub constants: BTreeMap<String, String>,
+    /// What a date-only timestamp means in this file...
+    pub date_only: DateOnly,
+    /// ...or, for events, per event type.
+    pub date_only_by_type: BTreeMap<String, DateOnly>,
+}
+
+impl Source {
+    pub fn new(kind: RecordKind, path: impl Into<PathBuf>) -> Source {
+        Source {
+            kind,
+            path: path.into(),
+            format: None,
+            columns: BTreeMap::new(),
+            values: BTreeMap::new(),
+            constants: BTreeMap::new(),
+            date_only: DateOnly::Start,
+            date_only_by_type: BTreeMap::new(),
+        }
+    }
+}
+
+/// Where a record came from: file (index into [`Histories::files`]) and line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    pub file: u32,
+    pub line: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub id: String,
+    pub account: Option<String>,
+    pub created_at: Option<Instant>,
+    /// Start from a CRM snapshot instead of the initial stage.
+    pub stage: Option<StageId>,
+    pub stage_since: Option<Instant>,
+    /// By `FieldId` of the contact schema; `None` = missing.
+    pub fields: Vec<Option<Value>>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub fields: Vec<Option<Value>>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub enum EventKind {
+    Event {
+        ty: EventTypeId,
+        /// By `FieldId` of the event type.
+        fields: Vec<Option<Value>>,
+    },
+    /// Sets contact fields from its time on.
+    Update(Vec<(FieldId, Value)>),
+    /// Sets the contact's account's fields from its time on.
+    AccountUpdate(Vec<(FieldId, Value)>),
+    /// Folds this contact into `into`.
+    Merge { into: String },
+    /// A manual move made in the CRM.
+    SetStage(StageId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: Option<String>,
+    pub contact: String,
+    pub account: Option<String>,
+    pub opportunity: Option<String>,
+    pub at: Instant,
+    pub precision: Precision,
+    pub kind: EventKind,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The row was rejected.
+    Error,
+    /// The row was set aside but is not a data error under the design
+    /// (an event of a type the policy does not know); an error under
+    /// `--strict`.
+    Warning,
+}
+
+/// A row that was not accepted, or something worth saying about the data.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RowProblem {
+    pub file: String,
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: String,
+    pub severity: Severity,
+    /// The row as written (empty for notes that are not about one row).
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub duplicates: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Histories {
+    pub files: Vec<String>,
+    pub contacts: Vec<Contact>,
+    pub accounts: Vec<Account>,
+    pub events: Vec<Event>,
+    /// Rejected rows and warnings, in file and line order.
+    pub problems: Vec<RowProblem>,
+    /// Things worth knowing that are not about one row (an unmapped column,
+    /// contacts known only from their events).
+    pub notes: Vec<String>,
+    pub counts: BTreeMap<RecordKind, Counts>,
+}
+
+impl Histories {
+    pub fn total(&self) -> Counts {
+        let mut t = Counts::default();
+        for c in self.counts.values() {
+            t.read += c.read;
+            t.accepted += c.accepted;
+            t.rejected += c.rejected;
+            t.duplicates += c.duplicates;
+        }
+        t
+    }
+}
+
+const CONTACT_COLUMNS: &[&str] = &["id", "account", "created_at", "stage", "stage_since"];
+const ACCOUNT_COLUMNS: &[&str] = &["id"];
+const EVENT_COLUMNS: &[&str] = &["contact", "at", "type", "id", "account", "opportunity"];
+
+/// Reads every source in order. A file that cannot be opened is an error
+/// for the whole load (nothing is half-loaded); bad rows are not.
+pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {
+    let model = policy.model();
+    let mut h = Histories::default();
+    let mut seen_event_ids: HashSet<String> = HashSet::new();
+    for source in sources {
+        let file_index = u32::try_from(h.files.len()).unwrap_or(u32::MAX);
+        let name = source.path.display().to_string();
+        h.files.push(name.clone());
+        let rows = source::open(&source.path, source.format)?;
+        let mut unknown_columns: BTreeMap<String, ()> = BTreeMap::new();
+        let mut counts = Counts::default();
+        for row in rows {
+            counts.read += 1;
+            let row = match row {
+                Ok(r) => r,
+                Err(bad) => {
+                    counts.rejected += 1;
+                    h.problems.push(problem(&name, bad, Severity::Error));
+                    continue;
+                }
+            };
+            let reader = RowReader::new(source, &row);
+            for col in reader.unused_columns(source.kind, model) {
+                unknown_columns.insert(col, ());
+            }
+            let origin = Origin {
+                file: file_index,
+                line: row.line,
+            };
+            let result = match source.kind {
+                RecordKind::Contacts => contact(model, &reader, origin).map(|c| h.contacts.push(c)),
+                RecordKind::Accounts => account(model, &reader, origin).map(|a| h.accounts.push(a)),
+                RecordKind::Events => match event(model, source, &reader, origin) {
+                    Ok(e) => {
+                        if let Some(id) = &e.id
+                            && !seen_event_ids.insert(id.clone())
+                        {
+                            counts.duplicates += 1;
+                            continue;
+                        }
+                        h.events.push(e);
+                        Ok(())
+                    }
+                    Err(x) => Err(x),
+                },
+            };
+            match result {
+                Ok(()) => counts.accepted += 1,
+                Err((column, reason, severity)) => {
+                    counts.rejected += 1;
+                    h.problems.push(RowProblem {
+                        file: name.clone(),
+                        line: row.line,
+                        column,
+                        reason,
+                        severity,
+                        raw: row.raw.clone(),
+                    });
+                }
+            }
+        }
+        if !unknown_columns.is_empty() {
+            let cols: Vec<String> = unknown_columns.keys().map(|c| format!("`{c}`")).collect();
+            h.notes.push(format!(
+                "{name} ({}): not in the policy's schema, so not read: {} (map a column in the manifest's [data.columns] if it is one of ours)",
+                source.kind.name(),
+                cols.join(", ")
+            ));
+        }
+        let entry = h.counts.entry(source.kind).or_default();
+        entry.read += counts.read;
+        entry.accepted += counts.accepted;
+        entry.rejected += counts.rejected;
+        entry.duplicates += counts.duplicates;
+    }
+    note_contacts_only_in_events(&mut h);
+    warn_events_before_creation(&mut h);
+    let order: HashMap<String, usize> = h
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.clone(), i))
+        .collect();
+    h.problems
+        .sort_by_key(|p| (order.get(&p.file).copied().unwrap_or(usize::MAX), p.line));
+    Ok(h)
+}
+
+/// An event dated before its contact's `created_at` is kept (rejecting a
+/// won deal would silently shrink revenue): the contact is treated as
+/// existing from its first event, and each such event is reported.
+fn warn_events_before_creation(h: &mut Histories) {
+    let created: HashMap<&str, Instant> = h
+        .contacts
+        .iter()
+        .filter_map(|c| c.created_at.map(|t| (c.id.as_str(), t)))
+        .collect();
+    let mut warnings = Vec::new();
+    for e in &h.events {
+        if let Some(&c) = created.get(e.contact.as_str())
+            && e.at < c
+        {
+            warnings.push(RowProblem {
+                file: h.files.get(e.origin.file as usize).cloned().unwrap_or_default(),
+                line: e.origin.line,
+                column: None,
+                reason: format!(
+                    "this event ({}) is before contact `{}` was created ({}); it is kept, and the contact is treated as existing from it",
+                    super::time::format_instant(e.at),
+                    e.contact,
+                    super::time::format_instant(c)
+                ),
+                severity: Severity::Warning,
+                raw: String::new(),
+            });
+        }
+    }
+    h.problems.extend(warnings);
+}
+
+fn problem(file: &str, bad: BadRow, severity: Severity) -> RowProblem {
+    RowProblem {
+        file: file.to_string(),
+        line: bad.line,
+        column: bad.column,
+        reason: bad.reason,
+        severity,
+        raw: bad.raw,
+    }
+}
+
+fn note_contacts_only_in_events(h: &mut Histories) {
+    let known: HashSet<&str> = h.contacts.iter().map(|c| c.id.as_str()).collect();
+    let mut only_in_events: Vec<&str> = h
+        .events
+        .iter()
+        .map(|e| e.contact.as_str())
+        .filter(|c| !known.contains(c))
+        .collect();
+    only_in_events.sort_unstable();
+    only_in_events.dedup();
+    if !only_in_events.is_empty() && !h.contacts.is_empty() {
+        let shown: Vec<&str> = only_in_events.iter().take(5).copied().collect();
+        let more = if only_in_events.len() > 5 {
+            ", ..."
+        } else {
+            ""
+        };
+        h.notes.push(format!(
+            "{} contacts appear only in events ({}{more}): they start when first seen, with their contact fields missing",
+            only_in_events.len(),
+            shown.join(", ")
+        ));
+    }
+}
+
+/// Error of one row: (column, reason, severity).
+type RowError = (Option<String>, String, Severity);
+
+fn err(column: &str, reason: impl Into<String>) -> RowError {
+    (Some(column.to_string()), reason.into(), Severity::Error)
+}
+
+/// A row seen through a source's column and value mappings.
+struct RowReader<'a> {
+    source: &'a Source,
+    cells: HashMap<&'a str, &'a Cell>,
+}
+
+impl<'a> RowReader<'a> {
+    fn new(source: &'a Source, row: &'a Row) -> RowReader<'a> {
+        RowReader {
+            source,
+            cells: row.cells.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        }
+    }
+
+    /// The export's name for one of our columns.
+    fn their_name(&self, ours: &'a str) -> &'a str {
+        self.source.columns.get(ours).map_or(ours, String::as_str)
+    }
+
+    /// Our column's cell, if present and not empty.
+    fn cell(&self, ours: &'a str) -> Option<Cell> {
+        if let Some(c) = self
+            .cells
+            .get(self.their_name(ours))
+            .filter(|c| !c.is_empty())
+        {
+            if let Some(map) = self.source.values.get(ours) {
+                let text = c.text();
+                if let Some(mapped) = map.get(&text) {
+                    return Some(Cell::Text(mapped.clone()));
+                }
+            }
+            return Some((*c).clone());
+        }
+        self.source
+            .constants
+            .get(ours)
+            .map(|v| Cell::Text(v.clone()))
+    }
+
+    fn text(&self, ours: &'a str) -> Option<String> {
+        self.cell(ours).map(|c| c.text())
+    }
+
+    fn required(&self, ours: &'a str) -> Result<String, RowError> {
+        self.text(ours).ok_or_else(|| {
+            let theirs = self.their_name(ours);
+            let hint = if theirs == ours {
+                format!(" (if the export calls it something else, map it in the manifest: [data.columns.{}] {ours} = \"Their Column\")", self.source.kind.name())
+            } else {
+                String::new()
+            };
+            err(theirs, format!("`{theirs}` is missing{hint}"))
+        })
+    }
+
+    fn instant(
+        &self,
+        ours: &'a str,
+        tz: chrono_tz::Tz,
+        date_only: DateOnly,
+    ) -> Result<Option<(Instant, Precision)>, RowError> {
+        match self.text(ours) {
+            None => Ok(None),
+            Some(t) => parse_instant(&t, tz, date_only)
+                .map(Some)
+                .map_err(|e| err(self.their_name(ours), e)),
+        }
+    }
+
+    /// Columns of the row that no mapping or schema field reads.
+    fn unused_columns(&self, kind: RecordKind, model: &Model) -> Vec<String> {
+        let mut ours: Vec<&str> = match kind {
+            RecordKind::Contacts => CONTACT_COLUMNS.to_vec(),
+            RecordKind::Accounts => ACCOUNT_COLUMNS.to_vec(),
+            RecordKind::Events => EVENT_COLUMNS.to_vec(),
+        };
+        let fields: Vec<&str> = match kind {
+            RecordKind::Contacts => model
+                .contact_fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect(),
+            RecordKind::Accounts => model
+                .account_fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect(),
+            // Any event's fields, the contact's fields (read by `update`),
+            // the account's (`account_update`), `into` and `stage`.
+            RecordKind::Events => model
+                .events
+                .iter()
+                .flat_map(|e| e.fields.iter().map(|f| f.name.as_str()))
+                .chain(model.contact_fields.iter().map(|f| f.name.as_str()))
+                .chain(model.account_fields.iter().map(|f| f.name.as_str()))
+                .chain(["into", "stage"])
+                .collect(),
+        };
+        ours.extend(fields);
+        let read: HashSet<&str> = ours.iter().map(|o| self.their_name(o)).collect();
+        let mut unused: Vec<String> = self
+            .cells
+            .keys()
+            .filter(|k| !read.contains(*k))
+            .map(|k| k.to_string())
+            .collect();
+        unused.sort();
+        unused
+    }
+}
+
+/// Reads the schema fields of a record; missing required fields are errors.
+fn fields(
+    reader: &RowReader<'_>,
+    schema: &[Field],
+    tz: chrono_tz::Tz,
+    require: bool,
+) -> Result<Vec<Option<Value>>, RowError> {
+    let mut out = Vec::with_capacity(schema.len());
+    for f in schema {
+        let value = match reader.cell(&f.name) {
+            Some(cell) => {
+                Some(read_value(&cell, &f.ty, tz).map_err(|e| err(reader.their_name(&f.name), e))?)
+            }
+            None => f.default.clone(),
+        };
+        if require && value.is_none() && !f.optional {
+            let theirs = reader.their_name(&f.name);
+            return Err(err(
+                theirs,
+                format!(
+                    "`{theirs}` is required by the policy's schema (declare it `{}: {}?` if it may be missing)",
+                    f.name,
+                    f.ty.as_written()
+                ),
+            ));
+        }
+        out.push(value);
+    }
+    Ok(out)
+}
+
+fn stage_named(model: &Model, entity: Entity, name: &str) -> Result<StageId, String> {
+    model.stage_id(entity, name).ok_or_else(|| {
+        let stages: Vec<&str> = model.stages_of(entity).collect();
+        let hint = crate::names::closest(name, stages.iter().copied())
+            .map(|c| format!("did you mean `{c}`?"))
+            .unwrap_or_else(|| format!("stages: {}", stages.join(", ")));
+        format!(
+            "`{name}` is not a stage of the {} lifecycle; {hint}",
+            entity.keyword()
+        )
+    })
+}
+
+fn contact(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Contact, RowError> {
+    let tz = model.timezone;
+    let id = r.required("id")?;
+    let stage = match r.text("stage") {
+        Some(s) => Some(
+            stage_named(model, Entity::Contact, &s).map_err(|e| err(r.their_name("stage"), e))?,
+        ),
+        None => None,
+    };
+    Ok(Contact {
+        id,
+        account: r.text("account"),
+        created_at: r
+            .instant("created_at", tz, r.source.date_only)?
+            .map(|(i, _)| i),
+        stage,
+        stage_since: r
+            .instant("stage_since", tz, r.source.date_only)?
+            .map(|(i, _)| i),
+        fields: fields(r, &model.contact_fields, tz, true)?,
+        origin,
+    })
+}
+
+fn account(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Account, RowError> {
+    Ok(Account {
+        id: r.required("id")?,
+        fields: fields(r, &model.account_fields, model.timezone, true)?,
+        origin,
+    })
+}
+
+/// Fields given on an `update` / `account_update` row: only the non-empty
+/// ones change.
+fn updates(
+    r: &RowReader<'_>,
+    schema: &[Field],
+    tz: chrono_tz::Tz,
+) -> Result<Vec<(FieldId, Value)>, RowError> {
+    let mut out = Vec::new();
+    for (i, f) in schema.iter().enumerate() {
+        if let Some(cell) = r.cell(&f.name) {
+            let v = read_value(&cell, &f.ty, tz).map_err(|e| err(r.their_name(&f.name), e))?;
+            out.push((FieldId::from_index(i), v));
+        }
+    }
+    if out.is_empty() {
+        return Err((
+            None,
+            "an update changes no field: give at least one field of the schema".into(),
+            Severity::Error,
+        ));
+    }
+    Ok(out)
+}
+
+fn event(
+    model: &Model,
+    source: &Source,
+    r: &RowReader<'_>,
+    origin: Origin,
+) -> Result<Event, RowError> {
+    let tz = model.timezone;
+    let contact = r.required("contact")?;
+    let type_name = r.required("type")?;
+    r.required("at")?;
+    let date_only = source
+        .date_only_by_type
+        .get(&type_name)
+        .copied()
+        .unwrap_or(source.date_only);
+    let Some((at, precision)) = r.instant("at", tz, date_only)? else {
+        return Err(err(r.their_name("at"), "the time is missing"));
+    };
+    let kind = match type_name.as_str() {
+        "update" => EventKind::Update(updates(r, &model.contact_fields, tz)?),
+        "account_update" => EventKind::AccountUpdate(updates(r, &model.account_fields, tz)?),
+        "merge" => EventKind::Merge {
+            into: r.required("into")?,
+        },
+        "set_stage" => {
+            let s = r.required("stage")?;
+            EventKind::SetStage(
+                stage_named(model, Entity::Contact, &s)
+                    .map_err(|e| err(r.their_name("stage"), e))?,
+            )
+        }
+        other => match model.events.iter().position(|e| e.name == other) {
+            Some(i) => {
+                let ty = EventTypeId::from_index(i);
+                let schema = model
+                    .events
+                    .get(i)
+                    .map(|e| e.fields.as_slice())
+                    .unwrap_or(&[]);
+                EventKind::Event {
+                    ty,
+                    fields: fields(r, schema, tz, true)?,
+                }
+            }
+            None => {
+                let names: Vec<&str> = model.events.iter().map(|e| e.name.as_str()).collect();
+                let hint = crate::names::closest(other, names.iter().copied())
+                    .map(|c| format!("did you mean `{c}`? "))
+                    .unwrap_or_default();
+                return Err((
+                    Some(r.their_name("type").to_string()),
+                    format!(
+                        "`{other}` is not an event type of the policy; {hint}the event was set aside (map export values to ours in the manifest's [data.values.events.type])"
+                    ),
+                    Severity::Warning,
+                ));
+            }
+        },
+    };
+    Ok(Event {
+        id: r.text("id"),
+        contact,
+        account: r.text("account"),
+        opportunity: r.text("opportunity"),
+        at,
+        precision,
+        kind,
+        origin,
+    })
+}

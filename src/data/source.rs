@@ -1,0 +1,442 @@
+//! Rows from one input file: CSV with a header row, or JSON Lines; either
+//! may be gzip-compressed. A row that cannot be read is returned as a
+//! [`BadRow`] with its line and the reason, and reading goes on.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// Rows longer than this are rejected unread: no CRM record is a megabyte,
+/// and a corrupt export must not exhaust memory.
+pub const MAX_ROW_BYTES: usize = 1 << 20;
+/// How much of an over-long row is kept for the rejects file.
+const KEPT_OF_LONG_ROW: usize = 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    JsonLines,
+}
+
+impl FileFormat {
+    /// From the file name: `.csv`, `.jsonl` or `.ndjson`, optionally `.gz`.
+    pub fn from_path(path: &Path) -> Option<(FileFormat, bool)> {
+        let name = path.file_name()?.to_string_lossy().to_lowercase();
+        let (stem, gz) = match name.strip_suffix(".gz") {
+            Some(s) => (s.to_string(), true),
+            None => (name, false),
+        };
+        let format = if stem.ends_with(".csv") {
+            FileFormat::Csv
+        } else if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") {
+            FileFormat::JsonLines
+        } else {
+            return None;
+        };
+        Some((format, gz))
+    }
+}
+
+/// One cell as read: CSV cells are text; JSON keeps its types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Json(serde_json::Value),
+}
+
+impl Cell {
+    /// Empty text and JSON `null` mean "no value".
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Cell::Text(t) => t.trim().is_empty(),
+            Cell::Json(serde_json::Value::Null) => true,
+            Cell::Json(serde_json::Value::String(s)) => s.trim().is_empty(),
+            Cell::Json(_) => false,
+        }
+    }
+
+    /// The cell as text, for fields read from text.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.trim().to_string(),
+            Cell::Json(serde_json::Value::String(s)) => s.trim().to_string(),
+            Cell::Json(v) => v.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// 1-based line where the row starts.
+    pub line: u64,
+    /// (column name, cell) in file order.
+    pub cells: Vec<(String, Cell)>,
+    /// The row as written (CSV rows are re-quoted where needed).
+    pub raw: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct BadRow {
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: String,
+    pub raw: String,
+}
+
+pub type RowResult = Result<Row, BadRow>;
+
+/// Opens a file for reading rows. The error is for the user.
+pub fn open(
+    path: &Path,
+    format: Option<FileFormat>,
+) -> Result<Box<dyn Iterator<Item = RowResult>>, String> {
+    let detected = FileFormat::from_path(path);
+    let gz = detected.is_some_and(|(_, gz)| gz);
+    let format = format.or(detected.map(|(f, _)| f)).ok_or_else(|| {
+        format!(
+            "cannot tell the format of `{}`: name it .csv, .jsonl or .ndjson (optionally .gz), or pass --format",
+            path.display()
+        )
+    })?;
+    let file = File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let reader: Box<dyn BufRead> = if gz {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    };
+    Ok(match format {
+        FileFormat::Csv => Box::new(CsvRows::new(reader)),
+        FileFormat::JsonLines => Box::new(JsonRows { reader, line: 0 }),
+    })
+}
+
+struct CsvRows {
+    reader: csv::Reader<Box<dyn BufRead>>,
+    headers: Option<Result<Vec<String>, BadRow>>,
+    record: csv::ByteRecord,
+    done: bool,
+}
+
+impl CsvRows {
+    fn new(reader: Box<dyn BufRead>) -> CsvRows {
+        let reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(reader);
+        CsvRows {
+            reader,
+            headers: None,
+            record: csv::ByteRecord::new(),
+            done: false,
+        }
+    }
+
+    fn raw(record: &csv::ByteRecord) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_byte_record(record);
+        let bytes = w.into_inner().unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        text.trim_end_matches(['\r', '\n']).to_string()
+    }
+}
+
+impl Iterator for CsvRows {
+    type Item = RowResult;
+
+    fn next(&mut self) -> Option<RowResult> {
+        if self.done {
+            return None;
+        }
+        loop {
+            let read = self.reader.read_byte_record(&mut self.record);
+            let line = self.record.position().map_or(0, |p| p.line());
+            match read {
+                Ok(false) => {
+                    self.done = true;
+                    return match &self.headers {
+                        None => Some(Err(BadRow {
+                            line: 1,
+                            column: None,
+                            reason: "the file is empty: a CSV file needs a header row".into(),
+                            raw: String::new(),
+                        })),
+                        _ => None,
+                    };
+                }
+                Err(e) => {
+                    // The csv reader cannot resynchronise after an I/O
+                    // error; report it and stop this file.
+                    self.done = true;
+                    return Some(Err(BadRow {
+                        line,
+                        column: None,
+                        reason: format!("cannot read the rest of the file: {e}"),
+                        raw: String::new(),
+                    }));
+                }
+                Ok(true) => {}
+            }
+            let Some(headers) = &self.headers else {
+                let names: Result<Vec<String>, BadRow> = self
+                    .record
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| {
+                        std::str::from_utf8(h)
+                            .map(|s| {
+                                let s = if i == 0 {
+                                    s.trim_start_matches('\u{feff}')
+                                } else {
+                                    s
+                                };
+                                s.trim().to_string()
+                            })
+                            .map_err(|_| BadRow {
+                                line,
+                                column: None,
+                                reason: format!("header {} is not valid UTF-8 text", i + 1),
+                                raw: CsvRows::raw(&self.record),
+                            })
+                    })
+                    .collect();
+                if let Err(e) = &names {
+                    self.done = true;
+                    return Some(Err(e.clone()));
+                }
+                self.headers = Some(names);
+                continue;
+            };
+            let Ok(headers) = headers else { return None };
+            let raw_len = self.record.as_slice().len();
+            if raw_len > MAX_ROW_BYTES {
+                let raw = CsvRows::raw(&self.record);
+                return Some(Err(BadRow {
+                    line,
+                    column: None,
+                    reason: format!(
+                        "the row is {raw_len} bytes long, more than the limit of {MAX_ROW_BYTES}"
+                    ),
+                    raw: raw.chars().take(KEPT_OF_LONG_ROW).collect::<String>() + "...",
+                }));
+            }
+            // A blank line in the middle of a CSV is not a row.
+            if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
+                continue;
+            }
+            if self.record.len() != headers.len() {
+                return Some(Err(BadRow {
+                    line,
+                    column: None,
+                    reason: format!(
+                        "the row has {} columns but the header has {}",
+                        self.record.len(),
+                        headers.len()
+                    ),
+                    raw: CsvRows::raw(&self.record),
+                }));
+            }
+            let mut cells = Vec::with_capacity(headers.len());
+            for (name, bytes) in headers.iter().zip(self.record.iter()) {
+                if name.is_empty() {
+                    continue;
+                }
+                match std::str::from_utf8(bytes) {
+                    Ok(s) => cells.push((name.clone(), Cell::Text(s.to_string()))),
+                    Err(_) => {
+                        return Some(Err(BadRow {
+                            line,
+                            column: Some(name.clone()),
+                            reason: "the value is not valid UTF-8 text (save the export as UTF-8)"
+                                .into(),
+                            raw: CsvRows::raw(&self.record),
+                        }));
+                    }
+                }
+            }
+            return Some(Ok(Row {
+                line,
+                cells,
+                raw: CsvRows::raw(&self.record),
+            }));
+        }
+    }
+}
+
+struct JsonRows {
+    reader: Box<dyn BufRead>,
+    line: u64,
+}
+
+impl JsonRows {
+    /// Reads one line of at most MAX_ROW_BYTES; longer lines are skipped to
+    /// their end and reported by length.
+    fn read_line(&mut self) -> std::io::Result<Option<(Vec<u8>, usize)>> {
+        let mut buf = Vec::new();
+        let n = (&mut self.reader)
+            .take(MAX_ROW_BYTES as u64 + 1)
+            .read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let mut total = n;
+        if n > MAX_ROW_BYTES && buf.last() != Some(&b'\n') {
+            // Skip the rest of the line without keeping it.
+            loop {
+                let chunk = self.reader.fill_buf()?;
+                if chunk.is_empty() {
+                    break;
+                }
+                match chunk.iter().position(|&b| b == b'\n') {
+                    Some(p) => {
+                        self.reader.consume(p + 1);
+                        total += p + 1;
+                        break;
+                    }
+                    None => {
+                        let len = chunk.len();
+                        self.reader.consume(len);
+                        total += len;
+                    }
+                }
+            }
+        }
+        Ok(Some((buf, total)))
+    }
+}
+
+impl Iterator for JsonRows {
+    type Item = RowResult;
+
+    fn next(&mut self) -> Option<RowResult> {
+        loop {
+            let (bytes, total) = match self.read_line() {
+                Ok(Some(x)) => x,
+                Ok(None) => return None,
+                Err(e) => {
+                    return Some(Err(BadRow {
+                        line: self.line + 1,
+                        column: None,
+                        reason: format!("cannot read the rest of the file: {e}"),
+                        raw: String::new(),
+                    }));
+                }
+            };
+            self.line += 1;
+            let line = self.line;
+            if total > MAX_ROW_BYTES {
+                return Some(Err(BadRow {
+                    line,
+                    column: None,
+                    reason: format!(
+                        "the line is {total} bytes long, more than the limit of {MAX_ROW_BYTES}"
+                    ),
+                    raw: String::from_utf8_lossy(bytes.get(..KEPT_OF_LONG_ROW).unwrap_or(&bytes))
+                        .into_owned()
+                        + "...",
+                }));
+            }
+            let raw = String::from_utf8_lossy(&bytes)
+                .trim_end_matches(['\r', '\n'])
+                .to_string();
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+                Ok(v) => v,
+                Err(e) => {
+                    return Some(Err(BadRow {
+                        line,
+                        column: None,
+                        // serde counts lines within this one line.
+                        reason: format!(
+                            "not valid JSON ({})",
+                            e.to_string().replace(" at line 1 column ", " at column ")
+                        ),
+                        raw,
+                    }));
+                }
+            };
+            let serde_json::Value::Object(map) = value else {
+                return Some(Err(BadRow {
+                    line,
+                    column: None,
+                    reason: "each line must be one JSON object, like {\"contact\": \"c-1\", ...}"
+                        .into(),
+                    raw,
+                }));
+            };
+            let cells = map.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect();
+            return Some(Ok(Row { line, cells, raw }));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn rows(name: &str, content: &[u8]) -> Vec<RowResult> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        open(&path, None).unwrap().collect()
+    }
+
+    #[test]
+    fn csv_rows_with_lines_and_reasons() {
+        let r = rows(
+            "c.csv",
+            b"\xef\xbb\xbfid,name\nc1,Ann\nc2\n\nc3,\"B, \"\"Bo\"\"\"\nc4,\xff\n",
+        );
+        assert_eq!(r.len(), 4);
+        let ok = r[0].as_ref().unwrap();
+        assert_eq!(ok.line, 2);
+        assert_eq!(ok.cells[0], ("id".to_string(), Cell::Text("c1".into())));
+        let ragged = r[1].as_ref().unwrap_err();
+        assert_eq!(ragged.line, 3);
+        assert!(ragged.reason.contains("1 columns but the header has 2"));
+        let quoted = r[2].as_ref().unwrap();
+        assert_eq!(quoted.cells[1].1, Cell::Text("B, \"Bo\"".into()));
+        assert_eq!(quoted.raw, "c3,\"B, \"\"Bo\"\"\"");
+        let bad = r[3].as_ref().unwrap_err();
+        assert_eq!(bad.column.as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn jsonl_rows_and_gzip() {
+        let text = b"{\"contact\":\"c1\",\"n\":2}\nnot json\n[1]\n\n{\"contact\":null}\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text).unwrap();
+        let r = rows("e.jsonl.gz", &gz.finish().unwrap());
+        assert_eq!(r.len(), 4);
+        assert!(r[0].is_ok());
+        assert!(
+            r[1].as_ref()
+                .unwrap_err()
+                .reason
+                .starts_with("not valid JSON")
+        );
+        assert_eq!(r[2].as_ref().unwrap_err().line, 3);
+        assert_eq!(r[3].as_ref().unwrap().line, 5);
+    }
+
+    #[test]
+    fn an_over_long_line_is_one_bad_row_and_reading_goes_on() {
+        let mut content = b"{\"a\":\"".to_vec();
+        content.extend(std::iter::repeat_n(b'x', 3 * MAX_ROW_BYTES));
+        content.extend(b"\"}\n{\"contact\":\"c2\"}\n");
+        let r = rows("e.ndjson", &content);
+        assert_eq!(r.len(), 2);
+        let bad = r[0].as_ref().unwrap_err();
+        assert!(bad.reason.contains("more than the limit"));
+        assert!(bad.raw.len() < 2 * KEPT_OF_LONG_ROW);
+        assert_eq!(r[1].as_ref().unwrap().line, 2);
+    }
+
+    #[test]
+    fn unknown_extension_says_how_to_fix() {
+        let e = open(Path::new("data/events.xlsx"), None).err().unwrap();
+        assert!(e.contains("--format"));
+    }
+}

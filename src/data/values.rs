@@ -1,0 +1,177 @@
+//! A cell read as a value of a declared field type.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use super::source::Cell;
+use super::time::{DateOnly, parse_instant};
+use crate::check::model::{Duration, Type, Value};
+
+/// Reads a non-empty cell as `ty`; the error says what was wrong and how it
+/// should be written.
+pub fn read_value(cell: &Cell, ty: &Type, tz: Tz) -> Result<Value, String> {
+    match (ty, cell) {
+        (Type::Number, Cell::Json(serde_json::Value::Number(n))) => n
+            .as_f64()
+            .filter(|f| f.is_finite())
+            .map(Value::Number)
+            .ok_or_else(|| format!("{n} is not a usable number")),
+        (Type::Bool, Cell::Json(serde_json::Value::Bool(b))) => Ok(Value::Bool(*b)),
+        (_, Cell::Json(serde_json::Value::Array(_) | serde_json::Value::Object(_))) => Err(
+            format!("expected {}, found a JSON list or object", describe(ty)),
+        ),
+        _ => read_text(&cell.text(), ty, tz),
+    }
+}
+
+fn describe(ty: &Type) -> String {
+    match ty {
+        Type::Text => "text".into(),
+        Type::Number => "a number".into(),
+        Type::Money => "an amount of money".into(),
+        Type::Bool => "true or false".into(),
+        Type::Date => "a date".into(),
+        Type::Timestamp => "a timestamp".into(),
+        Type::Duration => "a duration".into(),
+        Type::Enum(v) => format!(
+            "one of {}",
+            v.iter()
+                .map(|x| format!("\"{x}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn read_text(s: &str, ty: &Type, tz: Tz) -> Result<Value, String> {
+    match ty {
+        Type::Text => Ok(Value::Text(s.to_string())),
+        Type::Number => s
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(Value::Number)
+            .ok_or_else(|| format!("`{}` is not a number", short(s))),
+        Type::Money => {
+            let cleaned = s.trim_start_matches(['$', '£', '€']);
+            Decimal::from_str(cleaned)
+                .or_else(|_| Decimal::from_scientific(cleaned))
+                .map(Value::Money)
+                .map_err(|_| {
+                    if cleaned.contains(',') {
+                        format!("`{}` is not an amount: write it without thousands separators, e.g. 1234.50", short(s))
+                    } else {
+                        format!("`{}` is not an amount of money", short(s))
+                    }
+                })
+        }
+        Type::Bool => match s.to_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
+            "false" | "no" | "n" | "0" => Ok(Value::Bool(false)),
+            _ => Err(format!(
+                "`{}` is not true or false (write true/false, yes/no or 1/0)",
+                short(s)
+            )),
+        },
+        Type::Date => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Value::Date)
+            .map_err(|_| format!("`{}` is not a date (write YYYY-MM-DD)", short(s))),
+        Type::Timestamp => parse_instant(s, tz, DateOnly::Start).map(|(i, _)| Value::Timestamp(i)),
+        Type::Duration => read_duration(s).map(Value::Duration).ok_or_else(|| {
+            format!(
+                "`{}` is not a duration (write e.g. 30d, 48h or 90m)",
+                short(s)
+            )
+        }),
+        Type::Enum(values) => {
+            if values.iter().any(|v| v == s) {
+                return Ok(Value::Text(s.to_string()));
+            }
+            let hint = values
+                .iter()
+                .find(|v| v.eq_ignore_ascii_case(s))
+                .map(|v| format!(" (did you mean \"{v}\"? values are case-sensitive; map them in the manifest's [data.values])"))
+                .unwrap_or_default();
+            Err(format!("`{}` is not {}{hint}", short(s), describe(ty)))
+        }
+    }
+}
+
+fn read_duration(s: &str) -> Option<Duration> {
+    let split = s.find(|c: char| c.is_ascii_alphabetic())?;
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.trim().parse().ok().filter(|n: &i64| *n >= 0)?;
+    match unit.trim() {
+        "m" => Some(Duration::Minutes(n)),
+        "h" => n.checked_mul(60).map(Duration::Minutes),
+        "d" => Some(Duration::Days(n)),
+        "w" => n.checked_mul(7).map(Duration::Days),
+        _ => None,
+    }
+}
+
+fn short(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}...", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::UTC;
+
+    fn text(s: &str, ty: Type) -> Result<Value, String> {
+        read_value(&Cell::Text(s.into()), &ty, UTC)
+    }
+
+    #[test]
+    fn reads_each_type_and_explains_failures() {
+        assert_eq!(text("100.0", Type::Number), Ok(Value::Number(100.0)));
+        assert_eq!(
+            text("1234.50", Type::Money),
+            Ok(Value::Money(Decimal::new(123450, 2)))
+        );
+        assert!(
+            text("1,234.50", Type::Money)
+                .unwrap_err()
+                .contains("thousands")
+        );
+        assert_eq!(text("Yes", Type::Bool), Ok(Value::Bool(true)));
+        assert!(text("maybe", Type::Bool).is_err());
+        assert_eq!(
+            text("48h", Type::Duration),
+            Ok(Value::Duration(Duration::Minutes(2880)))
+        );
+        let held = Type::Enum(vec!["held".into(), "no_show".into()]);
+        assert_eq!(text("held", held.clone()), Ok(Value::Text("held".into())));
+        assert!(
+            text("Held", held)
+                .unwrap_err()
+                .contains("did you mean \"held\"")
+        );
+        assert!(text("2026-02-30", Type::Date).is_err());
+        assert!(matches!(
+            text("2026-02-03", Type::Timestamp),
+            Ok(Value::Timestamp(_))
+        ));
+    }
+
+    #[test]
+    fn json_keeps_its_types() {
+        let n = Cell::Json(serde_json::json!(12.5));
+        assert_eq!(read_value(&n, &Type::Number, UTC), Ok(Value::Number(12.5)));
+        let m = Cell::Json(serde_json::json!(19.99));
+        assert_eq!(
+            read_value(&m, &Type::Money, UTC),
+            Ok(Value::Money(Decimal::new(1999, 2)))
+        );
+        let list = Cell::Json(serde_json::json!([1, 2]));
+        assert!(read_value(&list, &Type::Text, UTC).is_err());
+    }
+}
