@@ -21,6 +21,7 @@ pub mod check;
 pub mod compile;
 pub mod data;
 pub mod diagnostic;
+pub mod eval;
 pub mod names;
 pub mod report;
 pub mod span;
