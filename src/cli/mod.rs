@@ -2,6 +2,7 @@
 //! subcommand: 0 success, 1 problems found, 2 usage or I/O error.
 
 mod check;
+mod classify;
 mod files;
 mod fmt;
 mod graph;
@@ -54,6 +55,8 @@ enum Command {
     Graph(graph::Args),
     /// Read contact histories against the policy's schema and report every bad row.
     Validate(validate::Args),
+    /// Replay contact histories through the policy and print each journey.
+    Classify(classify::Args),
 }
 
 pub fn run() -> std::process::ExitCode {
@@ -74,6 +77,7 @@ pub fn run() -> std::process::ExitCode {
         Command::Fmt(a) => fmt::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Classify(a) => classify::run(a),
     }
     .into()
 }

@@ -1,4 +1,281 @@
-//! Replaying contact histories through a compiled policy (issue #3: in
-//! progress).
+//! Replaying contact histories through a compiled policy (ENGINE.md §2).
+//!
+//! For each account (a contact without one is its own group) the contacts'
+//! events are merged into one timeline, ordered by (instant, creation
+//! before events, file, line), and replayed: every event and every timer
+//! is a check instant. Accounts are independent, so the result does not
+//! depend on the order of input rows.
 
 pub mod calendar;
+pub mod journey;
+mod replay;
+pub mod state;
+mod timers;
+pub mod view;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::check::model::Value;
+use crate::compile::Policy;
+use crate::data::time::Instant;
+use crate::data::{EventKind, Histories};
+use crate::syntax::ast::Entity;
+
+pub use journey::{AccountJourney, Journey, PolicyRef};
+pub use replay::RuntimeProblem;
+use state::{Item, ItemKind, Life, Member, Run};
+
+/// Everything a replay produced.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub as_of: Instant,
+    /// One per contact, in contact id order.
+    pub journeys: Vec<Journey>,
+    /// One per account with an account lifecycle, in account id order.
+    pub accounts: Vec<AccountJourney>,
+    /// Contacts or accounts whose replay had to stop, and merges that could
+    /// not be made.
+    pub problems: Vec<RuntimeProblem>,
+}
+
+pub fn calendar_of(policy: &Policy) -> calendar::Calendar {
+    let m = policy.model();
+    calendar::Calendar {
+        tz: m.timezone,
+        hours: m.business_hours.clone(),
+        holidays: m.holidays.clone(),
+    }
+}
+
+/// The as-of time when none is given: the latest instant in the data, never
+/// the wall clock, so runs are reproducible.
+pub fn default_as_of(h: &Histories) -> Instant {
+    h.events
+        .iter()
+        .map(|e| e.at)
+        .chain(h.contacts.iter().filter_map(|c| c.created_at))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Replays every account of `histories` up to `as_of` (default: the
+/// latest instant in the data).
+pub fn evaluate(policy: &Policy, histories: &Histories, as_of: Option<Instant>) -> Evaluation {
+    let as_of = as_of.unwrap_or_else(|| default_as_of(histories));
+    let calendar = calendar_of(policy);
+    let model = policy.model();
+    let policy_ref = PolicyRef {
+        name: policy.name().to_string(),
+        version: policy.version(),
+        hash: policy.hash().to_string(),
+    };
+    let mut problems = Vec::new();
+
+    // Merges first: a merged contact's history is replayed as the
+    // survivor's.
+    let mut known: BTreeMap<&str, ()> = histories
+        .contacts
+        .iter()
+        .map(|c| (c.id.as_str(), ()))
+        .collect();
+    for e in &histories.events {
+        known.insert(e.contact.as_str(), ());
+    }
+    let mut alias: HashMap<String, String> = HashMap::new();
+    for e in &histories.events {
+        if let EventKind::Merge { into } = &e.kind {
+            if !known.contains_key(into.as_str()) {
+                problems.push(RuntimeProblem {
+                    contact: Some(e.contact.clone()),
+                    account: e.account.clone(),
+                    message: format!("merge into unknown contact `{into}` was ignored (no contact or event has that id)"),
+                });
+            } else if into != &e.contact {
+                alias.insert(e.contact.clone(), into.clone());
+            }
+        }
+    }
+    let resolve = |id: &str| -> String {
+        let mut cur = id.to_string();
+        // Chains of merges; a loop of merges stops where it closes.
+        for _ in 0..alias.len() + 1 {
+            match alias.get(&cur) {
+                Some(next) if next != id => cur = next.clone(),
+                _ => break,
+            }
+        }
+        cur
+    };
+
+    // Members and their accounts.
+    struct Proto {
+        record: Option<usize>,
+        account: Option<String>,
+        created: Option<Instant>,
+        first_event: Option<Instant>,
+    }
+    let mut protos: BTreeMap<String, Proto> = BTreeMap::new();
+    for (i, c) in histories.contacts.iter().enumerate() {
+        let id = resolve(&c.id);
+        let p = protos.entry(id.clone()).or_insert(Proto {
+            record: None,
+            account: None,
+            created: None,
+            first_event: None,
+        });
+        // The survivor's own record wins over a merged duplicate's.
+        if p.record.is_none() || id == c.id {
+            p.record = Some(i);
+            p.account = c.account.clone().or(p.account.take());
+            p.created = match (p.created, c.created_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+    for e in &histories.events {
+        let id = resolve(&e.contact);
+        let p = protos.entry(id).or_insert(Proto {
+            record: None,
+            account: None,
+            created: None,
+            first_event: None,
+        });
+        if p.account.is_none() {
+            p.account = e.account.clone();
+        }
+        p.first_event = Some(p.first_event.map_or(e.at, |f| f.min(e.at)));
+    }
+    let replay_start = histories
+        .events
+        .iter()
+        .map(|e| e.at)
+        .chain(histories.contacts.iter().filter_map(|c| c.created_at))
+        .min()
+        .unwrap_or(as_of);
+
+    // Accounts: by account id; a contact without one is its own group.
+    let mut groups: BTreeMap<(bool, String), Vec<String>> = BTreeMap::new();
+    for (id, p) in &protos {
+        let key = match &p.account {
+            Some(a) => (false, a.clone()),
+            None => (true, id.clone()),
+        };
+        groups.entry(key).or_default().push(id.clone());
+    }
+    let mut events_by_contact: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, e) in histories.events.iter().enumerate() {
+        events_by_contact
+            .entry(resolve(&e.contact))
+            .or_default()
+            .push(i);
+    }
+
+    let mut journeys = Vec::new();
+    let mut accounts = Vec::new();
+    for ((solo, key), ids) in groups {
+        let account = (!solo).then(|| key.clone());
+        let account_fields = account
+            .as_ref()
+            .and_then(|a| histories.accounts.iter().find(|x| &x.id == a))
+            .map(|a| a.fields.clone())
+            .unwrap_or_else(|| {
+                model
+                    .account_fields
+                    .iter()
+                    .map(|f| f.default.clone())
+                    .collect()
+            });
+        let mut members = Vec::new();
+        let mut timeline = Vec::new();
+        for id in &ids {
+            let Some(p) = protos.get(id) else { continue };
+            let fields: Vec<Option<Value>> = match p.record.and_then(|r| histories.contacts.get(r))
+            {
+                Some(c) => c.fields.clone(),
+                None => model
+                    .contact_fields
+                    .iter()
+                    .map(|f| f.default.clone())
+                    .collect(),
+            };
+            // A contact exists from its created_at, else its first event,
+            // else the start of the replay; never after its first event.
+            let created = match (p.created, p.first_event) {
+                (Some(c), Some(f)) => c.min(f),
+                (c, f) => c.or(f).unwrap_or(replay_start),
+            };
+            let m = members.len();
+            members.push(Member::new(id.clone(), p.record, fields, created));
+            timeline.push(Item {
+                at: created,
+                member: m,
+                what: ItemKind::Create,
+            });
+            for ev in events_by_contact.get(id).into_iter().flatten() {
+                if let Some(e) = histories.events.get(*ev) {
+                    timeline.push(Item {
+                        at: e.at,
+                        member: m,
+                        what: ItemKind::Event(*ev),
+                    });
+                }
+            }
+        }
+        timeline.sort_by_key(|it| {
+            let origin = match it.what {
+                ItemKind::Create => (0, 0, 0),
+                ItemKind::Event(ev) => histories
+                    .events
+                    .get(ev)
+                    .map_or((1, 0, 0), |e| (1, e.origin.file, e.origin.line)),
+            };
+            (it.at, origin, it.member)
+        });
+        let account_life = account.as_ref().and_then(|_| {
+            let lc = model
+                .lifecycles
+                .iter()
+                .find(|l| l.entity == Entity::Account)?;
+            let init = lc.initial?;
+            let start = timeline.first().map_or(replay_start, |t| t.at);
+            let mut life = Life::new(init, start);
+            life.first_entered.insert(init, start);
+            life.highest = replay::success_rank(model, Entity::Account, init).map(|_| init);
+            life.path.push(state::Step {
+                stage: init,
+                entered: start,
+                cause: state::Cause::Start,
+                date_precision: false,
+            });
+            Some(life)
+        });
+        let touchpoints = vec![Vec::new(); timeline.len()];
+        let mut run = Run {
+            policy,
+            calendar: &calendar,
+            histories,
+            account: account.clone(),
+            account_fields,
+            members,
+            timeline,
+            touchpoints,
+            processed: 0,
+            account_life,
+            check: 0,
+        };
+        problems.extend(run.replay(as_of));
+        journeys.extend(run.journeys(as_of, &policy_ref));
+        if let Some(a) = run.account_journey(as_of, &policy_ref) {
+            accounts.push(a);
+        }
+    }
+    journeys.sort_by(|a, b| a.contact.cmp(&b.contact));
+    accounts.sort_by(|a, b| a.account.cmp(&b.account));
+    Evaluation {
+        as_of,
+        journeys,
+        accounts,
+        problems,
+    }
+}

@@ -7,6 +7,7 @@
 
 mod cli;
 mod design;
+mod eval;
 mod fixtures;
 mod policies;
 mod props;

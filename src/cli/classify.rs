@@ -1,0 +1,271 @@
+//! `detente classify`: replays the data through the policy and prints each
+//! contact's (or account's) journey.
+
+use std::path::PathBuf;
+
+use detente::data::time::{DateOnly, parse_instant};
+use detente::data::{Histories, Severity, load};
+use detente::eval::{Evaluation, evaluate};
+
+use super::inputs::{DataArgs, resolve};
+use super::{Exit, reports};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON document with every journey.
+    Json,
+    /// One journey per line.
+    Jsonl,
+    /// One row per contact: stage, scores, criteria.
+    Csv,
+    /// An aligned table for the terminal.
+    Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lifecycle {
+    Contact,
+    Account,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Replay up to this time (default: the latest time in the data).
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Output format.
+    #[arg(long = "output", short = 'o', value_enum, default_value = "table")]
+    output: Format,
+    /// Which lifecycle's journeys to print.
+    #[arg(long, value_enum, default_value = "contact")]
+    lifecycle: Lifecycle,
+    /// Write every rejected row, verbatim, with its reason to this CSV file.
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    /// Exit 2 if any row was rejected (after reporting all of them).
+    #[arg(long)]
+    strict: bool,
+}
+
+pub fn run(args: Args) -> Exit {
+    let inputs = match resolve(&args.data) {
+        Ok(i) => i,
+        Err(e) => return e,
+    };
+    let as_of = match &args.as_of {
+        None => None,
+        Some(t) => match parse_instant(t, inputs.policy.model().timezone, DateOnly::End) {
+            Ok((i, _)) => Some(i),
+            Err(e) => {
+                eprintln!("error: --as-of: {e}");
+                return Exit::Usage;
+            }
+        },
+    };
+    let histories = match load(&inputs.policy, &inputs.sources) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    };
+    eprint!("{}", reports::problems(&histories, 20));
+    if let Some(path) = &args.rejects
+        && let Err(e) = reports::write_rejects(path, &histories)
+    {
+        eprintln!("error: cannot write `{}`: {e}", path.display());
+        return Exit::Usage;
+    }
+    let total = histories.total();
+    if args.strict && total.rejected > 0 {
+        eprintln!(
+            "error: {} rows rejected; --strict stops before replaying",
+            total.rejected
+        );
+        return Exit::Usage;
+    }
+    let evaluation = evaluate(&inputs.policy, &histories, as_of);
+    for p in &evaluation.problems {
+        let who = p
+            .contact
+            .as_ref()
+            .map(|c| format!("contact `{c}`: "))
+            .unwrap_or_default();
+        eprintln!("problem: {who}{}", p.message);
+    }
+    summary(&histories);
+    print!(
+        "{}",
+        render(&evaluation, &inputs.policy, args.output, args.lifecycle)
+    );
+    Exit::Ok
+}
+
+fn summary(h: &Histories) {
+    let t = h.total();
+    let warnings = h
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Warning)
+        .count();
+    eprintln!(
+        "rows read {}, accepted {}, rejected {}, duplicates {}{}",
+        t.read,
+        t.accepted,
+        t.rejected,
+        t.duplicates,
+        if warnings > 0 {
+            format!(" ({warnings} warnings)")
+        } else {
+            String::new()
+        }
+    );
+}
+
+fn render(
+    e: &Evaluation,
+    policy: &detente::Policy,
+    format: Format,
+    lifecycle: Lifecycle,
+) -> String {
+    let as_of = detente::data::time::format_instant(e.as_of);
+    let items: Vec<serde_json::Value> = match lifecycle {
+        Lifecycle::Contact => e
+            .journeys
+            .iter()
+            .filter_map(|j| serde_json::to_value(j).ok())
+            .collect(),
+        Lifecycle::Account => e
+            .accounts
+            .iter()
+            .filter_map(|j| serde_json::to_value(j).ok())
+            .collect(),
+    };
+    match format {
+        Format::Json => {
+            let key = match lifecycle {
+                Lifecycle::Contact => "journeys",
+                Lifecycle::Account => "accounts",
+            };
+            let doc = serde_json::json!({"as_of": as_of, key: items});
+            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+        }
+        Format::Jsonl => items
+            .iter()
+            .filter_map(|j| serde_json::to_string(j).ok())
+            .map(|l| l + "\n")
+            .collect(),
+        Format::Csv => csv_rows(e, policy, lifecycle),
+        Format::Table => table(e, policy, lifecycle),
+    }
+}
+
+fn columns(policy: &detente::Policy, lifecycle: Lifecycle) -> Vec<String> {
+    let m = policy.model();
+    let mut cols: Vec<String> = match lifecycle {
+        Lifecycle::Contact => vec!["contact".into(), "account".into()],
+        Lifecycle::Account => vec!["account".into()],
+    };
+    cols.extend(["stage", "since", "highest"].map(String::from));
+    if lifecycle == Lifecycle::Contact {
+        cols.extend(m.scores.iter().map(|s| s.name.clone()));
+        cols.extend(m.criteria.iter().map(|c| c.name.clone()));
+    }
+    cols
+}
+
+fn rows(e: &Evaluation, policy: &detente::Policy, lifecycle: Lifecycle) -> Vec<Vec<String>> {
+    let m = policy.model();
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    match lifecycle {
+        Lifecycle::Contact => e
+            .journeys
+            .iter()
+            .map(|j| {
+                let mut r = vec![
+                    j.contact.clone(),
+                    j.account.clone().unwrap_or_default(),
+                    j.stage.clone(),
+                    j.since.clone(),
+                    j.highest.clone().unwrap_or_default(),
+                ];
+                r.extend(
+                    m.scores
+                        .iter()
+                        .map(|s| j.scores.get(&s.name).map(text).unwrap_or_default()),
+                );
+                r.extend(m.criteria.iter().map(|c| {
+                    j.criteria
+                        .get(&c.name)
+                        .map(|x| text(&x["met"]))
+                        .unwrap_or_default()
+                }));
+                r
+            })
+            .collect(),
+        Lifecycle::Account => e
+            .accounts
+            .iter()
+            .map(|a| {
+                vec![
+                    a.account.clone(),
+                    a.stage.clone(),
+                    a.since.clone(),
+                    a.highest.clone().unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn csv_rows(e: &Evaluation, policy: &detente::Policy, lifecycle: Lifecycle) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(columns(policy, lifecycle));
+    for r in rows(e, policy, lifecycle) {
+        let _ = w.write_record(r);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn table(e: &Evaluation, policy: &detente::Policy, lifecycle: Lifecycle) -> String {
+    let cols = columns(policy, lifecycle);
+    let body = rows(e, policy, lifecycle);
+    let widths: Vec<usize> = (0..cols.len())
+        .map(|i| {
+            body.iter()
+                .filter_map(|r| r.get(i))
+                .chain(cols.get(i))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |r: &[String]| {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}", w = *w))
+            .collect();
+        cells.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(&cols);
+    for r in &body {
+        out.push_str(&line(r));
+    }
+    out.push_str(&format!(
+        "{} {} as of {}\n",
+        body.len(),
+        match lifecycle {
+            Lifecycle::Contact => "contacts",
+            Lifecycle::Account => "accounts",
+        },
+        detente::data::time::format_instant(e.as_of)
+    ));
+    out
+}

@@ -1,0 +1,280 @@
+//! Journeys: the result for one contact (or account), in the JSON shape of
+//! ENGINE.md §2, with a stable key order.
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json, json};
+
+use crate::check::model::*;
+use crate::data::time::{Instant, format_instant};
+use crate::syntax::ast::Entity;
+
+use super::state::{Cause, Life, Run, Step};
+use super::view::{Truth, View, Who};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PolicyRef {
+    pub name: String,
+    pub version: Option<u64>,
+    pub hash: String,
+}
+
+/// One contact's journey.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Journey {
+    pub contact: String,
+    pub account: Option<String>,
+    pub policy: PolicyRef,
+    pub stage: String,
+    pub since: String,
+    pub highest: Option<String>,
+    pub path: Vec<Json>,
+    pub scores: Map<String, Json>,
+    pub criteria: Map<String, Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<Json>,
+    pub slas: Vec<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// One account's journey through the account lifecycle.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AccountJourney {
+    pub account: String,
+    pub policy: PolicyRef,
+    pub stage: String,
+    pub since: String,
+    pub highest: Option<String>,
+    pub path: Vec<Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<Json>,
+}
+
+pub fn truth_json(t: Truth) -> Json {
+    match t {
+        Some(b) => Json::Bool(b),
+        None => Json::String("unknown".into()),
+    }
+}
+
+/// Scores are shown rounded to two decimals.
+pub fn round2(x: f64) -> Json {
+    let r = (x * 100.0).round() / 100.0;
+    serde_json::Number::from_f64(r).map_or(Json::Null, |n| {
+        // Whole numbers print without a fraction, like the design's `35`.
+        if r.fract() == 0.0 && r.abs() < 1e15 {
+            Json::Number(serde_json::Number::from(r as i64))
+        } else {
+            Json::Number(n)
+        }
+    })
+}
+
+impl Run<'_> {
+    fn stage_name(&self, s: StageId) -> String {
+        self.policy
+            .model()
+            .stages
+            .get(s.index())
+            .map(|x| x.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn step_json(&self, step: &Step) -> Json {
+        let model = self.policy.model();
+        let mut o = Map::new();
+        o.insert("stage".into(), json!(self.stage_name(step.stage)));
+        o.insert("entered".into(), json!(format_instant(step.entered)));
+        let transition = |t: &TransitionId| model.transitions.get(t.index());
+        let event_name = |ev: usize| -> Option<String> {
+            match self.histories.events.get(ev).map(|e| &e.kind) {
+                Some(crate::data::EventKind::Event { ty, .. }) => {
+                    model.events.get(ty.index()).map(|e| e.name.clone())
+                }
+                _ => None,
+            }
+        };
+        let trigger = match &step.cause {
+            Cause::Start => None,
+            Cause::Snapshot => Some(json!({"kind": "snapshot"})),
+            Cause::On { transition: t, event } => transition(t).map(|tr| {
+                let mut m = Map::new();
+                m.insert("kind".into(), json!("on"));
+                m.insert("event".into(), json!(event_name(*event)));
+                m.insert("at".into(), json!(format_instant(step.entered)));
+                m.insert("line".into(), json!(tr.line));
+                Json::Object(m)
+            }),
+            Cause::When { transition: t, event } => transition(t).map(|tr| {
+                let mut m = Map::new();
+                m.insert("kind".into(), json!("when"));
+                if let TriggerRule::When(Expr::Criteria(c)) = &tr.trigger {
+                    m.insert("criteria".into(), json!(model.criteria.get(c.index()).map(|x| x.name.clone())));
+                } else {
+                    m.insert("condition".into(), json!(tr.text.trim_start_matches("when ")));
+                }
+                // The activity that made this check instant: its touchpoint
+                // when it is one.
+                if let Some(ev) = event
+                    && let Some(i) = self.timeline_index(*ev)
+                {
+                    match self.touchpoints.get(i).and_then(|t| t.first()) {
+                        Some(tp) => {
+                            m.insert("touchpoint".into(), json!(model.touchpoints.get(tp.index()).map(|x| x.name.clone())));
+                        }
+                        None => {
+                            m.insert("event".into(), json!(event_name(*ev)));
+                        }
+                    }
+                }
+                m.insert("line".into(), json!(tr.line));
+                Json::Object(m)
+            }),
+            Cause::After { transition: t } => transition(t).map(|tr| json!({"kind": "after", "duration": tr.text.trim_start_matches("after "), "line": tr.line})),
+            Cause::Manual { .. } => Some(json!({"kind": "manual"})),
+        };
+        if let Some(t) = trigger {
+            o.insert("trigger".into(), t);
+        }
+        if let Cause::On { transition: t, .. }
+        | Cause::When { transition: t, .. }
+        | Cause::After { transition: t } = &step.cause
+            && let Some(label) = transition(t).and_then(|tr| tr.label.clone())
+        {
+            o.insert("label".into(), json!(label));
+        }
+        if step.date_precision {
+            o.insert("date_precision".into(), json!(true));
+        }
+        Json::Object(o)
+    }
+
+    fn group_json(&self, view: &View<'_, '_>) -> Option<Json> {
+        let model = self.policy.model();
+        model.buying_group.as_ref()?;
+        let mut roles = Map::new();
+        for (i, r) in model.roles.iter().enumerate() {
+            let holders: Vec<String> = view
+                .members()
+                .filter(|m| view.has_role(*m, RoleId::from_index(i)))
+                .filter_map(|m| self.members.get(m).map(|x| x.id.clone()))
+                .collect();
+            roles.insert(r.name.clone(), json!(holders));
+        }
+        let engaged = view.members().filter(|m| view.is_engaged(*m)).count();
+        Some(
+            json!({"roles": roles, "engaged": engaged, "qualified": truth_json(view.group_qualified())}),
+        )
+    }
+
+    fn life_parts(
+        &self,
+        life: &Life,
+        entity: Entity,
+    ) -> (String, String, Option<String>, Vec<Json>) {
+        let _ = entity;
+        (
+            self.stage_name(life.stage),
+            format_instant(life.since),
+            life.highest.map(|h| self.stage_name(h)),
+            life.path.iter().map(|s| self.step_json(s)).collect(),
+        )
+    }
+
+    pub fn journeys(&self, as_of: Instant, policy: &PolicyRef) -> Vec<Journey> {
+        let model = self.policy.model();
+        let mut out = Vec::new();
+        for (m, member) in self.members.iter().enumerate() {
+            let Some(life) = &member.life else { continue };
+            let view = View::new(self, Who::Contact(m), as_of);
+            let (stage, since, highest, path) = self.life_parts(life, Entity::Contact);
+            let mut scores = Map::new();
+            for (i, s) in model.scores.iter().enumerate() {
+                scores.insert(s.name.clone(), round2(view.score(ScoreId::from_index(i))));
+            }
+            let mut criteria = Map::new();
+            for (i, c) in model.criteria.iter().enumerate() {
+                let (met, clauses) = view.criteria_detail(CriteriaId::from_index(i));
+                let mut cl = Map::new();
+                for (clause, t) in c.clauses.iter().zip(clauses) {
+                    cl.insert(clause.label.clone(), truth_json(t));
+                }
+                criteria.insert(
+                    c.name.clone(),
+                    json!({"met": truth_json(met), "clauses": cl}),
+                );
+            }
+            let slas = member
+                .slas
+                .iter()
+                .map(|inst| {
+                    let sla = model.slas.get(inst.sla.index());
+                    let status = match (inst.met_at, inst.cancelled_at) {
+                        (_, Some(_)) => "cancelled",
+                        (Some(met), None) if met <= inst.due => "met",
+                        (Some(_), None) => "breached",
+                        (None, None) if as_of > inst.due => "overdue",
+                        (None, None) => "open",
+                    };
+                    let mut o = Map::new();
+                    o.insert("sla".into(), json!(sla.map(|s| s.name.clone())));
+                    o.insert("started".into(), json!(format_instant(inst.started)));
+                    o.insert("due".into(), json!(format_instant(inst.due)));
+                    o.insert("status".into(), json!(status));
+                    if let Some(met) = inst.met_at {
+                        o.insert("met".into(), json!(format_instant(met)));
+                        if sla.is_some_and(|s| {
+                            matches!(
+                                s.within,
+                                Duration::BusinessHours(_) | Duration::BusinessDays(_)
+                            )
+                        }) {
+                            o.insert(
+                                "elapsed_business_hours".into(),
+                                round2(self.calendar.business_hours_between(inst.started, met)),
+                            );
+                        }
+                        if met > inst.due {
+                            o.insert(
+                                "late_by_hours".into(),
+                                round2((met - inst.due) as f64 / 3_600_000.0),
+                            );
+                        }
+                    }
+                    Json::Object(o)
+                })
+                .collect();
+            out.push(Journey {
+                contact: member.id.clone(),
+                account: self.account.clone(),
+                policy: policy.clone(),
+                stage,
+                since,
+                highest,
+                path,
+                scores,
+                criteria,
+                group: self.group_json(&view),
+                slas,
+                problem: member.stopped.clone(),
+            });
+        }
+        out
+    }
+
+    pub fn account_journey(&self, as_of: Instant, policy: &PolicyRef) -> Option<AccountJourney> {
+        let account = self.account.clone()?;
+        let life = self.account_life.as_ref()?;
+        let (stage, since, highest, path) = self.life_parts(life, Entity::Account);
+        let view = View::new(self, Who::Account, as_of);
+        Some(AccountJourney {
+            account,
+            policy: policy.clone(),
+            stage,
+            since,
+            highest,
+            path,
+            group: self.group_json(&view),
+        })
+    }
+}

@@ -1,0 +1,532 @@
+//! One account's replay (ENGINE.md §2): its contacts' events merged into
+//! one timeline, each event and each timer a check instant.
+
+use crate::check::model::*;
+use crate::data::EventKind;
+use crate::data::time::Instant;
+use crate::syntax::ast::Entity;
+
+use super::state::{Cause, ItemKind, Life, Member, Run, SlaInstance, Step};
+use super::view::{View, Who};
+
+/// Something that stopped the replay of one contact.
+#[derive(Debug, Clone)]
+pub struct RuntimeProblem {
+    pub contact: Option<String>,
+    pub account: Option<String>,
+    pub message: String,
+}
+
+impl<'a> Run<'a> {
+    fn model(&self) -> &'a Model {
+        self.policy.model()
+    }
+
+    /// Replays the whole timeline, then timers up to `as_of`, then a final
+    /// check at `as_of`.
+    pub fn replay(&mut self, as_of: Instant) -> Vec<RuntimeProblem> {
+        let mut problems = Vec::new();
+        let mut now = i64::MIN;
+        loop {
+            let next_item = self
+                .timeline
+                .get(self.processed)
+                .map(|x| x.at)
+                .filter(|at| *at <= as_of);
+            let next_timer = self.next_timer(now, as_of);
+            match (next_item, next_timer) {
+                // Timers due strictly before the next event run first; at
+                // one instant events come before timers.
+                (Some(at), Some(t)) if t < at => {
+                    now = t;
+                    self.check_instant(now, None, &mut problems);
+                }
+                (Some(at), _) => {
+                    now = at;
+                    let i = self.processed;
+                    self.processed += 1;
+                    self.check_instant(now, Some(i), &mut problems);
+                }
+                (None, Some(t)) => {
+                    now = t;
+                    self.check_instant(now, None, &mut problems);
+                }
+                (None, None) => break,
+            }
+        }
+        if now < as_of {
+            self.check_instant(as_of, None, &mut problems);
+        }
+        problems
+    }
+
+    /// One check instant: apply the item (if any), then try transitions
+    /// for its contact, every other member in id order, and the account.
+    fn check_instant(
+        &mut self,
+        now: Instant,
+        item: Option<usize>,
+        problems: &mut Vec<RuntimeProblem>,
+    ) {
+        self.check += 1;
+        let mut event: Option<usize> = None;
+        let mut first: Option<usize> = None;
+        if let Some(i) = item {
+            let Some(it) = self.timeline.get(i).cloned() else {
+                return;
+            };
+            first = Some(it.member);
+            match it.what {
+                ItemKind::Create => self.create(it.member, now),
+                ItemKind::Event(ev) => {
+                    event = Some(ev);
+                    self.apply_event(i, it.member, ev, now);
+                }
+            }
+        }
+        let order: Vec<usize> = first
+            .into_iter()
+            .chain((0..self.members.len()).filter(|m| Some(*m) != first))
+            .collect();
+        for m in order {
+            // Only the event's own contact is offered the event.
+            let offered = if Some(m) == first { event } else { None };
+            if let Err(p) = self.advance(Who::Contact(m), now, offered) {
+                problems.push(p);
+            }
+        }
+        if self.account_life.is_some()
+            && let Err(p) = self.advance(Who::Account, now, event)
+        {
+            problems.push(p);
+        }
+        if let (Some(ev), Some(m)) = (event, first) {
+            self.sla_event(m, ev, now);
+        }
+    }
+
+    fn create(&mut self, m: usize, now: Instant) {
+        let model = self.model();
+        let Some(lc) = model
+            .lifecycles
+            .iter()
+            .find(|l| l.entity == Entity::Contact)
+        else {
+            return;
+        };
+        let record = self
+            .members
+            .get(m)
+            .and_then(|x| x.record)
+            .and_then(|r| self.histories.contacts.get(r));
+        let snapshot = record.and_then(|c| c.stage.map(|s| (s, c.stage_since.unwrap_or(now))));
+        let Some(member) = self.members.get_mut(m) else {
+            return;
+        };
+        member.exists = true;
+        let (stage, since, cause) = match (snapshot, lc.initial) {
+            (Some((s, since)), _) => (s, since.min(now), Cause::Snapshot),
+            (None, Some(init)) => (init, now, Cause::Start),
+            (None, None) => return,
+        };
+        let mut life = Life::new(stage, since);
+        life.first_entered.insert(stage, since);
+        life.path.push(Step {
+            stage,
+            entered: since,
+            cause,
+            date_precision: false,
+        });
+        life.highest = success_rank(model, Entity::Contact, stage).map(|_| stage);
+        member.life = Some(life);
+        self.sla_moved(m, None, stage, now);
+    }
+
+    fn apply_event(&mut self, i: usize, m: usize, ev: usize, now: Instant) {
+        let Some(event) = self.histories.events.get(ev) else {
+            return;
+        };
+        match &event.kind {
+            EventKind::Update(changes) => {
+                if let Some(member) = self.members.get_mut(m) {
+                    for (f, v) in changes {
+                        if let Some(slot) = member.fields.get_mut(f.index()) {
+                            *slot = Some(v.clone());
+                        }
+                    }
+                }
+            }
+            EventKind::AccountUpdate(changes) => {
+                for (f, v) in changes {
+                    if let Some(slot) = self.account_fields.get_mut(f.index()) {
+                        *slot = Some(v.clone());
+                    }
+                }
+            }
+            EventKind::SetStage(stage) => {
+                let stage = *stage;
+                self.move_to(
+                    Who::Contact(m),
+                    stage,
+                    now,
+                    Cause::Manual { event: ev },
+                    event.precision == crate::data::time::Precision::Date,
+                );
+            }
+            EventKind::Merge { .. } => {}
+            EventKind::Event { ty, .. } => {
+                let ty = *ty;
+                // Touchpoints are matched as the event happens.
+                let matched: Vec<TouchpointId> = self
+                    .model()
+                    .touchpoints
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, tp)| tp.event == ty)
+                    .filter(|(_, tp)| {
+                        tp.condition.as_ref().is_none_or(|c| {
+                            View {
+                                event: Some(ev),
+                                ..View::new(self, Who::Contact(m), now)
+                            }
+                            .holds(c)
+                        })
+                    })
+                    .map(|(t, _)| TouchpointId::from_index(t))
+                    .collect();
+                if let Some(slot) = self.touchpoints.get_mut(i) {
+                    *slot = matched;
+                }
+                if let Some(member) = self.members.get_mut(m) {
+                    member.history.push(i);
+                }
+            }
+        }
+    }
+
+    fn life_of(&self, who: Who) -> Option<&Life> {
+        match who {
+            Who::Contact(m) => self.members.get(m).and_then(|x| x.life.as_ref()),
+            Who::Account => self.account_life.as_ref(),
+        }
+    }
+
+    fn life_mut(&mut self, who: Who) -> Option<&mut Life> {
+        match who {
+            Who::Contact(m) => self.members.get_mut(m).and_then(|x| x.life.as_mut()),
+            Who::Account => self.account_life.as_mut(),
+        }
+    }
+
+    /// Tries the current stage's transitions in written order; after a move
+    /// the new stage's are tried at the same instant (the event is offered
+    /// to them too). Each transition fires at most once per instant.
+    fn advance(
+        &mut self,
+        who: Who,
+        now: Instant,
+        event: Option<usize>,
+    ) -> Result<(), RuntimeProblem> {
+        let entity = match who {
+            Who::Contact(_) => Entity::Contact,
+            Who::Account => Entity::Account,
+        };
+        if let Who::Contact(m) = who
+            && self
+                .members
+                .get(m)
+                .is_none_or(|x| !x.exists || x.stopped.is_some())
+        {
+            return Ok(());
+        }
+        let Some(machine) = self.policy.machine(entity) else {
+            return Ok(());
+        };
+        let limit = self
+            .model()
+            .stages
+            .iter()
+            .filter(|s| s.lifecycle == entity)
+            .count();
+        if let Some(life) = self.life_mut(who)
+            && life.fired_at != now
+        {
+            life.fired.clear();
+            life.fired_at = now;
+        }
+        let mut chain: Vec<StageId> = Vec::new();
+        loop {
+            let Some(life) = self.life_of(who) else {
+                return Ok(());
+            };
+            let stage = life.stage;
+            let since = life.since;
+            let mut fired: Option<(TransitionId, Cause)> = None;
+            for t in machine.exits(stage) {
+                let Some(life) = self.life_of(who) else { break };
+                if life.fired.contains(t) {
+                    continue;
+                }
+                let Some(tr) = self.model().transitions.get(t.index()) else {
+                    continue;
+                };
+                let view = View::new(self, who, now);
+                let cause = match &tr.trigger {
+                    TriggerRule::On(p) => {
+                        let i = event.and_then(|ev| self.timeline_index(ev));
+                        i.filter(|i| view.matches(*i, p))
+                            .and(event)
+                            .map(|ev| Cause::On {
+                                transition: *t,
+                                event: ev,
+                            })
+                    }
+                    TriggerRule::When(c) => view.holds(c).then_some(Cause::When {
+                        transition: *t,
+                        event,
+                    }),
+                    TriggerRule::After { duration, unless } => {
+                        let due = self.calendar.add(since, *duration);
+                        if now >= due && !life.after_checked.contains(t) {
+                            let blocked = unless.as_ref().is_some_and(|u| view.holds(u));
+                            if let Some(l) = self.life_mut(who) {
+                                l.after_checked.push(*t);
+                            }
+                            (!blocked).then_some(Cause::After { transition: *t })
+                        } else {
+                            None
+                        }
+                    }
+                };
+                if let Some(cause) = cause {
+                    fired = Some((*t, cause));
+                    break;
+                }
+            }
+            let Some((t, cause)) = fired else {
+                return Ok(());
+            };
+            let Some(tr) = self.model().transitions.get(t.index()) else {
+                return Ok(());
+            };
+            if let Some(l) = self.life_mut(who) {
+                l.fired.push(t);
+            }
+            let date_precision = event
+                .and_then(|ev| self.histories.events.get(ev))
+                .is_some_and(|e| e.precision == crate::data::time::Precision::Date)
+                && matches!(cause, Cause::On { .. } | Cause::When { .. });
+            self.move_to(who, tr.to, now, cause, date_precision);
+            chain.push(tr.to);
+            if chain.len() > limit {
+                let names: Vec<String> = chain
+                    .iter()
+                    .filter_map(|s| self.model().stages.get(s.index()))
+                    .map(|s| s.name.clone())
+                    .collect();
+                let message = format!(
+                    "moves kept chaining at {}: {}; replay stopped for this {}",
+                    crate::data::time::format_instant(now),
+                    names.join(" -> "),
+                    entity.keyword()
+                );
+                let contact = match who {
+                    Who::Contact(m) => {
+                        if let Some(x) = self.members.get_mut(m) {
+                            x.stopped = Some(message.clone());
+                        }
+                        self.members.get(m).map(|x| x.id.clone())
+                    }
+                    Who::Account => {
+                        self.account_life = None;
+                        None
+                    }
+                };
+                return Err(RuntimeProblem {
+                    contact,
+                    account: self.account.clone(),
+                    message,
+                });
+            }
+        }
+    }
+
+    pub fn timeline_index(&self, ev: usize) -> Option<usize> {
+        self.timeline
+            .get(..self.processed)?
+            .iter()
+            .rposition(|x| x.what == ItemKind::Event(ev))
+    }
+
+    fn move_to(&mut self, who: Who, to: StageId, now: Instant, cause: Cause, date_precision: bool) {
+        let model = self.model();
+        let entity = match who {
+            Who::Contact(_) => Entity::Contact,
+            Who::Account => Entity::Account,
+        };
+        let Some(life) = self.life_mut(who) else {
+            return;
+        };
+        let from = life.stage;
+        life.stage = to;
+        life.since = now;
+        life.after_checked.clear();
+        life.first_entered.entry(to).or_insert(now);
+        life.path.push(Step {
+            stage: to,
+            entered: now,
+            cause,
+            date_precision,
+        });
+        if let Some(rank) = success_rank(model, entity, to)
+            && life
+                .highest
+                .and_then(|h| success_rank(model, entity, h))
+                .is_none_or(|h| rank > h)
+        {
+            life.highest = Some(to);
+        }
+        if let Who::Contact(m) = who {
+            self.sla_moved(m, Some(from), to, now);
+        }
+    }
+
+    /// SLA instances opened, met or cancelled by a move.
+    fn sla_moved(&mut self, m: usize, from: Option<StageId>, to: StageId, now: Instant) {
+        let check = self.check;
+        let slas = &self.model().slas;
+        let calendar = self.calendar;
+        let Some(member) = self.members.get_mut(m) else {
+            return;
+        };
+        for inst in member
+            .slas
+            .iter_mut()
+            .filter(|i| i.met_at.is_none() && i.cancelled_at.is_none())
+        {
+            let Some(sla) = slas.get(inst.sla.index()) else {
+                continue;
+            };
+            let hit = |ts: &[SlaTrigger]| {
+                ts.iter().any(|t| match t {
+                    SlaTrigger::Entering(s) => *s == to,
+                    SlaTrigger::Leaving(s) => Some(*s) == from,
+                    SlaTrigger::Event(_) => false,
+                })
+            };
+            if hit(&sla.cancelled) {
+                inst.cancelled_at = Some(now);
+            } else if inst.opened_in != check && hit(&sla.met) {
+                inst.met_at = Some(now);
+            }
+        }
+        for (i, sla) in slas.iter().enumerate() {
+            if sla
+                .starts
+                .iter()
+                .any(|t| matches!(t, SlaTrigger::Entering(s) if *s == to))
+            {
+                member.slas.push(SlaInstance {
+                    sla: SlaId::from_index(i),
+                    started: now,
+                    due: calendar.add(now, sla.within),
+                    met_at: None,
+                    cancelled_at: None,
+                    opened_in: check,
+                });
+            }
+        }
+    }
+
+    /// SLA instances met, cancelled or opened by an event.
+    fn sla_event(&mut self, m: usize, ev: usize, now: Instant) {
+        let Some(i) = self.timeline_index(ev) else {
+            return;
+        };
+        let check = self.check;
+        let slas = &self.model().slas;
+        let view = View::new(self, Who::Contact(m), now);
+        let hit = |ts: &[SlaTrigger]| {
+            ts.iter()
+                .any(|t| matches!(t, SlaTrigger::Event(p) if view.matches(i, p)))
+        };
+        let decisions: Vec<(usize, bool, bool)> = self
+            .members
+            .get(m)
+            .map(|member| {
+                member
+                    .slas
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| x.met_at.is_none() && x.cancelled_at.is_none())
+                    .filter_map(|(k, x)| {
+                        slas.get(x.sla.index())
+                            .map(|s| (k, hit(&s.cancelled), x.opened_in != check && hit(&s.met)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let starts: Vec<usize> = slas
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| hit(&s.starts))
+            .map(|(k, _)| k)
+            .collect();
+        let calendar = self.calendar;
+        let Some(member) = self.members.get_mut(m) else {
+            return;
+        };
+        for (k, cancel, met) in decisions {
+            if let Some(inst) = member.slas.get_mut(k) {
+                if cancel {
+                    inst.cancelled_at = Some(now);
+                } else if met {
+                    inst.met_at = Some(now);
+                }
+            }
+        }
+        for k in starts {
+            if let Some(sla) = slas.get(k) {
+                member.slas.push(SlaInstance {
+                    sla: SlaId::from_index(k),
+                    started: now,
+                    due: calendar.add(now, sla.within),
+                    met_at: None,
+                    cancelled_at: None,
+                    opened_in: check,
+                });
+            }
+        }
+    }
+}
+
+/// A stage's place on its lifecycle's success path (declared order, detours
+/// left out); `None` for a detour.
+pub fn success_rank(model: &Model, entity: Entity, stage: StageId) -> Option<usize> {
+    let lc = model.lifecycles.iter().find(|l| l.entity == entity)?;
+    lc.stages
+        .iter()
+        .filter(|s| model.stages.get(s.index()).is_some_and(|x| !x.detour))
+        .position(|s| *s == stage)
+}
+
+impl Member {
+    pub fn new(
+        id: String,
+        record: Option<usize>,
+        fields: Vec<Option<crate::check::model::Value>>,
+        created: Instant,
+    ) -> Member {
+        Member {
+            id,
+            record,
+            fields,
+            created,
+            exists: false,
+            life: None,
+            history: Vec::new(),
+            slas: Vec::new(),
+            stopped: None,
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The state of one account's replay: its members, their stages and
+//! histories, SLA instances, and the merged timeline.
+
+use std::collections::HashMap;
+
+use crate::check::model::{SlaId, StageId, TouchpointId, TransitionId, Value};
+use crate::compile::Policy;
+use crate::data::Histories;
+use crate::data::time::Instant;
+
+use super::calendar::Calendar;
+
+/// One entry of an account's timeline.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub at: Instant,
+    pub member: usize,
+    pub what: ItemKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    /// The contact comes into existence.
+    Create,
+    /// An event: index into `Histories::events`.
+    Event(usize),
+}
+
+/// What moved a contact or account into a stage.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cause {
+    /// Came into existence in its initial stage.
+    Start,
+    /// Started from a CRM snapshot's `stage`.
+    Snapshot,
+    /// `on EVENT`: the event (index into `Histories::events`).
+    On {
+        transition: TransitionId,
+        event: usize,
+    },
+    /// `when CONDITION`, checked at an instant made by `event` (if any).
+    When {
+        transition: TransitionId,
+        event: Option<usize>,
+    },
+    /// `after D`.
+    After { transition: TransitionId },
+    /// A `set_stage` event.
+    Manual { event: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub stage: StageId,
+    pub entered: Instant,
+    pub cause: Cause,
+    /// The instant was written as a date only.
+    pub date_precision: bool,
+}
+
+/// Where one contact (or the account) is in its lifecycle.
+#[derive(Debug, Clone)]
+pub struct Life {
+    pub stage: StageId,
+    pub since: Instant,
+    pub first_entered: HashMap<StageId, Instant>,
+    /// Furthest success-path stage ever reached.
+    pub highest: Option<StageId>,
+    pub path: Vec<Step>,
+    /// `after` transitions already checked during the current stay.
+    pub after_checked: Vec<TransitionId>,
+    /// Transitions fired at `fired_at`: each fires at most once per instant.
+    pub fired: Vec<TransitionId>,
+    pub fired_at: Instant,
+}
+
+impl Life {
+    pub fn new(stage: StageId, since: Instant) -> Life {
+        Life {
+            stage,
+            since,
+            first_entered: HashMap::new(),
+            highest: None,
+            path: Vec::new(),
+            after_checked: Vec::new(),
+            fired: Vec::new(),
+            fired_at: i64::MIN,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SlaInstance {
+    pub sla: SlaId,
+    pub started: Instant,
+    pub due: Instant,
+    pub met_at: Option<Instant>,
+    pub cancelled_at: Option<Instant>,
+    /// The check that opened it: that same check cannot meet it.
+    pub opened_in: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub id: String,
+    /// Index into `Histories::contacts`, when the contact has a record.
+    pub record: Option<usize>,
+    pub fields: Vec<Option<Value>>,
+    pub created: Instant,
+    pub exists: bool,
+    pub life: Option<Life>,
+    /// Timeline indexes of this contact's processed events.
+    pub history: Vec<usize>,
+    pub slas: Vec<SlaInstance>,
+    /// Set when replay had to stop for this contact (a loop of moves).
+    pub stopped: Option<String>,
+}
+
+/// One account's replay.
+pub struct Run<'a> {
+    pub policy: &'a Policy,
+    pub calendar: &'a Calendar,
+    pub histories: &'a Histories,
+    pub account: Option<String>,
+    pub account_fields: Vec<Option<Value>>,
+    /// In id order.
+    pub members: Vec<Member>,
+    pub timeline: Vec<Item>,
+    /// Touchpoints each timeline event matched when it was processed.
+    pub touchpoints: Vec<Vec<TouchpointId>>,
+    /// Timeline items processed so far.
+    pub processed: usize,
+    pub account_life: Option<Life>,
+    /// Counts check instants, to tell one check from another.
+    pub check: u64,
+}

@@ -1,0 +1,640 @@
+//! Evaluating expressions for one contact (or the account) at one instant.
+//!
+//! Logic is three-valued: a comparison involving a missing value is
+//! *unknown*; `not unknown` is unknown; `and`/`or` follow Kleene's tables;
+//! a condition holds only when it is true.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+
+use crate::check::model::*;
+use crate::data::EventKind;
+use crate::data::time::Instant;
+
+use super::state::{ItemKind, Run};
+
+/// A truth value: `None` is unknown.
+pub type Truth = Option<bool>;
+
+const DAY_MS: f64 = 86_400_000.0;
+
+/// A value at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum V {
+    Missing,
+    Bool(bool),
+    Num(f64),
+    Money(Decimal),
+    Dur(Duration),
+    /// Time elapsed since this instant, up to now.
+    Elapsed(Instant),
+    Text(String),
+    Date(NaiveDate),
+    Ts(Instant),
+    List(Vec<V>),
+}
+
+impl V {
+    pub fn from_value(v: Option<&Value>) -> V {
+        match v {
+            None => V::Missing,
+            Some(Value::Number(n)) => V::Num(*n),
+            Some(Value::Money(m)) => V::Money(*m),
+            Some(Value::Duration(d)) => V::Dur(*d),
+            Some(Value::Text(t)) => V::Text(t.clone()),
+            Some(Value::Bool(b)) => V::Bool(*b),
+            Some(Value::Date(d)) => V::Date(*d),
+            Some(Value::Timestamp(t)) => V::Ts(*t),
+            Some(Value::List(l)) => V::List(l.iter().map(|x| V::from_value(Some(x))).collect()),
+        }
+    }
+
+    fn truth(&self) -> Truth {
+        match self {
+            V::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+fn b(t: Truth) -> V {
+    t.map_or(V::Missing, V::Bool)
+}
+
+/// Who a view is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Contact(usize),
+    Account,
+}
+
+/// An expression's world: one run, one subject, one instant; inside an
+/// event pattern, the event being matched.
+#[derive(Clone, Copy)]
+pub struct View<'r, 'a> {
+    pub run: &'r Run<'a>,
+    pub who: Who,
+    pub now: Instant,
+    /// Index into `Histories::events` of the event a pattern is matching.
+    pub event: Option<usize>,
+    pub clauses: Option<&'r [Truth]>,
+}
+
+impl<'r, 'a> View<'r, 'a> {
+    pub fn new(run: &'r Run<'a>, who: Who, now: Instant) -> View<'r, 'a> {
+        View {
+            run,
+            who,
+            now,
+            event: None,
+            clauses: None,
+        }
+    }
+
+    fn model(&self) -> &'r Model {
+        self.run.policy.model()
+    }
+
+    fn for_contact(&self, m: usize) -> View<'r, 'a> {
+        View {
+            who: Who::Contact(m),
+            event: None,
+            clauses: None,
+            ..*self
+        }
+    }
+
+    /// Does the condition hold (is it true, not false or unknown)?
+    pub fn holds(&self, e: &Expr) -> bool {
+        self.truth(e) == Some(true)
+    }
+
+    pub fn truth(&self, e: &Expr) -> Truth {
+        self.eval(e).truth()
+    }
+
+    /// History visible to this view: the contact's processed events, or
+    /// every processed event of the account. Timeline indexes.
+    pub fn history(&self) -> Vec<usize> {
+        match self.who {
+            Who::Contact(m) => self
+                .run
+                .members
+                .get(m)
+                .map(|x| x.history.clone())
+                .unwrap_or_default(),
+            Who::Account => (0..self.run.processed)
+                .filter(|i| {
+                    matches!(
+                        self.run.timeline.get(*i).map(|x| x.what),
+                        Some(ItemKind::Event(_))
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn event_fields(&self, event: usize) -> Option<(EventTypeId, &'r [Option<Value>])> {
+        match self.run.histories.events.get(event).map(|e| &e.kind) {
+            Some(EventKind::Event { ty, fields }) => Some((*ty, fields.as_slice())),
+            _ => None,
+        }
+    }
+
+    /// Does timeline item `i` match the pattern?
+    pub fn matches(&self, i: usize, p: &Pattern) -> bool {
+        let Some(ItemKind::Event(event)) = self.run.timeline.get(i).map(|x| x.what) else {
+            return false;
+        };
+        let Some((ty, _)) = self.event_fields(event) else {
+            return false;
+        };
+        let kind_ok = match p.event {
+            EventRef::Event(e) => e == ty,
+            EventRef::Touchpoint(t) => self
+                .run
+                .touchpoints
+                .get(i)
+                .is_some_and(|tps| tps.contains(&t)),
+        };
+        kind_ok
+            && p.condition.as_ref().is_none_or(|c| {
+                let member = self.run.timeline.get(i).map_or(0, |x| x.member);
+                View {
+                    who: Who::Contact(member),
+                    event: Some(event),
+                    ..*self
+                }
+                .holds(c)
+            })
+    }
+
+    /// Matching events in this view's history, oldest first, optionally only
+    /// those still inside a `within` window.
+    fn matching(&self, p: &Pattern, within: Option<Duration>) -> Vec<usize> {
+        self.history()
+            .into_iter()
+            .filter(|i| self.matches(*i, p))
+            .filter(|i| {
+                within.is_none_or(|d| {
+                    let at = self.run.timeline.get(*i).map_or(i64::MIN, |x| x.at);
+                    self.now < self.run.calendar.add(at, d)
+                })
+            })
+            .collect()
+    }
+
+    pub fn score(&self, s: ScoreId) -> f64 {
+        let Some(score) = self.model().scores.get(s.index()) else {
+            return 0.0;
+        };
+        let half_life_ms = score.half_life.map(|d| d.approx_days() * DAY_MS);
+        let mut total = 0.0;
+        for rule in &score.rules {
+            match rule {
+                ScoreRule::Each {
+                    pattern,
+                    points,
+                    max,
+                    ..
+                } => {
+                    let mut sum = 0.0;
+                    for i in self.matching(pattern, None) {
+                        let at = self.run.timeline.get(i).map_or(self.now, |x| x.at);
+                        let factor = match half_life_ms {
+                            Some(h) if h > 0.0 => 0.5f64.powf((self.now - at).max(0) as f64 / h),
+                            _ => 1.0,
+                        };
+                        sum += points * factor;
+                    }
+                    if let Some(m) = max {
+                        sum = if *points >= 0.0 {
+                            sum.min(*m)
+                        } else {
+                            sum.max(-m)
+                        };
+                    }
+                    total += sum;
+                }
+                ScoreRule::When {
+                    condition, points, ..
+                } => {
+                    if self.holds(condition) {
+                        total += points;
+                    }
+                }
+            }
+        }
+        if let Some((lo, hi)) = score.range {
+            total = total.clamp(lo, hi);
+        }
+        total
+    }
+
+    /// Each clause's truth, then the criteria's.
+    pub fn criteria_detail(&self, c: CriteriaId) -> (Truth, Vec<Truth>) {
+        let Some(crit) = self.model().criteria.get(c.index()) else {
+            return (None, Vec::new());
+        };
+        let clauses: Vec<Truth> = crit
+            .clauses
+            .iter()
+            .map(|cl| self.truth(&cl.condition))
+            .collect();
+        let met = match &crit.require {
+            Requirement::All => all(&clauses),
+            Requirement::Any => any(&clauses),
+            Requirement::AtLeast(n) => {
+                let yes = clauses.iter().filter(|t| **t == Some(true)).count();
+                let maybe = clauses.iter().filter(|t| t.is_none()).count();
+                if yes >= *n {
+                    Some(true)
+                } else if yes + maybe < *n {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            Requirement::Expr(e) => View {
+                clauses: Some(&clauses),
+                ..*self
+            }
+            .truth(e),
+        };
+        (met, clauses)
+    }
+
+    pub fn criteria(&self, c: CriteriaId) -> Truth {
+        self.criteria_detail(c).0
+    }
+
+    /// Members of the account that exist now.
+    pub fn members(&self) -> impl Iterator<Item = usize> + 'r {
+        let now = self.now;
+        self.run
+            .members
+            .iter()
+            .enumerate()
+            .filter(move |(_, m)| m.exists && m.created <= now)
+            .map(|(i, _)| i)
+    }
+
+    pub fn has_role(&self, m: usize, r: RoleId) -> bool {
+        self.model()
+            .roles
+            .get(r.index())
+            .is_some_and(|role| self.for_contact(m).holds(&role.condition))
+    }
+
+    pub fn is_engaged(&self, m: usize) -> bool {
+        self.model()
+            .buying_group
+            .as_ref()
+            .and_then(|g| g.engaged.as_ref())
+            .is_some_and(|e| self.for_contact(m).holds(e))
+    }
+
+    pub fn group_qualified(&self) -> Truth {
+        let q = self
+            .model()
+            .buying_group
+            .as_ref()
+            .and_then(|g| g.qualified.as_ref())?;
+        View {
+            who: Who::Account,
+            event: None,
+            clauses: None,
+            ..*self
+        }
+        .truth(q)
+    }
+
+    fn life(&self) -> Option<&'r super::state::Life> {
+        match self.who {
+            Who::Contact(m) => self.run.members.get(m).and_then(|x| x.life.as_ref()),
+            Who::Account => self.run.account_life.as_ref(),
+        }
+    }
+
+    /// Is the contact's latest instance of the SLA overdue or met late?
+    pub fn breached(&self, s: SlaId) -> Truth {
+        let Who::Contact(m) = self.who else {
+            return None;
+        };
+        let member = self.run.members.get(m)?;
+        let latest = member.slas.iter().rev().find(|i| i.sla == s)?;
+        if latest.cancelled_at.is_some() {
+            return Some(false);
+        }
+        Some(match latest.met_at {
+            Some(met) => met > latest.due,
+            None => self.now > latest.due,
+        })
+    }
+
+    pub fn eval(&self, e: &Expr) -> V {
+        match e {
+            Expr::Const(v) => V::from_value(Some(v)),
+            Expr::ContactField(f) => match self.who {
+                Who::Contact(m) => V::from_value(
+                    self.run
+                        .members
+                        .get(m)
+                        .and_then(|x| x.fields.get(f.index()))
+                        .and_then(Option::as_ref),
+                ),
+                Who::Account => V::Missing,
+            },
+            Expr::AccountField(f) => V::from_value(
+                self.run
+                    .account_fields
+                    .get(f.index())
+                    .and_then(Option::as_ref),
+            ),
+            Expr::EventField(f) => V::from_value(
+                self.event
+                    .and_then(|ev| self.event_fields(ev))
+                    .and_then(|(_, fields)| fields.get(f.index()))
+                    .and_then(Option::as_ref),
+            ),
+            Expr::Score(s) => V::Num(self.score(*s)),
+            Expr::Criteria(c) => b(self.criteria(*c)),
+            Expr::Clause(i) => b(self.clauses.and_then(|c| c.get(*i).copied()).flatten()),
+            Expr::Metric(_) => V::Missing,
+            Expr::Not(x) => b(self.truth(x).map(|t| !t)),
+            Expr::Neg(x) => match self.eval(x) {
+                V::Num(n) => V::Num(-n),
+                V::Money(m) => V::Money(-m),
+                _ => V::Missing,
+            },
+            Expr::And(l, r) => b(and(self.truth(l), self.truth(r))),
+            Expr::Or(l, r) => b(or(self.truth(l), self.truth(r))),
+            Expr::Compare(op, l, r) => b(self.compare(*op, &self.eval(l), &self.eval(r))),
+            Expr::Arith(op, l, r) => arith(*op, self.eval(l), self.eval(r)),
+            Expr::In {
+                negated,
+                item,
+                list,
+            } => {
+                let item = self.eval(item);
+                let V::List(list) = self.eval(list) else {
+                    return V::Missing;
+                };
+                if item == V::Missing {
+                    return V::Missing;
+                }
+                let found = list
+                    .iter()
+                    .any(|x| self.compare(CmpOp::Eq, &item, x) == Some(true));
+                V::Bool(found != *negated)
+            }
+            Expr::Text(op, l, r) => match (self.eval(l), self.eval(r)) {
+                (V::Text(a), V::Text(b)) => V::Bool(match op {
+                    TextOp::Contains => a.contains(&b),
+                    TextOp::StartsWith => a.starts_with(&b),
+                    TextOp::EndsWith => a.ends_with(&b),
+                }),
+                _ => V::Missing,
+            },
+            Expr::Matches(x, pattern) => match (self.eval(x), pattern.regex()) {
+                (V::Text(t), Some(re)) => V::Bool(re.is_match(&t)),
+                _ => V::Missing,
+            },
+            Expr::Missing { expr, missing } => V::Bool((self.eval(expr) == V::Missing) == *missing),
+            Expr::List(items) => V::List(items.iter().map(|x| self.eval(x)).collect()),
+            Expr::Seen { pattern, within } => V::Bool(!self.matching(pattern, *within).is_empty()),
+            Expr::Count { pattern, within } => V::Num(self.matching(pattern, *within).len() as f64),
+            Expr::Last { pattern, field } => {
+                let last = self.matching(pattern, None).last().copied();
+                match last.and_then(|i| self.run.timeline.get(i)).map(|x| x.what) {
+                    Some(ItemKind::Event(ev)) => V::from_value(
+                        self.event_fields(ev)
+                            .and_then(|(_, f)| f.get(field.index()))
+                            .and_then(Option::as_ref),
+                    ),
+                    _ => V::Missing,
+                }
+            }
+            Expr::DaysSince(p) => match self
+                .matching(p, None)
+                .last()
+                .and_then(|i| self.run.timeline.get(*i))
+            {
+                Some(item) => V::Num((self.now - item.at) as f64 / DAY_MS),
+                None => V::Missing,
+            },
+            Expr::TimeInStage => self.life().map_or(V::Missing, |l| V::Elapsed(l.since)),
+            Expr::StageEntered(s) => {
+                V::Bool(self.life().is_some_and(|l| l.first_entered.contains_key(s)))
+            }
+            Expr::AccountStage => match &self.run.account_life {
+                Some(l) => self
+                    .model()
+                    .stages
+                    .get(l.stage.index())
+                    .map_or(V::Missing, |s| V::Text(s.name.clone())),
+                None => V::Missing,
+            },
+            Expr::Breached(s) => b(self.breached(*s)),
+            Expr::GroupHas(r) => V::Bool(self.members().any(|m| self.has_role(m, *r))),
+            Expr::GroupCount(r) => {
+                V::Num(self.members().filter(|m| self.has_role(*m, *r)).count() as f64)
+            }
+            Expr::GroupEngaged => {
+                V::Num(self.members().filter(|m| self.is_engaged(*m)).count() as f64)
+            }
+            Expr::GroupSize => V::Num(self.members().count() as f64),
+            Expr::GroupIn(s) => V::Num(
+                self.members()
+                    .filter(|m| {
+                        self.run
+                            .members
+                            .get(*m)
+                            .and_then(|x| x.life.as_ref())
+                            .is_some_and(|l| l.stage == *s)
+                    })
+                    .count() as f64,
+            ),
+            Expr::GroupQualified => b(self.group_qualified()),
+            // Aggregates belong to metrics, which are computed over a
+            // period by the reports, never for one contact.
+            Expr::CountEntered(_)
+            | Expr::CountEvents(_)
+            | Expr::Conversion(..)
+            | Expr::StageDays(..)
+            | Expr::FieldAggregate(..)
+            | Expr::Attainment(_)
+            | Expr::Share(..) => V::Missing,
+            Expr::Min(xs) | Expr::Max(xs) => {
+                let vals: Vec<V> = xs.iter().map(|x| self.eval(x)).collect();
+                let want = if matches!(e, Expr::Min(_)) {
+                    std::cmp::Ordering::Less
+                } else {
+                    std::cmp::Ordering::Greater
+                };
+                let mut best: Option<V> = None;
+                for v in vals {
+                    if v == V::Missing {
+                        return V::Missing;
+                    }
+                    best = match best {
+                        None => Some(v),
+                        Some(cur) => Some(if order(&v, &cur) == Some(want) {
+                            v
+                        } else {
+                            cur
+                        }),
+                    };
+                }
+                best.unwrap_or(V::Missing)
+            }
+        }
+    }
+
+    /// Compares two values; unknown when either is missing or they cannot
+    /// be compared.
+    pub fn compare(&self, op: CmpOp, l: &V, r: &V) -> Truth {
+        let ord = match (l, r) {
+            (V::Missing, _) | (_, V::Missing) => return None,
+            // Elapsed time against a written duration, in calendar terms.
+            (V::Elapsed(since), V::Dur(d)) => {
+                Some(self.now.cmp(&self.run.calendar.add(*since, *d)))
+            }
+            (V::Dur(d), V::Elapsed(since)) => {
+                Some(self.run.calendar.add(*since, *d).cmp(&self.now))
+            }
+            (V::Date(d), V::Text(t)) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .ok()
+                .map(|x| d.cmp(&x)),
+            (V::Text(t), V::Date(d)) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .ok()
+                .map(|x| x.cmp(d)),
+            _ => order(l, r),
+        };
+        let ord = ord?;
+        use std::cmp::Ordering::*;
+        Some(match op {
+            CmpOp::Eq => ord == Equal,
+            CmpOp::Ne => ord != Equal,
+            CmpOp::Lt => ord == Less,
+            CmpOp::Le => ord != Greater,
+            CmpOp::Gt => ord == Greater,
+            CmpOp::Ge => ord != Less,
+        })
+    }
+}
+
+fn order(l: &V, r: &V) -> Option<std::cmp::Ordering> {
+    match (l, r) {
+        (V::Num(a), V::Num(b)) => a.partial_cmp(b),
+        (V::Money(a), V::Money(b)) => Some(a.cmp(b)),
+        (V::Money(a), V::Num(b)) => Decimal::from_f64(*b).map(|b| a.cmp(&b)),
+        (V::Num(a), V::Money(b)) => Decimal::from_f64(*a).map(|a| a.cmp(b)),
+        (V::Text(a), V::Text(b)) => Some(a.cmp(b)),
+        (V::Bool(a), V::Bool(b)) => Some(a.cmp(b)),
+        (V::Date(a), V::Date(b)) => Some(a.cmp(b)),
+        (V::Ts(a), V::Ts(b)) => Some(a.cmp(b)),
+        (V::Dur(a), V::Dur(b)) => a.approx_days().partial_cmp(&b.approx_days()),
+        _ => None,
+    }
+}
+
+fn arith(op: ArithOp, l: V, r: V) -> V {
+    let apply_f = |a: f64, b: f64| match op {
+        ArithOp::Add => Some(a + b),
+        ArithOp::Sub => Some(a - b),
+        ArithOp::Mul => Some(a * b),
+        ArithOp::Div => (b != 0.0).then(|| a / b),
+    };
+    let apply_d = |a: Decimal, b: Decimal| match op {
+        ArithOp::Add => a.checked_add(b),
+        ArithOp::Sub => a.checked_sub(b),
+        ArithOp::Mul => a.checked_mul(b),
+        ArithOp::Div => a.checked_div(b),
+    };
+    match (l, r) {
+        (V::Num(a), V::Num(b)) => apply_f(a, b)
+            .filter(|x| x.is_finite())
+            .map_or(V::Missing, V::Num),
+        (V::Money(a), V::Money(b)) => match op {
+            ArithOp::Div => a
+                .checked_div(b)
+                .and_then(|x| x.to_f64())
+                .map_or(V::Missing, V::Num),
+            _ => apply_d(a, b).map_or(V::Missing, V::Money),
+        },
+        (V::Money(a), V::Num(b)) => Decimal::from_f64(b)
+            .and_then(|b| apply_d(a, b))
+            .map_or(V::Missing, V::Money),
+        (V::Num(a), V::Money(b)) => Decimal::from_f64(a)
+            .and_then(|a| apply_d(a, b))
+            .map_or(V::Missing, V::Money),
+        _ => V::Missing,
+    }
+}
+
+/// Kleene conjunction of many: false if any is false, else unknown if any
+/// is unknown. (Not a `try_fold`: an unknown must not hide a later false.)
+pub fn all(ts: &[Truth]) -> Truth {
+    if ts.contains(&Some(false)) {
+        Some(false)
+    } else if ts.contains(&None) {
+        None
+    } else {
+        Some(true)
+    }
+}
+
+/// Kleene disjunction of many: true if any is true, else unknown if any is
+/// unknown.
+pub fn any(ts: &[Truth]) -> Truth {
+    if ts.contains(&Some(true)) {
+        Some(true)
+    } else if ts.contains(&None) {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+pub fn and(a: Truth, b: Truth) -> Truth {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+pub fn or(a: Truth, b: Truth) -> Truth {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kleene_tables() {
+        assert_eq!(all(&[None, Some(false)]), Some(false));
+        assert_eq!(any(&[None, Some(true)]), Some(true));
+        assert_eq!(all(&[]), Some(true));
+        assert_eq!(and(Some(true), None), None);
+        assert_eq!(and(Some(false), None), Some(false));
+        assert_eq!(or(Some(true), None), Some(true));
+        assert_eq!(or(Some(false), None), None);
+    }
+
+    #[test]
+    fn money_and_numbers_compare_exactly() {
+        assert_eq!(
+            order(&V::Money(Decimal::new(2000000, 2)), &V::Num(20000.0)),
+            Some(std::cmp::Ordering::Equal)
+        );
+        assert_eq!(arith(ArithOp::Div, V::Num(1.0), V::Num(0.0)), V::Missing);
+    }
+}

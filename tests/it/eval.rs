@@ -1,0 +1,155 @@
+//! Replays with expectations computed by hand (each test says how).
+
+use detente::Policy;
+use detente::data::{RecordKind, Source, load};
+use detente::eval::{Evaluation, evaluate};
+
+use crate::root;
+
+fn policy(path: &str) -> Policy {
+    let src = std::fs::read_to_string(root().join(path)).unwrap();
+    Policy::compile_named(path, &src).unwrap()
+}
+
+fn replay(policy: &Policy, dir: &str, as_of: &str) -> Evaluation {
+    let mut sources = Vec::new();
+    for (kind, file) in [
+        (RecordKind::Contacts, "contacts.csv"),
+        (RecordKind::Accounts, "accounts.csv"),
+        (RecordKind::Events, "events.csv"),
+    ] {
+        let p = root().join("tests/fixtures/eval").join(dir).join(file);
+        if p.exists() {
+            sources.push(Source::new(kind, p));
+        }
+    }
+    let h = load(policy, &sources).unwrap();
+    assert!(h.problems.is_empty(), "{:?}", h.problems);
+    let tz = policy.model().timezone;
+    let as_of = detente::data::time::parse_instant(as_of, tz, Default::default())
+        .unwrap()
+        .0;
+    evaluate(policy, &h, Some(as_of))
+}
+
+/// The design's own policy, one contact, Europe/London, business hours
+/// mon-fri 09:00-17:30.
+#[test]
+fn the_design_policy_replays_a_journey_as_written() {
+    let p = policy("tests/fixtures/design/language.detente");
+    let e = replay(&p, "design-journey", "2026-06-01");
+    let j = &e.journeys[0];
+    let path: Vec<(&str, &str)> = j
+        .path
+        .iter()
+        .map(|s| (s["stage"].as_str().unwrap(), s["entered"].as_str().unwrap()))
+        .collect();
+    // Fri 6 Mar 16:30 the demo request: form_submit moves subscriber ->
+    // lead, and at the same instant mql holds (fit 20+15+10 = 45 >= 30;
+    // engagement 30 + the pricing visit's 10+1 decayed over 30 minutes =
+    // 40.99 >= 40), so lead -> mql. Mon 9 Mar 11:00 sales accepts: sal.
+    // sal -> sql never holds (budget false, no economic buyer, timeline
+    // unknown: at most 2 of 4). sal -> recycled after 60 calendar days:
+    // Fri 8 May 11:00 London, which is BST, so 10:00Z.
+    assert_eq!(
+        path,
+        [
+            ("subscriber", "2026-03-02T08:00:00Z"),
+            ("lead", "2026-03-06T16:30:00Z"),
+            ("mql", "2026-03-06T16:30:00Z"),
+            ("sal", "2026-03-09T11:00:00Z"),
+            ("recycled", "2026-05-08T10:00:00Z"),
+        ]
+    );
+    assert_eq!(j.path[2]["trigger"]["kind"], "when");
+    assert_eq!(j.path[2]["trigger"]["criteria"], "mql");
+    assert_eq!(j.path[2]["trigger"]["touchpoint"], "demo_request");
+    assert_eq!(j.path[4]["label"], "stalled after acceptance");
+    assert_eq!(j.stage, "recycled");
+    // A detour does not erase the furthest success-path stage.
+    assert_eq!(j.highest.as_deref(), Some("sal"));
+    assert_eq!(j.criteria["sql"]["clauses"]["timeline"], "unknown");
+    assert_eq!(j.criteria["sql"]["clauses"]["need"], true);
+    let sla = |name: &str| j.slas.iter().find(|s| s["sla"] == name).unwrap();
+    // 16 business hours from Fri 16:30: 1h on Friday, 8.5h Monday, 6.5h
+    // Tuesday -> Tue 10 Mar 15:30 (GMT). Met by Monday's connected call
+    // after 1h Friday + 1h Monday of business time.
+    let follow_up = sla("mql_follow_up");
+    assert_eq!(follow_up["due"], "2026-03-10T15:30:00Z");
+    assert_eq!(follow_up["status"], "met");
+    assert_eq!(follow_up["elapsed_business_hours"], 2);
+    // 48h from Fri 16:30 is Sun 16:30; feedback came Mon 11:00: 18.5h late.
+    let feedback = sla("lead_feedback");
+    assert_eq!(feedback["due"], "2026-03-08T16:30:00Z");
+    assert_eq!(feedback["status"], "breached");
+    assert_eq!(feedback["late_by_hours"], 18.5);
+    // Entering recycled opens the nurture SLA: 7 days, unmet by June.
+    let nurture = sla("recycled_nurture");
+    assert_eq!(nurture["due"], "2026-05-15T10:00:00Z");
+    assert_eq!(nurture["status"], "overdue");
+    // The account became engaged when the demo request made its one
+    // member engaged (engagement >= 20).
+    let a = &e.accounts[0];
+    assert_eq!(a.stage, "engaged");
+    assert_eq!(a.since, "2026-03-06T16:30:00Z");
+    insta::assert_json_snapshot!(j);
+}
+
+/// One visit at 1 Jan 00:00 UTC. `recent` stops holding when its 7-day
+/// window ends (8 Jan 00:00): warm -> quiet then, between events. Heat is
+/// 100 x 0.5^(t / 10 days): exactly 25 at 20 days, below 25 one
+/// millisecond later, so quiet -> cooled at 21 Jan 00:00:00.001.
+#[test]
+fn timers_fire_exactly_between_events() {
+    let p = policy("tests/fixtures/eval/decay/policy.detente");
+    let e = replay(&p, "decay", "2026-03-01");
+    let j = &e.journeys[0];
+    let entered: Vec<&str> = j
+        .path
+        .iter()
+        .map(|s| s["entered"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        entered,
+        [
+            "2026-01-01T00:00:00Z",
+            "2026-01-08T00:00:00Z",
+            "2026-01-21T00:00:00Z"
+        ]
+    );
+    assert_eq!(j.stage, "cooled");
+    // At 1 March, 59 days on: 100 x 0.5^5.9 = 100 / 59.71 = 1.67.
+    assert_eq!(j.scores["heat"], 1.67);
+}
+
+#[test]
+fn the_result_does_not_depend_on_row_order() {
+    let p = policy("tests/fixtures/design/language.detente");
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("tests/fixtures/eval/design-journey");
+    for f in ["contacts.csv", "accounts.csv"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let events = std::fs::read_to_string(src.join("events.csv")).unwrap();
+    let mut lines: Vec<&str> = events.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    std::fs::write(
+        dir.path().join("events.csv"),
+        format!("{header}\n{}\n", lines.join("\n")),
+    )
+    .unwrap();
+    let load_dir = |d: &std::path::Path| {
+        let sources: Vec<Source> = [
+            (RecordKind::Contacts, "contacts.csv"),
+            (RecordKind::Accounts, "accounts.csv"),
+            (RecordKind::Events, "events.csv"),
+        ]
+        .into_iter()
+        .map(|(k, f)| Source::new(k, d.join(f)))
+        .collect();
+        let h = load(&p, &sources).unwrap();
+        serde_json::to_string(&evaluate(&p, &h, None).journeys).unwrap()
+    };
+    assert_eq!(load_dir(&src), load_dir(dir.path()));
+}
