@@ -22,10 +22,12 @@ pub mod compile;
 pub mod data;
 pub mod diagnostic;
 pub mod eval;
+pub mod generate;
 pub mod names;
 pub mod report;
 pub mod span;
 pub mod syntax;
+pub mod testing;
 
 pub use compile::Policy;
 pub use diagnostic::{Diagnostics, Problem};

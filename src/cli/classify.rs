@@ -47,6 +47,10 @@ pub struct Args {
     /// Exit 2 if any row was rejected (after reporting all of them).
     #[arg(long)]
     strict: bool,
+    /// Threads to replay accounts on (default: one per core). The output is
+    /// the same whatever the number.
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -86,7 +90,11 @@ pub fn run(args: Args) -> Exit {
         );
         return Exit::Usage;
     }
-    let evaluation = evaluate(&inputs.policy, &histories, as_of);
+    let evaluation =
+        match super::with_threads(args.threads, || evaluate(&inputs.policy, &histories, as_of)) {
+            Ok(e) => e,
+            Err(e) => return e,
+        };
     for p in &evaluation.problems {
         let who = p
             .contact

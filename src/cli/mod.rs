@@ -5,9 +5,11 @@ mod check;
 mod classify;
 mod files;
 mod fmt;
+mod generate;
 mod graph;
 mod inputs;
 mod reports;
+mod test;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -57,6 +59,10 @@ enum Command {
     Validate(validate::Args),
     /// Replay contact histories through the policy and print each journey.
     Classify(classify::Args),
+    /// Run the policy tests (policies/tests/*.toml) and report coverage.
+    Test(test::Args),
+    /// Write deterministic example histories for the acme policy.
+    Generate(generate::Args),
 }
 
 pub fn run() -> std::process::ExitCode {
@@ -78,6 +84,8 @@ pub fn run() -> std::process::ExitCode {
         Command::Graph(a) => graph::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Classify(a) => classify::run(a),
+        Command::Generate(a) => generate::run(a),
+        Command::Test(a) => test::run(a),
     }
     .into()
 }
@@ -86,4 +94,25 @@ pub fn run() -> std::process::ExitCode {
 pub fn use_color() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// Runs `f` on a pool of `threads` threads, or on rayon's default pool.
+pub fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> T + Send,
+) -> Result<T, Exit> {
+    match threads {
+        None => Ok(f()),
+        Some(0) => {
+            eprintln!("error: --threads must be at least 1");
+            Err(Exit::Usage)
+        }
+        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => Ok(pool.install(f)),
+            Err(e) => {
+                eprintln!("error: cannot start {n} threads: {e}");
+                Err(Exit::Usage)
+            }
+        },
+    }
 }

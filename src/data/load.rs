@@ -47,6 +47,9 @@ pub struct Source {
     pub date_only: DateOnly,
     /// ...or, for events, per event type.
     pub date_only_by_type: BTreeMap<String, DateOnly>,
+    /// Rows given in memory (policy test cases, API requests) instead of
+    /// read from `path`, which then only names them in messages.
+    pub inline: Option<Vec<Row>>,
 }
 
 impl Source {
@@ -60,6 +63,29 @@ impl Source {
             constants: BTreeMap::new(),
             date_only: DateOnly::Start,
             date_only_by_type: BTreeMap::new(),
+            inline: None,
+        }
+    }
+
+    /// Rows from memory: each a JSON object, as a JSON Lines file would
+    /// give them; `name` stands for the file in messages.
+    pub fn inline(
+        kind: RecordKind,
+        name: &str,
+        rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    ) -> Source {
+        let rows = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| Row {
+                line: i as u64 + 1,
+                raw: serde_json::Value::Object(o.clone()).to_string(),
+                cells: o.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect(),
+            })
+            .collect();
+        Source {
+            inline: Some(rows),
+            ..Source::new(kind, name)
         }
     }
 }
@@ -192,7 +218,10 @@ pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {
         let file_index = u32::try_from(h.files.len()).unwrap_or(u32::MAX);
         let name = source.path.display().to_string();
         h.files.push(name.clone());
-        let rows = source::open(&source.path, source.format)?;
+        let rows: Box<dyn Iterator<Item = source::RowResult>> = match &source.inline {
+            Some(rows) => Box::new(rows.clone().into_iter().map(Ok)),
+            None => source::open(&source.path, source.format)?,
+        };
         let mut unknown_columns: BTreeMap<String, ()> = BTreeMap::new();
         let mut counts = Counts::default();
         for row in rows {

@@ -35,6 +35,9 @@ pub struct Journey {
     pub slas: Vec<Json>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// The transitions that moved the contact, in order (for coverage).
+    #[serde(skip)]
+    pub fired: Vec<TransitionId>,
 }
 
 /// One account's journey through the account lifecycle.
@@ -48,6 +51,8 @@ pub struct AccountJourney {
     pub path: Vec<Json>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<Json>,
+    #[serde(skip)]
+    pub fired: Vec<TransitionId>,
 }
 
 pub fn truth_json(t: Truth) -> Json {
@@ -257,6 +262,7 @@ impl Run<'_> {
                 group: self.group_json(&view),
                 slas,
                 problem: member.stopped.clone(),
+                fired: fired(life),
             });
         }
         out
@@ -275,6 +281,19 @@ impl Run<'_> {
             highest,
             path,
             group: self.group_json(&view),
+            fired: fired(life),
         })
     }
+}
+
+fn fired(life: &Life) -> Vec<TransitionId> {
+    life.path
+        .iter()
+        .filter_map(|s| match &s.cause {
+            Cause::On { transition, .. }
+            | Cause::When { transition, .. }
+            | Cause::After { transition } => Some(*transition),
+            _ => None,
+        })
+        .collect()
 }

@@ -15,6 +15,8 @@ pub mod view;
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
+
 use crate::check::model::Value;
 use crate::compile::Policy;
 use crate::data::time::Instant;
@@ -171,104 +173,122 @@ pub fn evaluate(policy: &Policy, histories: &Histories, as_of: Option<Instant>) 
             .push(i);
     }
 
-    let mut journeys = Vec::new();
-    let mut accounts = Vec::new();
-    for ((solo, key), ids) in groups {
-        let account = (!solo).then(|| key.clone());
-        let account_fields = account
-            .as_ref()
-            .and_then(|a| histories.accounts.iter().find(|x| &x.id == a))
-            .map(|a| a.fields.clone())
-            .unwrap_or_else(|| {
-                model
-                    .account_fields
-                    .iter()
-                    .map(|f| f.default.clone())
-                    .collect()
-            });
-        let mut members = Vec::new();
-        let mut timeline = Vec::new();
-        for id in &ids {
-            let Some(p) = protos.get(id) else { continue };
-            let fields: Vec<Option<Value>> = match p.record.and_then(|r| histories.contacts.get(r))
-            {
-                Some(c) => c.fields.clone(),
-                None => model
-                    .contact_fields
-                    .iter()
-                    .map(|f| f.default.clone())
-                    .collect(),
-            };
-            // A contact exists from its created_at, else its first event,
-            // else the start of the replay; never after its first event.
-            let created = match (p.created, p.first_event) {
-                (Some(c), Some(f)) => c.min(f),
-                (c, f) => c.or(f).unwrap_or(replay_start),
-            };
-            let m = members.len();
-            members.push(Member::new(id.clone(), p.record, fields, created));
-            timeline.push(Item {
-                at: created,
-                member: m,
-                what: ItemKind::Create,
-            });
-            for ev in events_by_contact.get(id).into_iter().flatten() {
-                if let Some(e) = histories.events.get(*ev) {
-                    timeline.push(Item {
-                        at: e.at,
-                        member: m,
-                        what: ItemKind::Event(*ev),
-                    });
+    let account_records: HashMap<&str, &crate::data::Account> = histories
+        .accounts
+        .iter()
+        .map(|a| (a.id.as_str(), a))
+        .collect();
+    // Accounts replay independently, on as many threads as rayon has; the
+    // results are collected in account order, so the output does not
+    // depend on the thread count.
+    let groups: Vec<((bool, String), Vec<String>)> = groups.into_iter().collect();
+    let replayed: Vec<(Vec<Journey>, Option<AccountJourney>, Vec<RuntimeProblem>)> = groups
+        .into_par_iter()
+        .map(|((solo, key), ids)| {
+            let account = (!solo).then(|| key.clone());
+            let account_fields = account
+                .as_ref()
+                .and_then(|a| account_records.get(a.as_str()))
+                .map(|a| a.fields.clone())
+                .unwrap_or_else(|| {
+                    model
+                        .account_fields
+                        .iter()
+                        .map(|f| f.default.clone())
+                        .collect()
+                });
+            let mut members = Vec::new();
+            let mut timeline = Vec::new();
+            for id in &ids {
+                let Some(p) = protos.get(id) else { continue };
+                let fields: Vec<Option<Value>> =
+                    match p.record.and_then(|r| histories.contacts.get(r)) {
+                        Some(c) => c.fields.clone(),
+                        None => model
+                            .contact_fields
+                            .iter()
+                            .map(|f| f.default.clone())
+                            .collect(),
+                    };
+                // A contact exists from its created_at, else its first event,
+                // else the start of the replay; never after its first event.
+                let created = match (p.created, p.first_event) {
+                    (Some(c), Some(f)) => c.min(f),
+                    (c, f) => c.or(f).unwrap_or(replay_start),
+                };
+                let m = members.len();
+                members.push(Member::new(id.clone(), p.record, fields, created));
+                timeline.push(Item {
+                    at: created,
+                    member: m,
+                    what: ItemKind::Create,
+                });
+                for ev in events_by_contact.get(id).into_iter().flatten() {
+                    if let Some(e) = histories.events.get(*ev) {
+                        timeline.push(Item {
+                            at: e.at,
+                            member: m,
+                            what: ItemKind::Event(*ev),
+                        });
+                    }
                 }
             }
-        }
-        timeline.sort_by_key(|it| {
-            let origin = match it.what {
-                ItemKind::Create => (0, 0, 0),
-                ItemKind::Event(ev) => histories
-                    .events
-                    .get(ev)
-                    .map_or((1, 0, 0), |e| (1, e.origin.file, e.origin.line)),
-            };
-            (it.at, origin, it.member)
-        });
-        let account_life = account.as_ref().and_then(|_| {
-            let lc = model
-                .lifecycles
-                .iter()
-                .find(|l| l.entity == Entity::Account)?;
-            let init = lc.initial?;
-            let start = timeline.first().map_or(replay_start, |t| t.at);
-            let mut life = Life::new(init, start);
-            life.first_entered.insert(init, start);
-            life.highest = replay::success_rank(model, Entity::Account, init).map(|_| init);
-            life.path.push(state::Step {
-                stage: init,
-                entered: start,
-                cause: state::Cause::Start,
-                date_precision: false,
+            timeline.sort_by_key(|it| {
+                let origin = match it.what {
+                    ItemKind::Create => (0, 0, 0),
+                    ItemKind::Event(ev) => histories
+                        .events
+                        .get(ev)
+                        .map_or((1, 0, 0), |e| (1, e.origin.file, e.origin.line)),
+                };
+                (it.at, origin, it.member)
             });
-            Some(life)
-        });
-        let touchpoints = vec![Vec::new(); timeline.len()];
-        let mut run = Run {
-            policy,
-            calendar: &calendar,
-            histories,
-            account: account.clone(),
-            account_fields,
-            members,
-            timeline,
-            touchpoints,
-            processed: 0,
-            account_life,
-            check: 0,
-        };
-        problems.extend(run.replay(as_of));
-        journeys.extend(run.journeys(as_of, &policy_ref));
-        if let Some(a) = run.account_journey(as_of, &policy_ref) {
-            accounts.push(a);
-        }
+            let account_life = account.as_ref().and_then(|_| {
+                let lc = model
+                    .lifecycles
+                    .iter()
+                    .find(|l| l.entity == Entity::Account)?;
+                let init = lc.initial?;
+                let start = timeline.first().map_or(replay_start, |t| t.at);
+                let mut life = Life::new(init, start);
+                life.first_entered.insert(init, start);
+                life.highest = replay::success_rank(model, Entity::Account, init).map(|_| init);
+                life.path.push(state::Step {
+                    stage: init,
+                    entered: start,
+                    cause: state::Cause::Start,
+                    date_precision: false,
+                });
+                Some(life)
+            });
+            let touchpoints = vec![Vec::new(); timeline.len()];
+            let mut run = Run {
+                policy,
+                calendar: &calendar,
+                histories,
+                account: account.clone(),
+                account_fields,
+                members,
+                timeline,
+                touchpoints,
+                processed: 0,
+                account_life,
+                check: 0,
+            };
+            let run_problems = run.replay(as_of);
+            (
+                run.journeys(as_of, &policy_ref),
+                run.account_journey(as_of, &policy_ref),
+                run_problems,
+            )
+        })
+        .collect();
+    let mut journeys = Vec::new();
+    let mut accounts = Vec::new();
+    for (j, a, p) in replayed {
+        journeys.extend(j);
+        accounts.extend(a);
+        problems.extend(p);
     }
     journeys.sort_by(|a, b| a.contact.cmp(&b.contact));
     accounts.sort_by(|a, b| a.account.cmp(&b.account));

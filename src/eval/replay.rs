@@ -6,7 +6,7 @@ use crate::data::EventKind;
 use crate::data::time::Instant;
 use crate::syntax::ast::Entity;
 
-use super::state::{Cause, ItemKind, Life, Member, Run, SlaInstance, Step};
+use super::state::{Cause, ItemKind, Life, Member, Run, SlaInstance, Step, Tally};
 use super::view::{View, Who};
 
 /// Something that stopped the replay of one contact.
@@ -200,6 +200,42 @@ impl<'a> Run<'a> {
                 if let Some(member) = self.members.get_mut(m) {
                     member.history.push(i);
                 }
+                self.tally(i, m, now);
+            }
+        }
+    }
+
+    /// Adds the points of every `each` rule event `i` earns to the
+    /// member's running totals.
+    fn tally(&mut self, i: usize, m: usize, now: Instant) {
+        let model = self.model();
+        let view = View::new(self, Who::Contact(m), now);
+        let mut earned = Vec::new();
+        for (s, score) in model.scores.iter().enumerate() {
+            for (r, rule) in score.rules.iter().enumerate() {
+                if let ScoreRule::Each {
+                    pattern, points, ..
+                } = rule
+                    && view.matches(i, pattern)
+                {
+                    earned.push((s, r, *points, score.half_life));
+                }
+            }
+        }
+        let Some(member) = self.members.get_mut(m) else {
+            return;
+        };
+        if member.tallies.is_empty() {
+            member.tallies = model
+                .scores
+                .iter()
+                .map(|s| vec![Tally::default(); s.rules.len()])
+                .collect();
+        }
+        for (s, r, points, half_life) in earned {
+            if let Some(t) = member.tallies.get_mut(s).and_then(|x| x.get_mut(r)) {
+                t.sum = t.sum * decay(half_life, now - t.at) + points;
+                t.at = now;
             }
         }
     }
@@ -527,6 +563,15 @@ impl Member {
             history: Vec::new(),
             slas: Vec::new(),
             stopped: None,
+            tallies: Vec::new(),
         }
+    }
+}
+
+/// The factor a score's points keep after `elapsed` milliseconds.
+pub fn decay(half_life: Option<Duration>, elapsed: i64) -> f64 {
+    match half_life.map(|d| d.approx_days() * 86_400_000.0) {
+        Some(h) if h > 0.0 => 0.5f64.powf(elapsed.max(0) as f64 / h),
+        _ => 1.0,
     }
 }

@@ -114,6 +114,19 @@ pub struct Member {
     pub slas: Vec<SlaInstance>,
     /// Set when replay had to stop for this contact (a loop of moves).
     pub stopped: Option<String>,
+    /// Running totals of each score's `each` rules, by score then rule
+    /// (empty until the first event).
+    pub tallies: Vec<Vec<Tally>>,
+}
+
+/// The points an `each` rule has earned so far, decayed to `at` (the time
+/// of the last event it counted). Points are earned as the event happens,
+/// like touchpoints, so a score is a sum of running totals rather than a
+/// scan of the whole history at every check.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    pub sum: f64,
+    pub at: Instant,
 }
 
 /// One account's replay.

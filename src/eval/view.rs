@@ -190,8 +190,18 @@ impl<'r, 'a> View<'r, 'a> {
             return 0.0;
         };
         let half_life_ms = score.half_life.map(|d| d.approx_days() * DAY_MS);
+        // A contact's running totals, when they are not ahead of `now`.
+        let tallies = match self.who {
+            Who::Contact(m) => self
+                .run
+                .members
+                .get(m)
+                .and_then(|x| x.tallies.get(s.index()))
+                .filter(|t| t.iter().all(|t| t.at <= self.now)),
+            Who::Account => None,
+        };
         let mut total = 0.0;
-        for rule in &score.rules {
+        for (r, rule) in score.rules.iter().enumerate() {
             match rule {
                 ScoreRule::Each {
                     pattern,
@@ -200,13 +210,19 @@ impl<'r, 'a> View<'r, 'a> {
                     ..
                 } => {
                     let mut sum = 0.0;
-                    for i in self.matching(pattern, None) {
-                        let at = self.run.timeline.get(i).map_or(self.now, |x| x.at);
-                        let factor = match half_life_ms {
-                            Some(h) if h > 0.0 => 0.5f64.powf((self.now - at).max(0) as f64 / h),
-                            _ => 1.0,
-                        };
-                        sum += points * factor;
+                    if let Some(t) = tallies.and_then(|t| t.get(r)) {
+                        sum = t.sum * super::replay::decay(score.half_life, self.now - t.at);
+                    } else if tallies.is_none() {
+                        for i in self.matching(pattern, None) {
+                            let at = self.run.timeline.get(i).map_or(self.now, |x| x.at);
+                            let factor = match half_life_ms {
+                                Some(h) if h > 0.0 => {
+                                    0.5f64.powf((self.now - at).max(0) as f64 / h)
+                                }
+                                _ => 1.0,
+                            };
+                            sum += points * factor;
+                        }
                     }
                     if let Some(m) = max {
                         sum = if *points >= 0.0 {
