@@ -3,6 +3,7 @@
 
 mod check;
 mod classify;
+mod explain;
 mod files;
 mod fmt;
 mod generate;
@@ -59,6 +60,8 @@ enum Command {
     Validate(validate::Args),
     /// Replay contact histories through the policy and print each journey.
     Classify(classify::Args),
+    /// Tell one contact's story and what is missing for the next stage.
+    Explain(explain::Args),
     /// Run the policy tests (policies/tests/*.toml) and report coverage.
     Test(test::Args),
     /// Write deterministic example histories for the acme policy.
@@ -86,6 +89,7 @@ pub fn run() -> std::process::ExitCode {
         Command::Classify(a) => classify::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Test(a) => test::run(a),
+        Command::Explain(a) => explain::run(a),
     }
     .into()
 }

@@ -357,13 +357,26 @@ fn junit(runs: &[FileRun]) -> String {
     let mut out =
         String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"detente\">\n");
     for r in runs {
-        let cases: Vec<(String, Option<String>)> = match &r.results {
-            Err(e) => vec![("(file)".into(), Some(e.clone()))],
+        let cases: Vec<(String, Option<(String, String)>)> = match &r.results {
+            Err(e) => vec![(
+                "(file)".into(),
+                Some((e.lines().next().unwrap_or("").to_string(), e.clone())),
+            )],
             Ok(cs) => cs
                 .iter()
                 .map(|c| {
-                    let failure = (!c.passed())
-                        .then(|| c.mismatches.iter().map(mismatch_text).collect::<String>());
+                    let failure = c.mismatches.first().map(|first| {
+                        let message = match &first.expected {
+                            Some(e) => {
+                                format!("{}: expected {e}, actual {}", first.what, first.actual)
+                            }
+                            None => format!("{}: {}", first.what, first.actual),
+                        };
+                        (
+                            message,
+                            c.mismatches.iter().map(mismatch_text).collect::<String>(),
+                        )
+                    });
                     (c.name.clone(), failure)
                 })
                 .collect(),
@@ -385,18 +398,13 @@ fn junit(runs: &[FileRun]) -> String {
                         xml(&r.policy)
                     );
                 }
-                Some(f) => {
-                    let first = f
-                        .lines()
-                        .find(|l| !l.trim().is_empty())
-                        .unwrap_or("")
-                        .trim();
+                Some((first, f)) => {
                     let _ = writeln!(
                         out,
                         "    <testcase name=\"{}\" classname=\"{}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
                         xml(&name),
                         xml(&r.policy),
-                        xml(first),
+                        xml(&first),
                         xml(&f)
                     );
                 }

@@ -7,6 +7,7 @@
 //! depend on the order of input rows.
 
 pub mod calendar;
+pub mod explain;
 pub mod journey;
 mod replay;
 pub mod state;
@@ -63,6 +64,32 @@ pub fn default_as_of(h: &Histories) -> Instant {
 /// Replays every account of `histories` up to `as_of` (default: the
 /// latest instant in the data).
 pub fn evaluate(policy: &Policy, histories: &Histories, as_of: Option<Instant>) -> Evaluation {
+    replay_all(policy, histories, as_of, None).0
+}
+
+/// Replays only the account of `contact` (or of the contact it was merged
+/// into) and says what is missing for each way out of its stage. `None`
+/// when no contact or event has that id.
+pub fn explain(
+    policy: &Policy,
+    histories: &Histories,
+    as_of: Option<Instant>,
+    contact: &str,
+) -> Option<(Journey, Vec<explain::Exit>, Instant)> {
+    let (ev, exits) = replay_all(policy, histories, as_of, Some(contact));
+    let (id, exits) = exits?;
+    let journey = ev.journeys.into_iter().find(|j| j.contact == id)?;
+    Some((journey, exits, ev.as_of))
+}
+
+type Explained = Option<(String, Vec<explain::Exit>)>;
+
+fn replay_all(
+    policy: &Policy,
+    histories: &Histories,
+    as_of: Option<Instant>,
+    only: Option<&str>,
+) -> (Evaluation, Explained) {
     let as_of = as_of.unwrap_or_else(|| default_as_of(histories));
     let calendar = calendar_of(policy);
     let model = policy.model();
@@ -182,7 +209,18 @@ pub fn evaluate(policy: &Policy, histories: &Histories, as_of: Option<Instant>) 
     // results are collected in account order, so the output does not
     // depend on the thread count.
     let groups: Vec<((bool, String), Vec<String>)> = groups.into_iter().collect();
-    let replayed: Vec<(Vec<Journey>, Option<AccountJourney>, Vec<RuntimeProblem>)> = groups
+    let target = only.map(resolve);
+    let groups: Vec<_> = groups
+        .into_iter()
+        .filter(|(_, ids)| target.as_ref().is_none_or(|t| ids.contains(t)))
+        .collect();
+    type Replayed = (
+        Vec<Journey>,
+        Option<AccountJourney>,
+        Vec<RuntimeProblem>,
+        Explained,
+    );
+    let replayed: Vec<Replayed> = groups
         .into_par_iter()
         .map(|((solo, key), ids)| {
             let account = (!solo).then(|| key.clone());
@@ -276,26 +314,36 @@ pub fn evaluate(policy: &Policy, histories: &Histories, as_of: Option<Instant>) 
                 check: 0,
             };
             let run_problems = run.replay(as_of);
+            let explained = target.as_ref().and_then(|t| {
+                let m = run.members.iter().position(|x| &x.id == t)?;
+                Some((t.clone(), run.exits(m, as_of)))
+            });
             (
                 run.journeys(as_of, &policy_ref),
                 run.account_journey(as_of, &policy_ref),
                 run_problems,
+                explained,
             )
         })
         .collect();
     let mut journeys = Vec::new();
     let mut accounts = Vec::new();
-    for (j, a, p) in replayed {
+    let mut explained = None;
+    for (j, a, p, x) in replayed {
         journeys.extend(j);
         accounts.extend(a);
         problems.extend(p);
+        explained = explained.or(x);
     }
     journeys.sort_by(|a, b| a.contact.cmp(&b.contact));
     accounts.sort_by(|a, b| a.account.cmp(&b.account));
-    Evaluation {
-        as_of,
-        journeys,
-        accounts,
-        problems,
-    }
+    (
+        Evaluation {
+            as_of,
+            journeys,
+            accounts,
+            problems,
+        },
+        explained,
+    )
 }

@@ -7,6 +7,7 @@
 
 mod cli;
 mod design;
+mod engine_cli;
 mod eval;
 mod fixtures;
 mod policies;

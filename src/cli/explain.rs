@@ -1,0 +1,87 @@
+//! `detente explain CONTACT`: one contact's story and what is missing for
+//! the next stage.
+
+use detente::data::load;
+use detente::data::time::{DateOnly, parse_instant};
+use detente::eval::explain;
+
+use super::Exit;
+use super::inputs::{DataArgs, resolve};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The contact's id.
+    contact: String,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Tell the story up to this time (default: the latest time in the data).
+    #[arg(long)]
+    as_of: Option<String>,
+}
+
+pub fn run(args: Args) -> Exit {
+    let inputs = match resolve(&args.data) {
+        Ok(i) => i,
+        Err(e) => return e,
+    };
+    let tz = inputs.policy.model().timezone;
+    let as_of = match &args.as_of {
+        None => None,
+        Some(t) => match parse_instant(t, tz, DateOnly::End) {
+            Ok((i, _)) => Some(i),
+            Err(e) => {
+                eprintln!("error: --as-of: {e}");
+                return Exit::Usage;
+            }
+        },
+    };
+    let histories = match load(&inputs.policy, &inputs.sources) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    };
+    let rejected = histories.total().rejected;
+    if rejected > 0 {
+        eprintln!(
+            "note: {rejected} rows were rejected (`detente validate` lists them); the story leaves them out"
+        );
+    }
+    match explain(&inputs.policy, &histories, as_of, &args.contact) {
+        Some((journey, exits, as_of)) => {
+            print!(
+                "{}",
+                detente::report::explain::render(&journey, &exits, as_of, tz)
+            );
+            Exit::Ok
+        }
+        None => {
+            let mut near: Vec<&str> = histories
+                .contacts
+                .iter()
+                .map(|c| c.id.as_str())
+                .filter(|id| strsim::jaro_winkler(id, &args.contact) > 0.85)
+                .collect();
+            near.sort();
+            near.dedup();
+            near.truncate(3);
+            eprintln!(
+                "error: no contact `{}` in the data{}",
+                args.contact,
+                if near.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; did you mean {}?",
+                        near.iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            );
+            Exit::Problems
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! `detente explain`: a contact's journey as a story in plain English, in
+//! the policy's timezone, then what is missing for each way forward.
+
+use std::fmt::Write as _;
+
+use chrono::DateTime;
+use chrono_tz::Tz;
+use serde_json::Value as Json;
+
+use crate::data::time::{DateOnly, Instant, parse_instant};
+use crate::eval::Journey;
+use crate::eval::explain::Exit;
+
+/// An instant as people in the policy's timezone read it.
+pub fn local_time(i: Instant, tz: Tz) -> String {
+    DateTime::from_timestamp_millis(i)
+        .map(|d| {
+            d.with_timezone(&tz)
+                .format("%a %-d %b %Y %H:%M %Z")
+                .to_string()
+        })
+        .unwrap_or_else(|| i.to_string())
+}
+
+fn span(ms: i64) -> String {
+    let hours = ms as f64 / 3_600_000.0;
+    if hours < 1.0 {
+        format!("{} minutes", (ms / 60_000).max(0))
+    } else if hours < 48.0 {
+        format!("{:.0} hours", hours)
+    } else {
+        format!("{:.0} days", hours / 24.0)
+    }
+}
+
+fn instant(s: Option<&Json>, tz: Tz) -> Option<Instant> {
+    s.and_then(Json::as_str)
+        .and_then(|t| parse_instant(t, tz, DateOnly::Start).ok())
+        .map(|(i, _)| i)
+}
+
+pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}{} — {} v{} ({}), as of {}",
+        j.contact,
+        j.account
+            .as_ref()
+            .map(|a| format!(" of account {a}"))
+            .unwrap_or_default(),
+        j.policy.name,
+        j.policy
+            .version
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "-".into()),
+        j.policy.hash.chars().take(19).collect::<String>(),
+        local_time(as_of, tz)
+    );
+    let since = instant(Some(&Json::String(j.since.clone())), tz).unwrap_or(as_of);
+    let _ = writeln!(
+        out,
+        "\nNow in `{}` since {} ({}); furthest stage on the success path: {}",
+        j.stage,
+        local_time(since, tz),
+        span(as_of - since),
+        j.highest
+            .as_deref()
+            .map(|h| format!("`{h}`"))
+            .unwrap_or_else(|| "none".into())
+    );
+    if let Some(p) = &j.problem {
+        let _ = writeln!(out, "Replay stopped for this contact: {p}");
+    }
+
+    out.push_str("\nStory\n");
+    let steps: Vec<&Json> = j.path.iter().collect();
+    for (k, step) in steps.iter().enumerate() {
+        let stage = step.get("stage").and_then(Json::as_str).unwrap_or("?");
+        let entered = instant(step.get("entered"), tz).unwrap_or(as_of);
+        let left = steps
+            .get(k + 1)
+            .and_then(|n| instant(n.get("entered"), tz))
+            .unwrap_or(as_of);
+        let how = trigger_text(step.get("trigger"), step.get("label"));
+        let stay = if left > entered || k + 1 == steps.len() {
+            format!(
+                " — {} there{}",
+                span(left - entered),
+                if k + 1 == steps.len() { " so far" } else { "" }
+            )
+        } else {
+            " — moved on at once".to_string()
+        };
+        let precision = if step.get("date_precision") == Some(&Json::Bool(true)) {
+            " (the CRM gave only a date)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {stage}: {how}{precision}{stay}",
+            local_time(entered, tz)
+        );
+    }
+
+    out.push_str("\nScores: ");
+    out.push_str(
+        &j.scores
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    out.push('\n');
+
+    if !j.slas.is_empty() {
+        out.push_str("\nSLAs\n");
+        for s in &j.slas {
+            let name = s.get("sla").and_then(Json::as_str).unwrap_or("?");
+            let status = s.get("status").and_then(Json::as_str).unwrap_or("?");
+            let started = instant(s.get("started"), tz)
+                .map(|i| local_time(i, tz))
+                .unwrap_or_default();
+            let due = instant(s.get("due"), tz)
+                .map(|i| local_time(i, tz))
+                .unwrap_or_default();
+            let met = instant(s.get("met"), tz).map(|i| local_time(i, tz));
+            let detail = match (status, met) {
+                ("met", Some(m)) => format!("met on {m}, in time (due {due})"),
+                ("breached", Some(m)) => format!(
+                    "met on {m}, {} hours late (due {due})",
+                    s.get("late_by_hours")
+                        .map(|x| x.to_string())
+                        .unwrap_or_default()
+                ),
+                ("overdue", _) => format!("not met, overdue since {due}"),
+                ("open", _) => format!("open, due {due}"),
+                ("cancelled", _) => "cancelled".to_string(),
+                _ => status.to_string(),
+            };
+            let _ = writeln!(out, "  {name} (started {started}): {detail}");
+        }
+    }
+
+    out.push_str("\nWhat it takes to move on\n");
+    if exits.is_empty() {
+        let _ = writeln!(out, "  `{}` has no way out: it is final.", j.stage);
+    }
+    for e in exits {
+        let _ = writeln!(
+            out,
+            "  to `{}` — {} (line {}){}",
+            e.to,
+            e.trigger,
+            e.line,
+            e.label
+                .as_ref()
+                .map(|l| format!(", \"{l}\""))
+                .unwrap_or_default()
+        );
+        for r in &e.reasons {
+            let _ = writeln!(out, "    {r}");
+        }
+    }
+    out
+}
+
+fn trigger_text(t: Option<&Json>, label: Option<&Json>) -> String {
+    let Some(t) = t else {
+        return "came into existence here".into();
+    };
+    let field = |k: &str| t.get(k).and_then(Json::as_str).unwrap_or("");
+    let line = t
+        .get("line")
+        .map(|l| format!(" (line {l})"))
+        .unwrap_or_default();
+    let label = label
+        .and_then(Json::as_str)
+        .map(|l| format!(", \"{l}\""))
+        .unwrap_or_default();
+    match field("kind") {
+        "on" => format!("on {}{line}{label}", field("event")),
+        "when" => {
+            let what = if t.get("criteria").is_some() {
+                format!("criteria `{}` held", field("criteria"))
+            } else {
+                format!("`{}` held", field("condition"))
+            };
+            let tipped = if t.get("touchpoint").is_some() {
+                format!(", tipped by the touchpoint {}", field("touchpoint"))
+            } else if t.get("event").is_some() {
+                format!(", at a {} event", field("event"))
+            } else {
+                ", as time passed".to_string()
+            };
+            format!("when {what}{tipped}{line}{label}")
+        }
+        "after" => format!(
+            "after {} in the previous stage{line}{label}",
+            field("duration")
+        ),
+        "manual" => "moved by hand in the CRM (set_stage)".into(),
+        "snapshot" => "started here from the CRM snapshot".into(),
+        other => other.to_string(),
+    }
+}
