@@ -3,8 +3,7 @@
 
 use std::path::PathBuf;
 
-use detente::data::time::{DateOnly, parse_instant};
-use detente::data::{Histories, Severity, load};
+use detente::data::{Histories, Severity};
 use detente::eval::{Evaluation, evaluate};
 
 use super::inputs::{DataArgs, resolve};
@@ -58,22 +57,13 @@ pub fn run(args: Args) -> Exit {
         Ok(i) => i,
         Err(e) => return e,
     };
-    let as_of = match &args.as_of {
-        None => None,
-        Some(t) => match parse_instant(t, inputs.policy.model().timezone, DateOnly::End) {
-            Ok((i, _)) => Some(i),
-            Err(e) => {
-                eprintln!("error: --as-of: {e}");
-                return Exit::Usage;
-            }
-        },
+    let as_of = match inputs.as_of(args.as_of.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return e,
     };
-    let histories = match load(&inputs.policy, &inputs.sources) {
+    let histories = match inputs.load() {
         Ok(h) => h,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Usage;
-        }
+        Err(e) => return e,
     };
     eprint!("{}", reports::problems(&histories, 20));
     if let Some(path) = &args.rejects

@@ -1,8 +1,6 @@
 //! `detente explain CONTACT`: one contact's story and what is missing for
 //! the next stage.
 
-use detente::data::load;
-use detente::data::time::{DateOnly, parse_instant};
 use detente::eval::explain;
 
 use super::Exit;
@@ -25,22 +23,13 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return e,
     };
     let tz = inputs.policy.model().timezone;
-    let as_of = match &args.as_of {
-        None => None,
-        Some(t) => match parse_instant(t, tz, DateOnly::End) {
-            Ok((i, _)) => Some(i),
-            Err(e) => {
-                eprintln!("error: --as-of: {e}");
-                return Exit::Usage;
-            }
-        },
+    let as_of = match inputs.as_of(args.as_of.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return e,
     };
-    let histories = match load(&inputs.policy, &inputs.sources) {
+    let histories = match inputs.load() {
         Ok(h) => h,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Usage;
-        }
+        Err(e) => return e,
     };
     let rejected = histories.total().rejected;
     if rejected > 0 {

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use detente::Policy;
 use detente::data::manifest::Manifest;
-use detente::data::{RecordKind, Source, source::FileFormat};
+use detente::data::time::{DateOnly, Instant, parse_instant};
+use detente::data::{Histories, RecordKind, Source, load, source::FileFormat};
 use detente::diagnostic::render_graphical;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,6 +41,29 @@ pub struct DataArgs {
 pub struct Inputs {
     pub policy: Policy,
     pub sources: Vec<Source>,
+}
+
+impl Inputs {
+    /// Reads every source; a file that cannot be opened is a usage error
+    /// (printed here). Bad rows are in the result, not errors.
+    pub fn load(&self) -> Result<Histories, super::Exit> {
+        load(&self.policy, &self.sources).map_err(|e| {
+            eprintln!("error: {e}");
+            super::Exit::Usage
+        })
+    }
+
+    /// `--as-of` read in the policy's timezone; a date alone means the end
+    /// of that day.
+    pub fn as_of(&self, text: Option<&str>) -> Result<Option<Instant>, super::Exit> {
+        let Some(t) = text else { return Ok(None) };
+        parse_instant(t, self.policy.model().timezone, DateOnly::End)
+            .map(|(i, _)| Some(i))
+            .map_err(|e| {
+                eprintln!("error: --as-of: {e}");
+                super::Exit::Usage
+            })
+    }
 }
 
 /// Resolves and compiles; errors are printed here, ready for an exit code.

@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use detente::Policy;
-use detente::data::load;
 use detente::data::manifest::Manifest;
 use detente::diagnostic::render_graphical;
 use detente::eval::evaluate;
@@ -338,10 +337,7 @@ fn data_coverage(path: &Path, policy: &Policy, args: &Args) -> Result<Coverage, 
         format: None,
     };
     let inputs = resolve(&data)?;
-    let histories = load(&inputs.policy, &inputs.sources).map_err(|e| {
-        eprintln!("error: {e}");
-        Exit::Usage
-    })?;
+    let histories = inputs.load()?;
     let t = histories.total();
     eprintln!(
         "data: rows read {}, accepted {}, rejected {}, duplicates {}",

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use detente::data::{Counts, Histories, RecordKind, Severity, load};
+use detente::data::{Counts, Histories, RecordKind, Severity};
 
 use super::inputs::{DataArgs, resolve};
 use super::{Exit, reports};
@@ -25,12 +25,9 @@ pub fn run(args: Args) -> Exit {
         Ok(i) => i,
         Err(e) => return e,
     };
-    let histories = match load(&inputs.policy, &inputs.sources) {
+    let histories = match inputs.load() {
         Ok(h) => h,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Exit::Usage;
-        }
+        Err(e) => return e,
     };
     print!("{}", reports::problems(&histories, 50));
     print!("{}", summary_table(&histories));

@@ -283,7 +283,8 @@ fn leaf_detail(view: &View<'_, '_>, e: &Expr) -> Option<String> {
     }
 }
 
-fn num(x: f64) -> String {
+/// A number as people write it: two decimals at most, none when whole.
+pub fn num(x: f64) -> String {
     let r = (x * 100.0).round() / 100.0;
     if r.fract() == 0.0 {
         format!("{r:.0}")
@@ -323,12 +324,17 @@ pub fn duration_text(d: Duration) -> String {
     }
 }
 
-fn pattern_text(model: &Model, p: &Pattern) -> String {
-    let name = match p.event {
+/// The event or touchpoint a pattern names.
+fn pattern_name(model: &Model, p: &Pattern) -> String {
+    match p.event {
         EventRef::Event(e) => model.events.get(e.index()).map(|x| x.name.clone()),
         EventRef::Touchpoint(t) => model.touchpoints.get(t.index()).map(|x| x.name.clone()),
     }
-    .unwrap_or_default();
+    .unwrap_or_default()
+}
+
+fn pattern_text(model: &Model, p: &Pattern) -> String {
+    let name = pattern_name(model, p);
     match &p.condition {
         Some(c) => format!("a `{name}` where {}", expr_text_in(model, c, Some(p.event))),
         None => format!("a `{name}`"),
@@ -463,11 +469,7 @@ fn expr_text_in(model: &Model, e: &Expr, ev: Option<EventRef>) -> String {
 }
 
 fn pattern_short(model: &Model, p: &Pattern) -> String {
-    let name = match p.event {
-        EventRef::Event(e) => model.events.get(e.index()).map(|x| x.name.clone()),
-        EventRef::Touchpoint(t) => model.touchpoints.get(t.index()).map(|x| x.name.clone()),
-    }
-    .unwrap_or_default();
+    let name = pattern_name(model, p);
     match &p.condition {
         Some(c) => format!("{name} where {}", expr_text_in(model, c, Some(p.event))),
         None => name,

@@ -189,7 +189,6 @@ impl<'r, 'a> View<'r, 'a> {
         let Some(score) = self.model().scores.get(s.index()) else {
             return 0.0;
         };
-        let half_life_ms = score.half_life.map(|d| d.approx_days() * DAY_MS);
         // A contact's running totals, when they are not ahead of `now`.
         let tallies = match self.who {
             Who::Contact(m) => self
@@ -215,13 +214,7 @@ impl<'r, 'a> View<'r, 'a> {
                     } else if tallies.is_none() {
                         for i in self.matching(pattern, None) {
                             let at = self.run.timeline.get(i).map_or(self.now, |x| x.at);
-                            let factor = match half_life_ms {
-                                Some(h) if h > 0.0 => {
-                                    0.5f64.powf((self.now - at).max(0) as f64 / h)
-                                }
-                                _ => 1.0,
-                            };
-                            sum += points * factor;
+                            sum += points * super::replay::decay(score.half_life, self.now - at);
                         }
                     }
                     if let Some(m) = max {

@@ -6,6 +6,7 @@ use super::{Expect, ScoreExpect, SlaExpect, Truth, toml_text};
 use crate::compile::Policy;
 use crate::data::time::{DateOnly, parse_instant};
 use crate::eval::Evaluation;
+use crate::eval::explain::num;
 use crate::syntax::ast::Entity;
 
 /// One expectation that did not hold.
@@ -337,15 +338,6 @@ fn truth(what: &str, want: &Truth, actual: Option<&Json>, out: &mut Vec<Mismatch
     };
     if want != actual {
         out.push(Mismatch::differ(what, want, actual));
-    }
-}
-
-fn num(x: f64) -> String {
-    let r = (x * 100.0).round() / 100.0;
-    if r.fract() == 0.0 {
-        format!("{r:.0}")
-    } else {
-        format!("{r}")
     }
 }
 

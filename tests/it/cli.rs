@@ -1,18 +1,6 @@
 //! Golden end-to-end tests: the real `detente` binary on files in `tests/`.
 
-use assert_cmd::Command;
-
-use crate::root;
-
-fn detente() -> Command {
-    let mut c = Command::cargo_bin("detente").unwrap();
-    c.current_dir(root()).env("NO_COLOR", "1");
-    c
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+use crate::{detente, root, stdout};
 
 #[test]
 fn check_policies_prints_only_a_success_line() {

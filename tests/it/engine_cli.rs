@@ -3,19 +3,7 @@
 
 use std::io::Read;
 
-use assert_cmd::Command;
-
-use crate::root;
-
-fn detente() -> Command {
-    let mut c = Command::cargo_bin("detente").unwrap();
-    c.current_dir(root()).env("NO_COLOR", "1");
-    c
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+use crate::{detente, root, stdout};
 
 fn gunzip(path: &std::path::Path) -> String {
     let mut s = String::new();

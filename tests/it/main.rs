@@ -20,6 +20,17 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The real binary, run from the project root without colour.
+pub fn detente() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("detente").unwrap();
+    c.current_dir(root()).env("NO_COLOR", "1");
+    c
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
 /// A path relative to the root, with `/` separators, for stable snapshots.
 pub fn relative(path: &Path) -> String {
     path.strip_prefix(root())
