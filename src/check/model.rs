@@ -532,3 +532,66 @@ pub enum Expr {
     Min(Vec<Expr>),
     Max(Vec<Expr>),
 }
+
+impl Expr {
+    /// The expressions directly inside this one, patterns' conditions
+    /// included: for walks such as "which criteria does this use".
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Not(a) | Expr::Neg(a) => vec![a],
+            Expr::And(a, b)
+            | Expr::Or(a, b)
+            | Expr::Compare(_, a, b)
+            | Expr::Arith(_, a, b)
+            | Expr::Text(_, a, b) => vec![a, b],
+            Expr::In { item, list, .. } => vec![item, list],
+            Expr::Matches(a, _) => vec![a],
+            Expr::Missing { expr, .. } => vec![expr],
+            Expr::List(xs) | Expr::Min(xs) | Expr::Max(xs) => xs.iter().collect(),
+            Expr::Seen { pattern: p, .. }
+            | Expr::Count { pattern: p, .. }
+            | Expr::Last { pattern: p, .. }
+            | Expr::DaysSince(p)
+            | Expr::CountEvents(p) => p.condition.iter().collect(),
+            Expr::Const(_)
+            | Expr::ContactField(_)
+            | Expr::AccountField(_)
+            | Expr::EventField(_)
+            | Expr::Score(_)
+            | Expr::Criteria(_)
+            | Expr::Metric(_)
+            | Expr::Clause(_)
+            | Expr::TimeInStage
+            | Expr::StageEntered(_)
+            | Expr::AccountStage
+            | Expr::Breached(_)
+            | Expr::GroupHas(_)
+            | Expr::GroupCount(_)
+            | Expr::GroupEngaged
+            | Expr::GroupSize
+            | Expr::GroupIn(_)
+            | Expr::GroupQualified
+            | Expr::CountEntered(_)
+            | Expr::Conversion(..)
+            | Expr::StageDays(..)
+            | Expr::FieldAggregate(..)
+            | Expr::Attainment(_)
+            | Expr::Share(..) => Vec::new(),
+        }
+    }
+
+    /// Every criteria this expression refers to, in order of appearance.
+    pub fn criteria(&self) -> Vec<CriteriaId> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            if let Expr::Criteria(c) = e
+                && !out.contains(c)
+            {
+                out.push(*c);
+            }
+            stack.extend(e.children().into_iter().rev());
+        }
+        out
+    }
+}

@@ -15,6 +15,18 @@ pub struct Args {
     /// Tell the story up to this time (default: the latest time in the data).
     #[arg(long)]
     as_of: Option<String>,
+    /// Output: the story as text, or JSON for other tools.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    output: Output,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Output {
+    /// The story and what it takes to move on, in plain English.
+    Text,
+    /// `{contact, as_of, journey, story, exits}`: the journey in the shape
+    /// `classify` prints, the story lines and every way out with its reasons.
+    Json,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -39,10 +51,19 @@ pub fn run(args: Args) -> Exit {
     }
     match explain(&inputs.policy, &histories, as_of, &args.contact) {
         Some((journey, exits, as_of)) => {
-            print!(
-                "{}",
-                detente::report::explain::render(&journey, &exits, as_of, tz)
-            );
+            match args.output {
+                Output::Text => print!(
+                    "{}",
+                    detente::report::explain::render(&journey, &exits, as_of, tz)
+                ),
+                Output::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&detente::report::explain::json(
+                        &journey, &exits, as_of, tz
+                    ))
+                    .unwrap_or_default()
+                ),
+            }
             Exit::Ok
         }
         None => {

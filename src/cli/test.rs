@@ -30,8 +30,9 @@ pub struct Args {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Also measure coverage on real records: the manifest's data, or the
-    /// files given with --contacts, --accounts and --events.
+    /// Also measure coverage on real records: the manifest's data (for the
+    /// manifest's policy only), or the files given with --contacts,
+    /// --accounts and --events.
     #[arg(long)]
     data: bool,
     /// Contacts for data coverage (implies --data).
@@ -126,8 +127,20 @@ pub fn run(args: Args) -> Exit {
         || !args.accounts.is_empty()
         || !args.events.is_empty();
     if with_data {
+        // The manifest's data belongs to the manifest's policy: replaying
+        // it through another policy only buries the answer under rejected
+        // rows. Without a manifest the files given apply to every policy.
+        let owner = manifest
+            .as_ref()
+            .and_then(|m| m.policy.as_ref())
+            .and_then(|p| p.canonicalize().ok());
         for (path, policy) in &policies {
             let Ok(policy) = policy else { continue };
+            if let Some(owner) = &owner
+                && path.canonicalize().ok().as_ref() != Some(owner)
+            {
+                continue;
+            }
             match data_coverage(path, policy, &args) {
                 Ok(cov) => {
                     let title = format!("coverage by real records, for {}", path.display());

@@ -131,6 +131,18 @@ pub fn format_instant(i: Instant) -> String {
         .unwrap_or_else(|| i.to_string())
 }
 
+/// An instant as people in the policy's timezone read it:
+/// `Fri 12 Jun 2026 17:54 BST`.
+pub fn format_local(i: Instant, tz: Tz) -> String {
+    DateTime::from_timestamp_millis(i)
+        .map(|d| {
+            d.with_timezone(&tz)
+                .format("%a %-d %b %Y %H:%M %Z")
+                .to_string()
+        })
+        .unwrap_or_else(|| i.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,13 +3,13 @@
 //! words are for sales and marketing leaders, not for programmers.
 
 use crate::check::model::*;
-use crate::data::time::{Instant, format_instant};
+use crate::data::time::{Instant, format_instant, format_local};
 
 use super::state::Run;
 use super::view::{V, View, Who};
 
 /// One way out of the current stage and how far the contact is from it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Exit {
     pub to: String,
     /// The trigger as written, e.g. `when sql`.
@@ -44,7 +44,7 @@ impl Run<'_> {
             let mut reasons = Vec::new();
             match &tr.trigger {
                 TriggerRule::On(p) => reasons.push(format!(
-                    "waits for {} — nothing else moves it",
+                    "waits for the event {} — nothing else moves it",
                     pattern_text(model, p)
                 )),
                 TriggerRule::When(c) => describe(&view, c, 0, &mut reasons),
@@ -54,12 +54,12 @@ impl Run<'_> {
                         reasons.push(format!(
                             "the {} were up on {}; the exception held then, so this way out is closed for this stay",
                             duration_text(*duration),
-                            format_instant(due)
+                            format_local(due, model.timezone)
                         ));
                     } else {
                         reasons.push(format!(
                             "happens on {} ({} after entering {}) if nothing moves the contact first",
-                            format_instant(due),
+                            format_local(due, model.timezone),
                             duration_text(*duration),
                             model.stages.get(life.stage.index()).map_or("", |s| s.name.as_str())
                         ));
@@ -254,7 +254,7 @@ fn leaf_detail(view: &View<'_, '_>, e: &Expr) -> Option<String> {
                 if at > view.now {
                     return Some(format!(
                         "holds from {} if the contact is still there",
-                        format_instant(at)
+                        format_local(at, model.timezone)
                     ));
                 }
             }
@@ -262,7 +262,7 @@ fn leaf_detail(view: &View<'_, '_>, e: &Expr) -> Option<String> {
         }
         Expr::GroupHas(r) => model.roles.get(r.index()).map(|role| {
             format!(
-                "nobody in the buying group is a `{}` ({})",
+                "nobody in the buying group holds the role `{}` ({})",
                 role.name,
                 expr_text(model, &role.condition)
             )
@@ -336,8 +336,8 @@ fn pattern_name(model: &Model, p: &Pattern) -> String {
 fn pattern_text(model: &Model, p: &Pattern) -> String {
     let name = pattern_name(model, p);
     match &p.condition {
-        Some(c) => format!("a `{name}` where {}", expr_text_in(model, c, Some(p.event))),
-        None => format!("a `{name}`"),
+        Some(c) => format!("`{name}` where {}", expr_text_in(model, c, Some(p.event))),
+        None => format!("`{name}`"),
     }
 }
 

@@ -6,9 +6,8 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::check::model::*;
 use crate::data::time::{Instant, format_instant};
-use crate::syntax::ast::Entity;
 
-use super::state::{Cause, Life, Run, Step};
+use super::state::{Cause, ItemKind, Life, Run, Step};
 use super::view::{Truth, View, Who};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -38,6 +37,9 @@ pub struct Journey {
     /// The transitions that moved the contact, in order (for coverage).
     #[serde(skip)]
     pub fired: Vec<TransitionId>,
+    /// Criteria clauses that held when a `when` move fired (for coverage).
+    #[serde(skip)]
+    pub held_at_moves: Vec<(CriteriaId, usize)>,
 }
 
 /// One account's journey through the account lifecycle.
@@ -85,18 +87,25 @@ impl Run<'_> {
             .unwrap_or_default()
     }
 
-    fn step_json(&self, step: &Step) -> Json {
+    fn step_json(&self, step: &Step, member: Option<usize>) -> Json {
         let model = self.policy.model();
         let mut o = Map::new();
         o.insert("stage".into(), json!(self.stage_name(step.stage)));
         o.insert("entered".into(), json!(format_instant(step.entered)));
         let transition = |t: &TransitionId| model.transitions.get(t.index());
+        // Reserved rows go by their reserved names, so a move tipped by a
+        // CRM field update says so instead of naming nothing.
         let event_name = |ev: usize| -> Option<String> {
+            use crate::data::EventKind;
             match self.histories.events.get(ev).map(|e| &e.kind) {
-                Some(crate::data::EventKind::Event { ty, .. }) => {
+                Some(EventKind::Event { ty, .. }) => {
                     model.events.get(ty.index()).map(|e| e.name.clone())
                 }
-                _ => None,
+                Some(EventKind::Update(_)) => Some("update".into()),
+                Some(EventKind::AccountUpdate(_)) => Some("account_update".into()),
+                Some(EventKind::Merge { .. }) => Some("merge".into()),
+                Some(EventKind::SetStage(_)) => Some("set_stage".into()),
+                None => None,
             }
         };
         let trigger = match &step.cause {
@@ -110,7 +119,7 @@ impl Run<'_> {
                 m.insert("line".into(), json!(tr.line));
                 Json::Object(m)
             }),
-            Cause::When { transition: t, event } => transition(t).map(|tr| {
+            Cause::When { transition: t, item } => transition(t).map(|tr| {
                 let mut m = Map::new();
                 m.insert("kind".into(), json!("when"));
                 if let TriggerRule::When(Expr::Criteria(c)) = &tr.trigger {
@@ -118,18 +127,29 @@ impl Run<'_> {
                 } else {
                     m.insert("condition".into(), json!(tr.text.trim_start_matches("when ")));
                 }
-                // The activity that made this check instant: its touchpoint
-                // when it is one.
-                if let Some(ev) = event
-                    && let Some(i) = self.timeline_index(*ev)
+                // What made this check instant: the touchpoint when it is
+                // one, else the event, else a contact's creation.
+                if let Some(i) = *item
+                    && let Some(it) = self.timeline.get(i)
                 {
-                    match self.touchpoints.get(i).and_then(|t| t.first()) {
-                        Some(tp) => {
+                    match (it.what, self.touchpoints.get(i).and_then(|t| t.first())) {
+                        (ItemKind::Event(_), Some(tp)) => {
                             m.insert("touchpoint".into(), json!(model.touchpoints.get(tp.index()).map(|x| x.name.clone())));
                         }
-                        None => {
-                            m.insert("event".into(), json!(event_name(*ev)));
+                        (ItemKind::Event(ev), None) => {
+                            m.insert("event".into(), json!(event_name(ev)));
                         }
+                        (ItemKind::Create, _) => {
+                            m.insert("created".into(), json!(self.members.get(it.member).map(|x| x.id.clone())));
+                        }
+                    }
+                    // A colleague's activity can move a contact (buying
+                    // groups): name whose it was.
+                    if Some(it.member) != member
+                        && it.what != ItemKind::Create
+                        && let Some(by) = self.members.get(it.member)
+                    {
+                        m.insert("by".into(), json!(by.id));
                     }
                 }
                 m.insert("line".into(), json!(tr.line));
@@ -175,14 +195,16 @@ impl Run<'_> {
     fn life_parts(
         &self,
         life: &Life,
-        entity: Entity,
+        member: Option<usize>,
     ) -> (String, String, Option<String>, Vec<Json>) {
-        let _ = entity;
         (
             self.stage_name(life.stage),
             format_instant(life.since),
             life.highest.map(|h| self.stage_name(h)),
-            life.path.iter().map(|s| self.step_json(s)).collect(),
+            life.path
+                .iter()
+                .map(|s| self.step_json(s, member))
+                .collect(),
         )
     }
 
@@ -192,7 +214,7 @@ impl Run<'_> {
         for (m, member) in self.members.iter().enumerate() {
             let Some(life) = &member.life else { continue };
             let view = View::new(self, Who::Contact(m), as_of);
-            let (stage, since, highest, path) = self.life_parts(life, Entity::Contact);
+            let (stage, since, highest, path) = self.life_parts(life, Some(m));
             let mut scores = Map::new();
             for (i, s) in model.scores.iter().enumerate() {
                 scores.insert(s.name.clone(), round2(view.score(ScoreId::from_index(i))));
@@ -263,6 +285,7 @@ impl Run<'_> {
                 slas,
                 problem: member.stopped.clone(),
                 fired: fired(life),
+                held_at_moves: member.held_at_moves.clone(),
             });
         }
         out
@@ -271,7 +294,7 @@ impl Run<'_> {
     pub fn account_journey(&self, as_of: Instant, policy: &PolicyRef) -> Option<AccountJourney> {
         let account = self.account.clone()?;
         let life = self.account_life.as_ref()?;
-        let (stage, since, highest, path) = self.life_parts(life, Entity::Account);
+        let (stage, since, highest, path) = self.life_parts(life, None);
         let view = View::new(self, Who::Account, as_of);
         Some(AccountJourney {
             account,

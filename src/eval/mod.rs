@@ -111,30 +111,60 @@ fn replay_all(
         known.insert(e.contact.as_str(), ());
     }
     let mut alias: HashMap<String, String> = HashMap::new();
-    for e in &histories.events {
-        if let EventKind::Merge { into } = &e.kind {
-            if !known.contains_key(into.as_str()) {
-                problems.push(RuntimeProblem {
-                    contact: Some(e.contact.clone()),
-                    account: e.account.clone(),
-                    message: format!("merge into unknown contact `{into}` was ignored (no contact or event has that id)"),
-                });
-            } else if into != &e.contact {
-                alias.insert(e.contact.clone(), into.clone());
-            }
-        }
-    }
-    let resolve = |id: &str| -> String {
+    let follow = |alias: &HashMap<String, String>, id: &str| -> String {
         let mut cur = id.to_string();
-        // Chains of merges; a loop of merges stops where it closes.
+        // Chains of merges; `alias` never holds a loop (see below), the
+        // bound is only a guard.
         for _ in 0..alias.len() + 1 {
             match alias.get(&cur) {
-                Some(next) if next != id => cur = next.clone(),
-                _ => break,
+                Some(next) => cur = next.clone(),
+                None => break,
             }
         }
         cur
     };
+    // Merges in time order (then row order), so a later merge that points
+    // back at an earlier one reverses it instead of making a loop.
+    let mut merges: Vec<&crate::data::Event> = histories
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Merge { .. }))
+        .collect();
+    merges.sort_by_key(|e| (e.at, e.origin.file, e.origin.line));
+    for e in merges {
+        let EventKind::Merge { into } = &e.kind else {
+            continue;
+        };
+        if !known.contains_key(into.as_str()) {
+            problems.push(RuntimeProblem {
+                contact: Some(e.contact.clone()),
+                account: e.account.clone(),
+                message: format!("merge into unknown contact `{into}` was ignored (no contact or event has that id)"),
+            });
+            continue;
+        }
+        if into == &e.contact {
+            continue;
+        }
+        // A contact merged twice is where its latest merge put it.
+        alias.remove(e.contact.as_str());
+        if follow(&alias, into) == e.contact {
+            // `into` was itself merged (perhaps through others) into this
+            // contact: the later merge wins and `into` survives them all.
+            alias.remove(into.as_str());
+            problems.push(RuntimeProblem {
+                contact: Some(e.contact.clone()),
+                account: e.account.clone(),
+                message: format!(
+                    "merge of `{}` into `{into}` at {} reverses an earlier merge the other way; both are treated as `{into}`",
+                    e.contact,
+                    crate::data::time::format_instant(e.at)
+                ),
+            });
+        }
+        alias.insert(e.contact.clone(), into.clone());
+    }
+    let resolve = |id: &str| -> String { follow(&alias, id) };
 
     // Members and their accounts.
     struct Proto {

@@ -91,12 +91,12 @@ impl<'a> Run<'a> {
         for m in order {
             // Only the event's own contact is offered the event.
             let offered = if Some(m) == first { event } else { None };
-            if let Err(p) = self.advance(Who::Contact(m), now, offered) {
+            if let Err(p) = self.advance(Who::Contact(m), now, offered, item) {
                 problems.push(p);
             }
         }
         if self.account_life.is_some()
-            && let Err(p) = self.advance(Who::Account, now, event)
+            && let Err(p) = self.advance(Who::Account, now, event, item)
         {
             problems.push(p);
         }
@@ -257,11 +257,14 @@ impl<'a> Run<'a> {
     /// Tries the current stage's transitions in written order; after a move
     /// the new stage's are tried at the same instant (the event is offered
     /// to them too). Each transition fires at most once per instant.
+    /// `event` is offered to `on` triggers; `item` (the timeline item that
+    /// made this instant, whoever's it is) is what tipped a `when`.
     fn advance(
         &mut self,
         who: Who,
         now: Instant,
         event: Option<usize>,
+        item: Option<usize>,
     ) -> Result<(), RuntimeProblem> {
         let entity = match who {
             Who::Contact(_) => Entity::Contact,
@@ -319,7 +322,7 @@ impl<'a> Run<'a> {
                     }
                     TriggerRule::When(c) => view.holds(c).then_some(Cause::When {
                         transition: *t,
-                        event,
+                        item,
                     }),
                     TriggerRule::After { duration, unless } => {
                         let due = self.calendar.add(since, *duration);
@@ -347,6 +350,9 @@ impl<'a> Run<'a> {
             };
             if let Some(l) = self.life_mut(who) {
                 l.fired.push(t);
+            }
+            if let (TriggerRule::When(c), Who::Contact(m)) = (&tr.trigger, who) {
+                self.note_held_clauses(m, c, now);
             }
             let date_precision = event
                 .and_then(|ev| self.histories.events.get(ev))
@@ -383,6 +389,40 @@ impl<'a> Run<'a> {
                     account: self.account.clone(),
                     message,
                 });
+            }
+        }
+    }
+
+    /// Records which clauses of the criteria behind a `when` held as it
+    /// fired (criteria used by those criteria's clauses too).
+    fn note_held_clauses(&mut self, m: usize, condition: &Expr, now: Instant) {
+        let model = self.model();
+        let mut todo = condition.criteria();
+        let mut seen = Vec::new();
+        let mut held = Vec::new();
+        while let Some(c) = todo.pop() {
+            if seen.contains(&c) {
+                continue;
+            }
+            seen.push(c);
+            let view = View::new(self, Who::Contact(m), now);
+            let (_, clauses) = view.criteria_detail(c);
+            held.extend(
+                clauses
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| **t == Some(true))
+                    .map(|(k, _)| (c, k)),
+            );
+            if let Some(crit) = model.criteria.get(c.index()) {
+                todo.extend(crit.clauses.iter().flat_map(|cl| cl.condition.criteria()));
+            }
+        }
+        if let Some(member) = self.members.get_mut(m) {
+            for h in held {
+                if !member.held_at_moves.contains(&h) {
+                    member.held_at_moves.push(h);
+                }
             }
         }
     }
@@ -564,6 +604,7 @@ impl Member {
             slas: Vec::new(),
             stopped: None,
             tallies: Vec::new(),
+            held_at_moves: Vec::new(),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::check::model::{SlaId, StageId, TouchpointId, TransitionId, Value};
+use crate::check::model::{CriteriaId, SlaId, StageId, TouchpointId, TransitionId, Value};
 use crate::compile::Policy;
 use crate::data::Histories;
 use crate::data::time::Instant;
@@ -38,10 +38,12 @@ pub enum Cause {
         transition: TransitionId,
         event: usize,
     },
-    /// `when CONDITION`, checked at an instant made by `event` (if any).
+    /// `when CONDITION`, checked at an instant made by the timeline item
+    /// `item` (an event or a contact's creation, possibly a colleague's),
+    /// or by time passing.
     When {
         transition: TransitionId,
-        event: Option<usize>,
+        item: Option<usize>,
     },
     /// `after D`.
     After { transition: TransitionId },
@@ -117,6 +119,10 @@ pub struct Member {
     /// Running totals of each score's `each` rules, by score then rule
     /// (empty until the first event).
     pub tallies: Vec<Vec<Tally>>,
+    /// Criteria clauses that held when a `when` move fired, as
+    /// (criteria, clause): test coverage counts these as well as the ones
+    /// that hold at the end.
+    pub held_at_moves: Vec<(CriteriaId, usize)>,
 }
 
 /// The points an `each` rule has earned so far, decayed to `at` (the time

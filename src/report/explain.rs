@@ -3,24 +3,12 @@
 
 use std::fmt::Write as _;
 
-use chrono::DateTime;
 use chrono_tz::Tz;
 use serde_json::Value as Json;
 
-use crate::data::time::{DateOnly, Instant, parse_instant};
+use crate::data::time::{DateOnly, Instant, format_instant, format_local, parse_instant};
 use crate::eval::Journey;
 use crate::eval::explain::Exit;
-
-/// An instant as people in the policy's timezone read it.
-pub fn local_time(i: Instant, tz: Tz) -> String {
-    DateTime::from_timestamp_millis(i)
-        .map(|d| {
-            d.with_timezone(&tz)
-                .format("%a %-d %b %Y %H:%M %Z")
-                .to_string()
-        })
-        .unwrap_or_else(|| i.to_string())
-}
 
 fn span(ms: i64) -> String {
     let hours = ms as f64 / 3_600_000.0;
@@ -55,14 +43,14 @@ pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
             .map(|v| v.to_string())
             .unwrap_or_else(|| "-".into()),
         j.policy.hash.chars().take(19).collect::<String>(),
-        local_time(as_of, tz)
+        format_local(as_of, tz)
     );
     let since = instant(Some(&Json::String(j.since.clone())), tz).unwrap_or(as_of);
     let _ = writeln!(
         out,
         "\nNow in `{}` since {} ({}); furthest stage on the success path: {}",
         j.stage,
-        local_time(since, tz),
+        format_local(since, tz),
         span(as_of - since),
         j.highest
             .as_deref()
@@ -74,34 +62,8 @@ pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
     }
 
     out.push_str("\nStory\n");
-    let steps: Vec<&Json> = j.path.iter().collect();
-    for (k, step) in steps.iter().enumerate() {
-        let stage = step.get("stage").and_then(Json::as_str).unwrap_or("?");
-        let entered = instant(step.get("entered"), tz).unwrap_or(as_of);
-        let left = steps
-            .get(k + 1)
-            .and_then(|n| instant(n.get("entered"), tz))
-            .unwrap_or(as_of);
-        let how = trigger_text(step.get("trigger"), step.get("label"));
-        let stay = if left > entered || k + 1 == steps.len() {
-            format!(
-                " — {} there{}",
-                span(left - entered),
-                if k + 1 == steps.len() { " so far" } else { "" }
-            )
-        } else {
-            " — moved on at once".to_string()
-        };
-        let precision = if step.get("date_precision") == Some(&Json::Bool(true)) {
-            " (the CRM gave only a date)"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "  {}  {stage}: {how}{precision}{stay}",
-            local_time(entered, tz)
-        );
+    for line in story(j, as_of, tz) {
+        let _ = writeln!(out, "  {line}");
     }
 
     out.push_str("\nScores: ");
@@ -120,12 +82,12 @@ pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
             let name = s.get("sla").and_then(Json::as_str).unwrap_or("?");
             let status = s.get("status").and_then(Json::as_str).unwrap_or("?");
             let started = instant(s.get("started"), tz)
-                .map(|i| local_time(i, tz))
+                .map(|i| format_local(i, tz))
                 .unwrap_or_default();
             let due = instant(s.get("due"), tz)
-                .map(|i| local_time(i, tz))
+                .map(|i| format_local(i, tz))
                 .unwrap_or_default();
-            let met = instant(s.get("met"), tz).map(|i| local_time(i, tz));
+            let met = instant(s.get("met"), tz).map(|i| format_local(i, tz));
             let detail = match (status, met) {
                 ("met", Some(m)) => format!("met on {m}, in time (due {due})"),
                 ("breached", Some(m)) => format!(
@@ -166,7 +128,55 @@ pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
     out
 }
 
-fn trigger_text(t: Option<&Json>, label: Option<&Json>) -> String {
+/// One line per stage the contact passed through: when (local time), how,
+/// and how long it stayed.
+pub fn story(j: &Journey, as_of: Instant, tz: Tz) -> Vec<String> {
+    let steps: Vec<&Json> = j.path.iter().collect();
+    let mut out = Vec::new();
+    for (k, step) in steps.iter().enumerate() {
+        let stage = step.get("stage").and_then(Json::as_str).unwrap_or("?");
+        let entered = instant(step.get("entered"), tz).unwrap_or(as_of);
+        let left = steps
+            .get(k + 1)
+            .and_then(|n| instant(n.get("entered"), tz))
+            .unwrap_or(as_of);
+        let how = trigger_text(step.get("trigger"), step.get("label"), &j.contact);
+        let stay = if left > entered || k + 1 == steps.len() {
+            format!(
+                " — {} there{}",
+                span(left - entered),
+                if k + 1 == steps.len() { " so far" } else { "" }
+            )
+        } else {
+            " — moved on at once".to_string()
+        };
+        let precision = if step.get("date_precision") == Some(&Json::Bool(true)) {
+            " (the CRM gave only a date)"
+        } else {
+            ""
+        };
+        out.push(format!(
+            "{}  {stage}: {how}{precision}{stay}",
+            format_local(entered, tz)
+        ));
+    }
+    out
+}
+
+/// `detente explain --format json`: the journey as `classify` prints it,
+/// the story lines, and every exit with its reasons, for tools that show
+/// the explanation in their own screens.
+pub fn json(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> Json {
+    serde_json::json!({
+        "contact": j.contact,
+        "as_of": format_instant(as_of),
+        "journey": j,
+        "story": story(j, as_of, tz),
+        "exits": exits,
+    })
+}
+
+fn trigger_text(t: Option<&Json>, label: Option<&Json>, contact: &str) -> String {
     let Some(t) = t else {
         return "came into existence here".into();
     };
@@ -187,12 +197,35 @@ fn trigger_text(t: Option<&Json>, label: Option<&Json>) -> String {
             } else {
                 format!("`{}` held", field("condition"))
             };
-            let tipped = if t.get("touchpoint").is_some() {
-                format!(", tipped by the touchpoint {}", field("touchpoint"))
-            } else if t.get("event").is_some() {
-                format!(", at a {} event", field("event"))
+            let by = t.get("by").and_then(Json::as_str);
+            let whose = by
+                .map(|b| format!("colleague {b}'s"))
+                .unwrap_or_else(|| "the contact's".into());
+            let tipped = if let Some(c) = t.get("created").and_then(Json::as_str) {
+                if c == contact {
+                    ", when the contact was added to the CRM".to_string()
+                } else {
+                    format!(", when colleague {c} was added to the CRM")
+                }
+            } else if let Some(tp) = t.get("touchpoint").and_then(Json::as_str) {
+                match by {
+                    Some(_) => format!(", tipped by {whose} touchpoint {tp}"),
+                    None => format!(", tipped by the touchpoint {tp}"),
+                }
             } else {
-                ", as time passed".to_string()
+                match t.get("event").and_then(Json::as_str) {
+                    Some("update") => format!(", when the CRM updated {whose} fields"),
+                    Some("account_update") => ", when the CRM updated the account's fields".into(),
+                    Some("merge") => ", when a duplicate was merged in".into(),
+                    Some("set_stage") => {
+                        format!(", after a move by hand in the CRM of {whose} stage")
+                    }
+                    Some(e) => match by {
+                        Some(_) => format!(", at {whose} {e} event"),
+                        None => format!(", at a {e} event"),
+                    },
+                    None => ", as time passed".to_string(),
+                }
             };
             format!("when {what}{tipped}{line}{label}")
         }

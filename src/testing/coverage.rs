@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use crate::check::model::CriteriaId;
 use crate::compile::Policy;
 use crate::eval::Evaluation;
 
@@ -13,8 +14,8 @@ use crate::eval::Evaluation;
 pub struct Coverage {
     /// Times each transition fired, by transition index.
     pub transitions: Vec<usize>,
-    /// Times each clause held at the end of a replay, by criteria then
-    /// clause.
+    /// Journeys in which each clause held, at the end of the replay or
+    /// when a `when` move fired, by criteria then clause.
     pub clauses: Vec<Vec<usize>>,
     /// Instances of each SLA by status, by SLA index.
     pub slas: Vec<BTreeMap<String, usize>>,
@@ -57,12 +58,14 @@ impl Coverage {
         for j in &ev.journeys {
             for (ci, c) in m.criteria.iter().enumerate() {
                 for (k, clause) in c.clauses.iter().enumerate() {
-                    let held = j
+                    let held_at_end = j
                         .criteria
                         .get(&c.name)
                         .and_then(|x| x.get("clauses"))
                         .and_then(|x| x.get(&clause.label))
                         == Some(&Json::Bool(true));
+                    let held =
+                        held_at_end || j.held_at_moves.contains(&(CriteriaId::from_index(ci), k));
                     if held && let Some(n) = self.clauses.get_mut(ci).and_then(|v| v.get_mut(k)) {
                         *n += 1;
                     }

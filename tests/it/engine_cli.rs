@@ -99,6 +99,44 @@ fn explain_tells_a_generated_contacts_story() {
     insta::assert_snapshot!(stdout(&out));
 }
 
+fn explain_colleague(output: &str) -> std::process::Output {
+    let dir = "tests/fixtures/eval/colleague";
+    detente()
+        .args(["explain", "c-1", "--policy", "policies/acme.detente"])
+        .args(["--contacts", &format!("{dir}/contacts.csv")])
+        .args(["--accounts", &format!("{dir}/accounts.csv")])
+        .args(["--events", &format!("{dir}/events.jsonl")])
+        .args(["--as-of", "2026-04-20T12:00:00Z", "-o", output])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn explain_names_the_colleague_whose_update_made_an_sql() {
+    // c-2's CRM record says CFO from 14:00 UTC on 8 April: the buying group
+    // now has an economic buyer, so c-1's `sql` criteria (3 of 4: budget
+    // confirmed on 2 April, authority, need from the connected call) holds.
+    let out = explain_colleague("text");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = stdout(&out);
+    assert!(
+        text.contains("Wed 8 Apr 2026 15:00 BST  sql: when criteria `sql` held, when the CRM updated colleague c-2's fields"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn explain_as_json_carries_the_journey_story_and_exits() {
+    let out = explain_colleague("json");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["journey"]["stage"], "sql");
+    assert_eq!(json["journey"]["path"][4]["trigger"]["by"], "c-2");
+    assert_eq!(json["journey"]["path"][4]["trigger"]["event"], "update");
+    insta::assert_json_snapshot!(json);
+}
+
 #[test]
 fn explain_an_unknown_contact_suggests_near_ids() {
     let out = detente().args(["explain", "c-00002-4"]).output().unwrap();

@@ -8,6 +8,7 @@
 mod cli;
 mod design;
 mod engine_cli;
+mod engine_props;
 mod eval;
 mod fixtures;
 mod policies;
