@@ -9,6 +9,7 @@ mod fmt;
 mod generate;
 mod graph;
 mod inputs;
+mod report;
 mod reports;
 mod test;
 mod validate;
@@ -62,6 +63,8 @@ enum Command {
     Classify(classify::Args),
     /// Tell one contact's story and what is missing for the next stage.
     Explain(explain::Args),
+    /// Funnel, velocity, touchpoints, attribution, SLAs, metrics and incentives.
+    Report(report::Args),
     /// Run the policy tests (policies/tests/*.toml) and report coverage.
     Test(test::Args),
     /// Write deterministic example histories for the acme policy.
@@ -90,6 +93,7 @@ pub fn run() -> std::process::ExitCode {
         Command::Generate(a) => generate::run(a),
         Command::Test(a) => test::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Report(a) => report::run(a),
     }
     .into()
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json, json};
 use crate::check::model::*;
 use crate::data::time::{Instant, format_instant};
 
-use super::state::{Cause, ItemKind, Life, Run, Step};
+use super::state::{Cause, ItemKind, Life, Run, SlaInstance, Step, Touch};
 use super::view::{Truth, View, Who};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -40,6 +40,48 @@ pub struct Journey {
     /// Criteria clauses that held when a `when` move fired (for coverage).
     #[serde(skip)]
     pub held_at_moves: Vec<(CriteriaId, usize)>,
+    /// The same journey, typed, for the reports.
+    #[serde(skip)]
+    pub facts: Facts,
+}
+
+/// One stage entered, typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepFact {
+    pub stage: StageId,
+    pub entered: Instant,
+    pub cause: Cause,
+    /// For a `when` move: what made its instant.
+    pub tipped: Tipped,
+}
+
+/// What made the instant of a `when` move.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tipped {
+    pub touchpoint: Option<TouchpointId>,
+    /// Index into `Histories::events`.
+    pub event: Option<usize>,
+    /// The contact whose arrival in the CRM it was.
+    pub created: Option<String>,
+    /// The colleague whose event it was, when not the contact's own.
+    pub by: Option<String>,
+}
+
+/// What the reports read of a contact's journey: typed, not printed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// Every stage entered, in order.
+    pub steps: Vec<StepFact>,
+    /// Events that matched touchpoints, with the stage at the time.
+    pub touches: Vec<Touch>,
+    pub slas: Vec<SlaInstance>,
+    /// Scores at the first entry into each stage.
+    pub scores_at_entry: Vec<(StageId, Vec<f64>)>,
+    /// The contact's own events (indexes into `Histories::events`), in
+    /// replay order, merged duplicates' included.
+    pub events: Vec<usize>,
+    /// The contact's fields as of the end of the replay.
+    pub fields: Vec<Option<Value>>,
 }
 
 /// One account's journey through the account lifecycle.
@@ -87,6 +129,39 @@ impl Run<'_> {
             .unwrap_or_default()
     }
 
+    /// What made the instant of a `when` move, resolved out of the
+    /// replay's timeline.
+    fn tipped(&self, item: Option<usize>, member: Option<usize>) -> Tipped {
+        let Some((i, it)) = item.and_then(|i| self.timeline.get(i).map(|it| (i, it))) else {
+            return Tipped::default();
+        };
+        let id = |m: usize| self.members.get(m).map(|x| x.id.clone());
+        match it.what {
+            ItemKind::Create => Tipped {
+                created: id(it.member),
+                ..Tipped::default()
+            },
+            ItemKind::Event(ev) => Tipped {
+                touchpoint: self.touchpoints.get(i).and_then(|t| t.first()).copied(),
+                event: Some(ev),
+                created: None,
+                by: (Some(it.member) != member).then(|| id(it.member)).flatten(),
+            },
+        }
+    }
+
+    fn step_fact(&self, step: &Step, member: Option<usize>) -> StepFact {
+        StepFact {
+            stage: step.stage,
+            entered: step.entered,
+            cause: step.cause.clone(),
+            tipped: match step.cause {
+                Cause::When { item, .. } => self.tipped(item, member),
+                _ => Tipped::default(),
+            },
+        }
+    }
+
     fn step_json(&self, step: &Step, member: Option<usize>) -> Json {
         let model = self.policy.model();
         let mut o = Map::new();
@@ -128,29 +203,18 @@ impl Run<'_> {
                     m.insert("condition".into(), json!(tr.text.trim_start_matches("when ")));
                 }
                 // What made this check instant: the touchpoint when it is
-                // one, else the event, else a contact's creation.
-                if let Some(i) = *item
-                    && let Some(it) = self.timeline.get(i)
-                {
-                    match (it.what, self.touchpoints.get(i).and_then(|t| t.first())) {
-                        (ItemKind::Event(_), Some(tp)) => {
-                            m.insert("touchpoint".into(), json!(model.touchpoints.get(tp.index()).map(|x| x.name.clone())));
-                        }
-                        (ItemKind::Event(ev), None) => {
-                            m.insert("event".into(), json!(event_name(ev)));
-                        }
-                        (ItemKind::Create, _) => {
-                            m.insert("created".into(), json!(self.members.get(it.member).map(|x| x.id.clone())));
-                        }
-                    }
-                    // A colleague's activity can move a contact (buying
-                    // groups): name whose it was.
-                    if Some(it.member) != member
-                        && it.what != ItemKind::Create
-                        && let Some(by) = self.members.get(it.member)
-                    {
-                        m.insert("by".into(), json!(by.id));
-                    }
+                // one, else the event, else a contact's creation; and whose
+                // it was when a colleague's activity moved this contact.
+                let tip = self.tipped(*item, member);
+                if let Some(tp) = tip.touchpoint {
+                    m.insert("touchpoint".into(), json!(model.touchpoints.get(tp.index()).map(|x| x.name.clone())));
+                } else if let Some(ev) = tip.event {
+                    m.insert("event".into(), json!(event_name(ev)));
+                } else if let Some(c) = &tip.created {
+                    m.insert("created".into(), json!(c));
+                }
+                if let Some(by) = &tip.by {
+                    m.insert("by".into(), json!(by));
                 }
                 m.insert("line".into(), json!(tr.line));
                 Json::Object(m)
@@ -286,6 +350,25 @@ impl Run<'_> {
                 problem: member.stopped.clone(),
                 fired: fired(life),
                 held_at_moves: member.held_at_moves.clone(),
+                facts: Facts {
+                    steps: life
+                        .path
+                        .iter()
+                        .map(|st| self.step_fact(st, Some(m)))
+                        .collect(),
+                    touches: member.touches.clone(),
+                    slas: member.slas.clone(),
+                    scores_at_entry: member.scores_at_entry.clone(),
+                    events: member
+                        .history
+                        .iter()
+                        .filter_map(|i| match self.timeline.get(*i).map(|t| t.what) {
+                            Some(ItemKind::Event(ev)) => Some(ev),
+                            _ => None,
+                        })
+                        .collect(),
+                    fields: member.fields.clone(),
+                },
             });
         }
         out

@@ -6,7 +6,7 @@ use crate::data::EventKind;
 use crate::data::time::Instant;
 use crate::syntax::ast::Entity;
 
-use super::state::{Cause, ItemKind, Life, Member, Run, SlaInstance, Step, Tally};
+use super::state::{Cause, ItemKind, Life, Member, Run, SlaInstance, Step, Tally, Touch};
 use super::view::{View, Who};
 
 /// Something that stopped the replay of one contact.
@@ -194,11 +194,20 @@ impl<'a> Run<'a> {
                     })
                     .map(|(t, _)| TouchpointId::from_index(t))
                     .collect();
-                if let Some(slot) = self.touchpoints.get_mut(i) {
-                    *slot = matched;
-                }
                 if let Some(member) = self.members.get_mut(m) {
                     member.history.push(i);
+                    if !matched.is_empty() {
+                        let stage = member.life.as_ref().map(|l| l.stage);
+                        member.touches.push(Touch {
+                            at: now,
+                            event: ev,
+                            touchpoints: matched.clone(),
+                            stage,
+                        });
+                    }
+                }
+                if let Some(slot) = self.touchpoints.get_mut(i) {
+                    *slot = matched;
                 }
                 self.tally(i, m, now);
             }
@@ -447,6 +456,7 @@ impl<'a> Run<'a> {
         life.stage = to;
         life.since = now;
         life.after_checked.clear();
+        let first_entry = !life.first_entered.contains_key(&to);
         life.first_entered.entry(to).or_insert(now);
         life.path.push(Step {
             stage: to,
@@ -463,6 +473,15 @@ impl<'a> Run<'a> {
             life.highest = Some(to);
         }
         if let Who::Contact(m) = who {
+            if first_entry {
+                let view = View::new(self, who, now);
+                let scores: Vec<f64> = (0..model.scores.len())
+                    .map(|s| view.score(ScoreId::from_index(s)))
+                    .collect();
+                if let Some(member) = self.members.get_mut(m) {
+                    member.scores_at_entry.push((to, scores));
+                }
+            }
             self.sla_moved(m, Some(from), to, now);
         }
     }
@@ -605,6 +624,8 @@ impl Member {
             stopped: None,
             tallies: Vec::new(),
             held_at_moves: Vec::new(),
+            touches: Vec::new(),
+            scores_at_entry: Vec::new(),
         }
     }
 }

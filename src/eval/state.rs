@@ -51,7 +51,7 @@ pub enum Cause {
     Manual { event: usize },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub stage: StageId,
     pub entered: Instant,
@@ -91,7 +91,7 @@ impl Life {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SlaInstance {
     pub sla: SlaId,
     pub started: Instant,
@@ -123,6 +123,23 @@ pub struct Member {
     /// (criteria, clause): test coverage counts these as well as the ones
     /// that hold at the end.
     pub held_at_moves: Vec<(CriteriaId, usize)>,
+    /// Events that matched touchpoints, with the stage the contact was in
+    /// when each happened (before any move it tipped): for the reports.
+    pub touches: Vec<Touch>,
+    /// Each score's value at the first entry into each stage, by stage:
+    /// for score calibration.
+    pub scores_at_entry: Vec<(StageId, Vec<f64>)>,
+}
+
+/// One event of a contact that matched touchpoints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Touch {
+    pub at: Instant,
+    /// Index into `Histories::events`.
+    pub event: usize,
+    pub touchpoints: Vec<TouchpointId>,
+    /// The contact's stage when it happened.
+    pub stage: Option<StageId>,
 }
 
 /// The points an `each` rule has earned so far, decayed to `at` (the time

@@ -1,5 +1,18 @@
-//! Outputs computed from a compiled policy (and, later, from journeys).
-//! Everything here returns text; nothing prints.
+//! Outputs computed from a compiled policy and from journeys. Everything
+//! here returns data or text; nothing prints.
 
+pub mod build;
+pub mod calibration;
+pub mod context;
 pub mod explain;
+pub mod funnel;
 pub mod graph;
+pub mod metrics;
+pub mod period;
+pub mod sla;
+pub mod stats;
+pub mod text;
+pub mod touch;
+
+pub use build::{Report, build};
+pub use context::Options;

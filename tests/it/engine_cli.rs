@@ -210,3 +210,68 @@ fn classify_the_olist_leads_checked_by_hand() {
         .count();
     assert_eq!(customers, 842);
 }
+
+#[test]
+fn report_on_a_small_history_reads_well_in_a_terminal() {
+    let dir = "tests/fixtures/eval/colleague";
+    let out = detente()
+        .args(["report", "--policy", "policies/acme.detente"])
+        .args(["--contacts", &format!("{dir}/contacts.csv")])
+        .args(["--accounts", &format!("{dir}/accounts.csv")])
+        .args(["--events", &format!("{dir}/events.jsonl")])
+        .args(["--from", "2026-04-01", "--as-of", "2026-04-20T12:00:00Z"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = stdout(&out);
+    for line in text.lines() {
+        assert!(line.chars().count() <= 80, "wider than 80 columns: {line}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn report_json_is_the_same_on_one_thread_and_four() {
+    let run = |threads: &str| {
+        let out = detente()
+            .args(["report", "-o", "json", "--threads", threads])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        stdout(&out)
+    };
+    let one = run("1");
+    assert_eq!(one, run("4"));
+    let json: serde_json::Value = serde_json::from_str(&one).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "policy",
+            "as_of",
+            "from",
+            "to",
+            "period",
+            "currency",
+            "contacts",
+            "funnel",
+            "velocity",
+            "triggers",
+            "touchpoints",
+            "attribution",
+            "balance",
+            "dropouts",
+            "slas",
+            "overdue",
+            "periods",
+            "metrics",
+            "incentives",
+            "calibration"
+        ]
+    );
+}

@@ -13,6 +13,7 @@ mod eval;
 mod fixtures;
 mod policies;
 mod props;
+mod report;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,84 @@
+//! `detente report`: every section of ENGINE.md §3 computed from one
+//! replay, in a shape with a stable key order (the JSON schema is this
+//! struct, documented in docs/reports.md).
+
+use serde::Serialize;
+
+use crate::compile::Policy;
+use crate::data::Histories;
+use crate::data::time::format_instant;
+use crate::eval::{Evaluation, PolicyRef};
+
+use super::calibration::{Calibration, calibration};
+use super::context::{Ctx, Options};
+use super::funnel::{self, Dropouts, FunnelStage, PeriodBalance, TriggerUse, Velocity};
+use super::metrics::{self, IncentiveRow, MetricRow};
+use super::sla::{self, OverdueItem, SlaRow};
+use super::touch::{self, Attribution, StageLift};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub policy: PolicyRef,
+    pub as_of: String,
+    /// The report covers `[from, to)`.
+    pub from: String,
+    pub to: String,
+    pub period: String,
+    pub currency: Option<String>,
+    pub contacts: usize,
+    pub funnel: Vec<FunnelStage>,
+    pub velocity: Velocity,
+    pub triggers: Vec<TriggerUse>,
+    pub touchpoints: Vec<StageLift>,
+    pub attribution: Attribution,
+    pub balance: Vec<PeriodBalance>,
+    pub dropouts: Dropouts,
+    pub slas: Vec<SlaRow>,
+    pub overdue: Vec<OverdueItem>,
+    pub periods: Vec<String>,
+    pub metrics: Vec<MetricRow>,
+    pub incentives: Vec<IncentiveRow>,
+    pub calibration: Vec<Calibration>,
+}
+
+pub fn build(
+    policy: &Policy,
+    histories: &Histories,
+    eval: &Evaluation,
+    options: &Options,
+) -> Report {
+    let ctx = Ctx::new(policy, histories, eval, options);
+    let (slas, overdue) = sla::slas(&ctx);
+    let (periods, metrics) = metrics::metrics(&ctx);
+    Report {
+        policy: PolicyRef {
+            name: policy.name().to_string(),
+            version: policy.version(),
+            hash: policy.hash().to_string(),
+        },
+        as_of: format_instant(ctx.as_of),
+        from: format_instant(ctx.from),
+        to: format_instant(ctx.to),
+        period: match options.period {
+            crate::check::model::Period::Month => "month",
+            crate::check::model::Period::Quarter => "quarter",
+            crate::check::model::Period::Year => "year",
+        }
+        .into(),
+        currency: policy.model().currency.clone(),
+        contacts: eval.journeys.len(),
+        funnel: funnel::funnel(&ctx),
+        velocity: funnel::velocity(&ctx),
+        triggers: funnel::triggers(&ctx),
+        touchpoints: touch::lift(&ctx),
+        attribution: touch::attribution(&ctx),
+        balance: funnel::balance(&ctx),
+        dropouts: funnel::dropouts(&ctx),
+        slas,
+        overdue,
+        periods,
+        metrics,
+        incentives: metrics::incentives(&ctx),
+        calibration: calibration(&ctx),
+    }
+}

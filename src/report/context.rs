@@ -1,0 +1,190 @@
+//! What every report section reads: the replay, the period covered and the
+//! contact lifecycle's success path, with the questions they all ask
+//! ("when did this contact first enter A, and did it get to B after?").
+
+use std::collections::HashMap;
+
+use crate::check::model::{Model, Period, StageId};
+use crate::compile::Policy;
+use crate::data::Histories;
+use crate::data::time::Instant;
+use crate::eval::calendar::Calendar;
+use crate::eval::{Evaluation, Journey};
+use crate::syntax::ast::Entity;
+
+/// How to cut the report.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Start of the report (default: the first stage entry in the data).
+    pub from: Option<Instant>,
+    /// End of the report, exclusive (default: just after the as-of time).
+    pub to: Option<Instant>,
+    /// The periods of balance, flow and metrics.
+    pub period: Period,
+    /// Count a conversion only if it happened within this many
+    /// milliseconds of the first entry (default: ever).
+    pub window: Option<i64>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            from: None,
+            to: None,
+            period: Period::Quarter,
+            window: None,
+        }
+    }
+}
+
+pub struct Ctx<'a> {
+    pub model: &'a Model,
+    pub histories: &'a Histories,
+    pub eval: &'a Evaluation,
+    pub calendar: Calendar,
+    pub from: Instant,
+    pub to: Instant,
+    pub as_of: Instant,
+    pub period: Period,
+    pub window: Option<i64>,
+    /// The contact lifecycle's stages, declared order.
+    pub stages: Vec<StageId>,
+    /// Its success path: the stages minus detours.
+    pub success: Vec<StageId>,
+    rank: HashMap<StageId, usize>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        policy: &'a Policy,
+        histories: &'a Histories,
+        eval: &'a Evaluation,
+        options: &Options,
+    ) -> Ctx<'a> {
+        let model = policy.model();
+        let stages: Vec<StageId> = model
+            .lifecycles
+            .iter()
+            .find(|l| l.entity == Entity::Contact)
+            .map(|l| l.stages.clone())
+            .unwrap_or_default();
+        let success: Vec<StageId> = stages
+            .iter()
+            .copied()
+            .filter(|s| model.stages.get(s.index()).is_some_and(|x| !x.detour))
+            .collect();
+        let rank = success.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+        let first = eval
+            .journeys
+            .iter()
+            .filter_map(|j| j.facts.steps.first().map(|s| s.entered))
+            .min()
+            .unwrap_or(eval.as_of);
+        Ctx {
+            model,
+            histories,
+            eval,
+            calendar: crate::eval::calendar_of(policy),
+            from: options.from.unwrap_or(first),
+            to: options.to.unwrap_or(eval.as_of + 1),
+            as_of: eval.as_of,
+            period: options.period,
+            window: options.window,
+            stages,
+            success,
+            rank,
+        }
+    }
+
+    pub fn journeys(&self) -> &'a [Journey] {
+        &self.eval.journeys
+    }
+
+    pub fn in_report(&self, t: Instant) -> bool {
+        self.from <= t && t < self.to
+    }
+
+    pub fn rank(&self, s: StageId) -> Option<usize> {
+        self.rank.get(&s).copied()
+    }
+
+    pub fn name(&self, s: StageId) -> String {
+        self.model
+            .stages
+            .get(s.index())
+            .map(|x| x.name.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn is_detour(&self, s: StageId) -> bool {
+        self.model.stages.get(s.index()).is_some_and(|x| x.detour)
+    }
+
+    pub fn is_final(&self, s: StageId) -> bool {
+        self.model.stages.get(s.index()).is_some_and(|x| x.is_final)
+    }
+
+    /// The next stage on the success path after `s`.
+    pub fn next_success(&self, s: StageId) -> Option<StageId> {
+        self.rank(s).and_then(|r| self.success.get(r + 1).copied())
+    }
+
+    pub fn team_name(&self, t: crate::check::model::TeamId) -> String {
+        self.model
+            .teams
+            .get(t.index())
+            .map(|x| x.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// A contact's first entry into a stage: which step of its path, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub step: usize,
+    pub at: Instant,
+}
+
+/// When the contact first entered `stage`.
+pub fn first_entry(j: &Journey, stage: StageId) -> Option<Entry> {
+    j.facts
+        .steps
+        .iter()
+        .position(|s| s.stage == stage)
+        .and_then(|i| {
+            j.facts.steps.get(i).map(|s| Entry {
+                step: i,
+                at: s.entered,
+            })
+        })
+}
+
+impl Ctx<'_> {
+    /// When, after the entry `from`, the contact entered `b`, or a
+    /// success-path stage declared after `b` (a skip passes through),
+    /// within the report's window when it has one. Only later steps count,
+    /// even at the same instant.
+    pub fn reached(&self, j: &Journey, from: Entry, b: StageId) -> Option<Instant> {
+        let b_rank = self.rank(b);
+        j.facts
+            .steps
+            .iter()
+            .skip(from.step + 1)
+            .filter(|s| self.window.is_none_or(|w| s.entered - from.at <= w))
+            .find(|s| {
+                s.stage == b
+                    || matches!((b_rank, self.rank(s.stage)), (Some(rb), Some(rs)) if rs > rb)
+            })
+            .map(|s| s.entered)
+    }
+
+    /// The contact's stage at `at` (its last step entered at or before).
+    pub fn stage_at(&self, j: &Journey, at: Instant) -> Option<StageId> {
+        j.facts
+            .steps
+            .iter()
+            .take_while(|s| s.entered <= at)
+            .last()
+            .map(|s| s.stage)
+    }
+}

@@ -1,0 +1,646 @@
+//! Metrics and incentives (LANGUAGE.md §10): aggregates over all journeys
+//! of a period. Money stays an exact decimal through sums; a figure built
+//! on an aggregate over nothing is "no data", and says why.
+
+use std::collections::{BTreeSet, HashMap};
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use serde::Serialize;
+
+use crate::check::model::{
+    Aggregate, ArithOp, CmpOp, EventRef, Expr, MetricId, Pattern, TextOp, Value,
+};
+use crate::data::EventKind;
+use crate::data::time::Instant;
+
+use super::context::{Ctx, first_entry};
+use super::period::{self, Span};
+use super::stats;
+
+/// A metric's value in one period.
+#[derive(Debug, Clone, PartialEq)]
+pub enum M {
+    Num(f64),
+    Money(Decimal),
+    Bool(bool),
+    NoData(String),
+}
+
+impl M {
+    fn num(&self) -> Result<f64, String> {
+        match self {
+            M::Num(n) => Ok(*n),
+            M::Money(m) => Ok(m.to_f64().unwrap_or(0.0)),
+            M::Bool(b) => Ok(f64::from(u8::from(*b))),
+            M::NoData(r) => Err(r.clone()),
+        }
+    }
+
+    /// For output: money to the cent as a string (exact), numbers rounded
+    /// to four decimals, no data as null with its reason alongside.
+    pub fn json(&self) -> serde_json::Value {
+        match self {
+            M::Num(n) => serde_json::Number::from_f64((n * 10_000.0).round() / 10_000.0)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            M::Money(m) => serde_json::Value::String(stats::cents(*m)),
+            M::Bool(b) => serde_json::Value::Bool(*b),
+            M::NoData(_) => serde_json::Value::Null,
+        }
+    }
+
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            M::NoData(r) => Some(r.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Evaluates metric expressions over one period, remembering metrics
+/// already computed (metrics may use metrics; the checker rules out loops).
+pub struct PeriodEval<'c, 'a> {
+    pub ctx: &'c Ctx<'a>,
+    pub start: Instant,
+    pub end: Instant,
+    memo: HashMap<MetricId, M>,
+}
+
+impl<'c, 'a> PeriodEval<'c, 'a> {
+    pub fn new(ctx: &'c Ctx<'a>, start: Instant, end: Instant) -> Self {
+        PeriodEval {
+            ctx,
+            start,
+            end,
+            memo: HashMap::new(),
+        }
+    }
+
+    fn within(&self, t: Instant) -> bool {
+        self.start <= t && t < self.end
+    }
+
+    pub fn metric(&mut self, m: MetricId) -> M {
+        if let Some(v) = self.memo.get(&m) {
+            return v.clone();
+        }
+        let v = match self.ctx.model.metrics.get(m.index()) {
+            Some(def) => self.eval(&def.expr, 0),
+            None => M::NoData("unknown metric".into()),
+        };
+        self.memo.insert(m, v.clone());
+        v
+    }
+
+    pub fn eval(&mut self, e: &Expr, depth: usize) -> M {
+        if depth > 64 {
+            return M::NoData("expression nested too deeply".into());
+        }
+        let ctx = self.ctx;
+        let model = ctx.model;
+        match e {
+            Expr::Const(Value::Number(n)) => M::Num(*n),
+            Expr::Const(Value::Money(m)) => M::Money(*m),
+            Expr::Const(Value::Duration(d)) => M::Num(d.approx_days()),
+            Expr::Const(Value::Bool(b)) => M::Bool(*b),
+            Expr::Metric(m) => self.metric(*m),
+            Expr::Neg(a) => match self.eval(a, depth + 1) {
+                M::Num(n) => M::Num(-n),
+                M::Money(m) => M::Money(-m),
+                other => other,
+            },
+            Expr::Not(a) => match self.eval(a, depth + 1) {
+                M::Bool(b) => M::Bool(!b),
+                other => other,
+            },
+            Expr::And(a, b) | Expr::Or(a, b) => {
+                let and = matches!(e, Expr::And(..));
+                match (self.eval(a, depth + 1), self.eval(b, depth + 1)) {
+                    (M::Bool(x), M::Bool(y)) => M::Bool(if and { x && y } else { x || y }),
+                    // A false side decides `and`, a true side decides `or`,
+                    // even when the other side has no data.
+                    (M::Bool(x), M::NoData(_)) | (M::NoData(_), M::Bool(x)) if x != and => {
+                        M::Bool(x)
+                    }
+                    (M::NoData(r), _) | (_, M::NoData(r)) => M::NoData(r),
+                    _ => M::NoData("not a yes/no".into()),
+                }
+            }
+            Expr::Compare(op, a, b) => {
+                let (x, y) = (self.eval(a, depth + 1), self.eval(b, depth + 1));
+                match (x.num(), y.num()) {
+                    (Ok(x), Ok(y)) => M::Bool(match op {
+                        CmpOp::Eq => x == y,
+                        CmpOp::Ne => x != y,
+                        CmpOp::Lt => x < y,
+                        CmpOp::Le => x <= y,
+                        CmpOp::Gt => x > y,
+                        CmpOp::Ge => x >= y,
+                    }),
+                    (Err(r), _) | (_, Err(r)) => M::NoData(r),
+                }
+            }
+            Expr::Arith(op, a, b) => {
+                let (x, y) = (self.eval(a, depth + 1), self.eval(b, depth + 1));
+                arith(*op, x, y)
+            }
+            Expr::Min(xs) | Expr::Max(xs) => {
+                let min = matches!(e, Expr::Min(_));
+                let mut best: Option<M> = None;
+                for x in xs {
+                    let v = self.eval(x, depth + 1);
+                    if let M::NoData(_) = v {
+                        return v;
+                    }
+                    best = Some(match best {
+                        None => v,
+                        Some(b) => {
+                            let (bn, vn) = (b.num().unwrap_or(0.0), v.num().unwrap_or(0.0));
+                            if (vn < bn) == min && vn != bn { v } else { b }
+                        }
+                    });
+                }
+                best.unwrap_or_else(|| M::NoData("nothing to compare".into()))
+            }
+            Expr::CountEntered(s) => M::Num(
+                ctx.journeys()
+                    .iter()
+                    .filter(|j| {
+                        j.facts
+                            .steps
+                            .iter()
+                            .any(|st| st.stage == *s && self.within(st.entered))
+                    })
+                    .count() as f64,
+            ),
+            Expr::CountEvents(p) => M::Num(self.occurrences(p).len() as f64),
+            Expr::Conversion(a, b) => {
+                let cohort: Vec<_> = ctx
+                    .journeys()
+                    .iter()
+                    .filter_map(|j| first_entry(j, *a).map(|t| (j, t)))
+                    .filter(|(_, t)| self.within(t.at))
+                    .collect();
+                let reached = cohort
+                    .iter()
+                    .filter(|(j, t)| ctx.reached(j, *t, *b).is_some())
+                    .count();
+                match stats::rate(reached, cohort.len()) {
+                    Some(r) => M::Num(r),
+                    None => M::NoData(format!("nobody entered {} in the period", ctx.name(*a))),
+                }
+            }
+            Expr::StageDays(agg, a, b) => {
+                let days: Vec<f64> = ctx
+                    .journeys()
+                    .iter()
+                    .filter_map(|j| {
+                        let ta = first_entry(j, *a)?;
+                        let tb = ctx.reached(j, ta, *b)?;
+                        self.within(tb).then(|| (tb - ta.at) as f64 / 86_400_000.0)
+                    })
+                    .collect();
+                aggregate(*agg, days.into_iter().map(M::Num).collect(), || {
+                    format!(
+                        "nobody reached {} from {} in the period",
+                        ctx.name(*b),
+                        ctx.name(*a)
+                    )
+                })
+            }
+            Expr::FieldAggregate(agg, ty, field) => {
+                let name = model
+                    .events
+                    .get(ty.index())
+                    .map_or("?", |x| x.name.as_str());
+                let mut seen: BTreeSet<String> = BTreeSet::new();
+                let mut values = Vec::new();
+                for j in ctx.journeys() {
+                    for &ev in &j.facts.events {
+                        let Some(e) = ctx.histories.events.get(ev) else {
+                            continue;
+                        };
+                        let EventKind::Event { ty: t, fields } = &e.kind else {
+                            continue;
+                        };
+                        if t != ty || !self.within(e.at) {
+                            continue;
+                        }
+                        // Several contacts of one deal: the opportunity once.
+                        if let Some(o) = &e.opportunity
+                            && !seen.insert(o.clone())
+                        {
+                            continue;
+                        }
+                        match fields.get(field.index()) {
+                            Some(Some(Value::Money(m))) => values.push(M::Money(*m)),
+                            Some(Some(Value::Number(n))) => values.push(M::Num(*n)),
+                            _ => {}
+                        }
+                    }
+                }
+                let is_money = model
+                    .events
+                    .get(ty.index())
+                    .and_then(|t| t.fields.get(field.index()))
+                    .is_some_and(|f| f.ty == crate::check::model::Type::Money);
+                if values.is_empty() && *agg == Aggregate::Sum {
+                    // A sum of nothing is zero, in the field's own unit.
+                    return if is_money {
+                        M::Money(Decimal::ZERO)
+                    } else {
+                        M::Num(0.0)
+                    };
+                }
+                aggregate(*agg, values, || format!("no {name} in the period"))
+            }
+            Expr::Attainment(s) => match super::sla::attainment(ctx, *s, self.start, self.end) {
+                Some(r) => M::Num(r),
+                None => M::NoData(format!(
+                    "no {} due in the period was met, breached or overdue",
+                    model.slas.get(s.index()).map_or("?", |x| x.name.as_str())
+                )),
+            },
+            Expr::Share(what, team) => {
+                let team_touches = self.team_touches(*team);
+                let mine = match what {
+                    EventRef::Touchpoint(tp) => team_touches
+                        .iter()
+                        .filter(|(_, t)| t == tp)
+                        .map(|(ev, _)| *ev)
+                        .collect::<BTreeSet<usize>>()
+                        .len(),
+                    EventRef::Event(ty) => team_touches
+                        .iter()
+                        .filter(|(ev, _)| {
+                            ctx.histories.events.get(*ev).is_some_and(
+                                |e| matches!(&e.kind, EventKind::Event { ty: t, .. } if t == ty),
+                            )
+                        })
+                        .map(|(ev, _)| *ev)
+                        .collect::<BTreeSet<usize>>()
+                        .len(),
+                };
+                let all: BTreeSet<usize> = team_touches.iter().map(|(ev, _)| *ev).collect();
+                match stats::rate(mine, all.len()) {
+                    Some(r) => M::Num(r),
+                    None => M::NoData(format!(
+                        "no {} touchpoints in the period",
+                        ctx.team_name(*team)
+                    )),
+                }
+            }
+            _ => M::NoData("not an aggregate over the period".into()),
+        }
+    }
+
+    /// Events matching `p` in the period (each event once).
+    fn occurrences(&self, p: &Pattern) -> BTreeSet<usize> {
+        let ctx = self.ctx;
+        let mut out = BTreeSet::new();
+        for j in ctx.journeys() {
+            match p.event {
+                EventRef::Touchpoint(tp) => {
+                    for t in &j.facts.touches {
+                        if self.within(t.at)
+                            && t.touchpoints.contains(&tp)
+                            && p.condition
+                                .as_ref()
+                                .is_none_or(|c| event_holds(ctx, t.event, c))
+                        {
+                            out.insert(t.event);
+                        }
+                    }
+                }
+                EventRef::Event(ty) => {
+                    for &ev in &j.facts.events {
+                        let Some(e) = ctx.histories.events.get(ev) else {
+                            continue;
+                        };
+                        if self.within(e.at)
+                            && matches!(&e.kind, EventKind::Event { ty: t, .. } if *t == ty)
+                            && p.condition.as_ref().is_none_or(|c| event_holds(ctx, ev, c))
+                        {
+                            out.insert(ev);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// (event, touchpoint) of every touch by `team` in the period.
+    fn team_touches(
+        &self,
+        team: crate::check::model::TeamId,
+    ) -> Vec<(usize, crate::check::model::TouchpointId)> {
+        let ctx = self.ctx;
+        let mut out = Vec::new();
+        for j in ctx.journeys() {
+            for t in &j.facts.touches {
+                if !self.within(t.at) {
+                    continue;
+                }
+                for tp in &t.touchpoints {
+                    if ctx
+                        .model
+                        .touchpoints
+                        .get(tp.index())
+                        .is_some_and(|x| x.team == team)
+                    {
+                        out.push((t.event, *tp));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn arith(op: ArithOp, x: M, y: M) -> M {
+    use M::*;
+    let div0 = || NoData("division by zero".into());
+    match (x, y) {
+        (NoData(r), _) | (_, NoData(r)) => NoData(r),
+        (Money(a), Money(b)) => match op {
+            ArithOp::Add => Money(a + b),
+            ArithOp::Sub => Money(a - b),
+            ArithOp::Mul => Num((a * b).to_f64().unwrap_or(0.0)),
+            ArithOp::Div if b.is_zero() => div0(),
+            ArithOp::Div => Num((a / b).to_f64().unwrap_or(0.0)),
+        },
+        (Money(a), Num(n)) | (Num(n), Money(a)) if matches!(op, ArithOp::Mul) => {
+            Decimal::from_f64(n).map_or_else(|| NoData("not a number".into()), |d| Money(a * d))
+        }
+        (Money(a), Num(n)) if matches!(op, ArithOp::Div) => match Decimal::from_f64(n) {
+            Some(d) if !d.is_zero() => Money(a / d),
+            _ => div0(),
+        },
+        (x, y) => match (x.num(), y.num()) {
+            (Ok(a), Ok(b)) => match op {
+                ArithOp::Add => Num(a + b),
+                ArithOp::Sub => Num(a - b),
+                ArithOp::Mul => Num(a * b),
+                ArithOp::Div if b == 0.0 => div0(),
+                ArithOp::Div => Num(a / b),
+            },
+            (Err(r), _) | (_, Err(r)) => NoData(r),
+        },
+    }
+}
+
+/// `sum` of nothing is 0; `avg`, `median` and `p90` of nothing are no data.
+fn aggregate(agg: Aggregate, values: Vec<M>, none: impl Fn() -> String) -> M {
+    let money = values.iter().any(|v| matches!(v, M::Money(_)));
+    if money {
+        let ds: Vec<Decimal> = values
+            .iter()
+            .filter_map(|v| match v {
+                M::Money(d) => Some(*d),
+                M::Num(n) => Decimal::from_f64(*n),
+                _ => None,
+            })
+            .collect();
+        let total: Decimal = ds.iter().sum();
+        return match agg {
+            Aggregate::Sum => M::Money(total),
+            Aggregate::Avg => M::Money(total / Decimal::from(ds.len())),
+            Aggregate::Median | Aggregate::P90 => {
+                let f: Vec<f64> = ds.iter().filter_map(|d| d.to_f64()).collect();
+                let v = if agg == Aggregate::Median {
+                    stats::median(&f)
+                } else {
+                    stats::p90(&f)
+                };
+                v.and_then(Decimal::from_f64)
+                    .map_or_else(|| M::NoData(none()), M::Money)
+            }
+        };
+    }
+    let f: Vec<f64> = values.iter().filter_map(|v| v.num().ok()).collect();
+    let v = match agg {
+        // `+ 0.0`: an empty float sum is -0.0, which would print as "-0".
+        Aggregate::Sum => Some(f.iter().sum::<f64>() + 0.0),
+        Aggregate::Avg => stats::mean(&f),
+        Aggregate::Median => stats::median(&f),
+        Aggregate::P90 => stats::p90(&f),
+    };
+    v.map_or_else(|| M::NoData(none()), M::Num)
+}
+
+/// Whether a pattern's condition holds of an event: conditions in metrics
+/// read the event's own fields.
+fn event_holds(ctx: &Ctx, ev: usize, c: &Expr) -> bool {
+    matches!(event_value(ctx, ev, c), Some(Value::Bool(true)))
+}
+
+fn event_value(ctx: &Ctx, ev: usize, e: &Expr) -> Option<Value> {
+    let val = |x: &Expr| event_value(ctx, ev, x);
+    let text = |v: Option<Value>| match v {
+        Some(Value::Text(t)) => Some(t),
+        _ => None,
+    };
+    match e {
+        Expr::Const(v) => Some(v.clone()),
+        Expr::EventField(f) => {
+            let EventKind::Event { fields, .. } = &ctx.histories.events.get(ev)?.kind else {
+                return None;
+            };
+            fields.get(f.index())?.clone()
+        }
+        Expr::Not(a) => match val(a)? {
+            Value::Bool(b) => Some(Value::Bool(!b)),
+            _ => None,
+        },
+        Expr::And(a, b) => Some(Value::Bool(
+            matches!(val(a), Some(Value::Bool(true))) && matches!(val(b), Some(Value::Bool(true))),
+        )),
+        Expr::Or(a, b) => Some(Value::Bool(
+            matches!(val(a), Some(Value::Bool(true))) || matches!(val(b), Some(Value::Bool(true))),
+        )),
+        Expr::Text(op, a, b) => {
+            let (a, b) = (text(val(a))?, text(val(b))?);
+            Some(Value::Bool(match op {
+                TextOp::Contains => a.contains(&b),
+                TextOp::StartsWith => a.starts_with(&b),
+                TextOp::EndsWith => a.ends_with(&b),
+            }))
+        }
+        Expr::Matches(a, re) => {
+            let a = text(val(a))?;
+            Some(Value::Bool(re.regex().is_some_and(|r| r.is_match(&a))))
+        }
+        Expr::Missing { expr, missing } => Some(Value::Bool(val(expr).is_none() == *missing)),
+        Expr::In {
+            negated,
+            item,
+            list,
+        } => {
+            let item = val(item)?;
+            let Some(Value::List(l)) = val(list) else {
+                return None;
+            };
+            Some(Value::Bool(l.contains(&item) != *negated))
+        }
+        Expr::List(xs) => Some(Value::List(xs.iter().filter_map(val).collect())),
+        Expr::Compare(op, a, b) => {
+            let (a, b) = (val(a)?, val(b)?);
+            let ord = match (&a, &b) {
+                (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
+                (Value::Money(x), Value::Money(y)) => Some(x.cmp(y)),
+                (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
+                _ => None,
+            };
+            Some(Value::Bool(match (op, ord) {
+                (CmpOp::Eq, _) => a == b,
+                (CmpOp::Ne, _) => a != b,
+                (CmpOp::Lt, Some(o)) => o.is_lt(),
+                (CmpOp::Le, Some(o)) => o.is_le(),
+                (CmpOp::Gt, Some(o)) => o.is_gt(),
+                (CmpOp::Ge, Some(o)) => o.is_ge(),
+                _ => false,
+            }))
+        }
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricRow {
+    pub metric: String,
+    pub description: Option<String>,
+    pub values: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub period: String,
+    /// A number, money as an exact decimal string, or null for no data.
+    pub value: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_data: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IncentiveRow {
+    pub incentive: String,
+    pub period: String,
+    /// `null` when the target has no data (the payout is then 0).
+    pub target_met: Option<bool>,
+    /// The payout to each team listed (or the split share), to the cent.
+    pub payout: String,
+    pub teams: Vec<TeamPayout>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamPayout {
+    pub team: String,
+    pub payout: String,
+}
+
+pub fn metrics(ctx: &Ctx) -> (Vec<String>, Vec<MetricRow>) {
+    let spans = period::periods(
+        ctx.period,
+        ctx.from,
+        ctx.to,
+        ctx.model.timezone,
+        ctx.model.fiscal_year_start_month,
+    );
+    let mut evals: Vec<(Span, PeriodEval)> = spans
+        .into_iter()
+        .map(|s| {
+            let e = PeriodEval::new(ctx, s.start, s.end);
+            (s, e)
+        })
+        .collect();
+    let rows = ctx
+        .model
+        .metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| MetricRow {
+            metric: m.name.clone(),
+            description: m.description.clone(),
+            values: evals
+                .iter_mut()
+                .map(|(s, e)| {
+                    let v = e.metric(MetricId::from_index(i));
+                    Cell {
+                        period: s.label.clone(),
+                        value: v.json(),
+                        no_data: v.reason(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    (evals.iter().map(|(s, _)| s.label.clone()).collect(), rows)
+}
+
+pub fn incentives(ctx: &Ctx) -> Vec<IncentiveRow> {
+    let mut out = Vec::new();
+    for inc in &ctx.model.incentives {
+        for s in period::periods(
+            inc.period,
+            ctx.from,
+            ctx.to,
+            ctx.model.timezone,
+            ctx.model.fiscal_year_start_month,
+        ) {
+            let mut e = PeriodEval::new(ctx, s.start, s.end);
+            let target = e.eval(&inc.target, 0);
+            let (met, payout, note) = match target {
+                M::Bool(true) => match e.eval(&inc.payout, 0) {
+                    M::Money(m) => (Some(true), m, None),
+                    M::Num(n) => (
+                        Some(true),
+                        Decimal::from_f64(n).unwrap_or(Decimal::ZERO),
+                        None,
+                    ),
+                    M::NoData(r) => (
+                        Some(true),
+                        Decimal::ZERO,
+                        Some(format!("payout has no data: {r}")),
+                    ),
+                    M::Bool(_) => (
+                        Some(true),
+                        Decimal::ZERO,
+                        Some("payout is not an amount".into()),
+                    ),
+                },
+                M::Bool(false) => (Some(false), Decimal::ZERO, None),
+                M::NoData(r) => (
+                    None,
+                    Decimal::ZERO,
+                    Some(format!("target has no data: {r}")),
+                ),
+                _ => (None, Decimal::ZERO, Some("target is not a yes/no".into())),
+            };
+            let payout = payout.max(Decimal::ZERO).round_dp(2);
+            let each = if inc.split && !inc.teams.is_empty() {
+                (payout / Decimal::from(inc.teams.len())).round_dp(2)
+            } else {
+                payout
+            };
+            out.push(IncentiveRow {
+                incentive: inc.name.clone(),
+                period: s.label,
+                target_met: met,
+                payout: stats::cents(payout),
+                teams: inc
+                    .teams
+                    .iter()
+                    .map(|t| TeamPayout {
+                        team: ctx.team_name(*t),
+                        payout: stats::cents(each),
+                    })
+                    .collect(),
+                note,
+            });
+        }
+    }
+    out
+}

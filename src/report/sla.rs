@@ -1,0 +1,183 @@
+//! SLA attainment per SLA, owner team and rep, and the overdue list
+//! (ENGINE.md §3, LANGUAGE.md §10).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::check::model::{Duration, SlaId, Value};
+use crate::data::time::{Instant, format_instant};
+use crate::eval::state::SlaInstance;
+
+use super::context::Ctx;
+use super::stats::{median, p90};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlaRow {
+    pub sla: String,
+    pub owner: String,
+    /// `None` on the SLA's total row; else the contact's `owner` field.
+    pub rep: Option<String>,
+    pub met: usize,
+    pub breached: usize,
+    pub overdue: usize,
+    pub open: usize,
+    pub cancelled: usize,
+    /// met ÷ (met + breached + overdue).
+    pub attainment: Option<f64>,
+    /// Hours from start to met (business hours for business-time SLAs).
+    pub median_hours: Option<f64>,
+    pub p90_hours: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OverdueItem {
+    pub contact: String,
+    pub sla: String,
+    pub rep: Option<String>,
+    pub started: String,
+    pub due: String,
+    /// Hours past due at the as-of time.
+    pub overdue_hours: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Met,
+    Breached,
+    Overdue,
+    Open,
+    Cancelled,
+}
+
+pub fn status(i: &SlaInstance, as_of: Instant) -> Status {
+    match (i.met_at, i.cancelled_at) {
+        (_, Some(c)) if c <= as_of => Status::Cancelled,
+        (Some(m), _) if m <= as_of && m <= i.due => Status::Met,
+        (Some(m), _) if m <= as_of => Status::Breached,
+        _ if as_of > i.due => Status::Overdue,
+        _ => Status::Open,
+    }
+}
+
+/// met ÷ (met + breached + overdue) over instances of `sla` due in
+/// `[start, end)`; `None` when there are none.
+pub fn attainment(ctx: &Ctx, sla: SlaId, start: Instant, end: Instant) -> Option<f64> {
+    let (mut met, mut counted) = (0usize, 0usize);
+    for j in ctx.journeys() {
+        for i in j.facts.slas.iter().filter(|i| i.sla == sla) {
+            if i.due < start || i.due >= end {
+                continue;
+            }
+            match status(i, ctx.as_of) {
+                Status::Met => {
+                    met += 1;
+                    counted += 1;
+                }
+                Status::Breached | Status::Overdue => counted += 1,
+                Status::Open | Status::Cancelled => {}
+            }
+        }
+    }
+    super::stats::rate(met, counted)
+}
+
+fn rep_of(ctx: &Ctx, j: &crate::eval::Journey) -> Option<String> {
+    let i = ctx
+        .model
+        .contact_fields
+        .iter()
+        .position(|f| f.name == "owner")?;
+    match j.facts.fields.get(i)? {
+        Some(Value::Text(t)) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    counts: [usize; 5],
+    hours: Vec<f64>,
+}
+
+pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
+    let mut rows = Vec::new();
+    let mut overdue = Vec::new();
+    for (s, sla) in ctx.model.slas.iter().enumerate() {
+        let id = SlaId::from_index(s);
+        let business = matches!(
+            sla.within,
+            Duration::BusinessHours(_) | Duration::BusinessDays(_)
+        );
+        let mut total = Tally::default();
+        let mut by_rep: BTreeMap<String, Tally> = BTreeMap::new();
+        for j in ctx.journeys() {
+            let rep = rep_of(ctx, j);
+            for i in j.facts.slas.iter().filter(|i| i.sla == id) {
+                if !ctx.in_report(i.due) {
+                    continue;
+                }
+                let st = status(i, ctx.as_of);
+                let k = st as usize;
+                let hours = i.met_at.filter(|m| *m <= ctx.as_of).map(|m| {
+                    if business {
+                        ctx.calendar.business_hours_between(i.started, m)
+                    } else {
+                        (m - i.started) as f64 / 3_600_000.0
+                    }
+                });
+                for t in [
+                    Some(&mut total),
+                    rep.as_ref().map(|r| by_rep.entry(r.clone()).or_default()),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if let Some(c) = t.counts.get_mut(k) {
+                        *c += 1;
+                    }
+                    t.hours.extend(hours);
+                }
+                if st == Status::Overdue {
+                    overdue.push(OverdueItem {
+                        contact: j.contact.clone(),
+                        sla: sla.name.clone(),
+                        rep: rep.clone(),
+                        started: format_instant(i.started),
+                        due: format_instant(i.due),
+                        overdue_hours: ((ctx.as_of - i.due) as f64 / 3_600_000.0 * 100.0).round()
+                            / 100.0,
+                    });
+                }
+            }
+        }
+        let owner = ctx.team_name(sla.owner);
+        let row = |rep: Option<String>, t: &Tally| {
+            let [met, breached, overdue, open, cancelled] = t.counts;
+            SlaRow {
+                sla: sla.name.clone(),
+                owner: owner.clone(),
+                rep,
+                met,
+                breached,
+                overdue,
+                open,
+                cancelled,
+                attainment: super::stats::rate(met, met + breached + overdue),
+                median_hours: median(&t.hours),
+                p90_hours: p90(&t.hours),
+            }
+        };
+        rows.push(row(None, &total));
+        for (rep, t) in &by_rep {
+            rows.push(row(Some(rep.clone()), t));
+        }
+    }
+    overdue.sort_by(|a, b| {
+        b.overdue_hours
+            .total_cmp(&a.overdue_hours)
+            .then(a.contact.cmp(&b.contact))
+            .then(a.sla.cmp(&b.sla))
+    });
+    (rows, overdue)
+}

@@ -1,0 +1,662 @@
+//! The report for people: an aligned table for an 80-column terminal, or
+//! Markdown for a pull-request comment. Both walk the same blocks, so they
+//! always say the same thing.
+
+use std::fmt::Write as _;
+
+use super::build::Report;
+use super::touch::money_f64;
+
+/// How the blocks are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Table,
+    Markdown,
+}
+
+enum Block {
+    Title(String),
+    Line(String),
+    Grid {
+        headers: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+}
+
+fn grid(headers: &[&str], rows: Vec<Vec<String>>) -> Block {
+    Block::Grid {
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows,
+    }
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("–".into(), |r| format!("{:.0}%", r * 100.0))
+}
+
+fn days(x: Option<f64>) -> String {
+    x.map_or("–".into(), |d| format!("{d:.1}"))
+}
+
+/// Money for people: `12,345.67` in Markdown, `12.3k` / `1.23m` in the
+/// terminal table where columns are tight.
+fn money(s: &str, style: Style) -> String {
+    let v = money_f64(s);
+    match style {
+        Style::Markdown => thousands(s),
+        Style::Table if v.abs() >= 1e6 => format!("{:.2}m", v / 1e6),
+        Style::Table if v.abs() >= 1e4 => format!("{:.1}k", v / 1e3),
+        Style::Table => format!("{v:.0}"),
+    }
+}
+
+fn thousands(s: &str) -> String {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    let frac = if frac.is_empty() {
+        "00".to_string()
+    } else {
+        format!("{frac:0<2}")
+    };
+    format!("{sign}{out}.{frac}")
+}
+
+fn value(v: &serde_json::Value, style: Style) -> String {
+    match v {
+        serde_json::Value::Null => "no data".into(),
+        serde_json::Value::String(s) => money(s, style),
+        serde_json::Value::Number(n) => {
+            let x = n.as_f64().unwrap_or(0.0);
+            if x.fract() == 0.0 {
+                format!("{x:.0}")
+            } else if x.abs() < 1.0 {
+                format!("{x:.3}")
+            } else {
+                format!("{x:.1}")
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The last `n` of a list: wide per-period tables keep the latest periods
+/// in the terminal; JSON and Markdown have them all.
+fn last<T>(v: &[T], n: usize) -> &[T] {
+    v.get(v.len().saturating_sub(n)..).unwrap_or(v)
+}
+
+fn blocks(r: &Report, style: Style) -> Vec<Block> {
+    let mut b = Vec::new();
+    let wide = if style == Style::Table { 3 } else { usize::MAX };
+    b.push(Block::Title(format!(
+        "{} v{} — report",
+        r.policy.name,
+        r.policy.version.map_or("-".into(), |v| v.to_string())
+    )));
+    b.push(Block::Line(format!(
+        "{} contacts; {} to {} (as of {}); periods: {}",
+        r.contacts, r.from, r.to, r.as_of, r.period
+    )));
+
+    b.push(Block::Title("Funnel".into()));
+    b.push(Block::Line(
+        "Cohorts: contacts whose first entry into the stage falls in the report.".into(),
+    ));
+    b.push(grid(
+        &["stage", "entered", "now in", "advanced", "rate", "dropped"],
+        r.funnel
+            .iter()
+            .map(|f| {
+                vec![
+                    format!("{}{}", f.stage, if f.detour { " (detour)" } else { "" }),
+                    f.entered.to_string(),
+                    f.current.to_string(),
+                    f.advanced.map_or("–".into(), |a| a.to_string()),
+                    pct(f
+                        .advanced
+                        .and_then(|a| (f.entered > 0).then(|| a as f64 / f.entered as f64))),
+                    f.dropped.to_string(),
+                ]
+            })
+            .collect(),
+    ));
+    let success: Vec<&str> = r
+        .funnel
+        .iter()
+        .filter(|f| !f.detour)
+        .map(|f| f.stage.as_str())
+        .collect();
+    b.push(Block::Line(
+        "Conversion to each later stage (ever, or within --window):".into(),
+    ));
+    let mut headers = vec!["from"];
+    headers.extend(success.iter().skip(1));
+    b.push(grid(
+        &headers,
+        r.funnel
+            .iter()
+            .filter(|f| !f.detour && !f.conversion.is_empty())
+            .map(|f| {
+                let mut row = vec![f.stage.clone()];
+                for s in success.iter().skip(1) {
+                    row.push(
+                        f.conversion
+                            .iter()
+                            .find(|c| c.to == *s)
+                            .map_or(String::new(), |c| pct(c.rate)),
+                    );
+                }
+                row
+            })
+            .collect(),
+    ));
+
+    b.push(Block::Title("Velocity".into()));
+    b.push(grid(
+        &["time in stage", "stays", "median d", "p90 d", "mean d"],
+        r.velocity
+            .time_in_stage
+            .iter()
+            .map(|s| {
+                vec![
+                    s.stage.clone(),
+                    s.times.count.to_string(),
+                    days(s.times.median_days),
+                    days(s.times.p90_days),
+                    days(s.times.mean_days),
+                ]
+            })
+            .collect(),
+    ));
+    b.push(grid(
+        &["between", "contacts", "median d", "p90 d", "mean d"],
+        r.velocity
+            .between
+            .iter()
+            .filter(|x| x.times.count > 0)
+            .map(|x| {
+                vec![
+                    format!("{} → {}", x.from, x.to),
+                    x.times.count.to_string(),
+                    days(x.times.median_days),
+                    days(x.times.p90_days),
+                    days(x.times.mean_days),
+                ]
+            })
+            .collect(),
+    ));
+
+    b.push(Block::Title("Triggers".into()));
+    b.push(grid(
+        &["line", "move", "fired", "set off by"],
+        r.triggers
+            .iter()
+            .map(|t| {
+                let by: Vec<String> =
+                    t.by.iter()
+                        .take(if style == Style::Table { 2 } else { usize::MAX })
+                        .map(|c| format!("{} {}", c.what, c.count))
+                        .collect();
+                let more = if t.by.len() > by.len() { ", …" } else { "" };
+                vec![
+                    t.line.to_string(),
+                    format!("{} → {}", t.from, t.to),
+                    t.fired.to_string(),
+                    format!("{}{more}", by.join(", ")),
+                ]
+            })
+            .collect(),
+    ));
+
+    b.push(Block::Title("Touchpoints: what moved prospects on".into()));
+    for s in &r.touchpoints {
+        b.push(Block::Line(format!(
+            "{}: {} stays began in the report, {} advanced ({}); advanced stays touched by {}",
+            s.stage,
+            s.stays,
+            s.advanced,
+            pct(s.rate),
+            s.teams
+                .iter()
+                .map(|t| format!("{} {}", t.team, pct(t.share)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+        if s.touchpoints.is_empty() {
+            continue;
+        }
+        b.push(grid(
+            &[
+                "touchpoint",
+                "team",
+                "stays",
+                "with",
+                "without",
+                "lift",
+                "median d",
+            ],
+            s.touchpoints
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.touchpoint.clone(),
+                        l.team.clone(),
+                        l.stays_with.to_string(),
+                        pct(l.rate_with),
+                        pct(l.rate_without),
+                        l.lift.map_or("–".into(), |x| format!("{x:.2}")),
+                        days(l.median_days_to_advance),
+                    ]
+                })
+                .collect(),
+        ));
+    }
+
+    b.push(Block::Title("Attribution".into()));
+    let a = &r.attribution;
+    b.push(Block::Line(format!(
+        "{} won deals, revenue {}; {} opportunities; unattributed: {} deals, {}",
+        a.deals,
+        money(&a.revenue, style),
+        a.opportunities,
+        a.unattributed_deals,
+        money(&a.unattributed_revenue, style)
+    )));
+    let short = ["first", "last", "linear", "U", "W", "decay"];
+    let mut headers = vec!["revenue to"];
+    headers.extend(short);
+    let rows = |list: &[super::touch::Credit]| {
+        list.iter()
+            .filter(|c| c.revenue.iter().any(|x| money_f64(x) != 0.0))
+            .map(|c| {
+                let mut row = vec![c.name.clone()];
+                row.extend(c.revenue.iter().map(|x| money(x, style)));
+                row
+            })
+            .collect::<Vec<_>>()
+    };
+    b.push(grid(&headers, rows(&a.touchpoints)));
+    if let Some(h) = headers.first_mut() {
+        *h = "team";
+    }
+    b.push(grid(&headers, rows(&a.teams)));
+    let mut headers = vec!["opportunities to"];
+    headers.extend(short);
+    b.push(grid(
+        &headers,
+        a.touchpoints
+            .iter()
+            .filter(|c| c.opportunities.iter().any(|x| *x != 0.0))
+            .map(|c| {
+                let mut row = vec![c.name.clone()];
+                row.extend(c.opportunities.iter().map(|x| format!("{x:.1}")));
+                row
+            })
+            .collect(),
+    ));
+
+    b.push(Block::Title("Balance and flow".into()));
+    let periods = last(&r.balance, wide);
+    let mut headers = vec!["in stage at end".to_string()];
+    headers.extend(periods.iter().map(|p| p.period.clone()));
+    let stages: Vec<&str> = r
+        .balance
+        .first()
+        .map(|p| p.in_stage.iter().map(|c| c.what.as_str()).collect())
+        .unwrap_or_default();
+    b.push(Block::Grid {
+        headers,
+        rows: stages
+            .iter()
+            .map(|s| {
+                let mut row = vec![s.to_string()];
+                for p in periods {
+                    row.push(
+                        p.in_stage
+                            .iter()
+                            .find(|c| c.what == *s)
+                            .map_or("0".into(), |c| c.count.to_string()),
+                    );
+                }
+                row
+            })
+            .collect(),
+    });
+    for p in periods {
+        let moves: Vec<String> = p
+            .moves
+            .iter()
+            .map(|m| format!("{}→{} {}", m.from, m.to, m.count))
+            .collect();
+        b.push(Block::Line(format!(
+            "moves in {}: {}",
+            p.period,
+            moves.join(", ")
+        )));
+    }
+
+    b.push(Block::Title("Drop-outs".into()));
+    b.push(grid(
+        &["into", "label", "count"],
+        r.dropouts
+            .by_label
+            .iter()
+            .map(|d| vec![d.stage.clone(), d.why.clone(), d.count.to_string()])
+            .collect(),
+    ));
+    b.push(grid(
+        &["into", "reason", "count"],
+        r.dropouts
+            .by_reason
+            .iter()
+            .map(|d| vec![d.stage.clone(), d.why.clone(), d.count.to_string()])
+            .collect(),
+    ));
+
+    b.push(Block::Title("SLAs".into()));
+    let mut owners: Vec<String> = r
+        .slas
+        .iter()
+        .filter(|s| s.rep.is_none())
+        .map(|s| format!("{} ({})", s.sla, s.owner))
+        .collect();
+    owners.dedup();
+    b.push(Block::Line(format!(
+        "Instances due in the report; attainment = met ÷ (met + late + overdue). Owners: {}.",
+        owners.join(", ")
+    )));
+    b.push(grid(
+        &[
+            "sla / rep",
+            "met",
+            "late",
+            "overdue",
+            "open",
+            "attain",
+            "med h",
+        ],
+        r.slas
+            .iter()
+            .map(|s| {
+                vec![
+                    match &s.rep {
+                        None => format!("{} ({})", s.sla, s.owner)
+                            .chars()
+                            .take(30)
+                            .collect(),
+                        Some(rep) => format!("  {rep}"),
+                    },
+                    s.met.to_string(),
+                    s.breached.to_string(),
+                    s.overdue.to_string(),
+                    s.open.to_string(),
+                    pct(s.attainment),
+                    days(s.median_hours),
+                ]
+            })
+            .collect(),
+    ));
+    let shown = if style == Style::Table { 10 } else { 50 };
+    b.push(Block::Line(format!(
+        "Overdue as of {}: {}{}",
+        r.as_of,
+        r.overdue.len(),
+        if r.overdue.len() > shown {
+            format!(" (the {shown} most overdue below)")
+        } else {
+            String::new()
+        }
+    )));
+    b.push(grid(
+        &["contact", "sla", "rep", "due", "hours over"],
+        r.overdue
+            .iter()
+            .take(shown)
+            .map(|o| {
+                vec![
+                    o.contact.clone(),
+                    o.sla.clone(),
+                    o.rep.clone().unwrap_or_default(),
+                    o.due.chars().take(16).collect(),
+                    format!("{:.0}", o.overdue_hours),
+                ]
+            })
+            .collect(),
+    ));
+
+    b.push(Block::Title("Metrics".into()));
+    let periods = last(&r.periods, wide);
+    let mut headers = vec!["metric".to_string()];
+    headers.extend(periods.iter().cloned());
+    b.push(Block::Grid {
+        headers,
+        rows: r
+            .metrics
+            .iter()
+            .map(|m| {
+                let mut row = vec![m.metric.clone()];
+                row.extend(last(&m.values, wide).iter().map(|c| value(&c.value, style)));
+                row
+            })
+            .collect(),
+    });
+
+    b.push(Block::Title("Incentives".into()));
+    b.push(grid(
+        &["incentive", "period", "target", "payout each", "teams"],
+        r.incentives
+            .iter()
+            .map(|i| {
+                vec![
+                    i.incentive.clone(),
+                    i.period.clone(),
+                    match i.target_met {
+                        Some(true) => "met".into(),
+                        Some(false) => "missed".into(),
+                        None => "no data".into(),
+                    },
+                    i.teams
+                        .first()
+                        .map_or(money(&i.payout, style), |t| money(&t.payout, style)),
+                    i.teams
+                        .iter()
+                        .map(|t| t.team.clone())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ]
+            })
+            .collect(),
+    ));
+
+    b.push(Block::Title("Score calibration".into()));
+    b.push(Block::Line(
+        "AUC: the chance a contact who reached the next stage scored higher than one who did not (0.5 = a coin toss).".into(),
+    ));
+    for c in &r.calibration {
+        b.push(Block::Line(format!(
+            "{} at entry into {} ({} contact{}): AUC {} for reaching {}",
+            c.score,
+            c.at,
+            c.contacts,
+            if c.contacts == 1 { "" } else { "s" },
+            c.auc.map_or("–".into(), |x| format!("{x:.2}")),
+            c.next
+        )));
+        let later: Vec<String> = c
+            .bands
+            .first()
+            .map(|b| b.reached.iter().map(|x| x.to.clone()).collect())
+            .unwrap_or_default();
+        let mut headers = vec!["band".to_string(), "contacts".to_string()];
+        headers.extend(later.iter().take(4).cloned());
+        b.push(Block::Grid {
+            headers,
+            rows: c
+                .bands
+                .iter()
+                .filter(|band| band.contacts > 0)
+                .map(|band| {
+                    let mut row = vec![
+                        format!("{} to {}", band.low, band.high),
+                        band.contacts.to_string(),
+                    ];
+                    row.extend(band.reached.iter().take(4).map(|x| pct(x.rate)));
+                    row
+                })
+                .collect(),
+        });
+    }
+    b
+}
+
+pub fn render(r: &Report, style: Style) -> String {
+    let mut out = String::new();
+    for block in blocks(r, style) {
+        match (block, style) {
+            (Block::Title(t), Style::Table) => {
+                let _ = writeln!(out, "\n{t}\n{}", "=".repeat(t.chars().count()));
+            }
+            (Block::Title(t), Style::Markdown) => {
+                let _ = writeln!(out, "\n### {t}\n");
+            }
+            (Block::Line(l), Style::Table) => {
+                for line in wrap(&l, 78) {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+            (Block::Line(l), Style::Markdown) => {
+                let _ = writeln!(out, "{l}\n");
+            }
+            (Block::Grid { rows, .. }, _) if rows.is_empty() => {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    if style == Style::Table {
+                        "  (none)"
+                    } else {
+                        "_(none)_\n"
+                    }
+                );
+            }
+            (Block::Grid { headers, rows }, Style::Table) => out.push_str(&table(&headers, &rows)),
+            (Block::Grid { headers, rows }, Style::Markdown) => {
+                out.push_str(&markdown(&headers, &rows));
+            }
+        }
+    }
+    out.trim_start().to_string()
+}
+
+fn numeric(s: &str) -> bool {
+    let t = s.trim_end_matches(['%', 'k', 'm']);
+    !t.is_empty()
+        && (t.parse::<f64>().is_ok() || t == "–" || t.replace(',', "").parse::<f64>().is_ok())
+}
+
+fn table(headers: &[String], rows: &[Vec<String>]) -> String {
+    let n = headers.len();
+    let widths: Vec<usize> = (0..n)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .chain(headers.get(i))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let right: Vec<bool> = (0..n)
+        .map(|i| {
+            i > 0
+                && rows
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .all(|c| c.is_empty() || numeric(c))
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .zip(&right)
+            .map(|((c, w), r)| {
+                if *r {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect();
+        format!("  {}\n", parts.join("  ").trim_end())
+    };
+    let mut out = line(headers);
+    for r in rows {
+        out.push_str(&line(r));
+    }
+    out
+}
+
+fn markdown(headers: &[String], rows: &[Vec<String>]) -> String {
+    let esc = |s: &String| s.replace('|', "\\|");
+    let mut out = format!(
+        "| {} |\n",
+        headers.iter().map(esc).collect::<Vec<_>>().join(" | ")
+    );
+    out.push_str(&format!(
+        "|{}\n",
+        headers
+            .iter()
+            .enumerate()
+            .map(|(i, _)| if i == 0 { "---|" } else { "---:|" })
+            .collect::<String>()
+    ));
+    for r in rows {
+        out.push_str(&format!(
+            "| {} |\n",
+            r.iter().map(esc).collect::<Vec<_>>().join(" | ")
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// Words wrapped at `width` columns, continuation lines indented.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for w in text.split(' ') {
+        if !cur.is_empty() && cur.chars().count() + 1 + w.chars().count() > width {
+            lines.push(std::mem::take(&mut cur));
+            cur.push_str("  ");
+        }
+        if !cur.is_empty() && !cur.ends_with("  ") {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_for_people() {
+        assert_eq!(thousands("1234567.5"), "1,234,567.50");
+        assert_eq!(thousands("-999"), "-999.00");
+        assert_eq!(money("1234567.89", Style::Table), "1.23m");
+        assert_eq!(money("45600", Style::Table), "45.6k");
+        assert_eq!(money("950.4", Style::Table), "950");
+    }
+}

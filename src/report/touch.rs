@@ -1,0 +1,513 @@
+//! Which activities moved prospects on (touchpoint lift per stage) and who
+//! gets credit for opportunities and revenue (attribution), ENGINE.md §3.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use serde::Serialize;
+
+use crate::check::model::{TeamId, TouchpointId, Value};
+use crate::data::EventKind;
+use crate::data::time::Instant;
+use crate::eval::Journey;
+
+use super::context::{Ctx, first_entry};
+use super::stats::{median, rate};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageLift {
+    pub stage: String,
+    /// Stays in the stage that began within the report.
+    pub stays: usize,
+    /// Of those, the stays that ended by moving further along the success
+    /// path.
+    pub advanced: usize,
+    pub rate: Option<f64>,
+    /// Every touchpoint seen during at least one of those stays.
+    pub touchpoints: Vec<Lift>,
+    /// Advanced stays that each team touched at least once.
+    pub teams: Vec<TeamCredit>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Lift {
+    pub touchpoint: String,
+    pub team: String,
+    /// Stays with the touchpoint, and how many of them advanced.
+    pub stays_with: usize,
+    pub advanced_with: usize,
+    pub rate_with: Option<f64>,
+    /// The same for stays without it.
+    pub rate_without: Option<f64>,
+    /// `rate_with / rate_without`: above 1 the touchpoint goes with moving
+    /// on, below 1 with staying put.
+    pub lift: Option<f64>,
+    /// Median days from entering the stage to advancing, for stays with
+    /// the touchpoint that advanced.
+    pub median_days_to_advance: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamCredit {
+    pub team: String,
+    pub advanced_touched: usize,
+    pub share: Option<f64>,
+}
+
+struct Stay {
+    touched: Vec<TouchpointId>,
+    advanced: Option<f64>,
+}
+
+pub fn lift(ctx: &Ctx) -> Vec<StageLift> {
+    let model = ctx.model;
+    let mut out = Vec::new();
+    for &s in &ctx.success {
+        if ctx.is_final(s) || ctx.next_success(s).is_none() {
+            continue;
+        }
+        let rank = ctx.rank(s).unwrap_or(0);
+        let mut stays: Vec<Stay> = Vec::new();
+        for j in ctx.journeys() {
+            let steps = &j.facts.steps;
+            for (k, st) in steps.iter().enumerate() {
+                if st.stage != s || !ctx.in_report(st.entered) {
+                    continue;
+                }
+                let next = steps.get(k + 1);
+                let end = next.map_or(ctx.as_of, |n| n.entered);
+                let advanced = next
+                    .filter(|n| ctx.rank(n.stage).is_some_and(|r| r > rank))
+                    .map(|n| (n.entered - st.entered) as f64 / 86_400_000.0);
+                let mut touched: Vec<TouchpointId> = j
+                    .facts
+                    .touches
+                    .iter()
+                    .filter(|t| t.stage == Some(s) && st.entered <= t.at && t.at <= end)
+                    .flat_map(|t| t.touchpoints.iter().copied())
+                    .collect();
+                touched.sort();
+                touched.dedup();
+                stays.push(Stay { touched, advanced });
+            }
+        }
+        let advanced = stays.iter().filter(|x| x.advanced.is_some()).count();
+        let mut lifts = Vec::new();
+        for (i, tp) in model.touchpoints.iter().enumerate() {
+            let id = TouchpointId::from_index(i);
+            let (with, without): (Vec<&Stay>, Vec<&Stay>) =
+                stays.iter().partition(|x| x.touched.contains(&id));
+            if with.is_empty() {
+                continue;
+            }
+            let adv_with = with.iter().filter(|x| x.advanced.is_some()).count();
+            let adv_without = without.iter().filter(|x| x.advanced.is_some()).count();
+            let rate_with = rate(adv_with, with.len());
+            let rate_without = rate(adv_without, without.len());
+            let days: Vec<f64> = with.iter().filter_map(|x| x.advanced).collect();
+            lifts.push(Lift {
+                touchpoint: tp.name.clone(),
+                team: ctx.team_name(tp.team),
+                stays_with: with.len(),
+                advanced_with: adv_with,
+                rate_with,
+                rate_without,
+                lift: match (rate_with, rate_without) {
+                    (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+                    _ => None,
+                },
+                median_days_to_advance: median(&days),
+            });
+        }
+        lifts.sort_by(|a, b| {
+            b.lift
+                .unwrap_or(f64::INFINITY)
+                .total_cmp(&a.lift.unwrap_or(f64::INFINITY))
+                .then(a.touchpoint.cmp(&b.touchpoint))
+        });
+        let mut teams = Vec::new();
+        for (t, team) in model.teams.iter().enumerate() {
+            let touched = stays
+                .iter()
+                .filter(|x| x.advanced.is_some())
+                .filter(|x| {
+                    x.touched.iter().any(|tp| {
+                        model
+                            .touchpoints
+                            .get(tp.index())
+                            .is_some_and(|p| p.team == TeamId::from_index(t))
+                    })
+                })
+                .count();
+            if model.touchpoints.iter().any(|p| p.team.index() == t) {
+                teams.push(TeamCredit {
+                    team: team.name.clone(),
+                    advanced_touched: touched,
+                    share: rate(touched, advanced),
+                });
+            }
+        }
+        out.push(StageLift {
+            stage: ctx.name(s),
+            stays: stays.len(),
+            advanced,
+            rate: rate(advanced, stays.len()),
+            touchpoints: lifts,
+            teams,
+        });
+    }
+    out
+}
+
+/// The attribution models, in the order the report shows them.
+pub const MODELS: [&str; 6] = [
+    "first_touch",
+    "last_touch",
+    "linear",
+    "u_shaped",
+    "w_shaped",
+    "time_decay",
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Attribution {
+    pub models: Vec<String>,
+    /// Won deals closed within the report (each opportunity once).
+    pub deals: usize,
+    pub revenue: String,
+    /// Opportunities created within the report (each once).
+    pub opportunities: usize,
+    /// Deals with no touchpoint before them: their revenue is credited to
+    /// nobody.
+    pub unattributed_deals: usize,
+    pub unattributed_revenue: String,
+    pub touchpoints: Vec<Credit>,
+    pub teams: Vec<Credit>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Credit {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// Revenue credited under each model, in `models` order, to the cent.
+    pub revenue: Vec<String>,
+    /// Opportunities credited under each model, in `models` order.
+    pub opportunities: Vec<f64>,
+}
+
+/// One touch of an account's buying group.
+#[derive(Clone, Copy)]
+struct AccountTouch {
+    at: Instant,
+    event: usize,
+    touchpoint: TouchpointId,
+}
+
+/// A deal or an opportunity to credit: when, how much, and whose.
+struct Outcome<'a> {
+    at: Instant,
+    amount: Decimal,
+    journey: &'a Journey,
+}
+
+pub fn attribution(ctx: &Ctx) -> Attribution {
+    let model = ctx.model;
+    let ty = |name: &str| model.events.iter().position(|e| e.name == name);
+    let won = ty("deal_won");
+    let created = ty("opportunity_created");
+    let amount_of = |ev: &crate::data::Event, t: usize| -> Option<Decimal> {
+        let EventKind::Event { fields, .. } = &ev.kind else {
+            return None;
+        };
+        let i = model
+            .events
+            .get(t)?
+            .fields
+            .iter()
+            .position(|f| f.name == "amount")?;
+        match fields.get(i)? {
+            Some(Value::Money(m)) => Some(*m),
+            Some(Value::Number(n)) => Decimal::from_f64(*n),
+            _ => None,
+        }
+    };
+    // Each opportunity once: by its `opportunity` id, else by the event.
+    let mut deals: BTreeMap<String, Outcome> = BTreeMap::new();
+    let mut opps: BTreeMap<String, Outcome> = BTreeMap::new();
+    for j in ctx.journeys() {
+        for &ev in &j.facts.events {
+            let Some(e) = ctx.histories.events.get(ev) else {
+                continue;
+            };
+            let EventKind::Event { ty, .. } = &e.kind else {
+                continue;
+            };
+            if !ctx.in_report(e.at) {
+                continue;
+            }
+            let key = e
+                .opportunity
+                .clone()
+                .unwrap_or_else(|| format!("event {ev}"));
+            let outcome = |amount| Outcome {
+                at: e.at,
+                amount,
+                journey: j,
+            };
+            if Some(ty.index()) == won {
+                let amount = amount_of(e, ty.index()).unwrap_or(Decimal::ZERO);
+                deals.entry(key.clone()).or_insert_with(|| outcome(amount));
+            } else if Some(ty.index()) == created {
+                opps.entry(key).or_insert_with(|| outcome(Decimal::ONE));
+            }
+        }
+    }
+
+    // The touches of each account's buying group (a contact without an
+    // account is a group of one), in time order.
+    let mut groups: HashMap<String, Vec<AccountTouch>> = HashMap::new();
+    for j in ctx.journeys() {
+        let key = j
+            .account
+            .clone()
+            .unwrap_or_else(|| format!("contact {}", j.contact));
+        let g = groups.entry(key).or_default();
+        for t in &j.facts.touches {
+            for tp in &t.touchpoints {
+                g.push(AccountTouch {
+                    at: t.at,
+                    event: t.event,
+                    touchpoint: *tp,
+                });
+            }
+        }
+    }
+    for g in groups.values_mut() {
+        g.sort_by_key(|t| (t.at, t.event, t.touchpoint));
+    }
+
+    let n_tp = model.touchpoints.len();
+    let mut revenue = vec![vec![Decimal::ZERO; MODELS.len()]; n_tp];
+    let mut opp_credit = vec![vec![0.0f64; MODELS.len()]; n_tp];
+    let mut unattributed = (0usize, Decimal::ZERO);
+    let lead_stage = ctx.success.get(1).copied();
+    let opp_stage = ctx
+        .success
+        .len()
+        .checked_sub(2)
+        .and_then(|i| ctx.success.get(i))
+        .copied();
+    let mut credit = |o: &Outcome, is_deal: bool| -> bool {
+        let key = o
+            .journey
+            .account
+            .clone()
+            .unwrap_or_else(|| format!("contact {}", o.journey.contact));
+        let touches: Vec<AccountTouch> = groups
+            .get(&key)
+            .map(|g| g.iter().copied().filter(|t| t.at <= o.at).collect())
+            .unwrap_or_default();
+        if touches.is_empty() {
+            return false;
+        }
+        let milestone = |stage: Option<crate::check::model::StageId>| {
+            let at = stage.and_then(|s| first_entry(o.journey, s))?.at;
+            touches.iter().rposition(|t| t.at <= at)
+        };
+        let lead = milestone(lead_stage);
+        let opp = milestone(opp_stage);
+        for (m, name) in MODELS.iter().enumerate() {
+            let w = weights(name, &touches, lead, opp, o.at);
+            for (t, wt) in touches.iter().zip(&w) {
+                let i = t.touchpoint.index();
+                if is_deal {
+                    if let (Some(row), Some(d)) = (revenue.get_mut(i), Decimal::from_f64(*wt)) {
+                        if let Some(cell) = row.get_mut(m) {
+                            *cell += o.amount * d;
+                        }
+                    }
+                } else if let Some(cell) = opp_credit.get_mut(i).and_then(|r| r.get_mut(m)) {
+                    *cell += wt;
+                }
+            }
+        }
+        true
+    };
+    let mut total = Decimal::ZERO;
+    for o in deals.values() {
+        total += o.amount;
+        if !credit(o, true) {
+            unattributed.0 += 1;
+            unattributed.1 += o.amount;
+        }
+    }
+    for o in opps.values() {
+        credit(o, false);
+    }
+
+    let money = super::stats::cents;
+    let mut teams: BTreeMap<usize, (Vec<Decimal>, Vec<f64>)> = BTreeMap::new();
+    let mut touchpoints = Vec::new();
+    for (i, tp) in model.touchpoints.iter().enumerate() {
+        let rev = revenue.get(i).cloned().unwrap_or_default();
+        let opp = opp_credit.get(i).cloned().unwrap_or_default();
+        let t = teams
+            .entry(tp.team.index())
+            .or_insert_with(|| (vec![Decimal::ZERO; MODELS.len()], vec![0.0; MODELS.len()]));
+        for (a, b) in t.0.iter_mut().zip(&rev) {
+            *a += *b;
+        }
+        for (a, b) in t.1.iter_mut().zip(&opp) {
+            *a += *b;
+        }
+        touchpoints.push(Credit {
+            name: tp.name.clone(),
+            team: Some(ctx.team_name(tp.team)),
+            revenue: rev.iter().map(|d| money(*d)).collect(),
+            opportunities: opp.iter().map(|x| round2(*x)).collect(),
+        });
+    }
+    Attribution {
+        models: MODELS.iter().map(|m| m.to_string()).collect(),
+        deals: deals.len(),
+        revenue: money(total),
+        opportunities: opps.len(),
+        unattributed_deals: unattributed.0,
+        unattributed_revenue: money(unattributed.1),
+        touchpoints,
+        teams: teams
+            .into_iter()
+            .map(|(t, (rev, opp))| Credit {
+                name: ctx.team_name(TeamId::from_index(t)),
+                team: None,
+                revenue: rev.iter().map(|d| money(*d)).collect(),
+                opportunities: opp.iter().map(|x| round2(*x)).collect(),
+            })
+            .collect(),
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Each touch's share of the credit under one model; the shares add up
+/// to 1. `lead` and `opp` are the touches at the lead and opportunity
+/// milestones (the last touch at or before the contact's first entry into
+/// the second and the second-to-last success-path stage).
+fn weights(
+    model: &str,
+    touches: &[AccountTouch],
+    lead: Option<usize>,
+    opp: Option<usize>,
+    at: Instant,
+) -> Vec<f64> {
+    let n = touches.len();
+    let mut w = vec![0.0; n];
+    if n == 0 {
+        return w;
+    }
+    let last = n - 1;
+    match model {
+        "first_touch" => w.iter_mut().take(1).for_each(|x| *x = 1.0),
+        "last_touch" => w.iter_mut().skip(last).for_each(|x| *x = 1.0),
+        "linear" => w.iter_mut().for_each(|x| *x = 1.0 / n as f64),
+        "u_shaped" => position_based(&mut w, &[(0, 0.4), (lead.unwrap_or(last), 0.4)], 0.2),
+        "w_shaped" => position_based(
+            &mut w,
+            &[
+                (0, 0.3),
+                (lead.unwrap_or(last), 0.3),
+                (opp.unwrap_or(last), 0.3),
+            ],
+            0.1,
+        ),
+        _ => {
+            // Time decay: a touch a week before the outcome counts half as
+            // much as one at the outcome.
+            let half_life = 7.0 * 86_400_000.0;
+            for (x, t) in w.iter_mut().zip(touches) {
+                *x = 0.5f64.powf((at - t.at) as f64 / half_life);
+            }
+            let sum: f64 = w.iter().sum();
+            w.iter_mut().for_each(|x| *x /= sum);
+        }
+    }
+    w
+}
+
+/// Milestone touches get their weights (a touch that is two milestones
+/// gets both); the rest share `rest` equally; with no other touches the
+/// milestones share everything in proportion.
+fn position_based(w: &mut [f64], milestones: &[(usize, f64)], rest: f64) {
+    for (i, x) in milestones {
+        if let Some(slot) = w.get_mut(*i) {
+            *slot += x;
+        }
+    }
+    let marked: Vec<bool> = (0..w.len())
+        .map(|i| milestones.iter().any(|(m, _)| *m == i))
+        .collect();
+    let others = marked.iter().filter(|m| !**m).count();
+    if others > 0 {
+        for (x, m) in w.iter_mut().zip(&marked) {
+            if !m {
+                *x = rest / others as f64;
+            }
+        }
+    } else {
+        let sum: f64 = w.iter().sum();
+        w.iter_mut().for_each(|x| *x /= sum);
+    }
+}
+
+/// Money as a number for charts; exact figures stay strings.
+pub fn money_f64(s: &str) -> f64 {
+    s.parse::<Decimal>()
+        .ok()
+        .and_then(|d| d.to_f64())
+        .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touches(n: usize) -> Vec<AccountTouch> {
+        (0..n)
+            .map(|i| AccountTouch {
+                at: i as i64 * 7 * 86_400_000,
+                event: i,
+                touchpoint: TouchpointId::from_index(0),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn u_and_w_shapes_on_five_touches() {
+        // Lead at touch 2, opportunity at touch 3.
+        let t = touches(5);
+        let u = weights("u_shaped", &t, Some(2), Some(3), 0);
+        assert_eq!(u, vec![0.4, 0.2 / 3.0, 0.4, 0.2 / 3.0, 0.2 / 3.0]);
+        let w = weights("w_shaped", &t, Some(2), Some(3), 0);
+        assert_eq!(w, vec![0.3, 0.05, 0.3, 0.3, 0.05]);
+    }
+
+    #[test]
+    fn one_touch_gets_everything_under_every_model() {
+        let t = touches(1);
+        for m in MODELS {
+            assert_eq!(weights(m, &t, Some(0), Some(0), 0), vec![1.0], "{m}");
+        }
+    }
+
+    #[test]
+    fn time_decay_halves_a_week_back() {
+        // Touches at day 0 and day 7, outcome at day 7: weights 1/2 : 1.
+        let t = touches(2);
+        let w = weights("time_decay", &t, None, None, 7 * 86_400_000);
+        assert!((w[0] - 1.0 / 3.0).abs() < 1e-12 && (w[1] - 2.0 / 3.0).abs() < 1e-12);
+    }
+}
