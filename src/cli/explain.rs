@@ -43,12 +43,7 @@ pub fn run(args: Args) -> Exit {
         Ok(h) => h,
         Err(e) => return e,
     };
-    let rejected = histories.total().rejected;
-    if rejected > 0 {
-        eprintln!(
-            "note: {rejected} rows were rejected (`detente validate` lists them); the story leaves them out"
-        );
-    }
+    eprint!("{}", super::reports::rejected_note(&histories, "the story"));
     match explain(&inputs.policy, &histories, as_of, &args.contact) {
         Some((journey, exits, as_of)) => {
             match args.output {

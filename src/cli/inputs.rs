@@ -56,11 +56,22 @@ impl Inputs {
     /// `--as-of` read in the policy's timezone; a date alone means the end
     /// of that day.
     pub fn as_of(&self, text: Option<&str>) -> Result<Option<Instant>, super::Exit> {
+        self.instant("--as-of", text, DateOnly::End)
+    }
+
+    /// A time given with `flag`, read in the policy's timezone; a date
+    /// alone means the start or the end of that day as `date_only` says.
+    pub fn instant(
+        &self,
+        flag: &str,
+        text: Option<&str>,
+        date_only: DateOnly,
+    ) -> Result<Option<Instant>, super::Exit> {
         let Some(t) = text else { return Ok(None) };
-        parse_instant(t, self.policy.model().timezone, DateOnly::End)
+        parse_instant(t, self.policy.model().timezone, date_only)
             .map(|(i, _)| Some(i))
             .map_err(|e| {
-                eprintln!("error: --as-of: {e}");
+                eprintln!("error: {flag}: {e}");
                 super::Exit::Usage
             })
     }

@@ -9,6 +9,7 @@ use detente::report::{Options, build};
 
 use super::Exit;
 use super::inputs::{DataArgs, resolve};
+use super::reports;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -65,17 +66,11 @@ pub fn run(args: Args) -> Exit {
         Ok(a) => a,
         Err(e) => return e,
     };
-    let tz = inputs.policy.model().timezone;
-    let when = |flag: &str, text: &Option<String>| -> Result<Option<i64>, Exit> {
-        let Some(t) = text else { return Ok(None) };
-        detente::data::time::parse_instant(t, tz, detente::data::time::DateOnly::Start)
-            .map(|(i, _)| Some(i))
-            .map_err(|e| {
-                eprintln!("error: {flag}: {e}");
-                Exit::Usage
-            })
-    };
-    let (from, to) = match (when("--from", &args.from), when("--to", &args.to)) {
+    let start = detente::data::time::DateOnly::Start;
+    let (from, to) = match (
+        inputs.instant("--from", args.from.as_deref(), start),
+        inputs.instant("--to", args.to.as_deref(), start),
+    ) {
         (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => return e,
     };
@@ -96,13 +91,7 @@ pub fn run(args: Args) -> Exit {
         Ok(h) => h,
         Err(e) => return e,
     };
-    let t = histories.total();
-    if t.rejected > 0 {
-        eprintln!(
-            "note: {} rows were rejected (`detente validate` lists them); the report leaves them out",
-            t.rejected
-        );
-    }
+    eprint!("{}", reports::rejected_note(&histories, "the report"));
     let options = Options {
         from,
         to,

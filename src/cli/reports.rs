@@ -56,3 +56,14 @@ pub fn write_rejects(path: &Path, h: &Histories) -> Result<(), String> {
     }
     w.flush().map_err(|e| e.to_string())
 }
+
+/// A line saying that rejected rows are left out of `what`; empty when
+/// none were rejected.
+pub fn rejected_note(h: &Histories, what: &str) -> String {
+    match h.total().rejected {
+        0 => String::new(),
+        n => format!(
+            "note: {n} rows were rejected (`detente validate` lists them); {what} leaves them out\n"
+        ),
+    }
+}

@@ -181,31 +181,20 @@ fn describe(view: &View<'_, '_>, e: &Expr, depth: usize, out: &mut Vec<String>) 
                 out.push(line);
             }
             if met != Some(true) {
+                let names = |sep: &str| {
+                    open.iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(sep)
+                };
                 let smallest = match &crit.require {
-                    Requirement::AtLeast(n) if *n > held.len() => {
-                        let more = n - held.len();
-                        Some(format!(
-                            "make {more} more of {} true",
-                            open.iter()
-                                .map(|s| format!("`{s}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    }
-                    Requirement::Any => Some(format!(
-                        "make any one of {} true",
-                        open.iter()
-                            .map(|s| format!("`{s}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                    Requirement::AtLeast(n) if *n > held.len() => Some(format!(
+                        "make {} more of {} true",
+                        n - held.len(),
+                        names(", ")
                     )),
-                    Requirement::All => Some(format!(
-                        "make {} true",
-                        open.iter()
-                            .map(|s| format!("`{s}`"))
-                            .collect::<Vec<_>>()
-                            .join(" and ")
-                    )),
+                    Requirement::Any => Some(format!("make any one of {} true", names(", "))),
+                    Requirement::All => Some(format!("make {} true", names(" and "))),
                     _ => None,
                 };
                 if let Some(s) = smallest {

@@ -51,6 +51,8 @@ pub struct StepFact {
     pub stage: StageId,
     pub entered: Instant,
     pub cause: Cause,
+    /// The instant was written as a date only.
+    pub date_precision: bool,
     /// For a `when` move: what made its instant.
     pub tipped: Tipped,
 }
@@ -119,6 +121,20 @@ pub fn round2(x: f64) -> Json {
     })
 }
 
+/// An event's type name; reserved rows go by their reserved names, so a
+/// move tipped by a CRM field update says so instead of naming nothing.
+pub fn event_name(model: &Model, histories: &crate::data::Histories, ev: usize) -> Option<String> {
+    use crate::data::EventKind;
+    match histories.events.get(ev).map(|e| &e.kind) {
+        Some(EventKind::Event { ty, .. }) => model.events.get(ty.index()).map(|e| e.name.clone()),
+        Some(EventKind::Update(_)) => Some("update".into()),
+        Some(EventKind::AccountUpdate(_)) => Some("account_update".into()),
+        Some(EventKind::Merge { .. }) => Some("merge".into()),
+        Some(EventKind::SetStage(_)) => Some("set_stage".into()),
+        None => None,
+    }
+}
+
 impl Run<'_> {
     fn stage_name(&self, s: StageId) -> String {
         self.policy
@@ -155,6 +171,7 @@ impl Run<'_> {
             stage: step.stage,
             entered: step.entered,
             cause: step.cause.clone(),
+            date_precision: step.date_precision,
             tipped: match step.cause {
                 Cause::When { item, .. } => self.tipped(item, member),
                 _ => Tipped::default(),
@@ -162,27 +179,13 @@ impl Run<'_> {
         }
     }
 
-    fn step_json(&self, step: &Step, member: Option<usize>) -> Json {
+    fn step_json(&self, step: &StepFact) -> Json {
         let model = self.policy.model();
         let mut o = Map::new();
         o.insert("stage".into(), json!(self.stage_name(step.stage)));
         o.insert("entered".into(), json!(format_instant(step.entered)));
         let transition = |t: &TransitionId| model.transitions.get(t.index());
-        // Reserved rows go by their reserved names, so a move tipped by a
-        // CRM field update says so instead of naming nothing.
-        let event_name = |ev: usize| -> Option<String> {
-            use crate::data::EventKind;
-            match self.histories.events.get(ev).map(|e| &e.kind) {
-                Some(EventKind::Event { ty, .. }) => {
-                    model.events.get(ty.index()).map(|e| e.name.clone())
-                }
-                Some(EventKind::Update(_)) => Some("update".into()),
-                Some(EventKind::AccountUpdate(_)) => Some("account_update".into()),
-                Some(EventKind::Merge { .. }) => Some("merge".into()),
-                Some(EventKind::SetStage(_)) => Some("set_stage".into()),
-                None => None,
-            }
-        };
+        let event_name = |ev: usize| event_name(model, self.histories, ev);
         let trigger = match &step.cause {
             Cause::Start => None,
             Cause::Snapshot => Some(json!({"kind": "snapshot"})),
@@ -194,7 +197,7 @@ impl Run<'_> {
                 m.insert("line".into(), json!(tr.line));
                 Json::Object(m)
             }),
-            Cause::When { transition: t, item } => transition(t).map(|tr| {
+            Cause::When { transition: t, .. } => transition(t).map(|tr| {
                 let mut m = Map::new();
                 m.insert("kind".into(), json!("when"));
                 if let TriggerRule::When(Expr::Criteria(c)) = &tr.trigger {
@@ -205,7 +208,7 @@ impl Run<'_> {
                 // What made this check instant: the touchpoint when it is
                 // one, else the event, else a contact's creation; and whose
                 // it was when a colleague's activity moved this contact.
-                let tip = self.tipped(*item, member);
+                let tip = &step.tipped;
                 if let Some(tp) = tip.touchpoint {
                     m.insert("touchpoint".into(), json!(model.touchpoints.get(tp.index()).map(|x| x.name.clone())));
                 } else if let Some(ev) = tip.event {
@@ -260,15 +263,18 @@ impl Run<'_> {
         &self,
         life: &Life,
         member: Option<usize>,
-    ) -> (String, String, Option<String>, Vec<Json>) {
+    ) -> (String, String, Option<String>, Vec<Json>, Vec<StepFact>) {
+        let steps: Vec<StepFact> = life
+            .path
+            .iter()
+            .map(|s| self.step_fact(s, member))
+            .collect();
         (
             self.stage_name(life.stage),
             format_instant(life.since),
             life.highest.map(|h| self.stage_name(h)),
-            life.path
-                .iter()
-                .map(|s| self.step_json(s, member))
-                .collect(),
+            steps.iter().map(|s| self.step_json(s)).collect(),
+            steps,
         )
     }
 
@@ -278,7 +284,7 @@ impl Run<'_> {
         for (m, member) in self.members.iter().enumerate() {
             let Some(life) = &member.life else { continue };
             let view = View::new(self, Who::Contact(m), as_of);
-            let (stage, since, highest, path) = self.life_parts(life, Some(m));
+            let (stage, since, highest, path, steps) = self.life_parts(life, Some(m));
             let mut scores = Map::new();
             for (i, s) in model.scores.iter().enumerate() {
                 scores.insert(s.name.clone(), round2(view.score(ScoreId::from_index(i))));
@@ -351,11 +357,7 @@ impl Run<'_> {
                 fired: fired(life),
                 held_at_moves: member.held_at_moves.clone(),
                 facts: Facts {
-                    steps: life
-                        .path
-                        .iter()
-                        .map(|st| self.step_fact(st, Some(m)))
-                        .collect(),
+                    steps,
                     touches: member.touches.clone(),
                     slas: member.slas.clone(),
                     scores_at_entry: member.scores_at_entry.clone(),
@@ -377,7 +379,7 @@ impl Run<'_> {
     pub fn account_journey(&self, as_of: Instant, policy: &PolicyRef) -> Option<AccountJourney> {
         let account = self.account.clone()?;
         let life = self.account_life.as_ref()?;
-        let (stage, since, highest, path) = self.life_parts(life, None);
+        let (stage, since, highest, path, _) = self.life_parts(life, None);
         let view = View::new(self, Who::Account, as_of);
         Some(AccountJourney {
             account,

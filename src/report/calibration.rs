@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::check::model::StageId;
 
 use super::context::Ctx;
-use super::stats::{auc, rate};
+use super::stats::{auc, rate, round2};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Calibration {
@@ -109,8 +109,4 @@ pub fn calibration(ctx: &Ctx) -> Vec<Calibration> {
         }
     }
     out
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }

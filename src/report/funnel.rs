@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::check::model::{StageId, TriggerRule};
+use crate::check::model::StageId;
 use crate::data::EventKind;
 use crate::data::time::format_instant;
 use crate::eval::journey::StepFact;
@@ -278,20 +278,8 @@ pub fn triggers(ctx: &Ctx) -> Vec<TriggerUse> {
         .collect()
 }
 
-pub fn event_name(ctx: &Ctx, ev: usize) -> String {
-    match ctx.histories.events.get(ev).map(|e| &e.kind) {
-        Some(EventKind::Event { ty, .. }) => ctx
-            .model
-            .events
-            .get(ty.index())
-            .map(|e| e.name.clone())
-            .unwrap_or_default(),
-        Some(EventKind::Update(_)) => "update".into(),
-        Some(EventKind::AccountUpdate(_)) => "account_update".into(),
-        Some(EventKind::Merge { .. }) => "merge".into(),
-        Some(EventKind::SetStage(_)) => "set_stage".into(),
-        None => String::new(),
-    }
+fn event_name(ctx: &Ctx, ev: usize) -> String {
+    crate::eval::journey::event_name(ctx.model, ctx.histories, ev).unwrap_or_default()
 }
 
 /// What tipped a `when` move: its touchpoint, else its event, else an
@@ -397,7 +385,6 @@ pub struct Drop {
 }
 
 pub fn dropouts(ctx: &Ctx) -> Dropouts {
-    let model = ctx.model;
     let mut by_label: BTreeMap<(usize, String), usize> = BTreeMap::new();
     let mut by_reason: BTreeMap<(usize, String), usize> = BTreeMap::new();
     for j in ctx.journeys() {
@@ -420,7 +407,6 @@ pub fn dropouts(ctx: &Ctx) -> Dropouts {
             *by_reason.entry((order, reason)).or_default() += 1;
         }
     }
-    let _ = model;
     let list = |m: BTreeMap<(usize, String), usize>| {
         let mut v: Vec<(usize, Drop)> = m
             .into_iter()
@@ -446,16 +432,13 @@ pub fn dropouts(ctx: &Ctx) -> Dropouts {
     }
 }
 
+/// The transition's label, else its trigger as written.
 fn label_of(ctx: &Ctx, t: crate::check::model::TransitionId) -> String {
-    let tr = ctx.model.transitions.get(t.index());
-    match tr {
-        Some(tr) => tr.label.clone().unwrap_or_else(|| match &tr.trigger {
-            TriggerRule::On(_) | TriggerRule::When(_) | TriggerRule::After { .. } => {
-                tr.text.clone()
-            }
-        }),
-        None => String::new(),
-    }
+    ctx.model
+        .transitions
+        .get(t.index())
+        .map(|tr| tr.label.clone().unwrap_or_else(|| tr.text.clone()))
+        .unwrap_or_default()
 }
 
 /// The text of the event's `reason` field, when its type has one.

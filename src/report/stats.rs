@@ -72,6 +72,11 @@ pub fn auc(points: &[(f64, bool)]) -> Option<f64> {
     Some((rank_sum_hits - h * (h + 1.0) / 2.0) / (h * m))
 }
 
+/// To two decimals, for figures people read.
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
 /// Money to the cent, always with two decimals: `30000.00`.
 pub fn cents(d: rust_decimal::Decimal) -> String {
     let mut r = d.round_dp(2);

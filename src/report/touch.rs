@@ -13,7 +13,7 @@ use crate::data::time::Instant;
 use crate::eval::Journey;
 
 use super::context::{Ctx, first_entry};
-use super::stats::{median, rate};
+use super::stats::{median, rate, round2};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StageLift {
@@ -387,10 +387,6 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
             })
             .collect(),
     }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 /// Each touch's share of the credit under one model; the shares add up
