@@ -2,7 +2,7 @@
 //! `detente.toml` in the current folder (so every command runs without
 //! flags in a project with a manifest).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use detente::Policy;
 use detente::data::manifest::Manifest;
@@ -24,6 +24,13 @@ pub struct DataArgs {
     /// The policy file (default: the manifest's [policy] path).
     #[arg(long)]
     pub policy: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: DataFiles,
+}
+
+/// The data files, when not the manifest's.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct DataFiles {
     /// Contacts files (replace the manifest's).
     #[arg(long)]
     pub contacts: Vec<PathBuf>,
@@ -77,16 +84,45 @@ impl Inputs {
     }
 }
 
-/// Resolves and compiles; errors are printed here, ready for an exit code.
-pub fn resolve(args: &DataArgs) -> Result<Inputs, super::Exit> {
-    let manifest = match &args.manifest {
+/// The manifest named with `--manifest`, else ./detente.toml if any.
+pub fn manifest(path: Option<&Path>) -> Result<Option<Manifest>, super::Exit> {
+    match path {
         Some(p) => Manifest::read(p).map(Some),
         None => Manifest::find(),
     }
     .map_err(|e| {
         eprintln!("error: {e}");
         super::Exit::Usage
-    })?;
+    })
+}
+
+/// Compiles policy text; diagnostics are printed here.
+pub fn compile(name: &str, source: &str) -> Result<Policy, super::Exit> {
+    Policy::compile_named(name, source).map_err(|d| {
+        eprint!("{}", render_graphical(&d, super::use_color()));
+        super::Exit::Problems
+    })
+}
+
+/// Reads a policy file's text; a file that is not UTF-8 gets its
+/// diagnostic printed here.
+pub fn read_policy(path: &Path) -> Result<String, super::Exit> {
+    match super::files::read_policy(path) {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(d)) => {
+            eprint!("{}", render_graphical(&d, false));
+            Err(super::Exit::Problems)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(super::Exit::Usage)
+        }
+    }
+}
+
+/// Resolves and compiles; errors are printed here, ready for an exit code.
+pub fn resolve(args: &DataArgs) -> Result<Inputs, super::Exit> {
+    let manifest = manifest(args.manifest.as_deref())?;
     let policy_path = args
         .policy
         .clone()
@@ -95,40 +131,32 @@ pub fn resolve(args: &DataArgs) -> Result<Inputs, super::Exit> {
             eprintln!("error: no policy: pass --policy FILE, or run where a detente.toml names one in [policy] path");
             super::Exit::Usage
         })?;
-    let source = match super::files::read_policy(&policy_path) {
-        Ok(Ok(s)) => s,
-        Ok(Err(d)) => {
-            eprint!("{}", render_graphical(&d, false));
-            return Err(super::Exit::Problems);
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Err(super::Exit::Usage);
-        }
-    };
-    let policy =
-        Policy::compile_named(&super::files::display(&policy_path), &source).map_err(|d| {
-            eprint!("{}", render_graphical(&d, super::use_color()));
-            super::Exit::Problems
-        })?;
+    let source = read_policy(&policy_path)?;
+    let policy = compile(&super::files::display(&policy_path), &source)?;
+    let sources = sources(&args.files, manifest.as_ref())?;
+    Ok(Inputs { policy, sources })
+}
+
+/// The data files from flags, else from the manifest; none is an error.
+pub fn sources(files: &DataFiles, manifest: Option<&Manifest>) -> Result<Vec<Source>, super::Exit> {
     let from_flags =
-        !(args.contacts.is_empty() && args.accounts.is_empty() && args.events.is_empty());
-    let format = args.format.map(|f| match f {
+        !(files.contacts.is_empty() && files.accounts.is_empty() && files.events.is_empty());
+    let format = files.format.map(|f| match f {
         DataFormat::Csv => FileFormat::Csv,
         DataFormat::Jsonl => FileFormat::JsonLines,
     });
     let mut sources: Vec<Source> = if from_flags {
         let mut v = Vec::new();
         for (kind, paths) in [
-            (RecordKind::Contacts, &args.contacts),
-            (RecordKind::Accounts, &args.accounts),
-            (RecordKind::Events, &args.events),
+            (RecordKind::Contacts, &files.contacts),
+            (RecordKind::Accounts, &files.accounts),
+            (RecordKind::Events, &files.events),
         ] {
             v.extend(paths.iter().map(|p| Source::new(kind, p.clone())));
         }
         v
     } else {
-        manifest.map(|m| m.sources).unwrap_or_default()
+        manifest.map(|m| m.sources.clone()).unwrap_or_default()
     };
     if sources.is_empty() {
         eprintln!(
@@ -141,5 +169,5 @@ pub fn resolve(args: &DataArgs) -> Result<Inputs, super::Exit> {
             s.format = Some(f);
         }
     }
-    Ok(Inputs { policy, sources })
+    Ok(sources)
 }

@@ -1,8 +1,10 @@
 //! Command-line parsing and the exit-code contract shared by every
-//! subcommand: 0 success, 1 problems found, 2 usage or I/O error.
+//! subcommand: 0 success, 1 problems found, 2 usage or I/O error, 3 a
+//! `diff` gate failed.
 
 mod check;
 mod classify;
+mod diff;
 mod explain;
 mod files;
 mod fmt;
@@ -25,6 +27,8 @@ pub enum Exit {
     Problems,
     /// The command could not run: bad flags, unreadable files.
     Usage,
+    /// `detente diff`: a gate failed.
+    GateFailed,
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -33,6 +37,7 @@ impl From<Exit> for std::process::ExitCode {
             Exit::Ok => 0,
             Exit::Problems => 1,
             Exit::Usage => 2,
+            Exit::GateFailed => 3,
         })
     }
 }
@@ -65,6 +70,8 @@ enum Command {
     Explain(explain::Args),
     /// Funnel, velocity, touchpoints, attribution, SLAs, metrics and incentives.
     Report(report::Args),
+    /// Replay two versions of a policy on the same data and compare them.
+    Diff(diff::Args),
     /// Run the policy tests (policies/tests/*.toml) and report coverage.
     Test(test::Args),
     /// Write deterministic example histories for the acme policy.
@@ -94,6 +101,7 @@ pub fn run() -> std::process::ExitCode {
         Command::Test(a) => test::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Report(a) => report::run(a),
+        Command::Diff(a) => diff::run(a),
     }
     .into()
 }

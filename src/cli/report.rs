@@ -8,7 +8,9 @@ use detente::report::text::{Style, render};
 use detente::report::{Options, build};
 
 use super::Exit;
-use super::inputs::{DataArgs, resolve};
+use detente::data::time::{DateOnly, Instant};
+
+use super::inputs::{DataArgs, Inputs, resolve};
 use super::reports;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,24 +30,63 @@ pub enum PeriodArg {
     Year,
 }
 
+/// The replay time and the span a report or diff covers.
 #[derive(clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    data: DataArgs,
+pub struct SpanArgs {
     /// Replay up to this time (default: the latest time in the data).
     #[arg(long)]
     as_of: Option<String>,
-    /// Start of the report: a date or time in the policy's timezone
+    /// Start of the figures: a date or time in the policy's timezone
     /// (default: the first stage entry in the data).
     #[arg(long)]
     from: Option<String>,
-    /// End of the report, exclusive (default: the as-of time).
+    /// End of the figures, exclusive (default: the as-of time).
     #[arg(long)]
     to: Option<String>,
     /// The periods of balance, flow and metrics: the policy's fiscal
     /// months, quarters or years.
     #[arg(long, value_enum, default_value = "quarter")]
     period: PeriodArg,
+}
+
+/// What `SpanArgs` say, read in the policy's timezone.
+pub struct Span {
+    pub as_of: Option<Instant>,
+    pub from: Option<Instant>,
+    pub to: Option<Instant>,
+    pub period: Period,
+}
+
+impl SpanArgs {
+    pub fn read(&self, inputs: &Inputs) -> Result<Span, Exit> {
+        let as_of = inputs.as_of(self.as_of.as_deref())?;
+        let from = inputs.instant("--from", self.from.as_deref(), DateOnly::Start)?;
+        let to = inputs.instant("--to", self.to.as_deref(), DateOnly::Start)?;
+        if let (Some(f), Some(t)) = (from, to)
+            && f >= t
+        {
+            eprintln!("error: --from must be before --to");
+            return Err(Exit::Usage);
+        }
+        Ok(Span {
+            as_of,
+            from,
+            to,
+            period: match self.period {
+                PeriodArg::Month => Period::Month,
+                PeriodArg::Quarter => Period::Quarter,
+                PeriodArg::Year => Period::Year,
+            },
+        })
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    span: SpanArgs,
     /// Count a conversion only within this long of the first entry, e.g.
     /// `90d`, `12w` (default: ever).
     #[arg(long)]
@@ -62,24 +103,10 @@ pub fn run(args: Args) -> Exit {
         Ok(i) => i,
         Err(e) => return e,
     };
-    let as_of = match inputs.as_of(args.as_of.as_deref()) {
-        Ok(a) => a,
+    let span = match args.span.read(&inputs) {
+        Ok(s) => s,
         Err(e) => return e,
     };
-    let start = detente::data::time::DateOnly::Start;
-    let (from, to) = match (
-        inputs.instant("--from", args.from.as_deref(), start),
-        inputs.instant("--to", args.to.as_deref(), start),
-    ) {
-        (Ok(f), Ok(t)) => (f, t),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
-    if let (Some(f), Some(t)) = (from, to)
-        && f >= t
-    {
-        eprintln!("error: --from must be before --to");
-        return Exit::Usage;
-    }
     let window = match args.window.as_deref().map(window_ms).transpose() {
         Ok(w) => w,
         Err(e) => {
@@ -93,17 +120,13 @@ pub fn run(args: Args) -> Exit {
     };
     eprint!("{}", reports::rejected_note(&histories, "the report"));
     let options = Options {
-        from,
-        to,
-        period: match args.period {
-            PeriodArg::Month => Period::Month,
-            PeriodArg::Quarter => Period::Quarter,
-            PeriodArg::Year => Period::Year,
-        },
+        from: span.from,
+        to: span.to,
+        period: span.period,
         window,
     };
     let report = match super::with_threads(args.threads, || {
-        let ev = evaluate(&inputs.policy, &histories, as_of);
+        let ev = evaluate(&inputs.policy, &histories, span.as_of);
         build(&inputs.policy, &histories, &ev, &options)
     }) {
         Ok(r) => r,

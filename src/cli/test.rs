@@ -14,7 +14,7 @@ use detente::testing::coverage::{Coverage, Gaps};
 use detente::testing::{CaseResult, Mismatch, parse, run_case};
 
 use super::Exit;
-use super::inputs::{DataArgs, resolve};
+use super::inputs::{DataArgs, DataFiles, resolve};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -344,10 +344,12 @@ fn data_coverage(path: &Path, policy: &Policy, args: &Args) -> Result<Coverage, 
     let data = DataArgs {
         manifest: None,
         policy: Some(path.to_path_buf()),
-        contacts: args.contacts.clone(),
-        accounts: args.accounts.clone(),
-        events: args.events.clone(),
-        format: None,
+        files: DataFiles {
+            contacts: args.contacts.clone(),
+            accounts: args.accounts.clone(),
+            events: args.events.clone(),
+            format: None,
+        },
     };
     let inputs = resolve(&data)?;
     let histories = inputs.load()?;

@@ -59,12 +59,7 @@ pub fn build(
         as_of: format_instant(ctx.as_of),
         from: format_instant(ctx.from),
         to: format_instant(ctx.to),
-        period: match options.period {
-            crate::check::model::Period::Month => "month",
-            crate::check::model::Period::Quarter => "quarter",
-            crate::check::model::Period::Year => "year",
-        }
-        .into(),
+        period: period_name(options.period).into(),
         currency: policy.model().currency.clone(),
         contacts: eval.journeys.len(),
         funnel: funnel::funnel(&ctx),
@@ -80,5 +75,13 @@ pub fn build(
         metrics,
         incentives: metrics::incentives(&ctx),
         calibration: calibration(&ctx),
+    }
+}
+
+pub(crate) fn period_name(p: crate::check::model::Period) -> &'static str {
+    match p {
+        crate::check::model::Period::Month => "month",
+        crate::check::model::Period::Quarter => "quarter",
+        crate::check::model::Period::Year => "year",
     }
 }

@@ -131,7 +131,13 @@ pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
 /// One line per stage the contact passed through: when (local time), how,
 /// and how long it stayed.
 pub fn story(j: &Journey, as_of: Instant, tz: Tz) -> Vec<String> {
-    let steps: Vec<&Json> = j.path.iter().collect();
+    story_of(&j.path, &j.contact, as_of, tz)
+}
+
+/// [`story`] of any path in the journey JSON shape (contacts' and
+/// accounts'); `who` is the contact the path belongs to, if any.
+pub fn story_of(path: &[Json], who: &str, as_of: Instant, tz: Tz) -> Vec<String> {
+    let steps: Vec<&Json> = path.iter().collect();
     let mut out = Vec::new();
     for (k, step) in steps.iter().enumerate() {
         let stage = step.get("stage").and_then(Json::as_str).unwrap_or("?");
@@ -140,7 +146,7 @@ pub fn story(j: &Journey, as_of: Instant, tz: Tz) -> Vec<String> {
             .get(k + 1)
             .and_then(|n| instant(n.get("entered"), tz))
             .unwrap_or(as_of);
-        let how = trigger_text(step.get("trigger"), step.get("label"), &j.contact);
+        let how = trigger_text(step.get("trigger"), step.get("label"), who);
         let stay = if left > entered || k + 1 == steps.len() {
             format!(
                 " — {} there{}",

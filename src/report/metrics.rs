@@ -41,8 +41,7 @@ impl M {
     /// to four decimals, no data as null with its reason alongside.
     pub fn json(&self) -> serde_json::Value {
         match self {
-            M::Num(n) => serde_json::Number::from_f64((n * 10_000.0).round() / 10_000.0)
-                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            M::Num(n) => stats::json4(*n),
             M::Money(m) => serde_json::Value::String(stats::cents(*m)),
             M::Bool(b) => serde_json::Value::Bool(*b),
             M::NoData(_) => serde_json::Value::Null,
@@ -643,4 +642,38 @@ pub fn incentives(ctx: &Ctx) -> Vec<IncentiveRow> {
         }
     }
     out
+}
+
+/// Every metric over the whole report, `from` to `to`, as one span (what
+/// `detente diff` compares and gates on), in declared order.
+pub fn overall(ctx: &Ctx) -> Vec<M> {
+    let mut e = PeriodEval::new(ctx, ctx.from, ctx.to);
+    (0..ctx.model.metrics.len())
+        .map(|i| e.metric(MetricId::from_index(i)))
+        .collect()
+}
+
+/// Whether a metric is a rate between 0 and 1 (a conversion, an SLA
+/// attainment, a share, or the least or greatest of such): its changes are
+/// then in percentage points.
+pub fn is_rate(model: &crate::check::model::Model, e: &Expr) -> bool {
+    is_rate_at(model, e, 0)
+}
+
+fn is_rate_at(model: &crate::check::model::Model, e: &Expr, depth: usize) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    match e {
+        Expr::Conversion(..) | Expr::Attainment(_) | Expr::Share(..) => true,
+        Expr::Metric(m) => model
+            .metrics
+            .get(m.index())
+            .is_some_and(|d| is_rate_at(model, &d.expr, depth + 1)),
+        Expr::Min(xs) | Expr::Max(xs) => xs.iter().all(|x| {
+            matches!(x, Expr::Const(Value::Number(n)) if (0.0..=1.0).contains(n))
+                || is_rate_at(model, x, depth + 1)
+        }),
+        _ => false,
+    }
 }

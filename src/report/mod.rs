@@ -4,6 +4,7 @@
 pub mod build;
 pub mod calibration;
 pub mod context;
+pub mod diff;
 pub mod explain;
 pub mod funnel;
 pub mod graph;

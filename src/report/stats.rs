@@ -90,6 +90,17 @@ fn sorted(values: &[f64]) -> Vec<f64> {
     v
 }
 
+/// A figure for JSON, to four decimals; whole numbers without a fraction
+/// (`3`, not `3.0`), so counts read as counts.
+pub fn json4(x: f64) -> serde_json::Value {
+    let r = (x * 10_000.0).round() / 10_000.0;
+    if r.fract() == 0.0 && r.abs() < 1e15 {
+        serde_json::Value::from(r as i64)
+    } else {
+        serde_json::Number::from_f64(r).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,23 +14,26 @@ pub enum Style {
     Markdown,
 }
 
-enum Block {
+pub(crate) enum Block {
     Title(String),
     Line(String),
     Grid {
         headers: Vec<String>,
         rows: Vec<Vec<String>>,
     },
+    /// Lines shown as written: a fenced `diff` block in Markdown,
+    /// indented in the terminal.
+    Code(Vec<String>),
 }
 
-fn grid(headers: &[&str], rows: Vec<Vec<String>>) -> Block {
+pub(crate) fn grid(headers: &[&str], rows: Vec<Vec<String>>) -> Block {
     Block::Grid {
         headers: headers.iter().map(|h| h.to_string()).collect(),
         rows,
     }
 }
 
-fn pct(x: Option<f64>) -> String {
+pub(crate) fn pct(x: Option<f64>) -> String {
     x.map_or("–".into(), |r| format!("{:.0}%", r * 100.0))
 }
 
@@ -40,7 +43,7 @@ fn days(x: Option<f64>) -> String {
 
 /// Money for people: `12,345.67` in Markdown, `12.3k` / `1.23m` in the
 /// terminal table where columns are tight.
-fn money(s: &str, style: Style) -> String {
+pub(crate) fn money(s: &str, style: Style) -> String {
     let v = money_f64(s);
     match style {
         Style::Markdown => thousands(s),
@@ -68,7 +71,7 @@ fn thousands(s: &str) -> String {
     format!("{sign}{out}.{frac}")
 }
 
-fn value(v: &serde_json::Value, style: Style) -> String {
+pub(crate) fn value(v: &serde_json::Value, style: Style) -> String {
     match v {
         serde_json::Value::Null => "no data".into(),
         serde_json::Value::String(s) => money(s, style),
@@ -517,8 +520,12 @@ fn blocks(r: &Report, style: Style) -> Vec<Block> {
 }
 
 pub fn render(r: &Report, style: Style) -> String {
+    render_blocks(blocks(r, style), style)
+}
+
+pub(crate) fn render_blocks(blocks: Vec<Block>, style: Style) -> String {
     let mut out = String::new();
-    for block in blocks(r, style) {
+    for block in blocks {
         match (block, style) {
             (Block::Title(t), Style::Table) => {
                 let _ = writeln!(out, "\n{t}\n{}", "=".repeat(t.chars().count()));
@@ -533,6 +540,14 @@ pub fn render(r: &Report, style: Style) -> String {
             }
             (Block::Line(l), Style::Markdown) => {
                 let _ = writeln!(out, "{l}\n");
+            }
+            (Block::Code(lines), Style::Table) => {
+                for l in lines {
+                    let _ = writeln!(out, "    {l}");
+                }
+            }
+            (Block::Code(lines), Style::Markdown) => {
+                let _ = writeln!(out, "```diff\n{}\n```\n", lines.join("\n"));
             }
             (Block::Grid { rows, .. }, _) if rows.is_empty() => {
                 let _ = writeln!(
@@ -554,10 +569,20 @@ pub fn render(r: &Report, style: Style) -> String {
     out.trim_start().to_string()
 }
 
+/// A figure, a signed change (`−1.5 pp (−4.6%)`) or a word standing for
+/// one (`no data`, `no change`).
 fn numeric(s: &str) -> bool {
+    if matches!(
+        s,
+        "no data" | "no change" | "now no data" | "had no data" | "–"
+    ) {
+        return true;
+    }
+    if let Some(rest) = s.strip_prefix(['+', '−']) {
+        return rest.starts_with(|c: char| c.is_ascii_digit());
+    }
     let t = s.trim_end_matches(['%', 'k', 'm']);
-    !t.is_empty()
-        && (t.parse::<f64>().is_ok() || t == "–" || t.replace(',', "").parse::<f64>().is_ok())
+    !t.is_empty() && (t.parse::<f64>().is_ok() || t.replace(',', "").parse::<f64>().is_ok())
 }
 
 fn table(headers: &[String], rows: &[Vec<String>]) -> String {
@@ -572,15 +597,7 @@ fn table(headers: &[String], rows: &[Vec<String>]) -> String {
                 .unwrap_or(0)
         })
         .collect();
-    let right: Vec<bool> = (0..n)
-        .map(|i| {
-            i > 0
-                && rows
-                    .iter()
-                    .filter_map(|r| r.get(i))
-                    .all(|c| c.is_empty() || numeric(c))
-        })
-        .collect();
+    let right: Vec<bool> = (0..n).map(|i| right_aligned(rows, i)).collect();
     let line = |cells: &[String]| {
         let parts: Vec<String> = cells
             .iter()
@@ -609,14 +626,15 @@ fn markdown(headers: &[String], rows: &[Vec<String>]) -> String {
         "| {} |\n",
         headers.iter().map(esc).collect::<Vec<_>>().join(" | ")
     );
-    out.push_str(&format!(
-        "|{}\n",
-        headers
-            .iter()
-            .enumerate()
-            .map(|(i, _)| if i == 0 { "---|" } else { "---:|" })
-            .collect::<String>()
-    ));
+    out.push('|');
+    for i in 0..headers.len() {
+        out.push_str(if right_aligned(rows, i) {
+            "---:|"
+        } else {
+            "---|"
+        });
+    }
+    out.push('\n');
     for r in rows {
         out.push_str(&format!(
             "| {} |\n",
@@ -625,6 +643,15 @@ fn markdown(headers: &[String], rows: &[Vec<String>]) -> String {
     }
     out.push('\n');
     out
+}
+
+/// Numbers align right; the first column and any column of words left.
+fn right_aligned(rows: &[Vec<String>], i: usize) -> bool {
+    i > 0
+        && rows
+            .iter()
+            .filter_map(|r| r.get(i))
+            .all(|c| c.is_empty() || numeric(c))
 }
 
 /// Words wrapped at `width` columns, continuation lines indented.

@@ -5,8 +5,10 @@
     reason = "test helpers fail loudly; the lints guard library code"
 )]
 
+mod ci;
 mod cli;
 mod design;
+mod diff;
 mod engine_cli;
 mod engine_props;
 mod eval;

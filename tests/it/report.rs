@@ -256,13 +256,13 @@ fn metrics_and_incentives_for_the_quarter() {
             .value
             .clone()
     };
-    assert_eq!(m("mqls"), json!(2.0));
-    assert_eq!(m("demo_requests"), json!(2.0));
+    assert_eq!(m("mqls"), json!(2));
+    assert_eq!(m("demo_requests"), json!(2));
     assert_eq!(m("mql_to_sql"), json!(0.5));
-    assert_eq!(m("win_rate"), json!(1.0));
+    assert_eq!(m("win_rate"), json!(1));
     assert_eq!(m("bookings"), json!("30000.00"));
     assert_eq!(m("avg_deal"), json!("30000.00"));
-    assert_eq!(m("cycle_days"), json!(30.0));
+    assert_eq!(m("cycle_days"), json!(30));
     // 1 opportunity × 100% × 30,000 / 30 days.
     assert_eq!(m("pipeline_velocity"), json!("1000.00"));
     assert_eq!(m("capped_follow_up"), json!(0.5));
