@@ -21,6 +21,8 @@ pub enum Format {
     Markdown,
     /// One JSON document (schema in docs/reports.md).
     Json,
+    /// One self-contained HTML page with charts; opens offline.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -135,6 +137,7 @@ pub fn run(args: Args) -> Exit {
     match args.output {
         Format::Table => print!("{}", render(&report, Style::Table)),
         Format::Markdown => print!("{}", render(&report, Style::Markdown)),
+        Format::Html => print!("{}", detente::report::html::render(&report)),
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()

@@ -137,6 +137,43 @@ pub struct StageTime {
     /// contact passing straight through, are left out).
     #[serde(flatten)]
     pub times: Times,
+    /// How many of those stays fell in each band of days (for the
+    /// time-in-stage distributions of the HTML report).
+    pub distribution: Vec<Band>,
+}
+
+/// Stays of at least `from_days` and under `to_days` (no upper bound when
+/// `None`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Band {
+    pub from_days: f64,
+    pub to_days: Option<f64>,
+    pub count: usize,
+}
+
+/// Band edges in days: roughly doubling, so a day-long stay and a
+/// quarter-long one are both visible.
+const BANDS: [f64; 7] = [1.0, 3.0, 7.0, 14.0, 30.0, 60.0, 90.0];
+
+fn distribution(days: &[f64]) -> Vec<Band> {
+    let mut out: Vec<Band> = std::iter::once(0.0)
+        .chain(BANDS)
+        .zip(BANDS.iter().map(|b| Some(*b)).chain([None]))
+        .map(|(from_days, to_days)| Band {
+            from_days,
+            to_days,
+            count: 0,
+        })
+        .collect();
+    for d in days {
+        if let Some(b) = out
+            .iter_mut()
+            .find(|b| *d >= b.from_days && b.to_days.is_none_or(|t| *d < t))
+        {
+            b.count += 1;
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -173,9 +210,13 @@ pub fn velocity(ctx: &Ctx) -> Velocity {
     let time_in_stage = ctx
         .stages
         .iter()
-        .map(|s| StageTime {
-            stage: ctx.name(*s),
-            times: Times::of(stays.get(s).map_or(&[][..], |v| v.as_slice())),
+        .map(|s| {
+            let days = stays.get(s).map_or(&[][..], |v| v.as_slice());
+            StageTime {
+                stage: ctx.name(*s),
+                times: Times::of(days),
+                distribution: distribution(days),
+            }
         })
         .collect();
     let mut between = Vec::new();
@@ -452,5 +493,16 @@ fn reason_of(ctx: &Ctx, ev: usize) -> Option<String> {
     match fields.get(i)? {
         Some(crate::check::model::Value::Text(t)) if !t.is_empty() => Some(t.clone()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_stay_falls_in_exactly_one_band() {
+        let d = super::distribution(&[0.0, 0.99, 1.0, 29.9, 30.0, 89.0, 90.0, 400.0]);
+        let counts: Vec<usize> = d.iter().map(|b| b.count).collect();
+        assert_eq!(counts, [2, 1, 0, 0, 1, 1, 1, 2]);
+        assert_eq!(d.last().map(|b| b.to_days), Some(None));
     }
 }

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod explain;
 pub mod funnel;
 pub mod graph;
+pub mod html;
 pub mod metrics;
 pub mod period;
 pub mod sla;

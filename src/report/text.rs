@@ -12,6 +12,9 @@ use super::touch::money_f64;
 pub enum Style {
     Table,
     Markdown,
+    /// Tables of the self-contained HTML report (`html.rs` adds the
+    /// charts around them).
+    Html,
 }
 
 pub(crate) enum Block {
@@ -46,7 +49,7 @@ fn days(x: Option<f64>) -> String {
 pub(crate) fn money(s: &str, style: Style) -> String {
     let v = money_f64(s);
     match style {
-        Style::Markdown => thousands(s),
+        Style::Markdown | Style::Html => thousands(s),
         Style::Table if v.abs() >= 1e6 => format!("{:.2}m", v / 1e6),
         Style::Table if v.abs() >= 1e4 => format!("{:.1}k", v / 1e3),
         Style::Table => format!("{v:.0}"),
@@ -95,7 +98,7 @@ fn last<T>(v: &[T], n: usize) -> &[T] {
     v.get(v.len().saturating_sub(n)..).unwrap_or(v)
 }
 
-fn blocks(r: &Report, style: Style) -> Vec<Block> {
+pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
     let mut b = Vec::new();
     let wide = if style == Style::Table { 3 } else { usize::MAX };
     b.push(Block::Title(format!(
@@ -553,16 +556,28 @@ pub(crate) fn render_blocks(blocks: Vec<Block>, style: Style) -> String {
                 let _ = writeln!(
                     out,
                     "{}",
-                    if style == Style::Table {
-                        "  (none)"
-                    } else {
-                        "_(none)_\n"
+                    match style {
+                        Style::Table => "  (none)",
+                        Style::Markdown => "_(none)_\n",
+                        Style::Html => "<p class=\"none\">(none)</p>",
                     }
                 );
             }
             (Block::Grid { headers, rows }, Style::Table) => out.push_str(&table(&headers, &rows)),
             (Block::Grid { headers, rows }, Style::Markdown) => {
                 out.push_str(&markdown(&headers, &rows));
+            }
+            (Block::Title(t), Style::Html) => {
+                let _ = writeln!(out, "<h2>{}</h2>", escape(&t));
+            }
+            (Block::Line(l), Style::Html) => {
+                let _ = writeln!(out, "<p>{}</p>", escape(&l));
+            }
+            (Block::Code(lines), Style::Html) => {
+                let _ = writeln!(out, "<pre>{}</pre>", escape(&lines.join("\n")));
+            }
+            (Block::Grid { headers, rows }, Style::Html) => {
+                out.push_str(&html_table(&headers, &rows))
             }
         }
     }
@@ -642,6 +657,48 @@ fn markdown(headers: &[String], rows: &[Vec<String>]) -> String {
         ));
     }
     out.push('\n');
+    out
+}
+
+/// Text safe inside HTML elements and attribute values.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn html_table(headers: &[String], rows: &[Vec<String>]) -> String {
+    let right: Vec<bool> = (0..headers.len()).map(|i| right_aligned(rows, i)).collect();
+    let cell = |tag: &str, i: usize, text: &str| {
+        let class = if right.get(i) == Some(&true) {
+            " class=\"num\""
+        } else {
+            ""
+        };
+        format!("<{tag}{class}>{}</{tag}>", escape(text))
+    };
+    let mut out = String::from("<table>\n<thead><tr>");
+    for (i, h) in headers.iter().enumerate() {
+        out.push_str(&cell("th", i, h));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for r in rows {
+        out.push_str("<tr>");
+        for (i, c) in r.iter().enumerate() {
+            out.push_str(&cell("td", i, c));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
     out
 }
 

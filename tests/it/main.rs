@@ -13,6 +13,7 @@ mod engine_cli;
 mod engine_props;
 mod eval;
 mod fixtures;
+mod html;
 mod policies;
 mod props;
 mod report;

@@ -188,7 +188,7 @@ fn moves(what: &str, c: &StageChanges, style: Style, b: &mut Vec<Block>) {
         })
         .collect();
     match style {
-        Style::Markdown => b.push(Block::Line(
+        Style::Markdown | Style::Html => b.push(Block::Line(
             "<details><summary>Example contacts, and the first step at which their paths part</summary>"
                 .into(),
         )),
@@ -210,7 +210,7 @@ fn moves(what: &str, c: &StageChanges, style: Style, b: &mut Vec<Block>) {
             let old = format!("old: {}", step(&e.old, &m.old));
             let new = format!("new: {}", step(&e.new, &m.new));
             match style {
-                Style::Markdown => {
+                Style::Markdown | Style::Html => {
                     b.push(Block::Line(format!("- **{head}**\n  - {old}\n  - {new}")))
                 }
                 Style::Table => {

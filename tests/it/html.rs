@@ -1,0 +1,151 @@
+//! `detente report -o html`: one self-contained page, checked as text and
+//! rendered in headless Chromium (the screenshot is kept in
+//! target/report-html.png for people to look at).
+
+#![allow(
+    clippy::indexing_slicing,
+    reason = "a decoded PNG's buffer holds whole pixels of `channels` samples"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{detente, root, stdout};
+
+fn html(args: &[&str]) -> String {
+    let out = detente()
+        .args(["report", "-o", "html"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    stdout(&out)
+}
+
+#[test]
+fn the_html_report_is_one_page_that_needs_nothing_else() {
+    let dir = "tests/fixtures/eval/colleague";
+    let page = html(&[
+        "--policy",
+        "policies/acme.detente",
+        "--contacts",
+        &format!("{dir}/contacts.csv"),
+        "--accounts",
+        &format!("{dir}/accounts.csv"),
+        "--events",
+        &format!("{dir}/events.jsonl"),
+        "--from",
+        "2026-04-01",
+        "--as-of",
+        "2026-04-20T12:00:00Z",
+    ]);
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.trim_end().ends_with("</html>"));
+    // Works offline: nothing to fetch, no script.
+    for outside in [
+        "http://", "https://", "src=", "<script", "@import", "url(http",
+    ] {
+        assert!(
+            !page.contains(outside),
+            "the page refers outside: {outside}"
+        );
+    }
+    for part in [
+        "id=\"funnel-chart\"",
+        "id=\"stage-graph\"",
+        "class=\"stay\"",
+        "<h2>Funnel</h2>",
+        "<h2>Velocity</h2>",
+        "<h2>Attribution</h2>",
+        "<h2>SLAs</h2>",
+        "<h2>Metrics</h2>",
+        "<h2>Incentives</h2>",
+        "<h2>Score calibration</h2>",
+    ] {
+        assert!(page.contains(part), "missing {part}");
+    }
+    // The same figures as the terminal table: two contacts entered lead.
+    assert!(page.contains("2 entered"), "{page}");
+}
+
+/// Chromium, if this machine has it; `DETENTE_REQUIRE_CHROMIUM=1` (set by
+/// .ci/run, which installs it) makes its absence a failure.
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |d| d.join(name)))
+        .find(|p| p.is_file());
+    if found.is_none() && std::env::var("DETENTE_REQUIRE_CHROMIUM").is_ok_and(|v| v == "1") {
+        panic!("DETENTE_REQUIRE_CHROMIUM=1 but no chromium on PATH (set CHROMIUM=/path/to/it)");
+    }
+    found
+}
+
+/// How many pixels of the screenshot are close to `rgb`.
+fn pixels_like(png_path: &Path, rgb: [u8; 3]) -> (usize, (u32, u32)) {
+    let decoder = png::Decoder::new(std::fs::File::open(png_path).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let near = |a: u8, b: u8| a.abs_diff(b) <= 12;
+    let count = buf[..info.buffer_size()]
+        .chunks(channels)
+        .filter(|p| near(p[0], rgb[0]) && near(p[1], rgb[1]) && near(p[2], rgb[2]))
+        .count();
+    (count, (info.width, info.height))
+}
+
+#[test]
+fn the_html_report_renders_its_charts_in_headless_chromium() {
+    let Some(chromium) = chromium() else {
+        eprintln!("skipped: no chromium on PATH (.ci/run installs it)");
+        return;
+    };
+    // The shipped example data: every chart has something to draw.
+    let page = html(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.html");
+    std::fs::write(&file, page).unwrap();
+    let shot = root().join("target/report-html.png");
+    let status = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1100,1400",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let (blue, size) = pixels_like(&shot, [0x2f, 0x6f, 0xdf]);
+    let (orange, _) = pixels_like(&shot, [0xe0, 0x78, 0x2f]);
+    eprintln!("screenshot {size:?}: {blue} blue, {orange} orange pixels");
+    assert_eq!(size, (1100, 1400));
+    // The funnel bars, stage boxes and time-in-stage bars are blue; the
+    // detour boxes orange. Blank or unstyled pages have neither.
+    assert!(
+        blue > 40_000,
+        "only {blue} blue pixels: did the charts render?"
+    );
+    assert!(
+        orange > 3_000,
+        "only {orange} orange pixels: no detour stages?"
+    );
+}
