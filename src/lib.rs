@@ -1,18 +1,46 @@
 //! Détente: the sales and marketing agreement as an executable policy.
 //!
+//! A policy (the language of `docs/language.md`) is compiled once into a
+//! state machine, then contact histories are replayed through it. Each
+//! contact gets a [`eval::Journey`]: its stage, the path that led there
+//! and why, its scores, criteria, buying group and SLAs — the same JSON
+//! `detente classify` prints.
+//!
 //! ```
-//! let source = r#"
+//! use detente::Policy;
+//! use detente::data::request::Request;
+//!
+//! let policy = Policy::compile(r#"
 //! policy "Tiny" { teams marketing, sales }
+//! contact { title: text }
 //! event form_submit { form: text }
+//! touchpoint demo_request = form_submit where form == "demo" by marketing
 //! lifecycle contact {
-//!   stage subscriber initial owner marketing
-//!   stage lead final
-//!   subscriber -> lead on form_submit
+//!   stage lead initial owner marketing
+//!   stage mql final owner sales
+//!   lead -> mql on demo_request
 //! }
-//! "#;
-//! let policy = detente::Policy::compile(source).expect("a valid policy");
-//! assert_eq!(policy.name(), "Tiny");
+//! "#).expect("a valid policy");
+//!
+//! // One contact with its events, as a CRM would send it.
+//! let request = Request::from_json(serde_json::json!({
+//!     "id": "c-1",
+//!     "title": "VP Sales",
+//!     "events": [{"at": "2026-03-02T09:00:00Z", "type": "form_submit", "form": "demo"}]
+//! })).expect("the request's shape");
+//! let (history, _warnings) = request.histories(&policy).expect("readable rows");
+//! let journeys = policy.evaluate(&history, None);
+//!
+//! let c1 = &journeys.journeys[0];
+//! assert_eq!(c1.stage, "mql");
+//! assert_eq!(c1.since, "2026-03-02T09:00:00Z");
 //! ```
+//!
+//! Files are read the same way through [`data::load`] with
+//! [`data::Source`]s (CSV or JSON Lines, gzip or not), and a policy that
+//! does not compile gives [`Diagnostics`] that display as `detente check`
+//! prints them. The pipeline, one module per stage: [`syntax`] → [`check`]
+//! → [`compile`] → [`data`] → [`eval`] → [`report`].
 
 // The pest parser generated without pest's `std` feature names `alloc::`.
 extern crate alloc;
@@ -35,7 +63,25 @@ pub use diagnostic::{Diagnostics, Problem};
 impl Policy {
     /// Parses, checks and compiles a policy. Warnings do not stop it; they
     /// are available from [`Policy::warnings`].
+    ///
+    /// ```
+    /// let err = detente::Policy::compile("policy \"x\" {").unwrap_err();
+    /// assert!(err.to_string().contains("E001"));
+    /// ```
     pub fn compile(source: &str) -> Result<Policy, Diagnostics> {
         Policy::compile_named("policy.detente", source)
+    }
+
+    /// Replays `histories` through the policy up to `as_of` (default: the
+    /// latest time in the data, never the wall clock) and returns every
+    /// contact's and account's journey, in id order. Accounts are replayed
+    /// in parallel on rayon's pool; the result does not depend on the
+    /// number of threads or the order of the rows.
+    pub fn evaluate(
+        &self,
+        histories: &data::Histories,
+        as_of: Option<data::time::Instant>,
+    ) -> eval::Evaluation {
+        eval::evaluate(self, histories, as_of)
     }
 }

@@ -50,9 +50,44 @@ pub struct Args {
     /// the same whatever the number.
     #[arg(long)]
     threads: Option<usize>,
+    /// Read JSON Lines from standard input — each line one contact with
+    /// its events, or {"contacts": [...], "accounts": [...]} — and write
+    /// one JSON line per input line as it goes (docs/api.md).
+    #[arg(long)]
+    stdin: bool,
+    /// With --stdin: the longest line accepted; a longer one is answered
+    /// with an error and skipped.
+    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
+    max_line_bytes: usize,
+}
+
+fn run_stdin(args: &Args) -> Exit {
+    let f = &args.data.files;
+    if !(f.contacts.is_empty() && f.accounts.is_empty() && f.events.is_empty()) {
+        eprintln!(
+            "error: --stdin reads the histories from standard input; leave out --contacts, --accounts and --events"
+        );
+        return Exit::Usage;
+    }
+    let policy = match super::inputs::policy(&args.data) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let inputs = super::inputs::Inputs {
+        policy,
+        sources: Vec::new(),
+    };
+    let as_of = match inputs.as_of(args.as_of.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    super::stream::run(&inputs.policy, as_of, args.max_line_bytes)
 }
 
 pub fn run(args: Args) -> Exit {
+    if args.stdin {
+        return run_stdin(&args);
+    }
     let inputs = match resolve(&args.data) {
         Ok(i) => i,
         Err(e) => return e,

@@ -120,19 +120,30 @@ pub fn read_policy(path: &Path) -> Result<String, super::Exit> {
     }
 }
 
-/// Resolves and compiles; errors are printed here, ready for an exit code.
-pub fn resolve(args: &DataArgs) -> Result<Inputs, super::Exit> {
+/// The policy alone (for commands whose data comes another way), from
+/// `--policy` or the manifest; errors are printed here.
+pub fn policy(args: &DataArgs) -> Result<Policy, super::Exit> {
     let manifest = manifest(args.manifest.as_deref())?;
+    policy_of(args, manifest.as_ref())
+}
+
+fn policy_of(args: &DataArgs, manifest: Option<&Manifest>) -> Result<Policy, super::Exit> {
     let policy_path = args
         .policy
         .clone()
-        .or_else(|| manifest.as_ref().and_then(|m| m.policy.clone()))
+        .or_else(|| manifest.and_then(|m| m.policy.clone()))
         .ok_or_else(|| {
             eprintln!("error: no policy: pass --policy FILE, or run where a detente.toml names one in [policy] path");
             super::Exit::Usage
         })?;
     let source = read_policy(&policy_path)?;
-    let policy = compile(&super::files::display(&policy_path), &source)?;
+    compile(&super::files::display(&policy_path), &source)
+}
+
+/// Resolves and compiles; errors are printed here, ready for an exit code.
+pub fn resolve(args: &DataArgs) -> Result<Inputs, super::Exit> {
+    let manifest = manifest(args.manifest.as_deref())?;
+    let policy = policy_of(args, manifest.as_ref())?;
     let sources = sources(&args.files, manifest.as_ref())?;
     Ok(Inputs { policy, sources })
 }

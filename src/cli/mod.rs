@@ -13,6 +13,7 @@ mod graph;
 mod inputs;
 mod report;
 mod reports;
+mod stream;
 mod test;
 mod validate;
 

@@ -5,6 +5,7 @@
 
 mod load;
 pub mod manifest;
+pub mod request;
 pub mod source;
 pub mod time;
 mod values;

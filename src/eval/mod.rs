@@ -7,6 +7,7 @@
 //! depend on the order of input rows.
 
 pub mod calendar;
+pub mod classify;
 pub mod explain;
 pub mod journey;
 mod replay;

@@ -1,0 +1,71 @@
+//! Embeds the engine in another program: a lead router that reads
+//! contacts (one JSON object per line, each with its events, as
+//! `detente classify --stdin` takes them), classifies each with the
+//! library, and says which team should act on it now.
+//!
+//! Run: `cargo run --example route_leads -- policies/acme.detente < contacts.jsonl`
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use detente::Policy;
+use detente::data::request::Request;
+use detente::eval::classify::classify;
+
+fn main() -> ExitCode {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: route_leads POLICY_FILE < contacts.jsonl");
+        return ExitCode::from(2);
+    };
+    let source = match std::fs::read_to_string(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot read {path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Compile once; classify many times.
+    let policy = match Policy::compile_named(&path, &source) {
+        Ok(p) => p,
+        Err(diagnostics) => {
+            eprint!("{diagnostics}");
+            return ExitCode::from(1);
+        }
+    };
+    let model = policy.model();
+    for (n, line) in std::io::stdin().lock().lines().enumerate() {
+        let Ok(line) = line else { break };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let request = serde_json::from_str(&line)
+            .map_err(|e| e.to_string())
+            .and_then(|v| Request::from_json(v).map_err(|e| e.error));
+        let result = request.and_then(|r| {
+            classify(&policy, &r, None).map_err(|e| {
+                let first = e
+                    .problems
+                    .first()
+                    .map(|p| format!(" ({}: {})", p.at, p.reason));
+                format!("{}{}", e.error, first.unwrap_or_default())
+            })
+        });
+        match result {
+            Ok(classified) => {
+                for j in &classified.journeys {
+                    // The stage's owner is the team that acts on it now.
+                    let owner = model
+                        .stages
+                        .iter()
+                        .find(|s| s.name == j.stage)
+                        .and_then(|s| s.owner)
+                        .and_then(|t| model.teams.get(t.index()))
+                        .map_or("nobody".to_string(), |t| t.name.clone());
+                    println!("{}: {} since {} → {owner}", j.contact, j.stage, j.since);
+                }
+            }
+            Err(e) => eprintln!("line {}: {e}", n + 1),
+        }
+    }
+    ExitCode::SUCCESS
+}
