@@ -13,6 +13,7 @@ mod graph;
 mod inputs;
 mod report;
 mod reports;
+mod serve;
 mod stream;
 mod test;
 mod validate;
@@ -75,6 +76,8 @@ enum Command {
     Diff(diff::Args),
     /// Run the policy tests (policies/tests/*.toml) and report coverage.
     Test(test::Args),
+    /// Serve the engine as an HTTP JSON API (classify, explain, policy).
+    Serve(serve::Args),
     /// Write deterministic example histories for the acme policy.
     Generate(generate::Args),
 }
@@ -103,6 +106,7 @@ pub fn run() -> std::process::ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Report(a) => report::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Serve(a) => serve::run(a),
     }
     .into()
 }

@@ -2,6 +2,7 @@
 //! for: accepted, rejected with a reason, or a duplicate event, so that
 //! `read = accepted + rejected + duplicates` always holds.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -79,7 +80,10 @@ impl Source {
             .enumerate()
             .map(|(i, o)| Row {
                 line: i as u64 + 1,
-                raw: serde_json::Value::Object(o.clone()).to_string(),
+                // Written only when a problem quotes the row (`raw_of`):
+                // most in-memory rows are fine, and an API request should
+                // not pay for printing every row it sends.
+                raw: String::new(),
                 cells: o.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect(),
             })
             .collect();
@@ -218,11 +222,15 @@ pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {
         let file_index = u32::try_from(h.files.len()).unwrap_or(u32::MAX);
         let name = source.path.display().to_string();
         h.files.push(name.clone());
-        let rows: Box<dyn Iterator<Item = source::RowResult>> = match &source.inline {
-            Some(rows) => Box::new(rows.clone().into_iter().map(Ok)),
-            None => source::open(&source.path, source.format)?,
+        // In-memory rows are read where they are, not copied.
+        let rows: Box<dyn Iterator<Item = Result<Cow<'_, Row>, source::BadRow>>> = match &source
+            .inline
+        {
+            Some(rows) => Box::new(rows.iter().map(|r| Ok(Cow::Borrowed(r)))),
+            None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
         };
         let mut unknown_columns: BTreeMap<String, ()> = BTreeMap::new();
+        let known = read_columns(source, model);
         let mut counts = Counts::default();
         for row in rows {
             counts.read += 1;
@@ -235,7 +243,7 @@ pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {
                 }
             };
             let reader = RowReader::new(source, &row);
-            for col in reader.unused_columns(source.kind, model) {
+            for col in reader.unused_columns(&known) {
                 unknown_columns.insert(col, ());
             }
             let origin = Origin {
@@ -269,7 +277,7 @@ pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {
                         column,
                         reason,
                         severity,
-                        raw: row.raw.clone(),
+                        raw: raw_of(&row),
                     });
                 }
             }
@@ -299,6 +307,26 @@ pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {
     h.problems
         .sort_by_key(|p| (order.get(&p.file).copied().unwrap_or(usize::MAX), p.line));
     Ok(h)
+}
+
+/// The row as written; in-memory rows are written out as the JSON object
+/// they were given as.
+fn raw_of(row: &Row) -> String {
+    if !row.raw.is_empty() {
+        return row.raw.clone();
+    }
+    let object: serde_json::Map<String, serde_json::Value> = row
+        .cells
+        .iter()
+        .map(|(k, c)| {
+            let v = match c {
+                Cell::Json(v) => v.clone(),
+                Cell::Text(t) => serde_json::Value::String(t.clone()),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    serde_json::Value::Object(object).to_string()
 }
 
 /// An event dated before its contact's `created_at` is kept (rejecting a
@@ -447,45 +475,54 @@ impl<'a> RowReader<'a> {
     }
 
     /// Columns of the row that no mapping or schema field reads.
-    fn unused_columns(&self, kind: RecordKind, model: &Model) -> Vec<String> {
-        let mut ours: Vec<&str> = match kind {
-            RecordKind::Contacts => CONTACT_COLUMNS.to_vec(),
-            RecordKind::Accounts => ACCOUNT_COLUMNS.to_vec(),
-            RecordKind::Events => EVENT_COLUMNS.to_vec(),
-        };
-        let fields: Vec<&str> = match kind {
-            RecordKind::Contacts => model
-                .contact_fields
-                .iter()
-                .map(|f| f.name.as_str())
-                .collect(),
-            RecordKind::Accounts => model
-                .account_fields
-                .iter()
-                .map(|f| f.name.as_str())
-                .collect(),
-            // Any event's fields, the contact's fields (read by `update`),
-            // the account's (`account_update`), `into` and `stage`.
-            RecordKind::Events => model
-                .events
-                .iter()
-                .flat_map(|e| e.fields.iter().map(|f| f.name.as_str()))
-                .chain(model.contact_fields.iter().map(|f| f.name.as_str()))
-                .chain(model.account_fields.iter().map(|f| f.name.as_str()))
-                .chain(["into", "stage"])
-                .collect(),
-        };
-        ours.extend(fields);
-        let read: HashSet<&str> = ours.iter().map(|o| self.their_name(o)).collect();
+    /// The row's columns that nothing reads (`known` from
+    /// [`read_columns`]).
+    fn unused_columns(&self, known: &HashSet<&str>) -> Vec<String> {
         let mut unused: Vec<String> = self
             .cells
             .keys()
-            .filter(|k| !read.contains(*k))
+            .filter(|k| !known.contains(*k))
             .map(|k| k.to_string())
             .collect();
         unused.sort();
         unused
     }
+}
+
+/// Every column of `source` something reads, under the export's names:
+/// built once per file, not once per row.
+fn read_columns<'a>(source: &'a Source, model: &'a Model) -> HashSet<&'a str> {
+    let mut ours: Vec<&str> = match source.kind {
+        RecordKind::Contacts => CONTACT_COLUMNS.to_vec(),
+        RecordKind::Accounts => ACCOUNT_COLUMNS.to_vec(),
+        RecordKind::Events => EVENT_COLUMNS.to_vec(),
+    };
+    let fields: Vec<&str> = match source.kind {
+        RecordKind::Contacts => model
+            .contact_fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect(),
+        RecordKind::Accounts => model
+            .account_fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect(),
+        // Any event's fields, the contact's fields (read by `update`),
+        // the account's (`account_update`), `into` and `stage`.
+        RecordKind::Events => model
+            .events
+            .iter()
+            .flat_map(|e| e.fields.iter().map(|f| f.name.as_str()))
+            .chain(model.contact_fields.iter().map(|f| f.name.as_str()))
+            .chain(model.account_fields.iter().map(|f| f.name.as_str()))
+            .chain(["into", "stage"])
+            .collect(),
+    };
+    ours.extend(fields);
+    ours.iter()
+        .map(|o| source.columns.get(*o).map_or(*o, String::as_str))
+        .collect()
 }
 
 /// Reads the schema fields of a record; missing required fields are errors.

@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
-use super::{AccountJourney, Journey, evaluate};
+use super::{AccountJourney, Journey, default_as_of, evaluate};
 use crate::compile::Policy;
+use crate::data::Histories;
 use crate::data::request::{Request, RequestError, RequestProblem};
 use crate::data::time::{Instant, format_instant};
 
@@ -31,13 +32,37 @@ pub fn classify(
     request: &Request,
     as_of: Option<Instant>,
 ) -> Result<Classified, RequestError> {
-    let own = request.as_of(policy)?;
     let (histories, warnings) = request.histories(policy)?;
-    let ev = evaluate(policy, &histories, own.or(as_of));
+    let as_of = replay_until(policy, request, &histories, as_of)?;
+    let ev = evaluate(policy, &histories, Some(as_of));
     Ok(Classified {
         as_of: format_instant(ev.as_of),
         journeys: ev.journeys,
         accounts: ev.accounts,
         warnings,
     })
+}
+
+/// The request's own `as_of`, else `fallback`, else the latest time in
+/// its rows; a request with no time at all is an error (there is nothing
+/// to replay up to, and the epoch would be a made-up answer).
+pub fn replay_until(
+    policy: &Policy,
+    request: &Request,
+    histories: &Histories,
+    fallback: Option<Instant>,
+) -> Result<Instant, RequestError> {
+    if let Some(t) = request.as_of(policy)?.or(fallback) {
+        return Ok(t);
+    }
+    let has_time =
+        !histories.events.is_empty() || histories.contacts.iter().any(|c| c.created_at.is_some());
+    if has_time {
+        Ok(default_as_of(histories))
+    } else {
+        Err(RequestError {
+            error: "the request has no time in it: send the contacts' events, a created_at, or an as_of".into(),
+            problems: Vec::new(),
+        })
+    }
 }

@@ -251,112 +251,116 @@ fn replay_all(
         Vec<RuntimeProblem>,
         Explained,
     );
-    let replayed: Vec<Replayed> = groups
-        .into_par_iter()
-        .map(|((solo, key), ids)| {
-            let account = (!solo).then(|| key.clone());
-            let account_fields = account
-                .as_ref()
-                .and_then(|a| account_records.get(a.as_str()))
-                .map(|a| a.fields.clone())
-                .unwrap_or_else(|| {
-                    model
-                        .account_fields
-                        .iter()
-                        .map(|f| f.default.clone())
-                        .collect()
-                });
-            let mut members = Vec::new();
-            let mut timeline = Vec::new();
-            for id in &ids {
-                let Some(p) = protos.get(id) else { continue };
-                let fields: Vec<Option<Value>> =
-                    match p.record.and_then(|r| histories.contacts.get(r)) {
-                        Some(c) => c.fields.clone(),
-                        None => model
-                            .contact_fields
-                            .iter()
-                            .map(|f| f.default.clone())
-                            .collect(),
-                    };
-                // A contact exists from its created_at, else its first event,
-                // else the start of the replay; never after its first event.
-                let created = match (p.created, p.first_event) {
-                    (Some(c), Some(f)) => c.min(f),
-                    (c, f) => c.or(f).unwrap_or(replay_start),
-                };
-                let m = members.len();
-                members.push(Member::new(id.clone(), p.record, fields, created));
-                timeline.push(Item {
-                    at: created,
-                    member: m,
-                    what: ItemKind::Create,
-                });
-                for ev in events_by_contact.get(id).into_iter().flatten() {
-                    if let Some(e) = histories.events.get(*ev) {
-                        timeline.push(Item {
-                            at: e.at,
-                            member: m,
-                            what: ItemKind::Event(*ev),
-                        });
-                    }
+    let replay_group = |((solo, key), ids): ((bool, String), Vec<String>)| -> Replayed {
+        let account = (!solo).then(|| key.clone());
+        let account_fields = account
+            .as_ref()
+            .and_then(|a| account_records.get(a.as_str()))
+            .map(|a| a.fields.clone())
+            .unwrap_or_else(|| {
+                model
+                    .account_fields
+                    .iter()
+                    .map(|f| f.default.clone())
+                    .collect()
+            });
+        let mut members = Vec::new();
+        let mut timeline = Vec::new();
+        for id in &ids {
+            let Some(p) = protos.get(id) else { continue };
+            let fields: Vec<Option<Value>> = match p.record.and_then(|r| histories.contacts.get(r))
+            {
+                Some(c) => c.fields.clone(),
+                None => model
+                    .contact_fields
+                    .iter()
+                    .map(|f| f.default.clone())
+                    .collect(),
+            };
+            // A contact exists from its created_at, else its first event,
+            // else the start of the replay; never after its first event.
+            let created = match (p.created, p.first_event) {
+                (Some(c), Some(f)) => c.min(f),
+                (c, f) => c.or(f).unwrap_or(replay_start),
+            };
+            let m = members.len();
+            members.push(Member::new(id.clone(), p.record, fields, created));
+            timeline.push(Item {
+                at: created,
+                member: m,
+                what: ItemKind::Create,
+            });
+            for ev in events_by_contact.get(id).into_iter().flatten() {
+                if let Some(e) = histories.events.get(*ev) {
+                    timeline.push(Item {
+                        at: e.at,
+                        member: m,
+                        what: ItemKind::Event(*ev),
+                    });
                 }
             }
-            timeline.sort_by_key(|it| {
-                let origin = match it.what {
-                    ItemKind::Create => (0, 0, 0),
-                    ItemKind::Event(ev) => histories
-                        .events
-                        .get(ev)
-                        .map_or((1, 0, 0), |e| (1, e.origin.file, e.origin.line)),
-                };
-                (it.at, origin, it.member)
-            });
-            let account_life = account.as_ref().and_then(|_| {
-                let lc = model
-                    .lifecycles
-                    .iter()
-                    .find(|l| l.entity == Entity::Account)?;
-                let init = lc.initial?;
-                let start = timeline.first().map_or(replay_start, |t| t.at);
-                let mut life = Life::new(init, start);
-                life.first_entered.insert(init, start);
-                life.highest = replay::success_rank(model, Entity::Account, init).map(|_| init);
-                life.path.push(state::Step {
-                    stage: init,
-                    entered: start,
-                    cause: state::Cause::Start,
-                    date_precision: false,
-                });
-                Some(life)
-            });
-            let touchpoints = vec![Vec::new(); timeline.len()];
-            let mut run = Run {
-                policy,
-                calendar: &calendar,
-                histories,
-                account: account.clone(),
-                account_fields,
-                members,
-                timeline,
-                touchpoints,
-                processed: 0,
-                account_life,
-                check: 0,
+        }
+        timeline.sort_by_key(|it| {
+            let origin = match it.what {
+                ItemKind::Create => (0, 0, 0),
+                ItemKind::Event(ev) => histories
+                    .events
+                    .get(ev)
+                    .map_or((1, 0, 0), |e| (1, e.origin.file, e.origin.line)),
             };
-            let run_problems = run.replay(as_of);
-            let explained = target.as_ref().and_then(|t| {
-                let m = run.members.iter().position(|x| &x.id == t)?;
-                Some((t.clone(), run.exits(m, as_of)))
+            (it.at, origin, it.member)
+        });
+        let account_life = account.as_ref().and_then(|_| {
+            let lc = model
+                .lifecycles
+                .iter()
+                .find(|l| l.entity == Entity::Account)?;
+            let init = lc.initial?;
+            let start = timeline.first().map_or(replay_start, |t| t.at);
+            let mut life = Life::new(init, start);
+            life.first_entered.insert(init, start);
+            life.highest = replay::success_rank(model, Entity::Account, init).map(|_| init);
+            life.path.push(state::Step {
+                stage: init,
+                entered: start,
+                cause: state::Cause::Start,
+                date_precision: false,
             });
-            (
-                run.journeys(as_of, &policy_ref),
-                run.account_journey(as_of, &policy_ref),
-                run_problems,
-                explained,
-            )
-        })
-        .collect();
+            Some(life)
+        });
+        let touchpoints = vec![Vec::new(); timeline.len()];
+        let mut run = Run {
+            policy,
+            calendar: &calendar,
+            histories,
+            account: account.clone(),
+            account_fields,
+            members,
+            timeline,
+            touchpoints,
+            processed: 0,
+            account_life,
+            check: 0,
+        };
+        let run_problems = run.replay(as_of);
+        let explained = target.as_ref().and_then(|t| {
+            let m = run.members.iter().position(|x| &x.id == t)?;
+            Some((t.clone(), run.exits(m, as_of)))
+        });
+        (
+            run.journeys(as_of, &policy_ref),
+            run.account_journey(as_of, &policy_ref),
+            run_problems,
+            explained,
+        )
+    };
+    // One account (a single-contact API request) replays on the calling
+    // thread: handing it to the pool would only add a thread hop.
+    let replayed: Vec<Replayed> = if groups.len() < 2 {
+        groups.into_iter().map(replay_group).collect()
+    } else {
+        groups.into_par_iter().map(replay_group).collect()
+    };
     let mut journeys = Vec::new();
     let mut accounts = Vec::new();
     let mut explained = None;

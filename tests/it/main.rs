@@ -17,6 +17,7 @@ mod html;
 mod policies;
 mod props;
 mod report;
+mod serve;
 mod stream;
 
 use std::path::{Path, PathBuf};

@@ -73,7 +73,8 @@ fn bad_lines_are_answered_in_place_and_the_stream_goes_on() {
 #[test]
 fn a_line_over_the_limit_is_refused_without_reading_it_whole() {
     let long = format!("{{\"id\": \"c-1\", \"title\": \"{}\"}}", "x".repeat(5_000));
-    let ok = json!({"id": "c-2", "email": "a@b.example", "title": "CFO"}).to_string();
+    let ok = json!({"id": "c-2", "email": "a@b.example", "title": "CFO", "as_of": "2026-03-05"})
+        .to_string();
     let (out, _, code) = stream(&format!("{long}\n{ok}\n"), &["--max-line-bytes", "1000"]);
     assert_eq!(code, Some(0));
     let lines: Vec<Json> = out

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Load test of `detente serve` with wrk (Debian's `wrk` package):
+#   1. single-contact classify requests with 20 events each, for $SECONDS_LOAD s;
+#   2. the same mixed with malformed requests (1 in 4) for 60 s, then checks
+#      the server is still healthy and answered no 5xx.
+# Prints requests/s and latency percentiles; record them in BENCHMARKS.md.
+#
+#   bash bench/serve-load.sh            # from the project root
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "error: install wrk (apt-get install wrk)" >&2; exit 2; }
+SECONDS_LOAD="${SECONDS_LOAD:-30}"
+CONNECTIONS="${CONNECTIONS:-32}"
+PORT="${PORT:-18181}"
+
+cargo build --release --quiet
+work="$(mktemp -d)"
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# One contact, 20 events over three weeks: visits, content, a webinar, a
+# demo request, calls and sales feedback (acme's event types).
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+events = []
+kinds = [("page_view", {"url": "/pricing"}), ("page_view", {"url": "/docs/api"}),
+         ("page_view", {"url": "/customers/northwind"}), ("email_click", {"campaign": "nurture-q1"}),
+         ("form_submit", {"form": "whitepaper"}), ("webinar", {"name": "roi"})]
+for i in range(16):
+    t, f = kinds[i % len(kinds)]
+    events.append(dict(at=f"2026-03-{2 + i:02d}T10:{i:02d}:00Z", type=t, **f))
+events += [dict(at="2026-03-18T09:00:00Z", type="form_submit", form="demo"),
+           dict(at="2026-03-18T11:00:00Z", type="sales_call", outcome="connected"),
+           dict(at="2026-03-19T10:00:00Z", type="sales_feedback", verdict="accept"),
+           dict(at="2026-03-20T15:00:00Z", type="meeting", outcome="held")]
+contact = {"id": "c-1", "email": "vp@northwind.example", "title": "VP Engineering",
+           "seniority": "executive", "consent_given_on": "2026-03-01",
+           "account": {"id": "a-1", "domain": "northwind.example", "employees": 800, "industry": "software"},
+           "events": events}
+good = json.dumps({"contacts": [contact]})
+assert len(events) == 20
+bad_json = '{"contacts": [{"id": "c-1", "events": [}'
+bad_rows = json.dumps({"contacts": [{"id": "c-2", "title": "x", "events": [{"at": "soon", "type": "form_submit"}]}]})
+bad_shape = json.dumps({"contacts": "everyone"})
+def lua_string(s):
+    return "[==[" + s + "]==]"
+open(f"{work}/good.lua", "w").write(
+    'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ' + lua_string(good) + "\n")
+open(f"{work}/mixed.lua", "w").write(
+    'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+    "local bodies = {" + ", ".join(lua_string(b) for b in [good, bad_json, good, bad_rows, good, bad_shape, good, good]) + "}\n"
+    "local i = 0\n"
+    "request = function()\n  i = i % #bodies + 1\n  return wrk.format(nil, \"/v1/classify\", nil, bodies[i])\nend\n")
+PY
+
+./target/release/detente serve --listen "127.0.0.1:$PORT" --policy policies/acme.detente 2>"$work/server.log" &
+server=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+
+echo "== $(nproc) cores; wrk -t1 -c$CONNECTIONS -d${SECONDS_LOAD}s: single-contact classify, 20 events"
+wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_LOAD}s" --latency -s "$work/good.lua" "http://127.0.0.1:$PORT/v1/classify"
+
+echo "== 60 s mixed with malformed requests (3 of 8 bad)"
+wrk -t1 -c"$CONNECTIONS" -d60s --latency -s "$work/mixed.lua" "http://127.0.0.1:$PORT/v1/classify"
+
+echo "== after the load"
+curl -sf "http://127.0.0.1:$PORT/healthz"; echo
+curl -sf "http://127.0.0.1:$PORT/metrics" | grep '^detente_requests_total'
+if curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q 'status="5'; then
+  echo "FAIL: the server answered 5xx"; exit 1
+fi
+echo "no 5xx answers"

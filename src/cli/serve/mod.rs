@@ -1,0 +1,290 @@
+//! `detente serve`: the engine as an HTTP JSON API (docs/api.md,
+//! docs/openapi.json). Loopback by default; the policy file is watched and
+//! reloaded when it changes, and a change that fails its check keeps the
+//! running policy; bad requests get 4xx with the problems as JSON.
+
+mod metrics;
+mod routes;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use detente::Policy;
+use detente::diagnostic::render_graphical;
+
+use super::Exit;
+use super::inputs::{self, DataArgs};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The address to listen on. The default answers this machine only;
+    /// give 0.0.0.0:8080 to answer the network (put a token on it).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    data: DataArgs,
+    /// The largest request body accepted, e.g. `10MB`, `512KB`; larger
+    /// bodies get 413.
+    #[arg(long, default_value = "10MB", value_name = "SIZE")]
+    max_body: String,
+    /// A file holding a bearer token: every request but /healthz must then
+    /// send `Authorization: Bearer TOKEN`.
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// How often the policy file is read for changes.
+    #[arg(long, default_value = "1000", value_name = "MS")]
+    reload_ms: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+/// The policy being served, with the text it was compiled from (a reload
+/// compiles only when the text changed).
+pub struct Loaded {
+    pub policy: Policy,
+    pub source: String,
+}
+
+pub struct State {
+    pub current: RwLock<Arc<Loaded>>,
+    pub metrics: metrics::Metrics,
+    pub token: Option<String>,
+    pub max_body: usize,
+}
+
+impl State {
+    pub fn policy(&self) -> Arc<Loaded> {
+        match self.current.read() {
+            Ok(g) => Arc::clone(&g),
+            // A writer never panics while holding the lock (it only swaps
+            // an Arc), but a poisoned lock still holds a valid policy.
+            Err(p) => Arc::clone(&p.into_inner()),
+        }
+    }
+}
+
+/// `10MB`, `512KB`, `1GB` or a number of bytes.
+fn size(text: &str) -> Result<usize, String> {
+    let t = text.trim().to_ascii_uppercase();
+    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: usize = n
+        .parse()
+        .map_err(|_| format!("--max-body: `{text}` is not a size such as 10MB"))?;
+    let mult = match unit.trim() {
+        "" | "B" => 1,
+        "KB" | "K" => 1024,
+        "MB" | "M" => 1024 * 1024,
+        "GB" | "G" => 1024 * 1024 * 1024,
+        _ => return Err(format!("--max-body: `{text}` is not a size such as 10MB")),
+    };
+    Ok(n.saturating_mul(mult))
+}
+
+pub fn run(args: Args) -> Exit {
+    let manifest = match inputs::manifest(args.data.manifest.as_deref()) {
+        Ok(m) => m,
+        Err(e) => return e,
+    };
+    let Some(path) = args
+        .data
+        .policy
+        .clone()
+        .or_else(|| manifest.as_ref().and_then(|m| m.policy.clone()))
+    else {
+        eprintln!(
+            "error: no policy: pass --policy FILE, or run where a detente.toml names one in [policy] path"
+        );
+        return Exit::Usage;
+    };
+    let source = match inputs::read_policy(&path) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let policy = match inputs::compile(&path.display().to_string(), &source) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let max_body = match size(&args.max_body) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    };
+    let token = match &args.token_file {
+        None => None,
+        Some(f) => match std::fs::read_to_string(f) {
+            Ok(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
+            Ok(_) => {
+                eprintln!("error: the token file `{}` is empty", f.display());
+                return Exit::Usage;
+            }
+            Err(e) => {
+                eprintln!("error: cannot read the token file `{}`: {e}", f.display());
+                return Exit::Usage;
+            }
+        },
+    };
+    let state = Arc::new(State {
+        current: RwLock::new(Arc::new(Loaded { policy, source })),
+        metrics: metrics::Metrics::default(),
+        token,
+        max_body,
+    });
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        builder.worker_threads(n.max(1));
+    }
+    let runtime = match builder.enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the server's threads: {e}");
+            return Exit::Usage;
+        }
+    };
+    runtime.block_on(serve(
+        args.listen,
+        state,
+        path,
+        Duration::from_millis(args.reload_ms.max(50)),
+    ))
+}
+
+async fn serve(listen: SocketAddr, state: Arc<State>, path: PathBuf, every: Duration) -> Exit {
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {listen}: {e}");
+            return Exit::Usage;
+        }
+    };
+    let bound = listener.local_addr().unwrap_or(listen);
+    {
+        let l = state.policy();
+        eprintln!(
+            "detente serve: listening on http://{bound} — policy `{}` v{} ({}) from {}{}",
+            l.policy.name(),
+            l.policy.version().map_or("-".into(), |v| v.to_string()),
+            l.policy.hash(),
+            path.display(),
+            if state.token.is_some() {
+                "; bearer token required"
+            } else {
+                ""
+            }
+        );
+    }
+    tokio::spawn(watch(Arc::clone(&state), path, every));
+    let app = routes::router(state);
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await;
+    match served {
+        Ok(()) => {
+            eprintln!("detente serve: stopped");
+            Exit::Ok
+        }
+        Err(e) => {
+            eprintln!("error: the server stopped: {e}");
+            Exit::Usage
+        }
+    }
+}
+
+/// SIGTERM (or Ctrl-C): stop accepting, finish the requests in flight.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    eprintln!("detente serve: shutting down (finishing requests in flight)");
+}
+
+/// Reads the policy file every `every`; a changed text is compiled and
+/// served if it checks, else its diagnostics are logged and the running
+/// policy stays.
+async fn watch(state: Arc<State>, path: PathBuf, every: Duration) {
+    let mut last_failed: Option<String> = None;
+    loop {
+        tokio::time::sleep(every).await;
+        let Ok(bytes) = tokio::fs::read(&path).await else {
+            if last_failed.as_deref() != Some("") {
+                eprintln!(
+                    "detente serve: cannot read `{}`; still serving the loaded policy",
+                    path.display()
+                );
+                last_failed = Some(String::new());
+            }
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if text == state.policy().source || last_failed.as_ref() == Some(&text) {
+            continue;
+        }
+        match Policy::compile_named(&path.display().to_string(), &text) {
+            Ok(policy) => {
+                let said = format!(
+                    "detente serve: reloaded `{}` v{} ({})",
+                    policy.name(),
+                    policy.version().map_or("-".into(), |v| v.to_string()),
+                    policy.hash()
+                );
+                let loaded = Arc::new(Loaded {
+                    policy,
+                    source: text,
+                });
+                match state.current.write() {
+                    Ok(mut g) => *g = loaded,
+                    Err(p) => *p.into_inner() = loaded,
+                }
+                // Said once it is served, so "reloaded" is true when read.
+                eprintln!("{said}");
+                state
+                    .metrics
+                    .reloads_ok
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                last_failed = None;
+            }
+            Err(d) => {
+                eprint!(
+                    "detente serve: the changed policy does not check; still serving the loaded one\n{}",
+                    render_graphical(&d, false)
+                );
+                state
+                    .metrics
+                    .reloads_failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                last_failed = Some(text);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_the_way_people_write_them() {
+        assert_eq!(super::size("10MB"), Ok(10 * 1024 * 1024));
+        assert_eq!(super::size("512kb"), Ok(512 * 1024));
+        assert_eq!(super::size("2048"), Ok(2048));
+        assert!(super::size("ten").is_err());
+        assert!(super::size("10 parsecs").is_err());
+    }
+}

@@ -1,0 +1,354 @@
+//! The endpoints. Every answer is JSON (but /metrics); every failure a
+//! 4xx with `{"error", "problems"?}` — a request can never make the
+//! server answer 500 or stop, and an engine bug would be caught, logged
+//! and answered 500 rather than drop the connection.
+
+use std::sync::Arc;
+use std::time::Instant as Clock;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request as HttpRequest, State as AxState};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value as Json, json};
+
+use detente::data::request::{Request, RequestError};
+use detente::eval::classify::{classify, replay_until};
+use detente::syntax::ast::Entity;
+
+use super::State;
+
+type Shared = Arc<State>;
+
+/// The OpenAPI document, checked into the repository.
+const OPENAPI: &str = include_str!("../../../docs/openapi.json");
+
+/// Bodies above this are classified on the blocking pool, so one large
+/// request does not hold up the small ones on the same worker.
+const INLINE_BYTES: usize = 64 * 1024;
+
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/v1/classify", post(classify_handler))
+        .route("/v1/explain", post(explain_handler))
+        .route("/v1/policy", get(policy_handler))
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(state.max_body))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            auth_and_count,
+        ))
+        .with_state(state)
+}
+
+fn reply(status: StatusCode, body: &Json) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    reply(status, &json!({"error": message.into()}))
+}
+
+fn bad_request(e: &RequestError) -> Response {
+    reply(
+        StatusCode::BAD_REQUEST,
+        &serde_json::to_value(e).unwrap_or_else(|_| json!({"error": e.error})),
+    )
+}
+
+/// Checks the bearer token (all but /healthz) and records every answer.
+async fn auth_and_count(AxState(state): AxState<Shared>, req: HttpRequest, next: Next) -> Response {
+    let started = Clock::now();
+    let endpoint = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("other".to_string(), |p| p.as_str().to_string());
+    let open = endpoint == "/healthz";
+    let allowed = open
+        || state.token.as_ref().is_none_or(|t| {
+            req.headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .is_some_and(|given| same(given.trim().as_bytes(), t.as_bytes()))
+        });
+    let response = if allowed {
+        next.run(req).await
+    } else {
+        let mut r = error(
+            StatusCode::UNAUTHORIZED,
+            "send the token the server was started with: Authorization: Bearer TOKEN",
+        );
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        r
+    };
+    state.metrics.record(
+        &endpoint,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// Compares in time that does not depend on where the bytes differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The body as JSON, or the 4xx that says why not.
+fn body_json(body: Result<Bytes, BytesRejection>, max: usize) -> Result<Json, Box<Response>> {
+    let bytes = body.map_err(|e| {
+        Box::new(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is over the server's limit of {max} bytes (--max-body); send fewer contacts per request"),
+            )
+        } else {
+            error(StatusCode::BAD_REQUEST, format!("cannot read the body: {}", e.body_text()))
+        })
+    })?;
+    if bytes.is_empty() {
+        return Err(Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "the body is empty: send {\"contacts\": [...]} as JSON",
+        )));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not valid JSON: {e}"),
+        ))
+    })
+}
+
+/// Runs `work` inline for small bodies, on the blocking pool for large
+/// ones; a panic in the engine becomes a logged 500, never a dropped
+/// connection.
+async fn run_engine<F>(size: usize, work: F) -> Response
+where
+    F: FnOnce() -> Response + Send + 'static,
+{
+    let guarded = move || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| {
+            eprintln!("detente serve: the engine failed on a request (a bug: please report it with the request)");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "the engine failed on this request; the server logged it")
+        })
+    };
+    if size <= INLINE_BYTES {
+        guarded()
+    } else {
+        tokio::task::spawn_blocking(guarded)
+            .await
+            .unwrap_or_else(|_| {
+                error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the request was cancelled",
+                )
+            })
+    }
+}
+
+async fn classify_handler(
+    AxState(state): AxState<Shared>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let size = body.as_ref().map_or(0, Bytes::len);
+    let json = match body_json(body, state.max_body) {
+        Ok(j) => j,
+        Err(r) => return *r,
+    };
+    let loaded = state.policy();
+    run_engine(size, move || {
+        let request = match Request::from_json(json) {
+            Ok(r) => r,
+            Err(e) => return bad_request(&e),
+        };
+        match classify(&loaded.policy, &request, None) {
+            Ok(c) => {
+                state.metrics.contacts.fetch_add(
+                    c.journeys.len() as u64,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                reply(
+                    StatusCode::OK,
+                    &serde_json::to_value(&c).unwrap_or_default(),
+                )
+            }
+            Err(e) => bad_request(&e),
+        }
+    })
+    .await
+}
+
+async fn explain_handler(
+    AxState(state): AxState<Shared>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let size = body.as_ref().map_or(0, Bytes::len);
+    let mut json = match body_json(body, state.max_body) {
+        Ok(j) => j,
+        Err(r) => return *r,
+    };
+    let contact = match json.as_object_mut().and_then(|o| o.remove("contact")) {
+        Some(Json::String(c)) => c,
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "name the contact to explain: {\"contact\": \"c-1\", \"contacts\": [...]}",
+            );
+        }
+    };
+    let loaded = state.policy();
+    run_engine(size, move || {
+        let policy = &loaded.policy;
+        let request = match Request::from_json(json) {
+            Ok(r) => r,
+            Err(e) => return bad_request(&e),
+        };
+        let histories = match request.histories(policy) {
+            Ok((h, _)) => h,
+            Err(e) => return bad_request(&e),
+        };
+        let as_of = match replay_until(policy, &request, &histories, None) {
+            Ok(a) => a,
+            Err(e) => return bad_request(&e),
+        };
+        match detente::eval::explain(policy, &histories, Some(as_of), &contact) {
+            Some((journey, exits, as_of)) => {
+                state
+                    .metrics
+                    .contacts
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                reply(
+                    StatusCode::OK,
+                    &detente::report::explain::json(
+                        &journey,
+                        &exits,
+                        as_of,
+                        policy.model().timezone,
+                    ),
+                )
+            }
+            None => error(
+                StatusCode::NOT_FOUND,
+                format!("no contact `{contact}` in the request"),
+            ),
+        }
+    })
+    .await
+}
+
+async fn policy_handler(AxState(state): AxState<Shared>) -> Response {
+    let loaded = state.policy();
+    let p = &loaded.policy;
+    let m = p.model();
+    let team = |t: Option<detente::check::model::TeamId>| {
+        t.and_then(|t| m.teams.get(t.index()))
+            .map(|t| Json::String(t.name.clone()))
+            .unwrap_or(Json::Null)
+    };
+    let stage_name = |s: detente::check::model::StageId| {
+        m.stages
+            .get(s.index())
+            .map_or(String::new(), |x| x.name.clone())
+    };
+    let lifecycles: Vec<Json> = m
+        .lifecycles
+        .iter()
+        .map(|l| {
+            let stages: Vec<Json> = l
+                .stages
+                .iter()
+                .filter_map(|s| m.stages.get(s.index()))
+                .map(|s| {
+                    json!({"name": s.name, "description": s.description, "owner": team(s.owner),
+                           "initial": s.initial, "final": s.is_final, "detour": s.detour})
+                })
+                .collect();
+            let transitions: Vec<Json> = l
+                .transitions
+                .iter()
+                .filter_map(|t| m.transitions.get(t.index()))
+                .map(|t| {
+                    let from = if t.from_any {
+                        json!("any")
+                    } else {
+                        json!(t.from.iter().map(|s| stage_name(*s)).collect::<Vec<_>>())
+                    };
+                    json!({"from": from, "to": stage_name(t.to), "trigger": t.text,
+                           "label": t.label, "line": t.line})
+                })
+                .collect();
+            json!({"lifecycle": l.entity.keyword(), "stages": stages, "transitions": transitions})
+        })
+        .collect();
+    let has_accounts = m.lifecycles.iter().any(|l| l.entity == Entity::Account);
+    reply(
+        StatusCode::OK,
+        &json!({
+            "name": p.name(),
+            "version": p.version(),
+            "hash": p.hash(),
+            "timezone": m.timezone.name(),
+            "lifecycles": lifecycles,
+            "account_lifecycle": has_accounts,
+            "mermaid": detente::report::graph::mermaid(p, None),
+        }),
+    )
+}
+
+async fn health(AxState(state): AxState<Shared>) -> Response {
+    let loaded = state.policy();
+    reply(
+        StatusCode::OK,
+        &json!({"status": "ok", "policy": {"name": loaded.policy.name(),
+                 "version": loaded.policy.version(), "hash": loaded.policy.hash()}}),
+    )
+}
+
+async fn metrics(AxState(state): AxState<Shared>) -> Response {
+    let loaded = state.policy();
+    let text = state.metrics.render((
+        loaded.policy.name(),
+        loaded.policy.version(),
+        loaded.policy.hash(),
+    ));
+    let mut r = (StatusCode::OK, text).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    r
+}
+
+async fn openapi() -> Response {
+    let mut r = (StatusCode::OK, OPENAPI).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        format!(
+            "no endpoint {method} {}; the endpoints are POST /v1/classify, POST /v1/explain, GET /v1/policy, GET /healthz, GET /metrics, GET /openapi.json",
+            uri.path()
+        ),
+    )
+}

@@ -1,0 +1,321 @@
+//! `detente serve`: the real server on an ephemeral port, called with a
+//! real HTTP client (ureq).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value as Json, json};
+
+use crate::root;
+
+struct Server {
+    child: Child,
+    base: String,
+    log: Receiver<String>,
+}
+
+impl Server {
+    fn start(policy: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_detente"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--reload-ms", "100"])
+            .arg("--policy")
+            .arg(policy)
+            .args(extra)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, log) = channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = log.recv_timeout(Duration::from_secs(30)).unwrap();
+        let addr = first
+            .split("listening on ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in: {first}"))
+            .to_string();
+        Server {
+            child,
+            base: addr,
+            log,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// (status, body) whatever the status.
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+    ) -> (u16, String) {
+        let mut req = ureq::request(method, &self.url(path));
+        if let Some(t) = token {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
+        let res = match body {
+            Some(b) => req.set("Content-Type", "application/json").send_string(b),
+            None => req.call(),
+        };
+        match res {
+            Ok(r) => (r.status(), r.into_string().unwrap()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap()),
+            Err(e) => panic!("{method} {path}: {e}"),
+        }
+    }
+
+    fn json(&self, method: &str, path: &str, body: Option<&Json>) -> (u16, Json) {
+        let (code, text) = self.call(method, path, body.map(|b| b.to_string()).as_deref(), None);
+        (
+            code,
+            serde_json::from_str(&text).unwrap_or(Json::String(text)),
+        )
+    }
+
+    /// Waits for a log line containing `what`.
+    fn wait_log(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(line) = self.log.recv_timeout(Duration::from_millis(200)) {
+                if line.contains(what) {
+                    return line;
+                }
+                seen.push(line);
+            }
+        }
+        panic!("no log line with {what:?}; saw: {seen:#?}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn policy_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.detente");
+    std::fs::copy(root().join("policies/acme.detente"), &path).unwrap();
+    (dir, path)
+}
+
+fn vp() -> Json {
+    // Fit 40 (20 title + 5 director + 15 for 500 employees) and a demo
+    // request: lead and mql at once.
+    json!({"id": "c-1", "email": "vp@big.example", "title": "VP Sales", "seniority": "director",
+           "consent_given_on": "2026-03-01",
+           "account": {"id": "a-1", "domain": "big.example", "employees": 500},
+           "events": [{"at": "2026-03-02T09:00:00Z", "type": "form_submit", "form": "demo"}]})
+}
+
+#[test]
+fn classify_explain_and_policy_answer_with_the_engines_json() {
+    let (_dir, policy) = policy_copy();
+    let s = Server::start(&policy, &[]);
+    let (code, health) = s.json("GET", "/healthz", None);
+    assert_eq!(code, 200);
+    assert_eq!(health["status"], "ok");
+
+    let (code, body) = s.json("POST", "/v1/classify", Some(&json!({"contacts": [vp()]})));
+    assert_eq!(code, 200, "{body}");
+    let j = &body["journeys"][0];
+    assert_eq!(
+        (j["contact"].as_str(), j["stage"].as_str()),
+        (Some("c-1"), Some("mql"))
+    );
+    assert_eq!(j["since"], "2026-03-02T09:00:00Z");
+    assert_eq!(j["policy"]["hash"], health["policy"]["hash"]);
+
+    let (code, body) = s.json(
+        "POST",
+        "/v1/explain",
+        Some(&json!({"contact": "c-1", "as_of": "2026-03-04", "contacts": [vp()]})),
+    );
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["journey"]["stage"], "mql");
+    assert!(body["story"][2].as_str().unwrap().contains("mql"), "{body}");
+
+    let (code, body) = s.json("GET", "/v1/policy", None);
+    assert_eq!(code, 200);
+    assert_eq!(body["version"], 3);
+    let contact = &body["lifecycles"][0];
+    assert_eq!(contact["stages"][0]["name"], "subscriber");
+    assert!(
+        contact["transitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["from"] == "any" && t["to"] == "disqualified")
+    );
+
+    let (code, text) = s.call("GET", "/openapi.json", None, None);
+    assert_eq!(code, 200);
+    assert_eq!(
+        text,
+        std::fs::read_to_string(root().join("docs/openapi.json")).unwrap()
+    );
+    let doc: Json = serde_json::from_str(&text).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/v1/classify",
+        "/v1/explain",
+        "/v1/policy",
+        "/healthz",
+        "/metrics",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+}
+
+#[test]
+fn bad_requests_get_4xx_with_the_problems_never_5xx() {
+    let (_dir, policy) = policy_copy();
+    let s = Server::start(&policy, &["--max-body", "4KB"]);
+    let (code, body) = s.json("POST", "/v1/classify", None);
+    assert_eq!(code, 400, "{body}");
+    let (code, text) = s.call("POST", "/v1/classify", Some("{\"contacts\": [}"), None);
+    assert_eq!(code, 400);
+    assert!(text.contains("not valid JSON"), "{text}");
+    let (code, body) = s.json(
+        "POST",
+        "/v1/classify",
+        Some(&json!({"contacts": [{"id": "c-1", "title": "x", "events": [{"at": "soon", "type": "form_submit", "form": "demo"}]}]})),
+    );
+    assert_eq!(code, 400);
+    let places: Vec<&str> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["at"].as_str().unwrap())
+        .collect();
+    assert_eq!(places, ["contacts[0]", "contacts[0].events[0]"], "{body}");
+    let (code, body) = s.json("POST", "/v1/classify", Some(&json!({"contacts": "all"})));
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (400, Some("`contacts` should be a list of objects"))
+    );
+    let (code, body) = s.json(
+        "POST",
+        "/v1/classify",
+        Some(&json!({"contacts": [vp()], "extra": 1})),
+    );
+    assert_eq!(code, 400, "{body}");
+    let big = json!({"contacts": [vp()], "as_of": "x".repeat(5000)}).to_string();
+    let (code, text) = s.call("POST", "/v1/classify", Some(&big), None);
+    assert_eq!(code, 413);
+    assert!(text.contains("--max-body"), "{text}");
+    let (code, _) = s.json(
+        "POST",
+        "/v1/explain",
+        Some(&json!({"contact": "c-9", "contacts": [vp()]})),
+    );
+    assert_eq!(code, 404);
+    let (code, _) = s.json("GET", "/v1/classify", None);
+    assert_eq!(code, 405);
+    let (code, body) = s.json("GET", "/nowhere", None);
+    assert_eq!(code, 404);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("POST /v1/classify")
+    );
+    // Still serving, and the counters saw every answer, none a 5xx.
+    assert_eq!(s.json("GET", "/healthz", None).0, 200);
+    let (_, metrics) = s.call("GET", "/metrics", None, None);
+    assert!(
+        metrics.contains("detente_requests_total{endpoint=\"/v1/classify\",status=\"400\"} 5"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("detente_requests_total{endpoint=\"/v1/classify\",status=\"413\"} 1"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("status=\"5"), "{metrics}");
+}
+
+#[test]
+fn a_token_guards_everything_but_healthz() {
+    let (dir, policy) = policy_copy();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "s3cret\n").unwrap();
+    let s = Server::start(&policy, &["--token-file", token.to_str().unwrap()]);
+    let body = json!({"contacts": [vp()]}).to_string();
+    assert_eq!(s.call("POST", "/v1/classify", Some(&body), None).0, 401);
+    assert_eq!(
+        s.call("POST", "/v1/classify", Some(&body), Some("wrong")).0,
+        401
+    );
+    assert_eq!(
+        s.call("POST", "/v1/classify", Some(&body), Some("s3cret"))
+            .0,
+        200
+    );
+    assert_eq!(s.call("GET", "/metrics", None, None).0, 401);
+    assert_eq!(s.call("GET", "/healthz", None, None).0, 200);
+}
+
+#[test]
+fn the_policy_reloads_on_change_and_a_broken_change_keeps_the_running_one() {
+    let (_dir, policy) = policy_copy();
+    let s = Server::start(&policy, &[]);
+    let hash = |s: &Server| s.json("GET", "/v1/policy", None).1["hash"].clone();
+    let before = hash(&s);
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, text.replace("  version 3", "  version 4")).unwrap();
+    s.wait_log("reloaded");
+    assert_eq!(s.json("GET", "/v1/policy", None).1["version"], 4);
+    let after = hash(&s);
+    assert_ne!(before, after);
+
+    std::fs::write(&policy, text.replace("lead -> mql ", "lead -> mqll ")).unwrap();
+    s.wait_log("does not check");
+    s.wait_log("mqll");
+    assert_eq!(
+        hash(&s),
+        after,
+        "a broken policy must not replace the running one"
+    );
+    let (code, _) = s.json("POST", "/v1/classify", Some(&json!({"contacts": [vp()]})));
+    assert_eq!(code, 200);
+    let (_, metrics) = s.call("GET", "/metrics", None, None);
+    assert!(
+        metrics.contains("detente_policy_reloads_total{result=\"failed\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let (_dir, policy) = policy_copy();
+    let mut s = Server::start(&policy, &[]);
+    assert_eq!(s.json("GET", "/healthz", None).0, 200);
+    let ok = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    s.wait_log("stopped");
+    let status = s.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
