@@ -33,7 +33,10 @@ impl<'a> Run<'a> {
                 .get(self.processed)
                 .map(|x| x.at)
                 .filter(|at| *at <= as_of);
-            let next_timer = self.next_timer(now, as_of);
+            // Only a timer before the next event matters now: after the
+            // event every timer is worked out afresh.
+            let horizon = next_item.map_or(as_of, |at| at.min(as_of));
+            let next_timer = self.next_timer(now, horizon);
             match (next_item, next_timer) {
                 // Timers due strictly before the next event run first; at
                 // one instant events come before timers.

@@ -13,7 +13,9 @@ use super::view::{View, Who};
 const DAY_MS: i64 = 86_400_000;
 
 impl Run<'_> {
-    /// The earliest timer after `now`, no later than `as_of`.
+    /// The earliest timer after `now`, no later than `as_of` (the replay
+    /// passes the next event's time when it is sooner: a score crossing a
+    /// threshold later than that is searched for only once it matters).
     pub fn next_timer(&self, now: Instant, as_of: Instant) -> Option<Instant> {
         let mut out = Vec::new();
         for m in 0..self.members.len() {
