@@ -113,10 +113,23 @@ fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Vec<Instant>
             pattern,
             within: Some(d),
         } => {
+            // Only events whose window is still open make a timer; older
+            // ones are skipped before the (costly) calendar arithmetic.
+            let reach = match d {
+                Duration::Minutes(m) => Some(m.saturating_mul(60_000)),
+                // A calendar day is at most 25 hours long (a DST change);
+                // 26 leaves a margin.
+                Duration::Days(n) => Some(n.saturating_mul(26 * 3_600_000)),
+                Duration::BusinessHours(_) | Duration::BusinessDays(_) => None,
+            };
             for i in view.history() {
-                if view.matches(i, pattern)
-                    && let Some(item) = view.run.timeline.get(i)
-                {
+                let Some(item) = view.run.timeline.get(i) else {
+                    continue;
+                };
+                if reach.is_some_and(|r| item.at.saturating_add(r) <= view.now) {
+                    continue;
+                }
+                if view.matches(i, pattern) {
                     out.push(view.run.calendar.add(item.at, *d));
                 }
             }
