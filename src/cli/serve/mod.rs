@@ -15,7 +15,7 @@ use detente::Policy;
 use detente::diagnostic::render_graphical;
 
 use super::Exit;
-use super::inputs::{self, DataArgs};
+use super::inputs;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,8 +23,13 @@ pub struct Args {
     /// give 0.0.0.0:8080 to answer the network (put a token on it).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    #[command(flatten)]
-    data: DataArgs,
+    /// The manifest to read (default: ./detente.toml when it exists).
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    /// The policy file (default: the manifest's [policy] path). It is
+    /// watched: a change that checks is served from the next request on.
+    #[arg(long)]
+    policy: Option<PathBuf>,
     /// The largest request body accepted, e.g. `10MB`, `512KB`; larger
     /// bodies get 413.
     #[arg(long, default_value = "10MB", value_name = "SIZE")]
@@ -84,12 +89,11 @@ fn size(text: &str) -> Result<usize, String> {
 }
 
 pub fn run(args: Args) -> Exit {
-    let manifest = match inputs::manifest(args.data.manifest.as_deref()) {
+    let manifest = match inputs::manifest(args.manifest.as_deref()) {
         Ok(m) => m,
         Err(e) => return e,
     };
     let Some(path) = args
-        .data
         .policy
         .clone()
         .or_else(|| manifest.as_ref().and_then(|m| m.policy.clone()))
