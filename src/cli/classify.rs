@@ -73,15 +73,11 @@ fn run_stdin(args: &Args) -> Exit {
         Ok(p) => p,
         Err(e) => return e,
     };
-    let inputs = super::inputs::Inputs {
-        policy,
-        sources: Vec::new(),
-    };
-    let as_of = match inputs.as_of(args.as_of.as_deref()) {
-        Ok(a) => a,
-        Err(e) => return e,
-    };
-    super::stream::run(&inputs.policy, as_of, args.max_line_bytes)
+    let date_only = detente::data::time::DateOnly::End;
+    match super::inputs::instant(&policy, "--as-of", args.as_of.as_deref(), date_only) {
+        Ok(as_of) => super::stream::run(&policy, as_of, args.max_line_bytes),
+        Err(e) => e,
+    }
 }
 
 pub fn run(args: Args) -> Exit {

@@ -6,6 +6,7 @@ use std::path::Path;
 use detente::data::manifest::Manifest;
 use detente::eval::{default_as_of, evaluate};
 use detente::report::Options;
+use detente::report::context::first_stage_entry;
 use detente::report::diff::{self, Gates, Side, gates};
 use detente::report::text::Style;
 
@@ -63,18 +64,15 @@ fn read(spec: &str) -> Result<String, Exit> {
     let Some(rest) = spec.strip_prefix("git:") else {
         return inputs::read_policy(Path::new(spec));
     };
-    let Some((rev, path)) = rest.rsplit_once(':') else {
+    let Some((rev, path)) = rest
+        .rsplit_once(':')
+        .filter(|(rev, path)| !rev.is_empty() && !path.is_empty())
+    else {
         eprintln!(
             "error: `{spec}` should be git:REV:PATH, e.g. git:origin/main:policies/acme.detente"
         );
         return Err(Exit::Usage);
     };
-    if rev.is_empty() || path.is_empty() {
-        eprintln!(
-            "error: `{spec}` should be git:REV:PATH, e.g. git:origin/main:policies/acme.detente"
-        );
-        return Err(Exit::Usage);
-    }
     // `./` makes git read PATH from the current folder, like a file path.
     let object = if path.starts_with("./") || path.starts_with("../") || path.starts_with('/') {
         format!("{rev}:{path}")
@@ -186,16 +184,12 @@ fn diff_command(args: &Args) -> Result<Exit, Exit> {
         let new_ev = evaluate(&new_inputs.policy, &new_h, Some(as_of));
         // One span for both: each policy's own default would start at its
         // own first stage entry.
-        let first = |ev: &detente::eval::Evaluation| {
-            ev.journeys
-                .iter()
-                .filter_map(|j| j.facts.steps.first().map(|s| s.entered))
-                .min()
-        };
+        let first = [&old_ev, &new_ev]
+            .into_iter()
+            .filter_map(first_stage_entry)
+            .min();
         let options = Options {
-            from: span
-                .from
-                .or(first(&old_ev).into_iter().chain(first(&new_ev)).min()),
+            from: span.from.or(first),
             to: span.to,
             period: span.period,
             window: None,

@@ -74,14 +74,25 @@ impl Inputs {
         text: Option<&str>,
         date_only: DateOnly,
     ) -> Result<Option<Instant>, super::Exit> {
-        let Some(t) = text else { return Ok(None) };
-        parse_instant(t, self.policy.model().timezone, date_only)
-            .map(|(i, _)| Some(i))
-            .map_err(|e| {
-                eprintln!("error: {flag}: {e}");
-                super::Exit::Usage
-            })
+        instant(&self.policy, flag, text, date_only)
     }
+}
+
+/// A time given with `flag`, read in `policy`'s timezone; a date alone
+/// means the start or the end of that day as `date_only` says.
+pub fn instant(
+    policy: &Policy,
+    flag: &str,
+    text: Option<&str>,
+    date_only: DateOnly,
+) -> Result<Option<Instant>, super::Exit> {
+    let Some(t) = text else { return Ok(None) };
+    parse_instant(t, policy.model().timezone, date_only)
+        .map(|(i, _)| Some(i))
+        .map_err(|e| {
+            eprintln!("error: {flag}: {e}");
+            super::Exit::Usage
+        })
 }
 
 /// The manifest named with `--manifest`, else ./detente.toml if any.
@@ -128,16 +139,28 @@ pub fn policy(args: &DataArgs) -> Result<Policy, super::Exit> {
 }
 
 fn policy_of(args: &DataArgs, manifest: Option<&Manifest>) -> Result<Policy, super::Exit> {
-    let policy_path = args
-        .policy
-        .clone()
+    let path = policy_path(args.policy.as_deref(), manifest)?;
+    read_and_compile(&path).map(|(_, policy)| policy)
+}
+
+/// `--policy`, else the manifest's `[policy] path`; neither is an error.
+pub fn policy_path(
+    flag: Option<&Path>,
+    manifest: Option<&Manifest>,
+) -> Result<PathBuf, super::Exit> {
+    flag.map(Path::to_path_buf)
         .or_else(|| manifest.and_then(|m| m.policy.clone()))
         .ok_or_else(|| {
             eprintln!("error: no policy: pass --policy FILE, or run where a detente.toml names one in [policy] path");
             super::Exit::Usage
-        })?;
-    let source = read_policy(&policy_path)?;
-    compile(&super::files::display(&policy_path), &source)
+        })
+}
+
+/// A policy file's text and the policy compiled from it.
+pub fn read_and_compile(path: &Path) -> Result<(String, Policy), super::Exit> {
+    let source = read_policy(path)?;
+    let policy = compile(&super::files::display(path), &source)?;
+    Ok((source, policy))
 }
 
 /// Resolves and compiles; errors are printed here, ready for an exit code.

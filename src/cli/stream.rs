@@ -24,15 +24,12 @@ struct Tally {
     errors: u64,
 }
 
+/// `{"line": N, "error", "problems"?}`: the error as the server sends it,
+/// with where it was.
 fn error_line(line: u64, e: &RequestError) -> Json {
-    let mut v = json!({"line": line, "error": e.error});
-    if !e.problems.is_empty()
-        && let Some(o) = v.as_object_mut()
-    {
-        o.insert(
-            "problems".into(),
-            serde_json::to_value(&e.problems).unwrap_or_default(),
-        );
+    let mut v = json!({"line": line});
+    if let (Some(o), Ok(Json::Object(err))) = (v.as_object_mut(), serde_json::to_value(e)) {
+        o.extend(err);
     }
     v
 }
@@ -65,8 +62,8 @@ fn answer(policy: &Policy, text: &str, line: u64, as_of: Option<Instant>) -> Res
         .and_then(|c| c.get("id"))
         .and_then(Json::as_str);
     if single {
-        // The contact's own journey (it may have been merged into another
-        // only if its events said so; then the first journey is its own).
+        // The contact's own journey; one merged into another (by a `merge`
+        // event) has none, and gets the one it was merged into.
         let j = classified
             .journeys
             .iter()

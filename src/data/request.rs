@@ -129,12 +129,12 @@ impl Request {
     ) -> Result<(Histories, Vec<RequestProblem>), RequestError> {
         let mut contacts = Vec::with_capacity(self.contacts.len());
         let mut accounts = self.accounts.clone();
-        // Where each flattened row came from, for messages.
-        let mut account_at: Vec<String> = (0..accounts.len())
-            .map(|i| format!("accounts[{i}]"))
-            .collect();
+        // Where each flattened row came from, written out only for a
+        // problem: an account listed (`None`) or nested in contact `ci`,
+        // an event as (contact, position).
+        let mut account_at: Vec<Option<usize>> = vec![None; accounts.len()];
         let mut events = Vec::new();
-        let mut event_at = Vec::new();
+        let mut event_at: Vec<(usize, usize)> = Vec::new();
         for (ci, c) in self.contacts.iter().enumerate() {
             let mut c = c.clone();
             let id = match c.get("id") {
@@ -155,7 +155,7 @@ impl Request {
                         )));
                     };
                     c.insert("account".into(), aid);
-                    account_at.push(format!("contacts[{ci}].account"));
+                    account_at.push(Some(ci));
                     accounts.push(a);
                 }
                 Some(other) => {
@@ -179,7 +179,7 @@ impl Request {
                         )));
                     }
                 }
-                event_at.push(format!("contacts[{ci}].events[{ei}]"));
+                event_at.push((ci, ei));
                 events.push(e);
             }
             contacts.push(c);
@@ -196,8 +196,14 @@ impl Request {
                 let index = usize::try_from(p.line.saturating_sub(1)).unwrap_or(usize::MAX);
                 let at = match p.file.as_str() {
                     "contacts" => format!("contacts[{index}]"),
-                    "accounts" => account_at.get(index).cloned().unwrap_or_default(),
-                    _ => event_at.get(index).cloned().unwrap_or_default(),
+                    "accounts" => match account_at.get(index) {
+                        Some(Some(ci)) => format!("contacts[{ci}].account"),
+                        _ => format!("accounts[{index}]"),
+                    },
+                    _ => event_at
+                        .get(index)
+                        .map(|(ci, ei)| format!("contacts[{ci}].events[{ei}]"))
+                        .unwrap_or_default(),
                 };
                 RequestProblem {
                     at,

@@ -37,6 +37,15 @@ impl Default for Options {
     }
 }
 
+/// The earliest stage entry of any contact: where a report starts by
+/// default.
+pub fn first_stage_entry(eval: &Evaluation) -> Option<Instant> {
+    eval.journeys
+        .iter()
+        .filter_map(|j| j.facts.steps.first().map(|s| s.entered))
+        .min()
+}
+
 pub struct Ctx<'a> {
     pub model: &'a Model,
     pub histories: &'a Histories,
@@ -74,12 +83,7 @@ impl<'a> Ctx<'a> {
             .filter(|s| model.stages.get(s.index()).is_some_and(|x| !x.detour))
             .collect();
         let rank = success.iter().enumerate().map(|(i, s)| (*s, i)).collect();
-        let first = eval
-            .journeys
-            .iter()
-            .filter_map(|j| j.facts.steps.first().map(|s| s.entered))
-            .min()
-            .unwrap_or(eval.as_of);
+        let first = first_stage_entry(eval).unwrap_or(eval.as_of);
         Ctx {
             model,
             histories,

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::build::Report;
 use super::funnel::{FunnelStage, StageTime};
-use super::text::{Style, blocks, escape, render_blocks};
+use super::text::{Style, blocks, days, escape, pct, render_blocks, title};
 
 const SUCCESS: &str = "#2f6fdf";
 const DETOUR: &str = "#e0782f";
@@ -37,11 +37,7 @@ pre { background: #f2f4f7; padding: 8px; }
 /// The whole page.
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let title = format!(
-        "{} v{} — report",
-        r.policy.name,
-        r.policy.version.map_or("-".into(), |v| v.to_string())
-    );
+    let title = title(r);
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<p class=\"meta\">{} contacts · {} to {} · as of {} · periods: {} · {}</p>\n",
@@ -64,10 +60,6 @@ pub fn render(r: &Report) -> String {
     out.push_str(&render_blocks(tables, Style::Html));
     out.push_str("</main>\n</body>\n</html>\n");
     out
-}
-
-fn pct(x: Option<f64>) -> String {
-    x.map_or("–".into(), |r| format!("{:.0}%", r * 100.0))
 }
 
 /// Horizontal bars: each success-path stage's cohort, and the share that
@@ -139,28 +131,14 @@ fn stage_graph(r: &Report) -> String {
     let detours: Vec<&FunnelStage> = r.funnel.iter().filter(|f| f.detour).collect();
     let width = 960.0;
     let step = |n: usize| (width - 40.0) / n.max(1) as f64;
+    // Each row spreads its stages evenly across the width.
     let mut nodes: BTreeMap<&str, Node> = BTreeMap::new();
-    let s_step = step(success.len());
-    for (i, f) in success.iter().enumerate() {
-        nodes.insert(
-            &f.stage,
-            Node {
-                cx: 20.0 + s_step * (i as f64 + 0.5),
-                cy: 120.0,
-                detour: false,
-            },
-        );
-    }
-    let d_step = step(detours.len());
-    for (i, f) in detours.iter().enumerate() {
-        nodes.insert(
-            &f.stage,
-            Node {
-                cx: 20.0 + d_step * (i as f64 + 0.5),
-                cy: 300.0,
-                detour: true,
-            },
-        );
+    for (row, cy, detour) in [(&success, 120.0, false), (&detours, 300.0, true)] {
+        let step = step(row.len());
+        for (i, f) in row.iter().enumerate() {
+            let cx = 20.0 + step * (i as f64 + 0.5);
+            nodes.insert(&f.stage, Node { cx, cy, detour });
+        }
     }
     // One edge per (from, to), however many transitions share it.
     let mut edges: BTreeMap<(&str, &str), usize> = BTreeMap::new();
@@ -296,7 +274,6 @@ fn time_in_stage(stages: &[StageTime]) -> String {
             "<svg class=\"stay\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"Time in {}\">",
             escape(&s.stage)
         );
-        let days = |d: Option<f64>| d.map_or("–".into(), |d| format!("{d:.1}"));
         let _ = writeln!(
             out,
             "<text x=\"4\" y=\"14\" font-size=\"13\" font-weight=\"600\" fill=\"{INK}\">{}</text><text x=\"4\" y=\"30\" font-size=\"11\" fill=\"{MUTED}\">median {} days · p90 {} days · {} stays</text>",

@@ -40,7 +40,7 @@ pub(crate) fn pct(x: Option<f64>) -> String {
     x.map_or("–".into(), |r| format!("{:.0}%", r * 100.0))
 }
 
-fn days(x: Option<f64>) -> String {
+pub(crate) fn days(x: Option<f64>) -> String {
     x.map_or("–".into(), |d| format!("{d:.1}"))
 }
 
@@ -98,14 +98,19 @@ fn last<T>(v: &[T], n: usize) -> &[T] {
     v.get(v.len().saturating_sub(n)..).unwrap_or(v)
 }
 
-pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
-    let mut b = Vec::new();
-    let wide = if style == Style::Table { 3 } else { usize::MAX };
-    b.push(Block::Title(format!(
+/// `Acme B2B revenue policy v3 — report`.
+pub(crate) fn title(r: &Report) -> String {
+    format!(
         "{} v{} — report",
         r.policy.name,
         r.policy.version.map_or("-".into(), |v| v.to_string())
-    )));
+    )
+}
+
+pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
+    let mut b = Vec::new();
+    let wide = if style == Style::Table { 3 } else { usize::MAX };
+    b.push(Block::Title(title(r)));
     b.push(Block::Line(format!(
         "{} contacts; {} to {} (as of {}); periods: {}",
         r.contacts, r.from, r.to, r.as_of, r.period

@@ -71,6 +71,16 @@ impl State {
     }
 }
 
+/// How the logs name a policy: `` `Acme` v3 (sha256:…) ``.
+fn describe(policy: &Policy) -> String {
+    format!(
+        "`{}` v{} ({})",
+        policy.name(),
+        policy.version().map_or("-".into(), |v| v.to_string()),
+        policy.hash()
+    )
+}
+
 /// `10MB`, `512KB`, `1GB` or a number of bytes.
 fn size(text: &str) -> Result<usize, String> {
     let t = text.trim().to_ascii_uppercase();
@@ -93,22 +103,12 @@ pub fn run(args: Args) -> Exit {
         Ok(m) => m,
         Err(e) => return e,
     };
-    let Some(path) = args
-        .policy
-        .clone()
-        .or_else(|| manifest.as_ref().and_then(|m| m.policy.clone()))
-    else {
-        eprintln!(
-            "error: no policy: pass --policy FILE, or run where a detente.toml names one in [policy] path"
-        );
-        return Exit::Usage;
-    };
-    let source = match inputs::read_policy(&path) {
-        Ok(s) => s,
+    let path = match inputs::policy_path(args.policy.as_deref(), manifest.as_ref()) {
+        Ok(p) => p,
         Err(e) => return e,
     };
-    let policy = match inputs::compile(&path.display().to_string(), &source) {
-        Ok(p) => p,
+    let (source, policy) = match inputs::read_and_compile(&path) {
+        Ok(x) => x,
         Err(e) => return e,
     };
     let max_body = match size(&args.max_body) {
@@ -167,12 +167,9 @@ async fn serve(listen: SocketAddr, state: Arc<State>, path: PathBuf, every: Dura
     };
     let bound = listener.local_addr().unwrap_or(listen);
     {
-        let l = state.policy();
         eprintln!(
-            "detente serve: listening on http://{bound} — policy `{}` v{} ({}) from {}{}",
-            l.policy.name(),
-            l.policy.version().map_or("-".into(), |v| v.to_string()),
-            l.policy.hash(),
+            "detente serve: listening on http://{bound} — policy {} from {}{}",
+            describe(&state.policy().policy),
             path.display(),
             if state.token.is_some() {
                 "; bearer token required"
@@ -244,12 +241,7 @@ async fn watch(state: Arc<State>, path: PathBuf, every: Duration) {
         }
         match Policy::compile_named(&path.display().to_string(), &text) {
             Ok(policy) => {
-                let said = format!(
-                    "detente serve: reloaded `{}` v{} ({})",
-                    policy.name(),
-                    policy.version().map_or("-".into(), |v| v.to_string()),
-                    policy.hash()
-                );
+                let said = format!("detente serve: reloaded {}", describe(&policy));
                 let loaded = Arc::new(Loaded {
                     policy,
                     source: text,

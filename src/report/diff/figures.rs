@@ -103,7 +103,8 @@ fn money(s: &str) -> Option<Decimal> {
     Decimal::from_str(s).ok()
 }
 
-fn number(v: &Json) -> Option<f64> {
+/// A figure as a number: money strings too (for comparisons, not sums).
+pub(super) fn number(v: &Json) -> Option<f64> {
     match v {
         Json::Number(n) => n.as_f64(),
         Json::String(s) => money(s).and_then(|d| rust_decimal::prelude::ToPrimitive::to_f64(&d)),

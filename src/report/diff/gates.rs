@@ -14,8 +14,9 @@
 use serde::Serialize;
 
 use super::figures::MetricDelta;
+use super::figures::number as figure;
 use super::stages::StageChanges;
-use super::text::show;
+use super::text::{percent, show};
 
 /// Float noise from sums must not fail a gate set at exactly the change.
 const EPSILON: f64 = 1e-9;
@@ -174,22 +175,17 @@ pub fn from_manifest(ci: &toml::Table) -> Result<Gates, String> {
     Ok(gates)
 }
 
-fn pct(x: f64) -> String {
-    let s = format!("{:.1}", x * 100.0);
-    format!("{}%", s.strip_suffix(".0").unwrap_or(&s))
-}
-
 fn limit_text(l: Limit) -> String {
     match l {
-        Limit::Percent(r) => pct(r),
-        Limit::Points(p) => format!("{}pp", pct(p).trim_end_matches('%')),
+        Limit::Percent(r) => percent(r),
+        Limit::Points(p) => format!("{}pp", percent(p).trim_end_matches('%')),
         Limit::Amount(a) => format!("{a}"),
     }
 }
 
 pub fn name(g: &Gate) -> String {
     match g {
-        Gate::ChangedShare(s) => format!("--fail-if-changed {}", pct(*s)),
+        Gate::ChangedShare(s) => format!("--fail-if-changed {}", percent(*s)),
         Gate::ChangedCount(n) => format!("--fail-if-changed {n}"),
         Gate::Metric {
             metric,
@@ -216,8 +212,8 @@ pub fn check(gates: &[Gate], contacts: &StageChanges, metrics: &[MetricDelta]) -
                             "{} of {} contacts change stage ({}); the limit is {}",
                             contacts.changed,
                             contacts.total,
-                            pct(share),
-                            pct(*limit)
+                            percent(share),
+                            percent(*limit)
                         ),
                     )
                 }
@@ -254,12 +250,7 @@ fn metric_gate(metrics: &[MetricDelta], metric: &str, rises: bool, limit: Limit)
             format!("`{metric}` is not a metric of both policies, so it cannot be compared.{hint}"),
         );
     };
-    let value = |v: &serde_json::Value| match v {
-        serde_json::Value::Number(n) => n.as_f64(),
-        serde_json::Value::String(s) => s.parse::<f64>().ok(),
-        _ => None,
-    };
-    let (old, new) = match (value(&m.old), value(&m.new)) {
+    let (old, new) = match (figure(&m.old), figure(&m.new)) {
         (Some(o), Some(n)) => (o, n),
         (Some(_), None) => {
             return (
@@ -300,7 +291,7 @@ fn metric_gate(metrics: &[MetricDelta], metric: &str, rises: bool, limit: Limit)
     let word = if rises { "rise" } else { "drop" };
     let limit = match limit {
         Limit::Percent(p) | Limit::Points(p) if rate => {
-            format!("{} percentage points", pct(p).trim_end_matches('%'))
+            format!("{} percentage points", percent(p).trim_end_matches('%'))
         }
         Limit::Percent(_) => format!("{} of the old value", limit_text(limit)),
         _ => limit_text(limit),

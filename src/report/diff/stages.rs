@@ -65,27 +65,44 @@ pub struct StepSide {
     pub step: Json,
 }
 
-/// One replayed contact or account: id, account, stage, path.
-type Row = (String, Option<String>, String, Vec<Json>);
+/// One replayed contact or account, borrowed from its journey: id,
+/// account, stage, path.
+type Row<'a> = (&'a str, Option<&'a str>, &'a str, &'a [Json]);
+
+fn contact_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
+    s.eval
+        .journeys
+        .iter()
+        .map(|j| {
+            (
+                j.contact.as_str(),
+                j.account.as_deref(),
+                j.stage.as_str(),
+                j.path.as_slice(),
+            )
+        })
+        .collect()
+}
+
+fn account_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
+    s.eval
+        .accounts
+        .iter()
+        .map(|a| {
+            (
+                a.account.as_str(),
+                None,
+                a.stage.as_str(),
+                a.path.as_slice(),
+            )
+        })
+        .collect()
+}
 
 pub fn contacts(old: &Side, new: &Side, tz: Tz) -> StageChanges {
-    let items = |s: &'_ Side<'_>| -> Vec<(String, Option<String>, String, Vec<Json>)> {
-        s.eval
-            .journeys
-            .iter()
-            .map(|j| {
-                (
-                    j.contact.clone(),
-                    j.account.clone(),
-                    j.stage.clone(),
-                    j.path.clone(),
-                )
-            })
-            .collect()
-    };
     compare(
-        &items(old),
-        &items(new),
+        &contact_rows(old),
+        &contact_rows(new),
         &order(old.policy, new.policy, Entity::Contact),
         new.eval.as_of,
         tz,
@@ -97,16 +114,9 @@ pub fn accounts(old: &Side, new: &Side, tz: Tz) -> Option<StageChanges> {
     if old.eval.accounts.is_empty() && new.eval.accounts.is_empty() {
         return None;
     }
-    let items = |s: &'_ Side<'_>| -> Vec<(String, Option<String>, String, Vec<Json>)> {
-        s.eval
-            .accounts
-            .iter()
-            .map(|a| (a.account.clone(), None, a.stage.clone(), a.path.clone()))
-            .collect()
-    };
     Some(compare(
-        &items(old),
-        &items(new),
+        &account_rows(old),
+        &account_rows(new),
         &order(old.policy, new.policy, Entity::Account),
         new.eval.as_of,
         tz,
@@ -141,15 +151,15 @@ fn order(old: &Policy, new: &Policy, entity: Entity) -> Vec<String> {
 }
 
 fn compare(
-    old: &[Row],
-    new: &[Row],
+    old: &[Row<'_>],
+    new: &[Row<'_>],
     order: &[String],
     as_of: i64,
     tz: Tz,
     people: bool,
 ) -> StageChanges {
-    let old: BTreeMap<&str, &Row> = old.iter().map(|r| (r.0.as_str(), r)).collect();
-    let new: BTreeMap<&str, &Row> = new.iter().map(|r| (r.0.as_str(), r)).collect();
+    let old: BTreeMap<&str, &Row> = old.iter().map(|r| (r.0, r)).collect();
+    let new: BTreeMap<&str, &Row> = new.iter().map(|r| (r.0, r)).collect();
     let mut ids: Vec<&str> = old.keys().chain(new.keys()).copied().collect();
     ids.sort_unstable();
     ids.dedup();
@@ -158,10 +168,9 @@ fn compare(
     let (mut changed, mut rerouted) = (0, 0);
     for id in &ids {
         let (o, n) = (old.get(id), new.get(id));
-        let os = o.map_or(NOT_REPLAYED, |r| r.2.as_str());
-        let ns = n.map_or(NOT_REPLAYED, |r| r.2.as_str());
-        let empty: &[Json] = &[];
-        let (op, np) = (o.map_or(empty, |r| &r.3[..]), n.map_or(empty, |r| &r.3[..]));
+        let os = o.map_or(NOT_REPLAYED, |r| r.2);
+        let ns = n.map_or(NOT_REPLAYED, |r| r.2);
+        let (op, np) = (o.map_or(&[][..], |r| r.3), n.map_or(&[][..], |r| r.3));
         let parted = first_difference(op, np);
         let cell = cells
             .entry((rank(os), rank(ns), os.to_string(), ns.to_string()))
@@ -191,7 +200,7 @@ fn compare(
             };
             cell.examples.push(Example {
                 id: id.to_string(),
-                account: o.or(n).and_then(|r| r.1.clone()),
+                account: o.or(n).and_then(|r| r.1).map(str::to_string),
                 step: k + 1,
                 old: side(op),
                 new: side(np),

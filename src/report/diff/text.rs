@@ -9,15 +9,24 @@ use super::stages::StageChanges;
 use super::{PolicyDiff, SideRef};
 use crate::report::text::{Block, Style, grid, money, render_blocks};
 
+/// A fraction as a percentage to one decimal, without a trailing `.0`:
+/// `0.321` → `32.1%`, `0.05` → `5%`.
+pub fn percent(x: f64) -> String {
+    let s = format!("{:.1}", x * 100.0);
+    format!("{}%", s.strip_suffix(".0").unwrap_or(&s))
+}
+
+/// A change of a rate in signed percentage points: `−1.5 pp`.
+fn points(change: f64) -> String {
+    format!("{} pp", signed(format!("{:.1}", change * 100.0)))
+}
+
 /// A metric value for people: rates as percentages, money with thousands
 /// separators, numbers to two decimals.
 pub fn show(kind: &str, v: &Json) -> String {
     match (kind, v) {
         (_, Json::Null) => "no data".into(),
-        ("rate", Json::Number(n)) => {
-            let s = format!("{:.1}", n.as_f64().unwrap_or(0.0) * 100.0);
-            format!("{}%", s.strip_suffix(".0").unwrap_or(&s))
-        }
+        ("rate", Json::Number(n)) => percent(n.as_f64().unwrap_or(0.0)),
         (_, Json::String(s)) => money(s, Style::Markdown),
         (_, Json::Number(n)) => {
             let x = n.as_f64().unwrap_or(0.0);
@@ -57,10 +66,7 @@ pub fn change_text(m: &MetricDelta) -> String {
         return "no change".into();
     }
     let abs = match (&m.change, m.kind.as_str()) {
-        (Json::Number(n), "rate") => {
-            let s = format!("{:.1}", n.as_f64().unwrap_or(0.0) * 100.0);
-            format!("{} pp", signed(s))
-        }
+        (Json::Number(n), "rate") => points(n.as_f64().unwrap_or(0.0)),
         (v, kind) => signed(show(kind, v)),
     };
     match (m.relative, m.kind.as_str()) {
@@ -363,7 +369,7 @@ fn blocks(d: &PolicyDiff, style: Style) -> Vec<Block> {
                         if c == 0.0 {
                             "no change".into()
                         } else {
-                            format!("{} pp", signed(format!("{:.1}", c * 100.0)))
+                            points(c)
                         }
                     }),
                     s.old_items.to_string(),
