@@ -126,9 +126,22 @@ pub fn local(naive: NaiveDateTime, tz: Tz) -> Result<Instant, String> {
 
 /// An instant as RFC 3339 UTC with seconds, for output.
 pub fn format_instant(i: Instant) -> String {
-    DateTime::from_timestamp_millis(i)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_else(|| i.to_string())
+    use chrono::{Datelike, Timelike};
+    match DateTime::from_timestamp_millis(i) {
+        // Written field by field: journeys print several instants per
+        // contact, and a format string is parsed on every use.
+        Some(d) if (0..=9999).contains(&d.year()) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second()
+        ),
+        Some(d) => d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => i.to_string(),
+    }
 }
 
 /// An instant as people in the policy's timezone read it:
@@ -162,6 +175,26 @@ mod tests {
         assert_eq!(at("2026-07-02T09:15"), "2026-07-02T08:15:00Z");
         assert_eq!(at("2026-01-02 09:15:00.250"), "2026-01-02T09:15:00Z");
         assert_eq!(at("2026-07-02"), "2026-07-01T23:00:00Z");
+    }
+
+    #[test]
+    fn instants_print_as_the_format_string_would() {
+        for i in [
+            i64::MIN,
+            -62_167_219_200_001, // 0000-12-31T23:59:59.999 BCE side
+            -62_167_219_200_000, // 0000-01-01
+            -1,
+            0,
+            1_772_443_500_123,
+            253_402_300_799_999, // 9999-12-31T23:59:59.999
+            253_402_300_800_000, // 10000-01-01
+            i64::MAX,
+        ] {
+            let slow = DateTime::from_timestamp_millis(i)
+                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .unwrap_or_else(|| i.to_string());
+            assert_eq!(format_instant(i), slow, "{i}");
+        }
     }
 
     #[test]

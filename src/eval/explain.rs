@@ -49,7 +49,7 @@ impl Run<'_> {
                 )),
                 TriggerRule::When(c) => describe(&view, c, 0, &mut reasons),
                 TriggerRule::After { duration, unless } => {
-                    let due = self.calendar.add(life.since, *duration);
+                    let due = self.add_time(life.since, *duration);
                     if life.after_checked.contains(t) || due <= now {
                         reasons.push(format!(
                             "the {} were up on {}; the exception held then, so this way out is closed for this stay",
@@ -239,7 +239,7 @@ fn leaf_detail(view: &View<'_, '_>, e: &Expr) -> Option<String> {
             if let (Expr::TimeInStage, Expr::Const(Value::Duration(d))) = (&**l, &**r)
                 && let V::Elapsed(since) = lv
             {
-                let at = view.run.calendar.add(since, *d);
+                let at = view.run.add_time(since, *d);
                 if at > view.now {
                     return Some(format!(
                         "holds from {} if the contact is still there",

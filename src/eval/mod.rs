@@ -10,10 +10,12 @@ pub mod calendar;
 pub mod classify;
 pub mod explain;
 pub mod journey;
+mod memo;
 mod replay;
 pub mod state;
 mod timers;
 pub mod view;
+mod watch;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -65,7 +67,19 @@ pub fn default_as_of(h: &Histories) -> Instant {
 /// Replays every account of `histories` up to `as_of` (default: the
 /// latest instant in the data).
 pub fn evaluate(policy: &Policy, histories: &Histories, as_of: Option<Instant>) -> Evaluation {
-    replay_all(policy, histories, as_of, None).0
+    replay_all(policy, histories, as_of, None, false).0
+}
+
+/// [`evaluate`], trying every member of an account at every check instant
+/// instead of only those who can move (see `watch`). The two must agree;
+/// the tests hold them to it.
+#[doc(hidden)]
+pub fn evaluate_checking_everyone(
+    policy: &Policy,
+    histories: &Histories,
+    as_of: Option<Instant>,
+) -> Evaluation {
+    replay_all(policy, histories, as_of, None, true).0
 }
 
 /// Replays only the account of `contact` (or of the contact it was merged
@@ -77,7 +91,7 @@ pub fn explain(
     as_of: Option<Instant>,
     contact: &str,
 ) -> Option<(Journey, Vec<explain::Exit>, Instant)> {
-    let (ev, exits) = replay_all(policy, histories, as_of, Some(contact));
+    let (ev, exits) = replay_all(policy, histories, as_of, Some(contact), false);
     let (id, exits) = exits?;
     let journey = ev.journeys.into_iter().find(|j| j.contact == id)?;
     Some((journey, exits, ev.as_of))
@@ -90,9 +104,11 @@ fn replay_all(
     histories: &Histories,
     as_of: Option<Instant>,
     only: Option<&str>,
+    check_everyone: bool,
 ) -> (Evaluation, Explained) {
     let as_of = as_of.unwrap_or_else(|| default_as_of(histories));
     let calendar = calendar_of(policy);
+    let watch = watch::watches(policy);
     let model = policy.model();
     let policy_ref = PolicyRef {
         name: policy.name().to_string(),
@@ -339,8 +355,17 @@ fn replay_all(
             timeline,
             touchpoints,
             processed: 0,
+            account_history: Vec::new(),
+            watch: &watch,
+            check_everyone,
+            timers: Vec::new(),
             account_life,
             check: 0,
+            instant: i64::MIN,
+            memo: Default::default(),
+            horizon: i64::MIN,
+            memo_ahead: Default::default(),
+            added: Default::default(),
         };
         let run_problems = run.replay(as_of);
         let explained = target.as_ref().and_then(|t| {

@@ -36,6 +36,7 @@ impl<'a> Run<'a> {
             // Only a timer before the next event matters now: after the
             // event every timer is worked out afresh.
             let horizon = next_item.map_or(as_of, |at| at.min(as_of));
+            self.look_ahead_to(horizon);
             let next_timer = self.next_timer(now, horizon);
             match (next_item, next_timer) {
                 // Timers due strictly before the next event run first; at
@@ -72,6 +73,7 @@ impl<'a> Run<'a> {
         problems: &mut Vec<RuntimeProblem>,
     ) {
         self.check += 1;
+        self.at_instant(now);
         let mut event: Option<usize> = None;
         let mut first: Option<usize> = None;
         if let Some(i) = item {
@@ -83,15 +85,28 @@ impl<'a> Run<'a> {
                 ItemKind::Create => self.create(it.member, now),
                 ItemKind::Event(ev) => {
                     event = Some(ev);
+                    self.account_history.push(i);
                     self.apply_event(i, it.member, ev, now);
                 }
             }
+            self.changed();
         }
+        // Members who cannot move at this instant are skipped (see
+        // `watch`): the outcome is the same as trying them all.
+        let account_update = event
+            .and_then(|ev| self.histories.events.get(ev))
+            .is_some_and(|e| matches!(e.kind, EventKind::AccountUpdate(_)));
         let order: Vec<usize> = first
             .into_iter()
-            .chain((0..self.members.len()).filter(|m| Some(*m) != first))
+            .chain(
+                (0..self.members.len())
+                    .filter(|m| Some(*m) != first && self.must_check(*m, now, account_update)),
+            )
             .collect();
         for m in order {
+            if let Some(t) = self.timers.get_mut(m) {
+                t.stale = true;
+            }
             // Only the event's own contact is offered the event.
             let offered = if Some(m) == first { event } else { None };
             if let Err(p) = self.advance(Who::Contact(m), now, offered, item) {
@@ -337,7 +352,7 @@ impl<'a> Run<'a> {
                         item,
                     }),
                     TriggerRule::After { duration, unless } => {
-                        let due = self.calendar.add(since, *duration);
+                        let due = self.add_time(since, *duration);
                         if now >= due && !life.after_checked.contains(t) {
                             let blocked = unless.as_ref().is_some_and(|u| view.holds(u));
                             if let Some(l) = self.life_mut(who) {
@@ -396,6 +411,7 @@ impl<'a> Run<'a> {
                         None
                     }
                 };
+                self.changed();
                 return Err(RuntimeProblem {
                     contact,
                     account: self.account.clone(),
@@ -475,6 +491,7 @@ impl<'a> Run<'a> {
         {
             life.highest = Some(to);
         }
+        self.changed();
         if let Who::Contact(m) = who {
             if first_entry {
                 let view = View::new(self, who, now);
@@ -534,6 +551,7 @@ impl<'a> Run<'a> {
                 });
             }
         }
+        self.changed();
     }
 
     /// SLA instances met, cancelled or opened by an event.
@@ -595,6 +613,7 @@ impl<'a> Run<'a> {
                 });
             }
         }
+        self.changed();
     }
 }
 

@@ -166,7 +166,26 @@ pub struct Run<'a> {
     pub touchpoints: Vec<Vec<TouchpointId>>,
     /// Timeline items processed so far.
     pub processed: usize,
+    /// Timeline indexes of every processed event of the account (any
+    /// member's), oldest first: the account's history.
+    pub account_history: Vec<usize>,
     pub account_life: Option<Life>,
     /// Counts check instants, to tell one check from another.
     pub check: u64,
+    /// What each stage's ways out watch, by stage index.
+    pub watch: &'a [super::watch::Watch],
+    /// Try every member at every instant (for the tests that hold the
+    /// shortcut to the design).
+    pub check_everyone: bool,
+    /// Each member's next timer as last worked out.
+    pub timers: Vec<super::timers::Timer>,
+    /// The check instant being worked on.
+    pub instant: Instant,
+    /// Values already worked out for the current state and instant.
+    pub memo: std::cell::RefCell<super::memo::Memo>,
+    /// How far the current timer search looks, and what is known there.
+    pub horizon: Instant,
+    pub memo_ahead: std::cell::RefCell<super::memo::Memo>,
+    /// Calendar sums already worked out.
+    pub added: std::cell::RefCell<super::memo::Added>,
 }

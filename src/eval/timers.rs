@@ -9,38 +9,135 @@ use crate::syntax::ast::Entity;
 
 use super::state::Run;
 use super::view::{View, Who};
+use super::watch::Watch;
 
 const DAY_MS: i64 = 86_400_000;
 
+/// A member's next timer as last worked out.
+#[derive(Debug, Clone, Copy)]
+pub struct Timer {
+    /// The earliest timer found, if any.
+    pub due: Option<Instant>,
+    /// How far the search looked: with nothing found, a later horizon
+    /// needs a new search.
+    pub searched_to: Instant,
+    /// The member was checked (or changed) since: search again.
+    pub stale: bool,
+}
+
+impl Default for Timer {
+    fn default() -> Timer {
+        Timer {
+            due: None,
+            searched_to: i64::MIN,
+            stale: true,
+        }
+    }
+}
+
+/// The soonest instant in (`after`, `until`] offered to it.
+pub struct Soonest {
+    after: Instant,
+    until: Instant,
+    best: Option<Instant>,
+}
+
+impl Soonest {
+    fn new(after: Instant, until: Instant) -> Soonest {
+        Soonest {
+            after,
+            until,
+            best: None,
+        }
+    }
+
+    fn push(&mut self, t: Instant) {
+        if t > self.after && t <= self.until && self.best.is_none_or(|b| t < b) {
+            self.best = Some(t);
+        }
+    }
+}
+
 impl Run<'_> {
-    /// The earliest timer after `now`, no later than `as_of` (the replay
-    /// passes the next event's time when it is sooner: a score crossing a
-    /// threshold later than that is searched for only once it matters).
-    pub fn next_timer(&self, now: Instant, as_of: Instant) -> Option<Instant> {
-        let mut out = Vec::new();
-        for m in 0..self.members.len() {
-            let Some(member) = self.members.get(m) else {
-                continue;
-            };
+    /// The earliest timer after `now`, no later than `horizon` (the next
+    /// event's time, or the as-of time: a score crossing a threshold later
+    /// than that is searched for only once it matters).
+    ///
+    /// A member's timers are worked out again only when it was checked
+    /// since (its state or what it watches may have changed) or when an
+    /// earlier search found nothing up to a shorter horizon; otherwise
+    /// nothing it depends on has changed and the answer stands.
+    pub fn next_timer(&mut self, now: Instant, horizon: Instant) -> Option<Instant> {
+        if self.timers.len() != self.members.len() {
+            self.timers = vec![Timer::default(); self.members.len()];
+        }
+        let mut fresh = Vec::new();
+        for (m, member) in self.members.iter().enumerate() {
             if !member.exists || member.stopped.is_some() {
                 continue;
             }
-            self.stage_timers(Who::Contact(m), Entity::Contact, now, as_of, &mut out);
+            let known = self.timers.get(m).copied().unwrap_or_default();
+            let still = !known.stale
+                && known.due.is_none_or(|d| d > now)
+                && (known.due.is_some() || known.searched_to >= horizon);
+            if !still {
+                let mut out = Soonest::new(now, horizon);
+                self.stage_timers(Who::Contact(m), Entity::Contact, horizon, &mut out);
+                fresh.push((m, out.best));
+            }
+        }
+        for (m, due) in fresh {
+            if let Some(t) = self.timers.get_mut(m) {
+                *t = Timer {
+                    due,
+                    searched_to: horizon,
+                    stale: false,
+                };
+            }
+        }
+        let mut out = Soonest::new(now, horizon);
+        for (m, member) in self.members.iter().enumerate() {
+            if member.exists
+                && member.stopped.is_none()
+                && let Some(due) = self.timers.get(m).and_then(|t| t.due)
+            {
+                out.push(due);
+            }
         }
         if self.account_life.is_some() {
-            self.stage_timers(Who::Account, Entity::Account, now, as_of, &mut out);
+            self.stage_timers(Who::Account, Entity::Account, horizon, &mut out);
         }
-        out.into_iter().filter(|t| *t > now && *t <= as_of).min()
+        out.best
     }
 
-    fn stage_timers(
-        &self,
-        who: Who,
-        entity: Entity,
-        now: Instant,
-        as_of: Instant,
-        out: &mut Vec<Instant>,
-    ) {
+    /// Is member `m` due a check at `now`, when it is not the event's own
+    /// contact? See `watch`.
+    pub fn must_check(&self, m: usize, now: Instant, account_update: bool) -> bool {
+        if self.check_everyone {
+            return true;
+        }
+        let Some(life) = self.members.get(m).and_then(|x| x.life.as_ref()) else {
+            return false;
+        };
+        if self
+            .timers
+            .get(m)
+            .is_none_or(|t| t.stale || t.due.is_some_and(|d| d <= now))
+        {
+            return true;
+        }
+        let watch = self
+            .watch
+            .get(life.stage.index())
+            .copied()
+            .unwrap_or(Watch {
+                always: true,
+                account_fields: true,
+            });
+        watch.always || (account_update && watch.account_fields)
+    }
+
+    fn stage_timers(&self, who: Who, entity: Entity, as_of: Instant, out: &mut Soonest) {
         let life = match who {
             Who::Contact(m) => self.members.get(m).and_then(|x| x.life.as_ref()),
             Who::Account => self.account_life.as_ref(),
@@ -48,7 +145,7 @@ impl Run<'_> {
         let (Some(life), Some(machine)) = (life, self.policy.machine(entity)) else {
             return;
         };
-        let view = View::new(self, who, now);
+        let view = View::new(self, who, out.after);
         for t in machine.exits(life.stage) {
             let Some(tr) = self.policy.model().transitions.get(t.index()) else {
                 continue;
@@ -56,7 +153,7 @@ impl Run<'_> {
             match &tr.trigger {
                 TriggerRule::After { duration, unless } => {
                     if !life.after_checked.contains(t) {
-                        out.push(self.calendar.add(life.since, *duration));
+                        out.push(self.add_time(life.since, *duration));
                     }
                     if let Some(u) = unless {
                         collect(&view, u, as_of, out);
@@ -70,7 +167,7 @@ impl Run<'_> {
 }
 
 /// Instants after `view.now` at which `e` may change with time alone.
-fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Vec<Instant>) {
+fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Soonest) {
     let model = view.run.policy.model();
     match e {
         Expr::Compare(_, l, r) => {
@@ -78,8 +175,9 @@ fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Vec<Instant>
                 (Expr::TimeInStage, Expr::Const(Value::Duration(d)))
                 | (Expr::Const(Value::Duration(d)), Expr::TimeInStage) => {
                     if let super::view::V::Elapsed(since) = view.eval(&Expr::TimeInStage) {
-                        let t = view.run.calendar.add(since, *d);
-                        out.extend([t, t.saturating_add(1)]);
+                        let t = view.run.add_time(since, *d);
+                        out.push(t);
+                        out.push(t.saturating_add(1));
                     }
                 }
                 (Expr::DaysSince(p), Expr::Const(Value::Number(n)))
@@ -87,7 +185,8 @@ fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Vec<Instant>
                     if let super::view::V::Num(days) = view.eval(&Expr::DaysSince(p.clone())) {
                         let last = view.now - (days * DAY_MS as f64) as i64;
                         let t = last + (n * DAY_MS as f64) as i64;
-                        out.extend([t, t.saturating_add(1)]);
+                        out.push(t);
+                        out.push(t.saturating_add(1));
                     }
                 }
                 (Expr::Score(s), Expr::Const(_)) | (Expr::Const(_), Expr::Score(s)) => {
@@ -122,15 +221,16 @@ fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Vec<Instant>
                 Duration::Days(n) => Some(n.saturating_mul(26 * 3_600_000)),
                 Duration::BusinessHours(_) | Duration::BusinessDays(_) => None,
             };
-            for i in view.history() {
+            // Newest first: once one window has closed, every older one has.
+            for &i in view.history().iter().rev() {
                 let Some(item) = view.run.timeline.get(i) else {
                     continue;
                 };
                 if reach.is_some_and(|r| item.at.saturating_add(r) <= view.now) {
-                    continue;
+                    break;
                 }
                 if view.matches(i, pattern) {
-                    out.push(view.run.calendar.add(item.at, *d));
+                    out.push(view.run.add_time(item.at, *d));
                 }
             }
         }

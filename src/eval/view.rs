@@ -12,6 +12,7 @@ use crate::check::model::*;
 use crate::data::EventKind;
 use crate::data::time::Instant;
 
+use super::memo::{Kind, Memo};
 use super::state::{ItemKind, Run};
 
 /// A truth value: `None` is unknown.
@@ -19,9 +20,10 @@ pub type Truth = Option<bool>;
 
 const DAY_MS: f64 = 86_400_000.0;
 
-/// A value at run time.
+/// A value at run time. Text is borrowed from the policy or the data:
+/// evaluating never copies a string.
 #[derive(Debug, Clone, PartialEq)]
-pub enum V {
+pub enum V<'x> {
     Missing,
     Bool(bool),
     Num(f64),
@@ -29,20 +31,20 @@ pub enum V {
     Dur(Duration),
     /// Time elapsed since this instant, up to now.
     Elapsed(Instant),
-    Text(String),
+    Text(&'x str),
     Date(NaiveDate),
     Ts(Instant),
-    List(Vec<V>),
+    List(Vec<V<'x>>),
 }
 
-impl V {
-    pub fn from_value(v: Option<&Value>) -> V {
+impl<'x> V<'x> {
+    pub fn from_value(v: Option<&'x Value>) -> V<'x> {
         match v {
             None => V::Missing,
             Some(Value::Number(n)) => V::Num(*n),
             Some(Value::Money(m)) => V::Money(*m),
             Some(Value::Duration(d)) => V::Dur(*d),
-            Some(Value::Text(t)) => V::Text(t.clone()),
+            Some(Value::Text(t)) => V::Text(t),
             Some(Value::Bool(b)) => V::Bool(*b),
             Some(Value::Date(d)) => V::Date(*d),
             Some(Value::Timestamp(t)) => V::Ts(*t),
@@ -58,7 +60,7 @@ impl V {
     }
 }
 
-fn b(t: Truth) -> V {
+fn b<'x>(t: Truth) -> V<'x> {
     t.map_or(V::Missing, V::Bool)
 }
 
@@ -115,23 +117,16 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     /// History visible to this view: the contact's processed events, or
-    /// every processed event of the account. Timeline indexes.
-    pub fn history(&self) -> Vec<usize> {
+    /// every processed event of the account. Timeline indexes, oldest
+    /// first.
+    pub fn history(&self) -> &'r [usize] {
         match self.who {
             Who::Contact(m) => self
                 .run
                 .members
                 .get(m)
-                .map(|x| x.history.clone())
-                .unwrap_or_default(),
-            Who::Account => (0..self.run.processed)
-                .filter(|i| {
-                    matches!(
-                        self.run.timeline.get(*i).map(|x| x.what),
-                        Some(ItemKind::Event(_))
-                    )
-                })
-                .collect(),
+                .map_or(&[][..], |x| x.history.as_slice()),
+            Who::Account => &self.run.account_history,
         }
     }
 
@@ -170,22 +165,94 @@ impl<'r, 'a> View<'r, 'a> {
             })
     }
 
-    /// Matching events in this view's history, oldest first, optionally only
-    /// those still inside a `within` window.
-    fn matching(&self, p: &Pattern, within: Option<Duration>) -> Vec<usize> {
+    /// Matching events in this view's history, newest first, optionally
+    /// only those still inside a `within` window. History is in time
+    /// order and a window's end moves with its start, so the scan stops at
+    /// the first event whose window has closed.
+    fn matching<'p>(
+        &self,
+        p: &'p Pattern,
+        within: Option<Duration>,
+    ) -> impl Iterator<Item = usize> + use<'r, 'a, 'p> {
+        let view = *self;
+        // Bounds on a window's length that need no calendar: a calendar
+        // day is 23 to 25 hours long (a DST change); business time has no
+        // cheap bound.
+        let (short, long) = match within {
+            Some(Duration::Minutes(m)) => {
+                let ms = m.saturating_mul(60_000);
+                (Some(ms), Some(ms))
+            }
+            Some(Duration::Days(n)) => (
+                Some(n.saturating_mul(23 * 3_600_000)),
+                Some(n.saturating_mul(26 * 3_600_000)),
+            ),
+            _ => (None, None),
+        };
         self.history()
-            .into_iter()
-            .filter(|i| self.matches(*i, p))
-            .filter(|i| {
-                within.is_none_or(|d| {
-                    let at = self.run.timeline.get(*i).map_or(i64::MIN, |x| x.at);
-                    self.now < self.run.calendar.add(at, d)
-                })
+            .iter()
+            .rev()
+            .copied()
+            .map_while(move |i| {
+                let Some(d) = within else {
+                    return Some(i);
+                };
+                let at = view.run.timeline.get(i).map_or(i64::MIN, |x| x.at);
+                let open = if long.is_some_and(|l| at.saturating_add(l) <= view.now) {
+                    false
+                } else if short.is_some_and(|s| at.saturating_add(s) > view.now) {
+                    true
+                } else {
+                    view.now < view.run.add_time(at, d)
+                };
+                open.then_some(i)
             })
-            .collect()
+            .filter(move |i| view.matches(*i, p))
+    }
+
+    /// The newest matching event in this view's history.
+    fn last_match(&self, p: &Pattern) -> Option<usize> {
+        self.matching(p, None).next()
+    }
+
+    /// The memo this view may use, and its row there: at the instant being
+    /// checked or at the timer search's horizon, outside any event
+    /// pattern.
+    fn memo(&self) -> Option<(&'r std::cell::RefCell<Memo>, usize)> {
+        if self.event.is_some() || self.clauses.is_some() {
+            return None;
+        }
+        let memo = if self.now == self.run.instant {
+            &self.run.memo
+        } else if self.now == self.run.horizon {
+            &self.run.memo_ahead
+        } else {
+            return None;
+        };
+        let row = match self.who {
+            Who::Contact(m) => m,
+            Who::Account => self.run.members.len(),
+        };
+        Some((memo, row))
     }
 
     pub fn score(&self, s: ScoreId) -> f64 {
+        let memo = self.memo();
+        if let Some((memo, row)) = memo {
+            let known = memo.borrow().score(row, s.index());
+            if let Some(v) = known {
+                return v;
+            }
+        }
+        let v = self.work_out_score(s);
+        if let Some((memo, row)) = memo {
+            let shape = (self.run.members.len() + 1, self.model().scores.len());
+            memo.borrow_mut().set_score(shape, row, s.index(), v);
+        }
+        v
+    }
+
+    fn work_out_score(&self, s: ScoreId) -> f64 {
         let Some(score) = self.model().scores.get(s.index()) else {
             return 0.0;
         };
@@ -212,7 +279,11 @@ impl<'r, 'a> View<'r, 'a> {
                     if let Some(t) = tallies.and_then(|t| t.get(r)) {
                         sum = t.sum * super::replay::decay(score.half_life, self.now - t.at);
                     } else if tallies.is_none() {
-                        for i in self.matching(pattern, None) {
+                        // Oldest first, as the running totals add up.
+                        for &i in self.history() {
+                            if !self.matches(i, pattern) {
+                                continue;
+                            }
                             let at = self.run.timeline.get(i).map_or(self.now, |x| x.at);
                             sum += points * super::replay::decay(score.half_life, self.now - at);
                         }
@@ -275,7 +346,37 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     pub fn criteria(&self, c: CriteriaId) -> Truth {
-        self.criteria_detail(c).0
+        let memo = self.memo();
+        if let Some((memo, row)) = memo {
+            let known = memo.borrow().criteria(row, c.index());
+            if let Some(v) = known {
+                return v;
+            }
+        }
+        let v = self.criteria_detail(c).0;
+        if let Some((memo, row)) = memo {
+            let shape = (self.run.members.len() + 1, self.model().criteria.len());
+            memo.borrow_mut().set_criteria(shape, row, c.index(), v);
+        }
+        v
+    }
+
+    /// A member's role or engagement, remembered like scores.
+    fn member_flag(&self, kind: Kind, m: usize, item: usize, width: usize, e: &Expr) -> bool {
+        let view = self.for_contact(m);
+        let memo = view.memo();
+        if let Some((memo, row)) = memo {
+            let known = memo.borrow().flag(kind, row, item);
+            if let Some(v) = known {
+                return v;
+            }
+        }
+        let v = view.holds(e);
+        if let Some((memo, row)) = memo {
+            let shape = (self.run.members.len() + 1, width);
+            memo.borrow_mut().set_flag(kind, shape, row, item, v);
+        }
+        v
     }
 
     /// Members of the account that exist now.
@@ -290,10 +391,10 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     pub fn has_role(&self, m: usize, r: RoleId) -> bool {
-        self.model()
-            .roles
-            .get(r.index())
-            .is_some_and(|role| self.for_contact(m).holds(&role.condition))
+        let roles = &self.model().roles;
+        roles.get(r.index()).is_some_and(|role| {
+            self.member_flag(Kind::Role, m, r.index(), roles.len(), &role.condition)
+        })
     }
 
     pub fn is_engaged(&self, m: usize) -> bool {
@@ -301,7 +402,7 @@ impl<'r, 'a> View<'r, 'a> {
             .buying_group
             .as_ref()
             .and_then(|g| g.engaged.as_ref())
-            .is_some_and(|e| self.for_contact(m).holds(e))
+            .is_some_and(|e| self.member_flag(Kind::Engaged, m, 0, 1, e))
     }
 
     pub fn group_qualified(&self) -> Truth {
@@ -342,7 +443,10 @@ impl<'r, 'a> View<'r, 'a> {
         })
     }
 
-    pub fn eval(&self, e: &Expr) -> V {
+    pub fn eval<'x>(&self, e: &'x Expr) -> V<'x>
+    where
+        'r: 'x,
+    {
         match e {
             Expr::Const(v) => V::from_value(Some(v)),
             Expr::ContactField(f) => match self.who {
@@ -387,35 +491,42 @@ impl<'r, 'a> View<'r, 'a> {
                 list,
             } => {
                 let item = self.eval(item);
-                let V::List(list) = self.eval(list) else {
-                    return V::Missing;
+                let equal = |x: &V<'_>| self.compare(CmpOp::Eq, &item, x) == Some(true);
+                // Written lists are walked in place rather than built.
+                let found = match &**list {
+                    Expr::Const(Value::List(xs)) if item != V::Missing => {
+                        xs.iter().any(|x| equal(&V::from_value(Some(x))))
+                    }
+                    Expr::List(xs) if item != V::Missing => xs.iter().any(|x| equal(&self.eval(x))),
+                    other => match self.eval(other) {
+                        V::List(xs) if item != V::Missing => xs.iter().any(equal),
+                        _ => return V::Missing,
+                    },
                 };
-                if item == V::Missing {
-                    return V::Missing;
-                }
-                let found = list
-                    .iter()
-                    .any(|x| self.compare(CmpOp::Eq, &item, x) == Some(true));
                 V::Bool(found != *negated)
             }
             Expr::Text(op, l, r) => match (self.eval(l), self.eval(r)) {
                 (V::Text(a), V::Text(b)) => V::Bool(match op {
-                    TextOp::Contains => a.contains(&b),
-                    TextOp::StartsWith => a.starts_with(&b),
-                    TextOp::EndsWith => a.ends_with(&b),
+                    TextOp::Contains => a.contains(b),
+                    TextOp::StartsWith => a.starts_with(b),
+                    TextOp::EndsWith => a.ends_with(b),
                 }),
                 _ => V::Missing,
             },
             Expr::Matches(x, pattern) => match (self.eval(x), pattern.regex()) {
-                (V::Text(t), Some(re)) => V::Bool(re.is_match(&t)),
+                (V::Text(t), Some(re)) => V::Bool(re.is_match(t)),
                 _ => V::Missing,
             },
             Expr::Missing { expr, missing } => V::Bool((self.eval(expr) == V::Missing) == *missing),
             Expr::List(items) => V::List(items.iter().map(|x| self.eval(x)).collect()),
-            Expr::Seen { pattern, within } => V::Bool(!self.matching(pattern, *within).is_empty()),
-            Expr::Count { pattern, within } => V::Num(self.matching(pattern, *within).len() as f64),
+            Expr::Seen { pattern, within } => {
+                V::Bool(self.matching(pattern, *within).next().is_some())
+            }
+            Expr::Count { pattern, within } => {
+                V::Num(self.matching(pattern, *within).count() as f64)
+            }
             Expr::Last { pattern, field } => {
-                let last = self.matching(pattern, None).last().copied();
+                let last = self.last_match(pattern);
                 match last.and_then(|i| self.run.timeline.get(i)).map(|x| x.what) {
                     Some(ItemKind::Event(ev)) => V::from_value(
                         self.event_fields(ev)
@@ -425,11 +536,7 @@ impl<'r, 'a> View<'r, 'a> {
                     _ => V::Missing,
                 }
             }
-            Expr::DaysSince(p) => match self
-                .matching(p, None)
-                .last()
-                .and_then(|i| self.run.timeline.get(*i))
-            {
+            Expr::DaysSince(p) => match self.last_match(p).and_then(|i| self.run.timeline.get(i)) {
                 Some(item) => V::Num((self.now - item.at) as f64 / DAY_MS),
                 None => V::Missing,
             },
@@ -442,7 +549,7 @@ impl<'r, 'a> View<'r, 'a> {
                     .model()
                     .stages
                     .get(l.stage.index())
-                    .map_or(V::Missing, |s| V::Text(s.name.clone())),
+                    .map_or(V::Missing, |s| V::Text(&s.name)),
                 None => V::Missing,
             },
             Expr::Breached(s) => b(self.breached(*s)),
@@ -503,16 +610,12 @@ impl<'r, 'a> View<'r, 'a> {
 
     /// Compares two values; unknown when either is missing or they cannot
     /// be compared.
-    pub fn compare(&self, op: CmpOp, l: &V, r: &V) -> Truth {
+    pub fn compare(&self, op: CmpOp, l: &V<'_>, r: &V<'_>) -> Truth {
         let ord = match (l, r) {
             (V::Missing, _) | (_, V::Missing) => return None,
             // Elapsed time against a written duration, in calendar terms.
-            (V::Elapsed(since), V::Dur(d)) => {
-                Some(self.now.cmp(&self.run.calendar.add(*since, *d)))
-            }
-            (V::Dur(d), V::Elapsed(since)) => {
-                Some(self.run.calendar.add(*since, *d).cmp(&self.now))
-            }
+            (V::Elapsed(since), V::Dur(d)) => Some(self.now.cmp(&self.run.add_time(*since, *d))),
+            (V::Dur(d), V::Elapsed(since)) => Some(self.run.add_time(*since, *d).cmp(&self.now)),
             (V::Date(d), V::Text(t)) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
                 .ok()
                 .map(|x| d.cmp(&x)),
@@ -534,7 +637,7 @@ impl<'r, 'a> View<'r, 'a> {
     }
 }
 
-fn order(l: &V, r: &V) -> Option<std::cmp::Ordering> {
+fn order(l: &V<'_>, r: &V<'_>) -> Option<std::cmp::Ordering> {
     match (l, r) {
         (V::Num(a), V::Num(b)) => a.partial_cmp(b),
         (V::Money(a), V::Money(b)) => Some(a.cmp(b)),
@@ -549,7 +652,7 @@ fn order(l: &V, r: &V) -> Option<std::cmp::Ordering> {
     }
 }
 
-fn arith(op: ArithOp, l: V, r: V) -> V {
+fn arith<'x>(op: ArithOp, l: V<'x>, r: V<'x>) -> V<'x> {
     let apply_f = |a: f64, b: f64| match op {
         ArithOp::Add => Some(a + b),
         ArithOp::Sub => Some(a - b),

@@ -224,18 +224,63 @@ proptest! {
     }
 }
 
-/// Every generated contact's explanation names what moved it: no blanks,
-/// no placeholders, one story line per step, local times throughout.
-#[test]
-fn every_generated_contact_has_a_complete_story() {
-    let policy = policy("acme.detente");
+/// Acme, and acme with ways out that the shortcut must not skip: one that
+/// time changes without a timer (`days_since` inside arithmetic) and one
+/// that reads the buying group. Contacts in those stages must be tried at
+/// every colleague's event.
+fn shortcut_policies() -> Vec<Policy> {
+    let acme = std::fs::read_to_string(crate::root().join("policies/acme.detente")).unwrap();
+    let untimed = acme
+        .replace(
+            "lead -> mql             when mql or (hand_raiser and fit >= 20)",
+            "lead -> mql             when mql or (hand_raiser and fit >= 20) or days_since(pricing_visit) * 2 >= 9",
+        )
+        .replace(
+            "subscriber -> lead      on form_submit",
+            "subscriber -> lead      on form_submit\n  subscriber -> lead      when group.size >= 3 as \"group\"",
+        );
+    assert_eq!(untimed.matches("days_since(pricing_visit) * 2").count(), 1);
+    assert_eq!(untimed.matches("group.size >= 3").count(), 1);
+    vec![
+        Policy::compile(&acme).unwrap(),
+        Policy::compile(&untimed).unwrap(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// The replay tries only the members who can move at an instant; the
+    /// design tries every member at every event of the account. Both give
+    /// the same journeys, byte for byte.
+    #[test]
+    fn trying_only_members_who_can_move_changes_nothing(
+        events in prop::collection::vec(raw_event(), 0..80),
+        with_records in any::<bool>(),
+        as_of_hour in prop::option::of(0i64..6000),
+    ) {
+        for policy in shortcut_policies() {
+            let h = detente::data::load(&policy, &acme_sources(&events, with_records)).unwrap();
+            let as_of = as_of_hour.map(|x| (START + x * 3600) * 1000);
+            let fast = detente::eval::evaluate(&policy, &h, as_of);
+            let all = detente::eval::evaluate_checking_everyone(&policy, &h, as_of);
+            prop_assert_eq!(
+                serde_json::to_string(&(&fast.journeys, &fast.accounts, &fast.problems.len())).unwrap(),
+                serde_json::to_string(&(&all.journeys, &all.accounts, &all.problems.len())).unwrap()
+            );
+        }
+    }
+}
+
+/// `detente generate`'s data for `accounts` accounts, loaded.
+fn generated(policy: &Policy, seed: u64, accounts: usize) -> detente::data::Histories {
     let options = detente::generate::Options {
-        seed: 11,
-        accounts: 40,
+        seed,
+        accounts,
         ..Default::default()
     };
     let (mut c, mut a, mut e) = (Vec::new(), Vec::new(), Vec::new());
-    detente::generate::generate(&policy, &options, &mut c, &mut a, &mut e).unwrap();
+    detente::generate::generate(policy, &options, &mut c, &mut a, &mut e).unwrap();
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in [("c.csv", &c), ("a.csv", &a), ("e.jsonl", &e)] {
         std::fs::write(dir.path().join(name), bytes).unwrap();
@@ -245,7 +290,31 @@ fn every_generated_contact_has_a_complete_story() {
         Source::new(RecordKind::Accounts, dir.path().join("a.csv")),
         Source::new(RecordKind::Events, dir.path().join("e.jsonl")),
     ];
-    let h = detente::data::load(&policy, &sources).unwrap();
+    detente::data::load(policy, &sources).unwrap()
+}
+
+/// The same on generated data (buying groups of many members, a year of
+/// activity): the example data's shape.
+#[test]
+fn the_shortcut_agrees_on_generated_accounts() {
+    for policy in shortcut_policies() {
+        let h = generated(&policy, 5, 60);
+        let fast = detente::eval::evaluate(&policy, &h, None);
+        let all = detente::eval::evaluate_checking_everyone(&policy, &h, None);
+        assert!(fast.journeys.len() > 200);
+        assert_eq!(
+            serde_json::to_string(&(&fast.journeys, &fast.accounts)).unwrap(),
+            serde_json::to_string(&(&all.journeys, &all.accounts)).unwrap()
+        );
+    }
+}
+
+/// Every generated contact's explanation names what moved it: no blanks,
+/// no placeholders, one story line per step, local times throughout.
+#[test]
+fn every_generated_contact_has_a_complete_story() {
+    let policy = policy("acme.detente");
+    let h = generated(&policy, 11, 40);
     let ev = detente::eval::evaluate(&policy, &h, None);
     assert!(ev.journeys.len() > 100);
     let tz = policy.model().timezone;
@@ -273,5 +342,48 @@ fn every_generated_contact_has_a_complete_story() {
             "{} has no exits",
             j.contact
         );
+    }
+}
+
+/// A colleague's `account_update` is a check instant for a contact whose
+/// way out reads account fields: c-1 asked for a demo but did not fit;
+/// when c-2's row makes the account big and in software, c-1 becomes an
+/// MQL at that instant, not at its own next event.
+#[test]
+fn a_colleagues_account_update_moves_a_contact_at_once() {
+    let policy = policy("acme.detente");
+    let row = |v: Json| -> Map<String, Json> { v.as_object().cloned().unwrap() };
+    let contacts = vec![
+        row(json!({"id": "c-1", "account": "a-1", "email": "a@buyer.example", "title": "Analyst"})),
+        row(json!({"id": "c-2", "account": "a-1", "email": "b@buyer.example", "title": "Analyst"})),
+    ];
+    let accounts = vec![row(
+        json!({"id": "a-1", "domain": "buyer.example", "employees": 10}),
+    )];
+    let events = vec![
+        row(
+            json!({"contact": "c-1", "at": "2026-03-02T10:00:00Z", "type": "form_submit", "form": "demo"}),
+        ),
+        row(
+            json!({"contact": "c-2", "at": "2026-03-03T10:00:00Z", "type": "account_update", "employees": 5000, "industry": "software"}),
+        ),
+        row(
+            json!({"contact": "c-1", "at": "2026-03-20T10:00:00Z", "type": "page_view", "url": "/blog"}),
+        ),
+    ];
+    let sources = vec![
+        Source::inline(RecordKind::Contacts, "contacts", contacts),
+        Source::inline(RecordKind::Accounts, "accounts", accounts),
+        Source::inline(RecordKind::Events, "events", events),
+    ];
+    let h = detente::data::load(&policy, &sources).unwrap();
+    assert!(h.problems.is_empty(), "{:?}", h.problems);
+    for ev in [
+        detente::eval::evaluate(&policy, &h, None),
+        detente::eval::evaluate_checking_everyone(&policy, &h, None),
+    ] {
+        let c1 = ev.journeys.iter().find(|j| j.contact == "c-1").unwrap();
+        let mql = c1.path.iter().find(|s| s["stage"] == "mql").unwrap();
+        assert_eq!(mql["entered"], "2026-03-03T10:00:00Z", "{:?}", c1.path);
     }
 }
