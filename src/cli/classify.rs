@@ -30,26 +30,32 @@ pub enum Lifecycle {
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    data: DataArgs,
+    pub(super) data: DataArgs,
     /// Replay up to this time (default: the latest time in the data).
     #[arg(long)]
-    as_of: Option<String>,
+    pub(super) as_of: Option<String>,
     /// Output format.
     #[arg(long = "output", short = 'o', value_enum, default_value = "table")]
-    output: Format,
+    pub(super) output: Format,
     /// Which lifecycle's journeys to print.
     #[arg(long, value_enum, default_value = "contact")]
-    lifecycle: Lifecycle,
+    pub(super) lifecycle: Lifecycle,
     /// Write every rejected row, verbatim, with its reason to this CSV file.
     #[arg(long)]
-    rejects: Option<PathBuf>,
+    pub(super) rejects: Option<PathBuf>,
     /// Exit 2 if any row was rejected (after reporting all of them).
     #[arg(long)]
-    strict: bool,
+    pub(super) strict: bool,
     /// Threads to replay accounts on (default: one per core). The output is
     /// the same whatever the number.
     #[arg(long)]
-    threads: Option<usize>,
+    pub(super) threads: Option<usize>,
+    /// For data larger than memory: read the events a batch of accounts
+    /// at a time and write journeys as they are known (-o jsonl or csv).
+    /// The events must be grouped by account; journeys come out in the
+    /// order of their accounts in the file.
+    #[arg(long, conflicts_with = "stdin")]
+    stream: bool,
     /// Read JSON Lines from standard input — each line one contact with
     /// its events, or {"contacts": [...], "accounts": [...]} — and write
     /// one JSON line per input line as it goes (docs/api.md).
@@ -83,6 +89,9 @@ fn run_stdin(args: &Args) -> Exit {
 pub fn run(args: Args) -> Exit {
     if args.stdin {
         return run_stdin(&args);
+    }
+    if args.stream {
+        return super::grouped::run(&args);
     }
     let inputs = match resolve(&args.data) {
         Ok(i) => i,
@@ -132,7 +141,7 @@ pub fn run(args: Args) -> Exit {
     Exit::Ok
 }
 
-fn summary(h: &Histories) {
+pub(super) fn summary(h: &Histories) {
     let t = h.total();
     let warnings = h
         .problems
@@ -191,7 +200,7 @@ fn render(
     }
 }
 
-fn columns(policy: &detente::Policy, lifecycle: Lifecycle) -> Vec<String> {
+pub(super) fn columns(policy: &detente::Policy, lifecycle: Lifecycle) -> Vec<String> {
     let m = policy.model();
     let mut cols: Vec<String> = match lifecycle {
         Lifecycle::Contact => vec!["contact".into(), "account".into()],
@@ -205,7 +214,11 @@ fn columns(policy: &detente::Policy, lifecycle: Lifecycle) -> Vec<String> {
     cols
 }
 
-fn rows(e: &Evaluation, policy: &detente::Policy, lifecycle: Lifecycle) -> Vec<Vec<String>> {
+pub(super) fn rows(
+    e: &Evaluation,
+    policy: &detente::Policy,
+    lifecycle: Lifecycle,
+) -> Vec<Vec<String>> {
     let m = policy.model();
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.clone(),

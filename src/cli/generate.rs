@@ -1,5 +1,6 @@
 //! `detente generate`: writes deterministic example histories for the acme
-//! policy (contacts.csv, accounts.csv, events.jsonl.gz, bad-events.csv).
+//! policy (contacts.csv, accounts.csv, events.jsonl.gz or events.csv.gz,
+//! bad-events.csv).
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -27,18 +28,32 @@ pub struct Args {
     /// The same seed always gives byte-identical files.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// How many accounts (about 7.5 contacts and 70 events each).
-    #[arg(long, default_value_t = 500)]
+    /// How many accounts (about 5.4 contacts and 140 events each).
+    #[arg(long, default_value_t = 500, conflicts_with = "contacts")]
     accounts: usize,
+    /// Instead of --accounts: write accounts until this many contacts
+    /// (1,000,000 contacts is about 185,000 accounts and 26M events).
+    #[arg(long)]
+    contacts: Option<usize>,
+    /// Format of the events file: jsonl (events.jsonl[.gz]) or csv
+    /// (events.csv[.gz], one column per event field).
+    #[arg(long, value_enum, default_value = "jsonl")]
+    events_format: EventsFormat,
     /// First day of the period (YYYY-MM-DD).
     #[arg(long, default_value = "2025-10-01")]
     from: NaiveDate,
     /// Last day of the period (YYYY-MM-DD).
     #[arg(long, default_value = "2026-10-31")]
     to: NaiveDate,
-    /// Write events.jsonl instead of events.jsonl.gz.
+    /// Write the events file uncompressed.
     #[arg(long)]
     no_gzip: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EventsFormat {
+    Jsonl,
+    Csv,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -79,15 +94,22 @@ pub fn run(args: Args) -> Exit {
     }
     let options = Options {
         seed: args.seed,
-        accounts: args.accounts,
+        accounts: if args.contacts.is_some() {
+            usize::MAX
+        } else {
+            args.accounts
+        },
+        contacts: args.contacts,
+        events_csv: args.events_format == EventsFormat::Csv,
         from: args.from,
         to: args.to,
         ..Options::default()
     };
-    let events_name = if args.no_gzip {
-        "events.jsonl"
-    } else {
-        "events.jsonl.gz"
+    let events_name = match (args.events_format, args.no_gzip) {
+        (EventsFormat::Jsonl, true) => "events.jsonl",
+        (EventsFormat::Jsonl, false) => "events.jsonl.gz",
+        (EventsFormat::Csv, true) => "events.csv",
+        (EventsFormat::Csv, false) => "events.csv.gz",
     };
     let result = (|| -> Result<_, String> {
         let contacts = create(&args.out.join("contacts.csv"))?;

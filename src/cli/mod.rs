@@ -10,6 +10,7 @@ mod files;
 mod fmt;
 mod generate;
 mod graph;
+mod grouped;
 mod inputs;
 mod report;
 mod reports;

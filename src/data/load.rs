@@ -215,89 +215,40 @@ const EVENT_COLUMNS: &[&str] = &["contact", "at", "type", "id", "account", "oppo
 /// Reads every source in order. A file that cannot be opened is an error
 /// for the whole load (nothing is half-loaded); bad rows are not.
 pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {
-    let model = policy.model();
-    let mut h = Histories::default();
+    let mut h = Histories {
+        files: sources
+            .iter()
+            .map(|s| s.path.display().to_string())
+            .collect(),
+        ..Histories::default()
+    };
     let mut seen_event_ids: HashSet<String> = HashSet::new();
-    for source in sources {
-        let file_index = u32::try_from(h.files.len()).unwrap_or(u32::MAX);
-        let name = source.path.display().to_string();
-        h.files.push(name.clone());
-        // In-memory rows are read where they are, not copied.
-        let rows: Box<dyn Iterator<Item = Result<Cow<'_, Row>, source::BadRow>>> = match &source
-            .inline
-        {
-            Some(rows) => Box::new(rows.iter().map(|r| Ok(Cow::Borrowed(r)))),
-            None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
-        };
-        let mut unknown_columns: BTreeMap<String, ()> = BTreeMap::new();
-        let known = read_columns(source, model);
-        let mut counts = Counts::default();
-        for row in rows {
-            counts.read += 1;
-            let row = match row {
-                Ok(r) => r,
-                Err(bad) => {
-                    counts.rejected += 1;
-                    h.problems.push(problem(&name, bad, Severity::Error));
-                    continue;
-                }
-            };
-            let reader = RowReader::new(source, &row);
-            for col in reader.unused_columns(&known) {
-                unknown_columns.insert(col, ());
+    let mut events = Vec::new();
+    for (file, source) in sources.iter().enumerate() {
+        read_source(policy, source, file, &mut h, &mut |e: Event| {
+            if let Some(id) = &e.id
+                && !seen_event_ids.insert(id.clone())
+            {
+                return Ok(false);
             }
-            let origin = Origin {
-                file: file_index,
-                line: row.line,
-            };
-            let result = match source.kind {
-                RecordKind::Contacts => contact(model, &reader, origin).map(|c| h.contacts.push(c)),
-                RecordKind::Accounts => account(model, &reader, origin).map(|a| h.accounts.push(a)),
-                RecordKind::Events => match event(model, source, &reader, origin) {
-                    Ok(e) => {
-                        if let Some(id) = &e.id
-                            && !seen_event_ids.insert(id.clone())
-                        {
-                            counts.duplicates += 1;
-                            continue;
-                        }
-                        h.events.push(e);
-                        Ok(())
-                    }
-                    Err(x) => Err(x),
-                },
-            };
-            match result {
-                Ok(()) => counts.accepted += 1,
-                Err((column, reason, severity)) => {
-                    counts.rejected += 1;
-                    h.problems.push(RowProblem {
-                        file: name.clone(),
-                        line: row.line,
-                        column,
-                        reason,
-                        severity,
-                        raw: raw_of(&row),
-                    });
-                }
-            }
-        }
-        if !unknown_columns.is_empty() {
-            let cols: Vec<String> = unknown_columns.keys().map(|c| format!("`{c}`")).collect();
-            h.notes.push(format!(
-                "{name} ({}): not in the policy's schema, so not read: {} (map a column in the manifest's [data.columns] if it is one of ours)",
-                source.kind.name(),
-                cols.join(", ")
-            ));
-        }
-        let entry = h.counts.entry(source.kind).or_default();
-        entry.read += counts.read;
-        entry.accepted += counts.accepted;
-        entry.rejected += counts.rejected;
-        entry.duplicates += counts.duplicates;
+            events.push(e);
+            Ok(true)
+        })?;
     }
-    note_contacts_only_in_events(&mut h);
-    warn_events_before_creation(&mut h);
+    h.events = events;
+    finish(&mut h);
+    Ok(h)
+}
+
+/// Notes and warnings about the whole of `h`, and its problems in file
+/// and line order.
+pub(super) fn finish(h: &mut Histories) {
+    note_contacts_only_in_events(h);
+    warn_events_before_creation(h);
+    sort_problems(h);
+}
+
+pub(super) fn sort_problems(h: &mut Histories) {
     let order: HashMap<String, usize> = h
         .files
         .iter()
@@ -306,7 +257,95 @@ pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {
         .collect();
     h.problems
         .sort_by_key(|p| (order.get(&p.file).copied().unwrap_or(usize::MAX), p.line));
-    Ok(h)
+}
+
+/// What becomes of an accepted event row: `Ok(true)` kept, `Ok(false)` a
+/// duplicate, `Err` stops the whole load with that message.
+pub(super) type EventSink<'s> = dyn FnMut(Event) -> Result<bool, String> + 's;
+
+/// Reads one source (the `file`th) into `h`: contacts and accounts are
+/// kept there, events handed to `on_event`; counts, problems and notes go
+/// to `h`.
+pub(super) fn read_source(
+    policy: &Policy,
+    source: &Source,
+    file: usize,
+    h: &mut Histories,
+    on_event: &mut EventSink<'_>,
+) -> Result<(), String> {
+    let model = policy.model();
+    let file_index = u32::try_from(file).unwrap_or(u32::MAX);
+    let name = source.path.display().to_string();
+    // In-memory rows are read where they are, not copied.
+    let rows: Box<dyn Iterator<Item = Result<Cow<'_, Row>, source::BadRow>>> = match &source.inline
+    {
+        Some(rows) => Box::new(rows.iter().map(|r| Ok(Cow::Borrowed(r)))),
+        None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
+    };
+    let mut unknown_columns: BTreeMap<String, ()> = BTreeMap::new();
+    let known = read_columns(source, model);
+    let mut counts = Counts::default();
+    for row in rows {
+        counts.read += 1;
+        let row = match row {
+            Ok(r) => r,
+            Err(bad) => {
+                counts.rejected += 1;
+                h.problems.push(problem(&name, bad, Severity::Error));
+                continue;
+            }
+        };
+        let reader = RowReader::new(source, &row);
+        for col in reader.unused_columns(&known) {
+            unknown_columns.insert(col, ());
+        }
+        let origin = Origin {
+            file: file_index,
+            line: row.line,
+        };
+        let result = match source.kind {
+            RecordKind::Contacts => contact(model, &reader, origin).map(|c| h.contacts.push(c)),
+            RecordKind::Accounts => account(model, &reader, origin).map(|a| h.accounts.push(a)),
+            RecordKind::Events => match event(model, source, &reader, origin) {
+                Ok(e) => {
+                    if !on_event(e)? {
+                        counts.duplicates += 1;
+                        continue;
+                    }
+                    Ok(())
+                }
+                Err(x) => Err(x),
+            },
+        };
+        match result {
+            Ok(()) => counts.accepted += 1,
+            Err((column, reason, severity)) => {
+                counts.rejected += 1;
+                h.problems.push(RowProblem {
+                    file: name.clone(),
+                    line: row.line,
+                    column,
+                    reason,
+                    severity,
+                    raw: raw_of(&row),
+                });
+            }
+        }
+    }
+    if !unknown_columns.is_empty() {
+        let cols: Vec<String> = unknown_columns.keys().map(|c| format!("`{c}`")).collect();
+        h.notes.push(format!(
+            "{name} ({}): not in the policy's schema, so not read: {} (map a column in the manifest's [data.columns] if it is one of ours)",
+            source.kind.name(),
+            cols.join(", ")
+        ));
+    }
+    let entry = h.counts.entry(source.kind).or_default();
+    entry.read += counts.read;
+    entry.accepted += counts.accepted;
+    entry.rejected += counts.rejected;
+    entry.duplicates += counts.duplicates;
+    Ok(())
 }
 
 /// The row as written; in-memory rows are written out as the JSON object
@@ -332,7 +371,7 @@ fn raw_of(row: &Row) -> String {
 /// An event dated before its contact's `created_at` is kept (rejecting a
 /// won deal would silently shrink revenue): the contact is treated as
 /// existing from its first event, and each such event is reported.
-fn warn_events_before_creation(h: &mut Histories) {
+pub(super) fn warn_events_before_creation(h: &mut Histories) {
     let created: HashMap<&str, Instant> = h
         .contacts
         .iter()
@@ -372,7 +411,7 @@ fn problem(file: &str, bad: BadRow, severity: Severity) -> RowProblem {
     }
 }
 
-fn note_contacts_only_in_events(h: &mut Histories) {
+pub(super) fn note_contacts_only_in_events(h: &mut Histories) {
     let known: HashSet<&str> = h.contacts.iter().map(|c| c.id.as_str()).collect();
     let mut only_in_events: Vec<&str> = h
         .events

@@ -3,6 +3,7 @@
 //! Bad rows are reported with file, line, column and reason; nothing is
 //! dropped silently.
 
+mod grouped;
 mod load;
 pub mod manifest;
 pub mod request;
@@ -10,6 +11,7 @@ pub mod source;
 pub mod time;
 mod values;
 
+pub use grouped::load_grouped;
 pub use load::{
     Account, Contact, Counts, Event, EventKind, Histories, Origin, RecordKind, RowProblem,
     Severity, Source, load,

@@ -32,8 +32,14 @@ use story::{GenContact, GenEvent, When, World};
 pub struct Options {
     pub seed: u64,
     /// Accounts to tell a story for (about 4% of them are lone sign-ups
-    /// without an account); contacts are about 7.5 per account.
+    /// without an account); contacts are about 5.4 per account.
     pub accounts: usize,
+    /// Stop after the account whose contacts reach this many (instead of
+    /// after `accounts` accounts, when that comes first).
+    pub contacts: Option<usize>,
+    /// Write events as CSV (one column per event field) instead of JSON
+    /// Lines.
+    pub events_csv: bool,
     /// The first and last day of the period, in the policy's timezone.
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -47,6 +53,8 @@ impl Default for Options {
         Options {
             seed: 7,
             accounts: 500,
+            contacts: None,
+            events_csv: false,
             from: NaiveDate::from_ymd_opt(2025, 10, 1).unwrap_or_default(),
             to: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap_or_default(),
             duplicate_share: 0.004,
@@ -160,13 +168,75 @@ pub fn check_schema(model: &Model) -> Result<(), GenerateError> {
     }
 }
 
-/// Writes contacts and accounts as CSV and events as JSON Lines.
+/// Where event rows go: JSON Lines, or CSV with one column per field of
+/// any event type.
+enum EventsOut<W: Write> {
+    Jsonl(W),
+    Csv(Box<csv::Writer<W>>, Vec<String>),
+}
+
+impl<W: Write> EventsOut<W> {
+    fn new(model: &crate::check::model::Model, csv: bool, out: W) -> Result<Self, GenerateError> {
+        if !csv {
+            return Ok(EventsOut::Jsonl(out));
+        }
+        let mut columns: Vec<String> = ["id", "contact", "at", "type", "opportunity"]
+            .map(String::from)
+            .to_vec();
+        // Every field an event row can carry: event types' fields, then
+        // the contact and account fields `update` and `account_update`
+        // rows change, then `set_stage`'s and `merge`'s.
+        let names = model
+            .events
+            .iter()
+            .flat_map(|ty| ty.fields.iter())
+            .chain(model.contact_fields.iter())
+            .chain(model.account_fields.iter())
+            .map(|f| f.name.as_str())
+            .chain(["stage", "into"]);
+        for name in names {
+            if !columns.iter().any(|c| c == name) {
+                columns.push(name.to_string());
+            }
+        }
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(&columns)?;
+        Ok(EventsOut::Csv(Box::new(w), columns))
+    }
+
+    fn write(&mut self, row: &Json) -> Result<(), GenerateError> {
+        match self {
+            EventsOut::Jsonl(w) => writeln!(w, "{}", serde_json::to_string(row)?)?,
+            EventsOut::Csv(w, columns) => {
+                let cell = |c: &String| match row.get(c.as_str()) {
+                    None | Some(Json::Null) => String::new(),
+                    Some(Json::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                };
+                w.write_record(columns.iter().map(cell))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), GenerateError> {
+        match self {
+            EventsOut::Jsonl(w) => w.flush()?,
+            EventsOut::Csv(w, _) => w.flush()?,
+        }
+        Ok(())
+    }
+}
+
+/// Writes contacts and accounts as CSV and events as JSON Lines (or CSV),
+/// account by account: each account's events are together, so the data
+/// can be replayed with `classify --stream`.
 pub fn generate(
     policy: &Policy,
     options: &Options,
     contacts: impl Write,
     accounts: impl Write,
-    mut events: impl Write,
+    events: impl Write,
 ) -> Result<Summary, GenerateError> {
     let model = policy.model();
     check_schema(model)?;
@@ -193,8 +263,12 @@ pub fn generate(
     // not disturb the stories.
     let mut dupes = ChaCha8Rng::seed_from_u64(options.seed);
     dupes.set_stream(u64::MAX);
+    let mut events = EventsOut::new(model, options.events_csv, events)?;
     let mut summary = Summary::default();
     for index in 1..=options.accounts {
+        if options.contacts.is_some_and(|n| summary.contacts >= n) {
+            break;
+        }
         let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
         rng.set_stream(index as u64);
         let story = story::tell(&world, rng, index);
@@ -219,11 +293,11 @@ pub fn generate(
             contacts.write_record(contact_row(c))?;
         }
         for e in &story.events {
-            let line = serde_json::to_string(&event_json(e))?;
-            writeln!(events, "{line}")?;
+            let row = event_json(e);
+            events.write(&row)?;
             summary.events += 1;
             if dupes.random_bool(options.duplicate_share.clamp(0.0, 1.0)) {
-                writeln!(events, "{line}")?;
+                events.write(&row)?;
                 summary.duplicate_rows += 1;
             }
         }

@@ -275,3 +275,108 @@ fn report_json_is_the_same_on_one_thread_and_four() {
         ]
     );
 }
+
+/// `classify --stream` on generated data (events as CSV, grouped by
+/// account as `generate` writes them) gives the journeys `classify` gives,
+/// in account order; a file that is not grouped stops with the line.
+#[test]
+fn classify_stream_gives_the_same_journeys_and_refuses_ungrouped_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = detente()
+        .args([
+            "generate",
+            "--contacts",
+            "400",
+            "--events-format",
+            "csv",
+            "--no-gzip",
+            "--seed",
+            "3",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let contacts: usize = err
+        .split(" contacts")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!((400..440).contains(&contacts), "{err}");
+    let data = |events: &str| -> Vec<String> {
+        [
+            "--policy",
+            "policies/acme.detente",
+            "--contacts",
+            &dir.path().join("contacts.csv").display().to_string(),
+            "--accounts",
+            &dir.path().join("accounts.csv").display().to_string(),
+            "--events",
+            &dir.path().join(events).display().to_string(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let whole = detente()
+        .args(["classify", "-o", "jsonl"])
+        .args(data("events.csv"))
+        .output()
+        .unwrap();
+    let streamed = detente()
+        .args(["classify", "--stream", "-o", "jsonl"])
+        .args(data("events.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(streamed.status.code(), Some(0), "{streamed:?}");
+    let mut a: Vec<String> = stdout(&whole).lines().map(String::from).collect();
+    let b: Vec<String> = stdout(&streamed).lines().map(String::from).collect();
+    // Merged duplicates fold into their survivors: a few fewer journeys.
+    assert!(
+        a.len() > contacts * 9 / 10 && a.len() <= contacts,
+        "{}",
+        a.len()
+    );
+    let mut sorted_b = b.clone();
+    sorted_b.sort();
+    a.sort();
+    assert!(a == sorted_b, "the same journeys");
+    let stderr = String::from_utf8_lossy(&streamed.stderr).to_string();
+    assert!(
+        stderr.contains("rows read") && stderr.contains("peak memory"),
+        "{stderr}"
+    );
+    // Account order, as in the file: c-00001-* come first.
+    assert!(b[0].contains("\"c-00001-"), "{}", b[0]);
+
+    // The events of the first account moved to the end: not grouped.
+    let text = std::fs::read_to_string(dir.path().join("events.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    let (first, rest): (Vec<&str>, Vec<&str>) = lines.iter().partition(|l| l.contains(",c-00001-"));
+    let moved_line = 2 + rest.len();
+    let shuffled = [vec![header], rest.clone(), first.clone(), vec![rest[0]]].concat();
+    std::fs::write(dir.path().join("shuffled.csv"), shuffled.join("\n")).unwrap();
+    let out = detente()
+        .args(["classify", "--stream", "-o", "jsonl"])
+        .args(data("shuffled.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        stderr.contains(&format!("line {}", moved_line + first.len()))
+            && stderr.contains("grouped by account")
+            && stderr.contains("sort the events by account"),
+        "{stderr}"
+    );
+    // Only jsonl and csv can be written as they come.
+    let out = detente()
+        .args(["classify", "--stream", "-o", "json"])
+        .args(data("events.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

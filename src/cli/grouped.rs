@@ -1,0 +1,184 @@
+//! `detente classify --stream`: replays data larger than memory, a batch
+//! of accounts at a time (`data::load_grouped`), writing each batch's
+//! journeys as soon as they are known.
+//!
+//! Journeys come out in the order their accounts appear in the events
+//! file (not sorted by contact id as without `--stream`, which would need
+//! them all at once); each journey is byte for byte what `classify` gives.
+//! Without `--as-of` the events are read twice: once for the latest time
+//! in them (the default as-of time), once to replay.
+
+use std::io::Write;
+
+use detente::data::{Histories, load_grouped};
+use detente::eval::{default_as_of, evaluate};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Exit;
+use super::classify::{Args, Format, Lifecycle, columns, rows, summary};
+use super::inputs::resolve;
+
+/// Events per batch: enough to keep both cores busy across accounts,
+/// small enough that a batch's journeys take tens of megabytes.
+const BATCH_EVENTS: usize = 100_000;
+
+pub fn run(args: &Args) -> Exit {
+    if !matches!(args.output, Format::Jsonl | Format::Csv) {
+        eprintln!(
+            "error: --stream writes journeys as they are known, so it needs -o jsonl or -o csv"
+        );
+        return Exit::Usage;
+    }
+    let inputs = match resolve(&args.data) {
+        Ok(i) => i,
+        Err(e) => return e,
+    };
+    let given = match inputs.as_of(args.as_of.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    let policy = &inputs.policy;
+    let mut total_events = None;
+    let as_of = match given {
+        Some(t) => t,
+        None => {
+            // The default as-of time is the latest in the data: one pass
+            // to find it.
+            let mut latest = i64::MIN;
+            let mut events = 0u64;
+            let bar = progress(None, "finding the latest time");
+            let pass = load_grouped(policy, &inputs.sources, BATCH_EVENTS, &mut |h| {
+                if !h.events.is_empty() || h.contacts.iter().any(|c| c.created_at.is_some()) {
+                    latest = latest.max(default_as_of(&h));
+                }
+                events += h.events.len() as u64;
+                bar.inc(h.events.len() as u64);
+                Ok(())
+            });
+            bar.finish_and_clear();
+            if let Err(e) = pass {
+                eprintln!("error: {e}");
+                return Exit::Usage;
+            }
+            total_events = Some(events);
+            if latest == i64::MIN { 0 } else { latest }
+        }
+    };
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut header = args.output == Format::Csv;
+    let bar = progress(total_events, "replaying");
+    let mut replay_problems = 0usize;
+    let mut batch = |h: Histories| -> Result<(), String> {
+        let evaluation = super::with_threads(args.threads, || evaluate(policy, &h, Some(as_of)))
+            .map_err(|_| "cannot start the threads".to_string())?;
+        for p in &evaluation.problems {
+            let who = p
+                .contact
+                .as_ref()
+                .map(|c| format!("contact `{c}`: "))
+                .unwrap_or_default();
+            bar.suspend(|| eprintln!("problem: {who}{}", p.message));
+            replay_problems += 1;
+        }
+        let text = match args.output {
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                if std::mem::take(&mut header) {
+                    w.write_record(columns(policy, args.lifecycle))
+                        .map_err(|e| e.to_string())?;
+                }
+                for r in rows(&evaluation, policy, args.lifecycle) {
+                    w.write_record(r).map_err(|e| e.to_string())?;
+                }
+                w.into_inner().map_err(|e| e.to_string())?
+            }
+            _ => {
+                let mut lines = Vec::new();
+                let result = match args.lifecycle {
+                    Lifecycle::Contact => evaluation.journeys.iter().try_for_each(|j| {
+                        serde_json::to_writer(&mut lines, j)?;
+                        lines.push(b'\n');
+                        Ok::<(), serde_json::Error>(())
+                    }),
+                    Lifecycle::Account => evaluation.accounts.iter().try_for_each(|j| {
+                        serde_json::to_writer(&mut lines, j)?;
+                        lines.push(b'\n');
+                        Ok(())
+                    }),
+                };
+                result.map_err(|e| e.to_string())?;
+                lines
+            }
+        };
+        out.write_all(&text)
+            .map_err(|e| format!("cannot write the output: {e}"))?;
+        bar.inc(h.events.len() as u64);
+        Ok(())
+    };
+    let loaded = load_grouped(policy, &inputs.sources, BATCH_EVENTS, &mut batch);
+    bar.finish_and_clear();
+    let rest = match loaded {
+        Ok(rest) => rest,
+        Err(e) => {
+            let _ = out.flush();
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    };
+    if let Err(e) = out.flush() {
+        eprintln!("error: cannot write the output: {e}");
+        return Exit::Usage;
+    }
+    eprint!("{}", super::reports::problems(&rest, 20));
+    if let Some(path) = &args.rejects
+        && let Err(e) = super::reports::write_rejects(path, &rest)
+    {
+        eprintln!("error: cannot write `{}`: {e}", path.display());
+        return Exit::Usage;
+    }
+    summary(&rest);
+    if let Some(peak) = peak_memory_mib() {
+        eprintln!("peak memory {peak} MiB");
+    }
+    if args.strict && rest.total().rejected > 0 {
+        eprintln!(
+            "error: {} rows rejected (with --stream the journeys were already written)",
+            rest.total().rejected
+        );
+        return Exit::Usage;
+    }
+    Exit::Ok
+}
+
+/// A progress bar on standard error, drawn only when that is a terminal.
+fn progress(total: Option<u64>, what: &str) -> ProgressBar {
+    let target = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = match total {
+        Some(n) => ProgressBar::with_draw_target(Some(n), target).with_style(
+            ProgressStyle::with_template(
+                "{msg}: {bar:30} {human_pos}/{human_len} events, {per_sec}, {eta} left",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::with_draw_target(None, target).with_style(
+            ProgressStyle::with_template("{spinner} {msg}: {human_pos} events, {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// The process's peak resident memory, where the system says (Linux).
+pub fn peak_memory_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}

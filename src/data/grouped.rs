@@ -1,0 +1,285 @@
+//! Reading events a batch of accounts at a time, for replays larger than
+//! memory (`classify --stream`).
+//!
+//! Contacts and accounts are read whole (they are small next to events);
+//! events are read in order and must come grouped by account: every event
+//! of an account (or of a contact without one) before the next account's.
+//! `detente generate` writes them so, and a CRM export sorted by account
+//! is so. Whenever the accounts read so far hold `batch_events` events,
+//! they are handed over as one `Histories` of complete accounts and
+//! forgotten, so memory holds one batch rather than the whole file.
+//!
+//! Within a batch everything is as `load` does it, with two differences
+//! that follow from not holding the whole file: a repeated event id is
+//! found within its account (a CRM id is unique within an account's
+//! export anyway), and a merge into a contact of another account is
+//! reported as a merge into an unknown contact.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::compile::Policy;
+
+use super::load::{
+    Event, Histories, RecordKind, RowProblem, Source, read_source, sort_problems,
+    warn_events_before_creation,
+};
+
+/// An account, or a contact without one: the unit that must not be split.
+type Key = (bool, String);
+
+/// Reads `sources`, handing complete accounts to `each` in batches of
+/// about `batch_events` events (a batch may hold more when one account
+/// alone does). Returns what is left: every row problem, note and count.
+/// Contacts of accounts with no events come last, in batches too.
+pub fn load_grouped(
+    policy: &Policy,
+    sources: &[Source],
+    batch_events: usize,
+    each: &mut dyn FnMut(Histories) -> Result<(), String>,
+) -> Result<Histories, String> {
+    let mut base = Histories {
+        files: sources
+            .iter()
+            .map(|s| s.path.display().to_string())
+            .collect(),
+        ..Histories::default()
+    };
+    let (events, records): (Vec<_>, Vec<_>) = sources
+        .iter()
+        .enumerate()
+        .partition(|(_, s)| s.kind == RecordKind::Events);
+    for (file, source) in records {
+        read_source(policy, source, file, &mut base, &mut |_| Ok(true))?;
+    }
+    let contacts = std::mem::take(&mut base.contacts);
+    let accounts = std::mem::take(&mut base.accounts);
+    let mut grouping = Grouping::new(&contacts, &accounts, base.files.clone(), batch_events);
+    for (file, source) in events {
+        read_source(policy, source, file, &mut base, &mut |e| {
+            grouping.add(e, each)
+        })?;
+    }
+    grouping.close_current();
+    grouping.flush(each)?;
+    // Accounts that had no events: their contacts still have journeys.
+    // A lone contact placed in an account by its events is not lone.
+    let moved: HashSet<Key> = grouping
+        .placed
+        .iter()
+        .filter(|(_, k)| !k.0)
+        .filter_map(|(i, _)| contacts.get(*i))
+        .map(|c| (true, c.id.clone()))
+        .collect();
+    let rest: Vec<Key> = grouping
+        .members
+        .keys()
+        .filter(|k| !grouping.done.contains(*k) && !moved.contains(*k))
+        .cloned()
+        .collect();
+    for key in rest {
+        grouping.done.insert(key.clone());
+        grouping.batch.push((key, Vec::new()));
+        grouping.batch_size += 1;
+        if grouping.batch_size >= grouping.batch_events {
+            grouping.flush(each)?;
+        }
+    }
+    grouping.flush(each)?;
+    base.problems.append(&mut grouping.problems);
+    let only_in_events = grouping.only_in_events;
+    if !only_in_events.is_empty() && !contacts.is_empty() {
+        let shown: Vec<&str> = only_in_events.iter().take(5).map(String::as_str).collect();
+        let more = if only_in_events.len() > 5 {
+            ", ..."
+        } else {
+            ""
+        };
+        base.notes.push(format!(
+            "{} contacts appear only in events ({}{more}): they start when first seen, with their contact fields missing",
+            only_in_events.len(),
+            shown.join(", ")
+        ));
+    }
+    base.contacts = contacts;
+    base.accounts = accounts;
+    sort_problems(&mut base);
+    Ok(base)
+}
+
+struct Grouping<'h> {
+    contacts: &'h [super::Contact],
+    accounts: &'h [super::Account],
+    /// Contact index by id, account index by id.
+    contact_index: HashMap<&'h str, usize>,
+    account_index: HashMap<&'h str, usize>,
+    /// The contacts of each account (or lone contact), by key.
+    members: BTreeMap<Key, Vec<usize>>,
+    /// Where contacts known only from events belong (their first event's
+    /// account, as the replay has it).
+    event_only: HashMap<String, Key>,
+    only_in_events: std::collections::BTreeSet<String>,
+    /// Contacts with a record but no account go where their first event
+    /// puts them, as the replay has it.
+    placed: HashMap<usize, Key>,
+    extra: HashMap<Key, Vec<usize>>,
+    current: Option<(Key, Vec<Event>, HashSet<String>)>,
+    done: HashSet<Key>,
+    batch: Vec<(Key, Vec<Event>)>,
+    batch_size: usize,
+    batch_events: usize,
+    files: Vec<String>,
+    /// Warnings about the batches handed over.
+    problems: Vec<RowProblem>,
+}
+
+impl<'h> Grouping<'h> {
+    fn new(
+        contacts: &'h [super::Contact],
+        accounts: &'h [super::Account],
+        files: Vec<String>,
+        batch_events: usize,
+    ) -> Grouping<'h> {
+        let mut members: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
+        for (i, c) in contacts.iter().enumerate() {
+            let key = match &c.account {
+                Some(a) => (false, a.clone()),
+                None => (true, c.id.clone()),
+            };
+            members.entry(key).or_default().push(i);
+        }
+        Grouping {
+            contacts,
+            accounts,
+            contact_index: contacts
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.id.as_str(), i))
+                .collect(),
+            account_index: accounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.id.as_str(), i))
+                .collect(),
+            members,
+            event_only: HashMap::new(),
+            only_in_events: Default::default(),
+            placed: HashMap::new(),
+            extra: HashMap::new(),
+            current: None,
+            done: HashSet::new(),
+            batch: Vec::new(),
+            batch_size: 0,
+            batch_events: batch_events.max(1),
+            files,
+            problems: Vec::new(),
+        }
+    }
+
+    fn key_of(&mut self, e: &Event) -> Key {
+        if let Some(&i) = self.contact_index.get(e.contact.as_str()) {
+            if let Some(a) = self.contacts.get(i).and_then(|c| c.account.clone()) {
+                return (false, a);
+            }
+            if let Some(k) = self.placed.get(&i) {
+                return k.clone();
+            }
+            let key = match &e.account {
+                Some(a) => (false, a.clone()),
+                None => (true, e.contact.clone()),
+            };
+            self.placed.insert(i, key.clone());
+            if !key.0 {
+                self.extra.entry(key.clone()).or_default().push(i);
+            }
+            return key;
+        }
+        self.only_in_events.insert(e.contact.clone());
+        self.event_only
+            .entry(e.contact.clone())
+            .or_insert_with(|| match &e.account {
+                Some(a) => (false, a.clone()),
+                None => (true, e.contact.clone()),
+            })
+            .clone()
+    }
+
+    /// Takes one accepted event; `Ok(false)` for a repeated id.
+    fn add(
+        &mut self,
+        e: Event,
+        each: &mut dyn FnMut(Histories) -> Result<(), String>,
+    ) -> Result<bool, String> {
+        let key = self.key_of(&e);
+        if self.current.as_ref().is_none_or(|(k, _, _)| *k != key) {
+            self.close_current();
+            if self.done.contains(&key) {
+                let what = if key.0 {
+                    format!("contact `{}`", key.1)
+                } else {
+                    format!("account `{}`", key.1)
+                };
+                return Err(format!(
+                    "--stream needs the events grouped by account, but line {} has an event of {what}, whose events stopped earlier; sort the events by account (contacts without one count as their own), or leave out --stream",
+                    e.origin.line
+                ));
+            }
+            if self.batch_size >= self.batch_events {
+                self.flush(each)?;
+            }
+            self.current = Some((key, Vec::new(), HashSet::new()));
+        }
+        let Some((_, events, ids)) = self.current.as_mut() else {
+            return Ok(false);
+        };
+        if let Some(id) = &e.id
+            && !ids.insert(id.clone())
+        {
+            return Ok(false);
+        }
+        events.push(e);
+        self.batch_size += 1;
+        Ok(true)
+    }
+
+    fn close_current(&mut self) {
+        if let Some((key, events, _)) = self.current.take() {
+            self.done.insert(key.clone());
+            self.batch.push((key, events));
+        }
+    }
+
+    /// Hands the batch over as one `Histories`; its warnings are kept.
+    fn flush(
+        &mut self,
+        each: &mut dyn FnMut(Histories) -> Result<(), String>,
+    ) -> Result<(), String> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let mut h = Histories {
+            files: self.files.clone(),
+            ..Histories::default()
+        };
+        for (key, events) in self.batch.drain(..) {
+            let extra = self.extra.get(&key).into_iter().flatten();
+            for &i in self.members.get(&key).into_iter().flatten().chain(extra) {
+                if let Some(c) = self.contacts.get(i) {
+                    h.contacts.push(c.clone());
+                }
+            }
+            if !key.0
+                && let Some(a) = self
+                    .account_index
+                    .get(key.1.as_str())
+                    .and_then(|&i| self.accounts.get(i))
+            {
+                h.accounts.push(a.clone());
+            }
+            h.events.extend(events);
+        }
+        self.batch_size = 0;
+        warn_events_before_creation(&mut h);
+        self.problems.append(&mut h.problems);
+        each(h)
+    }
+}
