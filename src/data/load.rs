@@ -84,6 +84,7 @@ impl Source {
                 // most in-memory rows are fine, and an API request should
                 // not pay for printing every row it sends.
                 raw: String::new(),
+                from_csv: false,
                 cells: o.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect(),
             })
             .collect();
@@ -285,6 +286,7 @@ pub(super) fn read_source(
     let mut unknown_columns: BTreeMap<String, ()> = BTreeMap::new();
     let known = read_columns(source, model);
     let mut counts = Counts::default();
+    let mut last_columns: Vec<String> = Vec::new();
     for row in rows {
         counts.read += 1;
         let row = match row {
@@ -296,8 +298,18 @@ pub(super) fn read_source(
             }
         };
         let reader = RowReader::new(source, &row);
-        for col in reader.unused_columns(&known) {
-            unknown_columns.insert(col, ());
+        // Rows of a CSV file all have the header's columns: look for
+        // unread ones only when the columns change.
+        let same_columns = last_columns.len() == row.cells.len()
+            && last_columns
+                .iter()
+                .zip(&row.cells)
+                .all(|(a, (b, _))| a == b);
+        if !same_columns {
+            for col in reader.unused_columns(&known) {
+                unknown_columns.insert(col, ());
+            }
+            last_columns = row.cells.iter().map(|(k, _)| k.clone()).collect();
         }
         let origin = Origin {
             file: file_index,
@@ -351,8 +363,8 @@ pub(super) fn read_source(
 /// The row as written; in-memory rows are written out as the JSON object
 /// they were given as.
 fn raw_of(row: &Row) -> String {
-    if !row.raw.is_empty() {
-        return row.raw.clone();
+    if !row.raw.is_empty() || row.from_csv {
+        return row.raw_text();
     }
     let object: serde_json::Map<String, serde_json::Value> = row
         .cells

@@ -71,8 +71,28 @@ pub struct Row {
     pub line: u64,
     /// (column name, cell) in file order.
     pub cells: Vec<(String, Cell)>,
-    /// The row as written (CSV rows are re-quoted where needed).
+    /// The row as written (CSV rows are re-quoted where needed). Empty
+    /// for a CSV row whose every column is named: it is written out from
+    /// its cells only if a problem quotes it (most rows never need it).
     pub raw: String,
+    /// A CSV row whose cells are all its fields, in order.
+    pub from_csv: bool,
+}
+
+impl Row {
+    /// The row as written: `raw`, or for a CSV row whose raw text was not
+    /// kept, its cells written as the CSV reader would have quoted them.
+    pub fn raw_text(&self) -> String {
+        if !self.from_csv || !self.raw.is_empty() {
+            return self.raw.clone();
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(self.cells.iter().map(|(_, c)| c.text()));
+        let bytes = w.into_inner().unwrap_or_default();
+        String::from_utf8_lossy(&bytes)
+            .trim_end_matches(['\r', '\n'])
+            .to_string()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -253,10 +273,16 @@ impl Iterator for CsvRows {
                     }
                 }
             }
+            let all_named = cells.len() == self.record.len();
             return Some(Ok(Row {
                 line,
                 cells,
-                raw: CsvRows::raw(&self.record),
+                raw: if all_named {
+                    String::new()
+                } else {
+                    CsvRows::raw(&self.record)
+                },
+                from_csv: all_named,
             }));
         }
     }
@@ -366,7 +392,12 @@ impl Iterator for JsonRows {
                 }));
             };
             let cells = map.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect();
-            return Some(Ok(Row { line, cells, raw }));
+            return Some(Ok(Row {
+                line,
+                cells,
+                raw,
+                from_csv: false,
+            }));
         }
     }
 }
@@ -398,7 +429,7 @@ mod tests {
         assert!(ragged.reason.contains("1 columns but the header has 2"));
         let quoted = r[2].as_ref().unwrap();
         assert_eq!(quoted.cells[1].1, Cell::Text("B, \"Bo\"".into()));
-        assert_eq!(quoted.raw, "c3,\"B, \"\"Bo\"\"\"");
+        assert_eq!(quoted.raw_text(), "c3,\"B, \"\"Bo\"\"\"");
         let bad = r[3].as_ref().unwrap_err();
         assert_eq!(bad.column.as_deref(), Some("name"));
     }
