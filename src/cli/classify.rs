@@ -126,12 +126,7 @@ pub fn run(args: Args) -> Exit {
             Err(e) => return e,
         };
     for p in &evaluation.problems {
-        let who = p
-            .contact
-            .as_ref()
-            .map(|c| format!("contact `{c}`: "))
-            .unwrap_or_default();
-        eprintln!("problem: {who}{}", p.message);
+        eprintln!("{}", problem_line(p));
     }
     summary(&histories);
     print!(
@@ -139,6 +134,16 @@ pub fn run(args: Args) -> Exit {
         render(&evaluation, &inputs.policy, args.output, args.lifecycle)
     );
     Exit::Ok
+}
+
+/// A replay problem as printed: `problem: contact `c-1`: ...`.
+pub(super) fn problem_line(p: &detente::eval::RuntimeProblem) -> String {
+    let who = p
+        .contact
+        .as_ref()
+        .map(|c| format!("contact `{c}`: "))
+        .unwrap_or_default();
+    format!("problem: {who}{}", p.message)
 }
 
 pub(super) fn summary(h: &Histories) {
@@ -162,7 +167,7 @@ pub(super) fn summary(h: &Histories) {
     );
 }
 
-fn render(
+pub(super) fn render(
     e: &Evaluation,
     policy: &detente::Policy,
     format: Format,

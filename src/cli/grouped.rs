@@ -15,7 +15,7 @@ use detente::eval::{default_as_of, evaluate};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Exit;
-use super::classify::{Args, Format, Lifecycle, columns, rows, summary};
+use super::classify::{Args, Format, columns, problem_line, render, rows, summary};
 use super::inputs::resolve;
 
 /// Events per batch: enough to keep both cores busy across accounts,
@@ -65,24 +65,25 @@ pub fn run(args: &Args) -> Exit {
         }
     };
 
+    let pool = match super::thread_pool(args.threads) {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let mut header = args.output == Format::Csv;
     let bar = progress(total_events, "replaying");
-    let mut replay_problems = 0usize;
     let mut batch = |h: Histories| -> Result<(), String> {
-        let evaluation = super::with_threads(args.threads, || evaluate(policy, &h, Some(as_of)))
-            .map_err(|_| "cannot start the threads".to_string())?;
+        let replay = || evaluate(policy, &h, Some(as_of));
+        let evaluation = match &pool {
+            Some(pool) => pool.install(replay),
+            None => replay(),
+        };
         for p in &evaluation.problems {
-            let who = p
-                .contact
-                .as_ref()
-                .map(|c| format!("contact `{c}`: "))
-                .unwrap_or_default();
-            bar.suspend(|| eprintln!("problem: {who}{}", p.message));
-            replay_problems += 1;
+            bar.suspend(|| eprintln!("{}", problem_line(p)));
         }
         let text = match args.output {
+            // One header for the whole output, not one per batch.
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(Vec::new());
                 if std::mem::take(&mut header) {
@@ -94,23 +95,7 @@ pub fn run(args: &Args) -> Exit {
                 }
                 w.into_inner().map_err(|e| e.to_string())?
             }
-            _ => {
-                let mut lines = Vec::new();
-                let result = match args.lifecycle {
-                    Lifecycle::Contact => evaluation.journeys.iter().try_for_each(|j| {
-                        serde_json::to_writer(&mut lines, j)?;
-                        lines.push(b'\n');
-                        Ok::<(), serde_json::Error>(())
-                    }),
-                    Lifecycle::Account => evaluation.accounts.iter().try_for_each(|j| {
-                        serde_json::to_writer(&mut lines, j)?;
-                        lines.push(b'\n');
-                        Ok(())
-                    }),
-                };
-                result.map_err(|e| e.to_string())?;
-                lines
-            }
+            _ => render(&evaluation, policy, Format::Jsonl, args.lifecycle).into_bytes(),
         };
         out.write_all(&text)
             .map_err(|e| format!("cannot write the output: {e}"))?;
@@ -176,7 +161,7 @@ fn progress(total: Option<u64>, what: &str) -> ProgressBar {
 }
 
 /// The process's peak resident memory, where the system says (Linux).
-pub fn peak_memory_mib() -> Option<u64> {
+fn peak_memory_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -123,14 +123,23 @@ pub fn with_threads<T: Send>(
     threads: Option<usize>,
     f: impl FnOnce() -> T + Send,
 ) -> Result<T, Exit> {
+    Ok(match thread_pool(threads)? {
+        Some(pool) => pool.install(f),
+        None => f(),
+    })
+}
+
+/// A pool of `threads` threads (`None`: rayon's default pool), for work
+/// run in several steps on the same threads.
+pub fn thread_pool(threads: Option<usize>) -> Result<Option<rayon::ThreadPool>, Exit> {
     match threads {
-        None => Ok(f()),
+        None => Ok(None),
         Some(0) => {
             eprintln!("error: --threads must be at least 1");
             Err(Exit::Usage)
         }
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
-            Ok(pool) => Ok(pool.install(f)),
+            Ok(pool) => Ok(Some(pool)),
             Err(e) => {
                 eprintln!("error: cannot start {n} threads: {e}");
                 Err(Exit::Usage)

@@ -11,6 +11,9 @@ use crate::check::{self, CheckError};
 use crate::diagnostic::{Diagnostics, Problem};
 use crate::syntax::{self, ast::Entity};
 
+mod watch;
+pub use watch::Watch;
+
 /// One lifecycle as a state machine.
 #[derive(Debug, Clone)]
 pub struct StateMachine {
@@ -41,6 +44,8 @@ pub struct Policy {
     model: Model,
     machines: Vec<StateMachine>,
     score_bounds: Vec<(f64, f64)>,
+    /// What each stage's ways out watch, by stage index.
+    watches: Vec<Watch>,
     hash: String,
     /// Warnings found while checking; a policy with errors never compiles.
     warnings: Diagnostics,
@@ -87,7 +92,8 @@ impl Policy {
                     exits,
                 }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let watches = watch::watches(&model, &machines);
         let score_bounds = model.scores.iter().map(check::score_bounds).collect();
         let digest = Sha256::digest(source.as_bytes());
         let hash = format!(
@@ -101,6 +107,7 @@ impl Policy {
             model,
             machines,
             score_bounds,
+            watches,
             hash,
             warnings,
         }
@@ -134,6 +141,15 @@ impl Policy {
     /// The lowest and highest value a score can reach.
     pub fn score_bounds(&self, score: ScoreId) -> Option<(f64, f64)> {
         self.score_bounds.get(score.index()).copied()
+    }
+
+    /// What a stage's ways out read beyond the contact (see `watch`); the
+    /// most watchful answer for an unknown stage.
+    pub fn watch(&self, stage: StageId) -> Watch {
+        self.watches.get(stage.index()).copied().unwrap_or(Watch {
+            always: true,
+            account_fields: true,
+        })
     }
 
     pub fn warnings(&self) -> &Diagnostics {

@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::compile::Policy;
 
 use super::load::{
-    Event, Histories, RecordKind, RowProblem, Source, read_source, sort_problems,
-    warn_events_before_creation,
+    Event, Histories, RecordKind, RowProblem, Source, only_in_events_note, read_source,
+    sort_problems, warn_events_before_creation,
 };
 
 /// An account, or a contact without one: the unit that must not be split.
@@ -86,19 +86,11 @@ pub fn load_grouped(
     }
     grouping.flush(each)?;
     base.problems.append(&mut grouping.problems);
-    let only_in_events = grouping.only_in_events;
-    if !only_in_events.is_empty() && !contacts.is_empty() {
-        let shown: Vec<&str> = only_in_events.iter().take(5).map(String::as_str).collect();
-        let more = if only_in_events.len() > 5 {
-            ", ..."
-        } else {
-            ""
-        };
-        base.notes.push(format!(
-            "{} contacts appear only in events ({}{more}): they start when first seen, with their contact fields missing",
-            only_in_events.len(),
-            shown.join(", ")
-        ));
+    let only_in_events: Vec<&str> = grouping.only_in_events.iter().map(String::as_str).collect();
+    if !contacts.is_empty()
+        && let Some(note) = only_in_events_note(&only_in_events)
+    {
+        base.notes.push(note);
     }
     base.contacts = contacts;
     base.accounts = accounts;

@@ -80,7 +80,7 @@ impl Source {
             .enumerate()
             .map(|(i, o)| Row {
                 line: i as u64 + 1,
-                // Written only when a problem quotes the row (`raw_of`):
+                // Written only when a problem quotes the row (`Row::raw_text`):
                 // most in-memory rows are fine, and an API request should
                 // not pay for printing every row it sends.
                 raw: String::new(),
@@ -339,7 +339,7 @@ pub(super) fn read_source(
                     column,
                     reason,
                     severity,
-                    raw: raw_of(&row),
+                    raw: row.raw_text(),
                 });
             }
         }
@@ -358,26 +358,6 @@ pub(super) fn read_source(
     entry.rejected += counts.rejected;
     entry.duplicates += counts.duplicates;
     Ok(())
-}
-
-/// The row as written; in-memory rows are written out as the JSON object
-/// they were given as.
-fn raw_of(row: &Row) -> String {
-    if !row.raw.is_empty() || row.from_csv {
-        return row.raw_text();
-    }
-    let object: serde_json::Map<String, serde_json::Value> = row
-        .cells
-        .iter()
-        .map(|(k, c)| {
-            let v = match c {
-                Cell::Json(v) => v.clone(),
-                Cell::Text(t) => serde_json::Value::String(t.clone()),
-            };
-            (k.clone(), v)
-        })
-        .collect();
-    serde_json::Value::Object(object).to_string()
 }
 
 /// An event dated before its contact's `created_at` is kept (rejecting a
@@ -423,7 +403,7 @@ fn problem(file: &str, bad: BadRow, severity: Severity) -> RowProblem {
     }
 }
 
-pub(super) fn note_contacts_only_in_events(h: &mut Histories) {
+fn note_contacts_only_in_events(h: &mut Histories) {
     let known: HashSet<&str> = h.contacts.iter().map(|c| c.id.as_str()).collect();
     let mut only_in_events: Vec<&str> = h
         .events
@@ -433,19 +413,26 @@ pub(super) fn note_contacts_only_in_events(h: &mut Histories) {
         .collect();
     only_in_events.sort_unstable();
     only_in_events.dedup();
-    if !only_in_events.is_empty() && !h.contacts.is_empty() {
-        let shown: Vec<&str> = only_in_events.iter().take(5).copied().collect();
-        let more = if only_in_events.len() > 5 {
-            ", ..."
-        } else {
-            ""
-        };
-        h.notes.push(format!(
-            "{} contacts appear only in events ({}{more}): they start when first seen, with their contact fields missing",
-            only_in_events.len(),
-            shown.join(", ")
-        ));
+    if !h.contacts.is_empty()
+        && let Some(note) = only_in_events_note(&only_in_events)
+    {
+        h.notes.push(note);
     }
+}
+
+/// The note about contacts known only from events, given their ids in
+/// order (none when there are none).
+pub(super) fn only_in_events_note(ids: &[&str]) -> Option<String> {
+    if ids.is_empty() {
+        return None;
+    }
+    let shown: Vec<&str> = ids.iter().take(5).copied().collect();
+    let more = if ids.len() > 5 { ", ..." } else { "" };
+    Some(format!(
+        "{} contacts appear only in events ({}{more}): they start when first seen, with their contact fields missing",
+        ids.len(),
+        shown.join(", ")
+    ))
 }
 
 /// Error of one row: (column, reason, severity).

@@ -80,18 +80,33 @@ pub struct Row {
 }
 
 impl Row {
-    /// The row as written: `raw`, or for a CSV row whose raw text was not
-    /// kept, its cells written as the CSV reader would have quoted them.
+    /// The row as written, for a problem that quotes it: `raw`; else a
+    /// CSV row's cells written as the CSV reader would have quoted them;
+    /// else (an in-memory row) the JSON object it was given as.
     pub fn raw_text(&self) -> String {
-        if !self.from_csv || !self.raw.is_empty() {
+        if !self.raw.is_empty() {
             return self.raw.clone();
         }
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(self.cells.iter().map(|(_, c)| c.text()));
-        let bytes = w.into_inner().unwrap_or_default();
-        String::from_utf8_lossy(&bytes)
-            .trim_end_matches(['\r', '\n'])
-            .to_string()
+        if self.from_csv {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let _ = w.write_record(self.cells.iter().map(|(_, c)| c.text()));
+            let bytes = w.into_inner().unwrap_or_default();
+            return String::from_utf8_lossy(&bytes)
+                .trim_end_matches(['\r', '\n'])
+                .to_string();
+        }
+        let object: serde_json::Map<String, serde_json::Value> = self
+            .cells
+            .iter()
+            .map(|(k, c)| {
+                let v = match c {
+                    Cell::Json(v) => v.clone(),
+                    Cell::Text(t) => serde_json::Value::String(t.clone()),
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        serde_json::Value::Object(object).to_string()
     }
 }
 

@@ -45,23 +45,19 @@ impl<T: Copy + Default> Table<T> {
     }
 }
 
-/// What the memo remembers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Score,
-    Criteria,
-    Role,
-    Engaged,
-}
-
+/// The values remembered: scores and criteria by score and criteria
+/// index, roles by role index, engagement in one column.
 #[derive(Debug)]
 pub struct Memo {
     generation: u64,
-    scores: Table<f64>,
-    criteria: Table<Option<Truth>>,
-    roles: Table<bool>,
-    engaged: Table<bool>,
+    pub scores: Table<f64>,
+    pub criteria: Table<Truth>,
+    pub roles: Table<bool>,
+    pub engaged: Table<bool>,
 }
+
+/// Picks one of the memo's tables.
+pub type Pick<T> = fn(&mut Memo) -> &mut Table<T>;
 
 impl Default for Memo {
     fn default() -> Memo {
@@ -80,44 +76,29 @@ impl Memo {
         self.generation += 1;
     }
 
-    pub fn score(&self, who: usize, s: usize) -> Option<f64> {
-        self.scores.get(self.generation, who, s)
-    }
-
-    pub fn set_score(&mut self, shape: (usize, usize), who: usize, s: usize, v: f64) {
-        self.scores.set(self.generation, shape, who, s, v);
-    }
-
-    pub fn criteria(&self, who: usize, c: usize) -> Option<Truth> {
-        self.criteria.get(self.generation, who, c).flatten()
-    }
-
-    pub fn set_criteria(&mut self, shape: (usize, usize), who: usize, c: usize, v: Truth) {
-        self.criteria.set(self.generation, shape, who, c, Some(v));
-    }
-
-    pub fn flag(&self, kind: Kind, who: usize, item: usize) -> Option<bool> {
-        match kind {
-            Kind::Role => self.roles.get(self.generation, who, item),
-            Kind::Engaged => self.engaged.get(self.generation, who, item),
-            Kind::Score | Kind::Criteria => None,
-        }
-    }
-
-    pub fn set_flag(
+    /// The value in `pick`'s table at (`row`, `col`), if still current.
+    pub fn recall<T: Copy + Default>(
         &mut self,
-        kind: Kind,
+        pick: Pick<T>,
+        row: usize,
+        col: usize,
+    ) -> Option<T> {
+        let generation = self.generation;
+        pick(self).get(generation, row, col)
+    }
+
+    /// Remembers `v` at (`row`, `col`) of `pick`'s table, which has
+    /// `shape` (rows, columns).
+    pub fn keep<T: Copy + Default>(
+        &mut self,
+        pick: Pick<T>,
         shape: (usize, usize),
-        who: usize,
-        item: usize,
-        v: bool,
+        row: usize,
+        col: usize,
+        v: T,
     ) {
         let generation = self.generation;
-        match kind {
-            Kind::Role => self.roles.set(generation, shape, who, item, v),
-            Kind::Engaged => self.engaged.set(generation, shape, who, item, v),
-            Kind::Score | Kind::Criteria => {}
-        }
+        pick(self).set(generation, shape, row, col, v);
     }
 }
 

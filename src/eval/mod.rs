@@ -15,7 +15,6 @@ mod replay;
 pub mod state;
 mod timers;
 pub mod view;
-mod watch;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -71,7 +70,7 @@ pub fn evaluate(policy: &Policy, histories: &Histories, as_of: Option<Instant>) 
 }
 
 /// [`evaluate`], trying every member of an account at every check instant
-/// instead of only those who can move (see `watch`). The two must agree;
+/// instead of only those who can move (see `compile::watch`). The two must agree;
 /// the tests hold them to it.
 #[doc(hidden)]
 pub fn evaluate_checking_everyone(
@@ -108,7 +107,6 @@ fn replay_all(
 ) -> (Evaluation, Explained) {
     let as_of = as_of.unwrap_or_else(|| default_as_of(histories));
     let calendar = calendar_of(policy);
-    let watch = watch::watches(policy);
     let model = policy.model();
     let policy_ref = PolicyRef {
         name: policy.name().to_string(),
@@ -345,6 +343,7 @@ fn replay_all(
             Some(life)
         });
         let touchpoints = vec![Vec::new(); timeline.len()];
+        let n_members = members.len();
         let mut run = Run {
             policy,
             calendar: &calendar,
@@ -356,9 +355,8 @@ fn replay_all(
             touchpoints,
             processed: 0,
             account_history: Vec::new(),
-            watch: &watch,
             check_everyone,
-            timers: Vec::new(),
+            timers: vec![timers::Timer::default(); n_members],
             account_life,
             check: 0,
             instant: i64::MIN,

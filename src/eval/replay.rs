@@ -92,7 +92,7 @@ impl<'a> Run<'a> {
             self.changed();
         }
         // Members who cannot move at this instant are skipped (see
-        // `watch`): the outcome is the same as trying them all.
+        // `compile::watch`): the outcome is the same as trying them all.
         let account_update = event
             .and_then(|ev| self.histories.events.get(ev))
             .is_some_and(|e| matches!(e.kind, EventKind::AccountUpdate(_)));

@@ -172,8 +172,6 @@ pub struct Run<'a> {
     pub account_life: Option<Life>,
     /// Counts check instants, to tell one check from another.
     pub check: u64,
-    /// What each stage's ways out watch, by stage index.
-    pub watch: &'a [super::watch::Watch],
     /// Try every member at every instant (for the tests that hold the
     /// shortcut to the design).
     pub check_everyone: bool,

@@ -9,7 +9,6 @@ use crate::syntax::ast::Entity;
 
 use super::state::Run;
 use super::view::{View, Who};
-use super::watch::Watch;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -68,9 +67,6 @@ impl Run<'_> {
     /// earlier search found nothing up to a shorter horizon; otherwise
     /// nothing it depends on has changed and the answer stands.
     pub fn next_timer(&mut self, now: Instant, horizon: Instant) -> Option<Instant> {
-        if self.timers.len() != self.members.len() {
-            self.timers = vec![Timer::default(); self.members.len()];
-        }
         let mut fresh = Vec::new();
         for (m, member) in self.members.iter().enumerate() {
             if !member.exists || member.stopped.is_some() {
@@ -82,7 +78,7 @@ impl Run<'_> {
                 && (known.due.is_some() || known.searched_to >= horizon);
             if !still {
                 let mut out = Soonest::new(now, horizon);
-                self.stage_timers(Who::Contact(m), Entity::Contact, horizon, &mut out);
+                self.stage_timers(Who::Contact(m), Entity::Contact, &mut out);
                 fresh.push((m, out.best));
             }
         }
@@ -105,13 +101,13 @@ impl Run<'_> {
             }
         }
         if self.account_life.is_some() {
-            self.stage_timers(Who::Account, Entity::Account, horizon, &mut out);
+            self.stage_timers(Who::Account, Entity::Account, &mut out);
         }
         out.best
     }
 
     /// Is member `m` due a check at `now`, when it is not the event's own
-    /// contact? See `watch`.
+    /// contact? See `compile::watch`.
     pub fn must_check(&self, m: usize, now: Instant, account_update: bool) -> bool {
         if self.check_everyone {
             return true;
@@ -126,18 +122,11 @@ impl Run<'_> {
         {
             return true;
         }
-        let watch = self
-            .watch
-            .get(life.stage.index())
-            .copied()
-            .unwrap_or(Watch {
-                always: true,
-                account_fields: true,
-            });
+        let watch = self.policy.watch(life.stage);
         watch.always || (account_update && watch.account_fields)
     }
 
-    fn stage_timers(&self, who: Who, entity: Entity, as_of: Instant, out: &mut Soonest) {
+    fn stage_timers(&self, who: Who, entity: Entity, out: &mut Soonest) {
         let life = match who {
             Who::Contact(m) => self.members.get(m).and_then(|x| x.life.as_ref()),
             Who::Account => self.account_life.as_ref(),
@@ -156,10 +145,10 @@ impl Run<'_> {
                         out.push(self.add_time(life.since, *duration));
                     }
                     if let Some(u) = unless {
-                        collect(&view, u, as_of, out);
+                        collect(&view, u, out);
                     }
                 }
-                TriggerRule::When(c) => collect(&view, c, as_of, out),
+                TriggerRule::When(c) => collect(&view, c, out),
                 TriggerRule::On(_) => {}
             }
         }
@@ -167,7 +156,7 @@ impl Run<'_> {
 }
 
 /// Instants after `view.now` at which `e` may change with time alone.
-fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Soonest) {
+fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest) {
     let model = view.run.policy.model();
     match e {
         Expr::Compare(_, l, r) => {
@@ -194,15 +183,15 @@ fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Soonest) {
                         .scores
                         .get(s.index())
                         .is_some_and(|x| x.half_life.is_some())
-                        && let Some(t) = crossing(view, e, as_of)
+                        && let Some(t) = crossing(view, e, out.until)
                     {
                         out.push(t);
                     }
                 }
                 _ => {}
             }
-            collect(view, l, as_of, out);
-            collect(view, r, as_of, out);
+            collect(view, l, out);
+            collect(view, r, out);
         }
         Expr::Seen {
             pattern,
@@ -214,13 +203,7 @@ fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Soonest) {
         } => {
             // Only events whose window is still open make a timer; older
             // ones are skipped before the (costly) calendar arithmetic.
-            let reach = match d {
-                Duration::Minutes(m) => Some(m.saturating_mul(60_000)),
-                // A calendar day is at most 25 hours long (a DST change);
-                // 26 leaves a margin.
-                Duration::Days(n) => Some(n.saturating_mul(26 * 3_600_000)),
-                Duration::BusinessHours(_) | Duration::BusinessDays(_) => None,
-            };
+            let (_, reach) = super::view::window_bounds(*d);
             // Newest first: once one window has closed, every older one has.
             for &i in view.history().iter().rev() {
                 let Some(item) = view.run.timeline.get(i) else {
@@ -238,7 +221,7 @@ fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Soonest) {
             if let Some(score) = model.scores.get(s.index()) {
                 for rule in &score.rules {
                     if let ScoreRule::When { condition, .. } = rule {
-                        collect(view, condition, as_of, out);
+                        collect(view, condition, out);
                     }
                 }
             }
@@ -246,7 +229,7 @@ fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Soonest) {
         Expr::Criteria(c) => {
             if let Some(crit) = model.criteria.get(c.index()) {
                 for cl in &crit.clauses {
-                    collect(view, &cl.condition, as_of, out);
+                    collect(view, &cl.condition, out);
                 }
             }
         }
@@ -272,7 +255,6 @@ fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Soonest) {
                             ..*view
                         },
                         &role.condition,
-                        as_of,
                         out,
                     );
                 }
@@ -287,7 +269,6 @@ fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Soonest) {
                             ..*view
                         },
                         eng,
-                        as_of,
                         out,
                     );
                 }
@@ -305,25 +286,24 @@ fn collect(view: &View<'_, '_>, e: &Expr, as_of: Instant, out: &mut Soonest) {
                         ..*view
                     },
                     q,
-                    as_of,
                     out,
                 );
             }
         }
         Expr::Not(x) | Expr::Neg(x) | Expr::Missing { expr: x, .. } | Expr::Matches(x, _) => {
-            collect(view, x, as_of, out)
+            collect(view, x, out)
         }
         Expr::And(l, r) | Expr::Or(l, r) | Expr::Arith(_, l, r) | Expr::Text(_, l, r) => {
-            collect(view, l, as_of, out);
-            collect(view, r, as_of, out);
+            collect(view, l, out);
+            collect(view, r, out);
         }
         Expr::In { item, list, .. } => {
-            collect(view, item, as_of, out);
-            collect(view, list, as_of, out);
+            collect(view, item, out);
+            collect(view, list, out);
         }
         Expr::List(xs) | Expr::Min(xs) | Expr::Max(xs) => {
             for x in xs {
-                collect(view, x, as_of, out);
+                collect(view, x, out);
             }
         }
         _ => {}

@@ -12,7 +12,7 @@ use crate::check::model::*;
 use crate::data::EventKind;
 use crate::data::time::Instant;
 
-use super::memo::{Kind, Memo};
+use super::memo::{Memo, Pick};
 use super::state::{ItemKind, Run};
 
 /// A truth value: `None` is unknown.
@@ -175,20 +175,7 @@ impl<'r, 'a> View<'r, 'a> {
         within: Option<Duration>,
     ) -> impl Iterator<Item = usize> + use<'r, 'a, 'p> {
         let view = *self;
-        // Bounds on a window's length that need no calendar: a calendar
-        // day is 23 to 25 hours long (a DST change); business time has no
-        // cheap bound.
-        let (short, long) = match within {
-            Some(Duration::Minutes(m)) => {
-                let ms = m.saturating_mul(60_000);
-                (Some(ms), Some(ms))
-            }
-            Some(Duration::Days(n)) => (
-                Some(n.saturating_mul(23 * 3_600_000)),
-                Some(n.saturating_mul(26 * 3_600_000)),
-            ),
-            _ => (None, None),
-        };
+        let (short, long) = within.map_or((None, None), window_bounds);
         self.history()
             .iter()
             .rev()
@@ -236,20 +223,36 @@ impl<'r, 'a> View<'r, 'a> {
         Some((memo, row))
     }
 
-    pub fn score(&self, s: ScoreId) -> f64 {
-        let memo = self.memo();
-        if let Some((memo, row)) = memo {
-            let known = memo.borrow().score(row, s.index());
-            if let Some(v) = known {
-                return v;
-            }
+    /// `work()` for this view, remembered in `pick`'s table (`width`
+    /// columns) at column `col` when the view may use the memo.
+    fn remembered<T: Copy + Default>(
+        &self,
+        pick: Pick<T>,
+        col: usize,
+        width: usize,
+        work: impl FnOnce() -> T,
+    ) -> T {
+        let Some((memo, row)) = self.memo() else {
+            return work();
+        };
+        let known = memo.borrow_mut().recall(pick, row, col);
+        if let Some(v) = known {
+            return v;
         }
-        let v = self.work_out_score(s);
-        if let Some((memo, row)) = memo {
-            let shape = (self.run.members.len() + 1, self.model().scores.len());
-            memo.borrow_mut().set_score(shape, row, s.index(), v);
-        }
+        let v = work();
+        let shape = (self.run.members.len() + 1, width);
+        memo.borrow_mut().keep(pick, shape, row, col, v);
         v
+    }
+
+    pub fn score(&self, s: ScoreId) -> f64 {
+        let width = self.model().scores.len();
+        self.remembered(
+            |m| &mut m.scores,
+            s.index(),
+            width,
+            || self.work_out_score(s),
+        )
     }
 
     fn work_out_score(&self, s: ScoreId) -> f64 {
@@ -346,37 +349,13 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     pub fn criteria(&self, c: CriteriaId) -> Truth {
-        let memo = self.memo();
-        if let Some((memo, row)) = memo {
-            let known = memo.borrow().criteria(row, c.index());
-            if let Some(v) = known {
-                return v;
-            }
-        }
-        let v = self.criteria_detail(c).0;
-        if let Some((memo, row)) = memo {
-            let shape = (self.run.members.len() + 1, self.model().criteria.len());
-            memo.borrow_mut().set_criteria(shape, row, c.index(), v);
-        }
-        v
-    }
-
-    /// A member's role or engagement, remembered like scores.
-    fn member_flag(&self, kind: Kind, m: usize, item: usize, width: usize, e: &Expr) -> bool {
-        let view = self.for_contact(m);
-        let memo = view.memo();
-        if let Some((memo, row)) = memo {
-            let known = memo.borrow().flag(kind, row, item);
-            if let Some(v) = known {
-                return v;
-            }
-        }
-        let v = view.holds(e);
-        if let Some((memo, row)) = memo {
-            let shape = (self.run.members.len() + 1, width);
-            memo.borrow_mut().set_flag(kind, shape, row, item, v);
-        }
-        v
+        let width = self.model().criteria.len();
+        self.remembered(
+            |m| &mut m.criteria,
+            c.index(),
+            width,
+            || self.criteria_detail(c).0,
+        )
     }
 
     /// Members of the account that exist now.
@@ -393,7 +372,13 @@ impl<'r, 'a> View<'r, 'a> {
     pub fn has_role(&self, m: usize, r: RoleId) -> bool {
         let roles = &self.model().roles;
         roles.get(r.index()).is_some_and(|role| {
-            self.member_flag(Kind::Role, m, r.index(), roles.len(), &role.condition)
+            let view = self.for_contact(m);
+            view.remembered(
+                |m| &mut m.roles,
+                r.index(),
+                roles.len(),
+                || view.holds(&role.condition),
+            )
         })
     }
 
@@ -402,7 +387,10 @@ impl<'r, 'a> View<'r, 'a> {
             .buying_group
             .as_ref()
             .and_then(|g| g.engaged.as_ref())
-            .is_some_and(|e| self.member_flag(Kind::Engaged, m, 0, 1, e))
+            .is_some_and(|e| {
+                let view = self.for_contact(m);
+                view.remembered(|m| &mut m.engaged, 0, 1, || view.holds(e))
+            })
     }
 
     pub fn group_qualified(&self) -> Truth {
@@ -634,6 +622,23 @@ impl<'r, 'a> View<'r, 'a> {
             CmpOp::Gt => ord == Greater,
             CmpOp::Ge => ord != Less,
         })
+    }
+}
+
+/// Bounds on the length of a `within D` window, in milliseconds, that need
+/// no calendar: a calendar day is 23 to 25 hours long (a DST change; 26
+/// leaves a margin); business time has no cheap bound.
+pub fn window_bounds(d: Duration) -> (Option<i64>, Option<i64>) {
+    match d {
+        Duration::Minutes(m) => {
+            let ms = m.saturating_mul(60_000);
+            (Some(ms), Some(ms))
+        }
+        Duration::Days(n) => (
+            Some(n.saturating_mul(23 * 3_600_000)),
+            Some(n.saturating_mul(26 * 3_600_000)),
+        ),
+        Duration::BusinessHours(_) | Duration::BusinessDays(_) => (None, None),
     }
 }
 

@@ -1,6 +1,6 @@
 //! What a stage's ways out can see beyond the contact itself, worked out
-//! once per policy so the replay need not re-check every member of an
-//! account at every instant.
+//! when the policy is compiled so the replay need not re-check every
+//! member of an account at every instant.
 //!
 //! Every event of an account is a check instant for all its members
 //! (ENGINE.md §2). A member whose stage's conditions read only its own
@@ -16,8 +16,9 @@
 //! as written in the design.
 
 use crate::check::model::*;
-use crate::compile::Policy;
 use crate::syntax::ast::Entity;
+
+use super::StateMachine;
 
 /// What one stage's ways out watch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,8 +33,7 @@ pub struct Watch {
 
 /// One `Watch` per stage, by stage index (account stages included; the
 /// account itself is checked at every instant anyway).
-pub fn watches(policy: &Policy) -> Vec<Watch> {
-    let model = policy.model();
+pub fn watches(model: &Model, machines: &[StateMachine]) -> Vec<Watch> {
     model
         .stages
         .iter()
@@ -41,7 +41,7 @@ pub fn watches(policy: &Policy) -> Vec<Watch> {
         .map(|(s, stage)| {
             let id = StageId::from_index(s);
             let mut walk = Walk::new(model);
-            if let Some(machine) = policy.machine(stage.lifecycle) {
+            if let Some(machine) = machines.iter().find(|m| m.entity == stage.lifecycle) {
                 for t in machine.exits(id) {
                     let Some(tr) = model.transitions.get(t.index()) else {
                         continue;
@@ -194,7 +194,7 @@ impl<'m> Walk<'m> {
 }
 
 /// Comparisons the timer search places exact timers for (see
-/// `timers::collect`).
+/// `eval::timers::collect`).
 fn timed_exactly(l: &Expr, r: &Expr) -> bool {
     matches!(
         (l, r),
