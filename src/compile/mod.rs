@@ -46,6 +46,9 @@ pub struct Policy {
     score_bounds: Vec<(f64, f64)>,
     /// What each stage's ways out watch, by stage index.
     watches: Vec<Watch>,
+    /// Which colleague conditions (roles, then `engaged`) read only their
+    /// own member (see `watch::own_conditions`).
+    own_conditions: Vec<bool>,
     hash: String,
     /// Warnings found while checking; a policy with errors never compiles.
     warnings: Diagnostics,
@@ -94,6 +97,7 @@ impl Policy {
             })
             .collect::<Vec<_>>();
         let watches = watch::watches(&model, &machines);
+        let own_conditions = watch::own_conditions(&model);
         let score_bounds = model.scores.iter().map(check::score_bounds).collect();
         let digest = Sha256::digest(source.as_bytes());
         let hash = format!(
@@ -108,6 +112,7 @@ impl Policy {
             machines,
             score_bounds,
             watches,
+            own_conditions,
             hash,
             warnings,
         }
@@ -150,6 +155,13 @@ impl Policy {
             always: true,
             account_fields: true,
         })
+    }
+
+    /// Whether the `i`th buying-group role (or, at the number of roles,
+    /// `engaged`) reads only its own member, not the group or the
+    /// account's stage.
+    pub fn reads_only_own_member(&self, i: usize) -> bool {
+        self.own_conditions.get(i).copied().unwrap_or(false)
     }
 
     pub fn warnings(&self) -> &Diagnostics {

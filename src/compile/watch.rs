@@ -71,6 +71,8 @@ pub fn watches(model: &Model, machines: &[StateMachine]) -> Vec<Watch> {
 struct Walk<'m> {
     model: &'m Model,
     always: bool,
+    /// Reads the buying group or the account's stage.
+    group: bool,
     account_fields: bool,
     /// Criteria and scores already walked, as bits: 1 outside a pattern,
     /// 2 inside one (which flags more).
@@ -96,6 +98,7 @@ impl<'m> Walk<'m> {
         Walk {
             model,
             always: false,
+            group: false,
             account_fields: false,
             criteria_seen: vec![0; model.criteria.len()],
             scores_seen: vec![0; model.scores.len()],
@@ -119,7 +122,10 @@ impl<'m> Walk<'m> {
             | Expr::GroupSize
             | Expr::GroupIn(_)
             | Expr::GroupQualified
-            | Expr::AccountStage => self.always = true,
+            | Expr::AccountStage => {
+                self.always = true;
+                self.group = true;
+            }
             Expr::AccountField(_) => self.account_fields = true,
             Expr::Compare(_, l, r) if !in_pattern && timed_exactly(l, r) => {
                 // The comparisons the timer search solves exactly: only
@@ -191,6 +197,29 @@ impl<'m> Walk<'m> {
             }
         }
     }
+}
+
+/// For each buying-group role, then `engaged`: whether the condition
+/// reads only its own member (and the account's fields), not the group
+/// or the account's stage. The timer search keeps such a condition's
+/// timers until the member changes (see `eval::timers::collect_for`).
+pub fn own_conditions(model: &Model) -> Vec<bool> {
+    let own = |e: &Expr| {
+        let mut walk = Walk::new(model);
+        walk.expr(e, false);
+        !walk.group
+    };
+    let engaged = model
+        .buying_group
+        .as_ref()
+        .and_then(|g| g.engaged.as_ref())
+        .is_none_or(own);
+    model
+        .roles
+        .iter()
+        .map(|r| own(&r.condition))
+        .chain([engaged])
+        .collect()
 }
 
 /// Comparisons the timer search places exact timers for (see

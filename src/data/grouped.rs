@@ -24,12 +24,18 @@ use super::load::{
     sort_problems, warn_events_before_creation,
 };
 
+/// How many events one contact counts for in a batch's size: its journey
+/// (stages, scores, criteria, SLAs, as JSON) is about the size of 25
+/// events, the mean of a contact's history in generated data.
+const CONTACT_WEIGHT: usize = 25;
+
 /// An account, or a contact without one: the unit that must not be split.
 type Key = (bool, String);
 
 /// Reads `sources`, handing complete accounts to `each` in batches of
-/// about `batch_events` events (a batch may hold more when one account
-/// alone does). Returns what is left: every row problem, note and count.
+/// about `batch_events` events, a contact counting for
+/// [`CONTACT_WEIGHT`] (a batch may hold more when one account alone
+/// does). Returns what is left: every row problem, note and count.
 /// Contacts of accounts with no events come last, in batches too.
 pub fn load_grouped(
     policy: &Policy,
@@ -78,8 +84,8 @@ pub fn load_grouped(
         .collect();
     for key in rest {
         grouping.done.insert(key.clone());
+        grouping.batch_size += grouping.weight(&key);
         grouping.batch.push((key, Vec::new()));
-        grouping.batch_size += 1;
         if grouping.batch_size >= grouping.batch_events {
             grouping.flush(each)?;
         }
@@ -195,6 +201,16 @@ impl<'h> Grouping<'h> {
             .clone()
     }
 
+    /// What an account adds to a batch besides its events: a journey
+    /// held in memory weighs about as much as [`CONTACT_WEIGHT`] events,
+    /// so a batch of accounts without events (which come last) takes no
+    /// more memory than one of busy accounts.
+    fn weight(&self, key: &Key) -> usize {
+        let contacts =
+            self.members.get(key).map_or(0, Vec::len) + self.extra.get(key).map_or(0, Vec::len);
+        contacts.max(1) * CONTACT_WEIGHT
+    }
+
     /// Takes one accepted event; `Ok(false)` for a repeated id.
     fn add(
         &mut self,
@@ -218,6 +234,7 @@ impl<'h> Grouping<'h> {
             if self.batch_size >= self.batch_events {
                 self.flush(each)?;
             }
+            self.batch_size += self.weight(&key);
             self.current = Some((key, Vec::new(), HashSet::new()));
         }
         let Some((_, events, ids)) = self.current.as_mut() else {

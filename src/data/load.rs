@@ -284,9 +284,13 @@ pub(super) fn read_source(
         None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
     };
     let mut unknown_columns: BTreeMap<String, ()> = BTreeMap::new();
-    let known = read_columns(source, model);
+    let ours = our_columns(source, model);
+    let known: HashSet<&str> = ours
+        .iter()
+        .map(|o| source.columns.get(*o).map_or(*o, String::as_str))
+        .collect();
+    let mut layout = Layout::default();
     let mut counts = Counts::default();
-    let mut last_columns: Vec<String> = Vec::new();
     for row in rows {
         counts.read += 1;
         let row = match row {
@@ -297,20 +301,26 @@ pub(super) fn read_source(
                 continue;
             }
         };
-        let reader = RowReader::new(source, &row);
-        // Rows of a CSV file all have the header's columns: look for
-        // unread ones only when the columns change.
-        let same_columns = last_columns.len() == row.cells.len()
-            && last_columns
+        // Rows of a CSV file all have the header's columns: work out
+        // where our columns are (and look for unread ones) only when the
+        // columns change.
+        let same_columns = layout.names.len() == row.cells.len()
+            && layout
+                .names
                 .iter()
                 .zip(&row.cells)
                 .all(|(a, (b, _))| a == b);
         if !same_columns {
-            for col in reader.unused_columns(&known) {
+            layout = Layout::new(source, &ours, &row);
+            for col in layout.unused(&known) {
                 unknown_columns.insert(col, ());
             }
-            last_columns = row.cells.iter().map(|(k, _)| k.clone()).collect();
         }
+        let reader = RowReader {
+            source,
+            row: &row,
+            layout: &layout,
+        };
         let origin = Origin {
             file: file_index,
             line: row.line,
@@ -442,20 +452,54 @@ fn err(column: &str, reason: impl Into<String>) -> RowError {
     (Some(column.to_string()), reason.into(), Severity::Error)
 }
 
+/// Where each of our columns is in rows with one list of columns (all
+/// rows of a CSV file), so a row is read by position instead of being
+/// searched by name.
+#[derive(Default)]
+struct Layout<'a> {
+    /// The rows' column names, in order.
+    names: Vec<String>,
+    /// Our column name → its cell's position (the last of that name, as
+    /// a repeated header reads).
+    ours: HashMap<&'a str, usize>,
+}
+
+impl<'a> Layout<'a> {
+    fn new(source: &'a Source, ours: &[&'a str], row: &Row) -> Layout<'a> {
+        let names: Vec<String> = row.cells.iter().map(|(k, _)| k.clone()).collect();
+        let ours = ours
+            .iter()
+            .filter_map(|o| {
+                let theirs = source.columns.get(*o).map_or(*o, String::as_str);
+                names.iter().rposition(|n| n == theirs).map(|i| (*o, i))
+            })
+            .collect();
+        Layout { names, ours }
+    }
+
+    /// The columns that nothing reads (`known` under the export's names),
+    /// sorted.
+    fn unused(&self, known: &HashSet<&str>) -> Vec<String> {
+        let mut unused: Vec<String> = self
+            .names
+            .iter()
+            .filter(|k| !known.contains(k.as_str()))
+            .cloned()
+            .collect();
+        unused.sort();
+        unused.dedup();
+        unused
+    }
+}
+
 /// A row seen through a source's column and value mappings.
 struct RowReader<'a> {
     source: &'a Source,
-    cells: HashMap<&'a str, &'a Cell>,
+    row: &'a Row,
+    layout: &'a Layout<'a>,
 }
 
 impl<'a> RowReader<'a> {
-    fn new(source: &'a Source, row: &'a Row) -> RowReader<'a> {
-        RowReader {
-            source,
-            cells: row.cells.iter().map(|(k, v)| (k.as_str(), v)).collect(),
-        }
-    }
-
     /// The export's name for one of our columns.
     fn their_name(&self, ours: &'a str) -> &'a str {
         self.source.columns.get(ours).map_or(ours, String::as_str)
@@ -463,9 +507,16 @@ impl<'a> RowReader<'a> {
 
     /// Our column's cell, if present and not empty.
     fn cell(&self, ours: &'a str) -> Option<Cell> {
-        if let Some(c) = self
-            .cells
-            .get(self.their_name(ours))
+        let at = match self.layout.ours.get(ours) {
+            Some(&i) => Some(i),
+            None => {
+                let theirs = self.their_name(ours);
+                self.row.cells.iter().rposition(|(k, _)| k == theirs)
+            }
+        };
+        if let Some(c) = at
+            .and_then(|i| self.row.cells.get(i))
+            .map(|(_, c)| c)
             .filter(|c| !c.is_empty())
         {
             if let Some(map) = self.source.values.get(ours) {
@@ -511,25 +562,11 @@ impl<'a> RowReader<'a> {
                 .map_err(|e| err(self.their_name(ours), e)),
         }
     }
-
-    /// Columns of the row that no mapping or schema field reads.
-    /// The row's columns that nothing reads (`known` from
-    /// [`read_columns`]).
-    fn unused_columns(&self, known: &HashSet<&str>) -> Vec<String> {
-        let mut unused: Vec<String> = self
-            .cells
-            .keys()
-            .filter(|k| !known.contains(*k))
-            .map(|k| k.to_string())
-            .collect();
-        unused.sort();
-        unused
-    }
 }
 
-/// Every column of `source` something reads, under the export's names:
-/// built once per file, not once per row.
-fn read_columns<'a>(source: &'a Source, model: &'a Model) -> HashSet<&'a str> {
+/// Every column of `source` something reads, under our names: worked out
+/// once per file, not once per row.
+fn our_columns<'a>(source: &Source, model: &'a Model) -> Vec<&'a str> {
     let mut ours: Vec<&str> = match source.kind {
         RecordKind::Contacts => CONTACT_COLUMNS.to_vec(),
         RecordKind::Accounts => ACCOUNT_COLUMNS.to_vec(),
@@ -558,9 +595,7 @@ fn read_columns<'a>(source: &'a Source, model: &'a Model) -> HashSet<&'a str> {
             .collect(),
     };
     ours.extend(fields);
-    ours.iter()
-        .map(|o| source.columns.get(*o).map_or(*o, String::as_str))
-        .collect()
+    ours
 }
 
 /// Reads the schema fields of a record; missing required fields are errors.

@@ -182,8 +182,8 @@ impl Run<'_> {
     fn step_json(&self, step: &StepFact) -> Json {
         let model = self.policy.model();
         let mut o = Map::new();
-        o.insert("stage".into(), json!(self.stage_name(step.stage)));
-        o.insert("entered".into(), json!(format_instant(step.entered)));
+        o.insert("stage".into(), Json::from(self.stage_name(step.stage)));
+        o.insert("entered".into(), Json::from(format_instant(step.entered)));
         let transition = |t: &TransitionId| model.transitions.get(t.index());
         let event_name = |ev: usize| event_name(model, self.histories, ev);
         let trigger = match &step.cause {
@@ -191,35 +191,35 @@ impl Run<'_> {
             Cause::Snapshot => Some(json!({"kind": "snapshot"})),
             Cause::On { transition: t, event } => transition(t).map(|tr| {
                 let mut m = Map::new();
-                m.insert("kind".into(), json!("on"));
-                m.insert("event".into(), json!(event_name(*event)));
-                m.insert("at".into(), json!(format_instant(step.entered)));
-                m.insert("line".into(), json!(tr.line));
+                m.insert("kind".into(), Json::from("on"));
+                m.insert("event".into(), Json::from(event_name(*event)));
+                m.insert("at".into(), Json::from(format_instant(step.entered)));
+                m.insert("line".into(), Json::from(tr.line));
                 Json::Object(m)
             }),
             Cause::When { transition: t, .. } => transition(t).map(|tr| {
                 let mut m = Map::new();
-                m.insert("kind".into(), json!("when"));
+                m.insert("kind".into(), Json::from("when"));
                 if let TriggerRule::When(Expr::Criteria(c)) = &tr.trigger {
-                    m.insert("criteria".into(), json!(model.criteria.get(c.index()).map(|x| x.name.clone())));
+                    m.insert("criteria".into(), Json::from(model.criteria.get(c.index()).map(|x| x.name.clone())));
                 } else {
-                    m.insert("condition".into(), json!(tr.text.trim_start_matches("when ")));
+                    m.insert("condition".into(), Json::from(tr.text.trim_start_matches("when ")));
                 }
                 // What made this check instant: the touchpoint when it is
                 // one, else the event, else a contact's creation; and whose
                 // it was when a colleague's activity moved this contact.
                 let tip = &step.tipped;
                 if let Some(tp) = tip.touchpoint {
-                    m.insert("touchpoint".into(), json!(model.touchpoints.get(tp.index()).map(|x| x.name.clone())));
+                    m.insert("touchpoint".into(), Json::from(model.touchpoints.get(tp.index()).map(|x| x.name.clone())));
                 } else if let Some(ev) = tip.event {
-                    m.insert("event".into(), json!(event_name(ev)));
+                    m.insert("event".into(), Json::from(event_name(ev)));
                 } else if let Some(c) = &tip.created {
-                    m.insert("created".into(), json!(c));
+                    m.insert("created".into(), Json::from(c.as_str()));
                 }
                 if let Some(by) = &tip.by {
-                    m.insert("by".into(), json!(by));
+                    m.insert("by".into(), Json::from(by.as_str()));
                 }
-                m.insert("line".into(), json!(tr.line));
+                m.insert("line".into(), Json::from(tr.line));
                 Json::Object(m)
             }),
             Cause::After { transition: t } => transition(t).map(|tr| json!({"kind": "after", "duration": tr.text.trim_start_matches("after "), "line": tr.line})),
@@ -233,10 +233,10 @@ impl Run<'_> {
         | Cause::After { transition: t } = &step.cause
             && let Some(label) = transition(t).and_then(|tr| tr.label.clone())
         {
-            o.insert("label".into(), json!(label));
+            o.insert("label".into(), Json::from(label));
         }
         if step.date_precision {
-            o.insert("date_precision".into(), json!(true));
+            o.insert("date_precision".into(), Json::from(true));
         }
         Json::Object(o)
     }
@@ -246,17 +246,19 @@ impl Run<'_> {
         model.buying_group.as_ref()?;
         let mut roles = Map::new();
         for (i, r) in model.roles.iter().enumerate() {
-            let holders: Vec<String> = view
+            let holders: Vec<Json> = view
                 .members()
                 .filter(|m| view.has_role(*m, RoleId::from_index(i)))
-                .filter_map(|m| self.members.get(m).map(|x| x.id.clone()))
+                .filter_map(|m| self.members.get(m).map(|x| Json::from(x.id.as_str())))
                 .collect();
-            roles.insert(r.name.clone(), json!(holders));
+            roles.insert(r.name.clone(), Json::Array(holders));
         }
         let engaged = view.members().filter(|m| view.is_engaged(*m)).count();
-        Some(
-            json!({"roles": roles, "engaged": engaged, "qualified": truth_json(view.group_qualified())}),
-        )
+        let mut group = Map::new();
+        group.insert("roles".into(), Json::Object(roles));
+        group.insert("engaged".into(), Json::from(engaged));
+        group.insert("qualified".into(), truth_json(view.group_qualified()));
+        Some(Json::Object(group))
     }
 
     fn life_parts(
@@ -280,7 +282,9 @@ impl Run<'_> {
 
     pub fn journeys(&self, as_of: Instant, policy: &PolicyRef) -> Vec<Journey> {
         let model = self.policy.model();
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.members.len());
+        // The buying group is the account's, the same for every member.
+        let group = self.group_json(&View::new(self, Who::Account, as_of));
         for (m, member) in self.members.iter().enumerate() {
             let Some(life) = &member.life else { continue };
             let view = View::new(self, Who::Contact(m), as_of);
@@ -296,10 +300,10 @@ impl Run<'_> {
                 for (clause, t) in c.clauses.iter().zip(clauses) {
                     cl.insert(clause.label.clone(), truth_json(t));
                 }
-                criteria.insert(
-                    c.name.clone(),
-                    json!({"met": truth_json(met), "clauses": cl}),
-                );
+                let mut detail = Map::new();
+                detail.insert("met".into(), truth_json(met));
+                detail.insert("clauses".into(), Json::Object(cl));
+                criteria.insert(c.name.clone(), Json::Object(detail));
             }
             let slas = member
                 .slas
@@ -314,12 +318,12 @@ impl Run<'_> {
                         (None, None) => "open",
                     };
                     let mut o = Map::new();
-                    o.insert("sla".into(), json!(sla.map(|s| s.name.clone())));
-                    o.insert("started".into(), json!(format_instant(inst.started)));
-                    o.insert("due".into(), json!(format_instant(inst.due)));
-                    o.insert("status".into(), json!(status));
+                    o.insert("sla".into(), Json::from(sla.map(|s| s.name.clone())));
+                    o.insert("started".into(), Json::from(format_instant(inst.started)));
+                    o.insert("due".into(), Json::from(format_instant(inst.due)));
+                    o.insert("status".into(), Json::from(status));
                     if let Some(met) = inst.met_at {
-                        o.insert("met".into(), json!(format_instant(met)));
+                        o.insert("met".into(), Json::from(format_instant(met)));
                         if sla.is_some_and(|s| {
                             matches!(
                                 s.within,
@@ -351,7 +355,7 @@ impl Run<'_> {
                 path,
                 scores,
                 criteria,
-                group: self.group_json(&view),
+                group: group.clone(),
                 slas,
                 problem: member.stopped.clone(),
                 fired: fired(life),

@@ -27,6 +27,7 @@ impl<'a> Run<'a> {
     pub fn replay(&mut self, as_of: Instant) -> Vec<RuntimeProblem> {
         let mut problems = Vec::new();
         let mut now = i64::MIN;
+        self.end = as_of;
         loop {
             let next_item = self
                 .timeline
@@ -103,9 +104,18 @@ impl<'a> Run<'a> {
                     .filter(|m| Some(*m) != first && self.must_check(*m, now, account_update)),
             )
             .collect();
+        if account_update {
+            self.condition_timers
+                .get_mut()
+                .iter_mut()
+                .for_each(Vec::clear);
+        }
         for m in order {
             if let Some(t) = self.timers.get_mut(m) {
                 t.stale = true;
+            }
+            if let Some(c) = self.condition_timers.get_mut().get_mut(m) {
+                c.clear();
             }
             // Only the event's own contact is offered the event.
             let offered = if Some(m) == first { event } else { None };

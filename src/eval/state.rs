@@ -177,8 +177,13 @@ pub struct Run<'a> {
     pub check_everyone: bool,
     /// Each member's next timer as last worked out.
     pub timers: Vec<super::timers::Timer>,
+    /// For each member, the timers of its conditions that colleagues'
+    /// and the account's conditions read (roles, `engaged`).
+    pub condition_timers: std::cell::RefCell<Vec<Vec<super::timers::ConditionTimer>>>,
     /// The check instant being worked on.
     pub instant: Instant,
+    /// The as-of time the replay runs to.
+    pub end: Instant,
     /// Values already worked out for the current state and instant.
     pub memo: std::cell::RefCell<super::memo::Memo>,
     /// How far the current timer search looks, and what is known there.

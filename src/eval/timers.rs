@@ -34,12 +34,50 @@ impl Default for Timer {
     }
 }
 
+/// The soonest instant of one condition about a member (a buying-group
+/// role, `engaged`) in (`after`, `until`], as last searched. When the
+/// condition does not read the group, the instants it may change at
+/// depend on the member alone (its events, fields, stage, SLAs) and the
+/// account's fields, so the answer stands until the member is checked
+/// again or the account is updated.
+#[derive(Debug, Clone, Copy)]
+pub struct ConditionTimer {
+    /// The role's index, or the number of roles for `engaged`.
+    key: usize,
+    best: Option<Instant>,
+    after: Instant,
+    until: Instant,
+}
+
+impl ConditionTimer {
+    /// The answer for (`after`, `until`], if this one gives it: a later
+    /// start sees the same soonest instant while it is still ahead, and
+    /// nothing found up to `until` means nothing up to an earlier one.
+    fn answer(&self, after: Instant, until: Instant) -> Option<Option<Instant>> {
+        if after < self.after {
+            return None;
+        }
+        match self.best {
+            Some(t) if t > after && t <= self.until => Some((t <= until).then_some(t)),
+            None if until <= self.until => Some(None),
+            _ => None,
+        }
+    }
+}
+
 /// The soonest instant in (`after`, `until`] offered to it.
 pub struct Soonest {
     after: Instant,
     until: Instant,
     best: Option<Instant>,
 }
+
+/// Within one timer search (one `after` and `until`), the soonest
+/// instant of a condition about one member or the account, by (which
+/// condition, as in `collect_for`; whose): every member whose conditions read the
+/// buying group asks for the same colleagues' role conditions, and
+/// working each out once keeps a search linear in the account's size.
+type Shared = std::collections::HashMap<(usize, usize), Option<Instant>>;
 
 impl Soonest {
     fn new(after: Instant, until: Instant) -> Soonest {
@@ -68,6 +106,7 @@ impl Run<'_> {
     /// nothing it depends on has changed and the answer stands.
     pub fn next_timer(&mut self, now: Instant, horizon: Instant) -> Option<Instant> {
         let mut fresh = Vec::new();
+        let mut shared = Shared::new();
         for (m, member) in self.members.iter().enumerate() {
             if !member.exists || member.stopped.is_some() {
                 continue;
@@ -78,7 +117,7 @@ impl Run<'_> {
                 && (known.due.is_some() || known.searched_to >= horizon);
             if !still {
                 let mut out = Soonest::new(now, horizon);
-                self.stage_timers(Who::Contact(m), Entity::Contact, &mut out);
+                self.stage_timers(Who::Contact(m), Entity::Contact, &mut out, &mut shared);
                 fresh.push((m, out.best));
             }
         }
@@ -101,7 +140,7 @@ impl Run<'_> {
             }
         }
         if self.account_life.is_some() {
-            self.stage_timers(Who::Account, Entity::Account, &mut out);
+            self.stage_timers(Who::Account, Entity::Account, &mut out, &mut shared);
         }
         out.best
     }
@@ -126,7 +165,7 @@ impl Run<'_> {
         watch.always || (account_update && watch.account_fields)
     }
 
-    fn stage_timers(&self, who: Who, entity: Entity, out: &mut Soonest) {
+    fn stage_timers(&self, who: Who, entity: Entity, out: &mut Soonest, shared: &mut Shared) {
         let life = match who {
             Who::Contact(m) => self.members.get(m).and_then(|x| x.life.as_ref()),
             Who::Account => self.account_life.as_ref(),
@@ -145,10 +184,10 @@ impl Run<'_> {
                         out.push(self.add_time(life.since, *duration));
                     }
                     if let Some(u) = unless {
-                        collect(&view, u, out);
+                        collect(&view, u, out, shared);
                     }
                 }
-                TriggerRule::When(c) => collect(&view, c, out),
+                TriggerRule::When(c) => collect(&view, c, out, shared),
                 TriggerRule::On(_) => {}
             }
         }
@@ -156,7 +195,7 @@ impl Run<'_> {
 }
 
 /// Instants after `view.now` at which `e` may change with time alone.
-fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest) {
+fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared) {
     let model = view.run.policy.model();
     match e {
         Expr::Compare(_, l, r) => {
@@ -190,8 +229,8 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest) {
                 }
                 _ => {}
             }
-            collect(view, l, out);
-            collect(view, r, out);
+            collect(view, l, out, shared);
+            collect(view, r, out, shared);
         }
         Expr::Seen {
             pattern,
@@ -221,7 +260,7 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest) {
             if let Some(score) = model.scores.get(s.index()) {
                 for rule in &score.rules {
                     if let ScoreRule::When { condition, .. } = rule {
-                        collect(view, condition, out);
+                        collect(view, condition, out, shared);
                     }
                 }
             }
@@ -229,7 +268,7 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest) {
         Expr::Criteria(c) => {
             if let Some(crit) = model.criteria.get(c.index()) {
                 for cl in &crit.clauses {
-                    collect(view, &cl.condition, out);
+                    collect(view, &cl.condition, out, shared);
                 }
             }
         }
@@ -249,28 +288,22 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest) {
         Expr::GroupHas(r) | Expr::GroupCount(r) => {
             if let Some(role) = model.roles.get(r.index()) {
                 for m in view.members() {
-                    collect(
-                        &View {
-                            who: Who::Contact(m),
-                            ..*view
-                        },
+                    collect_for(
+                        view,
+                        Who::Contact(m),
+                        r.index(),
                         &role.condition,
                         out,
+                        shared,
                     );
                 }
             }
         }
         Expr::GroupEngaged => {
             if let Some(eng) = model.buying_group.as_ref().and_then(|g| g.engaged.as_ref()) {
+                let slot = model.roles.len();
                 for m in view.members() {
-                    collect(
-                        &View {
-                            who: Who::Contact(m),
-                            ..*view
-                        },
-                        eng,
-                        out,
-                    );
+                    collect_for(view, Who::Contact(m), slot, eng, out, shared);
                 }
             }
         }
@@ -280,33 +313,96 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest) {
                 .as_ref()
                 .and_then(|g| g.qualified.as_ref())
             {
-                collect(
-                    &View {
-                        who: Who::Account,
-                        ..*view
-                    },
-                    q,
-                    out,
-                );
+                collect_for(view, Who::Account, model.roles.len() + 1, q, out, shared);
             }
         }
         Expr::Not(x) | Expr::Neg(x) | Expr::Missing { expr: x, .. } | Expr::Matches(x, _) => {
-            collect(view, x, out)
+            collect(view, x, out, shared)
         }
         Expr::And(l, r) | Expr::Or(l, r) | Expr::Arith(_, l, r) | Expr::Text(_, l, r) => {
-            collect(view, l, out);
-            collect(view, r, out);
+            collect(view, l, out, shared);
+            collect(view, r, out, shared);
         }
         Expr::In { item, list, .. } => {
-            collect(view, item, out);
-            collect(view, list, out);
+            collect(view, item, out, shared);
+            collect(view, list, out, shared);
         }
         Expr::List(xs) | Expr::Min(xs) | Expr::Max(xs) => {
             for x in xs {
-                collect(view, x, out);
+                collect(view, x, out, shared);
             }
         }
         _ => {}
+    }
+}
+
+/// [`collect`] for a condition about `who` (a colleague or the account)
+/// rather than the view's own contact: a buying-group role (`slot` is its
+/// index), `engaged` (the number of roles) or `qualified` (one more).
+/// Worked out once per search, and a member's condition that reads only
+/// the member is kept until the member changes.
+fn collect_for(
+    view: &View<'_, '_>,
+    who: Who,
+    slot: usize,
+    e: &Expr,
+    out: &mut Soonest,
+    shared: &mut Shared,
+) {
+    let whose = match who {
+        Who::Contact(m) => m,
+        Who::Account => usize::MAX,
+    };
+    let key = (slot, whose);
+    // The replay that checks everyone is the reference the shortcuts are
+    // tested against: it keeps nothing between searches.
+    let keep = matches!(who, Who::Contact(_))
+        && !view.run.check_everyone
+        && view.run.policy.reads_only_own_member(slot);
+    let kept = |timers: &Vec<ConditionTimer>| {
+        timers
+            .iter()
+            .find(|c| c.key == key.0)
+            .and_then(|c| c.answer(out.after, out.until))
+    };
+    let known = match who {
+        Who::Contact(m) if keep => view.run.condition_timers.borrow().get(m).and_then(kept),
+        _ => None,
+    };
+    let best = match known.or_else(|| shared.get(&key).copied()) {
+        Some(best) => best,
+        None => match who {
+            // A member's condition is searched up to the end of the
+            // replay, so the answer serves every later search until the
+            // member changes (searches up to the next event only would
+            // rarely be reused: the next event is later every time).
+            Who::Contact(m) if keep => {
+                let mut sub = Soonest::new(out.after, view.run.end.max(out.until));
+                collect(&View { who, ..*view }, e, &mut sub, shared);
+                if let Some(timers) = view.run.condition_timers.borrow_mut().get_mut(m) {
+                    let fresh = ConditionTimer {
+                        key: key.0,
+                        best: sub.best,
+                        after: sub.after,
+                        until: sub.until,
+                    };
+                    match timers.iter_mut().find(|c| c.key == key.0) {
+                        Some(c) => *c = fresh,
+                        None => timers.push(fresh),
+                    }
+                }
+                sub.best.filter(|t| *t <= out.until)
+            }
+            _ => {
+                let mut sub = Soonest::new(out.after, out.until);
+                collect(&View { who, ..*view }, e, &mut sub, shared);
+                shared.insert(key, sub.best);
+                sub.best
+            }
+        },
+    };
+    if let Some(t) = best {
+        out.push(t);
     }
 }
 
@@ -321,6 +417,19 @@ fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant) -> Option<Instant> 
         return None;
     }
     let (mut lo, mut hi) = (view.now, as_of);
+    // Most searches end within a few milliseconds of where pure decay
+    // crosses: try a narrow bracket around it first (the answer is the
+    // same, the flip being unique), else search the whole span.
+    if let Some(guess) = decay_guess(view, cmp) {
+        for width in [2, 2_000, 120_000] {
+            let a = guess.saturating_sub(width).max(lo);
+            let b = guess.saturating_add(width).min(hi);
+            if a < b && at(a) == start && at(b) != start {
+                (lo, hi) = (a, b);
+                break;
+            }
+        }
+    }
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         if at(mid) == start {
@@ -330,4 +439,26 @@ fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant) -> Option<Instant> 
         }
     }
     Some(hi)
+}
+
+/// Where a decaying score compared with a number would cross it if the
+/// score were one decaying sum (caps, ranges and `when` rules make it
+/// only a guess): `now + half_life × log2(score / threshold)`.
+fn decay_guess(view: &View<'_, '_>, cmp: &Expr) -> Option<Instant> {
+    let Expr::Compare(_, l, r) = cmp else {
+        return None;
+    };
+    let (s, threshold) = match (&**l, &**r) {
+        (Expr::Score(s), Expr::Const(Value::Number(n)))
+        | (Expr::Const(Value::Number(n)), Expr::Score(s)) => (*s, *n),
+        _ => return None,
+    };
+    let half_life = view.run.policy.model().scores.get(s.index())?.half_life?;
+    let h = half_life.approx_days() * DAY_MS as f64;
+    let ratio = view.score(s) / threshold;
+    if !(h > 0.0 && ratio.is_finite() && ratio > 1.0) {
+        return None;
+    }
+    let after = h * ratio.log2();
+    (after < 1e15).then(|| view.now.saturating_add(after as i64))
 }

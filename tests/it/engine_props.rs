@@ -227,7 +227,9 @@ proptest! {
 /// Acme, and acme with ways out that the shortcut must not skip: one that
 /// time changes without a timer (`days_since` inside arithmetic) and one
 /// that reads the buying group. Contacts in those stages must be tried at
-/// every colleague's event.
+/// every colleague's event. A third makes the account move when its last
+/// champion's engagement decays below 60: the timer search must find that
+/// instant afresh whenever a member's engagement changes.
 fn shortcut_policies() -> Vec<Policy> {
     let acme = std::fs::read_to_string(crate::root().join("policies/acme.detente")).unwrap();
     let untimed = acme
@@ -241,9 +243,15 @@ fn shortcut_policies() -> Vec<Policy> {
         );
     assert_eq!(untimed.matches("days_since(pricing_visit) * 2").count(), 1);
     assert_eq!(untimed.matches("group.size >= 3").count(), 1);
+    let cooling = acme.replace(
+        "  engaged -> dormant    after 120d",
+        "  engaged -> dormant    when group.count(champion) == 0 and group.engaged >= 1 and time_in_stage >= 14d as \"cooled\"\n  engaged -> dormant    after 120d",
+    );
+    assert_eq!(cooling.matches("\"cooled\"").count(), 1);
     vec![
         Policy::compile(&acme).unwrap(),
         Policy::compile(&untimed).unwrap(),
+        Policy::compile(&cooling).unwrap(),
     ]
 }
 
