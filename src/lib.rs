@@ -39,22 +39,44 @@
 //! Files are read the same way through [`data::load`] with
 //! [`data::Source`]s (CSV or JSON Lines, gzip or not), and a policy that
 //! does not compile gives [`Diagnostics`] that display as `detente check`
-//! prints them. The pipeline, one module per stage: [`syntax`] → [`check`]
-//! → [`compile`] → [`data`] → [`eval`] → [`report`].
+//! prints them.
+//!
+//! The documented modules are the API for other programs: [`compile`]
+//! (the [`Policy`]), [`data`] (reading histories), [`eval`] (replaying
+//! them: journeys, explanations, requests) and [`diagnostic`]. The
+//! compiler's own stages (parsing, checking) and the command line's
+//! reports are public only so the `detente` binary can reach them; they
+//! are left out of these pages and may change with any release.
+
+#![deny(missing_docs)]
 
 // The pest parser generated without pest's `std` feature names `alloc::`.
 extern crate alloc;
 
-pub mod check;
+// Documented and meant for other programs: compiling a policy, reading
+// histories, replaying them, the diagnostics. Every public item of these
+// is documented (`missing_docs` is denied).
 pub mod compile;
 pub mod data;
 pub mod diagnostic;
 pub mod eval;
+
+// The compiler's and the command line's own parts: public so that the
+// `detente` binary (and the tests) can reach them, hidden from the
+// documentation because they may change with any release.
+#[doc(hidden)]
+pub mod check;
+#[doc(hidden)]
 pub mod generate;
+#[doc(hidden)]
 pub mod names;
+#[doc(hidden)]
 pub mod report;
+#[doc(hidden)]
 pub mod span;
+#[doc(hidden)]
 pub mod syntax;
+#[doc(hidden)]
 pub mod testing;
 
 pub use compile::Policy;

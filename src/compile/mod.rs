@@ -17,6 +17,7 @@ pub use watch::Watch;
 /// One lifecycle as a state machine.
 #[derive(Debug, Clone)]
 pub struct StateMachine {
+    /// Whose lifecycle: contacts' or accounts'.
     pub entity: Entity,
     /// Nodes are stages, edges transitions (one edge per source stage of
     /// an `any ->` line). Built once; never changed after compiling.
@@ -27,6 +28,7 @@ pub struct StateMachine {
 }
 
 impl StateMachine {
+    /// The stage graph: nodes are stages, edges transitions.
     pub fn graph(&self) -> &DiGraph<StageId, TransitionId> {
         &self.graph
     }
@@ -118,14 +120,19 @@ impl Policy {
         }
     }
 
+    /// The checked policy: every definition, with names resolved to typed
+    /// ids (used by the command line; not a stable API).
+    #[doc(hidden)]
     pub fn model(&self) -> &Model {
         &self.model
     }
 
+    /// The policy's name, from `policy "..." { }`.
     pub fn name(&self) -> &str {
         &self.model.name
     }
 
+    /// The policy's `version`, if it declares one.
     pub fn version(&self) -> Option<u64> {
         self.model.version
     }
@@ -135,10 +142,13 @@ impl Policy {
         &self.hash
     }
 
+    /// The state machine of the contact or the account lifecycle, if the
+    /// policy has it.
     pub fn machine(&self, entity: Entity) -> Option<&StateMachine> {
         self.machines.iter().find(|m| m.entity == entity)
     }
 
+    /// Every lifecycle's state machine, in the order written.
     pub fn machines(&self) -> &[StateMachine] {
         &self.machines
     }
@@ -164,6 +174,8 @@ impl Policy {
         self.own_conditions.get(i).copied().unwrap_or(false)
     }
 
+    /// The warnings found while checking (a policy with errors does not
+    /// compile).
     pub fn warnings(&self) -> &Diagnostics {
         &self.warnings
     }

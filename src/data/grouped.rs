@@ -33,9 +33,8 @@ const CONTACT_WEIGHT: usize = 25;
 type Key = (bool, String);
 
 /// Reads `sources`, handing complete accounts to `each` in batches of
-/// about `batch_events` events, a contact counting for
-/// [`CONTACT_WEIGHT`] (a batch may hold more when one account alone
-/// does). Returns what is left: every row problem, note and count.
+/// about `batch_events` events, a contact counting as 25 events (a
+/// batch may hold more when one account alone does). Returns what is left: every row problem, note and count.
 /// Contacts of accounts with no events come last, in batches too.
 pub fn load_grouped(
     policy: &Policy,

@@ -13,15 +13,23 @@ use crate::check::model::{EventTypeId, Field, FieldId, Model, StageId, Value};
 use crate::compile::Policy;
 use crate::syntax::ast::Entity;
 
+/// What the rows of a file are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordKind {
+    /// One row per contact: `id`, `account`, `created_at`, optionally a
+    /// `stage` snapshot, and the contact schema's fields.
     Contacts,
+    /// One row per account: `id` and the account schema's fields.
     Accounts,
+    /// One row per event: `contact`, `at`, `type`, optionally `id`,
+    /// `account`, `opportunity`, and the event type's fields.
     Events,
 }
 
 impl RecordKind {
+    /// As the manifest and messages name it: `contacts`, `accounts`,
+    /// `events`.
     pub fn name(self) -> &'static str {
         match self {
             RecordKind::Contacts => "contacts",
@@ -34,8 +42,11 @@ impl RecordKind {
 /// One input file and how to read it.
 #[derive(Debug, Clone)]
 pub struct Source {
+    /// What its rows are.
     pub kind: RecordKind,
+    /// The file (or, for rows given in memory, the name used in messages).
     pub path: PathBuf,
+    /// Its format; `None` tells it from the file name.
     pub format: Option<FileFormat>,
     /// Our column name → the export's column name.
     pub columns: BTreeMap<String, String>,
@@ -54,6 +65,8 @@ pub struct Source {
 }
 
 impl Source {
+    /// A file read as it is: format from its name, no mappings, date-only
+    /// times at the start of their day.
     pub fn new(kind: RecordKind, path: impl Into<PathBuf>) -> Source {
         Source {
             kind,
@@ -98,33 +111,48 @@ impl Source {
 /// Where a record came from: file (index into [`Histories::files`]) and line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Origin {
+    /// Index into [`Histories::files`].
     pub file: u32,
+    /// 1-based line where the row starts.
     pub line: u64,
 }
 
+/// A contact record, validated against the policy's contact schema.
 #[derive(Debug, Clone)]
 pub struct Contact {
+    /// Its id, as the events name it.
     pub id: String,
+    /// Its account's id, if any.
     pub account: Option<String>,
+    /// When it entered the CRM; without it, its first event.
     pub created_at: Option<Instant>,
     /// Start from a CRM snapshot instead of the initial stage.
     pub stage: Option<StageId>,
+    /// Since when it has been in that snapshot stage.
     pub stage_since: Option<Instant>,
     /// By `FieldId` of the contact schema; `None` = missing.
     pub fields: Vec<Option<Value>>,
+    /// Where the row was read.
     pub origin: Origin,
 }
 
+/// An account record, validated against the policy's account schema.
 #[derive(Debug, Clone)]
 pub struct Account {
+    /// Its id, as contacts and events name it.
     pub id: String,
+    /// By `FieldId` of the account schema; `None` = missing.
     pub fields: Vec<Option<Value>>,
+    /// Where the row was read.
     pub origin: Origin,
 }
 
+/// What an event row is.
 #[derive(Debug, Clone)]
 pub enum EventKind {
+    /// An event of a type the policy declares.
     Event {
+        /// Which event type.
         ty: EventTypeId,
         /// By `FieldId` of the event type.
         fields: Vec<Option<Value>>,
@@ -134,23 +162,36 @@ pub enum EventKind {
     /// Sets the contact's account's fields from its time on.
     AccountUpdate(Vec<(FieldId, Value)>),
     /// Folds this contact into `into`.
-    Merge { into: String },
+    Merge {
+        /// The surviving contact's id.
+        into: String,
+    },
     /// A manual move made in the CRM.
     SetStage(StageId),
 }
 
+/// One event of a contact's history, validated.
 #[derive(Debug, Clone)]
 pub struct Event {
+    /// The CRM's event id, if given: a repeated id is a duplicate.
     pub id: Option<String>,
+    /// Whose event.
     pub contact: String,
+    /// The account it was recorded under, if given.
     pub account: Option<String>,
+    /// The opportunity it belongs to, if given.
     pub opportunity: Option<String>,
+    /// When (milliseconds since the Unix epoch, UTC).
     pub at: Instant,
+    /// Whether `at` was written with a time of day or as a date only.
     pub precision: Precision,
+    /// What it is.
     pub kind: EventKind,
+    /// Where the row was read.
     pub origin: Origin,
 }
 
+/// How bad a row problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -165,38 +206,57 @@ pub enum Severity {
 /// A row that was not accepted, or something worth saying about the data.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RowProblem {
+    /// The file, as given.
     pub file: String,
+    /// 1-based line where the row starts.
     pub line: u64,
+    /// The column at fault, under the export's name, if it is one column.
     pub column: Option<String>,
+    /// What is wrong and how to fix it, in plain English.
     pub reason: String,
+    /// Rejected, or set aside with a warning.
     pub severity: Severity,
     /// The row as written (empty for notes that are not about one row).
     pub raw: String,
 }
 
+/// What became of the rows read: `read = accepted + rejected +
+/// duplicates`, always.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
+    /// Rows read.
     pub read: u64,
+    /// Rows kept.
     pub accepted: u64,
+    /// Rows set aside, each with a [`RowProblem`].
     pub rejected: u64,
+    /// Events whose id was seen before.
     pub duplicates: u64,
 }
 
+/// Everything read from the data files: the records the replay works on,
+/// and an account of every row that was not kept.
 #[derive(Debug, Clone, Default)]
 pub struct Histories {
+    /// The files read, in order ([`Origin::file`] indexes this).
     pub files: Vec<String>,
+    /// Contact records, in file order.
     pub contacts: Vec<Contact>,
+    /// Account records, in file order.
     pub accounts: Vec<Account>,
+    /// Events, in file order (the replay orders them by time).
     pub events: Vec<Event>,
     /// Rejected rows and warnings, in file and line order.
     pub problems: Vec<RowProblem>,
     /// Things worth knowing that are not about one row (an unmapped column,
     /// contacts known only from their events).
     pub notes: Vec<String>,
+    /// Row counts per kind of record.
     pub counts: BTreeMap<RecordKind, Counts>,
 }
 
 impl Histories {
+    /// Row counts over every kind of record.
     pub fn total(&self) -> Counts {
         let mut t = Counts::default();
         for c in self.counts.values() {
@@ -214,7 +274,40 @@ const ACCOUNT_COLUMNS: &[&str] = &["id"];
 const EVENT_COLUMNS: &[&str] = &["contact", "at", "type", "id", "account", "opportunity"];
 
 /// Reads every source in order. A file that cannot be opened is an error
-/// for the whole load (nothing is half-loaded); bad rows are not.
+/// for the whole load (nothing is half-loaded); bad rows are not: each is
+/// counted and reported with its file, line and reason.
+///
+/// ```
+/// use detente::Policy;
+/// use detente::data::{RecordKind, Source, load};
+///
+/// let policy = Policy::compile(r#"
+/// policy "Tiny" { teams marketing }
+/// contact { title: text }
+/// event form_submit { form: text }
+/// lifecycle contact {
+///   stage lead initial owner marketing
+///   stage mql final owner marketing
+///   lead -> mql on form_submit where form == "demo"
+/// }
+/// "#).expect("a valid policy");
+///
+/// let dir = tempfile::tempdir()?;
+/// let events = dir.path().join("events.csv");
+/// std::fs::write(&events, "contact,at,type,form\n\
+///     c-1,2026-03-02T09:00:00Z,form_submit,demo\n\
+///     c-2,yesterday,form_submit,demo\n")?;
+///
+/// let history = load(&policy, &[Source::new(RecordKind::Events, &events)])?;
+/// assert_eq!(history.total().accepted, 1);
+/// // The bad row is not dropped silently: it says where and why.
+/// let problem = &history.problems[0];
+/// assert_eq!((problem.line, problem.column.as_deref()), (3, Some("at")));
+///
+/// let journeys = policy.evaluate(&history, None);
+/// assert_eq!(journeys.journeys[0].stage, "mql");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {
     let mut h = Histories {
         files: sources

@@ -37,6 +37,7 @@ use super::load::{RecordKind, Source};
 use super::source::FileFormat;
 use super::time::DateOnly;
 
+/// The manifest's file name, looked for in the working folder.
 pub const FILE_NAME: &str = "detente.toml";
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -100,9 +101,13 @@ struct FileTable {
 /// A read manifest, with paths resolved against its folder.
 #[derive(Debug, Clone)]
 pub struct Manifest {
+    /// Where the manifest was read from.
     pub path: PathBuf,
+    /// The policy file it names (`[policy] path`), if any.
     pub policy: Option<PathBuf>,
+    /// Its data files, in the order written.
     pub sources: Vec<Source>,
+    /// The `[ci]` table (gates for `detente diff`), unread here.
     pub ci: Option<toml::Table>,
 }
 

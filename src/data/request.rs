@@ -25,26 +25,35 @@ use crate::compile::Policy;
 /// A request: contacts with nested events, their accounts, an as-of time.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Request {
+    /// Replay up to this time (default: the latest time in the request).
     pub as_of: Option<String>,
+    /// Account records: `id` and the account schema's fields.
     pub accounts: Vec<Map<String, Json>>,
+    /// Contact records: `id`, `account`, the contact schema's fields, and
+    /// `events`, each with `at`, `type` and the event's fields.
     pub contacts: Vec<Map<String, Json>>,
 }
 
 /// Why a request cannot be classified; `problems` name each bad row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RequestError {
+    /// What is wrong, in one sentence.
     pub error: String,
+    /// Each bad row, by place.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<RequestProblem>,
 }
 
+/// One bad row of a request, named by its place.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RequestProblem {
     /// Where in the request: `contacts[0]`, `contacts[0].events[2]`,
     /// `accounts[1]`.
     pub at: String,
+    /// The field at fault, if it is one field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// What is wrong and how to fix it.
     pub reason: String,
 }
 

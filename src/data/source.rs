@@ -12,9 +12,12 @@ pub const MAX_ROW_BYTES: usize = 1 << 20;
 /// How much of an over-long row is kept for the rejects file.
 const KEPT_OF_LONG_ROW: usize = 1024;
 
+/// How a data file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
+    /// Comma-separated values with a header row.
     Csv,
+    /// One JSON object per line.
     JsonLines,
 }
 
@@ -40,7 +43,9 @@ impl FileFormat {
 /// One cell as read: CSV cells are text; JSON keeps its types.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// A CSV cell, as written.
     Text(String),
+    /// A JSON Lines value, with its JSON type.
     Json(serde_json::Value),
 }
 
@@ -65,6 +70,7 @@ impl Cell {
     }
 }
 
+/// One row as read, before it is checked against the policy's schema.
 #[derive(Debug, Clone)]
 pub struct Row {
     /// 1-based line where the row starts.
@@ -110,14 +116,20 @@ impl Row {
     }
 }
 
+/// A row that could not be read at all (ragged, not UTF-8, not JSON).
 #[derive(Debug, Clone)]
 pub struct BadRow {
+    /// 1-based line where the row starts.
     pub line: u64,
+    /// The column at fault, if it is one column.
     pub column: Option<String>,
+    /// What is wrong and how to fix it.
     pub reason: String,
+    /// The row as written (cut short when it is over-long).
     pub raw: String,
 }
 
+/// A row, or why it could not be read.
 pub type RowResult = Result<Row, BadRow>;
 
 /// Opens a file for reading rows. The error is for the user.

@@ -16,6 +16,7 @@ pub type Instant = i64;
 /// How precisely a timestamp was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Precision {
+    /// Written with a time of day.
     Exact,
     /// Written as a date only: steps it triggers are marked date-precision.
     Date,
@@ -24,8 +25,11 @@ pub enum Precision {
 /// Whether a date-only value means the start or the end of its day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DateOnly {
+    /// 00:00 local time: the day has begun (the default).
     #[default]
     Start,
+    /// The last millisecond of the day (an `--as-of` date means "up to
+    /// the end of that day").
     End,
 }
 

@@ -50,6 +50,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("W007", "an SLA that can never start"),
 ];
 
+/// What a stable code (`E011`, `W003`) is about, in a few words.
 pub fn describe(code: &str) -> Option<&'static str> {
     CODES.iter().find(|(c, _)| *c == code).map(|(_, d)| *d)
 }

@@ -17,19 +17,24 @@ use crate::syntax::SyntaxError;
 /// One problem found in a policy, from whichever phase found it.
 #[derive(Debug, Clone, Error, Diagnostic)]
 pub enum Problem {
+    /// The text is not the language: found while parsing.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Syntax(#[from] SyntaxError),
+    /// The text parses but does not make sense: an unknown name, a type
+    /// mismatch, an unreachable stage (or a warning).
     #[error(transparent)]
     #[diagnostic(transparent)]
     Check(#[from] CheckError),
 }
 
 impl Problem {
+    /// A warning: reported, but the policy still compiles.
     pub fn is_warning(&self) -> bool {
         matches!(self.severity(), Some(miette::Severity::Warning))
     }
 
+    /// Where in the source it points (byte offsets).
     pub fn span(&self) -> Span {
         match self {
             Problem::Syntax(e) => e.span(),
@@ -51,19 +56,24 @@ impl Problem {
 pub struct Diagnostics {
     /// The name shown for the source, usually its path.
     pub name: String,
+    /// The policy text the problems point into.
     pub source: String,
+    /// Every problem, in source order.
     pub problems: Vec<Problem>,
 }
 
 impl Diagnostics {
+    /// How many are errors.
     pub fn errors(&self) -> usize {
         self.problems.iter().filter(|p| !p.is_warning()).count()
     }
 
+    /// How many are warnings.
     pub fn warnings(&self) -> usize {
         self.problems.iter().filter(|p| p.is_warning()).count()
     }
 
+    /// Whether any is an error (then the policy does not compile).
     pub fn has_errors(&self) -> bool {
         self.errors() > 0
     }

@@ -15,7 +15,9 @@ const MAX_DAYS_SEARCHED: i64 = 3_660;
 /// The policy's view of time.
 #[derive(Debug, Clone)]
 pub struct Calendar {
+    /// The policy's `timezone`.
     pub tz: Tz,
+    /// The policy's `business_hours`.
     pub hours: BusinessHours,
     /// Sorted.
     pub holidays: Vec<NaiveDate>,

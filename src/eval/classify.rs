@@ -13,6 +13,7 @@ use crate::data::time::{Instant, format_instant};
 /// The journeys of one request.
 #[derive(Debug, Clone, Serialize)]
 pub struct Classified {
+    /// The as-of time replayed to, as `2026-03-04T11:20:00Z`.
     pub as_of: String,
     /// One per contact, in id order.
     pub journeys: Vec<Journey>,

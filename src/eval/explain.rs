@@ -11,10 +11,13 @@ use super::view::{V, View, Who};
 /// One way out of the current stage and how far the contact is from it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Exit {
+    /// The stage it leads to.
     pub to: String,
     /// The trigger as written, e.g. `when sql`.
     pub trigger: String,
+    /// The policy line the transition is written on.
     pub line: usize,
+    /// The transition's `as "..."` label, if it has one.
     pub label: Option<String>,
     /// Plain-English lines: what holds, what is missing, the smallest
     /// change that would do it.
@@ -303,6 +306,7 @@ fn value_text(v: &V, now: Instant) -> String {
     }
 }
 
+/// A duration in words, as the explanations write it: `3 days`, `4 hours`.
 pub fn duration_text(d: Duration) -> String {
     match d {
         Duration::Minutes(m) if m % 60 == 0 => format!("{} hours", m / 60),

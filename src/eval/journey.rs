@@ -10,28 +10,50 @@ use crate::data::time::{Instant, format_instant};
 use super::state::{Cause, ItemKind, Life, Run, SlaInstance, Step, Touch};
 use super::view::{Truth, View, Who};
 
+/// The policy a journey was worked out with, so that every decision can
+/// be traced to the exact rules.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PolicyRef {
+    /// The policy's name, from `policy "..." { }`.
     pub name: String,
+    /// Its `version`, if it has one.
     pub version: Option<u64>,
+    /// `sha256:` and the hex digest of the policy's source text.
     pub hash: String,
 }
 
 /// One contact's journey.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Journey {
+    /// The contact's id.
     pub contact: String,
+    /// Its account's id; none for a contact without one.
     pub account: Option<String>,
+    /// The policy that produced this journey.
     pub policy: PolicyRef,
+    /// The stage the contact is in at the as-of time.
     pub stage: String,
+    /// When it entered that stage, as `2026-03-04T11:20:00Z`.
     pub since: String,
+    /// The furthest stage on the success path ever reached (a detour such
+    /// as recycling does not erase it).
     pub highest: Option<String>,
+    /// Every stage entered, in order: `{"stage", "entered", "trigger",
+    /// "label"}` as in ENGINE.md §2.
     pub path: Vec<Json>,
+    /// Each score at the as-of time, by name, rounded to two decimals.
     pub scores: Map<String, Json>,
+    /// Each criteria by name: `{"met": true|false|"unknown", "clauses":
+    /// {label: true|false|"unknown"}}`.
     pub criteria: Map<String, Json>,
+    /// The account's buying group (`roles`, `engaged`, `qualified`), when
+    /// the policy has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<Json>,
+    /// Every SLA instance: `sla`, `started`, `due`, `status` (`open`,
+    /// `met`, `breached`, `overdue`, `cancelled`) and, once met, `met`.
     pub slas: Vec<Json>,
+    /// Why the replay stopped for this contact, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
     /// The transitions that moved the contact, in order (for coverage).
@@ -48,8 +70,11 @@ pub struct Journey {
 /// One stage entered, typed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepFact {
+    /// The stage entered.
     pub stage: StageId,
+    /// When.
     pub entered: Instant,
+    /// What moved the contact there.
     pub cause: Cause,
     /// The instant was written as a date only.
     pub date_precision: bool,
@@ -60,6 +85,7 @@ pub struct StepFact {
 /// What made the instant of a `when` move.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tipped {
+    /// The touchpoint the tipping event matched, if any.
     pub touchpoint: Option<TouchpointId>,
     /// Index into `Histories::events`.
     pub event: Option<usize>,
@@ -76,6 +102,7 @@ pub struct Facts {
     pub steps: Vec<StepFact>,
     /// Events that matched touchpoints, with the stage at the time.
     pub touches: Vec<Touch>,
+    /// Every SLA instance opened for the contact.
     pub slas: Vec<SlaInstance>,
     /// Scores at the first entry into each stage.
     pub scores_at_entry: Vec<(StageId, Vec<f64>)>,
@@ -89,18 +116,28 @@ pub struct Facts {
 /// One account's journey through the account lifecycle.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AccountJourney {
+    /// The account's id.
     pub account: String,
+    /// The policy that produced this journey.
     pub policy: PolicyRef,
+    /// The account's stage at the as-of time.
     pub stage: String,
+    /// When it entered that stage.
     pub since: String,
+    /// The furthest stage on the account's success path ever reached.
     pub highest: Option<String>,
+    /// Every stage entered, in order, as in [`Journey::path`].
     pub path: Vec<Json>,
+    /// The buying group, as in [`Journey::group`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<Json>,
+    /// The transitions that moved the account, in order (for coverage).
     #[serde(skip)]
     pub fired: Vec<TransitionId>,
 }
 
+/// A three-valued truth as the journey JSON writes it: `true`, `false`
+/// or `"unknown"`.
 pub fn truth_json(t: Truth) -> Json {
     match t {
         Some(b) => Json::Bool(b),
@@ -280,6 +317,7 @@ impl Run<'_> {
         )
     }
 
+    /// Every member's journey at the end of the replay.
     pub fn journeys(&self, as_of: Instant, policy: &PolicyRef) -> Vec<Journey> {
         let model = self.policy.model();
         let mut out = Vec::with_capacity(self.members.len());
@@ -380,6 +418,7 @@ impl Run<'_> {
         out
     }
 
+    /// The account's journey, when it has an account lifecycle.
     pub fn account_journey(&self, as_of: Instant, policy: &PolicyRef) -> Option<AccountJourney> {
         let account = self.account.clone()?;
         let life = self.account_life.as_ref()?;

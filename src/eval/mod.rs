@@ -12,8 +12,12 @@ pub mod explain;
 pub mod journey;
 mod memo;
 mod replay;
+// The replay's working state and expression evaluator: public for the
+// reports, which read the typed facts of journeys, not a stable API.
+#[doc(hidden)]
 pub mod state;
 mod timers;
+#[doc(hidden)]
 pub mod view;
 
 use std::collections::{BTreeMap, HashMap};
@@ -33,6 +37,7 @@ use state::{Item, ItemKind, Life, Member, Run};
 /// Everything a replay produced.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
+    /// The instant replayed to (milliseconds since the Unix epoch, UTC).
     pub as_of: Instant,
     /// One per contact, in contact id order.
     pub journeys: Vec<Journey>,
@@ -43,6 +48,7 @@ pub struct Evaluation {
     pub problems: Vec<RuntimeProblem>,
 }
 
+/// The policy's business calendar: timezone, business hours, holidays.
 pub fn calendar_of(policy: &Policy) -> calendar::Calendar {
     let m = policy.model();
     calendar::Calendar {

@@ -12,8 +12,11 @@ use super::view::{View, Who};
 /// Something that stopped the replay of one contact.
 #[derive(Debug, Clone)]
 pub struct RuntimeProblem {
+    /// The contact whose replay stopped, if it is about one.
     pub contact: Option<String>,
+    /// Its account, or the account whose replay stopped.
     pub account: Option<String>,
+    /// What happened and what to change, in plain English.
     pub message: String,
 }
 
@@ -465,6 +468,8 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Where event `ev` (an index into `Histories::events`) sits in this
+    /// account's timeline, if it has been replayed.
     pub fn timeline_index(&self, ev: usize) -> Option<usize> {
         self.timeline
             .get(..self.processed)?
@@ -638,6 +643,7 @@ pub fn success_rank(model: &Model, entity: Entity, stage: StageId) -> Option<usi
 }
 
 impl Member {
+    /// A member before its first instant: not yet in the CRM.
     pub fn new(
         id: String,
         record: Option<usize>,
