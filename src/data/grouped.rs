@@ -34,21 +34,16 @@ type Key = (bool, String);
 
 /// Reads `sources`, handing complete accounts to `each` in batches of
 /// about `batch_events` events, a contact counting as 25 events (a
-/// batch may hold more when one account alone does). Returns what is left: every row problem, note and count.
-/// Contacts of accounts with no events come last, in batches too.
+/// batch may hold more when one account alone does). Returns what is
+/// left: every row problem, note and count. Contacts of accounts with no
+/// events come last, in batches too.
 pub fn load_grouped(
     policy: &Policy,
     sources: &[Source],
     batch_events: usize,
     each: &mut dyn FnMut(Histories) -> Result<(), String>,
 ) -> Result<Histories, String> {
-    let mut base = Histories {
-        files: sources
-            .iter()
-            .map(|s| s.path.display().to_string())
-            .collect(),
-        ..Histories::default()
-    };
+    let mut base = Histories::of_files(sources);
     let (events, records): (Vec<_>, Vec<_>) = sources
         .iter()
         .enumerate()

@@ -256,6 +256,17 @@ pub struct Histories {
 }
 
 impl Histories {
+    /// Nothing read yet from `sources`, whose paths are its `files`.
+    pub(super) fn of_files(sources: &[Source]) -> Histories {
+        Histories {
+            files: sources
+                .iter()
+                .map(|s| s.path.display().to_string())
+                .collect(),
+            ..Histories::default()
+        }
+    }
+
     /// Row counts over every kind of record.
     pub fn total(&self) -> Counts {
         let mut t = Counts::default();
@@ -309,13 +320,7 @@ const EVENT_COLUMNS: &[&str] = &["contact", "at", "type", "id", "account", "oppo
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {
-    let mut h = Histories {
-        files: sources
-            .iter()
-            .map(|s| s.path.display().to_string())
-            .collect(),
-        ..Histories::default()
-    };
+    let mut h = Histories::of_files(sources);
     let mut seen_event_ids: HashSet<String> = HashSet::new();
     let mut events = Vec::new();
     for (file, source) in sources.iter().enumerate() {
@@ -377,11 +382,12 @@ pub(super) fn read_source(
         None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
     };
     let mut unknown_columns: BTreeMap<String, ()> = BTreeMap::new();
-    let ours = our_columns(source, model);
-    let known: HashSet<&str> = ours
-        .iter()
-        .map(|o| source.columns.get(*o).map_or(*o, String::as_str))
+    // Every column something reads: (our name, the export's name).
+    let columns: Vec<(&str, &str)> = our_columns(source, model)
+        .into_iter()
+        .map(|o| (o, source.columns.get(o).map_or(o, String::as_str)))
         .collect();
+    let known: HashSet<&str> = columns.iter().map(|(_, theirs)| *theirs).collect();
     let mut layout = Layout::default();
     let mut counts = Counts::default();
     for row in rows {
@@ -404,7 +410,7 @@ pub(super) fn read_source(
                 .zip(&row.cells)
                 .all(|(a, (b, _))| a == b);
         if !same_columns {
-            layout = Layout::new(source, &ours, &row);
+            layout = Layout::new(&columns, &row);
             for col in layout.unused(&known) {
                 unknown_columns.insert(col, ());
             }
@@ -553,18 +559,19 @@ struct Layout<'a> {
     /// The rows' column names, in order.
     names: Vec<String>,
     /// Our column name → its cell's position (the last of that name, as
-    /// a repeated header reads).
+    /// a repeated header reads). Every column something reads is here
+    /// when the row has it.
     ours: HashMap<&'a str, usize>,
 }
 
 impl<'a> Layout<'a> {
-    fn new(source: &'a Source, ours: &[&'a str], row: &Row) -> Layout<'a> {
+    /// `columns`: every column something reads, (ours, the export's).
+    fn new(columns: &[(&'a str, &str)], row: &Row) -> Layout<'a> {
         let names: Vec<String> = row.cells.iter().map(|(k, _)| k.clone()).collect();
-        let ours = ours
+        let ours = columns
             .iter()
-            .filter_map(|o| {
-                let theirs = source.columns.get(*o).map_or(*o, String::as_str);
-                names.iter().rposition(|n| n == theirs).map(|i| (*o, i))
+            .filter_map(|(ours, theirs)| {
+                names.iter().rposition(|n| n == theirs).map(|i| (*ours, i))
             })
             .collect();
         Layout { names, ours }
@@ -598,17 +605,15 @@ impl<'a> RowReader<'a> {
         self.source.columns.get(ours).map_or(ours, String::as_str)
     }
 
-    /// Our column's cell, if present and not empty.
+    /// Our column's cell, if present and not empty. `ours` is one of
+    /// [`our_columns`], so the layout knows where it is when the row has
+    /// it.
     fn cell(&self, ours: &'a str) -> Option<Cell> {
-        let at = match self.layout.ours.get(ours) {
-            Some(&i) => Some(i),
-            None => {
-                let theirs = self.their_name(ours);
-                self.row.cells.iter().rposition(|(k, _)| k == theirs)
-            }
-        };
-        if let Some(c) = at
-            .and_then(|i| self.row.cells.get(i))
+        if let Some(c) = self
+            .layout
+            .ours
+            .get(ours)
+            .and_then(|&i| self.row.cells.get(i))
             .map(|(_, c)| c)
             .filter(|c| !c.is_empty())
         {

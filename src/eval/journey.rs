@@ -278,9 +278,12 @@ impl Run<'_> {
         Json::Object(o)
     }
 
-    fn group_json(&self, view: &View<'_, '_>) -> Option<Json> {
+    /// The account's buying group at `as_of` (the same for every member
+    /// and for the account), when the policy has one.
+    pub fn group_json(&self, as_of: Instant) -> Option<Json> {
         let model = self.policy.model();
         model.buying_group.as_ref()?;
+        let view = View::new(self, Who::Account, as_of);
         let mut roles = Map::new();
         for (i, r) in model.roles.iter().enumerate() {
             let holders: Vec<Json> = view
@@ -317,12 +320,16 @@ impl Run<'_> {
         )
     }
 
-    /// Every member's journey at the end of the replay.
-    pub fn journeys(&self, as_of: Instant, policy: &PolicyRef) -> Vec<Journey> {
+    /// Every member's journey at the end of the replay; `group` from
+    /// [`Run::group_json`].
+    pub fn journeys(
+        &self,
+        as_of: Instant,
+        policy: &PolicyRef,
+        group: &Option<Json>,
+    ) -> Vec<Journey> {
         let model = self.policy.model();
         let mut out = Vec::with_capacity(self.members.len());
-        // The buying group is the account's, the same for every member.
-        let group = self.group_json(&View::new(self, Who::Account, as_of));
         for (m, member) in self.members.iter().enumerate() {
             let Some(life) = &member.life else { continue };
             let view = View::new(self, Who::Contact(m), as_of);
@@ -418,12 +425,16 @@ impl Run<'_> {
         out
     }
 
-    /// The account's journey, when it has an account lifecycle.
-    pub fn account_journey(&self, as_of: Instant, policy: &PolicyRef) -> Option<AccountJourney> {
+    /// The account's journey, when it has an account lifecycle; `group`
+    /// from [`Run::group_json`].
+    pub fn account_journey(
+        &self,
+        policy: &PolicyRef,
+        group: Option<Json>,
+    ) -> Option<AccountJourney> {
         let account = self.account.clone()?;
         let life = self.account_life.as_ref()?;
         let (stage, since, highest, path, _) = self.life_parts(life, None);
-        let view = View::new(self, Who::Account, as_of);
         Some(AccountJourney {
             account,
             policy: policy.clone(),
@@ -431,7 +442,7 @@ impl Run<'_> {
             since,
             highest,
             path,
-            group: self.group_json(&view),
+            group,
             fired: fired(life),
         })
     }

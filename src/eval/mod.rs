@@ -378,9 +378,10 @@ fn replay_all(
             let m = run.members.iter().position(|x| &x.id == t)?;
             Some((t.clone(), run.exits(m, as_of)))
         });
+        let group = run.group_json(as_of);
         (
-            run.journeys(as_of, &policy_ref),
-            run.account_journey(as_of, &policy_ref),
+            run.journeys(as_of, &policy_ref, &group),
+            run.account_journey(&policy_ref, group),
             run_problems,
             explained,
         )

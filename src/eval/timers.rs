@@ -74,9 +74,9 @@ pub struct Soonest {
 
 /// Within one timer search (one `after` and `until`), the soonest
 /// instant of a condition about one member or the account, by (which
-/// condition, as in `collect_for`; whose): every member whose conditions read the
-/// buying group asks for the same colleagues' role conditions, and
-/// working each out once keeps a search linear in the account's size.
+/// condition, as in `collect_for`; whose): every member whose conditions
+/// read the buying group asks for the same colleagues' role conditions,
+/// and working each out once keeps a search linear in the account's size.
 type Shared = std::collections::HashMap<(usize, usize), Option<Instant>>;
 
 impl Soonest {
@@ -349,61 +349,89 @@ fn collect_for(
     out: &mut Soonest,
     shared: &mut Shared,
 ) {
-    let whose = match who {
-        Who::Contact(m) => m,
-        Who::Account => usize::MAX,
-    };
-    let key = (slot, whose);
-    // The replay that checks everyone is the reference the shortcuts are
-    // tested against: it keeps nothing between searches.
-    let keep = matches!(who, Who::Contact(_))
-        && !view.run.check_everyone
-        && view.run.policy.reads_only_own_member(slot);
-    let kept = |timers: &Vec<ConditionTimer>| {
-        timers
-            .iter()
-            .find(|c| c.key == key.0)
-            .and_then(|c| c.answer(out.after, out.until))
-    };
-    let known = match who {
-        Who::Contact(m) if keep => view.run.condition_timers.borrow().get(m).and_then(kept),
-        _ => None,
-    };
-    let best = match known.or_else(|| shared.get(&key).copied()) {
-        Some(best) => best,
-        None => match who {
-            // A member's condition is searched up to the end of the
-            // replay, so the answer serves every later search until the
-            // member changes (searches up to the next event only would
-            // rarely be reused: the next event is later every time).
-            Who::Contact(m) if keep => {
-                let mut sub = Soonest::new(out.after, view.run.end.max(out.until));
-                collect(&View { who, ..*view }, e, &mut sub, shared);
-                if let Some(timers) = view.run.condition_timers.borrow_mut().get_mut(m) {
-                    let fresh = ConditionTimer {
-                        key: key.0,
-                        best: sub.best,
-                        after: sub.after,
-                        until: sub.until,
-                    };
-                    match timers.iter_mut().find(|c| c.key == key.0) {
-                        Some(c) => *c = fresh,
-                        None => timers.push(fresh),
-                    }
+    let run = view.run;
+    let best = match who {
+        // The replay that checks everyone is the reference the shortcuts
+        // are tested against: it keeps nothing between searches.
+        Who::Contact(m) if !run.check_everyone && run.policy.reads_only_own_member(slot) => {
+            kept_soonest(view, m, slot, e, out, shared)
+        }
+        _ => {
+            let whose = match who {
+                Who::Contact(m) => m,
+                Who::Account => usize::MAX,
+            };
+            match shared.get(&(slot, whose)) {
+                Some(best) => *best,
+                None => {
+                    let best = soonest(view, who, e, out.after, out.until, shared);
+                    shared.insert((slot, whose), best);
+                    best
                 }
-                sub.best.filter(|t| *t <= out.until)
             }
-            _ => {
-                let mut sub = Soonest::new(out.after, out.until);
-                collect(&View { who, ..*view }, e, &mut sub, shared);
-                shared.insert(key, sub.best);
-                sub.best
-            }
-        },
+        }
     };
     if let Some(t) = best {
         out.push(t);
     }
+}
+
+/// Member `m`'s condition `slot` (one that reads only the member), from
+/// its kept [`ConditionTimer`] when that answers, else searched up to the
+/// end of the replay and kept: searches up to the next event only would
+/// rarely be reused, the next event being later every time.
+fn kept_soonest(
+    view: &View<'_, '_>,
+    m: usize,
+    slot: usize,
+    e: &Expr,
+    out: &Soonest,
+    shared: &mut Shared,
+) -> Option<Instant> {
+    let known = view
+        .run
+        .condition_timers
+        .borrow()
+        .get(m)
+        .and_then(|timers| {
+            timers
+                .iter()
+                .find(|c| c.key == slot)
+                .and_then(|c| c.answer(out.after, out.until))
+        });
+    if let Some(best) = known {
+        return best;
+    }
+    let until = view.run.end.max(out.until);
+    let best = soonest(view, Who::Contact(m), e, out.after, until, shared);
+    if let Some(timers) = view.run.condition_timers.borrow_mut().get_mut(m) {
+        let fresh = ConditionTimer {
+            key: slot,
+            best,
+            after: out.after,
+            until,
+        };
+        match timers.iter_mut().find(|c| c.key == slot) {
+            Some(c) => *c = fresh,
+            None => timers.push(fresh),
+        }
+    }
+    best.filter(|t| *t <= out.until)
+}
+
+/// The soonest instant in (`after`, `until`] at which `who`'s condition
+/// `e` may change with time alone.
+fn soonest(
+    view: &View<'_, '_>,
+    who: Who,
+    e: &Expr,
+    after: Instant,
+    until: Instant,
+    shared: &mut Shared,
+) -> Option<Instant> {
+    let mut sub = Soonest::new(after, until);
+    collect(&View { who, ..*view }, e, &mut sub, shared);
+    sub.best
 }
 
 /// The first instant in (now, as_of] at which a comparison of a decaying
