@@ -76,7 +76,7 @@ fn bench(c: &mut Criterion) {
     assert_eq!(one_h.events.len(), 50);
     c.bench_function(
         "classify one contact, 50 events (read + replay + journey)",
-        |b| b.iter(|| classify(&policy, &one, None).expect("classified")),
+        |b| b.iter(|| classify(&policy, one.clone(), None).expect("classified")),
     );
     c.bench_function("replay one contact, 50 events", |b| {
         b.iter(|| policy.evaluate(&one_h, None))

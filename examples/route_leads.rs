@@ -42,7 +42,7 @@ fn main() -> ExitCode {
             .map_err(|e| e.to_string())
             .and_then(|v| Request::from_json(v).map_err(|e| e.error));
         let result = request.and_then(|r| {
-            classify(&policy, &r, None).map_err(|e| {
+            classify(&policy, r, None).map_err(|e| {
                 let first = e
                     .problems
                     .first()

@@ -44,7 +44,13 @@ fn answer(policy: &Policy, text: &str, line: u64, as_of: Option<Instant>) -> Res
     })?;
     let single = value.get("contacts").is_none();
     let request = Request::from_json(value).map_err(|e| error_line(line, &e))?;
-    let classified = classify(policy, &request, as_of).map_err(|e| error_line(line, &e))?;
+    let id = request
+        .contacts
+        .first()
+        .and_then(|c| c.get("id"))
+        .and_then(Json::as_str)
+        .map(str::to_string);
+    let classified = classify(policy, request, as_of).map_err(|e| error_line(line, &e))?;
     for w in &classified.warnings {
         eprintln!(
             "warning: line {line}: {}{}: {}",
@@ -56,18 +62,13 @@ fn answer(policy: &Policy, text: &str, line: u64, as_of: Option<Instant>) -> Res
             w.reason
         );
     }
-    let id = request
-        .contacts
-        .first()
-        .and_then(|c| c.get("id"))
-        .and_then(Json::as_str);
     if single {
         // The contact's own journey; one merged into another (by a `merge`
         // event) has none, and gets the one it was merged into.
         let j = classified
             .journeys
             .iter()
-            .find(|j| Some(j.contact.as_str()) == id)
+            .find(|j| Some(&j.contact) == id.as_ref())
             .or(classified.journeys.first());
         return serde_json::to_value(j).map_err(|e| json!({"line": line, "error": e.to_string()}));
     }

@@ -6,8 +6,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
+use super::reader::{Columns, Placement, RowReader, Schema};
 use super::source::{self, BadRow, Cell, FileFormat, Row};
-use super::time::{DateOnly, Instant, Precision, parse_instant};
+use super::time::{DateOnly, Instant, Precision};
 use super::values::read_value;
 use crate::check::model::{EventTypeId, Field, FieldId, Model, StageId, Value};
 use crate::compile::Policy;
@@ -88,17 +89,30 @@ impl Source {
         name: &str,
         rows: Vec<serde_json::Map<String, serde_json::Value>>,
     ) -> Source {
+        Source::of_cells(
+            kind,
+            name,
+            rows.into_iter().map(|o| o.into_iter().collect()),
+        )
+    }
+
+    /// Rows from memory given as their (column, value) pairs; the `i`th
+    /// is line `i + 1` in messages.
+    pub(super) fn of_cells(
+        kind: RecordKind,
+        name: &str,
+        rows: impl Iterator<Item = Vec<(String, serde_json::Value)>>,
+    ) -> Source {
         let rows = rows
-            .into_iter()
             .enumerate()
-            .map(|(i, o)| Row {
+            .map(|(i, cells)| Row {
                 line: i as u64 + 1,
                 // Written only when a problem quotes the row (`Row::raw_text`):
                 // most in-memory rows are fine, and an API request should
                 // not pay for printing every row it sends.
                 raw: String::new(),
                 from_csv: false,
-                cells: o.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect(),
+                cells: cells.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect(),
             })
             .collect();
         Source {
@@ -280,10 +294,6 @@ impl Histories {
     }
 }
 
-const CONTACT_COLUMNS: &[&str] = &["id", "account", "created_at", "stage", "stage_since"];
-const ACCOUNT_COLUMNS: &[&str] = &["id"];
-const EVENT_COLUMNS: &[&str] = &["contact", "at", "type", "id", "account", "opportunity"];
-
 /// Reads every source in order. A file that cannot be opened is an error
 /// for the whole load (nothing is half-loaded); bad rows are not: each is
 /// counted and reported with its file, line and reason.
@@ -382,13 +392,8 @@ pub(super) fn read_source(
         None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
     };
     let mut unknown_columns: BTreeMap<String, ()> = BTreeMap::new();
-    // Every column something reads: (our name, the export's name).
-    let columns: Vec<(&str, &str)> = our_columns(source, model)
-        .into_iter()
-        .map(|o| (o, source.columns.get(o).map_or(o, String::as_str)))
-        .collect();
-    let known: HashSet<&str> = columns.iter().map(|(_, theirs)| *theirs).collect();
-    let mut layout = Layout::default();
+    let columns = Columns::new(source, model);
+    let mut placement = Placement::default();
     let mut counts = Counts::default();
     for row in rows {
         counts.read += 1;
@@ -400,25 +405,14 @@ pub(super) fn read_source(
                 continue;
             }
         };
-        // Rows of a CSV file all have the header's columns: work out
-        // where our columns are (and look for unread ones) only when the
-        // columns change.
-        let same_columns = layout.names.len() == row.cells.len()
-            && layout
-                .names
-                .iter()
-                .zip(&row.cells)
-                .all(|(a, (b, _))| a == b);
-        if !same_columns {
-            layout = Layout::new(&columns, &row);
-            for col in layout.unused(&known) {
-                unknown_columns.insert(col, ());
-            }
+        for col in placement.place(&columns, &row) {
+            unknown_columns.insert(col.to_string(), ());
         }
         let reader = RowReader {
             source,
+            columns: &columns,
             row: &row,
-            layout: &layout,
+            placement: &placement,
         };
         let origin = Origin {
             file: file_index,
@@ -545,174 +539,31 @@ pub(super) fn only_in_events_note(ids: &[&str]) -> Option<String> {
 }
 
 /// Error of one row: (column, reason, severity).
-type RowError = (Option<String>, String, Severity);
+pub(super) type RowError = (Option<String>, String, Severity);
 
-fn err(column: &str, reason: impl Into<String>) -> RowError {
+pub(super) fn err(column: &str, reason: impl Into<String>) -> RowError {
     (Some(column.to_string()), reason.into(), Severity::Error)
 }
 
-/// Where each of our columns is in rows with one list of columns (all
-/// rows of a CSV file), so a row is read by position instead of being
-/// searched by name.
-#[derive(Default)]
-struct Layout<'a> {
-    /// The rows' column names, in order.
-    names: Vec<String>,
-    /// Our column name → its cell's position (the last of that name, as
-    /// a repeated header reads). Every column something reads is here
-    /// when the row has it.
-    ours: HashMap<&'a str, usize>,
-}
-
-impl<'a> Layout<'a> {
-    /// `columns`: every column something reads, (ours, the export's).
-    fn new(columns: &[(&'a str, &str)], row: &Row) -> Layout<'a> {
-        let names: Vec<String> = row.cells.iter().map(|(k, _)| k.clone()).collect();
-        let ours = columns
-            .iter()
-            .filter_map(|(ours, theirs)| {
-                names.iter().rposition(|n| n == theirs).map(|i| (*ours, i))
-            })
-            .collect();
-        Layout { names, ours }
-    }
-
-    /// The columns that nothing reads (`known` under the export's names),
-    /// sorted.
-    fn unused(&self, known: &HashSet<&str>) -> Vec<String> {
-        let mut unused: Vec<String> = self
-            .names
-            .iter()
-            .filter(|k| !known.contains(k.as_str()))
-            .cloned()
-            .collect();
-        unused.sort();
-        unused.dedup();
-        unused
-    }
-}
-
-/// A row seen through a source's column and value mappings.
-struct RowReader<'a> {
-    source: &'a Source,
-    row: &'a Row,
-    layout: &'a Layout<'a>,
-}
-
-impl<'a> RowReader<'a> {
-    /// The export's name for one of our columns.
-    fn their_name(&self, ours: &'a str) -> &'a str {
-        self.source.columns.get(ours).map_or(ours, String::as_str)
-    }
-
-    /// Our column's cell, if present and not empty. `ours` is one of
-    /// [`our_columns`], so the layout knows where it is when the row has
-    /// it.
-    fn cell(&self, ours: &'a str) -> Option<Cell> {
-        if let Some(c) = self
-            .layout
-            .ours
-            .get(ours)
-            .and_then(|&i| self.row.cells.get(i))
-            .map(|(_, c)| c)
-            .filter(|c| !c.is_empty())
-        {
-            if let Some(map) = self.source.values.get(ours) {
-                let text = c.text();
-                if let Some(mapped) = map.get(&text) {
-                    return Some(Cell::Text(mapped.clone()));
-                }
-            }
-            return Some((*c).clone());
-        }
-        self.source
-            .constants
-            .get(ours)
-            .map(|v| Cell::Text(v.clone()))
-    }
-
-    fn text(&self, ours: &'a str) -> Option<String> {
-        self.cell(ours).map(|c| c.text())
-    }
-
-    fn required(&self, ours: &'a str) -> Result<String, RowError> {
-        self.text(ours).ok_or_else(|| {
-            let theirs = self.their_name(ours);
-            let hint = if theirs == ours {
-                format!(" (if the export calls it something else, map it in the manifest: [data.columns.{}] {ours} = \"Their Column\")", self.source.kind.name())
-            } else {
-                String::new()
-            };
-            err(theirs, format!("`{theirs}` is missing{hint}"))
-        })
-    }
-
-    fn instant(
-        &self,
-        ours: &'a str,
-        tz: chrono_tz::Tz,
-        date_only: DateOnly,
-    ) -> Result<Option<(Instant, Precision)>, RowError> {
-        match self.text(ours) {
-            None => Ok(None),
-            Some(t) => parse_instant(&t, tz, date_only)
-                .map(Some)
-                .map_err(|e| err(self.their_name(ours), e)),
-        }
-    }
-}
-
-/// Every column of `source` something reads, under our names: worked out
-/// once per file, not once per row.
-fn our_columns<'a>(source: &Source, model: &'a Model) -> Vec<&'a str> {
-    let mut ours: Vec<&str> = match source.kind {
-        RecordKind::Contacts => CONTACT_COLUMNS.to_vec(),
-        RecordKind::Accounts => ACCOUNT_COLUMNS.to_vec(),
-        RecordKind::Events => EVENT_COLUMNS.to_vec(),
-    };
-    let fields: Vec<&str> = match source.kind {
-        RecordKind::Contacts => model
-            .contact_fields
-            .iter()
-            .map(|f| f.name.as_str())
-            .collect(),
-        RecordKind::Accounts => model
-            .account_fields
-            .iter()
-            .map(|f| f.name.as_str())
-            .collect(),
-        // Any event's fields, the contact's fields (read by `update`),
-        // the account's (`account_update`), `into` and `stage`.
-        RecordKind::Events => model
-            .events
-            .iter()
-            .flat_map(|e| e.fields.iter().map(|f| f.name.as_str()))
-            .chain(model.contact_fields.iter().map(|f| f.name.as_str()))
-            .chain(model.account_fields.iter().map(|f| f.name.as_str()))
-            .chain(["into", "stage"])
-            .collect(),
-    };
-    ours.extend(fields);
-    ours
-}
-
-/// Reads the schema fields of a record; missing required fields are errors.
+/// Reads the fields of `schema` (`whose`); missing required fields are
+/// errors.
 fn fields(
-    reader: &RowReader<'_>,
+    r: &RowReader<'_>,
+    whose: Schema,
     schema: &[Field],
     tz: chrono_tz::Tz,
-    require: bool,
 ) -> Result<Vec<Option<Value>>, RowError> {
     let mut out = Vec::with_capacity(schema.len());
-    for f in schema {
-        let value = match reader.cell(&f.name) {
+    for (i, f) in schema.iter().enumerate() {
+        let col = r.columns.field(whose, i);
+        let value = match r.cell(col) {
             Some(cell) => {
-                Some(read_value(&cell, &f.ty, tz).map_err(|e| err(reader.their_name(&f.name), e))?)
+                Some(read_value(&cell, &f.ty, tz).map_err(|e| err(r.their_name(col), e))?)
             }
             None => f.default.clone(),
         };
-        if require && value.is_none() && !f.optional {
-            let theirs = reader.their_name(&f.name);
+        if value.is_none() && !f.optional {
+            let theirs = r.their_name(col);
             return Err(err(
                 theirs,
                 format!(
@@ -742,32 +593,34 @@ fn stage_named(model: &Model, entity: Entity, name: &str) -> Result<StageId, Str
 
 fn contact(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Contact, RowError> {
     let tz = model.timezone;
-    let id = r.required("id")?;
-    let stage = match r.text("stage") {
+    let col = |name| r.columns.named(name);
+    let id = r.required(col("id"))?;
+    let stage = match r.text(col("stage")) {
         Some(s) => Some(
-            stage_named(model, Entity::Contact, &s).map_err(|e| err(r.their_name("stage"), e))?,
+            stage_named(model, Entity::Contact, &s)
+                .map_err(|e| err(r.their_name(col("stage")), e))?,
         ),
         None => None,
     };
     Ok(Contact {
         id,
-        account: r.text("account"),
+        account: r.text(col("account")),
         created_at: r
-            .instant("created_at", tz, r.source.date_only)?
+            .instant(col("created_at"), tz, r.source.date_only)?
             .map(|(i, _)| i),
         stage,
         stage_since: r
-            .instant("stage_since", tz, r.source.date_only)?
+            .instant(col("stage_since"), tz, r.source.date_only)?
             .map(|(i, _)| i),
-        fields: fields(r, &model.contact_fields, tz, true)?,
+        fields: fields(r, Schema::Contact, &model.contact_fields, tz)?,
         origin,
     })
 }
 
 fn account(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Account, RowError> {
     Ok(Account {
-        id: r.required("id")?,
-        fields: fields(r, &model.account_fields, model.timezone, true)?,
+        id: r.required(r.columns.named("id"))?,
+        fields: fields(r, Schema::Account, &model.account_fields, model.timezone)?,
         origin,
     })
 }
@@ -776,13 +629,15 @@ fn account(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Account, 
 /// ones change.
 fn updates(
     r: &RowReader<'_>,
+    whose: Schema,
     schema: &[Field],
     tz: chrono_tz::Tz,
 ) -> Result<Vec<(FieldId, Value)>, RowError> {
     let mut out = Vec::new();
     for (i, f) in schema.iter().enumerate() {
-        if let Some(cell) = r.cell(&f.name) {
-            let v = read_value(&cell, &f.ty, tz).map_err(|e| err(r.their_name(&f.name), e))?;
+        let col = r.columns.field(whose, i);
+        if let Some(cell) = r.cell(col) {
+            let v = read_value(&cell, &f.ty, tz).map_err(|e| err(r.their_name(col), e))?;
             out.push((FieldId::from_index(i), v));
         }
     }
@@ -803,28 +658,31 @@ fn event(
     origin: Origin,
 ) -> Result<Event, RowError> {
     let tz = model.timezone;
-    let contact = r.required("contact")?;
-    let type_name = r.required("type")?;
-    r.required("at")?;
+    let col = |name| r.columns.named(name);
+    let contact = r.required(col("contact"))?;
+    let type_name = r.required(col("type"))?;
+    r.required(col("at"))?;
     let date_only = source
         .date_only_by_type
         .get(&type_name)
         .copied()
         .unwrap_or(source.date_only);
-    let Some((at, precision)) = r.instant("at", tz, date_only)? else {
-        return Err(err(r.their_name("at"), "the time is missing"));
+    let Some((at, precision)) = r.instant(col("at"), tz, date_only)? else {
+        return Err(err(r.their_name(col("at")), "the time is missing"));
     };
     let kind = match type_name.as_str() {
-        "update" => EventKind::Update(updates(r, &model.contact_fields, tz)?),
-        "account_update" => EventKind::AccountUpdate(updates(r, &model.account_fields, tz)?),
+        "update" => EventKind::Update(updates(r, Schema::Contact, &model.contact_fields, tz)?),
+        "account_update" => {
+            EventKind::AccountUpdate(updates(r, Schema::Account, &model.account_fields, tz)?)
+        }
         "merge" => EventKind::Merge {
-            into: r.required("into")?,
+            into: r.required(col("into"))?,
         },
         "set_stage" => {
-            let s = r.required("stage")?;
+            let s = r.required(col("stage"))?;
             EventKind::SetStage(
                 stage_named(model, Entity::Contact, &s)
-                    .map_err(|e| err(r.their_name("stage"), e))?,
+                    .map_err(|e| err(r.their_name(col("stage")), e))?,
             )
         }
         other => match model.events.iter().position(|e| e.name == other) {
@@ -837,7 +695,7 @@ fn event(
                     .unwrap_or(&[]);
                 EventKind::Event {
                     ty,
-                    fields: fields(r, schema, tz, true)?,
+                    fields: fields(r, Schema::Event(i), schema, tz)?,
                 }
             }
             None => {
@@ -846,7 +704,7 @@ fn event(
                     .map(|c| format!("did you mean `{c}`? "))
                     .unwrap_or_default();
                 return Err((
-                    Some(r.their_name("type").to_string()),
+                    Some(r.their_name(col("type")).to_string()),
                     format!(
                         "`{other}` is not an event type of the policy; {hint}the event was set aside (map export values to ours in the manifest's [data.values.events.type])"
                     ),
@@ -856,10 +714,10 @@ fn event(
         },
     };
     Ok(Event {
-        id: r.text("id"),
+        id: r.text(col("id")),
         contact,
-        account: r.text("account"),
-        opportunity: r.text("opportunity"),
+        account: r.text(col("account")),
+        opportunity: r.text(col("opportunity")),
         at,
         precision,
         kind,

@@ -6,6 +6,7 @@
 mod grouped;
 mod load;
 pub mod manifest;
+mod reader;
 pub mod request;
 pub mod source;
 pub mod time;

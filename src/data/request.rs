@@ -132,20 +132,28 @@ impl Request {
     /// The histories to replay, and warnings (events of a type the policy
     /// does not declare are left out, as from a file, and named here).
     /// Every row is checked as a file row is; a rejected row is an error.
+    /// [`Request::into_histories`] does the same without copying the rows.
     pub fn histories(
         &self,
         policy: &Policy,
     ) -> Result<(Histories, Vec<RequestProblem>), RequestError> {
+        self.clone().into_histories(policy)
+    }
+
+    /// [`Request::histories`], the request's rows moved into them.
+    pub fn into_histories(
+        self,
+        policy: &Policy,
+    ) -> Result<(Histories, Vec<RequestProblem>), RequestError> {
         let mut contacts = Vec::with_capacity(self.contacts.len());
-        let mut accounts = self.accounts.clone();
+        let mut accounts = self.accounts;
         // Where each flattened row came from, written out only for a
         // problem: an account listed (`None`) or nested in contact `ci`,
         // an event as (contact, position).
         let mut account_at: Vec<Option<usize>> = vec![None; accounts.len()];
         let mut events = Vec::new();
         let mut event_at: Vec<(usize, usize)> = Vec::new();
-        for (ci, c) in self.contacts.iter().enumerate() {
-            let mut c = c.clone();
+        for (ci, mut c) in self.contacts.into_iter().enumerate() {
             let id = match c.get("id") {
                 Some(Json::String(s)) if !s.trim().is_empty() => s.clone(),
                 Some(Json::Number(n)) => n.to_string(),
@@ -176,27 +184,33 @@ impl Request {
                 None | Some(Json::Null) => Vec::new(),
                 Some(v) => objects(v, &format!("contacts[{ci}].events"))?,
             };
-            for (ei, mut e) in list.into_iter().enumerate() {
-                match e.get("contact") {
-                    None => {
-                        e.insert("contact".into(), Json::String(id.clone()));
-                    }
-                    Some(Json::String(other)) if *other == id => {}
+            for (ei, e) in list.into_iter().enumerate() {
+                // A nested event is its contact's: the `contact` column is
+                // added to its row, not to the JSON object (which would
+                // rehash it).
+                let mut cells: Vec<(String, Json)> = Vec::with_capacity(e.len() + 1);
+                let named = match e.get("contact") {
+                    None => false,
+                    Some(Json::String(other)) if *other == id => true,
                     Some(_) => {
                         return Err(shape(format!(
                             "contacts[{ci}].events[{ei}] names another contact: leave `contact` out of nested events"
                         )));
                     }
+                };
+                cells.extend(e);
+                if !named {
+                    cells.push(("contact".into(), Json::String(id.clone())));
                 }
                 event_at.push((ci, ei));
-                events.push(e);
+                events.push(cells);
             }
             contacts.push(c);
         }
         let sources = [
             Source::inline(RecordKind::Contacts, "contacts", contacts),
             Source::inline(RecordKind::Accounts, "accounts", accounts),
-            Source::inline(RecordKind::Events, "events", events),
+            Source::of_cells(RecordKind::Events, "events", events.into_iter()),
         ];
         let h = load(policy, &sources).map_err(shape)?;
         let (mut problems, mut warnings) = (Vec::new(), Vec::new());

@@ -60,12 +60,13 @@ impl Cell {
         }
     }
 
-    /// The cell as text, for fields read from text.
-    pub fn text(&self) -> String {
+    /// The cell as text, for fields read from text: trimmed, and written
+    /// out only for a JSON value that is not a string.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            Cell::Text(t) => t.trim().to_string(),
-            Cell::Json(serde_json::Value::String(s)) => s.trim().to_string(),
-            Cell::Json(v) => v.to_string(),
+            Cell::Text(t) => t.trim().into(),
+            Cell::Json(serde_json::Value::String(s)) => s.trim().into(),
+            Cell::Json(v) => v.to_string().into(),
         }
     }
 }
@@ -95,7 +96,7 @@ impl Row {
         }
         if self.from_csv {
             let mut w = csv::Writer::from_writer(Vec::new());
-            let _ = w.write_record(self.cells.iter().map(|(_, c)| c.text()));
+            let _ = w.write_record(self.cells.iter().map(|(_, c)| c.text().as_bytes().to_vec()));
             let bytes = w.into_inner().unwrap_or_default();
             return String::from_utf8_lossy(&bytes)
                 .trim_end_matches(['\r', '\n'])

@@ -132,17 +132,26 @@ pub fn local(naive: NaiveDateTime, tz: Tz) -> Result<Instant, String> {
 pub fn format_instant(i: Instant) -> String {
     use chrono::{Datelike, Timelike};
     match DateTime::from_timestamp_millis(i) {
-        // Written field by field: journeys print several instants per
-        // contact, and a format string is parsed on every use.
-        Some(d) if (0..=9999).contains(&d.year()) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            d.year(),
-            d.month(),
-            d.day(),
-            d.hour(),
-            d.minute(),
-            d.second()
-        ),
+        // Written digit by digit: journeys print several instants per
+        // contact, and `format!` with padding cost more than the rest of
+        // building a small journey.
+        Some(d) if (0..=9999).contains(&d.year()) => {
+            let mut out = String::with_capacity(20);
+            let mut digits = |n: u32, width: u32, then: char| {
+                for p in (0..width).rev() {
+                    let digit = n / 10u32.pow(p) % 10;
+                    out.push(char::from_digit(digit, 10).unwrap_or('0'));
+                }
+                out.push(then);
+            };
+            digits(d.year().unsigned_abs(), 4, '-');
+            digits(d.month(), 2, '-');
+            digits(d.day(), 2, 'T');
+            digits(d.hour(), 2, ':');
+            digits(d.minute(), 2, ':');
+            digits(d.second(), 2, 'Z');
+            out
+        }
         Some(d) => d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         None => i.to_string(),
     }

@@ -27,14 +27,16 @@ pub struct Classified {
 }
 
 /// Replays `request` up to its own `as_of`, else `as_of`, else the latest
-/// time in it.
+/// time in it. The request is consumed: its rows become the histories
+/// without being copied.
 pub fn classify(
     policy: &Policy,
-    request: &Request,
+    request: Request,
     as_of: Option<Instant>,
 ) -> Result<Classified, RequestError> {
-    let (histories, warnings) = request.histories(policy)?;
-    let as_of = replay_until(policy, request, &histories, as_of)?;
+    let asked = request.as_of(policy)?.or(as_of);
+    let (histories, warnings) = request.into_histories(policy)?;
+    let as_of = asked_or_latest(asked, &histories)?;
     let ev = evaluate(policy, &histories, Some(as_of));
     Ok(Classified {
         as_of: format_instant(ev.as_of),
@@ -53,7 +55,11 @@ pub fn replay_until(
     histories: &Histories,
     fallback: Option<Instant>,
 ) -> Result<Instant, RequestError> {
-    if let Some(t) = request.as_of(policy)?.or(fallback) {
+    asked_or_latest(request.as_of(policy)?.or(fallback), histories)
+}
+
+fn asked_or_latest(asked: Option<Instant>, histories: &Histories) -> Result<Instant, RequestError> {
+    if let Some(t) = asked {
         return Ok(t);
     }
     let has_time =

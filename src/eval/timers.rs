@@ -441,7 +441,9 @@ fn soonest(
 fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant) -> Option<Instant> {
     let at = |t: Instant| View { now: t, ..*view }.truth(cmp);
     let start = at(view.now);
-    if at(as_of) == start {
+    // The reference replay (checking everyone) searches the whole span.
+    let kept = !view.run.check_everyone && decay_keeps(view, cmp, start);
+    if kept || at(as_of) == start {
         return None;
     }
     let (mut lo, mut hi) = (view.now, as_of);
@@ -467,6 +469,52 @@ fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant) -> Option<Instant> 
         }
     }
     Some(hi)
+}
+
+/// Whether decay alone cannot change `cmp`'s truth `start`: when every
+/// `each` rule of the score adds points, the score only falls between
+/// events (caps and the range keep that), so `score >= n` that is false,
+/// or `score <= n` that is true, stays so until the next event. Changes
+/// its `when` rules bring have timers of their own. Most comparisons of a
+/// decaying score are in this state most of the time, and this spares
+/// working the score out at the end of the span.
+fn decay_keeps(view: &View<'_, '_>, cmp: &Expr, start: super::view::Truth) -> bool {
+    let Expr::Compare(op, l, r) = cmp else {
+        return false;
+    };
+    // As `score op n`.
+    let (s, op) = match (&**l, &**r) {
+        (Expr::Score(s), Expr::Const(Value::Number(_))) => (*s, *op),
+        (Expr::Const(Value::Number(_)), Expr::Score(s)) => (
+            *s,
+            match op {
+                CmpOp::Lt => CmpOp::Gt,
+                CmpOp::Le => CmpOp::Ge,
+                CmpOp::Gt => CmpOp::Lt,
+                CmpOp::Ge => CmpOp::Le,
+                other => *other,
+            },
+        ),
+        _ => return false,
+    };
+    let only_adds = view
+        .run
+        .policy
+        .model()
+        .scores
+        .get(s.index())
+        .is_some_and(|score| {
+            score.rules.iter().all(|rule| match rule {
+                ScoreRule::Each { points, .. } => *points >= 0.0,
+                ScoreRule::When { .. } => true,
+            })
+        });
+    only_adds
+        && match op {
+            CmpOp::Ge | CmpOp::Gt => start == Some(false),
+            CmpOp::Le | CmpOp::Lt => start == Some(true),
+            CmpOp::Eq | CmpOp::Ne => false,
+        }
 }
 
 /// Where a decaying score compared with a number would cross it if the

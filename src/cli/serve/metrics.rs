@@ -21,8 +21,8 @@ struct Histogram {
 
 #[derive(Default)]
 pub struct Metrics {
-    /// (endpoint, status) → requests.
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    /// endpoint → status → requests.
+    requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
     pub contacts: AtomicU64,
     pub reloads_ok: AtomicU64,
@@ -31,11 +31,22 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn record(&self, endpoint: &str, status: u16, seconds: f64) {
+        // The endpoint's name is copied only the first time it is seen.
         if let Ok(mut r) = self.requests.lock() {
-            *r.entry((endpoint.to_string(), status)).or_default() += 1;
+            if !r.contains_key(endpoint) {
+                r.insert(endpoint.to_string(), BTreeMap::new());
+            }
+            if let Some(by_status) = r.get_mut(endpoint) {
+                *by_status.entry(status).or_default() += 1;
+            }
         }
         if let Ok(mut l) = self.latency.lock() {
-            let h = l.entry(endpoint.to_string()).or_default();
+            if !l.contains_key(endpoint) {
+                l.insert(endpoint.to_string(), Histogram::default());
+            }
+            let Some(h) = l.get_mut(endpoint) else {
+                return;
+            };
             let i = BUCKETS
                 .iter()
                 .position(|b| seconds <= *b)
@@ -59,7 +70,10 @@ impl Metrics {
         };
         out.push_str("# HELP detente_requests_total Requests answered, by endpoint and status code.\n# TYPE detente_requests_total counter\n");
         if let Ok(r) = self.requests.lock() {
-            for ((endpoint, status), n) in r.iter() {
+            for (endpoint, status, n) in r
+                .iter()
+                .flat_map(|(e, by)| by.iter().map(move |(s, n)| (e, s, n)))
+            {
                 let _ = writeln!(
                     out,
                     "detente_requests_total{{endpoint=\"{}\",status=\"{status}\"}} {n}",

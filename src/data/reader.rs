@@ -1,0 +1,278 @@
+//! A row seen through its source's column and value mappings, read by
+//! position.
+//!
+//! Every column something reads gets a number ([`Col`]) once per file.
+//! Each row's cells are then placed under those numbers, and only when
+//! its column names differ from the row before: every row of a CSV file
+//! shares the header's, and JSON rows of one event type mostly share
+//! theirs. Reading a field is then an index, not a search by name — an
+//! API request reads a few hundred cells, and looking each up by name was
+//! a tenth of its time.
+
+use std::borrow::Cow;
+
+use super::load::{RecordKind, RowError, Source, err};
+use super::source::{Cell, Row};
+use super::time::{DateOnly, Instant, Precision, parse_instant};
+use crate::check::model::{Field, Model};
+
+/// One column something reads, by its number in [`Columns`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Col(usize);
+
+/// Whose schema fields: the contact's, the account's, or an event type's
+/// (by index in the model).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Schema {
+    Contact,
+    Account,
+    Event(usize),
+}
+
+/// Every column one file's rows are read for, numbered.
+pub(super) struct Columns<'a> {
+    /// (ours, the export's name for it), by [`Col`].
+    list: Vec<(&'a str, &'a str)>,
+    /// The columns that are not schema fields (`id`, `at`, `into`...), by
+    /// our name.
+    fixed: Vec<(&'static str, Col)>,
+    /// Where each schema's fields start in `list` (`None`: this kind of
+    /// record does not read them).
+    contact: Option<usize>,
+    account: Option<usize>,
+    events: Vec<usize>,
+    /// (the export's column name, a column it fills), sorted by name: one
+    /// export column may be several of ours (an event field and a contact
+    /// field of the same name). A sorted list, not a map: it is built for
+    /// every API request, and a map of lists cost more to build than all
+    /// the lookups it served.
+    by_theirs: Vec<(&'a str, Col)>,
+}
+
+const CONTACT_COLUMNS: &[&str] = &["id", "account", "created_at", "stage", "stage_since"];
+const ACCOUNT_COLUMNS: &[&str] = &["id"];
+const EVENT_COLUMNS: &[&str] = &["contact", "at", "type", "id", "account", "opportunity"];
+/// Read from `merge` and `set_stage` event rows.
+const EVENT_TAIL: &[&str] = &["into", "stage"];
+
+impl<'a> Columns<'a> {
+    /// The columns `source`'s rows are read for, under the export's names
+    /// where the manifest maps them.
+    pub(super) fn new(source: &'a Source, model: &'a Model) -> Columns<'a> {
+        let mut list: Vec<&'a str> = Vec::new();
+        let mut fixed = Vec::new();
+        let mut take_fixed = |list: &mut Vec<&'a str>, names: &[&'static str]| {
+            for &n in names {
+                fixed.push((n, Col(list.len())));
+                list.push(n);
+            }
+        };
+        let group = |list: &mut Vec<&'a str>, fields: &'a [Field]| {
+            let start = list.len();
+            list.extend(fields.iter().map(|f| f.name.as_str()));
+            start
+        };
+        let (mut contact, mut account, mut events) = (None, None, Vec::new());
+        match source.kind {
+            RecordKind::Contacts => {
+                take_fixed(&mut list, CONTACT_COLUMNS);
+                contact = Some(group(&mut list, &model.contact_fields));
+            }
+            RecordKind::Accounts => {
+                take_fixed(&mut list, ACCOUNT_COLUMNS);
+                account = Some(group(&mut list, &model.account_fields));
+            }
+            // Any event's fields, the contact's (read by `update`), the
+            // account's (`account_update`), `into` and `stage`.
+            RecordKind::Events => {
+                take_fixed(&mut list, EVENT_COLUMNS);
+                events = model
+                    .events
+                    .iter()
+                    .map(|e| group(&mut list, &e.fields))
+                    .collect();
+                contact = Some(group(&mut list, &model.contact_fields));
+                account = Some(group(&mut list, &model.account_fields));
+                take_fixed(&mut list, EVENT_TAIL);
+            }
+        }
+        let list: Vec<(&'a str, &'a str)> = list
+            .into_iter()
+            .map(|ours| (ours, source.columns.get(ours).map_or(ours, String::as_str)))
+            .collect();
+        let mut by_theirs: Vec<(&'a str, Col)> = list
+            .iter()
+            .enumerate()
+            .map(|(i, (_, theirs))| (*theirs, Col(i)))
+            .collect();
+        by_theirs.sort_unstable_by_key(|(theirs, _)| *theirs);
+        Columns {
+            list,
+            fixed,
+            contact,
+            account,
+            events,
+            by_theirs,
+        }
+    }
+
+    /// A column that is not a schema field (`id`, `at`, `stage`...). Only
+    /// names this kind of record reads are asked for; another would read
+    /// as missing.
+    pub(super) fn named(&self, ours: &str) -> Col {
+        self.fixed
+            .iter()
+            .find(|(n, _)| *n == ours)
+            .map_or(Col(usize::MAX), |(_, c)| *c)
+    }
+
+    /// The `i`th field of `schema`.
+    pub(super) fn field(&self, schema: Schema, i: usize) -> Col {
+        let start = match schema {
+            Schema::Contact => self.contact,
+            Schema::Account => self.account,
+            Schema::Event(e) => self.events.get(e).copied(),
+        };
+        start.map_or(Col(usize::MAX), |s| Col(s + i))
+    }
+
+    /// Every column the export's column `theirs` fills.
+    fn filled_by(&self, theirs: &str) -> &[(&'a str, Col)] {
+        let start = self.by_theirs.partition_point(|(n, _)| *n < theirs);
+        let len = self.by_theirs.get(start..).map_or(0, |rest| {
+            rest.iter().take_while(|(n, _)| *n == theirs).count()
+        });
+        self.by_theirs.get(start..start + len).unwrap_or(&[])
+    }
+
+    fn ours(&self, c: Col) -> &'a str {
+        self.list.get(c.0).map_or("", |(ours, _)| ours)
+    }
+
+    /// The export's name for column `c`.
+    pub(super) fn their_name(&self, c: Col) -> &'a str {
+        self.list.get(c.0).map_or("", |(_, theirs)| theirs)
+    }
+}
+
+/// Where each column's cell is in the current row, and the names of the
+/// row's columns it was worked out for.
+#[derive(Default)]
+pub(super) struct Placement {
+    names: Vec<String>,
+    at: Vec<Option<usize>>,
+}
+
+impl Placement {
+    /// Places `row`'s cells under `columns`, unless the row has the same
+    /// column names as the last one placed. Returns the row's columns
+    /// that nothing reads when it placed them anew.
+    pub(super) fn place<'r>(&mut self, columns: &Columns<'_>, row: &'r Row) -> Vec<&'r str> {
+        let same = self.names.len() == row.cells.len()
+            && self.names.iter().zip(&row.cells).all(|(a, (b, _))| a == b);
+        if same {
+            return Vec::new();
+        }
+        // The names' buffers are reused: JSON rows change columns often.
+        self.names.resize_with(row.cells.len(), String::new);
+        for (kept, (name, _)) in self.names.iter_mut().zip(&row.cells) {
+            kept.clear();
+            kept.push_str(name);
+        }
+        self.at.clear();
+        self.at.resize(columns.list.len(), None);
+        let mut unread = Vec::new();
+        // The last cell of a repeated name wins, as a repeated CSV header
+        // reads.
+        for (i, (name, _)) in row.cells.iter().enumerate() {
+            let filled = columns.filled_by(name);
+            if filled.is_empty() {
+                unread.push(name.as_str());
+            }
+            for (_, c) in filled {
+                if let Some(slot) = self.at.get_mut(c.0) {
+                    *slot = Some(i);
+                }
+            }
+        }
+        unread
+    }
+}
+
+/// One row read through its source's mappings.
+pub(super) struct RowReader<'a> {
+    pub(super) source: &'a Source,
+    pub(super) columns: &'a Columns<'a>,
+    pub(super) row: &'a Row,
+    pub(super) placement: &'a Placement,
+}
+
+impl<'a> RowReader<'a> {
+    /// The export's name for column `c`, for messages.
+    pub(super) fn their_name(&self, c: Col) -> &'a str {
+        self.columns.their_name(c)
+    }
+
+    /// Column `c`'s cell, if present and not empty, with the manifest's
+    /// value mapping applied; else the manifest's constant for it.
+    pub(super) fn cell(&self, c: Col) -> Option<Cow<'a, Cell>> {
+        let ours = self.columns.ours(c);
+        let present = self
+            .placement
+            .at
+            .get(c.0)
+            .copied()
+            .flatten()
+            .and_then(|i| self.row.cells.get(i))
+            .map(|(_, cell)| cell)
+            .filter(|cell| !cell.is_empty());
+        if let Some(cell) = present {
+            if let Some(mapped) = self
+                .source
+                .values
+                .get(ours)
+                .and_then(|map| map.get(cell.text().as_ref()))
+            {
+                return Some(Cow::Owned(Cell::Text(mapped.clone())));
+            }
+            return Some(Cow::Borrowed(cell));
+        }
+        self.source
+            .constants
+            .get(ours)
+            .map(|v| Cow::Owned(Cell::Text(v.clone())))
+    }
+
+    /// Column `c` as trimmed text, if present.
+    pub(super) fn text(&self, c: Col) -> Option<String> {
+        self.cell(c).map(|cell| cell.text().into_owned())
+    }
+
+    /// Column `c` as text; missing, it is an error that says how to map it.
+    pub(super) fn required(&self, c: Col) -> Result<String, RowError> {
+        self.text(c).ok_or_else(|| {
+            let (ours, theirs) = (self.columns.ours(c), self.their_name(c));
+            let hint = if theirs == ours {
+                format!(" (if the export calls it something else, map it in the manifest: [data.columns.{}] {ours} = \"Their Column\")", self.source.kind.name())
+            } else {
+                String::new()
+            };
+            err(theirs, format!("`{theirs}` is missing{hint}"))
+        })
+    }
+
+    /// Column `c` as a time in `tz`, if present.
+    pub(super) fn instant(
+        &self,
+        c: Col,
+        tz: chrono_tz::Tz,
+        date_only: DateOnly,
+    ) -> Result<Option<(Instant, Precision)>, RowError> {
+        match self.cell(c) {
+            None => Ok(None),
+            Some(cell) => parse_instant(&cell.text(), tz, date_only)
+                .map(Some)
+                .map_err(|e| err(self.their_name(c), e)),
+        }
+    }
+}
