@@ -2,7 +2,12 @@
 //! (issue #5's micro-benchmarks):
 //! - classify one contact with 50 events (rows read and checked, replayed,
 //!   journey built), and the replay alone;
-//! - evaluate one account of 20 contacts with 10 events each.
+//! - evaluate one account of 20 contacts with 10 events each;
+//! - one API request as `bench/serve-load.sh` sends it (a contact with 20
+//!   events and its account nested): body bytes parsed, classified and
+//!   the answer written, everything `POST /v1/classify` does but HTTP.
+//!
+//! Measured with mimalloc, the `detente` binary's allocator.
 //!
 //! Run: `cargo bench --bench engine`
 #![expect(clippy::expect_used, reason = "a benchmark of valid inputs")]
@@ -11,24 +16,29 @@
     reason = "indexes are taken modulo the constant tables they index"
 )]
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde_json::{Value as Json, json};
 
 use detente::Policy;
 use detente::data::request::Request;
 use detente::eval::classify::classify;
 
-/// `n` events over two months: visits, content, clicks, webinars, then a
-/// demo request, a call, sales acceptance and a meeting (acme's types).
-fn events(n: usize, seed: usize) -> Vec<Json> {
-    let kinds = [
+/// Marketing's touches: visits, clicks, downloads, webinars.
+fn kinds() -> [Json; 6] {
+    [
         json!({"type": "page_view", "url": "/pricing"}),
         json!({"type": "page_view", "url": "/docs/api"}),
         json!({"type": "page_view", "url": "/customers/northwind"}),
         json!({"type": "email_click", "campaign": "nurture-q1"}),
         json!({"type": "form_submit", "form": "whitepaper"}),
         json!({"type": "webinar", "name": "roi"}),
-    ];
+    ]
+}
+
+/// `n` events over two months: visits, content, clicks, webinars, then a
+/// demo request, a call, sales acceptance and a meeting (acme's types).
+fn events(n: usize, seed: usize) -> Vec<Json> {
+    let kinds = kinds();
     let tail = [
         json!({"type": "form_submit", "form": "demo"}),
         json!({"type": "sales_call", "outcome": "connected"}),
@@ -57,6 +67,33 @@ fn events(n: usize, seed: usize) -> Vec<Json> {
         .collect()
 }
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The body `bench/serve-load.sh` sends: 16 visits, clicks, downloads and
+/// webinars, then a demo request, a call, sales acceptance and a meeting.
+fn api_body() -> Vec<u8> {
+    let kinds = kinds();
+    let mut events: Vec<Json> = (0..16)
+        .map(|i| {
+            let mut e = kinds[i % kinds.len()].clone();
+            e["at"] = json!(format!("2026-03-{:02}T10:{i:02}:00Z", 2 + i));
+            e
+        })
+        .collect();
+    events.extend([
+        json!({"at": "2026-03-18T09:00:00Z", "type": "form_submit", "form": "demo"}),
+        json!({"at": "2026-03-18T11:00:00Z", "type": "sales_call", "outcome": "connected"}),
+        json!({"at": "2026-03-19T10:00:00Z", "type": "sales_feedback", "verdict": "accept"}),
+        json!({"at": "2026-03-20T15:00:00Z", "type": "meeting", "outcome": "held"}),
+    ]);
+    let contact = json!({"id": "c-1", "email": "vp@northwind.example", "title": "VP Engineering",
+        "seniority": "executive", "consent_given_on": "2026-03-01",
+        "account": {"id": "a-1", "domain": "northwind.example", "employees": 800, "industry": "software"},
+        "events": events});
+    serde_json::to_vec(&json!({"contacts": [contact]})).expect("JSON")
+}
+
 fn contact(id: &str, title: &str, n: usize, seed: usize) -> Json {
     json!({"id": id, "email": format!("{id}@northwind.example"), "title": title,
            "seniority": "director", "consent_given_on": "2026-03-01", "account": "a-1",
@@ -76,7 +113,13 @@ fn bench(c: &mut Criterion) {
     assert_eq!(one_h.events.len(), 50);
     c.bench_function(
         "classify one contact, 50 events (read + replay + journey)",
-        |b| b.iter(|| classify(&policy, one.clone(), None).expect("classified")),
+        |b| {
+            b.iter_batched(
+                || one.clone(),
+                |r| classify(&policy, r, None).expect("classified"),
+                BatchSize::SmallInput,
+            )
+        },
     );
     c.bench_function("replay one contact, 50 events", |b| {
         b.iter(|| policy.evaluate(&one_h, None))
@@ -93,6 +136,19 @@ fn bench(c: &mut Criterion) {
     c.bench_function("replay one account, 20 contacts x 10 events", |b| {
         b.iter(|| policy.evaluate(&twenty_h, None))
     });
+
+    let body = api_body();
+    c.bench_function(
+        "API request: 1 contact, 20 events (parse + classify + write)",
+        |b| {
+            b.iter(|| {
+                let json: Json = serde_json::from_slice(&body).expect("JSON");
+                let request = Request::from_json(json).expect("request");
+                let answer = classify(&policy, request, None).expect("classified");
+                serde_json::to_vec(&answer).expect("written")
+            })
+        },
+    );
 }
 
 criterion_group!(benches, bench);

@@ -11,7 +11,9 @@ use crate::check::{self, CheckError};
 use crate::diagnostic::{Diagnostics, Problem};
 use crate::syntax::{self, ast::Entity};
 
+mod steady;
 mod watch;
+pub(crate) use steady::Steady;
 pub use watch::Watch;
 
 /// One lifecycle as a state machine.
@@ -51,6 +53,8 @@ pub struct Policy {
     /// Which colleague conditions (roles, then `engaged`) read only their
     /// own member (see `watch::own_conditions`).
     own_conditions: Vec<bool>,
+    /// Which values read only fields (see `steady`).
+    steady: Steady,
     hash: String,
     /// Warnings found while checking; a policy with errors never compiles.
     warnings: Diagnostics,
@@ -100,6 +104,7 @@ impl Policy {
             .collect::<Vec<_>>();
         let watches = watch::watches(&model, &machines);
         let own_conditions = watch::own_conditions(&model);
+        let steady = steady::steady(&model);
         let score_bounds = model.scores.iter().map(check::score_bounds).collect();
         let digest = Sha256::digest(source.as_bytes());
         let hash = format!(
@@ -115,6 +120,7 @@ impl Policy {
             score_bounds,
             watches,
             own_conditions,
+            steady,
             hash,
             warnings,
         }
@@ -172,6 +178,12 @@ impl Policy {
     /// account's stage.
     pub fn reads_only_own_member(&self, i: usize) -> bool {
         self.own_conditions.get(i).copied().unwrap_or(false)
+    }
+
+    /// Which scores, criteria and buying-group conditions read only
+    /// fields, and so change only when a field does.
+    pub(crate) fn steady(&self) -> &Steady {
+        &self.steady
     }
 
     /// The warnings found while checking (a policy with errors does not

@@ -371,6 +371,7 @@ fn replay_all(
             memo: Default::default(),
             horizon: i64::MIN,
             memo_ahead: Default::default(),
+            memo_steady: Default::default(),
             added: Default::default(),
         };
         let run_problems = run.replay(as_of);

@@ -179,6 +179,7 @@ impl<'a> Run<'a> {
         };
         match &event.kind {
             EventKind::Update(changes) => {
+                self.memo_steady.get_mut().forget();
                 if let Some(member) = self.members.get_mut(m) {
                     for (f, v) in changes {
                         if let Some(slot) = member.fields.get_mut(f.index()) {
@@ -188,6 +189,7 @@ impl<'a> Run<'a> {
                 }
             }
             EventKind::AccountUpdate(changes) => {
+                self.memo_steady.get_mut().forget();
                 for (f, v) in changes {
                     if let Some(slot) = self.account_fields.get_mut(f.index()) {
                         *slot = Some(v.clone());

@@ -189,6 +189,9 @@ pub struct Run<'a> {
     /// How far the current timer search looks, and what is known there.
     pub horizon: Instant,
     pub memo_ahead: std::cell::RefCell<super::memo::Memo>,
+    /// Values that read only fields (`compile::steady`), kept until a
+    /// field changes.
+    pub memo_steady: std::cell::RefCell<super::memo::Memo>,
     /// Calendar sums already worked out.
     pub added: std::cell::RefCell<super::memo::Added>,
 }

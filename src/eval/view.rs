@@ -202,14 +202,18 @@ impl<'r, 'a> View<'r, 'a> {
         self.matching(p, None).next()
     }
 
-    /// The memo this view may use, and its row there: at the instant being
-    /// checked or at the timer search's horizon, outside any event
-    /// pattern.
-    fn memo(&self) -> Option<(&'r std::cell::RefCell<Memo>, usize)> {
+    /// The memo this view may use for a value, and its row there: outside
+    /// any event pattern, the steady memo for a value that reads only
+    /// fields (see `compile::steady`; not in the reference replay, which
+    /// keeps nothing), else the memo of the instant being checked or of
+    /// the timer search's horizon.
+    fn memo(&self, steady: bool) -> Option<(&'r std::cell::RefCell<Memo>, usize)> {
         if self.event.is_some() || self.clauses.is_some() {
             return None;
         }
-        let memo = if self.now == self.run.instant {
+        let memo = if steady && !self.run.check_everyone {
+            &self.run.memo_steady
+        } else if self.now == self.run.instant {
             &self.run.memo
         } else if self.now == self.run.horizon {
             &self.run.memo_ahead
@@ -224,15 +228,16 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     /// `work()` for this view, remembered in `pick`'s table (`width`
-    /// columns) at column `col` when the view may use the memo.
+    /// columns) at column `col` when the view may use a memo; `steady`:
+    /// the value reads only fields.
     fn remembered<T: Copy + Default>(
         &self,
         pick: Pick<T>,
-        col: usize,
-        width: usize,
+        (col, width): (usize, usize),
+        steady: bool,
         work: impl FnOnce() -> T,
     ) -> T {
-        let Some((memo, row)) = self.memo() else {
+        let Some((memo, row)) = self.memo(steady) else {
             return work();
         };
         let known = memo.borrow_mut().recall(pick, row, col);
@@ -247,10 +252,11 @@ impl<'r, 'a> View<'r, 'a> {
 
     pub fn score(&self, s: ScoreId) -> f64 {
         let width = self.model().scores.len();
+        let steady = self.run.policy.steady().scores.get(s.index()) == Some(&true);
         self.remembered(
             |m| &mut m.scores,
-            s.index(),
-            width,
+            (s.index(), width),
+            steady,
             || self.work_out_score(s),
         )
     }
@@ -350,10 +356,11 @@ impl<'r, 'a> View<'r, 'a> {
 
     pub fn criteria(&self, c: CriteriaId) -> Truth {
         let width = self.model().criteria.len();
+        let steady = self.run.policy.steady().criteria.get(c.index()) == Some(&true);
         self.remembered(
             |m| &mut m.criteria,
-            c.index(),
-            width,
+            (c.index(), width),
+            steady,
             || self.criteria_detail(c).0,
         )
     }
@@ -373,10 +380,11 @@ impl<'r, 'a> View<'r, 'a> {
         let roles = &self.model().roles;
         roles.get(r.index()).is_some_and(|role| {
             let view = self.for_contact(m);
+            let steady = self.run.policy.steady().roles.get(r.index()) == Some(&true);
             view.remembered(
                 |m| &mut m.roles,
-                r.index(),
-                roles.len(),
+                (r.index(), roles.len()),
+                steady,
                 || view.holds(&role.condition),
             )
         })
@@ -389,7 +397,8 @@ impl<'r, 'a> View<'r, 'a> {
             .and_then(|g| g.engaged.as_ref())
             .is_some_and(|e| {
                 let view = self.for_contact(m);
-                view.remembered(|m| &mut m.engaged, 0, 1, || view.holds(e))
+                let steady = self.run.policy.steady().engaged;
+                view.remembered(|m| &mut m.engaged, (0, 1), steady, || view.holds(e))
             })
     }
 
