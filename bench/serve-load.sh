@@ -17,28 +17,12 @@ cargo build --release --quiet
 work="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-# One contact, 20 events over three weeks: visits, content, a webinar, a
-# demo request, calls and sales feedback (acme's event types).
+# One contact, 20 events over three weeks (bench/api_body.py).
+python3 bench/api_body.py > "$work/good.json"
 python3 - "$work" <<'PY'
 import json, sys
 work = sys.argv[1]
-events = []
-kinds = [("page_view", {"url": "/pricing"}), ("page_view", {"url": "/docs/api"}),
-         ("page_view", {"url": "/customers/northwind"}), ("email_click", {"campaign": "nurture-q1"}),
-         ("form_submit", {"form": "whitepaper"}), ("webinar", {"name": "roi"})]
-for i in range(16):
-    t, f = kinds[i % len(kinds)]
-    events.append(dict(at=f"2026-03-{2 + i:02d}T10:{i:02d}:00Z", type=t, **f))
-events += [dict(at="2026-03-18T09:00:00Z", type="form_submit", form="demo"),
-           dict(at="2026-03-18T11:00:00Z", type="sales_call", outcome="connected"),
-           dict(at="2026-03-19T10:00:00Z", type="sales_feedback", verdict="accept"),
-           dict(at="2026-03-20T15:00:00Z", type="meeting", outcome="held")]
-contact = {"id": "c-1", "email": "vp@northwind.example", "title": "VP Engineering",
-           "seniority": "executive", "consent_given_on": "2026-03-01",
-           "account": {"id": "a-1", "domain": "northwind.example", "employees": 800, "industry": "software"},
-           "events": events}
-good = json.dumps({"contacts": [contact]})
-assert len(events) == 20
+good = open(f"{work}/good.json").read().strip()
 bad_json = '{"contacts": [{"id": "c-1", "events": [}'
 bad_rows = json.dumps({"contacts": [{"id": "c-2", "title": "x", "events": [{"at": "soon", "type": "form_submit"}]}]})
 bad_shape = json.dumps({"contacts": "everyone"})

@@ -34,8 +34,9 @@ fn error_line(line: u64, e: &RequestError) -> Json {
     v
 }
 
-/// One input line's output.
-fn answer(policy: &Policy, text: &str, line: u64, as_of: Option<Instant>) -> Result<Json, Json> {
+/// One input line's output: the answer written as JSON (straight from the
+/// journeys, not through a `serde_json::Value`), or the error object.
+fn answer(policy: &Policy, text: &str, line: u64, as_of: Option<Instant>) -> Result<String, Json> {
     let value: Json = serde_json::from_str(text).map_err(|e| {
         // serde_json ends its message with the position; say it once.
         let message = e.to_string();
@@ -70,9 +71,10 @@ fn answer(policy: &Policy, text: &str, line: u64, as_of: Option<Instant>) -> Res
             .iter()
             .find(|j| Some(&j.contact) == id.as_ref())
             .or(classified.journeys.first());
-        return serde_json::to_value(j).map_err(|e| json!({"line": line, "error": e.to_string()}));
+        return serde_json::to_string(&j)
+            .map_err(|e| json!({"line": line, "error": e.to_string()}));
     }
-    serde_json::to_value(&classified).map_err(|e| json!({"line": line, "error": e.to_string()}))
+    serde_json::to_string(&classified).map_err(|e| json!({"line": line, "error": e.to_string()}))
 }
 
 /// Reads `input` to its end. A line longer than `max_line` bytes is
@@ -122,7 +124,7 @@ pub fn run(policy: &Policy, as_of: Option<Instant>, max_line: usize) -> Exit {
             }
             Err(v) => {
                 tally.errors += 1;
-                v
+                v.to_string()
             }
         };
         // Flushed per line: the caller may be waiting for this answer
