@@ -54,10 +54,7 @@ impl Inputs {
     /// Reads every source; a file that cannot be opened is a usage error
     /// (printed here). Bad rows are in the result, not errors.
     pub fn load(&self) -> Result<Histories, super::Exit> {
-        load(&self.policy, &self.sources).map_err(|e| {
-            eprintln!("error: {e}");
-            super::Exit::Usage
-        })
+        load_sources(&self.policy, &self.sources)
     }
 
     /// `--as-of` read in the policy's timezone; a date alone means the end
@@ -76,6 +73,15 @@ impl Inputs {
     ) -> Result<Option<Instant>, super::Exit> {
         instant(&self.policy, flag, text, date_only)
     }
+}
+
+/// Reads every source for `policy`; a file that cannot be opened is a
+/// usage error (printed here).
+pub fn load_sources(policy: &Policy, sources: &[Source]) -> Result<Histories, super::Exit> {
+    load(policy, sources).map_err(|e| {
+        eprintln!("error: {e}");
+        super::Exit::Usage
+    })
 }
 
 /// A time given with `flag`, read in `policy`'s timezone; a date alone

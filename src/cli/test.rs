@@ -14,7 +14,7 @@ use detente::testing::coverage::{Coverage, Gaps};
 use detente::testing::{CaseResult, Mismatch, parse, run_case};
 
 use super::Exit;
-use super::inputs::{DataArgs, DataFiles, resolve};
+use super::inputs::{DataFiles, load_sources, manifest, sources};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -141,7 +141,7 @@ pub fn run(args: Args) -> Exit {
             {
                 continue;
             }
-            match data_coverage(path, policy, &args) {
+            match data_coverage(policy, &args) {
                 Ok(cov) => {
                     let title = format!("coverage by real records, for {}", path.display());
                     match args.format {
@@ -340,19 +340,18 @@ fn coverage_text(title: &str, policy: &Policy, cov: &Coverage) -> String {
     out
 }
 
-fn data_coverage(path: &Path, policy: &Policy, args: &Args) -> Result<Coverage, Exit> {
-    let data = DataArgs {
-        manifest: None,
-        policy: Some(path.to_path_buf()),
-        files: DataFiles {
-            contacts: args.contacts.clone(),
-            accounts: args.accounts.clone(),
-            events: args.events.clone(),
-            format: None,
-        },
+/// Coverage of `policy` (already compiled from its file) by the data
+/// files given, else the manifest's.
+fn data_coverage(policy: &Policy, args: &Args) -> Result<Coverage, Exit> {
+    let files = DataFiles {
+        contacts: args.contacts.clone(),
+        accounts: args.accounts.clone(),
+        events: args.events.clone(),
+        format: None,
     };
-    let inputs = resolve(&data)?;
-    let histories = inputs.load()?;
+    let manifest = manifest(None)?;
+    let sources = sources(&files, manifest.as_ref())?;
+    let histories = load_sources(policy, &sources)?;
     let t = histories.total();
     eprintln!(
         "data: rows read {}, accepted {}, rejected {}, duplicates {}",
