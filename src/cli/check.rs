@@ -69,16 +69,16 @@ pub fn run(args: Args) -> Exit {
         Format::Human => {
             let color = super::use_color();
             for r in &reports {
-                print!("{}", render_graphical(r, color));
+                out!("{}", render_graphical(r, color));
             }
-            println!("{}", summary(paths.len(), errors, warnings));
+            outln!("{}", summary(paths.len(), errors, warnings));
         }
         Format::Json => {
             for r in &reports {
-                print!("{}", render_json_lines(r));
+                out!("{}", render_json_lines(r));
             }
         }
-        Format::Sarif => print!("{}", render_sarif(&reports)),
+        Format::Sarif => out!("{}", render_sarif(&reports)),
     }
     if errors > 0 || (warnings > 0 && args.deny == Some(Deny::Warnings)) {
         Exit::Problems

@@ -129,7 +129,7 @@ pub fn run(args: Args) -> Exit {
         eprintln!("{}", problem_line(p));
     }
     summary(&histories);
-    print!(
+    out!(
         "{}",
         render(&evaluation, &inputs.policy, args.output, args.lifecycle)
     );

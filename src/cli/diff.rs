@@ -214,9 +214,9 @@ fn diff_command(args: &Args) -> Result<Exit, Exit> {
         )
     })?;
     match args.output {
-        Format::Table => print!("{}", diff::text::render(&result, Style::Table)),
-        Format::Markdown => print!("{}", diff::text::render(&result, Style::Markdown)),
-        Format::Json => println!(
+        Format::Table => out!("{}", diff::text::render(&result, Style::Table)),
+        Format::Markdown => out!("{}", diff::text::render(&result, Style::Markdown)),
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&result).unwrap_or_default()
         ),

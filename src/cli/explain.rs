@@ -47,11 +47,11 @@ pub fn run(args: Args) -> Exit {
     match explain(&inputs.policy, &histories, as_of, &args.contact) {
         Some((journey, exits, as_of)) => {
             match args.output {
-                Output::Text => print!(
+                Output::Text => out!(
                     "{}",
                     detente::report::explain::render(&journey, &exits, as_of, tz)
                 ),
-                Output::Json => println!(
+                Output::Json => outln!(
                     "{}",
                     serde_json::to_string_pretty(&detente::report::explain::json(
                         &journey, &exits, as_of, tz

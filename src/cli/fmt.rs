@@ -32,7 +32,7 @@ pub fn run(args: Args) -> Exit {
         let source = match files::read_policy(path) {
             Ok(Ok(s)) => s,
             Ok(Err(d)) => {
-                print!("{}", render_graphical(&d, super::use_color()));
+                out!("{}", render_graphical(&d, super::use_color()));
                 broken += 1;
                 continue;
             }
@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Exit {
                     source: source.clone(),
                     problems: errs.into_iter().map(Problem::from).collect(),
                 };
-                print!("{}", render_graphical(&d, super::use_color()));
+                out!("{}", render_graphical(&d, super::use_color()));
                 broken += 1;
                 continue;
             }
@@ -67,12 +67,12 @@ pub fn run(args: Args) -> Exit {
             continue;
         }
         if args.check {
-            println!("would reformat {name}");
+            outln!("would reformat {name}");
         } else if let Err(e) = std::fs::write(path, &formatted) {
             eprintln!("error: cannot write `{name}`: {e}");
             return Exit::Usage;
         } else {
-            println!("formatted {name}");
+            outln!("formatted {name}");
         }
         unformatted.push(name);
     }
@@ -80,7 +80,7 @@ pub fn run(args: Args) -> Exit {
         return Exit::Problems;
     }
     if args.check && !unformatted.is_empty() {
-        println!(
+        outln!(
             "{} of {} policy files need formatting: run `detente fmt`",
             unformatted.len(),
             paths.len()
@@ -88,7 +88,7 @@ pub fn run(args: Args) -> Exit {
         return Exit::Problems;
     }
     if unformatted.is_empty() {
-        println!("{} policy files already formatted", paths.len());
+        outln!("{} policy files already formatted", paths.len());
     }
     Exit::Ok
 }

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> Exit {
     let source = match files::read_policy(&args.path) {
         Ok(Ok(s)) => s,
         Ok(Err(d)) => {
-            print!("{}", render_graphical(&d, super::use_color()));
+            out!("{}", render_graphical(&d, super::use_color()));
             return Exit::Problems;
         }
         Err(e) => {
@@ -61,6 +61,6 @@ pub fn run(args: Args) -> Exit {
         Format::Dot => detente::report::graph::dot(&policy, only),
         Format::Mermaid => detente::report::graph::mermaid(&policy, only),
     };
-    print!("{out}");
+    out!("{out}");
     Exit::Ok
 }

@@ -97,8 +97,10 @@ pub fn run(args: &Args) -> Exit {
             }
             _ => render(&evaluation, policy, Format::Jsonl, args.lifecycle).into_bytes(),
         };
-        out.write_all(&text)
-            .map_err(|e| format!("cannot write the output: {e}"))?;
+        out.write_all(&text).map_err(|e| {
+            super::stop_if_reader_gone(&e);
+            format!("cannot write the output: {e}")
+        })?;
         bar.inc(h.events.len() as u64);
         Ok(())
     };
@@ -113,6 +115,7 @@ pub fn run(args: &Args) -> Exit {
         }
     };
     if let Err(e) = out.flush() {
+        super::stop_if_reader_gone(&e);
         eprintln!("error: cannot write the output: {e}");
         return Exit::Usage;
     }

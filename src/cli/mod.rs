@@ -2,6 +2,19 @@
 //! subcommand: 0 success, 1 problems found, 2 usage or I/O error, 3 a
 //! `diff` gate failed.
 
+/// `print!` for a command's output, which ends the program quietly when
+/// the reader has gone away (`detente classify | head`): `print!` panics
+/// on a closed pipe. Any other failure to write (a full disk) is an I/O
+/// error, exit code 2.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*)) };
+}
+
+/// `println!` as [`out!`] is `print!`.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod check;
 mod classify;
 mod diff;
@@ -145,5 +158,24 @@ pub fn thread_pool(threads: Option<usize>) -> Result<Option<rayon::ThreadPool>, 
                 Err(Exit::Usage)
             }
         },
+    }
+}
+
+/// Writes a command's output to stdout (see [`out!`]).
+pub fn write_out(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(text).and_then(|()| stdout.flush()) {
+        stop_if_reader_gone(&e);
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(2);
+    }
+}
+
+/// Ends the program quietly, with success, when writing failed because
+/// the reader has what it wanted and closed the pipe (`| head`).
+pub fn stop_if_reader_gone(e: &std::io::Error) {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
     }
 }

@@ -135,10 +135,10 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return e,
     };
     match args.output {
-        Format::Table => print!("{}", render(&report, Style::Table)),
-        Format::Markdown => print!("{}", render(&report, Style::Markdown)),
-        Format::Html => print!("{}", detente::report::html::render(&report)),
-        Format::Json => println!(
+        Format::Table => out!("{}", render(&report, Style::Table)),
+        Format::Markdown => out!("{}", render(&report, Style::Markdown)),
+        Format::Html => out!("{}", detente::report::html::render(&report)),
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         ),

@@ -106,10 +106,10 @@ pub fn run(args: Args) -> Exit {
         .sum::<usize>();
     match args.format {
         Format::Text => {
-            print!("{}", text(&runs));
+            out!("{}", text(&runs));
             for (path, cov) in &coverage {
                 if let Some(Ok(policy)) = policies.get(path) {
-                    print!(
+                    out!(
                         "{}",
                         coverage_text(
                             &format!("coverage by the cases of {}", path.display()),
@@ -120,7 +120,7 @@ pub fn run(args: Args) -> Exit {
                 }
             }
         }
-        Format::Junit => print!("{}", junit(&runs)),
+        Format::Junit => out!("{}", junit(&runs)),
     }
     let with_data = args.data
         || !args.contacts.is_empty()
@@ -145,7 +145,7 @@ pub fn run(args: Args) -> Exit {
                 Ok(cov) => {
                     let title = format!("coverage by real records, for {}", path.display());
                     match args.format {
-                        Format::Text => print!("{}", coverage_text(&title, policy, &cov)),
+                        Format::Text => out!("{}", coverage_text(&title, policy, &cov)),
                         Format::Junit => eprint!("{}", coverage_text(&title, policy, &cov)),
                     }
                 }

@@ -29,8 +29,8 @@ pub fn run(args: Args) -> Exit {
         Ok(h) => h,
         Err(e) => return e,
     };
-    print!("{}", reports::problems(&histories, 50));
-    print!("{}", summary_table(&histories));
+    out!("{}", reports::problems(&histories, 50));
+    out!("{}", summary_table(&histories));
     if let Some(path) = &args.rejects {
         if let Err(e) = reports::write_rejects(path, &histories) {
             eprintln!("error: cannot write `{}`: {e}", path.display());

@@ -262,3 +262,34 @@ fn validate_reads_the_olist_export_through_its_manifest() {
         "{text}"
     );
 }
+
+/// `detente classify | head`: the reader closes the pipe after a few
+/// bytes. The command stops quietly with success, as `head` expects, and
+/// never panics (`print!` would). Both the whole classify and `--stream`.
+#[test]
+fn a_reader_that_closes_the_pipe_early_ends_the_command_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let bin = assert_cmd::cargo::cargo_bin("detente");
+    for args in [
+        &["classify"][..],
+        &["classify", "--stream", "-o", "jsonl"][..],
+    ] {
+        let mut child = Command::new(&bin)
+            .args(args)
+            .current_dir(crate::root())
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 64];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The pipe's read end is closed here, with most of the output unread.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("cannot write"), "{args:?}: {stderr}");
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+    }
+}
