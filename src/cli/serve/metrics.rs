@@ -19,11 +19,18 @@ struct Histogram {
     count: u64,
 }
 
+/// What is counted for one endpoint.
+#[derive(Default)]
+struct Endpoint {
+    /// status → requests.
+    requests: BTreeMap<u16, u64>,
+    latency: Histogram,
+}
+
 #[derive(Default)]
 pub struct Metrics {
-    /// endpoint → status → requests.
-    requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    /// By endpoint: one lock and one lookup per request.
+    endpoints: Mutex<BTreeMap<String, Endpoint>>,
     pub contacts: AtomicU64,
     pub reloads_ok: AtomicU64,
     pub reloads_failed: AtomicU64,
@@ -31,32 +38,27 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn record(&self, endpoint: &str, status: u16, seconds: f64) {
+        let Ok(mut endpoints) = self.endpoints.lock() else {
+            return;
+        };
         // The endpoint's name is copied only the first time it is seen.
-        if let Ok(mut r) = self.requests.lock() {
-            if !r.contains_key(endpoint) {
-                r.insert(endpoint.to_string(), BTreeMap::new());
-            }
-            if let Some(by_status) = r.get_mut(endpoint) {
-                *by_status.entry(status).or_default() += 1;
-            }
+        if !endpoints.contains_key(endpoint) {
+            endpoints.insert(endpoint.to_string(), Endpoint::default());
         }
-        if let Ok(mut l) = self.latency.lock() {
-            if !l.contains_key(endpoint) {
-                l.insert(endpoint.to_string(), Histogram::default());
-            }
-            let Some(h) = l.get_mut(endpoint) else {
-                return;
-            };
-            let i = BUCKETS
-                .iter()
-                .position(|b| seconds <= *b)
-                .unwrap_or(BUCKETS.len());
-            if let Some(b) = h.buckets.get_mut(i) {
-                *b += 1;
-            }
-            h.sum += seconds;
-            h.count += 1;
+        let Some(e) = endpoints.get_mut(endpoint) else {
+            return;
+        };
+        *e.requests.entry(status).or_default() += 1;
+        let h = &mut e.latency;
+        let i = BUCKETS
+            .iter()
+            .position(|b| seconds <= *b)
+            .unwrap_or(BUCKETS.len());
+        if let Some(b) = h.buckets.get_mut(i) {
+            *b += 1;
         }
+        h.sum += seconds;
+        h.count += 1;
     }
 
     /// The exposition text; `policy` is (name, version, hash) of the
@@ -69,11 +71,11 @@ impl Metrics {
                 .replace('\n', "\\n")
         };
         out.push_str("# HELP detente_requests_total Requests answered, by endpoint and status code.\n# TYPE detente_requests_total counter\n");
-        if let Ok(r) = self.requests.lock() {
-            for (endpoint, status, n) in r
-                .iter()
-                .flat_map(|(e, by)| by.iter().map(move |(s, n)| (e, s, n)))
-            {
+        // Held while the text is written: a consistent snapshot.
+        let endpoints = self.endpoints.lock().ok();
+        let endpoints = endpoints.iter().flat_map(|e| e.iter());
+        for (endpoint, x) in endpoints.clone() {
+            for (status, n) in &x.requests {
                 let _ = writeln!(
                     out,
                     "detente_requests_total{{endpoint=\"{}\",status=\"{status}\"}} {n}",
@@ -82,23 +84,22 @@ impl Metrics {
             }
         }
         out.push_str("# HELP detente_request_duration_seconds Time to answer a request.\n# TYPE detente_request_duration_seconds histogram\n");
-        if let Ok(l) = self.latency.lock() {
-            for (endpoint, h) in l.iter() {
-                let e = label(endpoint);
-                let mut cumulative = 0;
-                for (bound, n) in BUCKETS.iter().zip(h.buckets.iter()) {
-                    cumulative += n;
-                    let _ = writeln!(
-                        out,
-                        "detente_request_duration_seconds_bucket{{endpoint=\"{e}\",le=\"{bound}\"}} {cumulative}"
-                    );
-                }
+        for (endpoint, x) in endpoints {
+            let h = &x.latency;
+            let e = label(endpoint);
+            let mut cumulative = 0;
+            for (bound, n) in BUCKETS.iter().zip(h.buckets.iter()) {
+                cumulative += n;
                 let _ = writeln!(
                     out,
-                    "detente_request_duration_seconds_bucket{{endpoint=\"{e}\",le=\"+Inf\"}} {}\ndetente_request_duration_seconds_sum{{endpoint=\"{e}\"}} {}\ndetente_request_duration_seconds_count{{endpoint=\"{e}\"}} {}",
-                    h.count, h.sum, h.count
+                    "detente_request_duration_seconds_bucket{{endpoint=\"{e}\",le=\"{bound}\"}} {cumulative}"
                 );
             }
+            let _ = writeln!(
+                out,
+                "detente_request_duration_seconds_bucket{{endpoint=\"{e}\",le=\"+Inf\"}} {}\ndetente_request_duration_seconds_sum{{endpoint=\"{e}\"}} {}\ndetente_request_duration_seconds_count{{endpoint=\"{e}\"}} {}",
+                h.count, h.sum, h.count
+            );
         }
         let _ = write!(
             out,
