@@ -479,23 +479,8 @@ fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant) -> Option<Instant> 
 /// decaying score are in this state most of the time, and this spares
 /// working the score out at the end of the span.
 fn decay_keeps(view: &View<'_, '_>, cmp: &Expr, start: super::view::Truth) -> bool {
-    let Expr::Compare(op, l, r) = cmp else {
+    let Some((s, op, _)) = score_against_number(cmp) else {
         return false;
-    };
-    // As `score op n`.
-    let (s, op) = match (&**l, &**r) {
-        (Expr::Score(s), Expr::Const(Value::Number(_))) => (*s, *op),
-        (Expr::Const(Value::Number(_)), Expr::Score(s)) => (
-            *s,
-            match op {
-                CmpOp::Lt => CmpOp::Gt,
-                CmpOp::Le => CmpOp::Ge,
-                CmpOp::Gt => CmpOp::Lt,
-                CmpOp::Ge => CmpOp::Le,
-                other => *other,
-            },
-        ),
-        _ => return false,
     };
     let only_adds = view
         .run
@@ -517,18 +502,33 @@ fn decay_keeps(view: &View<'_, '_>, cmp: &Expr, start: super::view::Truth) -> bo
         }
 }
 
+/// `cmp` read as `score op n`, the operator turned round when the number
+/// is written first (`40 <= engagement` is `engagement >= 40`).
+fn score_against_number(cmp: &Expr) -> Option<(ScoreId, CmpOp, f64)> {
+    let Expr::Compare(op, l, r) = cmp else {
+        return None;
+    };
+    match (&**l, &**r) {
+        (Expr::Score(s), Expr::Const(Value::Number(n))) => Some((*s, *op, *n)),
+        (Expr::Const(Value::Number(n)), Expr::Score(s)) => {
+            let turned = match op {
+                CmpOp::Lt => CmpOp::Gt,
+                CmpOp::Le => CmpOp::Ge,
+                CmpOp::Gt => CmpOp::Lt,
+                CmpOp::Ge => CmpOp::Le,
+                other => *other,
+            };
+            Some((*s, turned, *n))
+        }
+        _ => None,
+    }
+}
+
 /// Where a decaying score compared with a number would cross it if the
 /// score were one decaying sum (caps, ranges and `when` rules make it
 /// only a guess): `now + half_life × log2(score / threshold)`.
 fn decay_guess(view: &View<'_, '_>, cmp: &Expr) -> Option<Instant> {
-    let Expr::Compare(_, l, r) = cmp else {
-        return None;
-    };
-    let (s, threshold) = match (&**l, &**r) {
-        (Expr::Score(s), Expr::Const(Value::Number(n)))
-        | (Expr::Const(Value::Number(n)), Expr::Score(s)) => (*s, *n),
-        _ => return None,
-    };
+    let (s, _, threshold) = score_against_number(cmp)?;
     let half_life = view.run.policy.model().scores.get(s.index())?.half_life?;
     let h = half_life.approx_days() * DAY_MS as f64;
     let ratio = view.score(s) / threshold;
