@@ -10,7 +10,7 @@ use super::reader::{Columns, Placement, RowReader, Schema};
 use super::source::{self, BadRow, Cell, FileFormat, Row};
 use super::time::{DateOnly, Instant, Precision};
 use super::values::read_value;
-use crate::check::model::{EventTypeId, Field, FieldId, Model, StageId, Value};
+use crate::check::model::{EventTypeId, FieldId, Model, StageId, Value};
 use crate::compile::Policy;
 use crate::syntax::ast::Entity;
 
@@ -545,14 +545,10 @@ pub(super) fn err(column: &str, reason: impl Into<String>) -> RowError {
     (Some(column.to_string()), reason.into(), Severity::Error)
 }
 
-/// Reads the fields of `schema` (`whose`); missing required fields are
+/// Reads the fields of `whose` schema; missing required fields are
 /// errors.
-fn fields(
-    r: &RowReader<'_>,
-    whose: Schema,
-    schema: &[Field],
-    tz: chrono_tz::Tz,
-) -> Result<Vec<Option<Value>>, RowError> {
+fn fields(r: &RowReader<'_>, model: &Model, whose: Schema) -> Result<Vec<Option<Value>>, RowError> {
+    let (schema, tz) = (whose.of(model), model.timezone);
     let mut out = Vec::with_capacity(schema.len());
     for (i, f) in schema.iter().enumerate() {
         let col = r.columns.field(whose, i);
@@ -612,7 +608,7 @@ fn contact(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Contact, 
         stage_since: r
             .instant(col("stage_since"), tz, r.source.date_only)?
             .map(|(i, _)| i),
-        fields: fields(r, Schema::Contact, &model.contact_fields, tz)?,
+        fields: fields(r, model, Schema::Contact)?,
         origin,
     })
 }
@@ -620,7 +616,7 @@ fn contact(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Contact, 
 fn account(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Account, RowError> {
     Ok(Account {
         id: r.required(r.columns.named("id"))?,
-        fields: fields(r, Schema::Account, &model.account_fields, model.timezone)?,
+        fields: fields(r, model, Schema::Account)?,
         origin,
     })
 }
@@ -629,10 +625,10 @@ fn account(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Account, 
 /// ones change.
 fn updates(
     r: &RowReader<'_>,
+    model: &Model,
     whose: Schema,
-    schema: &[Field],
-    tz: chrono_tz::Tz,
 ) -> Result<Vec<(FieldId, Value)>, RowError> {
+    let (schema, tz) = (whose.of(model), model.timezone);
     let mut out = Vec::new();
     for (i, f) in schema.iter().enumerate() {
         let col = r.columns.field(whose, i);
@@ -661,20 +657,17 @@ fn event(
     let col = |name| r.columns.named(name);
     let contact = r.required(col("contact"))?;
     let type_name = r.required(col("type"))?;
-    r.required(col("at"))?;
     let date_only = source
         .date_only_by_type
         .get(&type_name)
         .copied()
         .unwrap_or(source.date_only);
     let Some((at, precision)) = r.instant(col("at"), tz, date_only)? else {
-        return Err(err(r.their_name(col("at")), "the time is missing"));
+        return Err(r.missing(col("at")));
     };
     let kind = match type_name.as_str() {
-        "update" => EventKind::Update(updates(r, Schema::Contact, &model.contact_fields, tz)?),
-        "account_update" => {
-            EventKind::AccountUpdate(updates(r, Schema::Account, &model.account_fields, tz)?)
-        }
+        "update" => EventKind::Update(updates(r, model, Schema::Contact)?),
+        "account_update" => EventKind::AccountUpdate(updates(r, model, Schema::Account)?),
         "merge" => EventKind::Merge {
             into: r.required(col("into"))?,
         },
@@ -686,18 +679,10 @@ fn event(
             )
         }
         other => match model.events.iter().position(|e| e.name == other) {
-            Some(i) => {
-                let ty = EventTypeId::from_index(i);
-                let schema = model
-                    .events
-                    .get(i)
-                    .map(|e| e.fields.as_slice())
-                    .unwrap_or(&[]);
-                EventKind::Event {
-                    ty,
-                    fields: fields(r, Schema::Event(i), schema, tz)?,
-                }
-            }
+            Some(i) => EventKind::Event {
+                ty: EventTypeId::from_index(i),
+                fields: fields(r, model, Schema::Event(i))?,
+            },
             None => {
                 let names: Vec<&str> = model.events.iter().map(|e| e.name.as_str()).collect();
                 let hint = crate::names::closest(other, names.iter().copied())

@@ -29,6 +29,17 @@ pub(super) enum Schema {
     Event(usize),
 }
 
+impl Schema {
+    /// Its fields in `model`.
+    pub(super) fn of(self, model: &Model) -> &[Field] {
+        match self {
+            Schema::Contact => &model.contact_fields,
+            Schema::Account => &model.account_fields,
+            Schema::Event(e) => model.events.get(e).map_or(&[], |x| x.fields.as_slice()),
+        }
+    }
+}
+
 /// Every column one file's rows are read for, numbered.
 pub(super) struct Columns<'a> {
     /// (ours, the export's name for it), by [`Col`].
@@ -250,15 +261,21 @@ impl<'a> RowReader<'a> {
 
     /// Column `c` as text; missing, it is an error that says how to map it.
     pub(super) fn required(&self, c: Col) -> Result<String, RowError> {
-        self.text(c).ok_or_else(|| {
-            let (ours, theirs) = (self.columns.ours(c), self.their_name(c));
-            let hint = if theirs == ours {
-                format!(" (if the export calls it something else, map it in the manifest: [data.columns.{}] {ours} = \"Their Column\")", self.source.kind.name())
-            } else {
-                String::new()
-            };
-            err(theirs, format!("`{theirs}` is missing{hint}"))
-        })
+        self.text(c).ok_or_else(|| self.missing(c))
+    }
+
+    /// The error for column `c` missing, saying how to map it.
+    pub(super) fn missing(&self, c: Col) -> RowError {
+        let (ours, theirs) = (self.columns.ours(c), self.their_name(c));
+        let hint = if theirs == ours {
+            format!(
+                " (if the export calls it something else, map it in the manifest: [data.columns.{}] {ours} = \"Their Column\")",
+                self.source.kind.name()
+            )
+        } else {
+            String::new()
+        };
+        err(theirs, format!("`{theirs}` is missing{hint}"))
     }
 
     /// Column `c` as a time in `tz`, if present.
