@@ -21,6 +21,23 @@ pub struct Steady {
     pub engaged: bool,
 }
 
+impl Steady {
+    /// Whether score `s` is steady.
+    pub fn score(&self, s: ScoreId) -> bool {
+        self.scores.get(s.index()) == Some(&true)
+    }
+
+    /// Whether criteria `c` is steady.
+    pub fn criteria(&self, c: CriteriaId) -> bool {
+        self.criteria.get(c.index()) == Some(&true)
+    }
+
+    /// Whether buying-group role `r` is steady.
+    pub fn role(&self, r: RoleId) -> bool {
+        self.roles.get(r.index()) == Some(&true)
+    }
+}
+
 /// Works out which of `model`'s values are steady.
 pub fn steady(model: &Model) -> Steady {
     let mut walk = Walk {

@@ -252,7 +252,7 @@ impl<'r, 'a> View<'r, 'a> {
 
     pub fn score(&self, s: ScoreId) -> f64 {
         let width = self.model().scores.len();
-        let steady = self.run.policy.steady().scores.get(s.index()) == Some(&true);
+        let steady = self.run.policy.steady().score(s);
         self.remembered(
             |m| &mut m.scores,
             (s.index(), width),
@@ -356,7 +356,7 @@ impl<'r, 'a> View<'r, 'a> {
 
     pub fn criteria(&self, c: CriteriaId) -> Truth {
         let width = self.model().criteria.len();
-        let steady = self.run.policy.steady().criteria.get(c.index()) == Some(&true);
+        let steady = self.run.policy.steady().criteria(c);
         self.remembered(
             |m| &mut m.criteria,
             (c.index(), width),
@@ -380,7 +380,7 @@ impl<'r, 'a> View<'r, 'a> {
         let roles = &self.model().roles;
         roles.get(r.index()).is_some_and(|role| {
             let view = self.for_contact(m);
-            let steady = self.run.policy.steady().roles.get(r.index()) == Some(&true);
+            let steady = self.run.policy.steady().role(r);
             view.remembered(
                 |m| &mut m.roles,
                 (r.index(), roles.len()),
