@@ -197,7 +197,15 @@ impl Run<'_> {
 /// Instants after `view.now` at which `e` may change with time alone.
 fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared) {
     let model = view.run.policy.model();
+    let steady = view.run.policy.steady();
     match e {
+        // A value that reads only fields cannot change with time: its
+        // conditions (a role off the job title, `fit`'s rules) are not
+        // walked at every search.
+        Expr::Score(s) if steady.score(*s) => {}
+        Expr::Criteria(c) if steady.criteria(*c) => {}
+        Expr::GroupHas(r) | Expr::GroupCount(r) if steady.role(*r) => {}
+        Expr::GroupEngaged if steady.engaged => {}
         Expr::Compare(_, l, r) => {
             match (&**l, &**r) {
                 (Expr::TimeInStage, Expr::Const(Value::Duration(d)))

@@ -276,6 +276,8 @@ impl<'r, 'a> View<'r, 'a> {
             Who::Account => None,
         };
         let mut total = 0.0;
+        // Rules an event tallied together share their decay factor.
+        let mut factor: Option<(Instant, f64)> = None;
         for (r, rule) in score.rules.iter().enumerate() {
             match rule {
                 ScoreRule::Each {
@@ -286,7 +288,18 @@ impl<'r, 'a> View<'r, 'a> {
                 } => {
                     let mut sum = 0.0;
                     if let Some(t) = tallies.and_then(|t| t.get(r)) {
-                        sum = t.sum * super::replay::decay(score.half_life, self.now - t.at);
+                        // A rule not yet earned adds nothing, decayed or not.
+                        if t.sum != 0.0 {
+                            let f = match factor {
+                                Some((at, f)) if at == t.at => f,
+                                _ => {
+                                    let f = super::replay::decay(score.half_life, self.now - t.at);
+                                    factor = Some((t.at, f));
+                                    f
+                                }
+                            };
+                            sum = t.sum * f;
+                        }
                     } else if tallies.is_none() {
                         // Oldest first, as the running totals add up.
                         for &i in self.history() {
