@@ -166,32 +166,49 @@ impl<'a> Columns<'a> {
     }
 }
 
-/// Where each column's cell is in the current row, and the names of the
-/// row's columns it was worked out for.
+/// Where each column's cell is in the current row, for each distinct
+/// list of column names seen so far in this file.
 #[derive(Default)]
 pub(super) struct Placement {
+    layouts: Vec<Layout>,
+    /// The layout of the row placed last.
+    current: usize,
+}
+
+/// Where each column's cell is in rows with these column names.
+struct Layout {
     names: Vec<String>,
     at: Vec<Option<usize>>,
 }
 
+/// How many layouts a file keeps: JSON rows of a request alternate
+/// between a few event types, each with its own columns; a file whose
+/// rows keep changing shape beyond this reuses the oldest slot.
+const LAYOUTS: usize = 16;
+
+impl Layout {
+    fn fits(&self, row: &Row) -> bool {
+        self.names.len() == row.cells.len()
+            && self.names.iter().zip(&row.cells).all(|(a, (b, _))| a == b)
+    }
+}
+
 impl Placement {
-    /// Places `row`'s cells under `columns`, unless the row has the same
-    /// column names as the last one placed. Returns the row's columns
-    /// that nothing reads when it placed them anew.
+    /// Places `row`'s cells under `columns`, unless rows with the same
+    /// column names were placed before. Returns the row's columns that
+    /// nothing reads when it placed them anew.
     pub(super) fn place<'r>(&mut self, columns: &Columns<'_>, row: &'r Row) -> Vec<&'r str> {
-        let same = self.names.len() == row.cells.len()
-            && self.names.iter().zip(&row.cells).all(|(a, (b, _))| a == b);
-        if same {
+        if self.layouts.get(self.current).is_some_and(|l| l.fits(row)) {
             return Vec::new();
         }
-        // The names' buffers are reused: JSON rows change columns often.
-        self.names.resize_with(row.cells.len(), String::new);
-        for (kept, (name, _)) in self.names.iter_mut().zip(&row.cells) {
-            kept.clear();
-            kept.push_str(name);
+        if let Some(i) = self.layouts.iter().position(|l| l.fits(row)) {
+            self.current = i;
+            return Vec::new();
         }
-        self.at.clear();
-        self.at.resize(columns.list.len(), None);
+        let mut layout = Layout {
+            names: row.cells.iter().map(|(n, _)| n.clone()).collect(),
+            at: vec![None; columns.list.len()],
+        };
         let mut unread = Vec::new();
         // The last cell of a repeated name wins, as a repeated CSV header
         // reads.
@@ -201,12 +218,29 @@ impl Placement {
                 unread.push(name.as_str());
             }
             for (_, c) in filled {
-                if let Some(slot) = self.at.get_mut(c.0) {
+                if let Some(slot) = layout.at.get_mut(c.0) {
                     *slot = Some(i);
                 }
             }
         }
+        if self.layouts.len() < LAYOUTS {
+            self.current = self.layouts.len();
+            self.layouts.push(layout);
+        } else {
+            // Round robin over the slots past the first.
+            self.current = (self.current % (LAYOUTS - 1)) + 1;
+            if let Some(slot) = self.layouts.get_mut(self.current) {
+                *slot = layout;
+            }
+        }
         unread
+    }
+
+    /// Where column `c`'s cell is in the row placed last.
+    fn at(&self, c: Col) -> Option<usize> {
+        self.layouts
+            .get(self.current)
+            .and_then(|l| l.at.get(c.0).copied().flatten())
     }
 }
 
@@ -230,10 +264,7 @@ impl<'a> RowReader<'a> {
         let ours = self.columns.ours(c);
         let present = self
             .placement
-            .at
-            .get(c.0)
-            .copied()
-            .flatten()
+            .at(c)
             .and_then(|i| self.row.cells.get(i))
             .map(|(_, cell)| cell)
             .filter(|cell| !cell.is_empty());
