@@ -142,8 +142,7 @@ fn bench(c: &mut Criterion) {
         "API request: 1 contact, 20 events (parse + classify + write)",
         |b| {
             b.iter(|| {
-                let json: Json = serde_json::from_slice(&body).expect("JSON");
-                let request = Request::from_json(json).expect("request");
+                let request = Request::from_slice(&body).expect("request");
                 let answer = classify(&policy, request, None).expect("classified");
                 serde_json::to_vec(&answer).expect("written")
             })

@@ -38,9 +38,7 @@ fn main() -> ExitCode {
         if line.trim().is_empty() {
             continue;
         }
-        let request = serde_json::from_str(&line)
-            .map_err(|e| e.to_string())
-            .and_then(|v| Request::from_json(v).map_err(|e| e.error));
+        let request = Request::from_slice(line.as_bytes()).map_err(|e| e.to_string());
         let result = request.and_then(|r| {
             classify(&policy, r, None).map_err(|e| {
                 let first = e

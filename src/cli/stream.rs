@@ -8,7 +8,7 @@
 use std::io::{BufRead, Write};
 
 use detente::Policy;
-use detente::data::request::{Request, RequestError};
+use detente::data::request::{Request, RequestError, Unreadable};
 use detente::data::time::Instant;
 use detente::eval::classify::classify;
 use serde_json::{Value as Json, json};
@@ -37,20 +37,17 @@ fn error_line(line: u64, e: &RequestError) -> Json {
 /// One input line's output: the answer written as JSON (straight from the
 /// journeys, not through a `serde_json::Value`), or the error object.
 fn answer(policy: &Policy, text: &str, line: u64, as_of: Option<Instant>) -> Result<String, Json> {
-    let value: Json = serde_json::from_str(text).map_err(|e| {
-        // serde_json ends its message with the position; say it once.
-        let message = e.to_string();
-        let what = message.split(" at line ").next().unwrap_or(&message);
-        json!({"line": line, "error": format!("not valid JSON at column {}: {what}", e.column())})
+    let request = Request::from_slice(text.as_bytes()).map_err(|e| match e {
+        Unreadable::Json(e) => {
+            // serde_json ends its message with the position; say it once.
+            let message = e.to_string();
+            let what = message.split(" at line ").next().unwrap_or(&message);
+            json!({"line": line, "error": format!("not valid JSON at column {}: {what}", e.column())})
+        }
+        Unreadable::Request(e) => error_line(line, &e),
     })?;
-    let single = value.get("contacts").is_none();
-    let request = Request::from_json(value).map_err(|e| error_line(line, &e))?;
-    let id = request
-        .contacts
-        .first()
-        .and_then(|c| c.get("id"))
-        .and_then(Json::as_str)
-        .map(str::to_string);
+    let single = request.is_single_contact();
+    let id = request.first_contact_id().map(str::to_string);
     let classified = classify(policy, request, as_of).map_err(|e| error_line(line, &e))?;
     for w in &classified.warnings {
         eprintln!(

@@ -16,22 +16,40 @@
 //! names it (`contacts[0].events[2]`), because classifying without it
 //! would silently give a different answer.
 
-use serde_json::{Map, Value as Json};
+use serde::Deserialize;
+use serde_json::Value as Json;
 
 use super::load::{Histories, RecordKind, Severity, Source, load};
+use super::request_json::{ContactJson, List, Shaped, TopJson};
 use super::time::{DateOnly, Instant, parse_instant};
 use crate::compile::Policy;
 
+pub use super::request_json::Object;
+
 /// A request: contacts with nested events, their accounts, an as-of time.
+/// Read with [`Request::from_slice`] (JSON text) or [`Request::from_json`]
+/// (a parsed value); its rows are checked when they are read into
+/// histories ([`Request::into_histories`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Request {
     /// Replay up to this time (default: the latest time in the request).
     pub as_of: Option<String>,
     /// Account records: `id` and the account schema's fields.
-    pub accounts: Vec<Map<String, Json>>,
+    accounts: Vec<Object>,
     /// Contact records: `id`, `account`, the contact schema's fields, and
     /// `events`, each with `at`, `type` and the event's fields.
-    pub contacts: Vec<Map<String, Json>>,
+    contacts: Vec<ContactJson>,
+    /// Written as a single contact, not as `{"contacts": [...]}`.
+    single: bool,
+}
+
+/// Why JSON text is not a request.
+#[derive(Debug)]
+pub enum Unreadable {
+    /// The text is not JSON.
+    Json(serde_json::Error),
+    /// It is JSON, not shaped as a request.
+    Request(RequestError),
 }
 
 /// Why a request cannot be classified; `problems` name each bad row.
@@ -57,6 +75,33 @@ pub struct RequestProblem {
     pub reason: String,
 }
 
+impl std::fmt::Display for RequestError {
+    /// The sentence, then each bad row on a line of its own.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.error)?;
+        for p in &self.problems {
+            match &p.field {
+                Some(field) => write!(f, "\n  {} `{field}`: {}", p.at, p.reason)?,
+                None => write!(f, "\n  {}: {}", p.at, p.reason)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unreadable::Json(e) => write!(f, "not valid JSON: {e}"),
+            Unreadable::Request(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Unreadable {}
+
 fn shape(msg: impl Into<String>) -> RequestError {
     RequestError {
         error: msg.into(),
@@ -64,41 +109,75 @@ fn shape(msg: impl Into<String>) -> RequestError {
     }
 }
 
-fn objects(v: Json, what: &str) -> Result<Vec<Map<String, Json>>, RequestError> {
-    let Json::Array(items) = v else {
-        return Err(shape(format!("`{what}` should be a list of objects")));
-    };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, x)| match x {
-            Json::Object(o) => Ok(o),
-            _ => Err(shape(format!("{what}[{i}] should be an object"))),
-        })
-        .collect()
+/// The objects of a list that should hold only objects (`None`, `null`:
+/// none); `what` names the list in the message.
+fn objects<T>(list: Option<List<T>>, what: &str) -> Result<Vec<T>, RequestError> {
+    match list {
+        None | Some(List::Null) => Ok(Vec::new()),
+        Some(List::Other) => Err(shape(format!("`{what}` should be a list of objects"))),
+        Some(List::Items(items)) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| match x {
+                Shaped::Object(o) => Ok(o),
+                Shaped::Other(_) => Err(shape(format!("{what}[{i}] should be an object"))),
+            })
+            .collect(),
+    }
+}
+
+/// The value of `key` in `object`: the last one, if written twice.
+fn get<'o>(object: &'o Object, key: &str) -> Option<&'o Json> {
+    object.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
 impl Request {
+    /// Reads a request from JSON text: a request object (it has
+    /// `contacts`), or a single contact with its events.
+    pub fn from_slice(text: &[u8]) -> Result<Request, Unreadable> {
+        let top = serde_json::from_slice::<Shaped<TopJson>>(text).map_err(Unreadable::Json)?;
+        Request::from_top(top).map_err(Unreadable::Request)
+    }
+
     /// A request object (it has `contacts`), or a single contact with its
-    /// events.
+    /// events, already parsed.
     pub fn from_json(v: Json) -> Result<Request, RequestError> {
-        let Json::Object(mut o) = v else {
+        // A value always reads as some shape: only the checks can fail.
+        let top = Shaped::<TopJson>::deserialize(v).map_err(|e| shape(e.to_string()))?;
+        Request::from_top(top)
+    }
+
+    fn from_top(top: Shaped<TopJson>) -> Result<Request, RequestError> {
+        let Shaped::Object(top) = top else {
             return Err(shape(
                 "expected a JSON object: a contact with its events, or {\"contacts\": [...]}",
             ));
         };
-        let as_of = match o.remove("as_of") {
+        let as_of = match top.as_of {
             None | Some(Json::Null) => None,
             Some(Json::String(s)) => Some(s),
             Some(_) => return Err(shape("`as_of` should be a date or time as a string")),
         };
-        if o.contains_key("contacts") {
-            let contacts = objects(o.remove("contacts").unwrap_or_default(), "contacts")?;
-            let accounts = match o.remove("accounts") {
-                None | Some(Json::Null) => Vec::new(),
-                Some(a) => objects(a, "accounts")?,
+        if let Some(contacts) = top.contacts {
+            // `null` is not a list of contacts.
+            let contacts = match contacts {
+                List::Null => List::Other,
+                other => other,
             };
-            if let Some(k) = o.keys().next() {
+            let contacts = objects(Some(contacts), "contacts")?;
+            let accounts = match top.accounts {
+                None | Some(Json::Null) => Vec::new(),
+                Some(Json::Array(items)) => items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, x)| match x {
+                        Json::Object(o) => Ok(o.into_iter().collect()),
+                        _ => Err(shape(format!("accounts[{i}] should be an object"))),
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(_) => return Err(shape("`accounts` should be a list of objects")),
+            };
+            if let Some(k) = top.first_other {
                 return Err(shape(format!(
                     "unknown key `{k}`: a request has `as_of`, `accounts` and `contacts`"
                 )));
@@ -107,13 +186,34 @@ impl Request {
                 as_of,
                 accounts,
                 contacts,
+                single: false,
             });
+        }
+        // A single contact; `accounts` beside it is one of its fields.
+        let mut contact = top.contact;
+        if let Some(accounts) = top.accounts {
+            contact.fields.push(("accounts".into(), accounts));
         }
         Ok(Request {
             as_of,
             accounts: Vec::new(),
-            contacts: vec![o],
+            contacts: vec![contact],
+            single: true,
         })
+    }
+
+    /// Whether the request was written as a single contact with its
+    /// events, not as `{"contacts": [...]}`.
+    pub fn is_single_contact(&self) -> bool {
+        self.single
+    }
+
+    /// The id of the request's first contact, when it is text.
+    pub fn first_contact_id(&self) -> Option<&str> {
+        self.contacts
+            .first()
+            .and_then(|c| get(&c.fields, "id"))
+            .and_then(Json::as_str)
     }
 
     /// The as-of time, read in the policy's timezone (a date alone means
@@ -153,8 +253,13 @@ impl Request {
         let mut account_at: Vec<Option<usize>> = vec![None; accounts.len()];
         let mut events = Vec::new();
         let mut event_at: Vec<(usize, usize)> = Vec::new();
-        for (ci, mut c) in self.contacts.into_iter().enumerate() {
-            let id = match c.get("id") {
+        for (ci, c) in self.contacts.into_iter().enumerate() {
+            let ContactJson {
+                fields: mut c,
+                account,
+                events: listed,
+            } = c;
+            let id = match get(&c, "id") {
                 Some(Json::String(s)) if !s.trim().is_empty() => s.clone(),
                 Some(Json::Number(n)) => n.to_string(),
                 _ => {
@@ -163,33 +268,26 @@ impl Request {
                     )));
                 }
             };
-            match c.remove("account") {
+            match account {
                 // The account itself, nested: its id goes on the contact.
-                Some(Json::Object(a)) => {
-                    let Some(aid) = a.get("id").cloned() else {
+                Some(Shaped::Object(a)) => {
+                    let Some(aid) = get(&a, "id").cloned() else {
                         return Err(shape(format!(
                             "contacts[{ci}].account is an object without an `id`"
                         )));
                     };
-                    c.insert("account".into(), aid);
+                    c.push(("account".into(), aid));
                     account_at.push(Some(ci));
                     accounts.push(a);
                 }
-                Some(other) => {
-                    c.insert("account".into(), other);
-                }
+                Some(Shaped::Other(other)) => c.push(("account".into(), other)),
                 None => {}
             }
-            let list = match c.remove("events") {
-                None | Some(Json::Null) => Vec::new(),
-                Some(v) => objects(v, &format!("contacts[{ci}].events"))?,
-            };
-            for (ei, e) in list.into_iter().enumerate() {
-                // A nested event is its contact's: the `contact` column is
-                // added to its row, not to the JSON object (which would
-                // rehash it).
-                let mut cells: Vec<(String, Json)> = Vec::with_capacity(e.len() + 1);
-                let named = match e.get("contact") {
+            let list = objects(listed, &format!("contacts[{ci}].events"))?;
+            for (ei, mut e) in list.into_iter().enumerate() {
+                // A nested event is its contact's: its row gets the
+                // `contact` column.
+                let named = match get(&e, "contact") {
                     None => false,
                     Some(Json::String(other)) if *other == id => true,
                     Some(_) => {
@@ -198,18 +296,17 @@ impl Request {
                         )));
                     }
                 };
-                cells.extend(e);
                 if !named {
-                    cells.push(("contact".into(), Json::String(id.clone())));
+                    e.push(("contact".into(), Json::String(id.clone())));
                 }
                 event_at.push((ci, ei));
-                events.push(cells);
+                events.push(e);
             }
             contacts.push(c);
         }
         let sources = [
-            Source::inline(RecordKind::Contacts, "contacts", contacts),
-            Source::inline(RecordKind::Accounts, "accounts", accounts),
+            Source::of_cells(RecordKind::Contacts, "contacts", contacts.into_iter()),
+            Source::of_cells(RecordKind::Accounts, "accounts", accounts.into_iter()),
             Source::of_cells(RecordKind::Events, "events", events.into_iter()),
         ];
         let h = load(policy, &sources).map_err(shape)?;
@@ -253,6 +350,60 @@ impl Request {
                 ),
                 problems,
             })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each object's keys once (the last written wins, as it is read) and
+    /// sorted: a parsed value has already dropped repeated keys.
+    fn normal(mut r: Request) -> Request {
+        fn once(o: &mut Object) {
+            let mut kept: Object = Vec::new();
+            for (k, v) in o.drain(..).rev() {
+                if !kept.iter().any(|(x, _)| *x == k) {
+                    kept.push((k, v));
+                }
+            }
+            kept.sort_by(|a, b| a.0.cmp(&b.0));
+            *o = kept;
+        }
+        r.accounts.iter_mut().for_each(once);
+        for c in &mut r.contacts {
+            once(&mut c.fields);
+            if let Some(Shaped::Object(a)) = &mut c.account {
+                once(a);
+            }
+            if let Some(List::Items(events)) = &mut c.events {
+                for e in events {
+                    if let Shaped::Object(e) = e {
+                        once(e);
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    /// Read from text or from a parsed value, every line of the shapes
+    /// fixture is the same request, or the same error.
+    #[test]
+    fn text_and_parsed_values_read_alike() {
+        let text = std::fs::read_to_string("tests/fixtures/stdin/shapes.jsonl").unwrap_or_default();
+        assert!(text.lines().count() > 20);
+        for line in text.lines() {
+            let from_text = Request::from_slice(line.as_bytes());
+            match serde_json::from_str::<Json>(line) {
+                Ok(value) => match (from_text, Request::from_json(value)) {
+                    (Ok(a), Ok(b)) => assert_eq!(normal(a), normal(b), "{line}"),
+                    (Err(Unreadable::Request(a)), Err(b)) => assert_eq!(a, b, "{line}"),
+                    (a, b) => unreachable!("{line}: {a:?} vs {b:?}"),
+                },
+                Err(_) => assert!(matches!(from_text, Err(Unreadable::Json(_))), "{line}"),
+            }
         }
     }
 }

@@ -179,3 +179,18 @@ fn journeys_from_stdin_are_the_journeys_from_files() {
     assert_eq!(from_stdin.len(), 4);
     assert_eq!(from_stdin, from_files);
 }
+
+/// Every way a line can be shaped wrong (tests/fixtures/stdin/shapes.jsonl:
+/// not an object, `as_of` not text, `contacts` or `accounts` not lists of
+/// objects, an unknown key, a contact without an id, a nested account
+/// without one, `events` not a list, an event naming another contact,
+/// repeated keys, broken JSON) gets its own message, in line order; a
+/// single contact's `accounts` is one of its fields.
+#[test]
+fn every_wrong_shape_of_a_line_gets_its_own_message() {
+    let input = std::fs::read_to_string("tests/fixtures/stdin/shapes.jsonl").unwrap();
+    let (out, err, code) = stream(&input, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), input.lines().count());
+    insta::assert_snapshot!(out);
+}

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value as Json, json};
 
-use detente::data::request::{Request, RequestError};
+use detente::data::request::{Request, RequestError, Unreadable};
 use detente::eval::classify::{classify, replay_until};
 use detente::syntax::ast::Entity;
 
@@ -115,8 +115,8 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The body as JSON, or the 4xx that says why not.
-fn body_json(body: Result<Bytes, BytesRejection>, max: usize) -> Result<Json, Box<Response>> {
+/// The body's bytes, or the 4xx that says why there are none to read.
+fn body_bytes(body: Result<Bytes, BytesRejection>, max: usize) -> Result<Bytes, Box<Response>> {
     let bytes = body.map_err(|e| {
         Box::new(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             error(
@@ -133,12 +133,21 @@ fn body_json(body: Result<Bytes, BytesRejection>, max: usize) -> Result<Json, Bo
             "the body is empty: send {\"contacts\": [...]} as JSON",
         )));
     }
-    serde_json::from_slice(&bytes).map_err(|e| {
-        Box::new(error(
-            StatusCode::BAD_REQUEST,
-            format!("the body is not valid JSON: {e}"),
-        ))
-    })
+    Ok(bytes)
+}
+
+/// The 400 for a body that is not JSON.
+fn not_json(e: &serde_json::Error) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        format!("the body is not valid JSON: {e}"),
+    )
+}
+
+/// The body as JSON, or the 4xx that says why not.
+fn body_json(body: Result<Bytes, BytesRejection>, max: usize) -> Result<Json, Box<Response>> {
+    let bytes = body_bytes(body, max)?;
+    serde_json::from_slice(&bytes).map_err(|e| Box::new(not_json(&e)))
 }
 
 /// Runs `work` inline for small bodies, on the blocking pool for large
@@ -173,15 +182,17 @@ async fn classify_handler(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let size = body.as_ref().map_or(0, Bytes::len);
-    let json = match body_json(body, state.max_body) {
-        Ok(j) => j,
+    let bytes = match body_bytes(body, state.max_body) {
+        Ok(b) => b,
         Err(r) => return *r,
     };
     let loaded = state.policy();
     run_engine(size, move || {
-        let request = match Request::from_json(json) {
+        // Read straight into rows: no `serde_json::Value` on the way.
+        let request = match Request::from_slice(&bytes) {
             Ok(r) => r,
-            Err(e) => return bad_request(&e),
+            Err(Unreadable::Json(e)) => return not_json(&e),
+            Err(Unreadable::Request(e)) => return bad_request(&e),
         };
         match classify(&loaded.policy, request, None) {
             Ok(c) => {
