@@ -126,9 +126,12 @@ pub fn run(policy: &Policy, as_of: Option<Instant>, max_line: usize) -> Exit {
         };
         // Flushed per line: the caller may be waiting for this answer
         // before it sends the next contact.
-        if writeln!(out, "{v}").and_then(|()| out.flush()).is_err() {
-            // The reader went away (a closed pipe): stop quietly.
-            return Exit::Ok;
+        if let Err(e) = writeln!(out, "{v}").and_then(|()| out.flush()) {
+            // The reader went away (a closed pipe): stop quietly. Any
+            // other failure (a full disk) loses answers: say so.
+            super::stop_if_reader_gone(&e);
+            eprintln!("error: cannot write the output: {e}");
+            return Exit::Usage;
         }
     }
     eprintln!(

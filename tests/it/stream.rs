@@ -194,3 +194,26 @@ fn every_wrong_shape_of_a_line_gets_its_own_message() {
     assert_eq!(out.lines().count(), input.lines().count());
     insta::assert_snapshot!(out);
 }
+
+/// An answer that cannot be written (a full disk: `/dev/full`) is not
+/// lost quietly: the stream stops with an error and exit 2. A closed pipe
+/// still ends it quietly (tests/it/cli.rs).
+#[test]
+fn an_answer_that_cannot_be_written_stops_the_stream_with_an_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux
+    };
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("detente"))
+        .args(["classify", "--stdin", "--policy", "policies/acme.detente"])
+        .current_dir(crate::root())
+        .stdin(std::fs::File::open("tests/fixtures/stdin/shapes.jsonl").unwrap())
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot write the output: No space left on device"),
+        "{stderr}"
+    );
+}
