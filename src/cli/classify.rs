@@ -246,10 +246,13 @@ pub(super) fn rows(
     lifecycle: Lifecycle,
 ) -> Vec<Vec<String>> {
     let m = policy.model();
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
+    // As the JSON writes it; a score that is no number is an empty cell.
+    let text = |v: &detente::eval::parts::Rounded| {
+        if v.value().is_finite() {
+            v.to_string()
+        } else {
+            String::new()
+        }
     };
     match lifecycle {
         Lifecycle::Contact => e
@@ -271,7 +274,7 @@ pub(super) fn rows(
                 r.extend(m.criteria.iter().map(|c| {
                     j.criteria
                         .get(&c.name)
-                        .map(|x| text(&x["met"]))
+                        .map(|x| x.met.as_str().to_string())
                         .unwrap_or_default()
                 }));
                 r

@@ -2,13 +2,15 @@
 //! ENGINE.md §2, with a stable key order.
 
 use serde::Serialize;
-use serde_json::{Map, Value as Json, json};
 
 use crate::check::model::*;
 use crate::data::time::{Instant, format_instant};
 
+use super::parts::{
+    CriteriaResult, Group, Named, PathStep, Rounded, SlaResult, SlaStatus, Tri, Trigger,
+};
 use super::state::{Cause, ItemKind, Life, Run, SlaInstance, Step, Touch};
-use super::view::{Truth, View, Who};
+use super::view::{View, Who};
 
 /// The policy a journey was worked out with, so that every decision can
 /// be traced to the exact rules.
@@ -40,19 +42,19 @@ pub struct Journey {
     pub highest: Option<String>,
     /// Every stage entered, in order: `{"stage", "entered", "trigger",
     /// "label"}` as in ENGINE.md §2.
-    pub path: Vec<Json>,
+    pub path: Vec<PathStep>,
     /// Each score at the as-of time, by name, rounded to two decimals.
-    pub scores: Map<String, Json>,
+    pub scores: Named<Rounded>,
     /// Each criteria by name: `{"met": true|false|"unknown", "clauses":
     /// {label: true|false|"unknown"}}`.
-    pub criteria: Map<String, Json>,
+    pub criteria: Named<CriteriaResult>,
     /// The account's buying group (`roles`, `engaged`, `qualified`), when
     /// the policy has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<Json>,
+    pub group: Option<Group>,
     /// Every SLA instance: `sla`, `started`, `due`, `status` (`open`,
     /// `met`, `breached`, `overdue`, `cancelled`) and, once met, `met`.
-    pub slas: Vec<Json>,
+    pub slas: Vec<SlaResult>,
     /// Why the replay stopped for this contact, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -127,35 +129,13 @@ pub struct AccountJourney {
     /// The furthest stage on the account's success path ever reached.
     pub highest: Option<String>,
     /// Every stage entered, in order, as in [`Journey::path`].
-    pub path: Vec<Json>,
+    pub path: Vec<PathStep>,
     /// The buying group, as in [`Journey::group`].
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<Json>,
+    pub group: Option<Group>,
     /// The transitions that moved the account, in order (for coverage).
     #[serde(skip)]
     pub fired: Vec<TransitionId>,
-}
-
-/// A three-valued truth as the journey JSON writes it: `true`, `false`
-/// or `"unknown"`.
-pub fn truth_json(t: Truth) -> Json {
-    match t {
-        Some(b) => Json::Bool(b),
-        None => Json::String("unknown".into()),
-    }
-}
-
-/// Scores are shown rounded to two decimals.
-pub fn round2(x: f64) -> Json {
-    let r = (x * 100.0).round() / 100.0;
-    serde_json::Number::from_f64(r).map_or(Json::Null, |n| {
-        // Whole numbers print without a fraction, like the design's `35`.
-        if r.fract() == 0.0 && r.abs() < 1e15 {
-            Json::Number(serde_json::Number::from(r as i64))
-        } else {
-            Json::Number(n)
-        }
-    })
 }
 
 /// An event's type name; reserved rows go by their reserved names, so a
@@ -216,96 +196,106 @@ impl Run<'_> {
         }
     }
 
-    fn step_json(&self, step: &StepFact) -> Json {
+    fn path_step(&self, step: &StepFact) -> PathStep {
         let model = self.policy.model();
-        let mut o = Map::new();
-        o.insert("stage".into(), Json::from(self.stage_name(step.stage)));
-        o.insert("entered".into(), Json::from(format_instant(step.entered)));
         let transition = |t: &TransitionId| model.transitions.get(t.index());
         let event_name = |ev: usize| event_name(model, self.histories, ev);
         let trigger = match &step.cause {
             Cause::Start => None,
-            Cause::Snapshot => Some(json!({"kind": "snapshot"})),
-            Cause::On { transition: t, event } => transition(t).map(|tr| {
-                let mut m = Map::new();
-                m.insert("kind".into(), Json::from("on"));
-                m.insert("event".into(), Json::from(event_name(*event)));
-                m.insert("at".into(), Json::from(format_instant(step.entered)));
-                m.insert("line".into(), Json::from(tr.line));
-                Json::Object(m)
+            Cause::Snapshot => Some(Trigger::Snapshot),
+            Cause::On {
+                transition: t,
+                event,
+            } => transition(t).map(|tr| Trigger::On {
+                event: event_name(*event),
+                at: format_instant(step.entered),
+                line: tr.line,
             }),
             Cause::When { transition: t, .. } => transition(t).map(|tr| {
-                let mut m = Map::new();
-                m.insert("kind".into(), Json::from("when"));
-                if let TriggerRule::When(Expr::Criteria(c)) = &tr.trigger {
-                    m.insert("criteria".into(), Json::from(model.criteria.get(c.index()).map(|x| x.name.clone())));
-                } else {
-                    m.insert("condition".into(), Json::from(tr.text.trim_start_matches("when ")));
-                }
+                let (criteria, condition) = match &tr.trigger {
+                    TriggerRule::When(Expr::Criteria(c)) => {
+                        (model.criteria.get(c.index()).map(|x| x.name.clone()), None)
+                    }
+                    _ => (None, Some(tr.text.trim_start_matches("when ").to_string())),
+                };
                 // What made this check instant: the touchpoint when it is
                 // one, else the event, else a contact's creation; and whose
                 // it was when a colleague's activity moved this contact.
                 let tip = &step.tipped;
-                if let Some(tp) = tip.touchpoint {
-                    m.insert("touchpoint".into(), Json::from(model.touchpoints.get(tp.index()).map(|x| x.name.clone())));
-                } else if let Some(ev) = tip.event {
-                    m.insert("event".into(), Json::from(event_name(ev)));
-                } else if let Some(c) = &tip.created {
-                    m.insert("created".into(), Json::from(c.as_str()));
+                let touchpoint = tip
+                    .touchpoint
+                    .and_then(|tp| model.touchpoints.get(tp.index()))
+                    .map(|x| x.name.clone());
+                let event = tip
+                    .event
+                    .filter(|_| tip.touchpoint.is_none())
+                    .and_then(event_name);
+                let created = tip
+                    .created
+                    .clone()
+                    .filter(|_| tip.touchpoint.is_none() && tip.event.is_none());
+                Trigger::When {
+                    criteria,
+                    condition,
+                    touchpoint,
+                    event,
+                    created,
+                    by: tip.by.clone(),
+                    line: tr.line,
                 }
-                if let Some(by) = &tip.by {
-                    m.insert("by".into(), Json::from(by.as_str()));
-                }
-                m.insert("line".into(), Json::from(tr.line));
-                Json::Object(m)
             }),
-            Cause::After { transition: t } => transition(t).map(|tr| json!({"kind": "after", "duration": tr.text.trim_start_matches("after "), "line": tr.line})),
-            Cause::Manual { .. } => Some(json!({"kind": "manual"})),
+            Cause::After { transition: t } => transition(t).map(|tr| Trigger::After {
+                duration: tr.text.trim_start_matches("after ").to_string(),
+                line: tr.line,
+            }),
+            Cause::Manual { .. } => Some(Trigger::Manual),
         };
-        if let Some(t) = trigger {
-            o.insert("trigger".into(), t);
+        let label = match &step.cause {
+            Cause::On { transition: t, .. }
+            | Cause::When { transition: t, .. }
+            | Cause::After { transition: t } => transition(t).and_then(|tr| tr.label.clone()),
+            _ => None,
+        };
+        PathStep {
+            stage: self.stage_name(step.stage),
+            entered: format_instant(step.entered),
+            trigger,
+            label,
+            date_precision: step.date_precision,
         }
-        if let Cause::On { transition: t, .. }
-        | Cause::When { transition: t, .. }
-        | Cause::After { transition: t } = &step.cause
-            && let Some(label) = transition(t).and_then(|tr| tr.label.clone())
-        {
-            o.insert("label".into(), Json::from(label));
-        }
-        if step.date_precision {
-            o.insert("date_precision".into(), Json::from(true));
-        }
-        Json::Object(o)
     }
 
     /// The account's buying group at `as_of` (the same for every member
     /// and for the account), when the policy has one.
-    pub fn group_json(&self, as_of: Instant) -> Option<Json> {
+    pub fn group(&self, as_of: Instant) -> Option<Group> {
         let model = self.policy.model();
         model.buying_group.as_ref()?;
         let view = View::new(self, Who::Account, as_of);
-        let mut roles = Map::new();
-        for (i, r) in model.roles.iter().enumerate() {
-            let holders: Vec<Json> = view
-                .members()
-                .filter(|m| view.has_role(*m, RoleId::from_index(i)))
-                .filter_map(|m| self.members.get(m).map(|x| Json::from(x.id.as_str())))
-                .collect();
-            roles.insert(r.name.clone(), Json::Array(holders));
-        }
-        let engaged = view.members().filter(|m| view.is_engaged(*m)).count();
-        let mut group = Map::new();
-        group.insert("roles".into(), Json::Object(roles));
-        group.insert("engaged".into(), Json::from(engaged));
-        group.insert("qualified".into(), truth_json(view.group_qualified()));
-        Some(Json::Object(group))
+        let roles = model
+            .roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let holders = view
+                    .members()
+                    .filter(|m| view.has_role(*m, RoleId::from_index(i)))
+                    .filter_map(|m| self.members.get(m).map(|x| x.id.clone()))
+                    .collect();
+                (r.name.clone(), holders)
+            })
+            .collect();
+        Some(Group {
+            roles: Named(roles),
+            engaged: view.members().filter(|m| view.is_engaged(*m)).count(),
+            qualified: Tri(view.group_qualified()),
+        })
     }
 
     fn life_parts(
         &self,
         life: &Life,
         member: Option<usize>,
-    ) -> (String, String, Option<String>, Vec<Json>, Vec<StepFact>) {
+    ) -> (String, String, Option<String>, Vec<PathStep>, Vec<StepFact>) {
         let steps: Vec<StepFact> = life
             .path
             .iter()
@@ -315,18 +305,18 @@ impl Run<'_> {
             self.stage_name(life.stage),
             format_instant(life.since),
             life.highest.map(|h| self.stage_name(h)),
-            steps.iter().map(|s| self.step_json(s)).collect(),
+            steps.iter().map(|s| self.path_step(s)).collect(),
             steps,
         )
     }
 
     /// Every member's journey at the end of the replay; `group` from
-    /// [`Run::group_json`].
+    /// [`Run::group`].
     pub fn journeys(
         &self,
         as_of: Instant,
         policy: &PolicyRef,
-        group: &Option<Json>,
+        group: &Option<Group>,
     ) -> Vec<Journey> {
         let model = self.policy.model();
         let mut out = Vec::with_capacity(self.members.len());
@@ -334,61 +324,38 @@ impl Run<'_> {
             let Some(life) = &member.life else { continue };
             let view = View::new(self, Who::Contact(m), as_of);
             let (stage, since, highest, path, steps) = self.life_parts(life, Some(m));
-            let mut scores = Map::new();
-            for (i, s) in model.scores.iter().enumerate() {
-                scores.insert(s.name.clone(), round2(view.score(ScoreId::from_index(i))));
-            }
-            let mut criteria = Map::new();
-            for (i, c) in model.criteria.iter().enumerate() {
-                let (met, clauses) = view.criteria_detail(CriteriaId::from_index(i));
-                let mut cl = Map::new();
-                for (clause, t) in c.clauses.iter().zip(clauses) {
-                    cl.insert(clause.label.clone(), truth_json(t));
-                }
-                let mut detail = Map::new();
-                detail.insert("met".into(), truth_json(met));
-                detail.insert("clauses".into(), Json::Object(cl));
-                criteria.insert(c.name.clone(), Json::Object(detail));
-            }
+            let scores = model
+                .scores
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let value = view.score(ScoreId::from_index(i));
+                    (s.name.clone(), Rounded::of(value))
+                })
+                .collect();
+            let criteria = model
+                .criteria
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let (met, clauses) = view.criteria_detail(CriteriaId::from_index(i));
+                    let clauses = c
+                        .clauses
+                        .iter()
+                        .zip(clauses)
+                        .map(|(clause, t)| (clause.label.clone(), Tri(t)))
+                        .collect();
+                    let result = CriteriaResult {
+                        met: Tri(met),
+                        clauses: Named(clauses),
+                    };
+                    (c.name.clone(), result)
+                })
+                .collect();
             let slas = member
                 .slas
                 .iter()
-                .map(|inst| {
-                    let sla = model.slas.get(inst.sla.index());
-                    let status = match (inst.met_at, inst.cancelled_at) {
-                        (_, Some(_)) => "cancelled",
-                        (Some(met), None) if met <= inst.due => "met",
-                        (Some(_), None) => "breached",
-                        (None, None) if as_of > inst.due => "overdue",
-                        (None, None) => "open",
-                    };
-                    let mut o = Map::new();
-                    o.insert("sla".into(), Json::from(sla.map(|s| s.name.clone())));
-                    o.insert("started".into(), Json::from(format_instant(inst.started)));
-                    o.insert("due".into(), Json::from(format_instant(inst.due)));
-                    o.insert("status".into(), Json::from(status));
-                    if let Some(met) = inst.met_at {
-                        o.insert("met".into(), Json::from(format_instant(met)));
-                        if sla.is_some_and(|s| {
-                            matches!(
-                                s.within,
-                                Duration::BusinessHours(_) | Duration::BusinessDays(_)
-                            )
-                        }) {
-                            o.insert(
-                                "elapsed_business_hours".into(),
-                                round2(self.calendar.business_hours_between(inst.started, met)),
-                            );
-                        }
-                        if met > inst.due {
-                            o.insert(
-                                "late_by_hours".into(),
-                                round2((met - inst.due) as f64 / 3_600_000.0),
-                            );
-                        }
-                    }
-                    Json::Object(o)
-                })
+                .map(|inst| self.sla_result(inst, as_of))
                 .collect();
             out.push(Journey {
                 contact: member.id.clone(),
@@ -398,8 +365,8 @@ impl Run<'_> {
                 since,
                 highest,
                 path,
-                scores,
-                criteria,
+                scores: Named(scores),
+                criteria: Named(criteria),
                 group: group.clone(),
                 slas,
                 problem: member.stopped.clone(),
@@ -425,12 +392,45 @@ impl Run<'_> {
         out
     }
 
+    /// One SLA instance of a member as the journey writes it.
+    fn sla_result(&self, inst: &SlaInstance, as_of: Instant) -> SlaResult {
+        let sla = self.policy.model().slas.get(inst.sla.index());
+        let status = match (inst.met_at, inst.cancelled_at) {
+            (_, Some(_)) => SlaStatus::Cancelled,
+            (Some(met), None) if met <= inst.due => SlaStatus::Met,
+            (Some(_), None) => SlaStatus::Breached,
+            (None, None) if as_of > inst.due => SlaStatus::Overdue,
+            (None, None) => SlaStatus::Open,
+        };
+        let business = sla.is_some_and(|s| {
+            matches!(
+                s.within,
+                Duration::BusinessHours(_) | Duration::BusinessDays(_)
+            )
+        });
+        SlaResult {
+            sla: sla.map(|s| s.name.clone()),
+            started: format_instant(inst.started),
+            due: format_instant(inst.due),
+            status,
+            met: inst.met_at.map(format_instant),
+            elapsed_business_hours: inst
+                .met_at
+                .filter(|_| business)
+                .map(|met| Rounded::of(self.calendar.business_hours_between(inst.started, met))),
+            late_by_hours: inst
+                .met_at
+                .filter(|met| *met > inst.due)
+                .map(|met| Rounded::of((met - inst.due) as f64 / 3_600_000.0)),
+        }
+    }
+
     /// The account's journey, when it has an account lifecycle; `group`
-    /// from [`Run::group_json`].
+    /// from [`Run::group`].
     pub fn account_journey(
         &self,
         policy: &PolicyRef,
-        group: Option<Json>,
+        group: Option<Group>,
     ) -> Option<AccountJourney> {
         let account = self.account.clone()?;
         let life = self.account_life.as_ref()?;

@@ -11,6 +11,7 @@ pub mod classify;
 pub mod explain;
 pub mod journey;
 mod memo;
+pub mod parts;
 mod replay;
 // The replay's working state and expression evaluator: public for the
 // reports, which read the typed facts of journeys, not a stable API.
@@ -379,7 +380,7 @@ fn replay_all(
             let m = run.members.iter().position(|x| &x.id == t)?;
             Some((t.clone(), run.exits(m, as_of)))
         });
-        let group = run.group_json(as_of);
+        let group = run.group(as_of);
         (
             run.journeys(as_of, &policy_ref, &group),
             run.account_journey(&policy_ref, group),

@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 use crate::data::time::{DateOnly, Instant, format_instant, format_local, parse_instant};
 use crate::eval::Journey;
 use crate::eval::explain::Exit;
+use crate::eval::parts::{PathStep, Trigger};
 
 fn span(ms: i64) -> String {
     let hours = ms as f64 / 3_600_000.0;
@@ -21,9 +22,8 @@ fn span(ms: i64) -> String {
     }
 }
 
-fn instant(s: Option<&Json>, tz: Tz) -> Option<Instant> {
-    s.and_then(Json::as_str)
-        .and_then(|t| parse_instant(t, tz, DateOnly::Start).ok())
+fn instant(s: Option<&str>, tz: Tz) -> Option<Instant> {
+    s.and_then(|t| parse_instant(t, tz, DateOnly::Start).ok())
         .map(|(i, _)| i)
 }
 
@@ -45,7 +45,7 @@ pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
         j.policy.hash.chars().take(19).collect::<String>(),
         format_local(as_of, tz)
     );
-    let since = instant(Some(&Json::String(j.since.clone())), tz).unwrap_or(as_of);
+    let since = instant(Some(&j.since), tz).unwrap_or(as_of);
     let _ = writeln!(
         out,
         "\nNow in `{}` since {} ({}); furthest stage on the success path: {}",
@@ -79,22 +79,20 @@ pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
     if !j.slas.is_empty() {
         out.push_str("\nSLAs\n");
         for s in &j.slas {
-            let name = s.get("sla").and_then(Json::as_str).unwrap_or("?");
-            let status = s.get("status").and_then(Json::as_str).unwrap_or("?");
-            let started = instant(s.get("started"), tz)
+            let name = s.sla.as_deref().unwrap_or("?");
+            let status = s.status.as_str();
+            let started = instant(Some(&s.started), tz)
                 .map(|i| format_local(i, tz))
                 .unwrap_or_default();
-            let due = instant(s.get("due"), tz)
+            let due = instant(Some(&s.due), tz)
                 .map(|i| format_local(i, tz))
                 .unwrap_or_default();
-            let met = instant(s.get("met"), tz).map(|i| format_local(i, tz));
+            let met = instant(s.met.as_deref(), tz).map(|i| format_local(i, tz));
             let detail = match (status, met) {
                 ("met", Some(m)) => format!("met on {m}, in time (due {due})"),
                 ("breached", Some(m)) => format!(
                     "met on {m}, {} hours late (due {due})",
-                    s.get("late_by_hours")
-                        .map(|x| x.to_string())
-                        .unwrap_or_default()
+                    s.late_by_hours.map(|x| x.to_string()).unwrap_or_default()
                 ),
                 ("overdue", _) => format!("not met, overdue since {due}"),
                 ("open", _) => format!("open, due {due}"),
@@ -136,34 +134,33 @@ pub fn story(j: &Journey, as_of: Instant, tz: Tz) -> Vec<String> {
 
 /// [`story`] of any path in the journey JSON shape (contacts' and
 /// accounts'); `who` is the contact the path belongs to, if any.
-pub fn story_of(path: &[Json], who: &str, as_of: Instant, tz: Tz) -> Vec<String> {
-    let steps: Vec<&Json> = path.iter().collect();
+pub fn story_of(path: &[PathStep], who: &str, as_of: Instant, tz: Tz) -> Vec<String> {
     let mut out = Vec::new();
-    for (k, step) in steps.iter().enumerate() {
-        let stage = step.get("stage").and_then(Json::as_str).unwrap_or("?");
-        let entered = instant(step.get("entered"), tz).unwrap_or(as_of);
-        let left = steps
+    for (k, step) in path.iter().enumerate() {
+        let entered = instant(Some(&step.entered), tz).unwrap_or(as_of);
+        let left = path
             .get(k + 1)
-            .and_then(|n| instant(n.get("entered"), tz))
+            .and_then(|n| instant(Some(&n.entered), tz))
             .unwrap_or(as_of);
-        let how = trigger_text(step.get("trigger"), step.get("label"), who);
-        let stay = if left > entered || k + 1 == steps.len() {
+        let how = trigger_text(step.trigger.as_ref(), step.label.as_deref(), who);
+        let stay = if left > entered || k + 1 == path.len() {
             format!(
                 " — {} there{}",
                 span(left - entered),
-                if k + 1 == steps.len() { " so far" } else { "" }
+                if k + 1 == path.len() { " so far" } else { "" }
             )
         } else {
             " — moved on at once".to_string()
         };
-        let precision = if step.get("date_precision") == Some(&Json::Bool(true)) {
+        let precision = if step.date_precision {
             " (the CRM gave only a date)"
         } else {
             ""
         };
         out.push(format!(
-            "{}  {stage}: {how}{precision}{stay}",
-            format_local(entered, tz)
+            "{}  {}: {how}{precision}{stay}",
+            format_local(entered, tz),
+            step.stage
         ));
     }
     out
@@ -182,44 +179,45 @@ pub fn json(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> Json {
     })
 }
 
-fn trigger_text(t: Option<&Json>, label: Option<&Json>, contact: &str) -> String {
+fn trigger_text(t: Option<&Trigger>, label: Option<&str>, contact: &str) -> String {
     let Some(t) = t else {
         return "came into existence here".into();
     };
-    let field = |k: &str| t.get(k).and_then(Json::as_str).unwrap_or("");
-    let line = t
-        .get("line")
-        .map(|l| format!(" (line {l})"))
-        .unwrap_or_default();
-    let label = label
-        .and_then(Json::as_str)
-        .map(|l| format!(", \"{l}\""))
-        .unwrap_or_default();
-    match field("kind") {
-        "on" => format!("on {}{line}{label}", field("event")),
-        "when" => {
-            let what = if t.get("criteria").is_some() {
-                format!("criteria `{}` held", field("criteria"))
-            } else {
-                format!("`{}` held", field("condition"))
+    let label = label.map(|l| format!(", \"{l}\"")).unwrap_or_default();
+    match t {
+        Trigger::On { event, line, .. } => {
+            format!("on {} (line {line}){label}", event.as_deref().unwrap_or(""))
+        }
+        Trigger::When {
+            criteria,
+            condition,
+            touchpoint,
+            event,
+            created,
+            by,
+            line,
+        } => {
+            let what = match criteria {
+                Some(c) => format!("criteria `{c}` held"),
+                None => format!("`{}` held", condition.as_deref().unwrap_or("")),
             };
-            let by = t.get("by").and_then(Json::as_str);
             let whose = by
+                .as_ref()
                 .map(|b| format!("colleague {b}'s"))
                 .unwrap_or_else(|| "the contact's".into());
-            let tipped = if let Some(c) = t.get("created").and_then(Json::as_str) {
+            let tipped = if let Some(c) = created {
                 if c == contact {
                     ", when the contact was added to the CRM".to_string()
                 } else {
                     format!(", when colleague {c} was added to the CRM")
                 }
-            } else if let Some(tp) = t.get("touchpoint").and_then(Json::as_str) {
+            } else if let Some(tp) = touchpoint {
                 match by {
                     Some(_) => format!(", tipped by {whose} touchpoint {tp}"),
                     None => format!(", tipped by the touchpoint {tp}"),
                 }
             } else {
-                match t.get("event").and_then(Json::as_str) {
+                match event.as_deref() {
                     Some("update") => format!(", when the CRM updated {whose} fields"),
                     Some("account_update") => ", when the CRM updated the account's fields".into(),
                     Some("merge") => ", when a duplicate was merged in".into(),
@@ -233,14 +231,12 @@ fn trigger_text(t: Option<&Json>, label: Option<&Json>, contact: &str) -> String
                     None => ", as time passed".to_string(),
                 }
             };
-            format!("when {what}{tipped}{line}{label}")
+            format!("when {what}{tipped} (line {line}){label}")
         }
-        "after" => format!(
-            "after {} in the previous stage{line}{label}",
-            field("duration")
-        ),
-        "manual" => "moved by hand in the CRM (set_stage)".into(),
-        "snapshot" => "started here from the CRM snapshot".into(),
-        other => other.to_string(),
+        Trigger::After { duration, line } => {
+            format!("after {duration} in the previous stage (line {line}){label}")
+        }
+        Trigger::Manual => "moved by hand in the CRM (set_stage)".into(),
+        Trigger::Snapshot => "started here from the CRM snapshot".into(),
     }
 }

@@ -1,6 +1,6 @@
 //! Expected against actual, one line of difference per expectation.
 
-use serde_json::Value as Json;
+use crate::eval::parts::{SlaResult, Tri};
 
 use super::{Expect, ScoreExpect, SlaExpect, Truth, toml_text};
 use crate::compile::Policy;
@@ -92,11 +92,7 @@ pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect)
             j.highest.clone().unwrap_or_else(|| "none".into()),
         ));
     }
-    let path: Vec<String> = j
-        .path
-        .iter()
-        .filter_map(|s| s.get("stage").and_then(Json::as_str).map(str::to_string))
-        .collect();
+    let path: Vec<String> = j.path.iter().map(|s| s.stage.clone()).collect();
     if let Some(p) = &expect.path {
         let known = p
             .iter()
@@ -121,9 +117,8 @@ pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect)
             .path
             .iter()
             .rev()
-            .find(|s| s.get("stage").and_then(Json::as_str) == Some(stage))
-            .and_then(|s| s.get("entered").and_then(Json::as_str))
-            .map(str::to_string);
+            .find(|s| s.stage == *stage)
+            .map(|s| s.entered.clone());
         match instant(when) {
             Err(e) => out.push(Mismatch::problem(&format!("entered.{stage}"), e)),
             Ok(i) => {
@@ -145,7 +140,7 @@ pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect)
                 &what,
                 format!("the policy has no criteria `{name}`"),
             )),
-            Some(c) => truth(&what, want, c.get("met"), &mut out),
+            Some(c) => truth(&what, want, Some(c.met), &mut out),
         }
     }
     for (path, want) in &expect.clauses {
@@ -157,22 +152,17 @@ pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect)
             ));
             continue;
         };
-        match j
-            .criteria
-            .get(crit)
-            .and_then(|c| c.get("clauses"))
-            .and_then(|c| c.get(clause))
-        {
+        match j.criteria.get(crit).and_then(|c| c.clauses.get(clause)) {
             None => out.push(Mismatch::problem(
                 &what,
                 format!("the policy has no clause `{clause}` in criteria `{crit}`"),
             )),
-            Some(v) => truth(&what, want, Some(v), &mut out),
+            Some(v) => truth(&what, want, Some(*v), &mut out),
         }
     }
     for (name, want) in &expect.scores {
         let what = format!("scores.{name}");
-        let Some(actual) = j.scores.get(name).and_then(Json::as_f64) else {
+        let Some(actual) = j.scores.get(name).map(|x| x.value()) else {
             out.push(Mismatch::problem(
                 &what,
                 format!("the policy has no score `{name}`"),
@@ -205,17 +195,12 @@ pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect)
             ));
             continue;
         }
-        let instances: Vec<&Json> = j
+        let instances: Vec<&SlaResult> = j
             .slas
             .iter()
-            .filter(|s| s.get("sla").and_then(Json::as_str) == Some(name))
+            .filter(|s| s.sla.as_deref() == Some(name))
             .collect();
-        let status = |s: &Json| {
-            s.get("status")
-                .and_then(Json::as_str)
-                .unwrap_or("?")
-                .to_string()
-        };
+        let status = |s: &SlaResult| s.status.as_str().to_string();
         let last = instances.last().copied();
         let last_status = last.map_or_else(|| "not started".to_string(), status);
         match want {
@@ -255,9 +240,14 @@ pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect)
                 for (field, v) in [("started", started), ("due", due)] {
                     let Some(v) = v else { continue };
                     let actual = last
-                        .and_then(|l| l.get(field))
-                        .and_then(Json::as_str)
-                        .unwrap_or("not started")
+                        .map(|l| {
+                            if field == "started" {
+                                &l.started
+                            } else {
+                                &l.due
+                            }
+                        })
+                        .map_or("not started", String::as_str)
                         .to_string();
                     match instant(v) {
                         Err(e) => out.push(Mismatch::problem(&format!("{what}.{field}"), e)),
@@ -274,17 +264,7 @@ pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect)
     }
     for (role, want) in &expect.roles {
         let what = format!("roles.{role}");
-        let actual: Option<Vec<String>> = j
-            .group
-            .as_ref()
-            .and_then(|g| g.get("roles"))
-            .and_then(|r| r.get(role))
-            .and_then(Json::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            });
+        let actual: Option<Vec<String>> = j.group.as_ref().and_then(|g| g.roles.get(role)).cloned();
         match actual {
             None => out.push(Mismatch::problem(
                 &what,
@@ -319,7 +299,7 @@ pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect)
     out
 }
 
-fn truth(what: &str, want: &Truth, actual: Option<&Json>, out: &mut Vec<Mismatch>) {
+fn truth(what: &str, want: &Truth, actual: Option<Tri>, out: &mut Vec<Mismatch>) {
     let want = match want {
         Truth::Bool(b) => b.to_string(),
         Truth::Word(w) if w == "unknown" => w.clone(),
@@ -331,11 +311,7 @@ fn truth(what: &str, want: &Truth, actual: Option<&Json>, out: &mut Vec<Mismatch
             return;
         }
     };
-    let actual = match actual {
-        Some(Json::Bool(b)) => b.to_string(),
-        Some(Json::String(s)) => s.clone(),
-        _ => "nothing".into(),
-    };
+    let actual = actual.map_or("nothing", Tri::as_str).to_string();
     if want != actual {
         out.push(Mismatch::differ(what, want, actual));
     }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value as Json;
+use crate::eval::parts::Tri;
 
 use crate::check::model::CriteriaId;
 use crate::compile::Policy;
@@ -61,9 +61,8 @@ impl Coverage {
                     let held_at_end = j
                         .criteria
                         .get(&c.name)
-                        .and_then(|x| x.get("clauses"))
-                        .and_then(|x| x.get(&clause.label))
-                        == Some(&Json::Bool(true));
+                        .and_then(|x| x.clauses.get(&clause.label))
+                        == Some(&Tri(Some(true)));
                     let held =
                         held_at_end || j.held_at_moves.contains(&(CriteriaId::from_index(ci), k));
                     if held && let Some(n) = self.clauses.get_mut(ci).and_then(|v| v.get_mut(k)) {
@@ -72,8 +71,8 @@ impl Coverage {
                 }
             }
             for s in &j.slas {
-                let name = s.get("sla").and_then(Json::as_str);
-                let status = s.get("status").and_then(Json::as_str).unwrap_or("?");
+                let name = s.sla.as_deref();
+                let status = s.status.as_str();
                 if let Some(i) = m.slas.iter().position(|x| Some(x.name.as_str()) == name)
                     && let Some(map) = self.slas.get_mut(i)
                 {

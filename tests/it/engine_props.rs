@@ -163,32 +163,20 @@ fn check_journey(j: &detente::eval::Journey) -> Result<(), TestCaseError> {
         .path
         .last()
         .ok_or_else(|| TestCaseError::fail("empty path"))?;
-    prop_assert_eq!(last["stage"].as_str(), Some(j.stage.as_str()));
-    prop_assert_eq!(last["entered"].as_str(), Some(j.since.as_str()));
-    let entered: Vec<&str> = j
-        .path
-        .iter()
-        .filter_map(|s| s["entered"].as_str())
-        .collect();
+    prop_assert_eq!(&last.stage, &j.stage);
+    prop_assert_eq!(&last.entered, &j.since);
+    let entered: Vec<&str> = j.path.iter().map(|s| s.entered.as_str()).collect();
     prop_assert_eq!(entered.len(), j.path.len());
     prop_assert!(
         entered.windows(2).all(|w| w[0] <= w[1]),
         "path goes back in time: {:?}",
         entered
     );
-    for (name, v) in &j.scores {
-        prop_assert!(
-            v.as_f64().is_some_and(f64::is_finite),
-            "score {name} is {v}"
-        );
+    for (name, v) in j.scores.iter() {
+        prop_assert!(v.value().is_finite(), "score {name} is {v}");
     }
     for s in &j.slas {
-        let status = s["status"].as_str().unwrap_or("");
-        prop_assert!(
-            ["open", "met", "breached", "overdue", "cancelled"].contains(&status),
-            "status {status}"
-        );
-        prop_assert!(s["started"].as_str() <= s["due"].as_str());
+        prop_assert!(s.started <= s.due);
     }
     Ok(())
 }
@@ -391,7 +379,7 @@ fn a_colleagues_account_update_moves_a_contact_at_once() {
         detente::eval::evaluate_checking_everyone(&policy, &h, None),
     ] {
         let c1 = ev.journeys.iter().find(|j| j.contact == "c-1").unwrap();
-        let mql = c1.path.iter().find(|s| s["stage"] == "mql").unwrap();
-        assert_eq!(mql["entered"], "2026-03-03T10:00:00Z", "{:?}", c1.path);
+        let mql = c1.path.iter().find(|s| s.stage == "mql").unwrap();
+        assert_eq!(mql.entered, "2026-03-03T10:00:00Z", "{:?}", c1.path);
     }
 }

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use chrono_tz::Tz;
 use serde::Serialize;
-use serde_json::Value as Json;
 
 use crate::compile::Policy;
+use crate::eval::parts::PathStep;
 use crate::report::explain::story_of;
 use crate::syntax::ast::Entity;
 
@@ -62,12 +62,12 @@ pub struct StepSide {
     /// The step in plain English, local time, as `detente explain` tells it.
     pub story: String,
     /// The step as in the journey's `path`.
-    pub step: Json,
+    pub step: PathStep,
 }
 
 /// One replayed contact or account, borrowed from its journey: id,
 /// account, stage, path.
-type Row<'a> = (&'a str, Option<&'a str>, &'a str, &'a [Json]);
+type Row<'a> = (&'a str, Option<&'a str>, &'a str, &'a [PathStep]);
 
 fn contact_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
     s.eval
@@ -193,7 +193,7 @@ fn compare(
             && cell.examples.len() < EXAMPLES
         {
             let who = if people { id } else { "" };
-            let side = |path: &[Json]| -> Option<StepSide> {
+            let side = |path: &[PathStep]| -> Option<StepSide> {
                 let step = path.get(k)?.clone();
                 let story = story_of(path, who, as_of, tz).get(k).cloned()?;
                 Some(StepSide { story, step })
@@ -220,8 +220,8 @@ fn compare(
 /// The index of the first step whose stage or entry time differs (what
 /// triggered it may be written differently without it being a change:
 /// line numbers move when a policy is edited).
-fn first_difference(old: &[Json], new: &[Json]) -> Option<usize> {
-    let key = |s: &Json| (s.get("stage").cloned(), s.get("entered").cloned());
+fn first_difference(old: &[PathStep], new: &[PathStep]) -> Option<usize> {
+    let key = |s: &PathStep| (s.stage.clone(), s.entered.clone());
     let k = old
         .iter()
         .zip(new)
@@ -233,20 +233,30 @@ fn first_difference(old: &[Json], new: &[Json]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::eval::parts::Trigger;
+
+    fn step(stage: &str, entered: &str, line: Option<usize>) -> PathStep {
+        PathStep {
+            stage: stage.into(),
+            entered: entered.into(),
+            trigger: line.map(|line| Trigger::After {
+                duration: "30d".into(),
+                line,
+            }),
+            label: None,
+            date_precision: false,
+        }
+    }
 
     #[test]
     fn paths_part_at_the_first_different_stage_or_time() {
-        let a = vec![
-            json!({"stage": "lead", "entered": "t1"}),
-            json!({"stage": "mql", "entered": "t2", "trigger": {"line": 3}}),
-        ];
+        let a = vec![step("lead", "t1", None), step("mql", "t2", Some(3))];
         let mut b = a.clone();
         assert_eq!(first_difference(&a, &b), None);
         // Only the policy line moved: the same step.
-        b[1] = json!({"stage": "mql", "entered": "t2", "trigger": {"line": 9}});
+        b[1] = step("mql", "t2", Some(9));
         assert_eq!(first_difference(&a, &b), None);
-        b[1] = json!({"stage": "mql", "entered": "t3"});
+        b[1] = step("mql", "t3", None);
         assert_eq!(first_difference(&a, &b), Some(1));
         assert_eq!(first_difference(&a, &a[..1]), Some(1));
         assert_eq!(first_difference(&[], &a), Some(0));
