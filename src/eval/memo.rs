@@ -107,6 +107,7 @@ impl Run<'_> {
     pub fn changed(&mut self) {
         self.memo.get_mut().forget();
         self.memo_ahead.get_mut().forget();
+        self.memo_end.get_mut().forget();
     }
 
     /// A new check instant: remembered values were for another.

@@ -372,6 +372,7 @@ fn replay_all(
             memo: Default::default(),
             horizon: i64::MIN,
             memo_ahead: Default::default(),
+            memo_end: Default::default(),
             memo_steady: Default::default(),
             added: Default::default(),
         };

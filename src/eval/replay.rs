@@ -271,13 +271,32 @@ impl<'a> Run<'a> {
             member.tallies = model
                 .scores
                 .iter()
-                .map(|s| vec![Tally::default(); s.rules.len()])
+                .map(|s| Tally {
+                    at: now,
+                    sums: vec![0.0; s.rules.len()],
+                })
                 .collect();
         }
+        let mut rebased: Option<usize> = None;
         for (s, r, points, half_life) in earned {
-            if let Some(t) = member.tallies.get_mut(s).and_then(|x| x.get_mut(r)) {
-                t.sum = t.sum * decay(half_life, now - t.at) + points;
-                t.at = now;
+            let Some(t) = member.tallies.get_mut(s) else {
+                continue;
+            };
+            // Every rule of the score is brought to `now` once, then the
+            // earned points are added.
+            if rebased != Some(s) {
+                rebased = Some(s);
+                if t.at != now {
+                    let f = decay(half_life, now - t.at);
+                    t.sums
+                        .iter_mut()
+                        .filter(|x| **x != 0.0)
+                        .for_each(|x| *x *= f);
+                    t.at = now;
+                }
+            }
+            if let Some(sum) = t.sums.get_mut(r) {
+                *sum += points;
             }
         }
     }

@@ -116,9 +116,9 @@ pub struct Member {
     pub slas: Vec<SlaInstance>,
     /// Set when replay had to stop for this contact (a loop of moves).
     pub stopped: Option<String>,
-    /// Running totals of each score's `each` rules, by score then rule
-    /// (empty until the first event).
-    pub tallies: Vec<Vec<Tally>>,
+    /// Running totals of each score's `each` rules, by score (empty
+    /// until the first event).
+    pub tallies: Vec<Tally>,
     /// Criteria clauses that held when a `when` move fired, as
     /// (criteria, clause): test coverage counts these as well as the ones
     /// that hold at the end.
@@ -142,14 +142,17 @@ pub struct Touch {
     pub stage: Option<StageId>,
 }
 
-/// The points an `each` rule has earned so far, decayed to `at` (the time
-/// of the last event it counted). Points are earned as the event happens,
-/// like touchpoints, so a score is a sum of running totals rather than a
-/// scan of the whole history at every check.
-#[derive(Debug, Clone, Copy, Default)]
+/// The points each `each` rule of one score has earned so far, all
+/// decayed to `at` (the last time the score earned any). Points are
+/// earned as the event happens, like touchpoints, so a score is a sum of
+/// running totals rather than a scan of the whole history at every check;
+/// and the rules share their half-life, so one decay factor brings every
+/// total to a later instant (one `exp2` per reading, not one per rule).
+#[derive(Debug, Clone, Default)]
 pub struct Tally {
-    pub sum: f64,
     pub at: Instant,
+    /// By rule (0 for a `when` rule).
+    pub sums: Vec<f64>,
 }
 
 /// One account's replay.
@@ -189,6 +192,10 @@ pub struct Run<'a> {
     /// How far the current timer search looks, and what is known there.
     pub horizon: Instant,
     pub memo_ahead: std::cell::RefCell<super::memo::Memo>,
+    /// Values at the end of the replay (`end`), where a buying-group
+    /// condition's timer search looks for its flip (see
+    /// `timers::kept_soonest`).
+    pub memo_end: std::cell::RefCell<super::memo::Memo>,
     /// Values that read only fields (`compile::steady`), kept until a
     /// field changes.
     pub memo_steady: std::cell::RefCell<super::memo::Memo>,

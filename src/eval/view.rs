@@ -217,6 +217,8 @@ impl<'r, 'a> View<'r, 'a> {
             &self.run.memo
         } else if self.now == self.run.horizon {
             &self.run.memo_ahead
+        } else if self.now == self.run.end {
+            &self.run.memo_end
         } else {
             return None;
         };
@@ -265,19 +267,19 @@ impl<'r, 'a> View<'r, 'a> {
         let Some(score) = self.model().scores.get(s.index()) else {
             return 0.0;
         };
-        // A contact's running totals, when they are not ahead of `now`.
+        // A contact's running totals, when they are not ahead of `now`,
+        // and the one factor that decays them all to `now`.
         let tallies = match self.who {
             Who::Contact(m) => self
                 .run
                 .members
                 .get(m)
                 .and_then(|x| x.tallies.get(s.index()))
-                .filter(|t| t.iter().all(|t| t.at <= self.now)),
+                .filter(|t| t.at <= self.now)
+                .map(|t| (t, super::replay::decay(score.half_life, self.now - t.at))),
             Who::Account => None,
         };
         let mut total = 0.0;
-        // Rules an event tallied together share their decay factor.
-        let mut factor: Option<(Instant, f64)> = None;
         for (r, rule) in score.rules.iter().enumerate() {
             match rule {
                 ScoreRule::Each {
@@ -287,19 +289,8 @@ impl<'r, 'a> View<'r, 'a> {
                     ..
                 } => {
                     let mut sum = 0.0;
-                    if let Some(t) = tallies.and_then(|t| t.get(r)) {
-                        // A rule not yet earned adds nothing, decayed or not.
-                        if t.sum != 0.0 {
-                            let f = match factor {
-                                Some((at, f)) if at == t.at => f,
-                                _ => {
-                                    let f = super::replay::decay(score.half_life, self.now - t.at);
-                                    factor = Some((t.at, f));
-                                    f
-                                }
-                            };
-                            sum = t.sum * f;
-                        }
+                    if let Some((t, factor)) = tallies {
+                        sum = t.sums.get(r).map_or(0.0, |x| x * factor);
                     } else if tallies.is_none() {
                         // Oldest first, as the running totals add up.
                         for &i in self.history() {
