@@ -277,23 +277,16 @@ impl<'a> Run<'a> {
                 })
                 .collect();
         }
-        let mut rebased: Option<usize> = None;
         for (s, r, points, half_life) in earned {
             let Some(t) = member.tallies.get_mut(s) else {
                 continue;
             };
-            // Every rule of the score is brought to `now` once, then the
-            // earned points are added.
-            if rebased != Some(s) {
-                rebased = Some(s);
-                if t.at != now {
-                    let f = decay(half_life, now - t.at);
-                    t.sums
-                        .iter_mut()
-                        .filter(|x| **x != 0.0)
-                        .for_each(|x| *x *= f);
-                    t.at = now;
-                }
+            // Every rule of the score is brought to `now` (once: then the
+            // score is at `now`), then the earned points are added.
+            if t.at != now {
+                let f = decay(half_life, now - t.at);
+                t.sums.iter_mut().for_each(|x| *x *= f);
+                t.at = now;
             }
             if let Some(sum) = t.sums.get_mut(r) {
                 *sum += points;

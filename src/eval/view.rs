@@ -291,7 +291,7 @@ impl<'r, 'a> View<'r, 'a> {
                     let mut sum = 0.0;
                     if let Some((t, factor)) = tallies {
                         sum = t.sums.get(r).map_or(0.0, |x| x * factor);
-                    } else if tallies.is_none() {
+                    } else {
                         // Oldest first, as the running totals add up.
                         for &i in self.history() {
                             if !self.matches(i, pattern) {
