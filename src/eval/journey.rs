@@ -395,13 +395,6 @@ impl Run<'_> {
     /// One SLA instance of a member as the journey writes it.
     fn sla_result(&self, inst: &SlaInstance, as_of: Instant) -> SlaResult {
         let sla = self.policy.model().slas.get(inst.sla.index());
-        let status = match (inst.met_at, inst.cancelled_at) {
-            (_, Some(_)) => SlaStatus::Cancelled,
-            (Some(met), None) if met <= inst.due => SlaStatus::Met,
-            (Some(_), None) => SlaStatus::Breached,
-            (None, None) if as_of > inst.due => SlaStatus::Overdue,
-            (None, None) => SlaStatus::Open,
-        };
         let business = sla.is_some_and(|s| {
             matches!(
                 s.within,
@@ -412,7 +405,7 @@ impl Run<'_> {
             sla: sla.map(|s| s.name.clone()),
             started: format_instant(inst.started),
             due: format_instant(inst.due),
-            status,
+            status: SlaStatus::of(inst, as_of),
             met: inst.met_at.map(format_instant),
             elapsed_business_hours: inst
                 .met_at

@@ -5,7 +5,9 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use super::state::SlaInstance;
 use super::view::Truth;
+use crate::data::time::Instant;
 
 /// `{name: value, ...}` in the policy's declared order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -202,6 +204,18 @@ pub enum SlaStatus {
 }
 
 impl SlaStatus {
+    /// Where `inst` stands at `as_of`: what happened after `as_of` has
+    /// not happened yet.
+    pub fn of(inst: &SlaInstance, as_of: Instant) -> SlaStatus {
+        match (inst.met_at, inst.cancelled_at) {
+            (_, Some(c)) if c <= as_of => SlaStatus::Cancelled,
+            (Some(m), _) if m <= as_of && m <= inst.due => SlaStatus::Met,
+            (Some(m), _) if m <= as_of => SlaStatus::Breached,
+            _ if as_of > inst.due => SlaStatus::Overdue,
+            _ => SlaStatus::Open,
+        }
+    }
+
     /// As written: `open`, `met`, `breached`, `overdue`, `cancelled`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use crate::data::time::{DateOnly, Instant, format_instant, format_local, parse_instant};
 use crate::eval::Journey;
 use crate::eval::explain::Exit;
-use crate::eval::parts::{PathStep, Trigger};
+use crate::eval::parts::{PathStep, SlaStatus, Trigger};
 
 fn span(ms: i64) -> String {
     let hours = ms as f64 / 3_600_000.0;
@@ -80,7 +80,6 @@ pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
         out.push_str("\nSLAs\n");
         for s in &j.slas {
             let name = s.sla.as_deref().unwrap_or("?");
-            let status = s.status.as_str();
             let started = instant(Some(&s.started), tz)
                 .map(|i| format_local(i, tz))
                 .unwrap_or_default();
@@ -88,16 +87,16 @@ pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
                 .map(|i| format_local(i, tz))
                 .unwrap_or_default();
             let met = instant(s.met.as_deref(), tz).map(|i| format_local(i, tz));
-            let detail = match (status, met) {
-                ("met", Some(m)) => format!("met on {m}, in time (due {due})"),
-                ("breached", Some(m)) => format!(
+            let detail = match (s.status, met) {
+                (SlaStatus::Met, Some(m)) => format!("met on {m}, in time (due {due})"),
+                (SlaStatus::Breached, Some(m)) => format!(
                     "met on {m}, {} hours late (due {due})",
                     s.late_by_hours.map(|x| x.to_string()).unwrap_or_default()
                 ),
-                ("overdue", _) => format!("not met, overdue since {due}"),
-                ("open", _) => format!("open, due {due}"),
-                ("cancelled", _) => "cancelled".to_string(),
-                _ => status.to_string(),
+                (SlaStatus::Overdue, _) => format!("not met, overdue since {due}"),
+                (SlaStatus::Open, _) => format!("open, due {due}"),
+                (SlaStatus::Cancelled, _) => "cancelled".to_string(),
+                (status, None) => status.as_str().to_string(),
             };
             let _ = writeln!(out, "  {name} (started {started}): {detail}");
         }

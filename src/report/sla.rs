@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::check::model::{Duration, SlaId, Value};
 use crate::data::time::{Instant, format_instant};
-use crate::eval::state::SlaInstance;
+use crate::eval::parts::SlaStatus;
 
 use super::context::Ctx;
 use super::stats::{median, p90};
@@ -41,25 +41,6 @@ pub struct OverdueItem {
     pub overdue_hours: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Met,
-    Breached,
-    Overdue,
-    Open,
-    Cancelled,
-}
-
-pub fn status(i: &SlaInstance, as_of: Instant) -> Status {
-    match (i.met_at, i.cancelled_at) {
-        (_, Some(c)) if c <= as_of => Status::Cancelled,
-        (Some(m), _) if m <= as_of && m <= i.due => Status::Met,
-        (Some(m), _) if m <= as_of => Status::Breached,
-        _ if as_of > i.due => Status::Overdue,
-        _ => Status::Open,
-    }
-}
-
 /// met ÷ (met + breached + overdue) over instances of `sla` due in
 /// `[start, end)`; `None` when there are none.
 pub fn attainment(ctx: &Ctx, sla: SlaId, start: Instant, end: Instant) -> Option<f64> {
@@ -69,13 +50,13 @@ pub fn attainment(ctx: &Ctx, sla: SlaId, start: Instant, end: Instant) -> Option
             if i.due < start || i.due >= end {
                 continue;
             }
-            match status(i, ctx.as_of) {
-                Status::Met => {
+            match SlaStatus::of(i, ctx.as_of) {
+                SlaStatus::Met => {
                     met += 1;
                     counted += 1;
                 }
-                Status::Breached | Status::Overdue => counted += 1,
-                Status::Open | Status::Cancelled => {}
+                SlaStatus::Breached | SlaStatus::Overdue => counted += 1,
+                SlaStatus::Open | SlaStatus::Cancelled => {}
             }
         }
     }
@@ -117,8 +98,15 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
                 if !ctx.in_report(i.due) {
                     continue;
                 }
-                let st = status(i, ctx.as_of);
-                let k = st as usize;
+                let st = SlaStatus::of(i, ctx.as_of);
+                // The place in `counts`, as they are read out below.
+                let k = match st {
+                    SlaStatus::Met => 0,
+                    SlaStatus::Breached => 1,
+                    SlaStatus::Overdue => 2,
+                    SlaStatus::Open => 3,
+                    SlaStatus::Cancelled => 4,
+                };
                 let hours = i.met_at.filter(|m| *m <= ctx.as_of).map(|m| {
                     if business {
                         ctx.calendar.business_hours_between(i.started, m)
@@ -138,7 +126,7 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
                     }
                     t.hours.extend(hours);
                 }
-                if st == Status::Overdue {
+                if st == SlaStatus::Overdue {
                     overdue.push(OverdueItem {
                         contact: j.contact.clone(),
                         sla: sla.name.clone(),
