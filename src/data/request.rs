@@ -165,18 +165,7 @@ impl Request {
                 other => other,
             };
             let contacts = objects(Some(contacts), "contacts")?;
-            let accounts = match top.accounts {
-                None | Some(Json::Null) => Vec::new(),
-                Some(Json::Array(items)) => items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, x)| match x {
-                        Json::Object(o) => Ok(o.into_iter().collect()),
-                        _ => Err(shape(format!("accounts[{i}] should be an object"))),
-                    })
-                    .collect::<Result<_, _>>()?,
-                Some(_) => return Err(shape("`accounts` should be a list of objects")),
-            };
+            let accounts = objects(top.accounts.map(List::of_json), "accounts")?;
             if let Some(k) = top.first_other {
                 return Err(shape(format!(
                     "unknown key `{k}`: a request has `as_of`, `accounts` and `contacts`"

@@ -36,6 +36,25 @@ pub(super) enum List<T> {
     Other,
 }
 
+impl List<Object> {
+    /// The same shape read off a value already parsed.
+    pub(super) fn of_json(v: Json) -> List<Object> {
+        match v {
+            Json::Null => List::Null,
+            Json::Array(items) => List::Items(
+                items
+                    .into_iter()
+                    .map(|x| match x {
+                        Json::Object(o) => Shaped::Object(o.into_iter().collect()),
+                        other => Shaped::Other(other),
+                    })
+                    .collect(),
+            ),
+            _ => List::Other,
+        }
+    }
+}
+
 /// A contact as written: its `events` and its `account` (an id, or the
 /// account itself) apart from its other fields.
 #[derive(Debug, Clone, Default, PartialEq)]
