@@ -72,9 +72,9 @@ pub fn auc(points: &[(f64, bool)]) -> Option<f64> {
     Some((rank_sum_hits - h * (h + 1.0) / 2.0) / (h * m))
 }
 
-/// To two decimals, for figures people read.
+/// To two decimals, for figures people read, as journeys round scores.
 pub fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    crate::eval::parts::Rounded::of(x).value()
 }
 
 /// Money to the cent, always with two decimals: `30000.00`.
