@@ -77,7 +77,48 @@ pub struct Soonest {
 /// condition, as in `collect_for`; whose): every member whose conditions
 /// read the buying group asks for the same colleagues' role conditions,
 /// and working each out once keeps a search linear in the account's size.
-type Shared = std::collections::HashMap<(usize, usize), Option<Instant>>;
+/// A table indexed by (whose, which), made on the first answer: hashing
+/// the keys of a map cost more than the few answers it held.
+struct Shared {
+    /// Conditions per subject: every role, `engaged`, `qualified`.
+    per_whose: usize,
+    /// Subjects: every member, then the account.
+    whose: usize,
+    table: Vec<Option<Option<Instant>>>,
+}
+
+impl Shared {
+    fn new(model: &Model, members: usize) -> Shared {
+        Shared {
+            per_whose: model.roles.len() + 2,
+            whose: members + 1,
+            table: Vec::new(),
+        }
+    }
+
+    /// The place of (`slot`, `who`): the account is after every member.
+    fn index(&self, slot: usize, who: Who) -> usize {
+        let whose = match who {
+            Who::Contact(m) => m,
+            Who::Account => self.whose - 1,
+        };
+        whose * self.per_whose + slot
+    }
+
+    fn get(&self, slot: usize, who: Who) -> Option<Option<Instant>> {
+        self.table.get(self.index(slot, who)).copied().flatten()
+    }
+
+    fn insert(&mut self, slot: usize, who: Who, best: Option<Instant>) {
+        if self.table.is_empty() {
+            self.table = vec![None; self.whose * self.per_whose];
+        }
+        let i = self.index(slot, who);
+        if let Some(x) = self.table.get_mut(i) {
+            *x = Some(best);
+        }
+    }
+}
 
 impl Soonest {
     fn new(after: Instant, until: Instant) -> Soonest {
@@ -105,10 +146,13 @@ impl Run<'_> {
     /// earlier search found nothing up to a shorter horizon; otherwise
     /// nothing it depends on has changed and the answer stands.
     pub fn next_timer(&mut self, now: Instant, horizon: Instant) -> Option<Instant> {
-        let mut fresh = Vec::new();
-        let mut shared = Shared::new();
-        for (m, member) in self.members.iter().enumerate() {
-            if !member.exists || member.stopped.is_some() {
+        let mut shared = Shared::new(self.policy.model(), self.members.len());
+        for m in 0..self.members.len() {
+            if self
+                .members
+                .get(m)
+                .is_none_or(|x| !x.exists || x.stopped.is_some())
+            {
                 continue;
             }
             let known = self.timers.get(m).copied().unwrap_or_default();
@@ -118,16 +162,13 @@ impl Run<'_> {
             if !still {
                 let mut out = Soonest::new(now, horizon);
                 self.stage_timers(Who::Contact(m), Entity::Contact, &mut out, &mut shared);
-                fresh.push((m, out.best));
-            }
-        }
-        for (m, due) in fresh {
-            if let Some(t) = self.timers.get_mut(m) {
-                *t = Timer {
-                    due,
-                    searched_to: horizon,
-                    stale: false,
-                };
+                if let Some(t) = self.timers.get_mut(m) {
+                    *t = Timer {
+                        due: out.best,
+                        searched_to: horizon,
+                        stale: false,
+                    };
+                }
             }
         }
         let mut out = Soonest::new(now, horizon);
@@ -364,20 +405,14 @@ fn collect_for(
         Who::Contact(m) if !run.check_everyone && run.policy.reads_only_own_member(slot) => {
             kept_soonest(view, m, slot, e, out, shared)
         }
-        _ => {
-            let whose = match who {
-                Who::Contact(m) => m,
-                Who::Account => usize::MAX,
-            };
-            match shared.get(&(slot, whose)) {
-                Some(best) => *best,
-                None => {
-                    let best = soonest(view, who, e, out.after, out.until, shared);
-                    shared.insert((slot, whose), best);
-                    best
-                }
+        _ => match shared.get(slot, who) {
+            Some(best) => best,
+            None => {
+                let best = soonest(view, who, e, out.after, out.until, shared);
+                shared.insert(slot, who, best);
+                best
             }
-        }
+        },
     };
     if let Some(t) = best {
         out.push(t);
@@ -450,15 +485,32 @@ fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant) -> Option<Instant> 
     let at = |t: Instant| View { now: t, ..*view }.truth(cmp);
     let start = at(view.now);
     // The reference replay (checking everyone) searches the whole span.
-    let kept = !view.run.check_everyone && decay_keeps(view, cmp, start);
-    if kept || at(as_of) == start {
+    if !view.run.check_everyone && decay_keeps(view, cmp, start) {
         return None;
     }
     let (mut lo, mut hi) = (view.now, as_of);
-    // Most searches end within a few milliseconds of where pure decay
-    // crosses: try a narrow bracket around it first (the answer is the
-    // same, the flip being unique), else search the whole span.
-    if let Some(guess) = decay_guess(view, cmp) {
+    // Most searches end within a millisecond of where pure decay crosses:
+    // try there first. The flip being unique in the span, a change
+    // between two neighbouring milliseconds is the answer (and means
+    // there is one before `as_of`).
+    let guess = decay_guess(view, cmp);
+    if let Some(g) = guess.filter(|g| *g > lo && *g < hi) {
+        let answer = if at(g) == start {
+            // Not flipped by `g` (so not before): flipped at `g + 1`?
+            (at(g + 1) != start).then_some(g + 1)
+        } else {
+            // Flipped by `g`: not yet at `g - 1`?
+            (at(g - 1) == start).then_some(g)
+        };
+        if answer.is_some() {
+            return answer;
+        }
+    }
+    if at(as_of) == start {
+        return None;
+    }
+    // Else a narrow bracket around the guess, then the whole span.
+    if let Some(guess) = guess {
         for width in [2, 2_000, 120_000] {
             let a = guess.saturating_sub(width).max(lo);
             let b = guess.saturating_add(width).min(hi);
