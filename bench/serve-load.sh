@@ -40,9 +40,26 @@ PY
 ./target/release/detente serve --listen "127.0.0.1:$PORT" --policy policies/acme.detente 2>"$work/server.log" &
 server=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+if ! kill -0 "$server" 2>/dev/null; then
+  echo "error: the server did not start (is port $PORT taken? set PORT=...):" >&2
+  cat "$work/server.log" >&2
+  exit 2
+fi
+
+# CPU time (user + system, in clock ticks) the server has used so far.
+server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# Requests wrk made, from its "N requests in" line.
+requests_of() { awk '/requests in/ {print $1}' "$1"; }
+
+echo "== the machine's ceiling: wrk -t1 -c$CONNECTIONS -d10s on GET /healthz (no work at all)"
+wrk -t1 -c"$CONNECTIONS" -d10s --latency "http://127.0.0.1:$PORT/healthz" | grep -E "Requests/sec|requests in"
 
 echo "== $(nproc) cores; wrk -t1 -c$CONNECTIONS -d${SECONDS_LOAD}s: single-contact classify, 20 events"
-wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_LOAD}s" --latency -s "$work/good.lua" "http://127.0.0.1:$PORT/v1/classify"
+before=$(server_ticks)
+wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_LOAD}s" --latency -s "$work/good.lua" "http://127.0.0.1:$PORT/v1/classify" | tee "$work/good.out"
+after=$(server_ticks)
+awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$(requests_of "$work/good.out")" \
+  'BEGIN { if (n > 0) printf "server CPU per request: %.0f us (user + system)\n", t / hz / n * 1e6 }'
 
 echo "== 60 s mixed with malformed requests (3 of 8 bad)"
 wrk -t1 -c"$CONNECTIONS" -d60s --latency -s "$work/mixed.lua" "http://127.0.0.1:$PORT/v1/classify"
