@@ -4,13 +4,15 @@
 //!
 //! Journeys come out in the order their accounts appear in the events
 //! file (not sorted by contact id as without `--stream`, which would need
-//! them all at once); each journey is byte for byte what `classify` gives.
+//! them all at once), an account's in contact id order, whatever the
+//! batch size; each journey is byte for byte what `classify` gives.
 //! Without `--as-of` the events are read twice: once for the latest time
 //! in them (the default as-of time), once to replay.
 
 use std::io::Write;
 
-use detente::data::{Histories, load_grouped};
+use detente::data::{Batch, load_grouped};
+use detente::eval::Evaluation;
 use detente::eval::{default_as_of, evaluate};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -18,9 +20,32 @@ use super::Exit;
 use super::classify::{Args, Format, columns, problem_line, render, rows, summary};
 use super::inputs::resolve;
 
-/// Events per batch: enough to keep both cores busy across accounts,
-/// small enough that a batch's journeys take tens of megabytes.
-const BATCH_EVENTS: usize = 100_000;
+/// Journeys by account in the order of the events file, a contact's
+/// place being its group's in `groups` (`evaluate` gives them in id
+/// order, which the stable sort keeps within a group); account journeys
+/// likewise, an account's place being its first contact's. The output is
+/// then the same however the file was cut into batches.
+fn in_file_order(evaluation: &mut Evaluation, groups: &[Vec<String>]) {
+    let place: std::collections::HashMap<&str, usize> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, ids)| ids.iter().map(move |id| (id.as_str(), g)))
+        .collect();
+    let of = |contact: &str| place.get(contact).copied().unwrap_or(usize::MAX);
+    let account_place: std::collections::HashMap<String, usize> = evaluation
+        .journeys
+        .iter()
+        .filter_map(|j| j.account.clone().map(|a| (a, of(&j.contact))))
+        .fold(std::collections::HashMap::new(), |mut m, (a, g)| {
+            let e = m.entry(a).or_insert(g);
+            *e = (*e).min(g);
+            m
+        });
+    evaluation.journeys.sort_by_key(|j| of(&j.contact));
+    evaluation
+        .accounts
+        .sort_by_key(|a| account_place.get(&a.account).copied().unwrap_or(usize::MAX));
+}
 
 pub fn run(args: &Args) -> Exit {
     if !matches!(args.output, Format::Jsonl | Format::Csv) {
@@ -38,6 +63,7 @@ pub fn run(args: &Args) -> Exit {
         Err(e) => return e,
     };
     let policy = &inputs.policy;
+    let batch_events = args.batch_events.max(1);
     let mut total_events = None;
     let as_of = match given {
         Some(t) => t,
@@ -47,9 +73,10 @@ pub fn run(args: &Args) -> Exit {
             let mut latest = i64::MIN;
             let mut events = 0u64;
             let bar = progress(None, "finding the latest time");
-            let pass = load_grouped(policy, &inputs.sources, BATCH_EVENTS, &mut |h| {
+            let pass = load_grouped(policy, &inputs.sources, batch_events, &mut |b| {
+                let h = &b.histories;
                 if !h.events.is_empty() || h.contacts.iter().any(|c| c.created_at.is_some()) {
-                    latest = latest.max(default_as_of(&h));
+                    latest = latest.max(default_as_of(h));
                 }
                 events += h.events.len() as u64;
                 bar.inc(h.events.len() as u64);
@@ -73,12 +100,14 @@ pub fn run(args: &Args) -> Exit {
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let mut header = args.output == Format::Csv;
     let bar = progress(total_events, "replaying");
-    let mut batch = |h: Histories| -> Result<(), String> {
-        let replay = || evaluate(policy, &h, Some(as_of));
-        let evaluation = match &pool {
+    let mut batch = |b: Batch| -> Result<(), String> {
+        let h = &b.histories;
+        let replay = || evaluate(policy, h, Some(as_of));
+        let mut evaluation = match &pool {
             Some(pool) => pool.install(replay),
             None => replay(),
         };
+        in_file_order(&mut evaluation, &b.groups);
         for p in &evaluation.problems {
             bar.suspend(|| eprintln!("{}", problem_line(p)));
         }
@@ -104,7 +133,7 @@ pub fn run(args: &Args) -> Exit {
         bar.inc(h.events.len() as u64);
         Ok(())
     };
-    let loaded = load_grouped(policy, &inputs.sources, BATCH_EVENTS, &mut batch);
+    let loaded = load_grouped(policy, &inputs.sources, batch_events, &mut batch);
     bar.finish_and_clear();
     let rest = match loaded {
         Ok(rest) => rest,

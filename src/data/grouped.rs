@@ -32,6 +32,18 @@ const CONTACT_WEIGHT: usize = 25;
 /// An account, or a contact without one: the unit that must not be split.
 type Key = (bool, String);
 
+/// Complete accounts handed over together.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// Their contacts, accounts and events, as `load` reads them.
+    pub histories: Histories,
+    /// The contact ids of each account (or contact without one), in the
+    /// order the events file has them (accounts without events last, in
+    /// id order); within one, in id order. Writing journeys in this order
+    /// makes the output the same however the file is cut into batches.
+    pub groups: Vec<Vec<String>>,
+}
+
 /// Reads `sources`, handing complete accounts to `each` in batches of
 /// about `batch_events` events, a contact counting as 25 events (a
 /// batch may hold more when one account alone does). Returns what is
@@ -41,7 +53,7 @@ pub fn load_grouped(
     policy: &Policy,
     sources: &[Source],
     batch_events: usize,
-    each: &mut dyn FnMut(Histories) -> Result<(), String>,
+    each: &mut dyn FnMut(Batch) -> Result<(), String>,
 ) -> Result<Histories, String> {
     let mut base = Histories::of_files(sources);
     let (events, records): (Vec<_>, Vec<_>) = sources
@@ -209,7 +221,7 @@ impl<'h> Grouping<'h> {
     fn add(
         &mut self,
         e: Event,
-        each: &mut dyn FnMut(Histories) -> Result<(), String>,
+        each: &mut dyn FnMut(Batch) -> Result<(), String>,
     ) -> Result<bool, String> {
         let key = self.key_of(&e);
         if self.current.as_ref().is_none_or(|(k, _, _)| *k != key) {
@@ -252,10 +264,7 @@ impl<'h> Grouping<'h> {
     }
 
     /// Hands the batch over as one `Histories`; its warnings are kept.
-    fn flush(
-        &mut self,
-        each: &mut dyn FnMut(Histories) -> Result<(), String>,
-    ) -> Result<(), String> {
+    fn flush(&mut self, each: &mut dyn FnMut(Batch) -> Result<(), String>) -> Result<(), String> {
         if self.batch.is_empty() {
             return Ok(());
         }
@@ -263,13 +272,26 @@ impl<'h> Grouping<'h> {
             files: self.files.clone(),
             ..Histories::default()
         };
+        let mut groups = Vec::with_capacity(self.batch.len());
         for (key, events) in self.batch.drain(..) {
             let extra = self.extra.get(&key).into_iter().flatten();
+            let mut ids: Vec<String> = Vec::new();
             for &i in self.members.get(&key).into_iter().flatten().chain(extra) {
                 if let Some(c) = self.contacts.get(i) {
+                    ids.push(c.id.clone());
                     h.contacts.push(c.clone());
                 }
             }
+            // Contacts known only from their events.
+            ids.extend(
+                events
+                    .iter()
+                    .filter(|e| !self.contact_index.contains_key(e.contact.as_str()))
+                    .map(|e| e.contact.clone()),
+            );
+            ids.sort_unstable();
+            ids.dedup();
+            groups.push(ids);
             if !key.0
                 && let Some(a) = self
                     .account_index
@@ -283,6 +305,9 @@ impl<'h> Grouping<'h> {
         self.batch_size = 0;
         warn_events_before_creation(&mut h);
         self.problems.append(&mut h.problems);
-        each(h)
+        each(Batch {
+            histories: h,
+            groups,
+        })
     }
 }

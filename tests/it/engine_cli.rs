@@ -351,6 +351,67 @@ fn classify_stream_gives_the_same_journeys_and_refuses_ungrouped_events() {
     // Account order, as in the file: c-00001-* come first.
     assert!(b[0].contains("\"c-00001-"), "{}", b[0]);
 
+    // Accounts in the opposite order (still grouped): the journeys follow
+    // the file's order of accounts, each account's in contact id order,
+    // whatever the batch size; the same journeys as before.
+    let text = std::fs::read_to_string(dir.path().join("events.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    let account_of = |l: &str| {
+        l.split(',')
+            .nth(1)
+            .and_then(|c| c.get(..7))
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut groups: Vec<Vec<&str>> = Vec::new();
+    for l in lines {
+        match groups.last_mut() {
+            Some(g) if account_of(g[0]) == account_of(l) => g.push(l),
+            _ => groups.push(vec![l]),
+        }
+    }
+    groups.reverse();
+    let reversed = [vec![header], groups.concat()].concat().join("\n");
+    std::fs::write(dir.path().join("reversed.csv"), reversed).unwrap();
+    let by_batch: Vec<String> = ["1", "300", "100000"]
+        .iter()
+        .map(|n| {
+            let out = detente()
+                .args(["classify", "--stream", "-o", "jsonl", "--batch-events", n])
+                .args(data("reversed.csv"))
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{out:?}");
+            stdout(&out)
+        })
+        .collect();
+    assert!(
+        by_batch.iter().all(|o| *o == by_batch[0]),
+        "the same whatever the batch size"
+    );
+    let r: Vec<&str> = by_batch[0].lines().collect();
+    let mut sorted_r: Vec<&str> = r.clone();
+    sorted_r.sort();
+    assert!(sorted_r == a, "the same journeys");
+    let last_account = account_of(groups[0][0]);
+    assert!(r[0].contains(&format!("\"{last_account}-")), "{}", r[0]);
+    let ids: Vec<String> = r
+        .iter()
+        .map(|l| l.split('"').nth(3).unwrap_or("").to_string())
+        .collect();
+    let mut expected = ids.clone();
+    // Accounts in the reversed file's order, ids ascending within each
+    // (contacts of accounts without events last, as before).
+    let rank = |id: &String| {
+        groups
+            .iter()
+            .position(|g| account_of(g[0]) == id[..7])
+            .unwrap_or(usize::MAX)
+    };
+    expected.sort_by(|x, y| rank(x).cmp(&rank(y)).then(x.cmp(y)));
+    assert_eq!(ids, expected);
+
     // The events of the first account moved to the end: not grouped.
     let text = std::fs::read_to_string(dir.path().join("events.csv")).unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
