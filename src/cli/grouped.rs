@@ -9,9 +9,10 @@
 //! Without `--as-of` the events are read twice: once for the latest time
 //! in them (the default as-of time), once to replay.
 
+use std::collections::HashMap;
 use std::io::Write;
 
-use detente::data::{Batch, load_grouped};
+use detente::data::{Batch, Group, load_grouped};
 use detente::eval::Evaluation;
 use detente::eval::{default_as_of, evaluate};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -21,30 +22,27 @@ use super::classify::{Args, Format, columns, problem_line, render, rows, summary
 use super::inputs::resolve;
 
 /// Journeys by account in the order of the events file, a contact's
-/// place being its group's in `groups` (`evaluate` gives them in id
-/// order, which the stable sort keeps within a group); account journeys
-/// likewise, an account's place being its first contact's. The output is
-/// then the same however the file was cut into batches.
-fn in_file_order(evaluation: &mut Evaluation, groups: &[Vec<String>]) {
-    let place: std::collections::HashMap<&str, usize> = groups
-        .iter()
-        .enumerate()
-        .flat_map(|(g, ids)| ids.iter().map(move |id| (id.as_str(), g)))
-        .collect();
-    let of = |contact: &str| place.get(contact).copied().unwrap_or(usize::MAX);
-    let account_place: std::collections::HashMap<String, usize> = evaluation
+/// place being its group's (`evaluate` gives them in id order, which the
+/// stable sort keeps within a group), and account journeys likewise. The
+/// output is then the same however the file was cut into batches.
+fn in_file_order(evaluation: &mut Evaluation, groups: &[Group]) {
+    let mut contact_place = HashMap::new();
+    let mut account_place = HashMap::new();
+    for (g, group) in groups.iter().enumerate() {
+        if let Some(a) = &group.account {
+            account_place.insert(a.as_str(), g);
+        }
+        for id in &group.contacts {
+            contact_place.insert(id.as_str(), g);
+        }
+    }
+    let place = |map: &HashMap<&str, usize>, id: &str| map.get(id).copied().unwrap_or(usize::MAX);
+    evaluation
         .journeys
-        .iter()
-        .filter_map(|j| j.account.clone().map(|a| (a, of(&j.contact))))
-        .fold(std::collections::HashMap::new(), |mut m, (a, g)| {
-            let e = m.entry(a).or_insert(g);
-            *e = (*e).min(g);
-            m
-        });
-    evaluation.journeys.sort_by_key(|j| of(&j.contact));
+        .sort_by_key(|j| place(&contact_place, &j.contact));
     evaluation
         .accounts
-        .sort_by_key(|a| account_place.get(&a.account).copied().unwrap_or(usize::MAX));
+        .sort_by_key(|a| place(&account_place, &a.account));
 }
 
 pub fn run(args: &Args) -> Exit {

@@ -37,11 +37,20 @@ type Key = (bool, String);
 pub struct Batch {
     /// Their contacts, accounts and events, as `load` reads them.
     pub histories: Histories,
-    /// The contact ids of each account (or contact without one), in the
-    /// order the events file has them (accounts without events last, in
-    /// id order); within one, in id order. Writing journeys in this order
-    /// makes the output the same however the file is cut into batches.
-    pub groups: Vec<Vec<String>>,
+    /// Each account (or contact without one), in the order the events
+    /// file has them (accounts without events last, in id order). Writing
+    /// journeys in this order makes the output the same however the file
+    /// is cut into batches.
+    pub groups: Vec<Group>,
+}
+
+/// One account, or one contact without an account, of a [`Batch`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Group {
+    /// The account's id; `None` for a contact without one.
+    pub account: Option<String>,
+    /// Its contacts' ids, in id order.
+    pub contacts: Vec<String>,
 }
 
 /// Reads `sources`, handing complete accounts to `each` in batches of
@@ -291,7 +300,10 @@ impl<'h> Grouping<'h> {
             );
             ids.sort_unstable();
             ids.dedup();
-            groups.push(ids);
+            groups.push(Group {
+                account: (!key.0).then(|| key.1.clone()),
+                contacts: ids,
+            });
             if !key.0
                 && let Some(a) = self
                     .account_index

@@ -13,7 +13,7 @@ pub mod source;
 pub mod time;
 mod values;
 
-pub use grouped::{Batch, load_grouped};
+pub use grouped::{Batch, Group, load_grouped};
 pub use load::{
     Account, Contact, Counts, Event, EventKind, Histories, Origin, RecordKind, RowProblem,
     Severity, Source, load,
