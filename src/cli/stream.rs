@@ -37,7 +37,7 @@ fn error_line(line: u64, e: &RequestError) -> Json {
 /// One input line's output: the answer written as JSON (straight from the
 /// journeys, not through a `serde_json::Value`), or the error object.
 fn answer(policy: &Policy, text: &str, line: u64, as_of: Option<Instant>) -> Result<String, Json> {
-    let request = Request::from_slice(text.as_bytes()).map_err(|e| match e {
+    let request = Request::from_slice_for(policy, text.as_bytes()).map_err(|e| match e {
         Unreadable::Json(e) => {
             // serde_json ends its message with the position; say it once.
             let message = e.to_string();

@@ -132,7 +132,7 @@ pub struct Origin {
 }
 
 /// A contact record, validated against the policy's contact schema.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Contact {
     /// Its id, as the events name it.
     pub id: String,
@@ -151,7 +151,7 @@ pub struct Contact {
 }
 
 /// An account record, validated against the policy's account schema.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     /// Its id, as contacts and events name it.
     pub id: String,
@@ -162,7 +162,7 @@ pub struct Account {
 }
 
 /// What an event row is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
     /// An event of a type the policy declares.
     Event {
@@ -185,7 +185,7 @@ pub enum EventKind {
 }
 
 /// One event of a contact's history, validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// The CRM's event id, if given: a repeated id is a duplicate.
     pub id: Option<String>,
@@ -218,7 +218,7 @@ pub enum Severity {
 }
 
 /// A row that was not accepted, or something worth saying about the data.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
 pub struct RowProblem {
     /// The file, as given.
     pub file: String,
@@ -250,7 +250,7 @@ pub struct Counts {
 
 /// Everything read from the data files: the records the replay works on,
 /// and an account of every row that was not kept.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Histories {
     /// The files read, in order ([`Origin::file`] indexes this).
     pub files: Vec<String>,

@@ -8,6 +8,7 @@ mod load;
 pub mod manifest;
 mod reader;
 pub mod request;
+mod request_direct;
 mod request_json;
 pub mod source;
 pub mod time;

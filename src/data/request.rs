@@ -29,7 +29,8 @@ pub use super::request_json::Object;
 /// A request: contacts with nested events, their accounts, an as-of time.
 /// Read with [`Request::from_slice`] (JSON text) or [`Request::from_json`]
 /// (a parsed value); its rows are checked when they are read into
-/// histories ([`Request::into_histories`]).
+/// histories ([`Request::into_histories`]). [`Request::from_slice_for`]
+/// reads the usual request for one policy in a single pass.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Request {
     /// Replay up to this time (default: the latest time in the request).
@@ -41,6 +42,19 @@ pub struct Request {
     contacts: Vec<ContactJson>,
     /// Written as a single contact, not as `{"contacts": [...]}`.
     single: bool,
+    /// Already read into histories for one policy
+    /// ([`Request::from_slice_for`]); `accounts` and `contacts` are then
+    /// empty.
+    read: Option<Box<Read>>,
+}
+
+/// A request read straight into histories.
+#[derive(Debug, Clone, PartialEq)]
+struct Read {
+    histories: Histories,
+    /// The hash of the policy they were checked against.
+    policy: String,
+    first_contact_id: Option<String>,
 }
 
 /// Why JSON text is not a request.
@@ -139,6 +153,28 @@ impl Request {
         Request::from_top(top).map_err(Unreadable::Request)
     }
 
+    /// [`Request::from_slice`] for `policy`: the usual request (every row
+    /// readable, nothing to warn about) is read in one pass straight into
+    /// the histories [`Request::into_histories`] gives for `policy`, and
+    /// any other is read as `from_slice` reads it, to be told what is
+    /// wrong in the same words. The answer is the same either way; only
+    /// the time differs.
+    pub fn from_slice_for(policy: &Policy, text: &[u8]) -> Result<Request, Unreadable> {
+        match super::request_direct::read(policy, text) {
+            Some(d) => Ok(Request {
+                as_of: d.as_of,
+                single: d.single,
+                read: Some(Box::new(Read {
+                    histories: d.histories,
+                    policy: policy.hash().to_string(),
+                    first_contact_id: d.first_contact_id,
+                })),
+                ..Request::default()
+            }),
+            None => Request::from_slice(text),
+        }
+    }
+
     /// A request object (it has `contacts`), or a single contact with its
     /// events, already parsed.
     pub fn from_json(v: Json) -> Result<Request, RequestError> {
@@ -176,6 +212,7 @@ impl Request {
                 accounts,
                 contacts,
                 single: false,
+                read: None,
             });
         }
         // A single contact; `accounts` beside it is one of its fields.
@@ -188,6 +225,7 @@ impl Request {
             accounts: Vec::new(),
             contacts: vec![contact],
             single: true,
+            read: None,
         })
     }
 
@@ -199,6 +237,9 @@ impl Request {
 
     /// The id of the request's first contact, when it is text.
     pub fn first_contact_id(&self) -> Option<&str> {
+        if let Some(read) = &self.read {
+            return read.first_contact_id.as_deref();
+        }
         self.contacts
             .first()
             .and_then(|c| get(&c.fields, "id"))
@@ -234,6 +275,16 @@ impl Request {
         self,
         policy: &Policy,
     ) -> Result<(Histories, Vec<RequestProblem>), RequestError> {
+        if let Some(read) = self.read {
+            // Read for a policy with other fields, the rows would not be
+            // these: a caller's mistake, said rather than answered wrong.
+            if read.policy != policy.hash() {
+                return Err(shape(
+                    "this request was read for another policy: read it again with Request::from_slice_for for this one",
+                ));
+            }
+            return Ok((read.histories, Vec::new()));
+        }
         let mut contacts = Vec::with_capacity(self.contacts.len());
         let mut accounts = self.accounts;
         // Where each flattened row came from, written out only for a

@@ -13,17 +13,72 @@ use crate::check::model::{Duration, Type, Value};
 /// Reads a non-empty cell as `ty`; the error says what was wrong and how it
 /// should be written.
 pub fn read_value(cell: &Cell, ty: &Type, tz: Tz) -> Result<Value, String> {
-    match (ty, cell) {
-        (Type::Number, Cell::Json(serde_json::Value::Number(n))) => n
+    read_raw(Raw::of(cell), ty, tz)
+}
+
+/// A cell's content, borrowed: from a [`Cell`], or straight from a
+/// request's JSON (`request_direct`), which reads the same values without
+/// building a `serde_json::Value` for each.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Raw<'a> {
+    /// A CSV cell.
+    Text(&'a str),
+    Null,
+    Bool(bool),
+    Number(&'a serde_json::Number),
+    Str(&'a str),
+    /// A JSON list or object.
+    Compound,
+}
+
+impl<'a> Raw<'a> {
+    pub(super) fn of(cell: &'a Cell) -> Raw<'a> {
+        match cell {
+            Cell::Text(t) => Raw::Text(t),
+            Cell::Json(serde_json::Value::Null) => Raw::Null,
+            Cell::Json(serde_json::Value::Bool(b)) => Raw::Bool(*b),
+            Cell::Json(serde_json::Value::Number(n)) => Raw::Number(n),
+            Cell::Json(serde_json::Value::String(s)) => Raw::Str(s),
+            Cell::Json(_) => Raw::Compound,
+        }
+    }
+
+    /// As [`Cell::is_empty`]: empty text and `null` are no value.
+    pub(super) fn is_empty(self) -> bool {
+        match self {
+            Raw::Text(t) | Raw::Str(t) => t.trim().is_empty(),
+            Raw::Null => true,
+            Raw::Bool(_) | Raw::Number(_) | Raw::Compound => false,
+        }
+    }
+
+    /// As [`Cell::text`]: trimmed, and written out for a JSON value that
+    /// is not a string (`None` for a list or an object, which
+    /// `Cell::text` writes out as JSON: nothing here reads them as text).
+    pub(super) fn text(self) -> Option<std::borrow::Cow<'a, str>> {
+        match self {
+            Raw::Text(t) | Raw::Str(t) => Some(t.trim().into()),
+            Raw::Null => Some("null".into()),
+            Raw::Bool(b) => Some(b.to_string().into()),
+            Raw::Number(n) => Some(n.to_string().into()),
+            Raw::Compound => None,
+        }
+    }
+}
+
+pub(super) fn read_raw(raw: Raw<'_>, ty: &Type, tz: Tz) -> Result<Value, String> {
+    match (ty, raw) {
+        (Type::Number, Raw::Number(n)) => n
             .as_f64()
             .filter(|f| f.is_finite())
             .map(Value::Number)
             .ok_or_else(|| format!("{n} is not a usable number")),
-        (Type::Bool, Cell::Json(serde_json::Value::Bool(b))) => Ok(Value::Bool(*b)),
-        (_, Cell::Json(serde_json::Value::Array(_) | serde_json::Value::Object(_))) => Err(
-            format!("expected {}, found a JSON list or object", describe(ty)),
-        ),
-        _ => read_text(&cell.text(), ty, tz),
+        (Type::Bool, Raw::Bool(b)) => Ok(Value::Bool(b)),
+        (_, Raw::Compound) => Err(format!(
+            "expected {}, found a JSON list or object",
+            describe(ty)
+        )),
+        _ => read_text(&raw.text().unwrap_or_default(), ty, tz),
     }
 }
 

@@ -17,6 +17,7 @@ mod html;
 mod policies;
 mod props;
 mod report;
+mod request_direct;
 mod serve;
 mod stream;
 

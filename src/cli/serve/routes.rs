@@ -189,7 +189,7 @@ async fn classify_handler(
     let loaded = state.policy();
     run_engine(size, move || {
         // Read straight into rows: no `serde_json::Value` on the way.
-        let request = match Request::from_slice(&bytes) {
+        let request = match Request::from_slice_for(&loaded.policy, &bytes) {
             Ok(r) => r,
             Err(Unreadable::Json(e)) => return not_json(&e),
             Err(Unreadable::Request(e)) => return bad_request(&e),
