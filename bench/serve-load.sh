@@ -13,7 +13,8 @@ SECONDS_LOAD="${SECONDS_LOAD:-30}"
 CONNECTIONS="${CONNECTIONS:-32}"
 PORT="${PORT:-18181}"
 
-cargo build --release --quiet
+# The server as deployed: the `server` profile (Cargo.toml).
+cargo build --profile server --quiet
 work="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -37,7 +38,7 @@ open(f"{work}/mixed.lua", "w").write(
     "request = function()\n  i = i % #bodies + 1\n  return wrk.format(nil, \"/v1/classify\", nil, bodies[i])\nend\n")
 PY
 
-./target/release/detente serve --listen "127.0.0.1:$PORT" --policy policies/acme.detente 2>"$work/server.log" &
+./target/server/detente serve --listen "127.0.0.1:$PORT" --policy policies/acme.detente 2>"$work/server.log" &
 server=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 if ! kill -0 "$server" 2>/dev/null; then

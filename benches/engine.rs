@@ -142,7 +142,7 @@ fn bench(c: &mut Criterion) {
         "API request: 1 contact, 20 events (parse + classify + write)",
         |b| {
             b.iter(|| {
-                let request = Request::from_slice(&body).expect("request");
+                let request = Request::from_slice_for(&policy, &body).expect("request");
                 let answer = classify(&policy, request, None).expect("classified");
                 serde_json::to_vec(&answer).expect("written")
             })

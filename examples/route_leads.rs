@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         if line.trim().is_empty() {
             continue;
         }
-        let request = Request::from_slice(line.as_bytes()).map_err(|e| e.to_string());
+        let request = Request::from_slice_for(&policy, line.as_bytes()).map_err(|e| e.to_string());
         let result = request.and_then(|r| {
             classify(&policy, r, None).map_err(|e| {
                 let first = e
