@@ -151,9 +151,12 @@ fn good(key: &str) -> Vec<Json> {
         "budget" | "annual_revenue" | "amount" => vec![json!(25000), json!("$20000"), json!(12.5)],
         "timeline_days" | "employees" => vec![json!(90), json!("120"), json!(null)],
         "consent_given_on" => vec![json!("2026-01-05"), json!(null)],
-        "last_enriched_at" | "created_at" | "stage_since" => {
+        "last_enriched_at" | "stage_since" => {
             vec![json!("2026-01-02T08:00:00Z"), json!("2026-01-02")]
         }
+        // Mid-March: some events come before it, which the loader warns
+        // about.
+        "created_at" => vec![json!("2026-01-02T08:00:00Z"), json!("2026-03-15")],
         "expected_cycle" => vec![json!("30d"), json!("48h")],
         "stage" => vec![json!("lead"), json!("mql"), json!(null)],
         "region" => vec![json!("amer"), json!("apac")],
