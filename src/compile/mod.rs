@@ -11,6 +11,7 @@ use crate::check::{self, CheckError};
 use crate::diagnostic::{Diagnostics, Problem};
 use crate::syntax::{self, ast::Entity};
 
+mod placed;
 mod steady;
 mod watch;
 pub(crate) use steady::Steady;
@@ -55,6 +56,9 @@ pub struct Policy {
     own_conditions: Vec<bool>,
     /// Which values read only fields (see `steady`).
     steady: Steady,
+    /// Every change with time alone of a transition's condition has a
+    /// timer placed at its instant (see `placed`).
+    every_change_placed: bool,
     hash: String,
     /// Warnings found while checking; a policy with errors never compiles.
     warnings: Diagnostics,
@@ -105,6 +109,7 @@ impl Policy {
         let watches = watch::watches(&model, &machines);
         let own_conditions = watch::own_conditions(&model);
         let steady = steady::steady(&model);
+        let every_change_placed = placed::every_change_placed(&model);
         let score_bounds = model.scores.iter().map(check::score_bounds).collect();
         let digest = Sha256::digest(source.as_bytes());
         let hash = format!(
@@ -121,6 +126,7 @@ impl Policy {
             watches,
             own_conditions,
             steady,
+            every_change_placed,
             hash,
             warnings,
         }
@@ -184,6 +190,13 @@ impl Policy {
     /// fields, and so change only when a field does.
     pub(crate) fn steady(&self) -> &Steady {
         &self.steady
+    }
+
+    /// Whether every change with time alone of every transition's
+    /// condition has a timer placed at its instant (see `placed`): then
+    /// the replay searches only the timers that can make a move.
+    pub(crate) fn every_change_placed(&self) -> bool {
+        self.every_change_placed
     }
 
     /// The warnings found while checking (a policy with errors does not

@@ -12,6 +12,58 @@ use super::view::{View, Who};
 
 const DAY_MS: i64 = 86_400_000;
 
+/// Which way a condition's truth (or a number's value) changing with time
+/// can matter. A `when` transition fires at a check where its condition
+/// holds, and it held at no check since its stage was entered (it would
+/// have fired), so only the instants where the condition may *start* to
+/// hold need a check: `and`, `or`, criteria and `group.has` pass that on
+/// to their parts, `not` turns it round. A decaying score that can only
+/// fall, or a `within` window that can only close, then needs no timer
+/// under `>=` or `seen`: it can stop a condition holding, never start it.
+/// (Nothing is kept about an instant where nothing fires, so not checking
+/// there changes nothing.) Only in a policy where every such change is
+/// placed by a timer (`compile::placed`): a condition that reads time
+/// with none of its own is tried at every timer instant. The replay that
+/// checks everyone, the reference the shortcuts are tested against,
+/// always wants both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Rise,
+    Fall,
+    Both,
+}
+
+impl Wanted {
+    fn turned(self) -> Wanted {
+        match self {
+            Wanted::Rise => Wanted::Fall,
+            Wanted::Fall => Wanted::Rise,
+            Wanted::Both => Wanted::Both,
+        }
+    }
+
+    /// What a number compared by `op` with a constant on its right must
+    /// do for the comparison to change the wanted way.
+    fn of_number(self, op: CmpOp) -> Wanted {
+        match op {
+            CmpOp::Ge | CmpOp::Gt => self,
+            CmpOp::Le | CmpOp::Lt => self.turned(),
+            CmpOp::Eq | CmpOp::Ne => Wanted::Both,
+        }
+    }
+
+    /// Three ways per condition, in the tables of colleagues' answers.
+    const WAYS: usize = 3;
+
+    fn index(self) -> usize {
+        match self {
+            Wanted::Rise => 0,
+            Wanted::Fall => 1,
+            Wanted::Both => 2,
+        }
+    }
+}
+
 /// A member's next timer as last worked out.
 #[derive(Debug, Clone, Copy)]
 pub struct Timer {
@@ -42,7 +94,8 @@ impl Default for Timer {
 /// again or the account is updated.
 #[derive(Debug, Clone, Copy)]
 pub struct ConditionTimer {
-    /// The role's index, or the number of roles for `engaged`.
+    /// The role's index, or the number of roles for `engaged`, times
+    /// the ways a condition is wanted, plus this way's (`collect_for`).
     key: usize,
     best: Option<Instant>,
     after: Instant,
@@ -74,7 +127,7 @@ pub struct Soonest {
 
 /// Within one timer search (one `after` and `until`), the soonest
 /// instant of a condition about one member or the account, by (which
-/// condition, as in `collect_for`; whose): every member whose conditions
+/// condition, as in `collect_for`, and which way it is wanted; whose): every member whose conditions
 /// read the buying group asks for the same colleagues' role conditions,
 /// and working each out once keeps a search linear in the account's size.
 /// A table indexed by (whose, which), made on the first answer: hashing
@@ -90,13 +143,14 @@ struct Shared {
 impl Shared {
     fn new(model: &Model, members: usize) -> Shared {
         Shared {
-            per_whose: model.roles.len() + 2,
+            per_whose: (model.roles.len() + 2) * Wanted::WAYS,
             whose: members + 1,
             table: Vec::new(),
         }
     }
 
-    /// The place of (`slot`, `who`): the account is after every member.
+    /// The place of (`slot`, `who`): the account is after every member;
+    /// `slot` counts the ways (`keyed`).
     fn index(&self, slot: usize, who: Who) -> usize {
         let whose = match who {
             Who::Contact(m) => m,
@@ -215,6 +269,13 @@ impl Run<'_> {
             return;
         };
         let view = View::new(self, who, out.after);
+        // A policy with a condition that reads time with no timer of its
+        // own is tried at every timer instant, as the design says.
+        let rise = if self.check_everyone || !self.policy.every_change_placed() {
+            Wanted::Both
+        } else {
+            Wanted::Rise
+        };
         for t in machine.exits(life.stage) {
             let Some(tr) = self.policy.model().transitions.get(t.index()) else {
                 continue;
@@ -224,19 +285,26 @@ impl Run<'_> {
                     if !life.after_checked.contains(t) {
                         out.push(self.add_time(life.since, *duration));
                     }
-                    if let Some(u) = unless {
-                        collect(&view, u, out, shared);
+                    // `unless` is read once, at the deadline (a timer of
+                    // its own): where it changes before or after cannot
+                    // make this move, only a condition with no timer of
+                    // its own could want those instants.
+                    if let Some(u) = unless
+                        && rise == Wanted::Both
+                    {
+                        collect(&view, u, out, shared, Wanted::Both);
                     }
                 }
-                TriggerRule::When(c) => collect(&view, c, out, shared),
+                TriggerRule::When(c) => collect(&view, c, out, shared, rise),
                 TriggerRule::On(_) => {}
             }
         }
     }
 }
 
-/// Instants after `view.now` at which `e` may change with time alone.
-fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared) {
+/// Instants after `view.now` at which `e` may change with time alone,
+/// the `wanted` way.
+fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared, wanted: Wanted) {
     let model = view.run.policy.model();
     let steady = view.run.policy.steady();
     match e {
@@ -247,7 +315,7 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared
         Expr::Criteria(c) if steady.criteria(*c) => {}
         Expr::GroupHas(r) | Expr::GroupCount(r) if steady.role(*r) => {}
         Expr::GroupEngaged if steady.engaged => {}
-        Expr::Compare(_, l, r) => {
+        Expr::Compare(op, l, r) => {
             match (&**l, &**r) {
                 (Expr::TimeInStage, Expr::Const(Value::Duration(d)))
                 | (Expr::Const(Value::Duration(d)), Expr::TimeInStage) => {
@@ -271,16 +339,32 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared
                         .scores
                         .get(s.index())
                         .is_some_and(|x| x.half_life.is_some())
-                        && let Some(t) = crossing(view, e, out.until)
+                        && let Some(t) = crossing(view, e, out.until, wanted)
                     {
                         out.push(t);
                     }
                 }
                 _ => {}
             }
-            collect(view, l, out, shared);
-            collect(view, r, out, shared);
+            // A count of colleagues or of recent events compared with a
+            // constant changes the way the count does (turned round for
+            // `<=`); anything else is wanted both ways.
+            let (l_way, r_way) = match (&**l, &**r) {
+                (_, Expr::Const(_)) => (wanted.of_number(*op), Wanted::Both),
+                (Expr::Const(_), _) => (Wanted::Both, wanted.turned().of_number(*op)),
+                _ => (Wanted::Both, Wanted::Both),
+            };
+            collect(view, l, out, shared, counted(l, l_way));
+            collect(view, r, out, shared, counted(r, r_way));
         }
+        // A window closing only takes events out: `seen` stops holding,
+        // a count falls.
+        Expr::Seen {
+            within: Some(_), ..
+        }
+        | Expr::Count {
+            within: Some(_), ..
+        } if wanted == Wanted::Rise => {}
         Expr::Seen {
             pattern,
             within: Some(d),
@@ -309,15 +393,16 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared
             if let Some(score) = model.scores.get(s.index()) {
                 for rule in &score.rules {
                     if let ScoreRule::When { condition, .. } = rule {
-                        collect(view, condition, out, shared);
+                        collect(view, condition, out, shared, Wanted::Both);
                     }
                 }
             }
         }
+        // Met or not is monotone in each clause (all, any, n of).
         Expr::Criteria(c) => {
             if let Some(crit) = model.criteria.get(c.index()) {
                 for cl in &crit.clauses {
-                    collect(view, &cl.condition, out, shared);
+                    collect(view, &cl.condition, out, shared, wanted);
                 }
             }
         }
@@ -344,6 +429,7 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared
                         &role.condition,
                         out,
                         shared,
+                        wanted,
                     );
                 }
             }
@@ -352,7 +438,7 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared
             if let Some(eng) = model.buying_group.as_ref().and_then(|g| g.engaged.as_ref()) {
                 let slot = model.roles.len();
                 for m in view.members() {
-                    collect_for(view, Who::Contact(m), slot, eng, out, shared);
+                    collect_for(view, Who::Contact(m), slot, eng, out, shared, wanted);
                 }
             }
         }
@@ -362,26 +448,49 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared
                 .as_ref()
                 .and_then(|g| g.qualified.as_ref())
             {
-                collect_for(view, Who::Account, model.roles.len() + 1, q, out, shared);
+                collect_for(
+                    view,
+                    Who::Account,
+                    model.roles.len() + 1,
+                    q,
+                    out,
+                    shared,
+                    wanted,
+                );
             }
         }
-        Expr::Not(x) | Expr::Neg(x) | Expr::Missing { expr: x, .. } | Expr::Matches(x, _) => {
-            collect(view, x, out, shared)
+        Expr::Not(x) => collect(view, x, out, shared, wanted.turned()),
+        Expr::And(l, r) | Expr::Or(l, r) => {
+            collect(view, l, out, shared, wanted);
+            collect(view, r, out, shared, wanted);
         }
-        Expr::And(l, r) | Expr::Or(l, r) | Expr::Arith(_, l, r) | Expr::Text(_, l, r) => {
-            collect(view, l, out, shared);
-            collect(view, r, out, shared);
+        Expr::Neg(x) | Expr::Missing { expr: x, .. } | Expr::Matches(x, _) => {
+            collect(view, x, out, shared, Wanted::Both)
+        }
+        Expr::Arith(_, l, r) | Expr::Text(_, l, r) => {
+            collect(view, l, out, shared, Wanted::Both);
+            collect(view, r, out, shared, Wanted::Both);
         }
         Expr::In { item, list, .. } => {
-            collect(view, item, out, shared);
-            collect(view, list, out, shared);
+            collect(view, item, out, shared, Wanted::Both);
+            collect(view, list, out, shared, Wanted::Both);
         }
         Expr::List(xs) | Expr::Min(xs) | Expr::Max(xs) => {
             for x in xs {
-                collect(view, x, out, shared);
+                collect(view, x, out, shared, Wanted::Both);
             }
         }
         _ => {}
+    }
+}
+
+/// The way `e`, one side of a comparison with a constant, is wanted: as
+/// the comparison passes it on for what counts up (colleagues in a role,
+/// engaged ones, events in a window), both ways for anything else.
+fn counted(e: &Expr, way: Wanted) -> Wanted {
+    match e {
+        Expr::GroupCount(_) | Expr::GroupEngaged | Expr::Count { .. } => way,
+        _ => Wanted::Both,
     }
 }
 
@@ -390,6 +499,7 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared
 /// index), `engaged` (the number of roles) or `qualified` (one more).
 /// Worked out once per search, and a member's condition that reads only
 /// the member is kept until the member changes.
+#[allow(clippy::too_many_arguments, reason = "one search's state, passed down")]
 fn collect_for(
     view: &View<'_, '_>,
     who: Who,
@@ -397,19 +507,22 @@ fn collect_for(
     e: &Expr,
     out: &mut Soonest,
     shared: &mut Shared,
+    wanted: Wanted,
 ) {
     let run = view.run;
+    // Answers are kept per condition and per way it is wanted.
+    let keyed = slot * Wanted::WAYS + wanted.index();
     let best = match who {
         // The replay that checks everyone is the reference the shortcuts
         // are tested against: it keeps nothing between searches.
         Who::Contact(m) if !run.check_everyone && run.policy.reads_only_own_member(slot) => {
-            kept_soonest(view, m, slot, e, out, shared)
+            kept_soonest(view, m, keyed, e, out, shared, wanted)
         }
-        _ => match shared.get(slot, who) {
+        _ => match shared.get(keyed, who) {
             Some(best) => best,
             None => {
-                let best = soonest(view, who, e, out.after, out.until, shared);
-                shared.insert(slot, who, best);
+                let best = soonest(view, who, e, out.after, out.until, shared, wanted);
+                shared.insert(keyed, who, best);
                 best
             }
         },
@@ -430,6 +543,7 @@ fn kept_soonest(
     e: &Expr,
     out: &Soonest,
     shared: &mut Shared,
+    wanted: Wanted,
 ) -> Option<Instant> {
     let known = view
         .run
@@ -446,7 +560,7 @@ fn kept_soonest(
         return best;
     }
     let until = view.run.end.max(out.until);
-    let best = soonest(view, Who::Contact(m), e, out.after, until, shared);
+    let best = soonest(view, Who::Contact(m), e, out.after, until, shared, wanted);
     if let Some(timers) = view.run.condition_timers.borrow_mut().get_mut(m) {
         let fresh = ConditionTimer {
             key: slot,
@@ -471,9 +585,10 @@ fn soonest(
     after: Instant,
     until: Instant,
     shared: &mut Shared,
+    wanted: Wanted,
 ) -> Option<Instant> {
     let mut sub = Soonest::new(after, until);
-    collect(&View { who, ..*view }, e, &mut sub, shared);
+    collect(&View { who, ..*view }, e, &mut sub, shared, wanted);
     sub.best
 }
 
@@ -481,10 +596,13 @@ fn soonest(
 /// score changes its truth. Between events decay is monotone, so the
 /// truth flips at most once and a binary search finds the exact
 /// millisecond.
-fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant) -> Option<Instant> {
+fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant, wanted: Wanted) -> Option<Instant> {
     let at = |t: Instant| View { now: t, ..*view }.truth(cmp);
-    let start = at(view.now);
     // The reference replay (checking everyone) searches the whole span.
+    if !view.run.check_everyone && decay_cannot(view, cmp, wanted) {
+        return None;
+    }
+    let start = at(view.now);
     if !view.run.check_everyone && decay_keeps(view, cmp, start) {
         return None;
     }
@@ -542,8 +660,18 @@ fn decay_keeps(view: &View<'_, '_>, cmp: &Expr, start: super::view::Truth) -> bo
     let Some((s, op, _)) = score_against_number(cmp) else {
         return false;
     };
-    let only_adds = view
-        .run
+    only_adds(view, s)
+        && match op {
+            CmpOp::Ge | CmpOp::Gt => start == Some(false),
+            CmpOp::Le | CmpOp::Lt => start == Some(true),
+            CmpOp::Eq | CmpOp::Ne => false,
+        }
+}
+
+/// Whether every `each` rule of score `s` adds points, so that decay
+/// alone only brings it down (caps and the range keep that).
+fn only_adds(view: &View<'_, '_>, s: ScoreId) -> bool {
+    view.run
         .policy
         .model()
         .scores
@@ -553,13 +681,21 @@ fn decay_keeps(view: &View<'_, '_>, cmp: &Expr, start: super::view::Truth) -> bo
                 ScoreRule::Each { points, .. } => *points >= 0.0,
                 ScoreRule::When { .. } => true,
             })
-        });
-    only_adds
-        && match op {
-            CmpOp::Ge | CmpOp::Gt => start == Some(false),
-            CmpOp::Le | CmpOp::Lt => start == Some(true),
-            CmpOp::Eq | CmpOp::Ne => false,
-        }
+        })
+}
+
+/// Whether decay alone cannot change `cmp` the `wanted` way, whatever its
+/// truth now: a score that only falls between events cannot make
+/// `score >= n` start to hold, or `score <= n` stop holding.
+fn decay_cannot(view: &View<'_, '_>, cmp: &Expr, wanted: Wanted) -> bool {
+    let Some((s, op, _)) = score_against_number(cmp) else {
+        return false;
+    };
+    only_adds(view, s)
+        && matches!(
+            (wanted, op),
+            (Wanted::Rise, CmpOp::Ge | CmpOp::Gt) | (Wanted::Fall, CmpOp::Le | CmpOp::Lt)
+        )
 }
 
 /// `cmp` read as `score op n`, the operator turned round when the number

@@ -236,10 +236,24 @@ fn shortcut_policies() -> Vec<Policy> {
         "  engaged -> dormant    when group.count(champion) == 0 and group.engaged >= 1 and time_in_stage >= 14d as \"cooled\"\n  engaged -> dormant    after 120d",
     );
     assert_eq!(cooling.matches("\"cooled\"").count(), 1);
+    // Conditions that start to hold as time passes the other way: a
+    // decaying score falling to `<=`, colleagues' roles lapsing under
+    // `<=`, a window closing under `not seen`.
+    let fading = acme
+        .replace(
+            "  mql -> recycled         after 30d as \"no sales action in 30 days\"",
+            "  mql -> recycled         when engagement <= 30 and time_in_stage >= 3d as \"faded\"\n  mql -> recycled         after 30d as \"no sales action in 30 days\"",
+        )
+        .replace(
+            "  engaged -> dormant    after 120d",
+            "  engaged -> dormant    when group.count(champion) <= 0 and group.engaged <= 1 and not seen(pricing_visit within 10d) and time_in_stage >= 20d as \"faded\"\n  engaged -> dormant    after 120d",
+        );
+    assert_eq!(fading.matches("\"faded\"").count(), 2);
     vec![
         Policy::compile(&acme).unwrap(),
         Policy::compile(&untimed).unwrap(),
         Policy::compile(&cooling).unwrap(),
+        Policy::compile(&fading).unwrap(),
     ]
 }
 
