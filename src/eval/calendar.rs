@@ -131,24 +131,50 @@ impl Calendar {
         self.instant(date.and_time(t.time()))
     }
 
-    /// Business time between two instants, in hours.
+    /// Business time between two instants, in hours. Each open day's
+    /// hours are taken whole between the first opening and `to`: two
+    /// timezone conversions per open day, where going from opening to
+    /// opening through `next_opening` took four (this runs for every SLA
+    /// of every journey).
     pub fn business_hours_between(&self, from: Instant, to: Instant) -> f64 {
         if to <= from {
             return 0.0;
         }
-        let mut total = 0i64;
         let mut now = self.next_opening(from);
+        let Some(mut date) = self.local(now).map(|t| t.date()) else {
+            return 0.0;
+        };
+        let mut total = 0i64;
         for _ in 0..MAX_DAYS_SEARCHED {
             if now >= to {
                 break;
             }
-            let Some(t) = self.local(now) else { break };
-            let Some((_, close)) = self.open_on(t.date()) else {
+            let Some((_, close)) = self.open_on(date) else {
                 break;
             };
-            let close_at = self.instant(t.date().and_time(close));
+            let close_at = self.instant(date.and_time(close));
             total += close_at.min(to) - now;
-            now = self.next_opening(close_at);
+            if close_at >= to {
+                break;
+            }
+            // The next open day, as far ahead as `next_opening` looks.
+            let mut next = None;
+            let mut day = date;
+            for _ in 1..MAX_DAYS_SEARCHED {
+                let Some(d) = day.succ_opt() else {
+                    break;
+                };
+                day = d;
+                if let Some((open, _)) = self.open_on(day) {
+                    next = Some((day, open));
+                    break;
+                }
+            }
+            let Some((day, open)) = next else {
+                break;
+            };
+            date = day;
+            now = self.instant(day.and_time(open));
         }
         total as f64 / 3_600_000.0
     }
@@ -217,6 +243,49 @@ mod tests {
         // Exact hours do not.
         let exact = c.add(at("2026-03-27 10:00:00"), Duration::Minutes(72 * 60));
         assert_eq!(exact, at("2026-03-30 11:00:00"));
+    }
+
+    /// The way business time was counted before: opening to opening
+    /// through `next_opening`.
+    fn between_by_openings(c: &Calendar, from: Instant, to: Instant) -> f64 {
+        if to <= from {
+            return 0.0;
+        }
+        let mut total = 0i64;
+        let mut now = c.next_opening(from);
+        for _ in 0..MAX_DAYS_SEARCHED {
+            if now >= to {
+                break;
+            }
+            let Some(t) = c.local(now) else { break };
+            let Some((_, close)) = c.open_on(t.date()) else {
+                break;
+            };
+            let close_at = c.instant(t.date().and_time(close));
+            total += close_at.min(to) - now;
+            now = c.next_opening(close_at);
+        }
+        total as f64 / 3_600_000.0
+    }
+
+    proptest::proptest! {
+        /// Any two instants over two years (weekends, a holiday, both DST
+        /// changes), in hours that open early or late: the same hours as
+        /// counting opening to opening.
+        #[test]
+        fn business_hours_between_counts_as_openings_do(
+            a in 0i64..(2 * 365 * 24 * 60),
+            span in 0i64..(90 * 24 * 60),
+            hours in proptest::sample::select(vec![("09:00", "17:30"), ("00:30", "23:30"), ("06:00", "10:00")]),
+        ) {
+            let c = cal(hours.0, hours.1);
+            let from = at("2026-01-01 00:00:00") + a * 60_000;
+            let to = from + span * 60_000;
+            proptest::prop_assert_eq!(
+                c.business_hours_between(from, to),
+                between_by_openings(&c, from, to)
+            );
+        }
     }
 
     #[test]
