@@ -204,10 +204,20 @@ impl Scalar<'_> {
         raw.text().map(|t| Some(t.into_owned())).ok_or(())
     }
 
+    /// [`Scalar::text`], borrowed where it can be (no copy of a string
+    /// that is only compared or parsed).
+    fn text_ref(&self) -> Result<Option<Cow<'_, str>>, ()> {
+        let raw = self.raw();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        raw.text().map(Some).ok_or(())
+    }
+
     /// A time, as the general way reads `at`, `created_at` and
     /// `stage_since`.
     fn instant(&self, tz: Tz) -> Result<Option<(Instant, Precision)>, ()> {
-        match self.text()? {
+        match self.text_ref()? {
             None => Ok(None),
             Some(t) => parse_instant(&t, tz, DateOnly::Start)
                 .map(Some)
@@ -475,10 +485,10 @@ fn event(cx: &Cx<'_>, entries: &[(Key<'_>, Scalar<'_>)]) -> Result<Event, ()> {
     if last("contact").is_some() {
         return Err(());
     }
-    let type_name = text("type")?.ok_or(())?;
+    let type_name = last("type").map_or(Ok(None), Scalar::text_ref)?.ok_or(())?;
     // Rows that change a contact rather than happen to it.
     if matches!(
-        type_name.as_str(),
+        &*type_name,
         "update" | "account_update" | "merge" | "set_stage"
     ) {
         return Err(());
@@ -487,7 +497,7 @@ fn event(cx: &Cx<'_>, entries: &[(Key<'_>, Scalar<'_>)]) -> Result<Event, ()> {
         .model
         .events
         .iter()
-        .position(|e| e.name == type_name)
+        .position(|e| e.name == *type_name)
         .ok_or(())?;
     let (at, precision) = last("at").ok_or(())?.instant(cx.tz)?.ok_or(())?;
     let schema = cx.model.events.get(i).map_or(&[][..], |e| &e.fields);
