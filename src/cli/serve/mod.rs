@@ -6,6 +6,7 @@
 mod metrics;
 mod routes;
 
+use axum::serve::ListenerExt as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -180,6 +181,11 @@ async fn serve(listen: SocketAddr, state: Arc<State>, path: PathBuf, every: Dura
     }
     tokio::spawn(watch(Arc::clone(&state), path, every));
     let app = routes::router(state);
+    // Each answer is one write: sent at once, not held back by Nagle's
+    // algorithm until the client acknowledges the last one.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await;
