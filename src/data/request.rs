@@ -428,6 +428,31 @@ mod tests {
         r
     }
 
+    /// Rows read for one policy are not classified with another: its
+    /// schema may read them differently.
+    #[test]
+    fn rows_read_for_one_policy_are_refused_by_another() {
+        let read = |name: &str| {
+            let text = std::fs::read_to_string(format!("policies/{name}")).unwrap_or_default();
+            match Policy::compile(&text) {
+                Ok(p) => p,
+                Err(d) => unreachable!("{d}"),
+            }
+        };
+        let (acme, other) = (read("acme.detente"), read("product-led.detente"));
+        let body = br#"{"id": "c-1", "email": "vp@big.example", "title": "VP Sales",
+            "events": [{"at": "2026-03-02T10:00:00Z", "type": "form_submit", "form": "demo"}]}"#;
+        let Ok(request) = Request::from_slice_for(&acme, body) else {
+            unreachable!("a good request")
+        };
+        assert!(request.clone().into_histories(&acme).is_ok());
+        let refused = request
+            .into_histories(&other)
+            .map(|_| ())
+            .map_err(|e| e.error);
+        assert!(refused.is_err_and(|e| e.contains("read for another policy")));
+    }
+
     /// Read from text or from a parsed value, every line of the shapes
     /// fixture is the same request, or the same error.
     #[test]
