@@ -18,6 +18,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
+use std::marker::PhantomData;
 
 use chrono_tz::Tz;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -49,7 +50,7 @@ pub(super) fn read(policy: &Policy, text: &[u8]) -> Option<Direct> {
         tz: policy.model().timezone,
     };
     let mut de = serde_json::Deserializer::from_slice(text);
-    let top = TopSeed { cx: &cx }.deserialize(&mut de).ok()?;
+    let top = ObjectSeed::<Top>::new(&cx).deserialize(&mut de).ok()?;
     de.end().ok()?;
     let (contacts, listed, single) = match top.contacts {
         Some(contacts) if !top.other_keys => (contacts, top.accounts, false),
@@ -195,23 +196,19 @@ impl Scalar<'_> {
     }
 
     /// As the general way reads a text column: trimmed, empty is none; a
-    /// list or an object gives up.
-    fn text(&self) -> Result<Option<String>, ()> {
-        let raw = self.raw();
-        if raw.is_empty() {
-            return Ok(None);
-        }
-        raw.text().map(|t| Some(t.into_owned())).ok_or(())
-    }
-
-    /// [`Scalar::text`], borrowed where it can be (no copy of a string
-    /// that is only compared or parsed).
+    /// list or an object gives up. Borrowed where it can be (no copy of
+    /// a string that is only compared or parsed).
     fn text_ref(&self) -> Result<Option<Cow<'_, str>>, ()> {
         let raw = self.raw();
         if raw.is_empty() {
             return Ok(None);
         }
         raw.text().map(Some).ok_or(())
+    }
+
+    /// [`Scalar::text_ref`], owned.
+    fn text(&self) -> Result<Option<String>, ()> {
+        Ok(self.text_ref()?.map(Cow::into_owned))
     }
 
     /// A time, as the general way reads `at`, `created_at` and
@@ -348,7 +345,7 @@ impl ContactIn {
         match key {
             "events" => {
                 self.events = map.next_value_seed(ListSeed {
-                    item: EventSeed { cx },
+                    item: ObjectSeed::new(cx),
                     null_is_empty: true,
                 })?;
             }
@@ -405,6 +402,55 @@ impl ContactIn {
     }
 }
 
+/// Something read from one JSON object with the policy's schema at hand:
+/// an event, an account, a contact, the request itself.
+trait FromObject: Sized {
+    /// What it is, for serde's messages (never shown: see `give_up`).
+    const WHAT: &'static str;
+    fn read<'de, A: MapAccess<'de>>(cx: &Cx<'_>, map: A) -> Result<Self, A::Error>;
+}
+
+/// Reads a `T` from a JSON object; anything but an object gives up.
+struct ObjectSeed<'c, 'p, T> {
+    cx: &'c Cx<'p>,
+    of: PhantomData<fn() -> T>,
+}
+
+impl<'c, 'p, T> ObjectSeed<'c, 'p, T> {
+    fn new(cx: &'c Cx<'p>) -> Self {
+        ObjectSeed {
+            cx,
+            of: PhantomData,
+        }
+    }
+}
+
+// Not derived: a derive would ask `T: Copy` of what is read.
+impl<T> Clone for ObjectSeed<'_, '_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for ObjectSeed<'_, '_, T> {}
+
+impl<'de, T: FromObject> DeserializeSeed<'de> for ObjectSeed<'_, '_, T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: FromObject> Visitor<'de> for ObjectSeed<'_, '_, T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(T::WHAT)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::read(self.cx, map)
+    }
+}
+
 /// A list of what `T` reads; `null` is an empty list where the general
 /// way reads it so (a contact's `events`, `accounts`), anything else but
 /// a list gives up.
@@ -441,31 +487,16 @@ impl<'de, T: DeserializeSeed<'de> + Copy> Visitor<'de> for ListSeed<T> {
     }
 }
 
-/// One event of a contact's `events`.
-#[derive(Clone, Copy)]
-struct EventSeed<'c, 'p> {
-    cx: &'c Cx<'p>,
-}
-
-impl<'de> DeserializeSeed<'de> for EventSeed<'_, '_> {
-    type Value = Event;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Event, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for EventSeed<'_, '_> {
-    type Value = Event;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an event")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
-        // Its fields depend on its type, which may come after them.
+/// One event of a contact's `events`: its fields depend on its type,
+/// which may come after them, so its entries are read first.
+impl FromObject for Event {
+    const WHAT: &'static str = "an event";
+    fn read<'de, A: MapAccess<'de>>(cx: &Cx<'_>, mut map: A) -> Result<Event, A::Error> {
         let mut entries: Vec<(Key<'de>, Scalar<'de>)> = Vec::with_capacity(6);
         while let Some(entry) = map.next_entry::<Key<'de>, Scalar<'de>>()? {
             entries.push(entry);
         }
-        event(self.cx, &entries).map_err(|()| give_up())
+        event(cx, &entries).map_err(|()| give_up())
     }
 }
 
@@ -523,54 +554,35 @@ fn event(cx: &Cx<'_>, entries: &[(Key<'_>, Scalar<'_>)]) -> Result<Event, ()> {
     })
 }
 
-/// An account object, listed or nested in its contact.
-#[derive(Clone, Copy)]
-struct AccountSeed<'c, 'p> {
-    cx: &'c Cx<'p>,
-}
-
-impl<'de> DeserializeSeed<'de> for AccountSeed<'_, '_> {
-    type Value = Account;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Account, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for AccountSeed<'_, '_> {
-    type Value = Account;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an account")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Account, A::Error> {
-        account_entries(self.cx, &mut map)
-    }
-}
-
-/// An account's keys, as the general way reads an account row.
-fn account_entries<'de, A: MapAccess<'de>>(cx: &Cx<'_>, map: &mut A) -> Result<Account, A::Error> {
-    let schema = &cx.model.account_fields;
-    let mut id = None;
-    let mut fields = vec![None; schema.len()];
-    while let Some(key) = map.next_key::<Key<'de>>()? {
-        if key.0 == "id" {
-            let v: Scalar<'de> = map.next_value()?;
-            id = v.text().map_err(|()| give_up())?;
-        } else if let Some(i) = position(schema, &key.0) {
-            let v: Scalar<'de> = map.next_value()?;
-            let f = schema.get(i).ok_or_else(give_up)?;
-            let value = field_value(&v, f, cx.tz).map_err(|()| give_up())?;
-            if let Some(slot) = fields.get_mut(i) {
-                *slot = value;
+/// An account object, listed or nested in its contact: its keys, as the
+/// general way reads an account row.
+impl FromObject for Account {
+    const WHAT: &'static str = "an account";
+    fn read<'de, A: MapAccess<'de>>(cx: &Cx<'_>, mut map: A) -> Result<Account, A::Error> {
+        let schema = &cx.model.account_fields;
+        let mut id = None;
+        let mut fields = vec![None; schema.len()];
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if key.0 == "id" {
+                let v: Scalar<'de> = map.next_value()?;
+                id = v.text().map_err(|()| give_up())?;
+            } else if let Some(i) = position(schema, &key.0) {
+                let v: Scalar<'de> = map.next_value()?;
+                let f = schema.get(i).ok_or_else(give_up)?;
+                let value = field_value(&v, f, cx.tz).map_err(|()| give_up())?;
+                if let Some(slot) = fields.get_mut(i) {
+                    *slot = value;
+                }
+            } else {
+                map.next_value::<IgnoredAny>()?;
             }
-        } else {
-            map.next_value::<IgnoredAny>()?;
         }
+        Ok(Account {
+            id: id.ok_or_else(give_up)?,
+            fields: complete(schema, fields).map_err(|()| give_up())?,
+            origin: Origin { file: 1, line: 0 },
+        })
     }
-    Ok(Account {
-        id: id.ok_or_else(give_up)?,
-        fields: complete(schema, fields).map_err(|()| give_up())?,
-        origin: Origin { file: 1, line: 0 },
-    })
 }
 
 /// A contact's `account`: its id, or the account itself.
@@ -590,8 +602,8 @@ impl<'de> Visitor<'de> for AccountRefSeed<'_, '_> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an account id or an account")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AccountIn, A::Error> {
-        account_entries(self.cx, &mut map).map(AccountIn::Nested)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AccountIn, A::Error> {
+        Account::read(self.cx, map).map(AccountIn::Nested)
     }
     fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<AccountIn, E> {
         self.visit_str(v)
@@ -612,29 +624,14 @@ impl<'de> Visitor<'de> for AccountRefSeed<'_, '_> {
 }
 
 /// One contact of `contacts`.
-#[derive(Clone, Copy)]
-struct ContactSeed<'c, 'p> {
-    cx: &'c Cx<'p>,
-}
-
-impl<'de> DeserializeSeed<'de> for ContactSeed<'_, '_> {
-    type Value = ContactIn;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ContactIn, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ContactSeed<'_, '_> {
-    type Value = ContactIn;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a contact")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ContactIn, A::Error> {
-        let mut c = ContactIn::new(self.cx.model);
+impl FromObject for ContactIn {
+    const WHAT: &'static str = "a contact";
+    fn read<'de, A: MapAccess<'de>>(cx: &Cx<'_>, mut map: A) -> Result<ContactIn, A::Error> {
+        let mut c = ContactIn::new(cx.model);
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            c.take(self.cx, &key.0, &mut map)?;
+            c.take(cx, &key.0, &mut map)?;
         }
-        c.finish(self.cx.model).map_err(|()| give_up())
+        c.finish(cx.model).map_err(|()| give_up())
     }
 }
 
@@ -649,24 +646,9 @@ struct Top {
     contact: ContactIn,
 }
 
-struct TopSeed<'c, 'p> {
-    cx: &'c Cx<'p>,
-}
-
-impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_> {
-    type Value = Top;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Top, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TopSeed<'_, '_> {
-    type Value = Top;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a request")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
-        let cx = self.cx;
+impl FromObject for Top {
+    const WHAT: &'static str = "a request";
+    fn read<'de, A: MapAccess<'de>>(cx: &Cx<'_>, mut map: A) -> Result<Top, A::Error> {
         let mut top = Top {
             as_of: None,
             contacts: None,
@@ -685,7 +667,7 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
                 }
                 "contacts" => {
                     top.contacts = Some(map.next_value_seed(ListSeed {
-                        item: ContactSeed { cx },
+                        item: ObjectSeed::new(cx),
                         null_is_empty: false,
                     })?);
                 }
@@ -693,7 +675,7 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
                 // does not have; a request's is its list of accounts.
                 "accounts" => {
                     top.accounts = map.next_value_seed(ListSeed {
-                        item: AccountSeed { cx },
+                        item: ObjectSeed::new(cx),
                         null_is_empty: true,
                     })?
                 }

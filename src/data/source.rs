@@ -6,6 +6,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use super::values::Raw;
+
 /// Rows longer than this are rejected unread: no CRM record is a megabyte,
 /// and a corrupt export must not exhaust memory.
 pub const MAX_ROW_BYTES: usize = 1 << 20;
@@ -52,21 +54,18 @@ pub enum Cell {
 impl Cell {
     /// Empty text and JSON `null` mean "no value".
     pub fn is_empty(&self) -> bool {
-        match self {
-            Cell::Text(t) => t.trim().is_empty(),
-            Cell::Json(serde_json::Value::Null) => true,
-            Cell::Json(serde_json::Value::String(s)) => s.trim().is_empty(),
-            Cell::Json(_) => false,
-        }
+        Raw::of(self).is_empty()
     }
 
     /// The cell as text, for fields read from text: trimmed, and written
     /// out only for a JSON value that is not a string.
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         match self {
-            Cell::Text(t) => t.trim().into(),
-            Cell::Json(serde_json::Value::String(s)) => s.trim().into(),
-            Cell::Json(v) => v.to_string().into(),
+            // A list or an object has no text of its own: written as JSON.
+            Cell::Json(v @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => {
+                v.to_string().into()
+            }
+            _ => Raw::of(self).text().unwrap_or_default(),
         }
     }
 }

@@ -43,7 +43,7 @@ impl<'a> Raw<'a> {
         }
     }
 
-    /// As [`Cell::is_empty`]: empty text and `null` are no value.
+    /// Empty text and `null` are no value.
     pub(super) fn is_empty(self) -> bool {
         match self {
             Raw::Text(t) | Raw::Str(t) => t.trim().is_empty(),
@@ -52,9 +52,9 @@ impl<'a> Raw<'a> {
         }
     }
 
-    /// As [`Cell::text`]: trimmed, and written out for a JSON value that
-    /// is not a string (`None` for a list or an object, which
-    /// `Cell::text` writes out as JSON: nothing here reads them as text).
+    /// The text of a value read from text: trimmed, and written out for
+    /// a JSON value that is not a string (`None` for a list or an object,
+    /// which no field reads as text; `Cell::text` writes them as JSON).
     pub(super) fn text(self) -> Option<std::borrow::Cow<'a, str>> {
         match self {
             Raw::Text(t) | Raw::Str(t) => Some(t.trim().into()),
