@@ -598,12 +598,18 @@ fn soonest(
 /// millisecond.
 fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant, wanted: Wanted) -> Option<Instant> {
     let at = |t: Instant| View { now: t, ..*view }.truth(cmp);
-    // The reference replay (checking everyone) searches the whole span.
-    if !view.run.check_everyone && decay_cannot(view, cmp, wanted) {
+    // `score op n` where decay alone only brings the score down: then
+    // the comparison may not be able to change (the wanted way, or at
+    // all). The reference replay (checking everyone) searches the whole
+    // span.
+    let falling = score_against_number(cmp)
+        .filter(|(s, ..)| !view.run.check_everyone && only_adds(view, *s))
+        .map(|(_, op, _)| op);
+    if falling.is_some_and(|op| decay_cannot(op, wanted)) {
         return None;
     }
     let start = at(view.now);
-    if !view.run.check_everyone && decay_keeps(view, cmp, start) {
+    if falling.is_some_and(|op| decay_keeps(op, start)) {
         return None;
     }
     let (mut lo, mut hi) = (view.now, as_of);
@@ -649,23 +655,19 @@ fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant, wanted: Wanted) -> 
     Some(hi)
 }
 
-/// Whether decay alone cannot change `cmp`'s truth `start`: when every
-/// `each` rule of the score adds points, the score only falls between
-/// events (caps and the range keep that), so `score >= n` that is false,
-/// or `score <= n` that is true, stays so until the next event. Changes
-/// its `when` rules bring have timers of their own. Most comparisons of a
-/// decaying score are in this state most of the time, and this spares
-/// working the score out at the end of the span.
-fn decay_keeps(view: &View<'_, '_>, cmp: &Expr, start: super::view::Truth) -> bool {
-    let Some((s, op, _)) = score_against_number(cmp) else {
-        return false;
-    };
-    only_adds(view, s)
-        && match op {
-            CmpOp::Ge | CmpOp::Gt => start == Some(false),
-            CmpOp::Le | CmpOp::Lt => start == Some(true),
-            CmpOp::Eq | CmpOp::Ne => false,
-        }
+/// Whether decay alone cannot change the truth `start` of `score op n`
+/// for a score that only falls between events (see `only_adds`):
+/// `score >= n` that is false, or `score <= n` that is true, stays so
+/// until the next event. Changes its `when` rules bring have timers of
+/// their own. Most comparisons of a decaying score are in this state most
+/// of the time, and this spares working the score out at the end of the
+/// span.
+fn decay_keeps(op: CmpOp, start: super::view::Truth) -> bool {
+    match op {
+        CmpOp::Ge | CmpOp::Gt => start == Some(false),
+        CmpOp::Le | CmpOp::Lt => start == Some(true),
+        CmpOp::Eq | CmpOp::Ne => false,
+    }
 }
 
 /// Whether every `each` rule of score `s` adds points, so that decay
@@ -684,18 +686,15 @@ fn only_adds(view: &View<'_, '_>, s: ScoreId) -> bool {
         })
 }
 
-/// Whether decay alone cannot change `cmp` the `wanted` way, whatever its
-/// truth now: a score that only falls between events cannot make
-/// `score >= n` start to hold, or `score <= n` stop holding.
-fn decay_cannot(view: &View<'_, '_>, cmp: &Expr, wanted: Wanted) -> bool {
-    let Some((s, op, _)) = score_against_number(cmp) else {
-        return false;
-    };
-    only_adds(view, s)
-        && matches!(
-            (wanted, op),
-            (Wanted::Rise, CmpOp::Ge | CmpOp::Gt) | (Wanted::Fall, CmpOp::Le | CmpOp::Lt)
-        )
+/// Whether decay alone cannot change `score op n` the `wanted` way,
+/// whatever its truth now, for a score that only falls between events:
+/// it cannot make `score >= n` start to hold, or `score <= n` stop
+/// holding.
+fn decay_cannot(op: CmpOp, wanted: Wanted) -> bool {
+    matches!(
+        (wanted, op),
+        (Wanted::Rise, CmpOp::Ge | CmpOp::Gt) | (Wanted::Fall, CmpOp::Le | CmpOp::Lt)
+    )
 }
 
 /// `cmp` read as `score op n`, the operator turned round when the number
