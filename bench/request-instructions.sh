@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per API-sized request, counted by callgrind (deterministic,
 # unlike wall time on a shared machine): the load test's body
-# (bench/api_body.py) sent N and 2N times through `detente classify
+# (bench/api_body.json) sent N and 2N times through `detente classify
 # --stdin`, which parses, classifies and writes each line as the server
 # does; the difference over N leaves out start-up (compiling the policy).
 #
@@ -15,7 +15,7 @@ BIN="${BIN:-}"
 if [ -z "$BIN" ]; then cargo build --release --quiet; BIN=./target/release/detente; fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-python3 bench/api_body.py > "$work/body.json"
+cp bench/api_body.json "$work/body.json"
 count() {
   for _ in $(seq "$1"); do cat "$work/body.json"; done > "$work/lines.jsonl"
   valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \

@@ -70,29 +70,10 @@ fn events(n: usize, seed: usize) -> Vec<Json> {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The body `bench/serve-load.sh` sends: 16 visits, clicks, downloads and
-/// webinars, then a demo request, a call, sales acceptance and a meeting.
-fn api_body() -> Vec<u8> {
-    let kinds = kinds();
-    let mut events: Vec<Json> = (0..16)
-        .map(|i| {
-            let mut e = kinds[i % kinds.len()].clone();
-            e["at"] = json!(format!("2026-03-{:02}T10:{i:02}:00Z", 2 + i));
-            e
-        })
-        .collect();
-    events.extend([
-        json!({"at": "2026-03-18T09:00:00Z", "type": "form_submit", "form": "demo"}),
-        json!({"at": "2026-03-18T11:00:00Z", "type": "sales_call", "outcome": "connected"}),
-        json!({"at": "2026-03-19T10:00:00Z", "type": "sales_feedback", "verdict": "accept"}),
-        json!({"at": "2026-03-20T15:00:00Z", "type": "meeting", "outcome": "held"}),
-    ]);
-    let contact = json!({"id": "c-1", "email": "vp@northwind.example", "title": "VP Engineering",
-        "seniority": "executive", "consent_given_on": "2026-03-01",
-        "account": {"id": "a-1", "domain": "northwind.example", "employees": 800, "industry": "software"},
-        "events": events});
-    serde_json::to_vec(&json!({"contacts": [contact]})).expect("JSON")
-}
+/// The body `bench/serve-load.sh` sends (`bench/api_body.json`): 16
+/// visits, clicks, downloads and webinars, then a demo request, a call,
+/// sales acceptance and a meeting.
+const API_BODY: &[u8] = include_bytes!("../bench/api_body.json");
 
 fn contact(id: &str, title: &str, n: usize, seed: usize) -> Json {
     json!({"id": id, "email": format!("{id}@northwind.example"), "title": title,
@@ -137,12 +118,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| policy.evaluate(&twenty_h, None))
     });
 
-    let body = api_body();
+    let body = API_BODY;
     c.bench_function(
         "API request: 1 contact, 20 events (parse + classify + write)",
         |b| {
             b.iter(|| {
-                let request = Request::from_slice_for(&policy, &body).expect("request");
+                let request = Request::from_slice_for(&policy, body).expect("request");
                 let answer = classify(&policy, request, None).expect("classified");
                 serde_json::to_vec(&answer).expect("written")
             })

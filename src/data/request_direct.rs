@@ -698,7 +698,7 @@ impl FromObject for Top {
 mod tests {
     use super::*;
 
-    /// The load test's request (bench/api_body.py, shortened) is read the
+    /// The load test's request (bench/api_body.json, shortened) is read the
     /// direct way; a request with a row to complain about is not.
     #[test]
     fn the_usual_request_is_read_directly() {
