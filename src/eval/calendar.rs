@@ -66,22 +66,30 @@ impl Calendar {
         let Some(t) = self.local(at) else {
             return i64::MAX;
         };
-        let mut date = t.date();
-        for day in 0..MAX_DAYS_SEARCHED {
-            if let Some((open, close)) = self.open_on(date) {
-                if day > 0 || t.time() < open {
-                    return self.instant(date.and_time(open));
-                }
-                if t.time() < close {
-                    return at;
-                }
+        let date = t.date();
+        if let Some((open, close)) = self.open_on(date) {
+            if t.time() < open {
+                return self.instant(date.and_time(open));
             }
-            let Some(next) = date.succ_opt() else {
-                return i64::MAX;
-            };
-            date = next;
+            if t.time() < close {
+                return at;
+            }
         }
-        i64::MAX
+        self.next_open_day(date)
+            .map_or(i64::MAX, |(day, open)| self.instant(day.and_time(open)))
+    }
+
+    /// The first open day after `date`, with its opening time, no further
+    /// than a business calendar searches.
+    fn next_open_day(&self, date: NaiveDate) -> Option<(NaiveDate, NaiveTime)> {
+        let mut day = date;
+        for _ in 1..MAX_DAYS_SEARCHED {
+            day = day.succ_opt()?;
+            if let Some((open, _)) = self.open_on(day) {
+                return Some((day, open));
+            }
+        }
+        None
     }
 
     fn add_business_minutes(&self, at: Instant, minutes: i64) -> Instant {
@@ -157,20 +165,7 @@ impl Calendar {
             if close_at >= to {
                 break;
             }
-            // The next open day, as far ahead as `next_opening` looks.
-            let mut next = None;
-            let mut day = date;
-            for _ in 1..MAX_DAYS_SEARCHED {
-                let Some(d) = day.succ_opt() else {
-                    break;
-                };
-                day = d;
-                if let Some((open, _)) = self.open_on(day) {
-                    next = Some((day, open));
-                    break;
-                }
-            }
-            let Some((day, open)) = next else {
+            let Some((day, open)) = self.next_open_day(date) else {
                 break;
             };
             date = day;
