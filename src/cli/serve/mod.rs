@@ -139,56 +139,127 @@ pub fn run(args: Args) -> Exit {
         token,
         max_body,
     });
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = args.threads {
-        builder.worker_threads(n.max(1));
-    }
-    let runtime = match builder.enable_all().build() {
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    serve(
+        args.listen,
+        threads,
+        state,
+        path,
+        Duration::from_millis(args.reload_ms.max(50)),
+    )
+}
+
+/// A listening socket on `addr` that other threads' sockets may share
+/// (`SO_REUSEPORT`): the kernel spreads new connections over them.
+fn listen_on(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    #[cfg(unix)]
+    socket.set_reuseport(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
+fn single_thread() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// Serves on `threads` threads, each a single-threaded runtime with its
+/// own listening socket on the same port: a request is read, worked out
+/// and answered on one thread, with no hand-over between threads.
+fn serve(
+    listen: SocketAddr,
+    threads: usize,
+    state: Arc<State>,
+    path: PathBuf,
+    every: Duration,
+) -> Exit {
+    let runtime = match single_thread() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the server's threads: {e}");
             return Exit::Usage;
         }
     };
-    runtime.block_on(serve(
-        args.listen,
-        state,
-        path,
-        Duration::from_millis(args.reload_ms.max(50)),
-    ))
-}
-
-async fn serve(listen: SocketAddr, state: Arc<State>, path: PathBuf, every: Duration) -> Exit {
-    let listener = match tokio::net::TcpListener::bind(listen).await {
+    let first = match runtime.block_on(async { listen_on(listen) }) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: cannot listen on {listen}: {e}");
             return Exit::Usage;
         }
     };
-    let bound = listener.local_addr().unwrap_or(listen);
-    {
-        eprintln!(
-            "detente serve: listening on http://{bound} — policy {} from {}{}",
-            describe(&state.policy().policy),
-            path.display(),
-            if state.token.is_some() {
-                "; bearer token required"
-            } else {
-                ""
+    let bound = first.local_addr().unwrap_or(listen);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let app = routes::router(Arc::clone(&state));
+    let mut others = Vec::new();
+    for _ in 1..threads {
+        let (ready, is_ready) = std::sync::mpsc::channel();
+        let app = app.clone();
+        let stopped = stopped.clone();
+        others.push(std::thread::spawn(move || {
+            let runtime = match single_thread() {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                match listen_on(bound) {
+                    Ok(l) => {
+                        let _ = ready.send(Ok(()));
+                        let _ = serve_on(l, app, stopped).await;
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                    }
+                }
+            });
+        }));
+        match is_ready.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                eprintln!("error: cannot listen on {bound} from a second thread: {e}");
+                let _ = stop.send(true);
+                return Exit::Usage;
             }
-        );
+            Err(_) => {
+                eprintln!("error: cannot start the server's threads");
+                let _ = stop.send(true);
+                return Exit::Usage;
+            }
+        }
     }
-    tokio::spawn(watch(Arc::clone(&state), path, every));
-    let app = routes::router(state);
-    // Each answer is one write: sent at once, not held back by Nagle's
-    // algorithm until the client acknowledges the last one.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
+    eprintln!(
+        "detente serve: listening on http://{bound} — policy {} from {}{}",
+        describe(&state.policy().policy),
+        path.display(),
+        if state.token.is_some() {
+            "; bearer token required"
+        } else {
+            ""
+        }
+    );
+    let served = runtime.block_on(async move {
+        tokio::spawn(watch(Arc::clone(&state), path, every));
+        tokio::spawn(async move {
+            shutdown().await;
+            let _ = stop.send(true);
+        });
+        serve_on(first, app, stopped).await
     });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await;
+    for t in others {
+        let _ = t.join();
+    }
     match served {
         Ok(()) => {
             eprintln!("detente serve: stopped");
@@ -199,6 +270,24 @@ async fn serve(listen: SocketAddr, state: Arc<State>, path: PathBuf, every: Dura
             Exit::Usage
         }
     }
+}
+
+/// Serves `app` on one listening socket until `stopped` turns true.
+async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    // Each answer is one write: sent at once, not held back by Nagle's
+    // algorithm until the client acknowledges the last one.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
+        .await
 }
 
 /// SIGTERM (or Ctrl-C): stop accepting, finish the requests in flight.
