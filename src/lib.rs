@@ -78,6 +78,8 @@ pub mod span;
 pub mod syntax;
 #[doc(hidden)]
 pub mod testing;
+#[doc(hidden)]
+pub mod zone;
 
 pub use compile::Policy;
 pub use diagnostic::{Diagnostics, Problem};

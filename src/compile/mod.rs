@@ -59,6 +59,9 @@ pub struct Policy {
     /// Every change with time alone of a transition's condition has a
     /// timer placed at its instant (see `placed`).
     every_change_placed: bool,
+    /// The policy timezone's offsets, filled as conversions need them and
+    /// shared by every replay with this policy.
+    zone: std::sync::Arc<crate::zone::Zone>,
     hash: String,
     /// Warnings found while checking; a policy with errors never compiles.
     warnings: Diagnostics,
@@ -119,6 +122,7 @@ impl Policy {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         );
+        let zone = std::sync::Arc::new(crate::zone::Zone::new(model.timezone));
         Policy {
             model,
             machines,
@@ -127,6 +131,7 @@ impl Policy {
             own_conditions,
             steady,
             every_change_placed,
+            zone,
             hash,
             warnings,
         }
@@ -197,6 +202,12 @@ impl Policy {
     /// the replay searches only the timers that can make a move.
     pub(crate) fn every_change_placed(&self) -> bool {
         self.every_change_placed
+    }
+
+    /// The policy timezone's offsets (shared: a replay holds it for its
+    /// calendar).
+    pub(crate) fn zone(&self) -> &std::sync::Arc<crate::zone::Zone> {
+        &self.zone
     }
 
     /// The warnings found while checking (a policy with errors does not

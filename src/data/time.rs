@@ -52,7 +52,7 @@ pub fn parse_instant(
         check_year(dt.naive_utc().date())?;
         return Ok((dt.timestamp_millis(), Precision::Exact));
     }
-    if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+    if let Some(date) = parse_date(s) {
         check_year(date)?;
         return match date_only {
             DateOnly::Start => {
@@ -79,6 +79,29 @@ pub fn parse_instant(
         "`{}` is not a timestamp: write 2026-03-02T09:15:00Z, 2026-03-02 09:15:00 or 2026-03-02",
         shorten(s)
     ))
+}
+
+/// Reads a `YYYY-MM-DD` date as chrono's `%Y-%m-%d` does. The usual
+/// shape, ten digits and dashes, is read without chrono's format
+/// interpreter: every date field and date-only timestamp of a request
+/// goes through here.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r).and_then(|ds| {
+            ds.iter().try_fold(0u32, |n, d| {
+                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+            })
+        })
+    };
+    if b.len() == 10 && b.get(4) == Some(&b'-') && b.get(7) == Some(&b'-') {
+        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            return i32::try_from(y)
+                .ok()
+                .and_then(|y| NaiveDate::from_ymd_opt(y, m, d));
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
 fn shorten(s: &str) -> String {
@@ -246,5 +269,27 @@ mod tests {
                 .contains("out of range")
         );
         assert!(parse_instant("", London, DateOnly::Start).is_err());
+    }
+
+    proptest::proptest! {
+        /// The quick way reads every date string as chrono's `%Y-%m-%d`
+        /// does: ten characters of digits, dashes and others, good dates
+        /// and impossible ones (2026-02-30, month 13, year 0000).
+        #[test]
+        fn dates_read_as_chrono_reads_them(s in "[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9-]{8,12}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} ?") {
+            proptest::prop_assert_eq!(
+                parse_date(&s),
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()
+            );
+        }
+
+        #[test]
+        fn written_dates_read_as_chrono_reads_them(y in 0..10_000u32, m in 0..14u32, d in 0..33u32) {
+            let s = format!("{y:04}-{m:02}-{d:02}");
+            proptest::prop_assert_eq!(
+                parse_date(&s),
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()
+            );
+        }
     }
 }

@@ -2,7 +2,6 @@
 
 use std::str::FromStr;
 
-use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
@@ -131,9 +130,9 @@ fn read_text(s: &str, ty: &Type, tz: Tz) -> Result<Value, String> {
                 short(s)
             )),
         },
-        Type::Date => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        Type::Date => crate::data::time::parse_date(s)
             .map(Value::Date)
-            .map_err(|_| format!("`{}` is not a date (write YYYY-MM-DD)", short(s))),
+            .ok_or_else(|| format!("`{}` is not a date (write YYYY-MM-DD)", short(s))),
         Type::Timestamp => parse_instant(s, tz, DateOnly::Start).map(|(i, _)| Value::Timestamp(i)),
         Type::Duration => read_duration(s).map(Value::Duration).ok_or_else(|| {
             format!(

@@ -2,11 +2,11 @@
 //! calendar days in the policy timezone (10:00 stays 10:00 across a DST
 //! change), and business hours and days that skip closed days and holidays.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use chrono_tz::Tz;
 
 use crate::check::model::{BusinessHours, Duration};
-use crate::data::time::{Instant, local};
+use crate::data::time::Instant;
 
 const MINUTE: i64 = 60_000;
 /// No business calendar searches further than this for an opening.
@@ -17,6 +17,8 @@ const MAX_DAYS_SEARCHED: i64 = 3_660;
 pub struct Calendar {
     /// The policy's `timezone`.
     pub tz: Tz,
+    /// Its offsets, for the conversions below (`crate::zone`).
+    pub zone: std::sync::Arc<crate::zone::Zone>,
     /// The policy's `business_hours`.
     pub hours: BusinessHours,
     /// Sorted.
@@ -24,13 +26,22 @@ pub struct Calendar {
 }
 
 impl Calendar {
+    /// A calendar with a table of `tz`'s offsets of its own.
+    pub fn new(tz: Tz, hours: BusinessHours, holidays: Vec<NaiveDate>) -> Calendar {
+        Calendar {
+            tz,
+            zone: std::sync::Arc::new(crate::zone::Zone::new(tz)),
+            hours,
+            holidays,
+        }
+    }
+
     fn local(&self, at: Instant) -> Option<NaiveDateTime> {
-        DateTime::from_timestamp_millis(at)
-            .map(|d| self.tz.from_utc_datetime(&d.naive_utc()).naive_local())
+        self.zone.local(at)
     }
 
     fn instant(&self, t: NaiveDateTime) -> Instant {
-        local(t, self.tz).unwrap_or(i64::MAX)
+        self.zone.instant(t).unwrap_or(i64::MAX)
     }
 
     /// Opening hours on a date, or `None` when closed (weekend, holiday).
@@ -183,13 +194,13 @@ mod tests {
     fn cal(open: &str, close: &str) -> Calendar {
         let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").unwrap();
         let day = Some((t(open), t(close)));
-        Calendar {
-            tz: chrono_tz::Europe::London,
-            hours: BusinessHours {
+        Calendar::new(
+            chrono_tz::Europe::London,
+            BusinessHours {
                 days: [day, day, day, day, day, None, None],
             },
-            holidays: vec![NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()],
-        }
+            vec![NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()],
+        )
     }
 
     fn at(s: &str) -> Instant {

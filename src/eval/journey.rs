@@ -311,85 +311,110 @@ impl Run<'_> {
     }
 
     /// Every member's journey at the end of the replay; `group` from
-    /// [`Run::group`].
-    pub fn journeys(
-        &self,
+    /// [`Run::group`]. What the journeys keep of each member's replay (its
+    /// touches, SLA instances, scores at entry, fields) is moved out of
+    /// the run, not copied: this is the run's last use. It is moved only
+    /// once every journey is worked out, as one member's journey can read
+    /// a colleague's fields and SLAs (a role, `group.has`).
+    pub fn into_journeys(
+        mut self,
         as_of: Instant,
         policy: &PolicyRef,
         group: &Option<Group>,
     ) -> Vec<Journey> {
-        let model = self.policy.model();
-        let mut out = Vec::with_capacity(self.members.len());
-        for (m, member) in self.members.iter().enumerate() {
-            let Some(life) = &member.life else { continue };
-            let view = View::new(self, Who::Contact(m), as_of);
-            let (stage, since, highest, path, steps) = self.life_parts(life, Some(m));
-            let scores = model
-                .scores
-                .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let value = view.score(ScoreId::from_index(i));
-                    (s.name.clone(), Rounded::of(value))
-                })
-                .collect();
-            let criteria = model
-                .criteria
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let (met, clauses) = view.criteria_detail(CriteriaId::from_index(i));
-                    let clauses = c
-                        .clauses
-                        .iter()
-                        .zip(clauses)
-                        .map(|(clause, t)| (clause.label.clone(), Tri(t)))
-                        .collect();
-                    let result = CriteriaResult {
-                        met: Tri(met),
-                        clauses: Named(clauses),
-                    };
-                    (c.name.clone(), result)
-                })
-                .collect();
-            let slas = member
-                .slas
-                .iter()
-                .map(|inst| self.sla_result(inst, as_of))
-                .collect();
-            out.push(Journey {
-                contact: member.id.clone(),
-                account: self.account.clone(),
-                policy: policy.clone(),
-                stage,
-                since,
-                highest,
-                path,
-                scores: Named(scores),
-                criteria: Named(criteria),
-                group: group.clone(),
-                slas,
-                problem: member.stopped.clone(),
-                fired: fired(life),
-                held_at_moves: member.held_at_moves.clone(),
-                facts: Facts {
-                    steps,
-                    touches: member.touches.clone(),
-                    slas: member.slas.clone(),
-                    scores_at_entry: member.scores_at_entry.clone(),
-                    events: member
-                        .history
-                        .iter()
-                        .filter_map(|i| match self.timeline.get(*i).map(|t| t.what) {
-                            Some(ItemKind::Event(ev)) => Some(ev),
-                            _ => None,
-                        })
-                        .collect(),
-                    fields: member.fields.clone(),
-                },
-            });
+        let mut out: Vec<(usize, Journey)> = (0..self.members.len())
+            .filter_map(|m| Some((m, self.journey(m, as_of, policy, group)?)))
+            .collect();
+        for (m, journey) in &mut out {
+            if let Some(member) = self.members.get_mut(*m) {
+                let facts = &mut journey.facts;
+                facts.touches = std::mem::take(&mut member.touches);
+                facts.slas = std::mem::take(&mut member.slas);
+                facts.scores_at_entry = std::mem::take(&mut member.scores_at_entry);
+                facts.fields = std::mem::take(&mut member.fields);
+                journey.held_at_moves = std::mem::take(&mut member.held_at_moves);
+            }
         }
-        out
+        out.into_iter().map(|(_, j)| j).collect()
+    }
+
+    /// Member `m`'s journey, without the facts [`Run::into_journeys`]
+    /// moves in; none for a contact not yet in the CRM.
+    fn journey(
+        &self,
+        m: usize,
+        as_of: Instant,
+        policy: &PolicyRef,
+        group: &Option<Group>,
+    ) -> Option<Journey> {
+        let model = self.policy.model();
+        let member = self.members.get(m)?;
+        let life = member.life.as_ref()?;
+        let view = View::new(self, Who::Contact(m), as_of);
+        let (stage, since, highest, path, steps) = self.life_parts(life, Some(m));
+        let scores = model
+            .scores
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let value = view.score(ScoreId::from_index(i));
+                (s.name.clone(), Rounded::of(value))
+            })
+            .collect();
+        let criteria = model
+            .criteria
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (met, clauses) = view.criteria_detail(CriteriaId::from_index(i));
+                let clauses = c
+                    .clauses
+                    .iter()
+                    .zip(clauses)
+                    .map(|(clause, t)| (clause.label.clone(), Tri(t)))
+                    .collect();
+                let result = CriteriaResult {
+                    met: Tri(met),
+                    clauses: Named(clauses),
+                };
+                (c.name.clone(), result)
+            })
+            .collect();
+        let slas = member
+            .slas
+            .iter()
+            .map(|inst| self.sla_result(inst, as_of))
+            .collect();
+        let fired = fired(life);
+        let events = member
+            .history
+            .iter()
+            .filter_map(|i| match self.timeline.get(*i).map(|t| t.what) {
+                Some(ItemKind::Event(ev)) => Some(ev),
+                _ => None,
+            })
+            .collect();
+        Some(Journey {
+            contact: member.id.clone(),
+            account: self.account.clone(),
+            policy: policy.clone(),
+            stage,
+            since,
+            highest,
+            path,
+            scores: Named(scores),
+            criteria: Named(criteria),
+            group: group.clone(),
+            slas,
+            problem: member.stopped.clone(),
+            fired,
+            held_at_moves: Vec::new(),
+            facts: Facts {
+                steps,
+                events,
+                ..Facts::default()
+            },
+        })
     }
 
     /// One SLA instance of a member as the journey writes it.

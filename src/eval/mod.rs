@@ -54,6 +54,7 @@ pub fn calendar_of(policy: &Policy) -> calendar::Calendar {
     let m = policy.model();
     calendar::Calendar {
         tz: m.timezone,
+        zone: std::sync::Arc::clone(policy.zone()),
         hours: m.business_hours.clone(),
         holidays: m.holidays.clone(),
     }
@@ -375,6 +376,7 @@ fn replay_all(
             memo_end: Default::default(),
             memo_steady: Default::default(),
             added: Default::default(),
+            scratch: Default::default(),
         };
         let run_problems = run.replay(as_of);
         let explained = target.as_ref().and_then(|t| {
@@ -382,12 +384,12 @@ fn replay_all(
             Some((t.clone(), run.exits(m, as_of)))
         });
         let group = run.group(as_of);
-        (
-            run.journeys(as_of, &policy_ref, &group),
-            run.account_journey(&policy_ref, group),
-            run_problems,
-            explained,
-        )
+        let mut account = run.account_journey(&policy_ref, None);
+        let journeys = run.into_journeys(as_of, &policy_ref, &group);
+        if let Some(a) = &mut account {
+            a.group = group;
+        }
+        (journeys, account, run_problems, explained)
     };
     // One account (a single-contact API request) replays on the calling
     // thread: handing it to the pool would only add a thread hop.

@@ -100,20 +100,20 @@ impl<'a> Run<'a> {
         let account_update = event
             .and_then(|ev| self.histories.events.get(ev))
             .is_some_and(|e| matches!(e.kind, EventKind::AccountUpdate(_)));
-        let order: Vec<usize> = first
-            .into_iter()
-            .chain(
-                (0..self.members.len())
-                    .filter(|m| Some(*m) != first && self.must_check(*m, now, account_update)),
-            )
-            .collect();
+        let mut order = std::mem::take(&mut self.scratch.order);
+        order.clear();
+        order.extend(first);
+        order.extend(
+            (0..self.members.len())
+                .filter(|m| Some(*m) != first && self.must_check(*m, now, account_update)),
+        );
         if account_update {
             self.condition_timers
                 .get_mut()
                 .iter_mut()
                 .for_each(Vec::clear);
         }
-        for m in order {
+        for &m in &order {
             if let Some(t) = self.timers.get_mut(m) {
                 t.stale = true;
             }
@@ -126,6 +126,7 @@ impl<'a> Run<'a> {
                 problems.push(p);
             }
         }
+        self.scratch.order = order;
         if self.account_life.is_some()
             && let Err(p) = self.advance(Who::Account, now, event, item)
         {
@@ -251,8 +252,9 @@ impl<'a> Run<'a> {
     /// member's running totals.
     fn tally(&mut self, i: usize, m: usize, now: Instant) {
         let model = self.model();
+        let mut earned = std::mem::take(&mut self.scratch.earned);
+        earned.clear();
         let view = View::new(self, Who::Contact(m), now);
-        let mut earned = Vec::new();
         for (s, score) in model.scores.iter().enumerate() {
             for (r, rule) in score.rules.iter().enumerate() {
                 if let ScoreRule::Each {
@@ -264,6 +266,18 @@ impl<'a> Run<'a> {
                 }
             }
         }
+        self.add_earned(&earned, m, now);
+        self.scratch.earned = earned;
+    }
+
+    /// Adds the points `tally` found to member `m`'s running totals.
+    fn add_earned(
+        &mut self,
+        earned: &[(usize, usize, f64, Option<Duration>)],
+        m: usize,
+        now: Instant,
+    ) {
+        let model = self.model();
         let Some(member) = self.members.get_mut(m) else {
             return;
         };
@@ -277,7 +291,7 @@ impl<'a> Run<'a> {
                 })
                 .collect();
         }
-        for (s, r, points, half_life) in earned {
+        for &(s, r, points, half_life) in earned {
             let Some(t) = member.tallies.get_mut(s) else {
                 continue;
             };

@@ -201,4 +201,16 @@ pub struct Run<'a> {
     pub memo_steady: std::cell::RefCell<super::memo::Memo>,
     /// Calendar sums already worked out.
     pub added: std::cell::RefCell<super::memo::Added>,
+    /// Lists every check instant fills and empties, kept between
+    /// instants so that they are allocated once per replay.
+    pub scratch: Scratch,
+}
+
+/// Working lists of one check instant (see `Run::scratch`).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// The members to try, in order.
+    pub order: Vec<usize>,
+    /// Points an event earns: (score, rule, points, half-life).
+    pub earned: Vec<(usize, usize, f64, Option<crate::check::model::Duration>)>,
 }

@@ -365,8 +365,47 @@ impl<'r, 'a> View<'r, 'a> {
             |m| &mut m.criteria,
             (c.index(), width),
             steady,
-            || self.criteria_detail(c).0,
+            || self.criteria_met(c),
         )
+    }
+
+    /// The criteria's truth alone: what `criteria_detail` gives first, but
+    /// clauses are worked out only until the requirement is decided.
+    fn criteria_met(&self, c: CriteriaId) -> Truth {
+        let crit = self.model().criteria.get(c.index())?;
+        let clauses = &crit.clauses;
+        let (decides, needed) = match crit.require {
+            Requirement::All => (Some(false), clauses.len()),
+            Requirement::Any => (Some(true), 1),
+            Requirement::AtLeast(n) => (None, n),
+            Requirement::Expr(_) => return self.criteria_detail(c).0,
+        };
+        let (mut yes, mut maybe) = (0, 0);
+        for (k, cl) in clauses.iter().enumerate() {
+            let t = self.truth(&cl.condition);
+            if decides.is_some() && t == decides {
+                return t;
+            }
+            match t {
+                Some(true) => yes += 1,
+                None => maybe += 1,
+                Some(false) => {}
+            }
+            if yes >= needed {
+                return Some(true);
+            }
+            // Even if every clause left held, too few could.
+            if yes + maybe + (clauses.len() - k - 1) < needed {
+                return Some(false);
+            }
+        }
+        if yes >= needed {
+            Some(true)
+        } else if yes + maybe < needed {
+            Some(false)
+        } else {
+            None
+        }
     }
 
     /// Members of the account that exist now.
@@ -482,8 +521,16 @@ impl<'r, 'a> View<'r, 'a> {
                 V::Money(m) => V::Money(-m),
                 _ => V::Missing,
             },
-            Expr::And(l, r) => b(and(self.truth(l), self.truth(r))),
-            Expr::Or(l, r) => b(or(self.truth(l), self.truth(r))),
+            // Kleene's tables decide on a false left of `and` (a true left
+            // of `or`) whatever the right is: it is not worked out.
+            Expr::And(l, r) => match self.truth(l) {
+                Some(false) => V::Bool(false),
+                left => b(and(left, self.truth(r))),
+            },
+            Expr::Or(l, r) => match self.truth(l) {
+                Some(true) => V::Bool(true),
+                left => b(or(left, self.truth(r))),
+            },
             Expr::Compare(op, l, r) => b(self.compare(*op, &self.eval(l), &self.eval(r))),
             Expr::Arith(op, l, r) => arith(*op, self.eval(l), self.eval(r)),
             Expr::In {
@@ -617,12 +664,8 @@ impl<'r, 'a> View<'r, 'a> {
             // Elapsed time against a written duration, in calendar terms.
             (V::Elapsed(since), V::Dur(d)) => Some(self.now.cmp(&self.run.add_time(*since, *d))),
             (V::Dur(d), V::Elapsed(since)) => Some(self.run.add_time(*since, *d).cmp(&self.now)),
-            (V::Date(d), V::Text(t)) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                .ok()
-                .map(|x| d.cmp(&x)),
-            (V::Text(t), V::Date(d)) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                .ok()
-                .map(|x| x.cmp(d)),
+            (V::Date(d), V::Text(t)) => crate::data::time::parse_date(t).map(|x| d.cmp(&x)),
+            (V::Text(t), V::Date(d)) => crate::data::time::parse_date(t).map(|x| x.cmp(d)),
             _ => order(l, r),
         };
         let ord = ord?;
