@@ -319,3 +319,22 @@ fn sigterm_stops_the_server_gracefully() {
     let status = s.child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn a_second_server_on_a_port_in_use_fails_instead_of_sharing_it() {
+    let (_dir, policy) = policy_copy();
+    let s = Server::start(&policy, &["--threads", "2"]);
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["serve", "--listen", &addr, "--policy"])
+        .arg(&policy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
+    // The first server still answers every request, on either thread.
+    for _ in 0..20 {
+        assert_eq!(s.json("GET", "/healthz", None).0, 200);
+    }
+}

@@ -190,6 +190,17 @@ fn serve(
             return Exit::Usage;
         }
     };
+    // Sockets that share a port would let a second server started on it
+    // by mistake quietly take half the requests: a plain socket bound
+    // first fails on a port in use, as it always has, and picks the
+    // port when 0 is given.
+    let listen = match std::net::TcpListener::bind(listen).and_then(|probe| probe.local_addr()) {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!("error: cannot listen on {listen}: {e}");
+            return Exit::Usage;
+        }
+    };
     let first = match runtime.block_on(async { listen_on(listen) }) {
         Ok(l) => l,
         Err(e) => {
