@@ -49,6 +49,20 @@ pub struct Evaluation {
     pub problems: Vec<RuntimeProblem>,
 }
 
+/// Where a chain of merges put contact `id` (itself when never merged).
+fn follow<'x>(alias: &'x HashMap<String, String>, id: &'x str) -> &'x str {
+    let mut cur = id;
+    // `alias` never holds a loop (see `replay_all`); the bound is only a
+    // guard.
+    for _ in 0..alias.len() {
+        match alias.get(cur) {
+            Some(next) => cur = next,
+            None => break,
+        }
+    }
+    cur
+}
+
 /// The policy's business calendar: timezone, business hours, holidays.
 pub fn calendar_of(policy: &Policy) -> calendar::Calendar {
     let m = policy.model();
@@ -134,18 +148,6 @@ fn replay_all(
         known.insert(e.contact.as_str(), ());
     }
     let mut alias: HashMap<String, String> = HashMap::new();
-    let follow = |alias: &HashMap<String, String>, id: &str| -> String {
-        let mut cur = id.to_string();
-        // Chains of merges; `alias` never holds a loop (see below), the
-        // bound is only a guard.
-        for _ in 0..alias.len() + 1 {
-            match alias.get(&cur) {
-                Some(next) => cur = next.clone(),
-                None => break,
-            }
-        }
-        cur
-    };
     // Merges in time order (then row order), so a later merge that points
     // back at an earlier one reverses it instead of making a loop.
     let mut merges: Vec<&crate::data::Event> = histories
@@ -171,7 +173,7 @@ fn replay_all(
         }
         // A contact merged twice is where its latest merge put it.
         alias.remove(e.contact.as_str());
-        if follow(&alias, into) == e.contact {
+        if follow(&alias, into) == e.contact.as_str() {
             // `into` was itself merged (perhaps through others) into this
             // contact: the later merge wins and `into` survives them all.
             alias.remove(into.as_str());
@@ -187,7 +189,8 @@ fn replay_all(
         }
         alias.insert(e.contact.clone(), into.clone());
     }
-    let resolve = |id: &str| -> String { follow(&alias, id) };
+    let alias = alias;
+    let resolve = |id| follow(&alias, id);
 
     // Members and their accounts.
     struct Proto {
@@ -196,10 +199,10 @@ fn replay_all(
         created: Option<Instant>,
         first_event: Option<Instant>,
     }
-    let mut protos: BTreeMap<String, Proto> = BTreeMap::new();
+    let mut protos: BTreeMap<&str, Proto> = BTreeMap::new();
     for (i, c) in histories.contacts.iter().enumerate() {
         let id = resolve(&c.id);
-        let p = protos.entry(id.clone()).or_insert(Proto {
+        let p = protos.entry(id).or_insert(Proto {
             record: None,
             account: None,
             created: None,
@@ -237,15 +240,15 @@ fn replay_all(
         .unwrap_or(as_of);
 
     // Accounts: by account id; a contact without one is its own group.
-    let mut groups: BTreeMap<(bool, String), Vec<String>> = BTreeMap::new();
+    let mut groups: BTreeMap<(bool, &str), Vec<&str>> = BTreeMap::new();
     for (id, p) in &protos {
         let key = match &p.account {
-            Some(a) => (false, a.clone()),
-            None => (true, id.clone()),
+            Some(a) => (false, a.as_str()),
+            None => (true, *id),
         };
-        groups.entry(key).or_default().push(id.clone());
+        groups.entry(key).or_default().push(id);
     }
-    let mut events_by_contact: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut events_by_contact: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, e) in histories.events.iter().enumerate() {
         events_by_contact
             .entry(resolve(&e.contact))
@@ -261,7 +264,7 @@ fn replay_all(
     // Accounts replay independently, on as many threads as rayon has; the
     // results are collected in account order, so the output does not
     // depend on the thread count.
-    let groups: Vec<((bool, String), Vec<String>)> = groups.into_iter().collect();
+    let groups: Vec<((bool, &str), Vec<&str>)> = groups.into_iter().collect();
     let target = only.map(resolve);
     let groups: Vec<_> = groups
         .into_iter()
@@ -273,8 +276,8 @@ fn replay_all(
         Vec<RuntimeProblem>,
         Explained,
     );
-    let replay_group = |((solo, key), ids): ((bool, String), Vec<String>)| -> Replayed {
-        let account = (!solo).then(|| key.clone());
+    let replay_group = |((solo, key), ids): ((bool, &str), Vec<&str>)| -> Replayed {
+        let account = (!solo).then(|| key.to_string());
         let account_fields = account
             .as_ref()
             .and_then(|a| account_records.get(a.as_str()))
@@ -306,7 +309,7 @@ fn replay_all(
                 (c, f) => c.or(f).unwrap_or(replay_start),
             };
             let m = members.len();
-            members.push(Member::new(id.clone(), p.record, fields, created));
+            members.push(Member::new(id.to_string(), p.record, fields, created));
             timeline.push(Item {
                 at: created,
                 member: m,
@@ -340,7 +343,7 @@ fn replay_all(
             let init = lc.initial?;
             let start = timeline.first().map_or(replay_start, |t| t.at);
             let mut life = Life::new(init, start);
-            life.first_entered.insert(init, start);
+            life.entered.push(init);
             life.highest = replay::success_rank(model, Entity::Account, init).map(|_| init);
             life.path.push(state::Step {
                 stage: init,
@@ -380,8 +383,8 @@ fn replay_all(
         };
         let run_problems = run.replay(as_of);
         let explained = target.as_ref().and_then(|t| {
-            let m = run.members.iter().position(|x| &x.id == t)?;
-            Some((t.clone(), run.exits(m, as_of)))
+            let m = run.members.iter().position(|x| x.id == *t)?;
+            Some((t.to_string(), run.exits(m, as_of)))
         });
         let group = run.group(as_of);
         let mut account = run.account_journey(&policy_ref, None);

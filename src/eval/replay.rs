@@ -162,7 +162,7 @@ impl<'a> Run<'a> {
             (None, None) => return,
         };
         let mut life = Life::new(stage, since);
-        life.first_entered.insert(stage, since);
+        life.entered.push(stage);
         life.path.push(Step {
             stage,
             entered: since,
@@ -518,8 +518,10 @@ impl<'a> Run<'a> {
         life.stage = to;
         life.since = now;
         life.after_checked.clear();
-        let first_entry = !life.first_entered.contains_key(&to);
-        life.first_entered.entry(to).or_insert(now);
+        let first_entry = !life.entered.contains(&to);
+        if first_entry {
+            life.entered.push(to);
+        }
         life.path.push(Step {
             stage: to,
             entered: now,

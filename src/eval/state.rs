@@ -1,8 +1,6 @@
 //! The state of one account's replay: its members, their stages and
 //! histories, SLA instances, and the merged timeline.
 
-use std::collections::HashMap;
-
 use crate::check::model::{CriteriaId, SlaId, StageId, TouchpointId, TransitionId, Value};
 use crate::compile::Policy;
 use crate::data::Histories;
@@ -65,7 +63,9 @@ pub struct Step {
 pub struct Life {
     pub stage: StageId,
     pub since: Instant,
-    pub first_entered: HashMap<StageId, Instant>,
+    /// Every stage ever entered, in the order first entered (a handful:
+    /// a list is quicker to search than a map is to hash).
+    pub entered: Vec<StageId>,
     /// Furthest success-path stage ever reached.
     pub highest: Option<StageId>,
     pub path: Vec<Step>,
@@ -81,7 +81,7 @@ impl Life {
         Life {
             stage,
             since,
-            first_entered: HashMap::new(),
+            entered: Vec::new(),
             highest: None,
             path: Vec::new(),
             after_checked: Vec::new(),

@@ -589,9 +589,7 @@ impl<'r, 'a> View<'r, 'a> {
                 None => V::Missing,
             },
             Expr::TimeInStage => self.life().map_or(V::Missing, |l| V::Elapsed(l.since)),
-            Expr::StageEntered(s) => {
-                V::Bool(self.life().is_some_and(|l| l.first_entered.contains_key(s)))
-            }
+            Expr::StageEntered(s) => V::Bool(self.life().is_some_and(|l| l.entered.contains(s))),
             Expr::AccountStage => match &self.run.account_life {
                 Some(l) => self
                     .model()
