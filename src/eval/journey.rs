@@ -329,6 +329,11 @@ impl Run<'_> {
             if let Some(member) = self.members.get_mut(*m) {
                 let facts = &mut journey.facts;
                 facts.touches = std::mem::take(&mut member.touches);
+                for (touch, i) in facts.touches.iter_mut().zip(&member.touch_items) {
+                    if let Some(tps) = self.touchpoints.get_mut(*i) {
+                        touch.touchpoints = std::mem::take(tps);
+                    }
+                }
                 facts.slas = std::mem::take(&mut member.slas);
                 facts.scores_at_entry = std::mem::take(&mut member.scores_at_entry);
                 facts.fields = std::mem::take(&mut member.fields);

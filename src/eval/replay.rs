@@ -235,9 +235,10 @@ impl<'a> Run<'a> {
                         member.touches.push(Touch {
                             at: now,
                             event: ev,
-                            touchpoints: matched.clone(),
+                            touchpoints: Vec::new(),
                             stage,
                         });
+                        member.touch_items.push(i);
                     }
                 }
                 if let Some(slot) = self.touchpoints.get_mut(i) {
@@ -693,6 +694,7 @@ impl Member {
             tallies: Vec::new(),
             held_at_moves: Vec::new(),
             touches: Vec::new(),
+            touch_items: Vec::new(),
             scores_at_entry: Vec::new(),
         }
     }

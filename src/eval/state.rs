@@ -126,6 +126,10 @@ pub struct Member {
     /// Events that matched touchpoints, with the stage the contact was in
     /// when each happened (before any move it tipped): for the reports.
     pub touches: Vec<Touch>,
+    /// The timeline index of each of `touches`: its touchpoints stay in
+    /// `Run::touchpoints` (which the replay reads) until the journeys
+    /// move them into the touches, not copied at every event.
+    pub touch_items: Vec<usize>,
     /// Each score's value at the first entry into each stage, by stage:
     /// for score calibration.
     pub scores_at_entry: Vec<(StageId, Vec<f64>)>,
@@ -213,4 +217,6 @@ pub struct Scratch {
     pub order: Vec<usize>,
     /// Points an event earns: (score, rule, points, half-life).
     pub earned: Vec<(usize, usize, f64, Option<crate::check::model::Duration>)>,
+    /// The room of a timer search's table of colleagues' answers.
+    pub shared: Vec<Option<Option<Instant>>>,
 }

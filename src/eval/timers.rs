@@ -141,11 +141,14 @@ struct Shared {
 }
 
 impl Shared {
-    fn new(model: &Model, members: usize) -> Shared {
+    /// An empty table, in the room `table` had (the last search's, kept
+    /// on the run so that each search does not allocate its own).
+    fn new(model: &Model, members: usize, mut table: Vec<Option<Option<Instant>>>) -> Shared {
+        table.clear();
         Shared {
             per_whose: (model.roles.len() + 2) * Wanted::WAYS,
             whose: members + 1,
-            table: Vec::new(),
+            table,
         }
     }
 
@@ -165,7 +168,7 @@ impl Shared {
 
     fn insert(&mut self, slot: usize, who: Who, best: Option<Instant>) {
         if self.table.is_empty() {
-            self.table = vec![None; self.whose * self.per_whose];
+            self.table.resize(self.whose * self.per_whose, None);
         }
         let i = self.index(slot, who);
         if let Some(x) = self.table.get_mut(i) {
@@ -200,7 +203,8 @@ impl Run<'_> {
     /// earlier search found nothing up to a shorter horizon; otherwise
     /// nothing it depends on has changed and the answer stands.
     pub fn next_timer(&mut self, now: Instant, horizon: Instant) -> Option<Instant> {
-        let mut shared = Shared::new(self.policy.model(), self.members.len());
+        let room = std::mem::take(&mut self.scratch.shared);
+        let mut shared = Shared::new(self.policy.model(), self.members.len(), room);
         for m in 0..self.members.len() {
             if self
                 .members
@@ -237,6 +241,7 @@ impl Run<'_> {
         if self.account_life.is_some() {
             self.stage_timers(Who::Account, Entity::Account, &mut out, &mut shared);
         }
+        self.scratch.shared = shared.table;
         out.best
     }
 
