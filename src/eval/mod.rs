@@ -309,7 +309,10 @@ fn replay_all(
                 (c, f) => c.or(f).unwrap_or(replay_start),
             };
             let m = members.len();
-            members.push(Member::new(id.to_string(), p.record, fields, created));
+            let mut member = Member::new(id.to_string(), p.record, fields, created);
+            // Its history will hold each of its events: room made once.
+            member.history = Vec::with_capacity(events_by_contact.get(id).map_or(0, Vec::len));
+            members.push(member);
             timeline.push(Item {
                 at: created,
                 member: m,
@@ -355,6 +358,7 @@ fn replay_all(
         });
         let touchpoints = vec![Vec::new(); timeline.len()];
         let n_members = members.len();
+        let n_events = timeline.len().saturating_sub(n_members);
         let mut run = Run {
             policy,
             calendar: &calendar,
@@ -365,7 +369,7 @@ fn replay_all(
             timeline,
             touchpoints,
             processed: 0,
-            account_history: Vec::new(),
+            account_history: Vec::with_capacity(n_events),
             check_everyone,
             timers: vec![timers::Timer::default(); n_members],
             condition_timers: std::cell::RefCell::new(vec![Vec::new(); n_members]),

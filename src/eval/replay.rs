@@ -607,15 +607,17 @@ impl<'a> Run<'a> {
         };
         let check = self.check;
         let slas = &self.model().slas;
+        let mut decisions = std::mem::take(&mut self.scratch.decisions);
+        let mut starts = std::mem::take(&mut self.scratch.starts);
+        decisions.clear();
+        starts.clear();
         let view = View::new(self, Who::Contact(m), now);
         let hit = |ts: &[SlaTrigger]| {
             ts.iter()
                 .any(|t| matches!(t, SlaTrigger::Event(p) if view.matches(i, p)))
         };
-        let decisions: Vec<(usize, bool, bool)> = self
-            .members
-            .get(m)
-            .map(|member| {
+        if let Some(member) = self.members.get(m) {
+            decisions.extend(
                 member
                     .slas
                     .iter()
@@ -624,21 +626,36 @@ impl<'a> Run<'a> {
                     .filter_map(|(k, x)| {
                         slas.get(x.sla.index())
                             .map(|s| (k, hit(&s.cancelled), x.opened_in != check && hit(&s.met)))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let starts: Vec<usize> = slas
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| hit(&s.starts))
-            .map(|(k, _)| k)
-            .collect();
+                    }),
+            );
+        }
+        starts.extend(
+            slas.iter()
+                .enumerate()
+                .filter(|(_, s)| hit(&s.starts))
+                .map(|(k, _)| k),
+        );
+        self.apply_sla_event(m, &decisions, &starts, now);
+        self.scratch.decisions = decisions;
+        self.scratch.starts = starts;
+    }
+
+    /// What `sla_event` decided: instances (by index) cancelled or met,
+    /// and SLAs (by index) that start.
+    fn apply_sla_event(
+        &mut self,
+        m: usize,
+        decisions: &[(usize, bool, bool)],
+        starts: &[usize],
+        now: Instant,
+    ) {
+        let check = self.check;
+        let slas = &self.model().slas;
         let calendar = self.calendar;
         let Some(member) = self.members.get_mut(m) else {
             return;
         };
-        for (k, cancel, met) in decisions {
+        for &(k, cancel, met) in decisions {
             if let Some(inst) = member.slas.get_mut(k) {
                 if cancel {
                     inst.cancelled_at = Some(now);
@@ -647,7 +664,7 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        for k in starts {
+        for &k in starts {
             if let Some(sla) = slas.get(k) {
                 member.slas.push(SlaInstance {
                     sla: SlaId::from_index(k),

@@ -217,6 +217,10 @@ pub struct Scratch {
     pub order: Vec<usize>,
     /// Points an event earns: (score, rule, points, half-life).
     pub earned: Vec<(usize, usize, f64, Option<crate::check::model::Duration>)>,
+    /// An event's SLA decisions: (instance, cancelled, met).
+    pub decisions: Vec<(usize, bool, bool)>,
+    /// The SLAs an event starts.
+    pub starts: Vec<usize>,
     /// The room of a timer search's table of colleagues' answers.
     pub shared: Vec<Option<Option<Instant>>>,
 }
