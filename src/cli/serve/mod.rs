@@ -210,6 +210,7 @@ fn serve(
     };
     let bound = first.local_addr().unwrap_or(listen);
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
     let app = routes::router(Arc::clone(&state));
     let mut others = Vec::new();
     for _ in 1..threads {
@@ -228,7 +229,9 @@ fn serve(
                 match listen_on(bound) {
                     Ok(l) => {
                         let _ = ready.send(Ok(()));
-                        let _ = serve_on(l, app, stopped).await;
+                        if let Err(e) = serve_on(l, app, stopped).await {
+                            eprintln!("detente serve: a server thread stopped: {e}");
+                        }
                     }
                     Err(e) => {
                         let _ = ready.send(Err(e));
@@ -260,14 +263,17 @@ fn serve(
             ""
         }
     );
+    let on_signal = Arc::clone(&stop);
     let served = runtime.block_on(async move {
         tokio::spawn(watch(Arc::clone(&state), path, every));
         tokio::spawn(async move {
             shutdown().await;
-            let _ = stop.send(true);
+            let _ = on_signal.send(true);
         });
         serve_on(first, app, stopped).await
     });
+    // However this thread's server ended, the others end with it.
+    let _ = stop.send(true);
     for t in others {
         let _ = t.join();
     }
