@@ -338,3 +338,54 @@ fn a_second_server_on_a_port_in_use_fails_instead_of_sharing_it() {
         assert_eq!(s.json("GET", "/healthz", None).0, 200);
     }
 }
+
+/// The Python client (standard library only) classifies the example data
+/// through the API, one request per account, and finds every contact in
+/// the stage the command line puts it in. Skipped, saying so, on a
+/// machine without python3.
+#[test]
+fn the_python_client_classifies_the_example_data_as_the_cli_does() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("skipped: no python3 on this machine");
+        return;
+    }
+    let as_of = "2026-10-31T23:50:28Z";
+    let cli = Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["classify", "-o", "jsonl", "--as-of", as_of])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(cli.status.success());
+    let mut expected = std::collections::BTreeMap::<String, u64>::new();
+    for line in String::from_utf8_lossy(&cli.stdout).lines() {
+        let j: Json = serde_json::from_str(line).unwrap();
+        *expected
+            .entry(j["stage"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    let s = Server::start(&root().join("policies/acme.detente"), &[]);
+    let client = Command::new("python3")
+        .arg(root().join("examples/clients/python/classify.py"))
+        .args(["--url", &s.base, "--as-of", as_of])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&client.stdout);
+    assert!(
+        client.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&client.stderr)
+    );
+    assert!(
+        out.starts_with("2674 contacts classified in 500 requests (0 failed)"),
+        "{out}"
+    );
+    let got: std::collections::BTreeMap<String, u64> = out
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((w.next()?.to_string(), w.next()?.parse().ok()?))
+        })
+        .collect();
+    assert_eq!(got, expected);
+}
