@@ -169,10 +169,10 @@ pub(super) fn summary(h: &Histories) {
         t.accepted,
         t.rejected,
         t.duplicates,
-        if warnings > 0 {
-            format!(" ({warnings} warnings)")
-        } else {
-            String::new()
+        match warnings {
+            0 => String::new(),
+            1 => " (1 warning)".to_string(),
+            n => format!(" ({n} warnings)"),
         }
     );
 }

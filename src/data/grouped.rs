@@ -12,16 +12,16 @@
 //! Within a batch everything is as `load` does it, with two differences
 //! that follow from not holding the whole file: a repeated event id is
 //! found within its account (a CRM id is unique within an account's
-//! export anyway), and a merge into a contact of another account is
-//! reported as a merge into an unknown contact.
+//! export anyway), and a merge into a contact of another account is not
+//! followed: it is reported on its line with a warning.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::compile::Policy;
 
 use super::load::{
-    Event, Histories, RecordKind, RowProblem, Source, only_in_events_note, read_source,
-    sort_problems, warn_events_before_creation,
+    Event, EventKind, Histories, RecordKind, RowProblem, Severity, Source, only_in_events_note,
+    read_source, sort_problems, warn_events_before_creation,
 };
 
 /// How many events one contact counts for in a batch's size: its journey
@@ -266,10 +266,63 @@ impl<'h> Grouping<'h> {
     }
 
     fn close_current(&mut self) {
-        if let Some((key, events, _)) = self.current.take() {
+        if let Some((key, mut events, _)) = self.current.take() {
+            self.keep_merges_within(&key, &mut events);
             self.done.insert(key.clone());
             self.batch.push((key, events));
         }
+    }
+
+    /// Where a contact is known to belong so far, without placing it.
+    fn known_key(&self, id: &str) -> Option<Key> {
+        match self.contact_index.get(id) {
+            Some(&i) => match self.contacts.get(i).and_then(|c| c.account.clone()) {
+                Some(a) => Some((false, a)),
+                None => self.placed.get(&i).cloned(),
+            },
+            None => self.event_only.get(id).cloned(),
+        }
+    }
+
+    /// A merge into a contact of another account (or of none) would join
+    /// two groups, which may already be in different batches: whether it
+    /// was followed would then depend on `--batch-events`. So it is never
+    /// followed, and says so on its line. The decision is made when the
+    /// account's events end, from the file read so far, so it is the same
+    /// however the file is cut into batches.
+    fn keep_merges_within(&mut self, key: &Key, events: &mut Vec<Event>) {
+        let group = |k: &Key| match k {
+            (false, a) => format!("account `{a}`"),
+            (true, _) => "no account".to_string(),
+        };
+        let mut warnings = Vec::new();
+        events.retain(|e| {
+            let EventKind::Merge { into } = &e.kind else {
+                return true;
+            };
+            let target = self.known_key(into);
+            if target.as_ref() == Some(key) {
+                return true;
+            }
+            let where_target = match &target {
+                Some(k) => format!("`{into}` has {}", group(k)),
+                None => format!("no contact `{into}` has been read in {}", group(key)),
+            };
+            warnings.push(RowProblem {
+                file: self.files.get(e.origin.file as usize).cloned().unwrap_or_default(),
+                line: e.origin.line,
+                column: None,
+                reason: format!(
+                    "this merge of `{}` ({}) into `{into}` was ignored: {where_target}, and --stream follows merges only within an account; leave out --stream to follow it",
+                    e.contact,
+                    group(key)
+                ),
+                severity: Severity::Warning,
+                raw: String::new(),
+            });
+            false
+        });
+        self.problems.append(&mut warnings);
     }
 
     /// Hands the batch over as one `Histories`; its warnings are kept.

@@ -441,3 +441,60 @@ fn classify_stream_gives_the_same_journeys_and_refuses_ungrouped_events() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// tests/fixtures/stream: c-2 merged into c-1 in the same account, c-3
+/// (account a-2) into c-1 (account a-1). `--stream` follows the first
+/// and, whatever the batch size, not the second, saying so on its line;
+/// a whole replay follows both.
+#[test]
+fn classify_stream_follows_merges_within_an_account_whatever_the_batch_size() {
+    let data = [
+        "--policy",
+        "policies/acme.detente",
+        "--contacts",
+        "tests/fixtures/stream/contacts.csv",
+        "--accounts",
+        "tests/fixtures/stream/accounts.csv",
+        "--events",
+        "tests/fixtures/stream/events.jsonl",
+    ];
+    let contacts = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.split('"').nth(3).unwrap_or("").to_string())
+            .collect()
+    };
+    let whole = detente()
+        .args(["classify", "-o", "jsonl"])
+        .args(data)
+        .output()
+        .unwrap();
+    assert_eq!(contacts(&stdout(&whole)), ["c-1"]);
+    let runs: Vec<(String, String)> = ["1", "100000"]
+        .iter()
+        .map(|n| {
+            let out = detente()
+                .args(["classify", "--stream", "-o", "jsonl", "--batch-events", n])
+                .args(data)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{out:?}");
+            // All of standard error but the peak memory, which varies.
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let said: Vec<&str> = stderr
+                .lines()
+                .filter(|l| !l.starts_with("peak memory"))
+                .collect();
+            (stdout(&out), said.join("\n"))
+        })
+        .collect();
+    assert_eq!(runs[0], runs[1], "the same whatever the batch size");
+    let (journeys, stderr) = &runs[0];
+    // c-2 has no journey of its own: it was followed into c-1.
+    assert_eq!(contacts(journeys), ["c-1", "c-3"]);
+    assert!(
+        stderr.contains(
+            "events.jsonl:5: warning: this merge of `c-3` (account `a-2`) into `c-1` was ignored: `c-1` has account `a-1`, and --stream follows merges only within an account; leave out --stream to follow it"
+        ) && stderr.contains("(1 warning)"),
+        "{stderr}"
+    );
+}
