@@ -29,6 +29,10 @@ use super::load::{
 /// events, the mean of a contact's history in generated data.
 const CONTACT_WEIGHT: usize = 25;
 
+/// The rule that places contacts without an account in the contacts
+/// file, and its fix, as the messages say it.
+const FIXED_BY_FIRST: &str = "with --stream such a contact takes the account of its first event (later ones are not followed); give the contact its account in the contacts file, or leave out --stream";
+
 /// An account, or a contact without one: the unit that must not be split.
 type Key = (bool, String);
 
@@ -131,6 +135,9 @@ struct Grouping<'h> {
     /// account, as the replay has it).
     event_only: HashMap<String, Key>,
     only_in_events: std::collections::BTreeSet<String>,
+    /// Contacts on their own whose later events named an account, each
+    /// said once.
+    unfollowed: HashSet<String>,
     /// Contacts with a record but no account go where their first event
     /// puts them, as the replay has it.
     placed: HashMap<usize, Key>,
@@ -176,6 +183,7 @@ impl<'h> Grouping<'h> {
             members,
             event_only: HashMap::new(),
             only_in_events: Default::default(),
+            unfollowed: HashSet::new(),
             placed: HashMap::new(),
             extra: HashMap::new(),
             current: None,
@@ -188,13 +196,15 @@ impl<'h> Grouping<'h> {
         }
     }
 
-    fn key_of(&mut self, e: &Event) -> Key {
+    /// The contact's group, and whether its events placed it there (it
+    /// has no account in the contacts file).
+    fn key_of(&mut self, e: &Event) -> (Key, bool) {
         if let Some(&i) = self.contact_index.get(e.contact.as_str()) {
             if let Some(a) = self.contacts.get(i).and_then(|c| c.account.clone()) {
-                return (false, a);
+                return ((false, a), false);
             }
             if let Some(k) = self.placed.get(&i) {
-                return k.clone();
+                return (k.clone(), true);
             }
             let key = match &e.account {
                 Some(a) => (false, a.clone()),
@@ -204,16 +214,18 @@ impl<'h> Grouping<'h> {
             if !key.0 {
                 self.extra.entry(key.clone()).or_default().push(i);
             }
-            return key;
+            return (key, true);
         }
         self.only_in_events.insert(e.contact.clone());
-        self.event_only
+        let key = self
+            .event_only
             .entry(e.contact.clone())
             .or_insert_with(|| match &e.account {
                 Some(a) => (false, a.clone()),
                 None => (true, e.contact.clone()),
             })
-            .clone()
+            .clone();
+        (key, true)
     }
 
     /// What an account adds to a batch besides its events: a journey
@@ -232,7 +244,9 @@ impl<'h> Grouping<'h> {
         e: Event,
         each: &mut dyn FnMut(Batch) -> Result<(), String>,
     ) -> Result<bool, String> {
-        let key = self.key_of(&e);
+        let mut e = e;
+        let (key, by_events) = self.key_of(&e);
+        let (lone, placed) = (key.0, (!key.0).then(|| key.1.clone()));
         if self.current.as_ref().is_none_or(|(k, _, _)| *k != key) {
             self.close_current();
             if self.done.contains(&key) {
@@ -241,16 +255,36 @@ impl<'h> Grouping<'h> {
                 } else {
                     format!("account `{}`", key.1)
                 };
-                return Err(format!(
+                let mut why = format!(
                     "--stream needs the events grouped by account, but line {} has an event of {what}, whose events stopped earlier; sort the events by account (contacts without one count as their own), or leave out --stream",
                     e.origin.line
-                ));
+                );
+                if key.0
+                    && let Some(a) = &e.account
+                {
+                    why.push_str(&format!(
+                        ". This event names account `{a}`, but `{}` was placed on its own by its first event, which names none: {FIXED_BY_FIRST}",
+                        key.1
+                    ));
+                }
+                return Err(why);
             }
             if self.batch_size >= self.batch_events {
                 self.flush(each)?;
             }
             self.batch_size += self.weight(&key);
             self.current = Some((key, Vec::new(), HashSet::new()));
+        }
+        if by_events {
+            // The replay places such a contact by its first event that
+            // names an account, which may lie in another batch, or have
+            // been set aside (a merge not followed): every event carries
+            // the account chosen here, so the batch's replay agrees.
+            if let Some(a) = std::mem::replace(&mut e.account, placed)
+                && lone
+            {
+                self.account_not_followed(&e, &a);
+            }
         }
         let Some((_, events, ids)) = self.current.as_mut() else {
             return Ok(false);
@@ -263,6 +297,28 @@ impl<'h> Grouping<'h> {
         events.push(e);
         self.batch_size += 1;
         Ok(true)
+    }
+
+    /// A contact placed on its own by its first event keeps no account
+    /// named by a later one: following it would need the events read
+    /// before. The replay would otherwise put it in that account within
+    /// its batch only, so the event's account is dropped, with a warning
+    /// (once per contact).
+    fn account_not_followed(&mut self, e: &Event, account: &str) {
+        if !self.unfollowed.insert(e.contact.clone()) {
+            return;
+        }
+        self.problems.push(RowProblem {
+            file: self.files.get(e.origin.file as usize).cloned().unwrap_or_default(),
+            line: e.origin.line,
+            column: None,
+            reason: format!(
+                "this event names account `{account}`, but contact `{}` is replayed on its own: its first event names no account, and {FIXED_BY_FIRST}",
+                e.contact
+            ),
+            severity: Severity::Warning,
+            raw: String::new(),
+        });
     }
 
     fn close_current(&mut self) {

@@ -455,6 +455,11 @@ impl Run<'_> {
         policy: &PolicyRef,
         group: Option<Group>,
     ) -> Option<AccountJourney> {
+        // An account exists from its first contact's creation: at an
+        // as-of before it, none of its contacts has a journey, nor has it.
+        if self.members.iter().all(|m| m.life.is_none()) {
+            return None;
+        }
         let account = self.account.clone()?;
         let life = self.account_life.as_ref()?;
         let (stage, since, highest, path, _) = self.life_parts(life, None);
