@@ -88,7 +88,7 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    detente::report::plural(n as u64, one, many)
 }
 
 fn summary(files: usize, errors: usize, warnings: usize) -> String {

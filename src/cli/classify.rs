@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use detente::data::{Histories, Severity};
 use detente::eval::{Evaluation, evaluate};
+use detente::report::plural;
 
 use super::inputs::{DataArgs, resolve};
 use super::{Exit, reports};
@@ -169,10 +170,10 @@ pub(super) fn summary(h: &Histories) {
         t.accepted,
         t.rejected,
         t.duplicates,
-        match warnings {
-            0 => String::new(),
-            1 => " (1 warning)".to_string(),
-            n => format!(" ({n} warnings)"),
+        if warnings > 0 {
+            format!(" ({})", plural(warnings as u64, "warning", "warnings"))
+        } else {
+            String::new()
         }
     );
 }
@@ -339,13 +340,13 @@ fn table(e: &Evaluation, policy: &detente::Policy, lifecycle: Lifecycle) -> Stri
     for r in &body {
         out.push_str(&line(r));
     }
+    let (one, many) = match lifecycle {
+        Lifecycle::Contact => ("contact", "contacts"),
+        Lifecycle::Account => ("account", "accounts"),
+    };
     out.push_str(&format!(
-        "{} {} as of {}\n",
-        body.len(),
-        match lifecycle {
-            Lifecycle::Contact => "contacts",
-            Lifecycle::Account => "accounts",
-        },
+        "{} as of {}\n",
+        plural(body.len() as u64, one, many),
         detente::data::time::format_instant(e.as_of)
     ));
     out

@@ -40,10 +40,10 @@ pub fn render(r: &Report) -> String {
     let title = title(r);
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<p class=\"meta\">{} contacts · {} to {} · as of {} · periods: {} · {}</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<p class=\"meta\">{} · {} to {} · as of {} · periods: {} · {}</p>\n",
         escape(&title),
         escape(&title),
-        r.contacts,
+        super::plural(r.contacts as u64, "contact", "contacts"),
         escape(&r.from),
         escape(&r.to),
         escape(&r.as_of),

@@ -18,3 +18,8 @@ pub mod touch;
 
 pub use build::{Report, build};
 pub use context::Options;
+
+/// `n` and the noun that agrees with it: "1 warning", "2 warnings".
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -112,8 +112,12 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
     let wide = if style == Style::Table { 3 } else { usize::MAX };
     b.push(Block::Title(title(r)));
     b.push(Block::Line(format!(
-        "{} contacts; {} to {} (as of {}); periods: {}",
-        r.contacts, r.from, r.to, r.as_of, r.period
+        "{}; {} to {} (as of {}); periods: {}",
+        super::plural(r.contacts as u64, "contact", "contacts"),
+        r.from,
+        r.to,
+        r.as_of,
+        r.period
     )));
 
     b.push(Block::Title("Funnel".into()));

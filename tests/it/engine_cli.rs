@@ -472,6 +472,16 @@ fn classify_stream_follows_merges_within_an_account_whatever_the_batch_size() {
         .unwrap();
     assert_eq!(contacts(&stdout(&whole)), ["c-1", "c-4"]);
     assert!(stdout(&whole).contains(r#"{"contact":"c-4","account":"a-1""#));
+    let accounts = detente()
+        .args(["classify", "-o", "table", "--lifecycle", "account"])
+        .args(data)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&accounts).ends_with("1 account as of 2026-01-08T09:00:00Z\n"),
+        "{}",
+        stdout(&accounts)
+    );
     let runs: Vec<(String, String)> = ["1", "100000"]
         .iter()
         .map(|n| {

@@ -7,6 +7,7 @@ use super::definitions::Change;
 use super::figures::MetricDelta;
 use super::stages::StageChanges;
 use super::{PolicyDiff, SideRef};
+use crate::report::plural;
 use crate::report::text::{Block, Style, grid, money, render_blocks};
 
 /// A fraction as a percentage to one decimal, without a trailing `.0`:
@@ -81,10 +82,6 @@ fn side(s: &SideRef) -> String {
         s.label,
         s.version.map_or("-".into(), |v| v.to_string())
     )
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn summary(what: &str, c: &StageChanges) -> String {
