@@ -3,6 +3,7 @@
 //!
 //! Run: `cargo run --example describe_policy -- policies/acme.detente`
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use detente::Policy;
@@ -27,15 +28,27 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let mut out = std::io::stdout().lock();
+    match describe(&policy, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cannot write the description: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Each lifecycle's stages with their owners, and each stage's ways out.
+fn describe(policy: &Policy, out: &mut impl Write) -> std::io::Result<()> {
     let model = policy.model();
-    println!(
-        "{} (version {:?}, {})",
-        policy.name(),
-        policy.version(),
-        policy.hash()
-    );
+    let version = policy
+        .version()
+        .map_or("no version".to_string(), |v| format!("version {v}"));
+    writeln!(out, "{} ({version}, {})", policy.name(), policy.hash())?;
     for machine in policy.machines() {
-        println!("\n{} lifecycle", machine.entity.keyword());
+        writeln!(out, "\n{} lifecycle", machine.entity.keyword())?;
         let lifecycle = model.lifecycles.iter().find(|l| l.entity == machine.entity);
         for stage_id in lifecycle.map(|l| l.stages.as_slice()).unwrap_or_default() {
             let Some(stage) = model.stages.get(stage_id.index()) else {
@@ -45,7 +58,7 @@ fn main() -> ExitCode {
                 .owner
                 .and_then(|t| model.teams.get(t.index()))
                 .map_or("no owner", |t| t.name.as_str());
-            println!("  {} ({owner})", stage.name);
+            writeln!(out, "  {} ({owner})", stage.name)?;
             for t in machine.exits(*stage_id) {
                 let Some(tr) = model.transitions.get(t.index()) else {
                     continue;
@@ -54,9 +67,9 @@ fn main() -> ExitCode {
                     .stages
                     .get(tr.to.index())
                     .map_or("?", |s| s.name.as_str());
-                println!("    -> {to:<14} {}  (line {})", tr.text, tr.line);
+                writeln!(out, "    -> {to:<14} {}  (line {})", tr.text, tr.line)?;
             }
         }
     }
-    ExitCode::SUCCESS
+    Ok(())
 }

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run --example route_leads -- policies/acme.detente < contacts.jsonl`
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use detente::Policy;
@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         }
     };
     let model = policy.model();
+    let mut out = std::io::stdout().lock();
     for (n, line) in std::io::stdin().lock().lines().enumerate() {
         let Ok(line) = line else { break };
         if line.trim().is_empty() {
@@ -59,7 +60,24 @@ fn main() -> ExitCode {
                         .and_then(|s| s.owner)
                         .and_then(|t| model.teams.get(t.index()))
                         .map_or("nobody".to_string(), |t| t.name.clone());
-                    println!("{}: {} since {} → {owner}", j.contact, j.stage, j.since);
+                    // Flushed per line: a caller may wait for each answer.
+                    let written = writeln!(
+                        out,
+                        "{}: {} since {} → {owner}",
+                        j.contact, j.stage, j.since
+                    )
+                    .and_then(|()| out.flush());
+                    match written {
+                        Ok(()) => {}
+                        // The reader stopped early (`| head`): not an error.
+                        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                            return ExitCode::SUCCESS;
+                        }
+                        Err(e) => {
+                            eprintln!("cannot write: {e}");
+                            return ExitCode::from(2);
+                        }
+                    }
                 }
             }
             Err(e) => eprintln!("line {}: {e}", n + 1),

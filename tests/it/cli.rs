@@ -293,3 +293,26 @@ fn a_reader_that_closes_the_pipe_early_ends_the_command_quietly() {
         assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
     }
 }
+
+/// The library example (`examples/describe_policy.rs`) describes acme's
+/// lifecycles, and prints the diagnostics of a policy that does not
+/// compile, exiting 1.
+#[test]
+fn the_library_example_describes_a_policy_or_its_problems() {
+    let out = crate::example("describe_policy")
+        .arg("policies/acme.detente")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    insta::assert_snapshot!(stdout(&out));
+    let out = crate::example("describe_policy")
+        .arg("tests/fixtures/check/E011-unknown-stage.detente")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("E011-unknown-stage.detente") && stderr.contains("E011"),
+        "{stderr}"
+    );
+}

@@ -35,6 +35,28 @@ pub fn detente() -> assert_cmd::Command {
     c
 }
 
+/// An example program under `examples/`, built by `cargo test`, run
+/// from the project root.
+pub fn example(name: &str) -> assert_cmd::Command {
+    let exe = std::env::current_exe().unwrap();
+    // The test binary is target/<profile>/deps/it-…; examples are in
+    // target/<profile>/examples.
+    let Some(profile) = exe.parent().and_then(|deps| deps.parent()) else {
+        panic!("no target directory above {}", exe.display());
+    };
+    let path = profile
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test` builds the examples",
+        path.display()
+    );
+    let mut c = assert_cmd::Command::new(path);
+    c.current_dir(root());
+    c
+}
+
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }

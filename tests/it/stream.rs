@@ -217,3 +217,22 @@ fn an_answer_that_cannot_be_written_stops_the_stream_with_an_error() {
         "{stderr}"
     );
 }
+
+/// The embedding example (`examples/route_leads.rs`) on tests/fixtures/stdin/route.jsonl: each contact routed to the
+/// team owning its stage, a bad line named with its number, the rest
+/// still routed.
+#[test]
+fn the_embedding_example_routes_leads_and_names_bad_lines() {
+    let out = crate::example("route_leads")
+        .arg("policies/acme.detente")
+        .pipe_stdin("tests/fixtures/stdin/route.jsonl")
+        .unwrap()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    insta::assert_snapshot!(format!(
+        "{}--- stderr\n{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    ));
+}
