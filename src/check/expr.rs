@@ -114,8 +114,24 @@ impl Checker<'_> {
     }
 
     /// A number (of any unit): scores' points, payouts.
+    /// An operand of arithmetic, `-`, `min`/`max` or a payout.
     pub fn numeric(&mut self, e: &ast::Expr, ctx: Ctx<'_>) -> (Expr, Ty) {
         let (x, ty) = self.expr(e, ctx);
+        if matches!(x, Expr::TimeInStage) {
+            // Time in a stage is measured in calendar terms (a day is a
+            // calendar day, DST included) only against a written duration,
+            // and its timer is placed only there: as a number it has no
+            // value, and a condition built on it could never hold.
+            self.diag(CheckError::NotAllowedHere {
+                what: "`time_in_stage`".into(),
+                place: "in a calculation",
+                span: e.span,
+                help: Some(
+                    "compare it with a duration directly: `time_in_stage >= 90d`, not `time_in_stage * 2 >= 180d`".into(),
+                ),
+            });
+            return (x, Ty::Unknown);
+        }
         if !ty.is_numeric() {
             self.diag(CheckError::WrongType {
                 expected: "a number".into(),
@@ -126,6 +142,26 @@ impl Checker<'_> {
             return (x, Ty::Unknown);
         }
         (x, ty)
+    }
+
+    /// A duration (written, a field, `time_in_stage`) added, scaled or
+    /// negated in a condition: conditions compare durations in calendar
+    /// terms only as they are, so the result would have no value and the
+    /// condition could never hold. Says so; `true` when it did. Metrics
+    /// count in days and may calculate with them.
+    fn duration_in_calculation(&mut self, ty: &Ty, span: Span, ctx: Ctx<'_>) -> bool {
+        if matches!(ctx.place, Place::Metric) || ty.unit().is_none_or(|u| u.days == 0) {
+            return false;
+        }
+        self.diag(CheckError::NotAllowedHere {
+            what: "a duration".into(),
+            place: "in a calculation in a condition",
+            span,
+            help: Some(
+                "a condition compares a duration only as written: write the one you mean (`91d` rather than `90d + 1d`), or compare a duration field with a duration directly".into(),
+            ),
+        });
+        true
     }
 
     pub fn expr(&mut self, e: &ast::Expr, ctx: Ctx<'_>) -> (Expr, Ty) {
@@ -159,6 +195,9 @@ impl Checker<'_> {
                 }
                 UnaryOp::Neg => {
                     let (x, t) = self.numeric(expr, ctx);
+                    if self.duration_in_calculation(&t, e.span, ctx) {
+                        return (Expr::Neg(Box::new(x)), Ty::Unknown);
+                    }
                     if let Expr::Const(Value::Number(n)) = x {
                         return (Expr::Const(Value::Number(-n)), t);
                     }
@@ -506,6 +545,15 @@ impl Checker<'_> {
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
                 let (l, lt) = self.numeric(lhs, ctx);
                 let (r, rt) = self.numeric(rhs, ctx);
+                // The whole calculation is marked: it is what has no value.
+                if self.duration_in_calculation(&lt, span, ctx)
+                    || self.duration_in_calculation(&rt, span, ctx)
+                {
+                    return (
+                        Expr::Arith(ArithOp::Add, Box::new(l), Box::new(r)),
+                        Ty::Unknown,
+                    );
+                }
                 let aop = match op {
                     BinOp::Add => ArithOp::Add,
                     BinOp::Sub => ArithOp::Sub,
