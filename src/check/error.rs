@@ -1,4 +1,4 @@
-//! Diagnostics of the check phase: errors E010–E069, warnings W001–W007.
+//! Diagnostics of the check phase: errors E010–E069, warnings W001–W009.
 //! Every code is listed in `docs/diagnostics.md`.
 
 use miette::Diagnostic;
@@ -426,6 +426,51 @@ pub enum CheckError {
         span: Span,
     },
 
+    #[error(
+        "{what} changes as time passes, but here nothing can tell when this condition starts to hold"
+    )]
+    #[diagnostic(code(detente::E026))]
+    Untimed {
+        what: String,
+        #[label("{label}")]
+        span: Span,
+        label: String,
+        #[help]
+        help: String,
+    },
+
+    #[error("`{written}` is the number {fraction}, but score `{score}` runs from {range}")]
+    #[diagnostic(
+        code(detente::W008),
+        severity(Warning),
+        help(
+            "scores are points, not percentages: write `{points}` to compare with {points} points"
+        )
+    )]
+    PercentOfScore {
+        written: String,
+        fraction: String,
+        score: String,
+        range: String,
+        points: String,
+        #[label("read as a fraction")]
+        span: Span,
+    },
+
+    #[error("`{written}` compared with a rate, which is never above 1")]
+    #[diagnostic(
+        code(detente::W009),
+        severity(Warning),
+        help(
+            "rates (`conversion`, `attainment`, `share`) are fractions: write `{written}%` for {written} percent"
+        )
+    )]
+    WholeAgainstRate {
+        written: String,
+        #[label("a whole number, not a percentage")]
+        span: Span,
+    },
+
     #[error("SLA `{sla}` can never start: stage `{stage}` is unreachable")]
     #[diagnostic(
         code(detente::W007),
@@ -484,7 +529,10 @@ impl CheckError {
             | NeverTrue { span, .. }
             | Unused { span, .. }
             | NoOwner { span, .. }
-            | SlaNeverStarts { span, .. } => *span,
+            | SlaNeverStarts { span, .. }
+            | Untimed { span, .. }
+            | PercentOfScore { span, .. }
+            | WholeAgainstRate { span, .. } => *span,
             TypeMismatch { left_span, .. } => *left_span,
             UnitMismatch { left_span, .. } => *left_span,
         }

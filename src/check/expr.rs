@@ -21,6 +21,9 @@ pub enum Place {
     Account,
     /// Over all journeys of a period: metrics and incentives.
     Metric,
+    /// The `where` of an event a metric counts: the event's fields, and
+    /// `contact.FIELD` and `account.FIELD` as they were when it happened.
+    EventFilter,
     /// A criteria's `require`: only its clause labels.
     Require,
 }
@@ -31,6 +34,7 @@ impl Place {
             Place::Contact => "in a condition about one contact",
             Place::Account => "in the account lifecycle",
             Place::Metric => "in a metric or incentive",
+            Place::EventFilter => "in the `where` of an event a metric counts",
             Place::Require => "in `require`",
         }
     }
@@ -53,6 +57,9 @@ impl<'a> Ctx<'a> {
         }
     }
 }
+
+/// What a metric's `where` may read, for the help of everything else.
+const FILTER_HELP: &str = "a metric's `where` reads the counted event's own fields, and `contact.FIELD` and `account.FIELD` as they were when the event happened; to count contacts by their stage or score, count stage entries instead, e.g. `count(entered mql)`";
 
 const CONTACT_FUNCS: &[&str] = &[
     "seen",
@@ -131,6 +138,9 @@ impl Checker<'_> {
                 ),
             });
             return (x, Ty::Unknown);
+        }
+        if !matches!(ctx.place, Place::Metric) {
+            self.note_untimed_operand(&x, e.span);
         }
         if !ty.is_numeric() {
             self.diag(CheckError::WrongType {
@@ -426,6 +436,9 @@ impl Checker<'_> {
             return self.value_ref(v, id, ctx);
         }
         if name == "time_in_stage" {
+            if ctx.place == Place::EventFilter {
+                return self.not_here("`time_in_stage`", id.span, ctx, Some(FILTER_HELP));
+            }
             if ctx.place == Place::Metric {
                 return self.not_here("`time_in_stage`", id.span, ctx, Some("`time_in_stage` is about one contact; in a metric use `median(days(a -> b))`"));
             }
@@ -497,6 +510,12 @@ impl Checker<'_> {
                 id.span,
                 ctx,
                 Some("metrics are computed over all contacts of a period; use them in other metrics and incentives"),
+            ),
+            (ValueRef::Score(_) | ValueRef::Criteria(_), Place::EventFilter) => self.not_here(
+                &format!("`{}`, which is about one contact as of now,", id.name),
+                id.span,
+                ctx,
+                Some(FILTER_HELP),
             ),
             (ValueRef::Score(_) | ValueRef::Criteria(_), Place::Account) => self.not_here(
                 &format!("`{}`, which is about one contact,", id.name),
@@ -738,6 +757,11 @@ impl Checker<'_> {
                 }
                 // Remember score thresholds for the range analysis.
                 self.note_threshold(&l, cop, &r, span);
+                self.note_scale(&l, rhs);
+                self.note_scale(&r, lhs);
+                if !matches!(ctx.place, Place::Metric) {
+                    self.note_untimed_comparison(cop, &l, &r, span);
+                }
                 (Expr::Compare(cop, Box::new(l), Box::new(r)), Ty::Bool)
             }
         }
@@ -824,6 +848,9 @@ impl Checker<'_> {
                 if ctx.place == Place::Metric {
                     return self.not_here(&format!("`account.{}`", name.name), span, ctx, None);
                 }
+                if name.name == "stage" && ctx.place == Place::EventFilter {
+                    return self.not_here("`account.stage`", span, ctx, Some(FILTER_HELP));
+                }
                 if name.name == "stage" && self.has_lifecycle(ast::Entity::Account) {
                     return (Expr::AccountStage, Ty::AccountStage);
                 }
@@ -844,7 +871,10 @@ impl Checker<'_> {
                 func,
                 args: call_args,
             } if func.name == "last" && args.is_none() => {
-                if ctx.place == Place::Metric || ctx.place == Place::Require {
+                if matches!(
+                    ctx.place,
+                    Place::Metric | Place::Require | Place::EventFilter
+                ) {
                     return self.not_here("`last(...)`", span, ctx, None);
                 }
                 let Some(pattern) = self.single_pattern("last", call_args, base.span, ctx, false)
@@ -973,6 +1003,14 @@ impl Checker<'_> {
         }
         if ctx.place == Place::Metric {
             return self.not_here(&format!("`group.{}`", fact.name), span, ctx, None);
+        }
+        if ctx.place == Place::EventFilter {
+            return self.not_here(
+                &format!("`group.{}`", fact.name),
+                span,
+                ctx,
+                Some(FILTER_HELP),
+            );
         }
         let facts = ["has", "count", "engaged", "size", "in", "qualified"];
         match (fact.name.as_str(), args) {
@@ -1148,6 +1186,9 @@ impl Checker<'_> {
 
     fn call(&mut self, func: &ast::Ident, args: &[Arg], span: Span, ctx: Ctx<'_>) -> (Expr, Ty) {
         let f = func.name.as_str();
+        if ctx.place == Place::EventFilter && !matches!(f, "min" | "max") {
+            return self.not_here(&format!("`{f}(...)`"), func.span, ctx, Some(FILTER_HELP));
+        }
         let in_metric = ctx.place == Place::Metric;
         let known = if in_metric {
             METRIC_FUNCS
@@ -1301,10 +1342,15 @@ impl Checker<'_> {
                     Some(s) => (Expr::CountEntered(s), Ty::Num(Unit::NONE)),
                     None => err_expr(),
                 },
-                _ => match self.single_pattern(f, args, span, Ctx::new(Place::Contact), false) {
-                    Some(p) => (Expr::CountEvents(Box::new(p)), Ty::Num(Unit::NONE)),
-                    None => err_expr(),
-                },
+                _ => {
+                    match self.single_pattern(f, args, span, Ctx::new(Place::EventFilter), false) {
+                        Some(p) => {
+                            let filter = self.event_filter(&p);
+                            (Expr::CountEvents(Box::new(p), filter), Ty::Num(Unit::NONE))
+                        }
+                        None => err_expr(),
+                    }
+                }
             },
             ("conversion", true) => match self.stage_pair(f, args, span) {
                 Some((a, b)) => (Expr::Conversion(a, b), Ty::Num(Unit::NONE)),

@@ -118,6 +118,9 @@ impl Checker<'_> {
             if scc.len() < 2 && !self_loop {
                 continue;
             }
+            if self.every_loop_excluded(&instant, &scc) {
+                continue;
+            }
             // The loop's transitions, in written order; report at the first.
             let in_scc = |n: NodeIndex| scc.contains(&n);
             let mut edges: Vec<TransitionId> = instant
@@ -154,6 +157,62 @@ impl Checker<'_> {
                 });
             }
         }
+    }
+
+    /// Whether every loop of `when` moves through the stages `scc` has two
+    /// moves whose conditions exclude each other (`exclusive.rs`), so none
+    /// can repeat at one instant. Loops are enumerated up to a bound;
+    /// past it the answer is no, and the loop is reported.
+    fn every_loop_excluded(
+        &self,
+        g: &petgraph::Graph<StageId, TransitionId>,
+        scc: &[NodeIndex],
+    ) -> bool {
+        const MOST: usize = 10_000;
+        let condition = |t: TransitionId| match self.transitions.get(t.index()).map(|x| &x.trigger)
+        {
+            Some(TriggerRule::When(c)) => Some(c),
+            _ => None,
+        };
+        let excluded = |cycle: &[TransitionId]| {
+            cycle.iter().enumerate().any(|(i, a)| {
+                cycle
+                    .iter()
+                    .skip(i + 1)
+                    .any(|b| match (condition(*a), condition(*b)) {
+                        (Some(x), Some(y)) => super::exclusive::exclude(x, y),
+                        _ => false,
+                    })
+            })
+        };
+        let mut seen = 0usize;
+        // Each simple loop once: from its lowest stage, through higher ones.
+        for &start in scc {
+            let mut stack: Vec<(NodeIndex, Vec<TransitionId>, Vec<NodeIndex>)> =
+                vec![(start, Vec::new(), vec![start])];
+            while let Some((at, path, nodes)) = stack.pop() {
+                for e in g.edges(at) {
+                    use petgraph::visit::EdgeRef;
+                    let next = e.target();
+                    if !scc.contains(&next) || next < start {
+                        continue;
+                    }
+                    let mut p = path.clone();
+                    p.push(*e.weight());
+                    if next == start {
+                        seen += 1;
+                        if seen > MOST || !excluded(&p) {
+                            return false;
+                        }
+                    } else if !nodes.contains(&next) {
+                        let mut n = nodes.clone();
+                        n.push(next);
+                        stack.push((next, p, n));
+                    }
+                }
+            }
+        }
+        true
     }
 
     /// A transition after one with the same trigger that always wins.

@@ -52,6 +52,8 @@ impl Checker<'_> {
         self.lint_cycles();
         self.lint_unused();
         self.lint_ranges();
+        self.lint_untimed();
+        self.lint_scales();
     }
 
     fn def_name(&self, n: DefNode) -> (&'static str, String, Span) {
@@ -230,6 +232,147 @@ impl Checker<'_> {
                 reason,
                 help: Some(help),
             });
+        }
+    }
+
+    /// E026: what time alone changes (`time_in_stage`, `days_since`, a
+    /// decaying score), read in a condition where the replay can place no
+    /// timer at the instant it changes the outcome: in a calculation, or
+    /// compared with something that itself changes with time. Such a move
+    /// would wait for the next event, so the policy is refused instead.
+    fn lint_untimed(&mut self) {
+        let decays = |s: ScoreId| {
+            self.scores
+                .get(s.index())
+                .and_then(Option::as_ref)
+                .is_some_and(|x| x.half_life.is_some())
+        };
+        let mut found = Vec::new();
+        let mut said = std::collections::HashSet::new();
+        for u in &self.untimed {
+            if u.compared && u.expr.timed_leaf(decays).is_some() {
+                continue;
+            }
+            let read = if u.compared {
+                u.expr
+                    .children()
+                    .into_iter()
+                    .find_map(|x| x.time_read(decays))
+            } else {
+                u.expr.time_read(decays)
+            };
+            if let Some(read) = read
+                && said.insert((u.span.start, u.span.end))
+            {
+                found.push((read, u.compared, u.span));
+            }
+        }
+        for (read, compared, span) in found {
+            let (what, example) = match read {
+                TimeRead::TimeInStage => (
+                    "`time_in_stage`".to_string(),
+                    "`time_in_stage >= 30d` or `time_in_stage >= contact.expected_cycle`"
+                        .to_string(),
+                ),
+                TimeRead::DaysSince(event) => {
+                    let name = match event {
+                        EventRef::Event(e) => self.events.get(e.index()).map(|x| x.name.clone()),
+                        EventRef::Touchpoint(t) => self
+                            .touchpoints
+                            .get(t.index())
+                            .and_then(Option::as_ref)
+                            .map(|x| x.name.clone()),
+                    }
+                    .unwrap_or_default();
+                    (
+                        format!("`days_since({name})`"),
+                        format!(
+                            "`days_since({name}) >= 9` rather than `days_since({name}) * 2 >= 18`"
+                        ),
+                    )
+                }
+                TimeRead::Score(s) => {
+                    let name = self
+                        .score_asts
+                        .get(s.index())
+                        .map_or(String::new(), |x| x.name.name.clone());
+                    (
+                        format!("the decaying score `{name}`"),
+                        format!("`{name} >= 40 - fit` rather than `{name} + fit >= 40`"),
+                    )
+                }
+            };
+            let label = if compared {
+                "compared with something that also changes as time passes"
+            } else {
+                "used in a calculation"
+            };
+            self.diag(CheckError::Untimed {
+                what,
+                span,
+                label: label.to_string(),
+                help: format!(
+                    "the replay can time a change only when this stands alone on one side of a comparison, with constants, fields or scores that do not decay on the other: write e.g. {example}"
+                ),
+            });
+        }
+    }
+
+    /// W008: `fit >= 50%` reads as 0.5 points; W009: `mql_to_sql >= 35`
+    /// can never hold, a rate being at most 1.
+    fn lint_scales(&mut self) {
+        for scale in std::mem::take(&mut self.scales) {
+            match scale {
+                super::Scale::PercentOfScore {
+                    score,
+                    written,
+                    span,
+                } => {
+                    let Some((lo, hi)) = self
+                        .scores
+                        .get(score.index())
+                        .and_then(Option::as_ref)
+                        .map(|s| s.range.unwrap_or_else(|| score_bounds(s)))
+                    else {
+                        continue;
+                    };
+                    if lo >= 0.0 && hi <= 1.0 {
+                        continue;
+                    }
+                    let name = self
+                        .score_asts
+                        .get(score.index())
+                        .map_or(String::new(), |x| x.name.name.clone());
+                    let points = written.trim_end_matches('%').to_string();
+                    let fraction = super::expr::parse_number(&points)
+                        .map_or_else(String::new, |n| fmt_num(n / 100.0));
+                    self.diag(CheckError::PercentOfScore {
+                        written,
+                        fraction,
+                        score: name,
+                        range: format!("{} to {}", fmt_num(lo), fmt_num(hi)),
+                        points,
+                        span,
+                    });
+                }
+                super::Scale::WholeAgainstRate {
+                    rate,
+                    written,
+                    span,
+                } => {
+                    let metrics = &self.metrics;
+                    let definition = |m: MetricId| {
+                        metrics
+                            .get(m.index())
+                            .and_then(Option::as_ref)
+                            .map(|d| &d.expr)
+                    };
+                    if !is_rate(&rate, &definition) {
+                        continue;
+                    }
+                    self.diag(CheckError::WholeAgainstRate { written, span });
+                }
+            }
         }
     }
 }

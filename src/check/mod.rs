@@ -6,6 +6,7 @@
 
 mod decls;
 mod error;
+mod exclusive;
 pub mod expr;
 mod items;
 pub mod lifecycle;
@@ -105,6 +106,37 @@ pub struct Threshold {
     pub span: Span,
 }
 
+/// Something in a condition that time alone may change, read in a
+/// calculation or a comparison: kept for the E026 lint, which knows by
+/// then which scores decay, and so whether it is a timed leaf.
+#[derive(Debug, Clone)]
+pub struct Untimed {
+    /// The comparison, or the operand of a calculation.
+    pub expr: Expr,
+    pub compared: bool,
+    pub span: Span,
+}
+
+/// A number compared with something on another scale, kept for the
+/// W008/W009 lints, which know by then each score's range and which
+/// metrics are rates.
+#[derive(Debug, Clone)]
+pub enum Scale {
+    /// `fit >= 50%`: a percentage (0.5) against a score.
+    PercentOfScore {
+        score: ScoreId,
+        written: String,
+        span: Span,
+    },
+    /// `mql_to_sql >= 35`: a whole number above 1 against what may be a
+    /// rate.
+    WholeAgainstRate {
+        rate: Expr,
+        written: String,
+        span: Span,
+    },
+}
+
 /// The subject of a comparison the range analysis understands.
 fn subject_of(e: &Expr) -> Option<Subject> {
     Some(match e {
@@ -185,6 +217,9 @@ pub struct Checker<'a> {
     uses: BTreeSet<(DefNode, DefNode)>,
     used: BTreeSet<DefNode>,
     thresholds: Vec<Threshold>,
+    untimed: Vec<Untimed>,
+    scales: Vec<Scale>,
+    event_filters: Vec<Pattern>,
 }
 
 impl<'a> Checker<'a> {
@@ -246,6 +281,9 @@ impl<'a> Checker<'a> {
             uses: BTreeSet::new(),
             used: BTreeSet::new(),
             thresholds: Vec::new(),
+            untimed: Vec::new(),
+            scales: Vec::new(),
+            event_filters: Vec::new(),
         }
     }
 
@@ -275,6 +313,69 @@ impl<'a> Checker<'a> {
         let out = f(self);
         self.current = saved;
         out
+    }
+
+    /// A comparison in a condition with a side that time alone may
+    /// change: the lint decides whether the replay can time it.
+    pub fn note_untimed_comparison(&mut self, op: CmpOp, l: &Expr, r: &Expr, span: Span) {
+        let maybe_time =
+            |e: &Expr| matches!(e, Expr::TimeInStage | Expr::DaysSince(_) | Expr::Score(_));
+        if maybe_time(l) || maybe_time(r) {
+            self.untimed.push(Untimed {
+                expr: Expr::Compare(op, Box::new(l.clone()), Box::new(r.clone())),
+                compared: true,
+                span,
+            });
+        }
+    }
+
+    /// `side` compared with a literal written as
+    /// `other_ast`: remembered when the literal may be on another scale.
+    pub fn note_scale(&mut self, side: &Expr, other_ast: &ast::Expr) {
+        let ast::ExprKind::Literal(lit) = &other_ast.kind else {
+            return;
+        };
+        match (side, lit) {
+            (Expr::Score(s), ast::Literal::Percent(raw)) => {
+                self.scales.push(Scale::PercentOfScore {
+                    score: *s,
+                    written: format!("{raw}%"),
+                    span: other_ast.span,
+                })
+            }
+            (
+                Expr::Conversion(..) | Expr::Attainment(_) | Expr::Share(..) | Expr::Metric(_),
+                ast::Literal::Number(raw),
+            ) if expr::parse_number(raw).is_some_and(|n| n > 1.0 && n.fract() == 0.0) => {
+                self.scales.push(Scale::WholeAgainstRate {
+                    rate: side.clone(),
+                    written: raw.clone(),
+                    span: other_ast.span,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// A metric's counted pattern with a `where`: registered so the replay
+    /// works it out at each event's instant.
+    pub fn event_filter(&mut self, p: &Pattern) -> Option<FilterId> {
+        p.condition.as_ref()?;
+        let id = FilterId(u32::try_from(self.event_filters.len()).ok()?);
+        self.event_filters.push(p.clone());
+        Some(id)
+    }
+
+    /// An operand of a calculation in a condition that time alone may
+    /// change.
+    pub fn note_untimed_operand(&mut self, e: &Expr, span: Span) {
+        if matches!(e, Expr::DaysSince(_) | Expr::Score(_)) {
+            self.untimed.push(Untimed {
+                expr: e.clone(),
+                compared: false,
+                span,
+            });
+        }
     }
 
     pub fn note_threshold(&mut self, l: &Expr, op: CmpOp, r: &Expr, span: Span) {
@@ -623,6 +724,7 @@ impl<'a> Checker<'a> {
             slas: self.slas.into_iter().flatten().collect(),
             metrics: self.metrics.into_iter().flatten().collect(),
             incentives: self.incentives,
+            event_filters: self.event_filters,
         }
     }
 }

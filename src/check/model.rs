@@ -43,6 +43,9 @@ id!(TransitionId, "transition");
 id!(SlaId, "sla");
 id!(MetricId, "metric");
 id!(IncentiveId, "incentive");
+id!(/// The `where` of an event a metric counts, worked out by the replay
+    /// at the event's instant (see [`Model::event_filters`]).
+    FilterId, "filter");
 
 pub const SHARED_TEAM: TeamId = TeamId(0);
 
@@ -73,6 +76,11 @@ pub struct Model {
     pub slas: Vec<Sla>,
     pub metrics: Vec<Metric>,
     pub incentives: Vec<Incentive>,
+    /// The patterns with a `where` that metrics count, by [`FilterId`]:
+    /// the replay records which events each holds of, as the event
+    /// happens, so a filter reads the contact's and account's fields as
+    /// they were then.
+    pub event_filters: Vec<Pattern>,
 }
 
 impl Model {
@@ -82,6 +90,18 @@ impl Model {
             .iter()
             .filter(move |s| s.lifecycle == entity)
             .map(|s| s.name.as_str())
+    }
+
+    /// Whether score `s` decays (changes as time passes).
+    pub fn decays(&self, s: ScoreId) -> bool {
+        self.scores
+            .get(s.index())
+            .is_some_and(|x| x.half_life.is_some())
+    }
+
+    /// `e` as a timed leaf of this policy, if it is one.
+    pub fn timed_leaf<'e>(&self, e: &'e Expr) -> Option<TimedLeaf<'e>> {
+        e.timed_leaf(|s| self.decays(s))
     }
 
     /// A stage of a lifecycle, by name.
@@ -523,7 +543,9 @@ pub enum Expr {
     GroupQualified,
     // Aggregates over all journeys of a period (metrics and incentives).
     CountEntered(StageId),
-    CountEvents(Box<Pattern>),
+    /// Events matching the pattern in the period; its `where`, if any, is
+    /// the filter the replay worked out.
+    CountEvents(Box<Pattern>, Option<FilterId>),
     Conversion(StageId, StageId),
     StageDays(Aggregate, StageId, StageId),
     FieldAggregate(Aggregate, EventTypeId, FieldId),
@@ -552,7 +574,7 @@ impl Expr {
             | Expr::Count { pattern: p, .. }
             | Expr::Last { pattern: p, .. }
             | Expr::DaysSince(p)
-            | Expr::CountEvents(p) => p.condition.iter().collect(),
+            | Expr::CountEvents(p, _) => p.condition.iter().collect(),
             Expr::Const(_)
             | Expr::ContactField(_)
             | Expr::AccountField(_)
@@ -580,6 +602,34 @@ impl Expr {
         }
     }
 
+    /// The comparison as a timed leaf, if it is one (see [`TimedLeaf`]);
+    /// `decays` says which scores decay.
+    pub fn timed_leaf(&self, decays: impl Fn(ScoreId) -> bool + Copy) -> Option<TimedLeaf<'_>> {
+        let Expr::Compare(_, l, r) = self else {
+            return None;
+        };
+        [(&**l, &**r), (&**r, &**l)].into_iter().find_map(|(t, b)| {
+            let time = match t {
+                Expr::TimeInStage => TimeSide::TimeInStage,
+                Expr::DaysSince(p) => TimeSide::DaysSince(p),
+                Expr::Score(s) if decays(*s) => TimeSide::Decay(*s),
+                _ => return None,
+            };
+            steady_bound(b, decays).then_some(TimedLeaf { time, bound: b })
+        })
+    }
+
+    /// What in this expression, outside a timed leaf, changes with time
+    /// alone (nothing places a timer where it changes), if anything.
+    pub fn time_read(&self, decays: impl Fn(ScoreId) -> bool + Copy) -> Option<TimeRead> {
+        match self {
+            Expr::TimeInStage => Some(TimeRead::TimeInStage),
+            Expr::DaysSince(p) => Some(TimeRead::DaysSince(p.event)),
+            Expr::Score(s) if decays(*s) => Some(TimeRead::Score(*s)),
+            _ => None,
+        }
+    }
+
     /// Every criteria this expression refers to, in order of appearance.
     pub fn criteria(&self) -> Vec<CriteriaId> {
         let mut out = Vec::new();
@@ -593,5 +643,74 @@ impl Expr {
             stack.extend(e.children().into_iter().rev());
         }
         out
+    }
+}
+
+/// A comparison whose change with time alone the replay places a timer
+/// at, exactly: `time_in_stage`, `days_since(..)` or a decaying score on
+/// one side, and on the other a bound that time alone does not change (a
+/// constant, fields, a score that does not decay, and arithmetic on them).
+/// Between two events the bound stays put, so the instant the comparison
+/// flips is known (worked out, or found by search for a decaying score).
+///
+/// This is the one definition of "timed" that the checker (which rejects
+/// every other read of time in a condition), the compiler's analyses
+/// (`placed`, `watch`), the timer search and `explain` all use.
+#[derive(Debug, Clone, Copy)]
+pub struct TimedLeaf<'e> {
+    pub time: TimeSide<'e>,
+    pub bound: &'e Expr,
+}
+
+/// The side of a [`TimedLeaf`] that time alone changes.
+#[derive(Debug, Clone, Copy)]
+pub enum TimeSide<'e> {
+    TimeInStage,
+    DaysSince(&'e Pattern),
+    Decay(ScoreId),
+}
+
+/// A read of time alone (see [`Expr::time_read`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeRead {
+    TimeInStage,
+    DaysSince(EventRef),
+    Score(ScoreId),
+}
+
+/// Whether `e` can stand as the bound of a timed leaf: time alone does
+/// not change it between two events.
+fn steady_bound(e: &Expr, decays: impl Fn(ScoreId) -> bool + Copy) -> bool {
+    match e {
+        Expr::Const(_) | Expr::ContactField(_) | Expr::AccountField(_) => true,
+        Expr::Score(s) => !decays(*s),
+        Expr::Neg(a) => steady_bound(a, decays),
+        Expr::Arith(_, a, b) => steady_bound(a, decays) && steady_bound(b, decays),
+        Expr::Min(xs) | Expr::Max(xs) => xs.iter().all(|x| steady_bound(x, decays)),
+        _ => false,
+    }
+}
+
+/// Whether `e` is a rate between 0 and 1: the value of `conversion`,
+/// `attainment` or `share`, a metric defined only from rates (`metric`
+/// finds a metric's definition), or the least or greatest of rates and
+/// constants between 0 and 1. Its changes are percentage points, and a
+/// whole number above 1 compared with it is on the wrong scale.
+pub fn is_rate<'m>(e: &Expr, metric: &impl Fn(MetricId) -> Option<&'m Expr>) -> bool {
+    is_rate_at(e, metric, 0)
+}
+
+fn is_rate_at<'m>(e: &Expr, metric: &impl Fn(MetricId) -> Option<&'m Expr>, depth: usize) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    match e {
+        Expr::Conversion(..) | Expr::Attainment(_) | Expr::Share(..) => true,
+        Expr::Metric(m) => metric(*m).is_some_and(|d| is_rate_at(d, metric, depth + 1)),
+        Expr::Min(xs) | Expr::Max(xs) => xs.iter().all(|x| {
+            matches!(x, Expr::Const(Value::Number(n)) if (0.0..=1.0).contains(n))
+                || is_rate_at(x, metric, depth + 1)
+        }),
+        _ => false,
     }
 }

@@ -181,6 +181,7 @@ impl Policy {
         self.watches.get(stage.index()).copied().unwrap_or(Watch {
             always: true,
             account_fields: true,
+            account_stage: true,
         })
     }
 

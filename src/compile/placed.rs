@@ -1,12 +1,12 @@
 //! Whether every way time alone can change a transition's condition is a
-//! timer placed at the exact instant (LANGUAGE.md §8): `time_in_stage`
-//! or `days_since(..)` compared with a constant, a decaying score compared
-//! with a constant, a `within` window, an SLA deadline.
+//! timer placed at the exact instant: a timed leaf ([`TimedLeaf`]:
+//! `time_in_stage`, `days_since(..)` or a decaying score compared with a
+//! bound time does not change), a `within` window, an SLA deadline.
 //!
-//! A condition that reads time some other way (`days_since(x) * 2 >= 9`,
-//! `engagement >= fit`) has no timer of its own: it is tried at whatever
-//! check instants the others make. In such a policy every timer instant
-//! may matter to it, so the replay looks for each timer both ways. When
+//! The checker refuses any other read of time in a condition (E026), so a
+//! checked policy's conditions are always placed; a model built some
+//! other way (tests) may not be, and then every timer instant may matter,
+//! so the replay looks for each timer both ways. When
 //! every change is placed, a `when` condition needs a check only where it
 //! may start to hold (see `eval::timers::Wanted`), and a decaying score's
 //! fall or a closing window under `>=`/`seen` needs no search at all.
@@ -42,27 +42,24 @@ impl Walk<'_> {
     fn expr(&mut self, e: &Expr) -> bool {
         let model = self.model;
         match e {
-            Expr::Compare(_, l, r) => match (&**l, &**r) {
-                (Expr::TimeInStage, Expr::Const(Value::Duration(_)))
-                | (Expr::Const(Value::Duration(_)), Expr::TimeInStage)
-                | (Expr::DaysSince(_), Expr::Const(Value::Number(_)))
-                | (Expr::Const(Value::Number(_)), Expr::DaysSince(_)) => true,
-                // The crossing is solved; the score's `when` rules must be
-                // placed too.
-                (Expr::Score(s), Expr::Const(_)) | (Expr::Const(_), Expr::Score(s)) => {
-                    self.score_rules(*s)
+            Expr::Compare(_, l, r) => {
+                match model.timed_leaf(e) {
+                    // The flip is placed; what the bound reads (a score's
+                    // `when` rules) and a decaying score's own rules must
+                    // be placed too.
+                    Some(TimedLeaf { time, bound }) => {
+                        let rules = match time {
+                            TimeSide::Decay(s) => self.score_rules(s),
+                            TimeSide::TimeInStage | TimeSide::DaysSince(_) => true,
+                        };
+                        rules && self.expr(bound)
+                    }
+                    None => self.expr(l) && self.expr(r),
                 }
-                _ => self.expr(l) && self.expr(r),
-            },
+            }
             // Outside the shapes above, nothing places their changes.
             Expr::TimeInStage | Expr::DaysSince(_) | Expr::Metric(_) => false,
-            Expr::Score(s) => {
-                let decays = model
-                    .scores
-                    .get(s.index())
-                    .is_some_and(|x| x.half_life.is_some());
-                !decays && self.score_rules(*s)
-            }
+            Expr::Score(s) => !model.decays(*s) && self.score_rules(*s),
             Expr::Criteria(c) => self.criteria(c.index()),
             Expr::GroupHas(r) | Expr::GroupCount(r) => model
                 .roles
@@ -135,22 +132,23 @@ mod tests {
         }
     }
 
-    /// Acme's conditions read time only in shapes with timers; a
-    /// `days_since` inside arithmetic, or a decaying score compared with
-    /// another score, has none.
+    /// Acme's conditions read time only in timed leaves, and so does a
+    /// decaying score compared with one that does not decay (its bound);
+    /// the checker refuses `days_since` inside arithmetic (E026), so no
+    /// checked policy is left unplaced.
     #[test]
-    fn only_the_shapes_with_timers_count_as_placed() {
+    fn timed_leaves_count_as_placed() {
         let acme = std::fs::read_to_string("policies/acme.detente").unwrap_or_default();
         assert!(every_change_placed(&model(&acme)));
-        let arithmetic = acme.replace(
-            "lead -> mql             when mql or (hand_raiser and fit >= 20)",
-            "lead -> mql             when mql or days_since(pricing_visit) * 2 >= 9",
-        );
-        assert!(!every_change_placed(&model(&arithmetic)));
         let two_scores = acme.replace(
             "lead -> mql             when mql or (hand_raiser and fit >= 20)",
             "lead -> mql             when mql or engagement >= fit",
         );
-        assert!(!every_change_placed(&model(&two_scores)));
+        assert!(every_change_placed(&model(&two_scores)));
+        let arithmetic = acme.replace(
+            "lead -> mql             when mql or (hand_raiser and fit >= 20)",
+            "lead -> mql             when mql or days_since(pricing_visit) * 2 >= 9",
+        );
+        assert!(crate::Policy::compile(&arithmetic).is_err());
     }
 }

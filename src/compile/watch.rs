@@ -29,6 +29,9 @@ pub struct Watch {
     /// Check at every `account_update`: the conditions read account
     /// fields.
     pub account_fields: bool,
+    /// Try again when the account moves: the conditions read
+    /// `account.stage` (directly or through criteria).
+    pub account_stage: bool,
 }
 
 /// One `Watch` per stage, by stage index (account stages included; the
@@ -63,6 +66,7 @@ pub fn watches(model: &Model, machines: &[StateMachine]) -> Vec<Watch> {
             Watch {
                 always: walk.always,
                 account_fields: walk.account_fields,
+                account_stage: walk.account_stage,
             }
         })
         .collect()
@@ -74,6 +78,7 @@ struct Walk<'m> {
     /// Reads the buying group or the account's stage.
     group: bool,
     account_fields: bool,
+    account_stage: bool,
     /// Criteria and scores already walked, as bits: 1 outside a pattern,
     /// 2 inside one (which flags more).
     criteria_seen: Vec<u8>,
@@ -100,42 +105,41 @@ impl<'m> Walk<'m> {
             always: false,
             group: false,
             account_fields: false,
+            account_stage: false,
             criteria_seen: vec![0; model.criteria.len()],
             scores_seen: vec![0; model.scores.len()],
         }
-    }
-
-    fn decays(&self, s: ScoreId) -> bool {
-        self.model
-            .scores
-            .get(s.index())
-            .is_some_and(|x| x.half_life.is_some())
     }
 
     /// `in_pattern`: inside an event pattern's condition, which no timer
     /// looks into, so anything that changes with time there is untracked.
     fn expr(&mut self, e: &Expr, in_pattern: bool) {
         match e {
+            Expr::AccountStage => {
+                self.always = true;
+                self.group = true;
+                self.account_stage = true;
+            }
             Expr::GroupHas(_)
             | Expr::GroupCount(_)
             | Expr::GroupEngaged
             | Expr::GroupSize
             | Expr::GroupIn(_)
-            | Expr::GroupQualified
-            | Expr::AccountStage => {
+            | Expr::GroupQualified => {
                 self.always = true;
                 self.group = true;
             }
             Expr::AccountField(_) => self.account_fields = true,
-            Expr::Compare(_, l, r) if !in_pattern && timed_exactly(l, r) => {
+            Expr::Compare(..) if !in_pattern && self.model.timed_leaf(e).is_some() => {
                 // The comparisons the timer search solves exactly: only
                 // what is inside their operands remains to be seen.
-                for side in [l, r] {
-                    match &**side {
-                        Expr::DaysSince(p) => self.pattern(p),
-                        Expr::Score(s) => self.score_rules(*s, in_pattern),
-                        _ => {}
+                if let Some(leaf) = self.model.timed_leaf(e) {
+                    match leaf.time {
+                        TimeSide::DaysSince(p) => self.pattern(p),
+                        TimeSide::Decay(s) => self.score_rules(s, in_pattern),
+                        TimeSide::TimeInStage => {}
                     }
+                    self.expr(leaf.bound, in_pattern);
                 }
             }
             Expr::TimeInStage => self.always = true,
@@ -144,7 +148,7 @@ impl<'m> Walk<'m> {
                 self.pattern(p);
             }
             Expr::Score(s) => {
-                if self.decays(*s) {
+                if self.model.decays(*s) {
                     self.always = true;
                 }
                 self.score_rules(*s, in_pattern);
@@ -220,18 +224,4 @@ pub fn own_conditions(model: &Model) -> Vec<bool> {
         .map(|r| own(&r.condition))
         .chain([engaged])
         .collect()
-}
-
-/// Comparisons the timer search places exact timers for (see
-/// `eval::timers::collect`).
-fn timed_exactly(l: &Expr, r: &Expr) -> bool {
-    matches!(
-        (l, r),
-        (Expr::TimeInStage, Expr::Const(Value::Duration(_)))
-            | (Expr::Const(Value::Duration(_)), Expr::TimeInStage)
-            | (Expr::DaysSince(_), Expr::Const(Value::Number(_)))
-            | (Expr::Const(Value::Number(_)), Expr::DaysSince(_))
-            | (Expr::Score(_), Expr::Const(_))
-            | (Expr::Const(_), Expr::Score(_))
-    )
 }

@@ -20,6 +20,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E023", "wrong arguments to a function"),
     ("E024", "something used where it has no meaning"),
     ("E025", "not one of a field's values"),
+    ("E026", "time read where the replay cannot time its change"),
     ("E030", "no initial stage"),
     ("E031", "two initial stages"),
     ("E032", "a transition out of a final stage"),
@@ -48,6 +49,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("W005", "a definition nothing uses"),
     ("W006", "a stage without an owning team"),
     ("W007", "an SLA that can never start"),
+    ("W008", "a percentage compared with a score"),
+    ("W009", "a whole number compared with a rate"),
 ];
 
 /// What a stable code (`E011`, `W003`) is about, in a few words.

@@ -239,10 +239,8 @@ fn leaf_detail(view: &View<'_, '_>, e: &Expr) -> Option<String> {
                 }
                 _ => String::new(),
             };
-            if let (Expr::TimeInStage, Expr::Const(Value::Duration(d))) = (&**l, &**r)
-                && let V::Elapsed(since) = lv
-            {
-                let at = view.run.add_time(since, *d);
+            if let (Expr::TimeInStage, V::Elapsed(since), V::Dur(d)) = (&**l, &lv, &rv) {
+                let at = view.run.add_time(*since, *d);
                 if at > view.now {
                     return Some(format!(
                         "holds from {} if the contact is still there",

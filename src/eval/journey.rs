@@ -113,6 +113,9 @@ pub struct Facts {
     pub events: Vec<usize>,
     /// The contact's fields as of the end of the replay.
     pub fields: Vec<Option<Value>>,
+    /// (event, filter) for every metric `where` that held of one of the
+    /// contact's events when it happened, in replay order.
+    pub filtered: Vec<(usize, FilterId)>,
 }
 
 /// One account's journey through the account lifecycle.
@@ -136,6 +139,9 @@ pub struct AccountJourney {
     /// The transitions that moved the account, in order (for coverage).
     #[serde(skip)]
     pub fired: Vec<TransitionId>,
+    /// Every stage entered, typed, for the reports' account metrics.
+    #[serde(skip)]
+    pub steps: Vec<StepFact>,
 }
 
 /// An event's type name; reserved rows go by their reserved names, so a
@@ -337,6 +343,9 @@ impl Run<'_> {
                 facts.slas = std::mem::take(&mut member.slas);
                 facts.scores_at_entry = std::mem::take(&mut member.scores_at_entry);
                 facts.fields = std::mem::take(&mut member.fields);
+                facts.filtered = std::mem::take(&mut member.filtered);
+                // Sorted, for the reports' binary search.
+                facts.filtered.sort_unstable();
                 journey.held_at_moves = std::mem::take(&mut member.held_at_moves);
             }
         }
@@ -462,7 +471,7 @@ impl Run<'_> {
         }
         let account = self.account.clone()?;
         let life = self.account_life.as_ref()?;
-        let (stage, since, highest, path, _) = self.life_parts(life, None);
+        let (stage, since, highest, path, steps) = self.life_parts(life, None);
         Some(AccountJourney {
             account,
             policy: policy.clone(),
@@ -472,6 +481,7 @@ impl Run<'_> {
             path,
             group,
             fired: fired(life),
+            steps,
         })
     }
 }

@@ -31,7 +31,7 @@ use crate::data::time::Instant;
 use crate::data::{EventKind, Histories};
 use crate::syntax::ast::Entity;
 
-pub use journey::{AccountJourney, Journey, PolicyRef};
+pub use journey::{AccountJourney, Journey, PolicyRef, StepFact};
 pub use replay::RuntimeProblem;
 use state::{Item, ItemKind, Life, Member, Run};
 

@@ -127,14 +127,79 @@ impl<'a> Run<'a> {
             }
         }
         self.scratch.order = order;
-        if self.account_life.is_some()
-            && let Err(p) = self.advance(Who::Account, now, event, item)
-        {
-            problems.push(p);
-        }
+        self.settle_account(now, event, item, problems);
         if let (Some(ev), Some(m)) = (event, first) {
             self.sla_event(m, ev, now);
         }
+    }
+
+    /// Tries the account's transitions; when the account moves, members
+    /// whose ways out read `account.stage` are tried again at the same
+    /// instant (each transition still fires at most once per instant), and
+    /// the account again after any of them moves, so a contact never waits
+    /// for a later event to see its account's new stage.
+    fn settle_account(
+        &mut self,
+        now: Instant,
+        event: Option<usize>,
+        item: Option<usize>,
+        problems: &mut Vec<RuntimeProblem>,
+    ) {
+        // Every round moves the account or a member by a transition not yet
+        // fired at this instant, so the transitions bound the rounds.
+        for _ in 0..=self.model().transitions.len() {
+            let before = self.account_life.as_ref().map(|l| l.path.len());
+            if before.is_none() {
+                return;
+            }
+            if let Err(p) = self.advance(Who::Account, now, event, item) {
+                problems.push(p);
+                return;
+            }
+            if self.account_life.as_ref().map(|l| l.path.len()) == before {
+                return;
+            }
+            let readers: Vec<usize> = (0..self.members.len())
+                .filter(|m| self.reads_account_stage(*m))
+                .collect();
+            let mut moved = false;
+            for m in readers {
+                let steps = self.path_len(m);
+                // Only the event's own contact is ever offered the event,
+                // and it was offered it already.
+                if let Err(p) = self.advance(Who::Contact(m), now, None, item) {
+                    problems.push(p);
+                }
+                if self.path_len(m) != steps {
+                    if let Some(t) = self.timers.get_mut(m) {
+                        t.stale = true;
+                    }
+                    if let Some(c) = self.condition_timers.get_mut().get_mut(m) {
+                        c.clear();
+                    }
+                    moved = true;
+                }
+            }
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    fn path_len(&self, m: usize) -> usize {
+        self.members
+            .get(m)
+            .and_then(|x| x.life.as_ref())
+            .map_or(0, |l| l.path.len())
+    }
+
+    /// Whether member `m`'s ways out of its stage read `account.stage`
+    /// (everyone, for the reference replay that tries everyone).
+    fn reads_account_stage(&self, m: usize) -> bool {
+        let Some(life) = self.members.get(m).and_then(|x| x.life.as_ref()) else {
+            return false;
+        };
+        self.check_everyone || self.policy.watch(life.stage).account_stage
     }
 
     fn create(&mut self, m: usize, now: Instant) {
@@ -241,11 +306,47 @@ impl<'a> Run<'a> {
                         member.touch_items.push(i);
                     }
                 }
+                self.filter(m, ev, ty, &matched, now);
                 if let Some(slot) = self.touchpoints.get_mut(i) {
                     *slot = matched;
                 }
                 self.tally(i, m, now);
             }
+        }
+    }
+
+    /// Records which metric filters (`count(deal_won where contact.owner
+    /// == "x")`) hold of event `ev` now, while the contact's and account's
+    /// fields are those in force at the event.
+    fn filter(
+        &mut self,
+        m: usize,
+        ev: usize,
+        ty: EventTypeId,
+        matched: &[TouchpointId],
+        now: Instant,
+    ) {
+        let model = self.model();
+        if model.event_filters.is_empty() {
+            return;
+        }
+        let view = View {
+            event: Some(ev),
+            ..View::new(self, Who::Contact(m), now)
+        };
+        let held: Vec<FilterId> = model
+            .event_filters
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| match p.event {
+                EventRef::Event(t) => t == ty,
+                EventRef::Touchpoint(tp) => matched.contains(&tp),
+            })
+            .filter(|(_, p)| p.condition.as_ref().is_some_and(|c| view.holds(c)))
+            .map(|(f, _)| FilterId::from_index(f))
+            .collect();
+        if let Some(member) = self.members.get_mut(m) {
+            member.filtered.extend(held.into_iter().map(|f| (ev, f)));
         }
     }
 
@@ -712,6 +813,7 @@ impl Member {
             held_at_moves: Vec::new(),
             touches: Vec::new(),
             touch_items: Vec::new(),
+            filtered: Vec::new(),
             scores_at_entry: Vec::new(),
         }
     }

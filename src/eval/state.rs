@@ -1,7 +1,9 @@
 //! The state of one account's replay: its members, their stages and
 //! histories, SLA instances, and the merged timeline.
 
-use crate::check::model::{CriteriaId, SlaId, StageId, TouchpointId, TransitionId, Value};
+use crate::check::model::{
+    CriteriaId, FilterId, SlaId, StageId, TouchpointId, TransitionId, Value,
+};
 use crate::compile::Policy;
 use crate::data::Histories;
 use crate::data::time::Instant;
@@ -133,6 +135,9 @@ pub struct Member {
     /// Each score's value at the first entry into each stage, by stage:
     /// for score calibration.
     pub scores_at_entry: Vec<(StageId, Vec<f64>)>,
+    /// (event, filter) for every metric `where` that held of one of the
+    /// member's events as it happened.
+    pub filtered: Vec<(usize, FilterId)>,
 }
 
 /// One event of a contact that matched touchpoints.

@@ -321,35 +321,45 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared
         Expr::GroupHas(r) | Expr::GroupCount(r) if steady.role(*r) => {}
         Expr::GroupEngaged if steady.engaged => {}
         Expr::Compare(op, l, r) => {
-            match (&**l, &**r) {
-                (Expr::TimeInStage, Expr::Const(Value::Duration(d)))
-                | (Expr::Const(Value::Duration(d)), Expr::TimeInStage) => {
-                    if let super::view::V::Elapsed(since) = view.eval(&Expr::TimeInStage) {
-                        let t = view.run.add_time(since, *d);
-                        out.push(t);
-                        out.push(t.saturating_add(1));
-                    }
-                }
-                (Expr::DaysSince(p), Expr::Const(Value::Number(n)))
-                | (Expr::Const(Value::Number(n)), Expr::DaysSince(p)) => {
-                    if let super::view::V::Num(days) = view.eval(&Expr::DaysSince(p.clone())) {
-                        let last = view.now - (days * DAY_MS as f64) as i64;
-                        let t = last + (n * DAY_MS as f64) as i64;
-                        out.push(t);
-                        out.push(t.saturating_add(1));
-                    }
-                }
-                (Expr::Score(s), Expr::Const(_)) | (Expr::Const(_), Expr::Score(s)) => {
-                    if model
-                        .scores
-                        .get(s.index())
-                        .is_some_and(|x| x.half_life.is_some())
-                        && let Some(t) = crossing(view, e, out.until, wanted)
+            // The bound of a timed leaf stays put until the next event or
+            // timer, after which the search is made again: its value now
+            // says when the comparison flips.
+            match model.timed_leaf(e) {
+                Some(TimedLeaf {
+                    time: TimeSide::TimeInStage,
+                    bound,
+                }) => {
+                    if let (super::view::V::Elapsed(since), super::view::V::Dur(d)) =
+                        (view.eval(&Expr::TimeInStage), view.eval(bound))
                     {
+                        let t = view.run.add_time(since, d);
+                        out.push(t);
+                        out.push(t.saturating_add(1));
+                    }
+                }
+                Some(TimedLeaf {
+                    time: TimeSide::DaysSince(p),
+                    bound,
+                }) => {
+                    if let (super::view::V::Num(days), super::view::V::Num(n)) = (
+                        view.eval(&Expr::DaysSince(Box::new(p.clone()))),
+                        view.eval(bound),
+                    ) {
+                        let last = view.now - (days * DAY_MS as f64) as i64;
+                        let t = last.saturating_add((n * DAY_MS as f64) as i64);
+                        out.push(t);
+                        out.push(t.saturating_add(1));
+                    }
+                }
+                Some(TimedLeaf {
+                    time: TimeSide::Decay(_),
+                    ..
+                }) => {
+                    if let Some(t) = crossing(view, e, out.until, wanted) {
                         out.push(t);
                     }
                 }
-                _ => {}
+                None => {}
             }
             // A count of colleagues or of recent events compared with a
             // constant changes the way the count does (turned round for

@@ -622,7 +622,7 @@ impl<'r, 'a> View<'r, 'a> {
             // Aggregates belong to metrics, which are computed over a
             // period by the reports, never for one contact.
             Expr::CountEntered(_)
-            | Expr::CountEvents(_)
+            | Expr::CountEvents(..)
             | Expr::Conversion(..)
             | Expr::StageDays(..)
             | Expr::FieldAggregate(..)

@@ -9,7 +9,7 @@ use crate::compile::Policy;
 use crate::data::Histories;
 use crate::data::time::Instant;
 use crate::eval::calendar::Calendar;
-use crate::eval::{Evaluation, Journey};
+use crate::eval::{Evaluation, Journey, StepFact};
 use crate::syntax::ast::Entity;
 
 /// How to cut the report.
@@ -55,12 +55,18 @@ pub struct Ctx<'a> {
     pub to: Instant,
     pub as_of: Instant,
     pub period: Period,
+    /// The bounds the user set, which cut the periods at the report's
+    /// edges.
+    pub cut: super::period::Cut,
     pub window: Option<i64>,
     /// The contact lifecycle's stages, declared order.
     pub stages: Vec<StageId>,
     /// Its success path: the stages minus detours.
     pub success: Vec<StageId>,
     rank: HashMap<StageId, usize>,
+    /// The account lifecycle's success path ranks, for metrics over
+    /// account stages.
+    account_rank: HashMap<StageId, usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -83,6 +89,19 @@ impl<'a> Ctx<'a> {
             .filter(|s| model.stages.get(s.index()).is_some_and(|x| !x.detour))
             .collect();
         let rank = success.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+        let account_rank = model
+            .lifecycles
+            .iter()
+            .find(|l| l.entity == Entity::Account)
+            .map(|l| {
+                l.stages
+                    .iter()
+                    .filter(|s| model.stages.get(s.index()).is_some_and(|x| !x.detour))
+                    .enumerate()
+                    .map(|(i, s)| (*s, i))
+                    .collect()
+            })
+            .unwrap_or_default();
         let first = first_stage_entry(eval).unwrap_or(eval.as_of);
         Ctx {
             model,
@@ -93,15 +112,56 @@ impl<'a> Ctx<'a> {
             to: options.to.unwrap_or(eval.as_of + 1),
             as_of: eval.as_of,
             period: options.period,
+            cut: super::period::Cut {
+                from: options.from,
+                to: options.to,
+            },
             window: options.window,
             stages,
             success,
             rank,
+            account_rank,
         }
+    }
+
+    /// The report's periods of `kind`, cut to the bounds the user set.
+    pub fn periods(&self, kind: Period) -> Vec<super::period::Span> {
+        super::period::periods_cut(
+            kind,
+            self.from,
+            self.to,
+            self.cut,
+            self.model.timezone,
+            self.model.fiscal_year_start_month,
+        )
     }
 
     pub fn journeys(&self) -> &'a [Journey] {
         &self.eval.journeys
+    }
+
+    /// The paths of everything that lives in `stage`'s lifecycle: every
+    /// contact's for a contact stage, every account's for an account
+    /// stage, so a metric over account stages counts accounts.
+    pub fn lives(&self, stage: StageId) -> Vec<&'a [StepFact]> {
+        let account = self
+            .model
+            .stages
+            .get(stage.index())
+            .is_some_and(|s| s.lifecycle == Entity::Account);
+        if account {
+            self.eval
+                .accounts
+                .iter()
+                .map(|a| a.steps.as_slice())
+                .collect()
+        } else {
+            self.eval
+                .journeys
+                .iter()
+                .map(|j| j.facts.steps.as_slice())
+                .collect()
+        }
     }
 
     pub fn in_report(&self, t: Instant) -> bool {
@@ -151,16 +211,17 @@ pub struct Entry {
 
 /// When the contact first entered `stage`.
 pub fn first_entry(j: &Journey, stage: StageId) -> Option<Entry> {
-    j.facts
-        .steps
-        .iter()
-        .position(|s| s.stage == stage)
-        .and_then(|i| {
-            j.facts.steps.get(i).map(|s| Entry {
-                step: i,
-                at: s.entered,
-            })
+    first_entry_in(&j.facts.steps, stage)
+}
+
+/// When a path (a contact's or an account's) first entered `stage`.
+pub fn first_entry_in(steps: &[StepFact], stage: StageId) -> Option<Entry> {
+    steps.iter().position(|s| s.stage == stage).and_then(|i| {
+        steps.get(i).map(|s| Entry {
+            step: i,
+            at: s.entered,
         })
+    })
 }
 
 impl Ctx<'_> {
@@ -169,15 +230,20 @@ impl Ctx<'_> {
     /// within the report's window when it has one. Only later steps count,
     /// even at the same instant.
     pub fn reached(&self, j: &Journey, from: Entry, b: StageId) -> Option<Instant> {
-        let b_rank = self.rank(b);
-        j.facts
-            .steps
+        self.reached_in(&j.facts.steps, from, b)
+    }
+
+    /// [`Ctx::reached`] on any path, a contact's or an account's (each
+    /// ranked on its own lifecycle's success path).
+    pub fn reached_in(&self, steps: &[StepFact], from: Entry, b: StageId) -> Option<Instant> {
+        let rank = |s: StageId| self.rank(s).or_else(|| self.account_rank.get(&s).copied());
+        let b_rank = rank(b);
+        steps
             .iter()
             .skip(from.step + 1)
             .filter(|s| self.window.is_none_or(|w| s.entered - from.at <= w))
             .find(|s| {
-                s.stage == b
-                    || matches!((b_rank, self.rank(s.stage)), (Some(rb), Some(rs)) if rs > rb)
+                s.stage == b || matches!((b_rank, rank(s.stage)), (Some(rb), Some(rs)) if rs > rb)
             })
             .map(|s| s.entered)
     }

@@ -12,7 +12,6 @@ use crate::eval::journey::StepFact;
 use crate::eval::state::Cause;
 
 use super::context::{Ctx, Entry, first_entry};
-use super::period;
 use super::stats::{mean, median, p90, rate};
 
 #[derive(Debug, Clone, Serialize)]
@@ -362,9 +361,7 @@ pub struct Move {
 }
 
 pub fn balance(ctx: &Ctx) -> Vec<PeriodBalance> {
-    let tz = ctx.model.timezone;
-    let fy = ctx.model.fiscal_year_start_month;
-    period::periods(ctx.period, ctx.from, ctx.to, tz, fy)
+    ctx.periods(ctx.period)
         .into_iter()
         .map(|p| {
             let at = (p.end - 1).min(ctx.as_of);

@@ -9,13 +9,13 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::Serialize;
 
 use crate::check::model::{
-    Aggregate, ArithOp, CmpOp, EventRef, Expr, MetricId, Pattern, TextOp, Value,
+    Aggregate, ArithOp, CmpOp, EventRef, Expr, FilterId, MetricId, Pattern, Value,
 };
 use crate::data::EventKind;
 use crate::data::time::Instant;
 
-use super::context::{Ctx, first_entry};
-use super::period::{self, Span};
+use super::context::{Ctx, first_entry_in};
+use super::period::Span;
 use super::stats;
 
 /// A metric's value in one period.
@@ -162,27 +162,26 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                 best.unwrap_or_else(|| M::NoData("nothing to compare".into()))
             }
             Expr::CountEntered(s) => M::Num(
-                ctx.journeys()
+                ctx.lives(*s)
                     .iter()
-                    .filter(|j| {
-                        j.facts
-                            .steps
+                    .filter(|steps| {
+                        steps
                             .iter()
                             .any(|st| st.stage == *s && self.within(st.entered))
                     })
                     .count() as f64,
             ),
-            Expr::CountEvents(p) => M::Num(self.occurrences(p).len() as f64),
+            Expr::CountEvents(p, filter) => M::Num(self.occurrences(p, *filter).len() as f64),
             Expr::Conversion(a, b) => {
                 let cohort: Vec<_> = ctx
-                    .journeys()
-                    .iter()
-                    .filter_map(|j| first_entry(j, *a).map(|t| (j, t)))
+                    .lives(*a)
+                    .into_iter()
+                    .filter_map(|steps| first_entry_in(steps, *a).map(|t| (steps, t)))
                     .filter(|(_, t)| self.within(t.at))
                     .collect();
                 let reached = cohort
                     .iter()
-                    .filter(|(j, t)| ctx.reached(j, *t, *b).is_some())
+                    .filter(|(steps, t)| ctx.reached_in(steps, *t, *b).is_some())
                     .count();
                 match stats::rate(reached, cohort.len()) {
                     Some(r) => M::Num(r),
@@ -191,11 +190,11 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
             }
             Expr::StageDays(agg, a, b) => {
                 let days: Vec<f64> = ctx
-                    .journeys()
-                    .iter()
-                    .filter_map(|j| {
-                        let ta = first_entry(j, *a)?;
-                        let tb = ctx.reached(j, ta, *b)?;
+                    .lives(*a)
+                    .into_iter()
+                    .filter_map(|steps| {
+                        let ta = first_entry_in(steps, *a)?;
+                        let tb = ctx.reached_in(steps, ta, *b)?;
                         self.within(tb).then(|| (tb - ta.at) as f64 / 86_400_000.0)
                     })
                     .collect();
@@ -293,20 +292,18 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
         }
     }
 
-    /// Events matching `p` in the period (each event once).
-    fn occurrences(&self, p: &Pattern) -> BTreeSet<usize> {
+    /// Events matching `p` in the period (each event once); its `where`
+    /// is the filter the replay worked out as each event happened.
+    fn occurrences(&self, p: &Pattern, filter: Option<FilterId>) -> BTreeSet<usize> {
         let ctx = self.ctx;
         let mut out = BTreeSet::new();
         for j in ctx.journeys() {
+            let holds =
+                |ev: usize| filter.is_none_or(|f| j.facts.filtered.binary_search(&(ev, f)).is_ok());
             match p.event {
                 EventRef::Touchpoint(tp) => {
                     for t in &j.facts.touches {
-                        if self.within(t.at)
-                            && t.touchpoints.contains(&tp)
-                            && p.condition
-                                .as_ref()
-                                .is_none_or(|c| event_holds(ctx, t.event, c))
-                        {
+                        if self.within(t.at) && t.touchpoints.contains(&tp) && holds(t.event) {
                             out.insert(t.event);
                         }
                     }
@@ -318,7 +315,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                         };
                         if self.within(e.at)
                             && matches!(&e.kind, EventKind::Event { ty: t, .. } if *t == ty)
-                            && p.condition.as_ref().is_none_or(|c| event_holds(ctx, ev, c))
+                            && holds(ev)
                         {
                             out.insert(ev);
                         }
@@ -428,83 +425,6 @@ fn aggregate(agg: Aggregate, values: Vec<M>, none: impl Fn() -> String) -> M {
     v.map_or_else(|| M::NoData(none()), M::Num)
 }
 
-/// Whether a pattern's condition holds of an event: conditions in metrics
-/// read the event's own fields.
-fn event_holds(ctx: &Ctx, ev: usize, c: &Expr) -> bool {
-    matches!(event_value(ctx, ev, c), Some(Value::Bool(true)))
-}
-
-fn event_value(ctx: &Ctx, ev: usize, e: &Expr) -> Option<Value> {
-    let val = |x: &Expr| event_value(ctx, ev, x);
-    let text = |v: Option<Value>| match v {
-        Some(Value::Text(t)) => Some(t),
-        _ => None,
-    };
-    match e {
-        Expr::Const(v) => Some(v.clone()),
-        Expr::EventField(f) => {
-            let EventKind::Event { fields, .. } = &ctx.histories.events.get(ev)?.kind else {
-                return None;
-            };
-            fields.get(f.index())?.clone()
-        }
-        Expr::Not(a) => match val(a)? {
-            Value::Bool(b) => Some(Value::Bool(!b)),
-            _ => None,
-        },
-        Expr::And(a, b) => Some(Value::Bool(
-            matches!(val(a), Some(Value::Bool(true))) && matches!(val(b), Some(Value::Bool(true))),
-        )),
-        Expr::Or(a, b) => Some(Value::Bool(
-            matches!(val(a), Some(Value::Bool(true))) || matches!(val(b), Some(Value::Bool(true))),
-        )),
-        Expr::Text(op, a, b) => {
-            let (a, b) = (text(val(a))?, text(val(b))?);
-            Some(Value::Bool(match op {
-                TextOp::Contains => a.contains(&b),
-                TextOp::StartsWith => a.starts_with(&b),
-                TextOp::EndsWith => a.ends_with(&b),
-            }))
-        }
-        Expr::Matches(a, re) => {
-            let a = text(val(a))?;
-            Some(Value::Bool(re.regex().is_some_and(|r| r.is_match(&a))))
-        }
-        Expr::Missing { expr, missing } => Some(Value::Bool(val(expr).is_none() == *missing)),
-        Expr::In {
-            negated,
-            item,
-            list,
-        } => {
-            let item = val(item)?;
-            let Some(Value::List(l)) = val(list) else {
-                return None;
-            };
-            Some(Value::Bool(l.contains(&item) != *negated))
-        }
-        Expr::List(xs) => Some(Value::List(xs.iter().filter_map(val).collect())),
-        Expr::Compare(op, a, b) => {
-            let (a, b) = (val(a)?, val(b)?);
-            let ord = match (&a, &b) {
-                (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
-                (Value::Money(x), Value::Money(y)) => Some(x.cmp(y)),
-                (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
-                _ => None,
-            };
-            Some(Value::Bool(match (op, ord) {
-                (CmpOp::Eq, _) => a == b,
-                (CmpOp::Ne, _) => a != b,
-                (CmpOp::Lt, Some(o)) => o.is_lt(),
-                (CmpOp::Le, Some(o)) => o.is_le(),
-                (CmpOp::Gt, Some(o)) => o.is_gt(),
-                (CmpOp::Ge, Some(o)) => o.is_ge(),
-                _ => false,
-            }))
-        }
-        _ => None,
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricRow {
     pub metric: String,
@@ -541,13 +461,7 @@ pub struct TeamPayout {
 }
 
 pub fn metrics(ctx: &Ctx) -> (Vec<String>, Vec<MetricRow>) {
-    let spans = period::periods(
-        ctx.period,
-        ctx.from,
-        ctx.to,
-        ctx.model.timezone,
-        ctx.model.fiscal_year_start_month,
-    );
+    let spans = ctx.periods(ctx.period);
     let mut evals: Vec<(Span, PeriodEval)> = spans
         .into_iter()
         .map(|s| {
@@ -582,13 +496,7 @@ pub fn metrics(ctx: &Ctx) -> (Vec<String>, Vec<MetricRow>) {
 pub fn incentives(ctx: &Ctx) -> Vec<IncentiveRow> {
     let mut out = Vec::new();
     for inc in &ctx.model.incentives {
-        for s in period::periods(
-            inc.period,
-            ctx.from,
-            ctx.to,
-            ctx.model.timezone,
-            ctx.model.fiscal_year_start_month,
-        ) {
+        for s in ctx.periods(inc.period) {
             let mut e = PeriodEval::new(ctx, s.start, s.end);
             let target = e.eval(&inc.target, 0);
             let (met, payout, note) = match target {
@@ -653,27 +561,11 @@ pub fn overall(ctx: &Ctx) -> Vec<M> {
         .collect()
 }
 
-/// Whether a metric is a rate between 0 and 1 (a conversion, an SLA
-/// attainment, a share, or the least or greatest of such): its changes are
-/// then in percentage points.
+/// Whether a metric is a rate between 0 and 1 (see
+/// [`crate::check::model::is_rate`]): its changes are then in percentage
+/// points.
 pub fn is_rate(model: &crate::check::model::Model, e: &Expr) -> bool {
-    is_rate_at(model, e, 0)
-}
-
-fn is_rate_at(model: &crate::check::model::Model, e: &Expr, depth: usize) -> bool {
-    if depth > 64 {
-        return false;
-    }
-    match e {
-        Expr::Conversion(..) | Expr::Attainment(_) | Expr::Share(..) => true,
-        Expr::Metric(m) => model
-            .metrics
-            .get(m.index())
-            .is_some_and(|d| is_rate_at(model, &d.expr, depth + 1)),
-        Expr::Min(xs) | Expr::Max(xs) => xs.iter().all(|x| {
-            matches!(x, Expr::Const(Value::Number(n)) if (0.0..=1.0).contains(n))
-                || is_rate_at(model, x, depth + 1)
-        }),
-        _ => false,
-    }
+    crate::check::model::is_rate(e, &|m: MetricId| {
+        model.metrics.get(m.index()).map(|d| &d.expr)
+    })
 }

@@ -43,6 +43,43 @@ pub fn periods(kind: Period, from: Instant, to: Instant, tz: Tz, fy_start: u32) 
     out
 }
 
+/// Every period of `kind` that overlaps `[from, to)`, cut to the bounds the
+/// user set (`--from`, `--to`): a period they cut is computed on the part
+/// inside and labelled with it, e.g. `2017 Q2 (15 Apr – 15 May)` (the end
+/// is exclusive, as `--to` is).
+pub fn periods_cut(
+    kind: Period,
+    from: Instant,
+    to: Instant,
+    cut: Cut,
+    tz: Tz,
+    fy_start: u32,
+) -> Vec<Span> {
+    let mut out = periods(kind, from, to, tz, fy_start);
+    for p in &mut out {
+        let start = cut.from.filter(|f| *f > p.start).unwrap_or(p.start);
+        let end = cut.to.filter(|t| *t < p.end).unwrap_or(p.end);
+        if (start, end) != (p.start, p.end) {
+            let day = |i: Instant| {
+                chrono::DateTime::from_timestamp_millis(i)
+                    .map(|d| d.with_timezone(&tz).format("%-d %b").to_string())
+                    .unwrap_or_default()
+            };
+            p.label = format!("{} ({} – {})", p.label, day(start), day(end));
+            p.start = start;
+            p.end = end;
+        }
+    }
+    out
+}
+
+/// The bounds a user set on a report, which cut its periods.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cut {
+    pub from: Option<Instant>,
+    pub to: Option<Instant>,
+}
+
 /// The period of `kind` that contains `at`.
 pub fn containing(kind: Period, at: Instant, tz: Tz, fy_start: u32) -> Option<Span> {
     periods(kind, at, at + 1, tz, fy_start).into_iter().next()
@@ -131,6 +168,34 @@ mod tests {
         // 31 March (summer time).
         assert_eq!(ps[1].start, at("2026-03-31T23:00:00Z"));
         assert_eq!(ps[0].start, at("2026-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn periods_cut_by_the_report_bounds_are_labelled_partial() {
+        let from = at("2026-04-15T00:00:00Z");
+        let to = at("2026-05-15T00:00:00Z");
+        let cut = Cut {
+            from: Some(from),
+            to: Some(to),
+        };
+        let ps = periods_cut(Period::Quarter, from, to, cut, London, 4);
+        assert_eq!(ps.len(), 1);
+        assert_eq!(ps[0].label, "FY2026/27 Q1 (15 Apr – 15 May)");
+        assert_eq!((ps[0].start, ps[0].end), (from, to));
+        // Bounds on the period's own edges cut nothing.
+        let q1 = at("2026-03-31T23:00:00Z"); // London midnight, 1 April
+        let whole = periods_cut(
+            Period::Month,
+            q1,
+            at("2026-04-30T23:00:00Z"),
+            Cut {
+                from: Some(q1),
+                to: None,
+            },
+            London,
+            4,
+        );
+        assert_eq!(whole[0].label, "2026-04");
     }
 
     #[test]

@@ -220,9 +220,11 @@ proptest! {
     }
 }
 
-/// Acme, and acme with ways out that the shortcut must not skip: one that
-/// time changes without a timer (`days_since` inside arithmetic) and one
-/// that reads the buying group. Contacts in those stages must be tried at
+/// Acme, and acme with ways out that the shortcut must not skip: timed
+/// leaves whose bound is a field or a score that does not decay (the
+/// timer works the instant out from the bound's value), one that reads
+/// the buying group, and one that reads `account.stage` (tried again when
+/// the account moves). Contacts in those stages must be tried at
 /// every colleague's event. A third makes the account move when its last
 /// champion's engagement decays below 60: the timer search must find that
 /// instant afresh whenever a member's engagement changes.
@@ -231,13 +233,18 @@ fn shortcut_policies() -> Vec<Policy> {
     let untimed = acme
         .replace(
             "lead -> mql             when mql or (hand_raiser and fit >= 20)",
-            "lead -> mql             when mql or (hand_raiser and fit >= 20) or days_since(pricing_visit) * 2 >= 9",
+            "lead -> mql             when mql or (hand_raiser and fit >= 20) or days_since(pricing_visit) >= contact.timeline_days or engagement >= fit + 25",
         )
         .replace(
             "subscriber -> lead      on form_submit",
             "subscriber -> lead      on form_submit\n  subscriber -> lead      when group.size >= 3 as \"group\"",
         );
-    assert_eq!(untimed.matches("days_since(pricing_visit) * 2").count(), 1);
+    assert_eq!(
+        untimed
+            .matches("contact.timeline_days or engagement")
+            .count(),
+        1
+    );
     assert_eq!(untimed.matches("group.size >= 3").count(), 1);
     let cooling = acme.replace(
         "  engaged -> dormant    after 120d",
@@ -257,11 +264,17 @@ fn shortcut_policies() -> Vec<Policy> {
             "  engaged -> dormant    when group.count(champion) <= 0 and group.engaged <= 1 and not seen(pricing_visit within 10d) and time_in_stage >= 20d as \"faded\"\n  engaged -> dormant    after 120d",
         );
     assert_eq!(fading.matches("\"faded\"").count(), 2);
+    let account_stage = acme.replace(
+        "  mql -> recycled         after 30d",
+        "  mql -> sal              when account.stage == \"qualified\" as \"account qualified\"\n  mql -> recycled         after 30d",
+    );
+    assert_eq!(account_stage.matches("account qualified").count(), 1);
     vec![
         Policy::compile(&acme).unwrap(),
         Policy::compile(&untimed).unwrap(),
         Policy::compile(&cooling).unwrap(),
         Policy::compile(&fading).unwrap(),
+        Policy::compile(&account_stage).unwrap(),
     ]
 }
 

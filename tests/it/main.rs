@@ -7,6 +7,7 @@
 
 mod ci;
 mod cli;
+mod computes;
 mod design;
 mod diff;
 mod engine_cli;

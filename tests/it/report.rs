@@ -65,7 +65,7 @@ fn report() -> Report {
     let as_of = Some(1_782_860_400_000); // 2026-06-30T23:00:00Z
     let ev = detente::eval::evaluate(&policy, &h, as_of);
     let options = Options {
-        from: Some(1_775_001_600_000), // 2026-03-31T23:00:00Z = 1 April, London
+        from: Some(1_774_998_000_000), // 2026-03-31T23:00:00Z = 1 April, London
         ..Options::default()
     };
     build(&policy, &h, &ev, &options)

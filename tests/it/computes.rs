@@ -1,0 +1,210 @@
+//! What checks, computes: policies that `check` called clean used to give
+//! wrong figures. Each case is a regression test on
+//! `tests/fixtures/computes/`, whose README works every figure out by hand.
+
+#![allow(
+    clippy::indexing_slicing,
+    reason = "JSON is read by key; a missing key reads as null and fails the assertion"
+)]
+
+use serde_json::{Value as Json, json};
+
+use crate::{detente, stdout};
+
+const DIR: &str = "tests/fixtures/computes";
+
+fn run(args: &[&str]) -> String {
+    let out = detente().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    stdout(&out)
+}
+
+fn inputs(extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "--policy",
+        "policy.detente",
+        "--contacts",
+        "contacts.csv",
+        "--accounts",
+        "accounts.csv",
+        "--events",
+        "events.csv",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, a)| {
+        if i % 2 == 1 {
+            format!("{DIR}/{a}")
+        } else {
+            (*a).to_string()
+        }
+    })
+    .collect();
+    v.extend(["--as-of", "2017-06-30"].map(String::from));
+    v.extend(extra.iter().map(|s| (*s).to_string()));
+    v
+}
+
+/// Each journey's (stage, entered) steps, by id.
+fn paths(lifecycle: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut args = vec!["classify".to_string()];
+    args.extend(inputs(&["-o", "jsonl", "--lifecycle", lifecycle]));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&args)
+        .lines()
+        .map(|l| {
+            let j: Json = serde_json::from_str(l).unwrap();
+            let id = j[lifecycle].as_str().unwrap().to_string();
+            let steps = j["path"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p["stage"].as_str().unwrap().to_string(),
+                        p["entered"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            (id, steps)
+        })
+        .collect()
+}
+
+fn report(extra: &[&str]) -> Json {
+    let mut args = vec!["report".to_string()];
+    args.extend(inputs(&["-o", "json"]));
+    args.extend(extra.iter().map(|s| (*s).to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    serde_json::from_str(&run(&args)).unwrap()
+}
+
+/// `metric` in the report's only period: its value and the period label.
+fn metric(r: &Json, name: &str) -> (Json, String) {
+    let row = r["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == name)
+        .unwrap();
+    let values = row["values"].as_array().unwrap();
+    assert_eq!(values.len(), 1, "{name}: {values:?}");
+    (
+        values[0]["value"].clone(),
+        values[0]["period"].as_str().unwrap().to_string(),
+    )
+}
+
+fn payout(r: &Json, incentive: &str) -> (String, String) {
+    let rows: Vec<&Json> = r["incentives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["incentive"] == incentive)
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    (
+        rows[0]["payout"].as_str().unwrap().to_string(),
+        rows[0]["period"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn the_policy_checks_clean_and_a_loop_of_exclusive_moves_is_no_e033() {
+    let out = detente()
+        .args([
+            "check",
+            "--deny",
+            "warnings",
+            &format!("{DIR}/policy.detente"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
+#[test]
+fn a_contact_reading_account_stage_moves_when_its_account_moves() {
+    let at = |steps: &[(String, String)], stage: &str| {
+        steps
+            .iter()
+            .find(|(s, _)| s == stage)
+            .map(|(_, t)| t.clone())
+            .unwrap()
+    };
+    let accounts = paths("account");
+    for (_, steps) in &accounts {
+        assert_eq!(at(steps, "qualified"), "2017-04-10T00:00:00Z");
+    }
+    let contacts = paths("contact");
+    assert_eq!(contacts.len(), 3);
+    for (id, steps) in &contacts {
+        assert_eq!(at(steps, "sales_ready"), "2017-04-10T00:00:00Z", "{id}");
+    }
+}
+
+#[test]
+fn metric_filters_read_contact_fields_as_they_were_at_the_event() {
+    let r = report(&[]);
+    assert_eq!(metric(&r, "moses_wins").0, json!(2));
+    assert_eq!(metric(&r, "central_wins").0, json!(3));
+    assert_eq!(metric(&r, "central_share").0, json!(0.75));
+}
+
+#[test]
+fn metrics_over_account_stages_count_accounts() {
+    let r = report(&[]);
+    assert_eq!(metric(&r, "qualified_accounts").0, json!(2));
+    assert_eq!(metric(&r, "account_win_rate").0, json!(1));
+    assert_eq!(metric(&r, "account_cycle_days").0, json!(12.9167));
+    assert_eq!(
+        payout(&r, "central_bonus"),
+        ("300.00".into(), "2017 Q2".into())
+    );
+}
+
+#[test]
+fn from_and_to_bound_metrics_and_incentives_and_label_the_cut_period() {
+    let r = report(&["--from", "2017-04-15", "--to", "2017-05-15"]);
+    let label = "2017 Q2 (15 Apr – 15 May)".to_string();
+    assert_eq!(metric(&r, "moses_wins"), (json!(0), label.clone()));
+    assert_eq!(metric(&r, "central_wins").0, json!(1));
+    assert_eq!(metric(&r, "central_share").0, json!(0.5));
+    assert_eq!(metric(&r, "qualified_accounts").0, json!(0));
+    assert_eq!(metric(&r, "account_win_rate").0, Json::Null);
+    assert_eq!(metric(&r, "account_cycle_days").0, json!(12.9167));
+    assert_eq!(payout(&r, "central_bonus"), ("100.00".into(), label));
+}
+
+#[test]
+fn a_time_comparison_with_a_field_moves_at_the_instant_it_flips() {
+    let out = run(&[
+        "classify",
+        "--policy",
+        &format!("{DIR}/timed.detente"),
+        "--contacts",
+        &format!("{DIR}/timed-contacts.csv"),
+        "--events",
+        &format!("{DIR}/timed-events.csv"),
+        "--as-of",
+        "2017-06-30",
+        "-o",
+        "jsonl",
+    ]);
+    let j: Json = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let steps: Vec<(&str, &str)> = j["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["stage"].as_str().unwrap(), p["entered"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("lead", "2017-04-01T00:00:00Z"),
+            ("engaged", "2017-04-02T00:00:00Z"),
+            ("stale", "2017-04-12T00:00:00Z"),
+            ("old", "2017-04-22T00:00:00Z"),
+        ]
+    );
+}
