@@ -71,6 +71,8 @@ pub mod generate;
 #[doc(hidden)]
 pub mod names;
 #[doc(hidden)]
+pub mod range;
+#[doc(hidden)]
 pub mod report;
 #[doc(hidden)]
 pub mod span;

@@ -89,11 +89,13 @@ fn err_expr() -> (Expr, Ty) {
     (Expr::Const(Value::Bool(false)), Ty::Unknown)
 }
 
+/// A number as written, if it is one within the range of values
+/// (`crate::range`).
 pub fn parse_number(raw: &str) -> Option<f64> {
     raw.replace('_', "")
         .parse::<f64>()
         .ok()
-        .filter(|n| n.is_finite())
+        .filter(|n| crate::range::number_ok(*n))
 }
 
 impl Checker<'_> {
@@ -274,7 +276,7 @@ impl Checker<'_> {
             what: "number",
             value: raw.to_string(),
             span,
-            reason: "too large to use".into(),
+            reason: format!("numbers must be {}", crate::range::NUMBER_RANGE),
             help: None,
         });
         err_expr()
@@ -365,6 +367,17 @@ impl Checker<'_> {
                 "not a whole number of minutes, days or business hours",
                 Some("use a smaller unit, e.g. `36h` instead of `1.5d`".into()),
             )
+        })
+        .and_then(|d| {
+            if crate::range::duration_ok(d) {
+                Some(d)
+            } else {
+                bad(
+                    self,
+                    &format!("durations must be {}", crate::range::DURATION_RANGE),
+                    None,
+                )
+            }
         })
     }
 
@@ -705,12 +718,24 @@ impl Checker<'_> {
                     });
                     return err_expr();
                 };
-                // Syntax is checked now; the automaton is built on first use.
+                // The automaton is built now, once: a pattern the engine
+                // could not build (past the size limit) would otherwise
+                // check clean and silently match nothing.
                 match regex_syntax::ParserBuilder::new().build().parse(pattern) {
-                    Ok(_) => (
-                        Expr::Matches(Box::new(l), RegexPattern::new(pattern)),
-                        Ty::Bool,
-                    ),
+                    Ok(_) => {
+                        let re = RegexPattern::new(pattern);
+                        if re.regex().is_none() {
+                            self.diag(CheckError::InvalidRegex {
+                                reason: format!(
+                                    "the pattern compiles to more than {} MiB; write a shorter one (fewer repetitions such as `{{1000}}`, smaller character classes)",
+                                    REGEX_SIZE_LIMIT >> 20
+                                ),
+                                span: rhs.span,
+                            });
+                            return err_expr();
+                        }
+                        (Expr::Matches(Box::new(l), re), Ty::Bool)
+                    }
                     Err(e) => {
                         let reason = regex_reason(&e.to_string());
                         self.diag(CheckError::InvalidRegex {
@@ -1593,5 +1618,6 @@ fn parse_money(raw: &str) -> Result<Decimal, String> {
         other => return Err(format!("unknown multiplier `{other}`")),
     };
     base.checked_mul(factor)
-        .ok_or_else(|| "too large".to_string())
+        .filter(|m| crate::range::money_ok(*m))
+        .ok_or_else(|| format!("amounts must be {}", crate::range::NUMBER_RANGE))
 }

@@ -73,6 +73,14 @@ fn read(spec: &str) -> Result<String, Exit> {
         );
         return Err(Exit::Usage);
     };
+    // A revision is never an option: `git:--output=x:y` must not reach
+    // `git show` as one (it would write a file).
+    if rev.starts_with('-') {
+        eprintln!(
+            "error: `{rev}` in `{spec}` is not a git revision (it starts with `-`): write a branch, tag or commit, e.g. git:origin/main:{path}"
+        );
+        return Err(Exit::Usage);
+    }
     // `./` makes git read PATH from the current folder, like a file path.
     let object = if path.starts_with("./") || path.starts_with("../") || path.starts_with('/') {
         format!("{rev}:{path}")

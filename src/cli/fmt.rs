@@ -81,14 +81,17 @@ pub fn run(args: Args) -> Exit {
     }
     if args.check && !unformatted.is_empty() {
         outln!(
-            "{} of {} policy files need formatting: run `detente fmt`",
+            "{} of {} need formatting: run `detente fmt`",
             unformatted.len(),
-            paths.len()
+            detente::report::plural(paths.len() as u64, "policy file", "policy files")
         );
         return Exit::Problems;
     }
     if unformatted.is_empty() {
-        outln!("{} policy files already formatted", paths.len());
+        outln!(
+            "{} already formatted",
+            detente::report::plural(paths.len() as u64, "policy file", "policy files")
+        );
     }
     Exit::Ok
 }

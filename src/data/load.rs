@@ -150,6 +150,18 @@ pub struct Contact {
     pub origin: Origin,
 }
 
+impl Contact {
+    /// Whether `other` is the same record read again (its place aside).
+    fn same_record(&self, other: &Contact) -> bool {
+        self.id == other.id
+            && self.account == other.account
+            && self.created_at == other.created_at
+            && self.stage == other.stage
+            && self.stage_since == other.stage_since
+            && self.fields == other.fields
+    }
+}
+
 /// An account record, validated against the policy's account schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
@@ -386,12 +398,13 @@ pub(super) fn read_source(
     let file_index = u32::try_from(file).unwrap_or(u32::MAX);
     let name = source.path.display().to_string();
     // In-memory rows are read where they are, not copied.
-    let rows: Box<dyn Iterator<Item = Result<Cow<'_, Row>, source::BadRow>>> = match &source.inline
-    {
-        Some(rows) => Box::new(rows.iter().map(|r| Ok(Cow::Borrowed(r)))),
-        None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
-    };
+    let rows: Box<dyn Iterator<Item = Result<Cow<'_, Row>, source::RowError>>> =
+        match &source.inline {
+            Some(rows) => Box::new(rows.iter().map(|r| Ok(Cow::Borrowed(r)))),
+            None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
+        };
     let mut unknown_columns: BTreeMap<String, ()> = BTreeMap::new();
+    let mut kept = KeptIds::of(h, source.kind);
     let columns = Columns::new(source, model);
     let mut placement = Placement::default();
     let mut counts = Counts::default();
@@ -399,10 +412,15 @@ pub(super) fn read_source(
         counts.read += 1;
         let row = match row {
             Ok(r) => r,
-            Err(bad) => {
+            Err(source::RowError::Bad(bad)) => {
                 counts.rejected += 1;
                 h.problems.push(problem(&name, bad, Severity::Error));
                 continue;
+            }
+            Err(source::RowError::Stopped { line, reason }) => {
+                return Err(format!(
+                    "cannot read `{name}` past line {line}: {reason} (is the file cut short or corrupt? export it again; a partial file is never used)"
+                ));
             }
         };
         for col in placement.place(&columns, &row) {
@@ -419,8 +437,42 @@ pub(super) fn read_source(
             line: row.line,
         };
         let result = match source.kind {
-            RecordKind::Contacts => contact(model, &reader, origin).map(|c| h.contacts.push(c)),
-            RecordKind::Accounts => account(model, &reader, origin).map(|a| h.accounts.push(a)),
+            RecordKind::Contacts => match contact(model, &reader, origin) {
+                Ok(c) => match kept.first(&c.id, h.contacts.len(), origin) {
+                    None => {
+                        h.contacts.push(c);
+                        Ok(())
+                    }
+                    Some((at, i)) => {
+                        counts.duplicates += 1;
+                        if !h.contacts.get(i).is_some_and(|k| k.same_record(&c)) {
+                            let first = kept_at(&h.files, at);
+                            h.problems
+                                .push(duplicate(&name, &row, "contact", &c.id, &first));
+                        }
+                        continue;
+                    }
+                },
+                Err(x) => Err(x),
+            },
+            RecordKind::Accounts => match account(model, &reader, origin) {
+                Ok(a) => match kept.first(&a.id, h.accounts.len(), origin) {
+                    None => {
+                        h.accounts.push(a);
+                        Ok(())
+                    }
+                    Some((at, i)) => {
+                        counts.duplicates += 1;
+                        if !h.accounts.get(i).is_some_and(|k| k.fields == a.fields) {
+                            let first = kept_at(&h.files, at);
+                            h.problems
+                                .push(duplicate(&name, &row, "account", &a.id, &first));
+                        }
+                        continue;
+                    }
+                },
+                Err(x) => Err(x),
+            },
             RecordKind::Events => match event(model, source, &reader, origin) {
                 Ok(e) => {
                     if !on_event(e)? {
@@ -461,6 +513,65 @@ pub(super) fn read_source(
     entry.rejected += counts.rejected;
     entry.duplicates += counts.duplicates;
     Ok(())
+}
+
+/// The contact or account ids read so far, with where each was first
+/// read and its place in the records: a later row with the same id is a
+/// duplicate, and the first row is the one kept (as for events).
+struct KeptIds(HashMap<String, (Origin, usize)>);
+
+impl KeptIds {
+    fn of(h: &Histories, kind: RecordKind) -> KeptIds {
+        let ids = match kind {
+            RecordKind::Contacts => h
+                .contacts
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.id.clone(), (c.origin, i)))
+                .collect(),
+            RecordKind::Accounts => h
+                .accounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.id.clone(), (a.origin, i)))
+                .collect(),
+            RecordKind::Events => HashMap::new(),
+        };
+        KeptIds(ids)
+    }
+
+    /// Where `id` was first read and its record's place, if it was; else
+    /// it is remembered as read at `origin`, to be record `next`.
+    fn first(&mut self, id: &str, next: usize, origin: Origin) -> Option<(Origin, usize)> {
+        if let Some(kept) = self.0.get(id) {
+            return Some(*kept);
+        }
+        self.0.insert(id.to_string(), (origin, next));
+        None
+    }
+}
+
+/// "file:line" of a kept row.
+fn kept_at(files: &[String], at: Origin) -> String {
+    let file = files.get(at.file as usize).map_or("", String::as_str);
+    format!("{file}:{}", at.line)
+}
+
+/// A second row for a contact or account id that says something else than
+/// the first: set aside, with a warning that says which row is kept. (A
+/// repeated row that says the same, such as an account nested in each of
+/// its contacts in a request, is only counted.)
+fn duplicate(file: &str, row: &Row, what: &str, id: &str, first: &str) -> RowProblem {
+    RowProblem {
+        file: file.to_string(),
+        line: row.line,
+        column: Some("id".into()),
+        reason: format!(
+            "{what} `{id}` was already read at {first}; that first row is kept and this one is not used (remove the repeated row, or merge the two in the CRM)"
+        ),
+        severity: Severity::Warning,
+        raw: row.raw_text(),
+    }
 }
 
 /// An event dated before its contact's `created_at` is kept (rejecting a

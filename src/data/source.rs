@@ -1,6 +1,9 @@
 //! Rows from one input file: CSV with a header row, or JSON Lines; either
 //! may be gzip-compressed. A row that cannot be read is returned as a
-//! [`BadRow`] with its line and the reason, and reading goes on.
+//! [`BadRow`] with its line and the reason, and reading goes on; a file
+//! that cannot be read further (a truncated or corrupt archive, a disk
+//! error) ends with [`RowError::Stopped`], and the load fails: a partial
+//! file is never taken for the whole.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -129,8 +132,23 @@ pub struct BadRow {
     pub raw: String,
 }
 
+/// Why a row could not be read.
+#[derive(Debug, Clone)]
+pub enum RowError {
+    /// This row is bad; reading goes on with the next.
+    Bad(BadRow),
+    /// The file cannot be read past this line (an I/O error, a truncated
+    /// or corrupt compressed file): reading ends here.
+    Stopped {
+        /// The line reading stopped at (1-based).
+        line: u64,
+        /// What went wrong, as the system says it.
+        reason: String,
+    },
+}
+
 /// A row, or why it could not be read.
-pub type RowResult = Result<Row, BadRow>;
+pub type RowResult = Result<Row, RowError>;
 
 /// Opens a file for reading rows. The error is for the user.
 pub fn open(
@@ -145,6 +163,12 @@ pub fn open(
             path.display()
         )
     })?;
+    if path.is_dir() {
+        return Err(format!(
+            "cannot read `{}`: it is a folder, not a file (name the file inside it)",
+            path.display()
+        ));
+    }
     let file = File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let reader: Box<dyn BufRead> = if gz {
         Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
@@ -153,7 +177,11 @@ pub fn open(
     };
     Ok(match format {
         FileFormat::Csv => Box::new(CsvRows::new(reader)),
-        FileFormat::JsonLines => Box::new(JsonRows { reader, line: 0 }),
+        FileFormat::JsonLines => Box::new(JsonRows {
+            reader,
+            line: 0,
+            done: false,
+        }),
     })
 }
 
@@ -162,6 +190,10 @@ struct CsvRows {
     headers: Option<Result<Vec<String>, BadRow>>,
     record: csv::ByteRecord,
     done: bool,
+    /// What was read ahead to see whether a row ran to the end of the
+    /// file (`unclosed_quote`): handed out by the next call.
+    ahead: Option<csv::Result<bool>>,
+    spare: csv::ByteRecord,
 }
 
 impl CsvRows {
@@ -175,6 +207,8 @@ impl CsvRows {
             headers: None,
             record: csv::ByteRecord::new(),
             done: false,
+            ahead: None,
+            spare: csv::ByteRecord::new(),
         }
     }
 
@@ -195,31 +229,36 @@ impl Iterator for CsvRows {
             return None;
         }
         loop {
-            let read = self.reader.read_byte_record(&mut self.record);
+            let read = match self.ahead.take() {
+                Some(read) => {
+                    std::mem::swap(&mut self.record, &mut self.spare);
+                    read
+                }
+                None => self.reader.read_byte_record(&mut self.record),
+            };
             let line = self.record.position().map_or(0, |p| p.line());
             match read {
                 Ok(false) => {
                     self.done = true;
                     return match &self.headers {
-                        None => Some(Err(BadRow {
+                        None => Some(Err(RowError::Bad(BadRow {
                             line: 1,
                             column: None,
                             reason: "the file is empty: a CSV file needs a header row".into(),
                             raw: String::new(),
-                        })),
+                        }))),
                         _ => None,
                     };
                 }
                 Err(e) => {
-                    // The csv reader cannot resynchronise after an I/O
-                    // error; report it and stop this file.
+                    // With flexible rows and byte records, the csv reader
+                    // fails only when the file cannot be read: stop.
                     self.done = true;
-                    return Some(Err(BadRow {
-                        line,
-                        column: None,
-                        reason: format!("cannot read the rest of the file: {e}"),
-                        raw: String::new(),
-                    }));
+                    let reason = match e.into_kind() {
+                        csv::ErrorKind::Io(io) => io.to_string(),
+                        other => format!("{other:?}"),
+                    };
+                    return Some(Err(RowError::Stopped { line, reason }));
                 }
                 Ok(true) => {}
             }
@@ -248,7 +287,7 @@ impl Iterator for CsvRows {
                     .collect();
                 if let Err(e) = &names {
                     self.done = true;
-                    return Some(Err(e.clone()));
+                    return Some(Err(RowError::Bad(e.clone())));
                 }
                 self.headers = Some(names);
                 continue;
@@ -257,21 +296,35 @@ impl Iterator for CsvRows {
             let raw_len = self.record.as_slice().len();
             if raw_len > MAX_ROW_BYTES {
                 let raw = CsvRows::raw(&self.record);
-                return Some(Err(BadRow {
+                return Some(Err(RowError::Bad(BadRow {
                     line,
                     column: None,
                     reason: format!(
                         "the row is {raw_len} bytes long, more than the limit of {MAX_ROW_BYTES}"
                     ),
                     raw: raw.chars().take(KEPT_OF_LONG_ROW).collect::<String>() + "...",
-                }));
+                })));
             }
             // A blank line in the middle of a CSV is not a row.
             if self.record.len() == 1 && self.record.get(0).is_some_and(|f| f.is_empty()) {
                 continue;
             }
-            if self.record.len() != headers.len() {
-                return Some(Err(BadRow {
+            let ragged = self.record.len() != headers.len();
+            let ahead = Ahead {
+                reader: &mut self.reader,
+                spare: &mut self.spare,
+                read: &mut self.ahead,
+            };
+            if let Some(reason) = unclosed_quote(&self.record, ahead, line, ragged) {
+                return Some(Err(RowError::Bad(BadRow {
+                    line,
+                    column: None,
+                    reason,
+                    raw: CsvRows::raw(&self.record),
+                })));
+            }
+            if ragged {
+                return Some(Err(RowError::Bad(BadRow {
                     line,
                     column: None,
                     reason: format!(
@@ -280,7 +333,7 @@ impl Iterator for CsvRows {
                         headers.len()
                     ),
                     raw: CsvRows::raw(&self.record),
-                }));
+                })));
             }
             let mut cells = Vec::with_capacity(headers.len());
             for (name, bytes) in headers.iter().zip(self.record.iter()) {
@@ -290,13 +343,13 @@ impl Iterator for CsvRows {
                 match std::str::from_utf8(bytes) {
                     Ok(s) => cells.push((name.clone(), Cell::Text(s.to_string()))),
                     Err(_) => {
-                        return Some(Err(BadRow {
+                        return Some(Err(RowError::Bad(BadRow {
                             line,
                             column: Some(name.clone()),
                             reason: "the value is not valid UTF-8 text (save the export as UTF-8)"
                                 .into(),
                             raw: CsvRows::raw(&self.record),
-                        }));
+                        })));
                     }
                 }
             }
@@ -315,9 +368,58 @@ impl Iterator for CsvRows {
     }
 }
 
+/// Where a CSV reader reads one row ahead.
+struct Ahead<'r> {
+    reader: &'r mut csv::Reader<Box<dyn BufRead>>,
+    spare: &'r mut csv::ByteRecord,
+    read: &'r mut Option<csv::Result<bool>>,
+}
+
+/// A row that runs from `line` to the end of the file with a line
+/// break inside a value, and is ragged or has the file's last line
+/// break inside that value: a quote opened there was never closed, and
+/// the rest of the file was read as this one row. Says so, with the
+/// lines it swallowed. (A quoted value over several lines that is
+/// closed ends before the row's own line break, so it is not taken
+/// for one.)
+fn unclosed_quote(
+    record: &csv::ByteRecord,
+    ahead: Ahead<'_>,
+    line: u64,
+    ragged: bool,
+) -> Option<String> {
+    let multiline = record.iter().any(|f| f.contains(&b'\n'));
+    let ends_in_value = record
+        .iter()
+        .next_back()
+        .is_some_and(|f| f.ends_with(b"\n"));
+    if !(multiline && (ragged || ends_in_value)) {
+        return None;
+    }
+    // Did this row run to the end of the file? Read one ahead to see.
+    let next = ahead.reader.read_byte_record(ahead.spare);
+    let at_end = matches!(next, Ok(false));
+    *ahead.read = Some(next);
+    if !at_end {
+        return None;
+    }
+    let breaks: u64 = record.iter().map(bytecount_newlines).sum();
+    let last = line + breaks - u64::from(ends_in_value);
+    Some(format!(
+        "a quote (\") opened in this row is never closed, so lines {line} to {last}, the rest of the file, were read as one row: close the quote, or write a quote inside a value as two (\"\")"
+    ))
+}
+
+/// Line breaks in a CSV value.
+fn bytecount_newlines(field: &[u8]) -> u64 {
+    field.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
 struct JsonRows {
     reader: Box<dyn BufRead>,
     line: u64,
+    /// Reading stopped on an I/O error: nothing more comes.
+    done: bool,
 }
 
 impl JsonRows {
@@ -361,23 +463,31 @@ impl Iterator for JsonRows {
     type Item = RowResult;
 
     fn next(&mut self) -> Option<RowResult> {
+        if self.done {
+            return None;
+        }
         loop {
             let (bytes, total) = match self.read_line() {
                 Ok(Some(x)) => x,
                 Ok(None) => return None,
                 Err(e) => {
-                    return Some(Err(BadRow {
+                    // Going on would read the same error forever.
+                    self.done = true;
+                    return Some(Err(RowError::Stopped {
                         line: self.line + 1,
-                        column: None,
-                        reason: format!("cannot read the rest of the file: {e}"),
-                        raw: String::new(),
+                        reason: e.to_string(),
                     }));
                 }
             };
             self.line += 1;
             let line = self.line;
+            // A byte-order mark before the first line is not part of it.
+            let bytes = match (line, bytes.strip_prefix("\u{feff}".as_bytes())) {
+                (1, Some(rest)) => rest.to_vec(),
+                _ => bytes,
+            };
             if total > MAX_ROW_BYTES {
-                return Some(Err(BadRow {
+                return Some(Err(RowError::Bad(BadRow {
                     line,
                     column: None,
                     reason: format!(
@@ -386,7 +496,7 @@ impl Iterator for JsonRows {
                     raw: String::from_utf8_lossy(bytes.get(..KEPT_OF_LONG_ROW).unwrap_or(&bytes))
                         .into_owned()
                         + "...",
-                }));
+                })));
             }
             let raw = String::from_utf8_lossy(&bytes)
                 .trim_end_matches(['\r', '\n'])
@@ -397,7 +507,7 @@ impl Iterator for JsonRows {
             let value: serde_json::Value = match serde_json::from_slice(&bytes) {
                 Ok(v) => v,
                 Err(e) => {
-                    return Some(Err(BadRow {
+                    return Some(Err(RowError::Bad(BadRow {
                         line,
                         column: None,
                         // serde counts lines within this one line.
@@ -406,17 +516,17 @@ impl Iterator for JsonRows {
                             e.to_string().replace(" at line 1 column ", " at column ")
                         ),
                         raw,
-                    }));
+                    })));
                 }
             };
             let serde_json::Value::Object(map) = value else {
-                return Some(Err(BadRow {
+                return Some(Err(RowError::Bad(BadRow {
                     line,
                     column: None,
                     reason: "each line must be one JSON object, like {\"contact\": \"c-1\", ...}"
                         .into(),
                     raw,
-                }));
+                })));
             };
             let cells = map.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect();
             return Some(Ok(Row {
@@ -441,6 +551,79 @@ mod tests {
         open(&path, None).unwrap().collect()
     }
 
+    /// The bad row of a row result that is one.
+    fn bad(r: &RowResult) -> &BadRow {
+        match r {
+            Err(RowError::Bad(b)) => b,
+            other => panic!("not a bad row: {other:?}"),
+        }
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// A truncated archive stops reading with the line it got to, for CSV
+    /// and JSON Lines alike: never a loop, never a quiet half file.
+    #[test]
+    fn a_truncated_gzip_file_stops_reading_at_its_line() {
+        let mut csv = b"id,n\n".to_vec();
+        let mut jsonl = Vec::new();
+        for i in 0..20_000 {
+            csv.extend(format!("c{i},{i}\n").as_bytes());
+            jsonl.extend(format!("{{\"contact\":\"c{i}\",\"n\":{i}}}\n").as_bytes());
+        }
+        for (name, text) in [("c.csv.gz", csv), ("e.jsonl.gz", jsonl)] {
+            let gz = gzip(&text);
+            let cut = gz.get(..gz.len() / 2).unwrap();
+            let r = rows(name, cut);
+            let last = r.last().unwrap();
+            assert!(
+                matches!(last, Err(RowError::Stopped { line, .. }) if *line > 1000),
+                "{name}: {last:?}"
+            );
+            assert!(r.iter().rev().skip(1).all(Result::is_ok), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_json_lines_is_not_part_of_the_first_row() {
+        let r = rows(
+            "e.jsonl",
+            b"\xef\xbb\xbf{\"contact\":\"c1\"}\n{\"contact\":\"c2\"}\n",
+        );
+        assert!(r.iter().all(Result::is_ok), "{r:?}");
+    }
+
+    #[test]
+    fn a_folder_is_not_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        std::fs::create_dir(&path).unwrap();
+        let e = open(&path, None).err().unwrap();
+        assert!(e.contains("is a folder"), "{e}");
+    }
+
+    /// An unclosed quote swallows the rest of the file: the reason says
+    /// so, from which line to which.
+    #[test]
+    fn an_unclosed_quote_is_named_with_the_lines_it_swallowed() {
+        let r = rows("c.csv", b"id,name\nc1,Ann\nc2,\"Bo\nc3,Cy\nc4,Di\n");
+        assert_eq!(r.len(), 2);
+        let b = bad(&r[1]);
+        assert_eq!(b.line, 3);
+        assert!(
+            b.reason.contains("never closed") && b.reason.contains("lines 3 to 5"),
+            "{}",
+            b.reason
+        );
+        // A quoted value over two lines, closed, is one good row.
+        let r = rows("c.csv", b"id,name\nc1,\"Ann\nSmith\"\nc2,Bo\n");
+        assert!(r.iter().all(Result::is_ok), "{r:?}");
+    }
+
     #[test]
     fn csv_rows_with_lines_and_reasons() {
         let r = rows(
@@ -451,31 +634,24 @@ mod tests {
         let ok = r[0].as_ref().unwrap();
         assert_eq!(ok.line, 2);
         assert_eq!(ok.cells[0], ("id".to_string(), Cell::Text("c1".into())));
-        let ragged = r[1].as_ref().unwrap_err();
+        let ragged = bad(&r[1]);
         assert_eq!(ragged.line, 3);
         assert!(ragged.reason.contains("1 columns but the header has 2"));
         let quoted = r[2].as_ref().unwrap();
         assert_eq!(quoted.cells[1].1, Cell::Text("B, \"Bo\"".into()));
         assert_eq!(quoted.raw_text(), "c3,\"B, \"\"Bo\"\"\"");
-        let bad = r[3].as_ref().unwrap_err();
-        assert_eq!(bad.column.as_deref(), Some("name"));
+        let b = bad(&r[3]);
+        assert_eq!(b.column.as_deref(), Some("name"));
     }
 
     #[test]
     fn jsonl_rows_and_gzip() {
         let text = b"{\"contact\":\"c1\",\"n\":2}\nnot json\n[1]\n\n{\"contact\":null}\n";
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text).unwrap();
-        let r = rows("e.jsonl.gz", &gz.finish().unwrap());
+        let r = rows("e.jsonl.gz", &gzip(text));
         assert_eq!(r.len(), 4);
         assert!(r[0].is_ok());
-        assert!(
-            r[1].as_ref()
-                .unwrap_err()
-                .reason
-                .starts_with("not valid JSON")
-        );
-        assert_eq!(r[2].as_ref().unwrap_err().line, 3);
+        assert!(bad(&r[1]).reason.starts_with("not valid JSON"));
+        assert_eq!(bad(&r[2]).line, 3);
         assert_eq!(r[3].as_ref().unwrap().line, 5);
     }
 
@@ -486,9 +662,9 @@ mod tests {
         content.extend(b"\"}\n{\"contact\":\"c2\"}\n");
         let r = rows("e.ndjson", &content);
         assert_eq!(r.len(), 2);
-        let bad = r[0].as_ref().unwrap_err();
-        assert!(bad.reason.contains("more than the limit"));
-        assert!(bad.raw.len() < 2 * KEPT_OF_LONG_ROW);
+        let b = bad(&r[0]);
+        assert!(b.reason.contains("more than the limit"));
+        assert!(b.raw.len() < 2 * KEPT_OF_LONG_ROW);
         assert_eq!(r[1].as_ref().unwrap().line, 2);
     }
 

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use super::source::Cell;
 use super::time::{DateOnly, parse_instant};
 use crate::check::model::{Duration, Type, Value};
+use crate::range;
 
 /// Reads a non-empty cell as `ty`; the error says what was wrong and how it
 /// should be written.
@@ -69,9 +70,14 @@ pub(super) fn read_raw(raw: Raw<'_>, ty: &Type, tz: Tz) -> Result<Value, String>
     match (ty, raw) {
         (Type::Number, Raw::Number(n)) => n
             .as_f64()
-            .filter(|f| f.is_finite())
+            .filter(|f| range::number_ok(*f))
             .map(Value::Number)
-            .ok_or_else(|| format!("{n} is not a usable number")),
+            .ok_or_else(|| {
+                format!(
+                    "{n} is out of range: numbers must be {}",
+                    range::NUMBER_RANGE
+                )
+            }),
         (Type::Bool, Raw::Bool(b)) => Ok(Value::Bool(b)),
         (_, Raw::Compound) => Err(format!(
             "expected {}, found a JSON list or object",
@@ -103,24 +109,30 @@ fn describe(ty: &Type) -> String {
 fn read_text(s: &str, ty: &Type, tz: Tz) -> Result<Value, String> {
     match ty {
         Type::Text => Ok(Value::Text(s.to_string())),
-        Type::Number => s
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .map(Value::Number)
-            .ok_or_else(|| format!("`{}` is not a number", short(s))),
+        Type::Number => match s.parse::<f64>() {
+            Ok(f) if range::number_ok(f) => Ok(Value::Number(f)),
+            Ok(_) => Err(format!(
+                "`{}` is out of range: numbers must be {}",
+                short(s),
+                range::NUMBER_RANGE
+            )),
+            Err(_) => Err(format!("`{}` is not a number", short(s))),
+        },
         Type::Money => {
             let cleaned = s.trim_start_matches(['$', '£', '€']);
-            Decimal::from_str(cleaned)
-                .or_else(|_| Decimal::from_scientific(cleaned))
-                .map(Value::Money)
-                .map_err(|_| {
-                    if cleaned.contains(',') {
-                        format!("`{}` is not an amount: write it without thousands separators, e.g. 1234.50", short(s))
-                    } else {
-                        format!("`{}` is not an amount of money", short(s))
-                    }
-                })
+            match Decimal::from_str(cleaned).or_else(|_| Decimal::from_scientific(cleaned)) {
+                Ok(m) if range::money_ok(m) => Ok(Value::Money(m)),
+                Ok(_) => Err(format!(
+                    "`{}` is out of range: amounts must be {}",
+                    short(s),
+                    range::NUMBER_RANGE
+                )),
+                Err(_) if cleaned.contains(',') => Err(format!(
+                    "`{}` is not an amount: write it without thousands separators, e.g. 1234.50",
+                    short(s)
+                )),
+                Err(_) => Err(format!("`{}` is not an amount of money", short(s))),
+            }
         }
         Type::Bool => match s.to_lowercase().as_str() {
             "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
@@ -134,12 +146,18 @@ fn read_text(s: &str, ty: &Type, tz: Tz) -> Result<Value, String> {
             .map(Value::Date)
             .ok_or_else(|| format!("`{}` is not a date (write YYYY-MM-DD)", short(s))),
         Type::Timestamp => parse_instant(s, tz, DateOnly::Start).map(|(i, _)| Value::Timestamp(i)),
-        Type::Duration => read_duration(s).map(Value::Duration).ok_or_else(|| {
-            format!(
+        Type::Duration => match read_duration(s) {
+            Some(d) if range::duration_ok(d) => Ok(Value::Duration(d)),
+            Some(_) => Err(format!(
+                "`{}` is out of range: durations must be {}",
+                short(s),
+                range::DURATION_RANGE
+            )),
+            None => Err(format!(
                 "`{}` is not a duration (write e.g. 30d, 48h or 90m)",
                 short(s)
-            )
-        }),
+            )),
+        },
         Type::Enum(values) => {
             if values.iter().any(|v| v == s) {
                 return Ok(Value::Text(s.to_string()));

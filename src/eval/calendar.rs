@@ -66,7 +66,7 @@ impl Calendar {
         let Some(t) = self.local(at) else {
             return i64::MAX;
         };
-        match t.checked_add_signed(chrono::Duration::days(n)) {
+        match chrono::Duration::try_days(n).and_then(|d| t.checked_add_signed(d)) {
             Some(later) => self.instant(later),
             None => i64::MAX,
         }

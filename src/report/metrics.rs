@@ -13,6 +13,7 @@ use crate::check::model::{
 };
 use crate::data::EventKind;
 use crate::data::time::Instant;
+use crate::range;
 
 use super::context::{Ctx, first_entry_in};
 use super::period::Span;
@@ -354,23 +355,32 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
     }
 }
 
+/// Arithmetic on a period's figures. Money stays exact and checked: a
+/// result past what an exact decimal holds is no data, with the reason,
+/// never a panic or a wrapped number.
 fn arith(op: ArithOp, x: M, y: M) -> M {
     use M::*;
     let div0 = || NoData("division by zero".into());
+    let big = || NoData("the amount is too large to compute".into());
+    let exact = |d: Option<Decimal>| d.map_or_else(big, Money);
+    let ratio = |d: Option<Decimal>| d.and_then(|d| d.to_f64()).map_or_else(big, Num);
     match (x, y) {
         (NoData(r), _) | (_, NoData(r)) => NoData(r),
         (Money(a), Money(b)) => match op {
-            ArithOp::Add => Money(a + b),
-            ArithOp::Sub => Money(a - b),
-            ArithOp::Mul => Num((a * b).to_f64().unwrap_or(0.0)),
+            ArithOp::Add => exact(range::add(a, b)),
+            ArithOp::Sub => exact(range::sub(a, b)),
+            ArithOp::Mul => ratio(range::mul(a, b)),
             ArithOp::Div if b.is_zero() => div0(),
-            ArithOp::Div => Num((a / b).to_f64().unwrap_or(0.0)),
+            ArithOp::Div => ratio(range::div(a, b)),
         },
         (Money(a), Num(n)) | (Num(n), Money(a)) if matches!(op, ArithOp::Mul) => {
-            Decimal::from_f64(n).map_or_else(|| NoData("not a number".into()), |d| Money(a * d))
+            Decimal::from_f64(n).map_or_else(
+                || NoData("not a number".into()),
+                |d| exact(range::mul(a, d)),
+            )
         }
         (Money(a), Num(n)) if matches!(op, ArithOp::Div) => match Decimal::from_f64(n) {
-            Some(d) if !d.is_zero() => Money(a / d),
+            Some(d) if !d.is_zero() => exact(range::div(a, d)),
             _ => div0(),
         },
         (x, y) => match (x.num(), y.num()) {
@@ -398,10 +408,13 @@ fn aggregate(agg: Aggregate, values: Vec<M>, none: impl Fn() -> String) -> M {
                 _ => None,
             })
             .collect();
-        let total: Decimal = ds.iter().sum();
+        let Some(total) = range::sum(&ds) else {
+            return M::NoData("the amounts add up to more than can be computed".into());
+        };
         return match agg {
             Aggregate::Sum => M::Money(total),
-            Aggregate::Avg => M::Money(total / Decimal::from(ds.len())),
+            Aggregate::Avg => range::div(total, Decimal::from(ds.len()))
+                .map_or_else(|| M::NoData(none()), M::Money),
             Aggregate::Median | Aggregate::P90 => {
                 let f: Vec<f64> = ds.iter().filter_map(|d| d.to_f64()).collect();
                 let v = if agg == Aggregate::Median {

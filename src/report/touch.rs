@@ -325,7 +325,7 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
                 if is_deal {
                     if let (Some(row), Some(d)) = (revenue.get_mut(i), Decimal::from_f64(*wt)) {
                         if let Some(cell) = row.get_mut(m) {
-                            *cell += o.amount * d;
+                            *cell = saturating_add(*cell, o.amount.saturating_mul(d));
                         }
                     }
                 } else if let Some(cell) = opp_credit.get_mut(i).and_then(|r| r.get_mut(m)) {
@@ -337,10 +337,10 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
     };
     let mut total = Decimal::ZERO;
     for o in deals.values() {
-        total += o.amount;
+        total = saturating_add(total, o.amount);
         if !credit(o, true) {
             unattributed.0 += 1;
-            unattributed.1 += o.amount;
+            unattributed.1 = saturating_add(unattributed.1, o.amount);
         }
     }
     for o in opps.values() {
@@ -357,7 +357,7 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
             .entry(tp.team.index())
             .or_insert_with(|| (vec![Decimal::ZERO; MODELS.len()], vec![0.0; MODELS.len()]));
         for (a, b) in t.0.iter_mut().zip(&rev) {
-            *a += *b;
+            *a = saturating_add(*a, *b);
         }
         for (a, b) in t.1.iter_mut().zip(&opp) {
             *a += *b;
@@ -465,6 +465,14 @@ pub fn money_f64(s: &str) -> f64 {
         .ok()
         .and_then(|d| d.to_f64())
         .unwrap_or(0.0)
+}
+
+/// Revenue credit is a sum of deal amounts, each within ±10^15 as loaded
+/// (`crate::range`), so it stays far below what a decimal holds unless
+/// there are more than 10^13 deals; past that it stops at the largest
+/// decimal rather than panic.
+fn saturating_add(a: Decimal, b: Decimal) -> Decimal {
+    a.saturating_add(b)
 }
 
 #[cfg(test)]

@@ -42,6 +42,11 @@ pub fn scan(source: &str) -> Scan {
                 let mut closed = false;
                 while let Some(&c) = bytes.get(i) {
                     match c {
+                        // As in the grammar, an escape never takes a line
+                        // break: a backslash at the end of a line leaves the
+                        // string unclosed there (else the brackets on the
+                        // next lines would escape the nesting cap).
+                        b'\\' if bytes.get(i + 1).is_none_or(|n| *n == b'\n') => break,
                         b'\\' => i += 2,
                         b'"' => {
                             closed = true;
@@ -97,4 +102,28 @@ pub fn decode(bytes: &[u8]) -> Result<&str, SyntaxError> {
             offset,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A string ending in a backslash at the end of a line does not carry
+    /// on to the next line, so what follows is still counted: 20,000
+    /// brackets there are "too deep", not a stack overflow in pest.
+    #[test]
+    fn a_backslash_before_a_line_break_does_not_hide_what_follows() {
+        let source = format!("metric m = \"a\\\n{}", "(".repeat(20_000));
+        let scan = scan(&source);
+        assert!(
+            scan.errors
+                .iter()
+                .any(|e| matches!(e, SyntaxError::UnterminatedString { .. }))
+        );
+        assert!(
+            scan.errors
+                .iter()
+                .any(|e| matches!(e, SyntaxError::TooDeep { .. }))
+        );
+    }
 }

@@ -17,6 +17,7 @@ mod fixtures;
 mod html;
 mod policies;
 mod props;
+mod reliability;
 mod report;
 mod request_direct;
 mod serve;

@@ -10,7 +10,7 @@
 //! This reader only ever says yes to a request it reads exactly as the
 //! general way would, with nothing to say about it: every row accepted,
 //! no warning. Anything else (a bad value, an event type the policy does
-//! not declare, a repeated event id, an `update` row, a shape that is not
+//! not declare, a repeated event, contact or account id, an `update` row, a shape that is not
 //! a request's) makes it give up, and the general way reads the request
 //! again and says what is wrong in its own words. The test
 //! `direct_reads_as_the_general_way` holds the two to the same answer.
@@ -125,6 +125,16 @@ fn assemble(contacts: Vec<ContactIn>, mut accounts: Vec<Account>) -> Option<Hist
         accepted: n as u64,
         ..Counts::default()
     };
+    // A repeated contact or account id is a duplicate the general way
+    // counts (and warns about when the rows differ).
+    let mut seen: HashSet<&str> = HashSet::new();
+    if !h.contacts.iter().all(|c| seen.insert(c.id.as_str())) {
+        return None;
+    }
+    seen.clear();
+    if !accounts.iter().all(|a| seen.insert(a.id.as_str())) {
+        return None;
+    }
     h.counts.insert(RecordKind::Contacts, all(h.contacts.len()));
     h.counts.insert(RecordKind::Accounts, all(accounts.len()));
     h.counts.insert(RecordKind::Events, all(events.len()));

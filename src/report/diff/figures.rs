@@ -92,7 +92,7 @@ pub fn change(old: &Json, new: &Json) -> Json {
             stats::json4(d)
         }
         (Json::String(a), Json::String(b)) => match (money(a), money(b)) {
-            (Some(a), Some(b)) => Json::String(stats::cents(b - a)),
+            (Some(a), Some(b)) => Json::String(stats::cents(b.saturating_sub(a))),
             _ => Json::Null,
         },
         _ => Json::Null,
@@ -198,7 +198,11 @@ pub fn incentives(old: &Ctx, new: &Ctx) -> Vec<IncentiveDelta> {
         };
         let (o, n) = (mine(&old_rows), mine(&new_rows));
         let total = |rows: &[metrics::IncentiveRow]| -> Decimal {
-            rows.iter().filter_map(|r| money(&r.payout)).sum()
+            // Saturating: payouts are checked figures, so only a sum of
+            // payouts near the largest decimal could overflow.
+            rows.iter()
+                .filter_map(|r| money(&r.payout))
+                .fold(Decimal::ZERO, Decimal::saturating_add)
         };
         let mut teams: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
         for (rows, new_side) in [(&o, false), (&n, true)] {
@@ -206,7 +210,11 @@ pub fn incentives(old: &Ctx, new: &Ctx) -> Vec<IncentiveDelta> {
                 for t in &r.teams {
                     let e = teams.entry(t.team.clone()).or_default();
                     let v = money(&t.payout).unwrap_or_default();
-                    if new_side { e.1 += v } else { e.0 += v }
+                    if new_side {
+                        e.1 = e.1.saturating_add(v)
+                    } else {
+                        e.0 = e.0.saturating_add(v)
+                    }
                 }
             }
         }
@@ -233,14 +241,14 @@ pub fn incentives(old: &Ctx, new: &Ctx) -> Vec<IncentiveDelta> {
             incentive: inc.name.clone(),
             old_payout: stats::cents(ot),
             new_payout: stats::cents(nt),
-            change: stats::cents(nt - ot),
+            change: stats::cents(nt.saturating_sub(ot)),
             teams: teams
                 .into_iter()
                 .map(|(team, (a, b))| TeamDelta {
                     team,
                     old: stats::cents(a),
                     new: stats::cents(b),
-                    change: stats::cents(b - a),
+                    change: stats::cents(b.saturating_sub(a)),
                 })
                 .collect(),
             periods,
