@@ -68,8 +68,8 @@ pub fn run(args: Args) -> Exit {
         }
         if args.check {
             outln!("would reformat {name}");
-        } else if let Err(e) = std::fs::write(path, &formatted) {
-            eprintln!("error: cannot write `{name}`: {e}");
+        } else if let Err(e) = super::atomic::write(path, formatted.as_bytes()) {
+            eprintln!("error: {e}; `{name}` was left unchanged");
             return Exit::Usage;
         } else {
             outln!("formatted {name}");

@@ -2,9 +2,7 @@
 //! policy (contacts.csv, accounts.csv, events.jsonl.gz or events.csv.gz,
 //! bad-events.csv).
 
-use std::fs::File;
-use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use detente::Policy;
@@ -15,6 +13,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 
 use super::Exit;
+use super::atomic::AtomicFile;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -112,22 +111,32 @@ pub fn run(args: Args) -> Exit {
         (EventsFormat::Csv, false) => "events.csv.gz",
     };
     let result = (|| -> Result<_, String> {
-        let contacts = create(&args.out.join("contacts.csv"))?;
-        let accounts = create(&args.out.join("accounts.csv"))?;
-        let events_file = create(&args.out.join(events_name))?;
+        let mut contacts = AtomicFile::create(&args.out.join("contacts.csv"))?;
+        let mut accounts = AtomicFile::create(&args.out.join("accounts.csv"))?;
+        let mut events_file = AtomicFile::create(&args.out.join(events_name))?;
         let summary = if args.no_gzip {
-            generate(&policy, &options, contacts, accounts, events_file)
+            generate(
+                &policy,
+                &options,
+                &mut contacts,
+                &mut accounts,
+                &mut events_file,
+            )
         } else {
             // A fixed level and no file name or time in the header keep the
             // bytes identical from run to run.
-            let gz = GzEncoder::new(events_file, Compression::new(6));
-            generate(&policy, &options, contacts, accounts, gz)
+            let mut gz = GzEncoder::new(&mut events_file, Compression::new(6));
+            let s = generate(&policy, &options, &mut contacts, &mut accounts, &mut gz);
+            gz.try_finish().map_err(|e| e.to_string())?;
+            s
         }
         .map_err(|e| e.to_string())?;
+        // Every file whole, then all put in place.
+        contacts.commit()?;
+        accounts.commit()?;
+        events_file.commit()?;
         if let Some(c) = &summary.first_contact {
-            let path = args.out.join("bad-events.csv");
-            std::fs::write(&path, bad_events(c))
-                .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            super::atomic::write(&args.out.join("bad-events.csv"), &bad_events(c))?;
         }
         Ok(summary)
     })();
@@ -149,10 +158,4 @@ pub fn run(args: Args) -> Exit {
             Exit::Usage
         }
     }
-}
-
-fn create(path: &Path) -> Result<BufWriter<File>, String> {
-    File::create(path)
-        .map(BufWriter::new)
-        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }

@@ -11,6 +11,10 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use signal_hook::consts::{SIGINT, SIGTERM};
 
 use detente::data::{Batch, Group, load_grouped};
 use detente::eval::Evaluation;
@@ -98,7 +102,14 @@ pub fn run(args: &Args) -> Exit {
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let mut header = args.output == Format::Csv;
     let bar = progress(total_events, "replaying");
+    let stop = stop_on_signal();
+    let mut written = 0usize;
     let mut batch = |b: Batch| -> Result<(), String> {
+        // Only whole batches are written: stopping between two leaves the
+        // output with whole lines, and says so.
+        if stop.load(Ordering::Relaxed) {
+            return Err(INTERRUPTED.into());
+        }
         let h = &b.histories;
         let replay = || evaluate(policy, h, Some(as_of));
         let mut evaluation = match &pool {
@@ -128,6 +139,10 @@ pub fn run(args: &Args) -> Exit {
             super::stop_if_reader_gone(&e);
             format!("cannot write the output: {e}")
         })?;
+        written += match args.lifecycle {
+            super::classify::Lifecycle::Account => evaluation.accounts.len(),
+            _ => evaluation.journeys.len(),
+        };
         bar.inc(h.events.len() as u64);
         Ok(())
     };
@@ -135,6 +150,14 @@ pub fn run(args: &Args) -> Exit {
     bar.finish_and_clear();
     let rest = match loaded {
         Ok(rest) => rest,
+        Err(e) if e == INTERRUPTED => {
+            let _ = out.flush();
+            eprintln!(
+                "interrupted: {} written, each line whole; the rest was not replayed",
+                detente::report::plural(written as u64, "journey", "journeys")
+            );
+            return Exit::Interrupted;
+        }
         Err(e) => {
             let _ = out.flush();
             eprintln!("error: {e}");
@@ -165,6 +188,22 @@ pub fn run(args: &Args) -> Exit {
         return Exit::Usage;
     }
     Exit::Ok
+}
+
+/// Why a stream stopped early on a signal.
+const INTERRUPTED: &str = "interrupted";
+
+/// A flag raised by the first Ctrl-C or SIGTERM, so the stream stops after
+/// the batch it is writing; a second one ends the process at once.
+fn stop_on_signal() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // Registering fails only for a forbidden signal; then the default
+        // (end at once) stays, as before.
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&flag));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&flag));
+    }
+    flag
 }
 
 /// A progress bar on standard error, drawn only when that is a terminal.

@@ -15,6 +15,7 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
+mod atomic;
 mod check;
 mod classify;
 mod diff;
@@ -45,6 +46,8 @@ pub enum Exit {
     Usage,
     /// `detente diff`: a gate failed.
     GateFailed,
+    /// Stopped by Ctrl-C or SIGTERM (the shell's 128 + SIGINT).
+    Interrupted,
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -54,6 +57,7 @@ impl From<Exit> for std::process::ExitCode {
             Exit::Problems => 1,
             Exit::Usage => 2,
             Exit::GateFailed => 3,
+            Exit::Interrupted => 130,
         })
     }
 }

@@ -36,7 +36,7 @@ pub fn problems(h: &Histories, limit: usize) -> String {
 
 /// Every problem row, as CSV: file, line, column, severity, reason, row.
 pub fn write_rejects(path: &Path, h: &Histories) -> Result<(), String> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| e.to_string())?;
+    let mut w = csv::Writer::from_writer(super::atomic::AtomicFile::create(path)?);
     w.write_record(["file", "line", "column", "severity", "reason", "row"])
         .map_err(|e| e.to_string())?;
     for p in &h.problems {
@@ -54,7 +54,7 @@ pub fn write_rejects(path: &Path, h: &Histories) -> Result<(), String> {
         ])
         .map_err(|e| e.to_string())?;
     }
-    w.flush().map_err(|e| e.to_string())
+    w.into_inner().map_err(|e| e.to_string())?.commit()
 }
 
 /// A line saying that rejected rows are left out of `what`; empty when

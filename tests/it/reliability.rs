@@ -298,3 +298,64 @@ fn a_git_revision_that_looks_like_an_option_is_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a git revision"));
     assert!(!target.exists());
 }
+
+/// Ctrl-C during `classify --stream` stops after the batch being written:
+/// every line of the output is whole, a summary says how many journeys
+/// were written, and the exit code is 130 (before: a cut-off last line
+/// and the shell's default).
+#[cfg(unix)]
+#[test]
+fn an_interrupted_stream_ends_with_whole_lines_and_exit_130() {
+    let dir = tempfile::tempdir().unwrap();
+    detente()
+        .args(["generate", "--accounts", "1200", "--no-gzip", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let out_path = dir.path().join("out.jsonl");
+    let bin = assert_cmd::cargo::cargo_bin("detente");
+    let child = std::process::Command::new(bin)
+        .current_dir(crate::root())
+        .args([
+            "classify",
+            "--stream",
+            "--batch-events",
+            "50",
+            "-o",
+            "jsonl",
+        ])
+        .args(["--as-of", "2027-01-01", "--policy", "policies/acme.detente"])
+        .arg("--contacts")
+        .arg(dir.path().join("contacts.csv"))
+        .arg("--accounts")
+        .arg(dir.path().join("accounts.csv"))
+        .arg("--events")
+        .arg(dir.path().join("events.jsonl"))
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once journeys are coming out.
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&out_path).map(|m| m.len()).unwrap_or(0) == 0 {
+        assert!(started.elapsed().as_secs() < 120, "no output");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    assert!(text.ends_with('\n'));
+    let lines = text.lines().count();
+    for line in text.lines() {
+        serde_json::from_str::<Json>(line).unwrap();
+    }
+    assert!(
+        err.contains(&format!("interrupted: {lines} journey")),
+        "{err}"
+    );
+}
