@@ -8,9 +8,9 @@
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use detente::Policy;
 use detente::data::request::Request;
 use detente::eval::classify::classify;
+use detente::{Lifecycle, Policy};
 
 fn main() -> ExitCode {
     let Some(path) = std::env::args().nth(1) else {
@@ -32,7 +32,6 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let model = policy.model();
     let mut out = std::io::stdout().lock();
     for (n, line) in std::io::stdin().lock().lines().enumerate() {
         let Ok(line) = line else { break };
@@ -53,13 +52,9 @@ fn main() -> ExitCode {
             Ok(classified) => {
                 for j in &classified.journeys {
                     // The stage's owner is the team that acts on it now.
-                    let owner = model
-                        .stages
-                        .iter()
-                        .find(|s| s.name == j.stage)
-                        .and_then(|s| s.owner)
-                        .and_then(|t| model.teams.get(t.index()))
-                        .map_or("nobody".to_string(), |t| t.name.clone());
+                    let owner = policy
+                        .stage_owner(Lifecycle::Contact, &j.stage)
+                        .unwrap_or("nobody");
                     // Flushed per line: a caller may wait for each answer.
                     let written = writeln!(
                         out,

@@ -85,6 +85,8 @@ pub mod zone;
 
 pub use compile::Policy;
 pub use diagnostic::{Diagnostics, Problem};
+/// Which lifecycle: contacts' or accounts'.
+pub use syntax::ast::Entity as Lifecycle;
 
 impl Policy {
     /// Parses, checks and compiles a policy. Warnings do not stop it; they

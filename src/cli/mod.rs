@@ -28,6 +28,7 @@ mod grouped;
 mod inputs;
 mod report;
 mod reports;
+#[cfg(feature = "serve")]
 mod serve;
 mod stream;
 mod test;
@@ -95,6 +96,7 @@ enum Command {
     /// Run the policy tests (policies/tests/*.toml) and report coverage.
     Test(test::Args),
     /// Serve the engine as an HTTP JSON API (classify, explain, policy).
+    #[cfg(feature = "serve")]
     Serve(serve::Args),
     /// Write deterministic example histories for the acme policy.
     Generate(generate::Args),
@@ -124,6 +126,7 @@ pub fn run() -> std::process::ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Report(a) => report::run(a),
         Command::Diff(a) => diff::run(a),
+        #[cfg(feature = "serve")]
         Command::Serve(a) => serve::run(a),
     }
     .into()

@@ -3,7 +3,6 @@
 //! tried, score bounds for explanations, and a content hash so every
 //! decision can be traced to the exact rules.
 
-use petgraph::graph::DiGraph;
 use sha2::{Digest, Sha256};
 
 use crate::check::model::*;
@@ -22,20 +21,12 @@ pub use watch::Watch;
 pub struct StateMachine {
     /// Whose lifecycle: contacts' or accounts'.
     pub entity: Entity,
-    /// Nodes are stages, edges transitions (one edge per source stage of
-    /// an `any ->` line). Built once; never changed after compiling.
-    graph: DiGraph<StageId, TransitionId>,
     /// For each stage of the policy (by `StageId`), the transitions that
     /// leave it, in the order they are tried.
     exits: Vec<Vec<TransitionId>>,
 }
 
 impl StateMachine {
-    /// The stage graph: nodes are stages, edges transitions.
-    pub fn graph(&self) -> &DiGraph<StageId, TransitionId> {
-        &self.graph
-    }
-
     /// Transitions out of `stage`, in the order written (which is the
     /// order they are tried).
     pub fn exits(&self, stage: StageId) -> &[TransitionId] {
@@ -91,7 +82,6 @@ impl Policy {
             .lifecycles
             .iter()
             .map(|lc| {
-                let g = check::stage_graph(&model.stages, lc, &model.transitions);
                 let mut exits = vec![Vec::new(); model.stages.len()];
                 for t in &lc.transitions {
                     if let Some(tr) = model.transitions.get(t.index()) {
@@ -104,7 +94,6 @@ impl Policy {
                 }
                 StateMachine {
                     entity: lc.entity,
-                    graph: g.graph,
                     exits,
                 }
             })
@@ -147,6 +136,31 @@ impl Policy {
     /// The policy's name, from `policy "..." { }`.
     pub fn name(&self) -> &str {
         &self.model.name
+    }
+
+    /// The name of the team that owns `stage` of the contact or account
+    /// lifecycle (`owner ...` on the stage), or `None` when the stage has
+    /// no owner or the lifecycle has no such stage: the team that acts on
+    /// a contact in that stage, e.g. to route a lead.
+    ///
+    /// ```
+    /// use detente::{Lifecycle, Policy};
+    /// let policy = Policy::compile(r#"
+    /// policy "Tiny" { teams marketing, sales }
+    /// event form_submit { }
+    /// lifecycle contact {
+    ///   stage lead initial owner marketing
+    ///   stage sql final owner sales
+    ///   lead -> sql on form_submit
+    /// }
+    /// "#).expect("a valid policy");
+    /// assert_eq!(policy.stage_owner(Lifecycle::Contact, "sql"), Some("sales"));
+    /// assert_eq!(policy.stage_owner(Lifecycle::Account, "sql"), None);
+    /// ```
+    pub fn stage_owner(&self, lifecycle: Entity, stage: &str) -> Option<&str> {
+        let id = self.model.stage_id(lifecycle, stage)?;
+        let team = self.model.stages.get(id.index())?.owner?;
+        self.model.teams.get(team.index()).map(|t| t.name.as_str())
     }
 
     /// The policy's `version`, if it declares one.
