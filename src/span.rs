@@ -4,11 +4,11 @@ use std::fmt;
 
 /// A byte range `start..end` into the source of one policy file.
 ///
-/// Spans compare equal to every other span, so two syntax trees that differ
-/// only in layout compare equal: that is what the formatter's round-trip
-/// property tests rely on. Compare `start`/`end` directly where position
-/// matters.
-#[derive(Clone, Copy, Default, Eq)]
+/// Spans compare by position. Syntax trees ignore their spans when
+/// compared (each span field is marked so in `syntax::ast`), so two trees
+/// that differ only in layout compare equal: what the formatter's
+/// round-trip check relies on.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -45,16 +45,6 @@ impl Span {
     pub fn shifted(self, by: usize) -> Span {
         Span::new(self.start as usize + by, self.end as usize + by)
     }
-}
-
-impl PartialEq for Span {
-    fn eq(&self, _other: &Span) -> bool {
-        true
-    }
-}
-
-impl std::hash::Hash for Span {
-    fn hash<H: std::hash::Hasher>(&self, _state: &mut H) {}
 }
 
 impl fmt::Debug for Span {
@@ -98,5 +88,28 @@ impl LineIndex {
             Ok(i) => i + 1,
             Err(i) => i,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Spans compare by position; syntax trees ignore them, so the same
+    /// policy laid out two ways parses to equal trees whose spans differ.
+    #[test]
+    fn spans_compare_honestly_and_trees_ignore_them() {
+        assert_ne!(Span::new(0, 1), Span::new(0, 2));
+        assert_eq!(Span::new(3, 5), Span::new(3, 5));
+        let tight = "policy \"x\" { teams sales }\n";
+        let loose = "\n\npolicy   \"x\"   {\n  teams   sales\n}\n";
+        let (Ok(a), Ok(b)) = (crate::syntax::parse(tight), crate::syntax::parse(loose)) else {
+            unreachable!("both parse");
+        };
+        assert_eq!(a.items, b.items);
+        let spans = |f: &crate::syntax::ast::PolicyFile| {
+            f.items.iter().map(|i| i.span()).collect::<Vec<_>>()
+        };
+        assert_ne!(spans(&a), spans(&b));
     }
 }

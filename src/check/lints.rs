@@ -262,7 +262,7 @@ impl Checker<'_> {
                 u.expr.time_read(decays)
             };
             if let Some(read) = read
-                && said.insert((u.span.start, u.span.end))
+                && said.insert(u.span)
             {
                 found.push((read, u.compared, u.span));
             }

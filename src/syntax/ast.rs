@@ -4,6 +4,8 @@
 //! resolves them into typed IDs. Literals keep their raw text so the
 //! formatter reprints `1_000_000` and `$50k` the way the author wrote them.
 
+use educe::Educe;
+
 use crate::span::Span;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,30 +14,38 @@ pub struct PolicyFile {
     pub comments: Vec<Comment>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct Comment {
     /// The comment text after `#`, as written.
     pub text: String,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct Ident {
     pub name: String,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct StringLit {
     /// The value with escapes resolved.
     pub value: String,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct NumberLit {
     /// As written, e.g. `1_000_000`, `+20`, `-50`, `12.5`.
     pub raw: String,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -74,16 +84,20 @@ impl Item {
 
 // ------------------------------------------------------------------ settings
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct Settings {
     pub name: StringLit,
     pub settings: Vec<Setting>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct Setting {
     pub kind: SettingKind,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -100,12 +114,14 @@ pub enum SettingKind {
 }
 
 /// `mon-fri 09:00-17:30`
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct HoursSpan {
     pub first_day: Ident,
     pub last_day: Option<Ident>,
     pub opens: Ident,
     pub closes: Ident,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -126,26 +142,31 @@ impl Entity {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct Schema {
     pub entity: Entity,
     pub fields: Vec<FieldDecl>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct FieldDecl {
     pub name: Ident,
     pub ty: TypeExpr,
     pub optional: bool,
     pub default: Option<Expr>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub enum TypeExpr {
     Named(Ident),
-    Enum(Vec<StringLit>, Span),
+    Enum(Vec<StringLit>, #[educe(PartialEq(ignore))] Span),
 }
 
 impl TypeExpr {
@@ -157,44 +178,54 @@ impl TypeExpr {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct EventDecl {
     pub name: Ident,
     pub fields: Vec<FieldDecl>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
 // ------------------------------------------------------------------ touchpoints
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct TouchpointDecl {
     pub name: Ident,
     pub pattern: Pattern,
     pub team: Ident,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
 /// `EVENT [where COND]`: an event type or a touchpoint, optionally filtered.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct Pattern {
     pub event: Ident,
     pub condition: Option<Expr>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
 // ------------------------------------------------------------------ scores
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct ScoreDecl {
     pub name: Ident,
     pub description: Option<StringLit>,
     pub stmts: Vec<ScoreStmt>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct ScoreStmt {
     pub kind: ScoreStmtKind,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -216,17 +247,21 @@ pub enum ScoreStmtKind {
 
 // ------------------------------------------------------------------ criteria
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct CriteriaDecl {
     pub name: Ident,
     pub description: Option<StringLit>,
     pub stmts: Vec<CriteriaStmt>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct CriteriaStmt {
     pub kind: CriteriaStmtKind,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -247,15 +282,19 @@ pub enum Require {
 
 // ------------------------------------------------------------------ buying groups
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct BuyingGroupDecl {
     pub stmts: Vec<GroupStmt>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct GroupStmt {
     pub kind: GroupStmtKind,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -268,10 +307,12 @@ pub enum GroupStmtKind {
 
 // ------------------------------------------------------------------ lifecycles
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct LifecycleDecl {
     pub kind: Ident,
     pub stmts: Vec<LifecycleStmt>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -290,16 +331,20 @@ impl LifecycleStmt {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct StageDecl {
     pub name: Ident,
     pub attrs: Vec<StageAttr>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct StageAttr {
     pub kind: StageAttrKind,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -312,20 +357,25 @@ pub enum StageAttrKind {
     Description(StringLit),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct TransitionDecl {
     /// `None` for `any -> X`.
     pub from: Option<Ident>,
+    #[educe(PartialEq(ignore))]
     pub from_span: Span,
     pub to: Ident,
     pub trigger: Trigger,
     pub label: Option<StringLit>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct Trigger {
     pub kind: TriggerKind,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -341,17 +391,21 @@ pub enum TriggerKind {
 
 // ------------------------------------------------------------------ SLAs
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct SlaDecl {
     pub name: Ident,
     pub description: Option<StringLit>,
     pub stmts: Vec<SlaStmt>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct SlaStmt {
     pub kind: SlaStmtKind,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -364,9 +418,11 @@ pub enum SlaStmtKind {
     Within(Expr),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct SlaTrigger {
     pub kind: SlaTriggerKind,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -379,25 +435,31 @@ pub enum SlaTriggerKind {
 
 // ------------------------------------------------------------------ metrics and incentives
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct MetricDecl {
     pub name: Ident,
     pub description: Option<StringLit>,
     pub expr: Expr,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct IncentiveDecl {
     pub name: Ident,
     pub description: Option<StringLit>,
     pub stmts: Vec<IncentiveStmt>,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct IncentiveStmt {
     pub kind: IncentiveStmtKind,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -412,9 +474,11 @@ pub enum IncentiveStmtKind {
 
 // ------------------------------------------------------------------ expressions
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
+    #[educe(PartialEq(ignore))]
     pub span: Span,
 }
 
@@ -564,24 +628,28 @@ pub enum BusinessUnit {
 /// An argument of a call. History and aggregate functions take more than
 /// plain expressions: `seen(T where C within 30d)`, `conversion(a -> b)`,
 /// `count(entered s)`, `share(T by marketing)`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
 pub enum Arg {
     Expr(Expr),
     Pattern {
         name: Ident,
         condition: Option<Expr>,
         within: Option<Expr>,
+        #[educe(PartialEq(ignore))]
         span: Span,
     },
     Arrow {
         from: Ident,
         to: Ident,
+        #[educe(PartialEq(ignore))]
         span: Span,
     },
-    Entered(Ident, Span),
+    Entered(Ident, #[educe(PartialEq(ignore))] Span),
     By {
         name: Ident,
         team: Ident,
+        #[educe(PartialEq(ignore))]
         span: Span,
     },
 }
