@@ -288,7 +288,7 @@ fn the_policy_reloads_on_change_and_a_broken_change_keeps_the_running_one() {
     assert_ne!(before, after);
 
     std::fs::write(&policy, text.replace("lead -> mql ", "lead -> mqll ")).unwrap();
-    s.wait_log("does not check");
+    s.wait_log("is refused");
     s.wait_log("mqll");
     assert_eq!(
         hash(&s),
@@ -388,4 +388,78 @@ fn the_python_client_classifies_the_example_data_as_the_cli_does() {
         })
         .collect();
     assert_eq!(got, expected);
+}
+
+/// A reload goes through the startup path exactly: invalid UTF-8 is
+/// refused (it was decoded lossily and served), so is a policy whose own
+/// tests fail (tests/NAME.toml beside it), and /readyz fails until a good
+/// change is served.
+#[test]
+fn a_reload_is_refused_as_startup_would_refuse_it_and_readyz_says_so() {
+    let (dir, policy) = policy_copy();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    std::fs::copy(
+        root().join("policies/tests/acme.toml"),
+        dir.path().join("tests/acme.toml"),
+    )
+    .unwrap();
+    let s = Server::start(&policy, &[]);
+    assert_eq!(s.json("GET", "/readyz", None).0, 200);
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let hash = |s: &Server| s.json("GET", "/v1/policy", None).1["hash"].clone();
+    let served = hash(&s);
+
+    let mut bytes = text.replace("  version 3", "  version 4").into_bytes();
+    bytes.extend(b"# caf\xe9\n");
+    std::fs::write(&policy, &bytes).unwrap();
+    s.wait_log("is refused");
+    s.wait_log("E003");
+    assert_eq!(hash(&s), served);
+    let (code, body) = s.json("GET", "/readyz", None);
+    assert_eq!(code, 503, "{body}");
+    assert!(body["reason"].as_str().unwrap().contains("E003"), "{body}");
+
+    // Checks clean, but fails its own tests: a demo request no longer
+    // makes an MQL.
+    std::fs::write(&policy, text.replace("fit >= 30", "fit >= 59")).unwrap();
+    s.wait_log("tests");
+    assert_eq!(hash(&s), served);
+    assert_eq!(s.json("GET", "/readyz", None).0, 503);
+
+    std::fs::write(&policy, text.replace("  version 3", "  version 4")).unwrap();
+    s.wait_log("reloaded");
+    assert_eq!(s.json("GET", "/readyz", None).0, 200);
+    assert_eq!(s.json("GET", "/v1/policy", None).1["version"], 4);
+}
+
+/// Every 4xx is JSON (405 was empty); `bearer` in any case is the bearer
+/// scheme; a body declared as something other than JSON is 415.
+#[test]
+fn method_token_case_and_content_type_answers() {
+    let (dir, policy) = policy_copy();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "s3cret\n").unwrap();
+    let s = Server::start(&policy, &["--token-file", token.to_str().unwrap()]);
+    let body = json!({"contacts": [vp()]}).to_string();
+    let post = |content_type: &str, auth: &str| match ureq::post(&s.url("/v1/classify"))
+        .set("Authorization", auth)
+        .set("Content-Type", content_type)
+        .send_string(&body)
+    {
+        Ok(r) => (r.status(), r.into_string().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap()),
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(post("application/json", "bearer s3cret").0, 200);
+    assert_eq!(
+        post("application/json; charset=utf-8", "BEARER s3cret").0,
+        200
+    );
+    let (code, text) = post("text/plain", "Bearer s3cret");
+    assert_eq!(code, 415);
+    assert!(text.contains("application/json"), "{text}");
+    let (code, text) = s.call("GET", "/v1/classify", None, Some("s3cret"));
+    assert_eq!(code, 405);
+    let j: Json = serde_json::from_str(&text).unwrap();
+    assert!(j["error"].as_str().unwrap().contains("POST"), "{j}");
 }

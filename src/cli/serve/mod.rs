@@ -4,6 +4,7 @@
 //! running policy; bad requests get 4xx with the problems as JSON.
 
 mod metrics;
+mod reload;
 mod routes;
 
 use axum::serve::ListenerExt as _;
@@ -13,7 +14,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use detente::Policy;
-use detente::diagnostic::render_graphical;
 
 use super::Exit;
 use super::inputs;
@@ -59,9 +59,29 @@ pub struct State {
     pub metrics: metrics::Metrics,
     pub token: Option<String>,
     pub max_body: usize,
+    /// Why the last reload was refused, while it is the latest word on the
+    /// policy file (`/readyz` fails meanwhile).
+    pub refused: RwLock<Option<String>>,
 }
 
 impl State {
+    /// Records why the policy file's latest change was refused, or that
+    /// the latest change is served (`None`).
+    pub fn set_refused(&self, why: Option<String>) {
+        match self.refused.write() {
+            Ok(mut g) => *g = why,
+            Err(p) => *p.into_inner() = why,
+        }
+    }
+
+    /// Why the policy file's latest change was refused, if it was.
+    pub fn refused(&self) -> Option<String> {
+        match self.refused.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
     pub fn policy(&self) -> Arc<Loaded> {
         match self.current.read() {
             Ok(g) => Arc::clone(&g),
@@ -108,9 +128,18 @@ pub fn run(args: Args) -> Exit {
         Ok(p) => p,
         Err(e) => return e,
     };
-    let (source, policy) = match inputs::read_and_compile(&path) {
-        Ok(x) => x,
-        Err(e) => return e,
+    // The same load as every reload: size, UTF-8, check, the policy's own
+    // tests.
+    let loaded = match reload::load(&path) {
+        Ok(l) => l,
+        Err(reload::Refused(why)) => {
+            eprint!("{why}");
+            if !why.ends_with('\n') {
+                eprintln!();
+            }
+            eprintln!("error: `{}` cannot be served", path.display());
+            return Exit::Problems;
+        }
     };
     let max_body = match size(&args.max_body) {
         Ok(n) => n,
@@ -134,10 +163,11 @@ pub fn run(args: Args) -> Exit {
         },
     };
     let state = Arc::new(State {
-        current: RwLock::new(Arc::new(Loaded { policy, source })),
+        current: RwLock::new(Arc::new(loaded)),
         metrics: metrics::Metrics::default(),
         token,
         max_body,
+        refused: RwLock::new(None),
     });
     let threads = args
         .threads
@@ -264,8 +294,12 @@ fn serve(
         }
     );
     let on_signal = Arc::clone(&stop);
+    let stop_watching = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let (state, stop) = (Arc::clone(&state), Arc::clone(&stop_watching));
+        std::thread::spawn(move || reload::watch(state, path, every, stop))
+    };
     let served = runtime.block_on(async move {
-        tokio::spawn(watch(Arc::clone(&state), path, every));
         tokio::spawn(async move {
             shutdown().await;
             let _ = on_signal.send(true);
@@ -277,6 +311,9 @@ fn serve(
     for t in others {
         let _ = t.join();
     }
+    // The watcher wakes at its next poll and stops; not waited for.
+    stop_watching.store(true, std::sync::atomic::Ordering::Relaxed);
+    drop(watcher);
     match served {
         Ok(()) => {
             eprintln!("detente serve: stopped");
@@ -328,61 +365,6 @@ async fn shutdown() {
         () = term => {},
     }
     eprintln!("detente serve: shutting down (finishing requests in flight)");
-}
-
-/// Reads the policy file every `every`; a changed text is compiled and
-/// served if it checks, else its diagnostics are logged and the running
-/// policy stays.
-async fn watch(state: Arc<State>, path: PathBuf, every: Duration) {
-    let mut last_failed: Option<String> = None;
-    loop {
-        tokio::time::sleep(every).await;
-        let Ok(bytes) = tokio::fs::read(&path).await else {
-            if last_failed.as_deref() != Some("") {
-                eprintln!(
-                    "detente serve: cannot read `{}`; still serving the loaded policy",
-                    path.display()
-                );
-                last_failed = Some(String::new());
-            }
-            continue;
-        };
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        if text == state.policy().source || last_failed.as_ref() == Some(&text) {
-            continue;
-        }
-        match Policy::compile_named(&path.display().to_string(), &text) {
-            Ok(policy) => {
-                let said = format!("detente serve: reloaded {}", describe(&policy));
-                let loaded = Arc::new(Loaded {
-                    policy,
-                    source: text,
-                });
-                match state.current.write() {
-                    Ok(mut g) => *g = loaded,
-                    Err(p) => *p.into_inner() = loaded,
-                }
-                // Said once it is served, so "reloaded" is true when read.
-                eprintln!("{said}");
-                state
-                    .metrics
-                    .reloads_ok
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                last_failed = None;
-            }
-            Err(d) => {
-                eprint!(
-                    "detente serve: the changed policy does not check; still serving the loaded one\n{}",
-                    render_graphical(&d, false)
-                );
-                state
-                    .metrics
-                    .reloads_failed
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                last_failed = Some(text);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

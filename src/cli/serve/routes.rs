@@ -37,9 +37,11 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/explain", post(explain_handler))
         .route("/v1/policy", get(policy_handler))
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.max_body))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -85,16 +87,21 @@ async fn auth_and_count(AxState(state): AxState<Shared>, req: HttpRequest, next:
     // A matched path is shared, not copied, for every request.
     let matched = req.extensions().get::<MatchedPath>().cloned();
     let endpoint = matched.as_ref().map_or("other", MatchedPath::as_str);
-    let open = endpoint == "/healthz";
+    let open = matches!(endpoint, "/healthz" | "/readyz");
     let allowed = open
         || state.token.as_ref().is_none_or(|t| {
             req.headers()
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .is_some_and(|given| same(given.trim().as_bytes(), t.as_bytes()))
+                .and_then(bearer)
+                .is_some_and(|given| same(given.as_bytes(), t.as_bytes()))
         });
-    let response = if allowed {
+    let response = if allowed && !json_or_none(&req) {
+        error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be JSON: send it with Content-Type: application/json",
+        )
+    } else if allowed {
         next.run(req).await
     } else {
         let mut r = error(
@@ -111,6 +118,33 @@ async fn auth_and_count(AxState(state): AxState<Shared>, req: HttpRequest, next:
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// The token of an `Authorization` value: the scheme `Bearer` in any
+/// case (RFC 7235 makes schemes case-insensitive), then the token.
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// A POST body declared as JSON (`application/json`, with parameters such
+/// as `charset`, or any `+json` type), or not declared at all.
+fn json_or_none(req: &HttpRequest) -> bool {
+    if req.method() != Method::POST {
+        return true;
+    }
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return true;
+    };
+    let mime = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || mime.ends_with("+json")
 }
 
 /// Compares in time that does not depend on where the bytes differ.
@@ -337,6 +371,21 @@ async fn health(AxState(state): AxState<Shared>) -> Response {
     )
 }
 
+/// Ready to serve the policy file as it is: fails (503) while the file's
+/// latest change was refused, so a deployment notices a broken change
+/// that the server is not serving.
+async fn ready(AxState(state): AxState<Shared>) -> Response {
+    match state.refused() {
+        None => reply(StatusCode::OK, &json!({"status": "ready"})),
+        Some(why) => reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"status": "not ready",
+                    "error": "the policy file's latest change was refused; the server still serves the policy loaded before it",
+                    "reason": why}),
+        ),
+    }
+}
+
 async fn metrics(AxState(state): AxState<Shared>) -> Response {
     let loaded = state.policy();
     let text = state.metrics.render((
@@ -361,11 +410,21 @@ async fn openapi() -> Response {
     r
 }
 
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "{} does not take {method}: POST /v1/classify and /v1/explain, GET the others",
+            uri.path()
+        ),
+    )
+}
+
 async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
     error(
         StatusCode::NOT_FOUND,
         format!(
-            "no endpoint {method} {}; the endpoints are POST /v1/classify, POST /v1/explain, GET /v1/policy, GET /healthz, GET /metrics, GET /openapi.json",
+            "no endpoint {method} {}; the endpoints are POST /v1/classify, POST /v1/explain, GET /v1/policy, GET /healthz, GET /readyz, GET /metrics, GET /openapi.json",
             uri.path()
         ),
     )

@@ -1,0 +1,129 @@
+//! Loading the served policy: one way for startup and for every reload,
+//! so a policy the server would refuse to start with is never swapped in
+//! later. A load reads the file (at most [`MAX_POLICY_BYTES`]), decodes it
+//! strictly as UTF-8, checks and compiles it, and runs the policy's own
+//! tests (`tests/NAME.toml` beside `NAME.detente`) when it has them. The
+//! watcher runs on a thread of its own, so compiling a large policy never
+//! stalls a serving thread.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use detente::Policy;
+use detente::diagnostic::render_graphical;
+use detente::testing;
+
+use super::{Loaded, State, describe};
+
+/// The largest policy file served: far past any agreement people write
+/// (the shipped policies are about 10 KB), small enough to compile in
+/// well under a second.
+pub const MAX_POLICY_BYTES: u64 = 2 << 20;
+
+/// Why a policy file was not loaded, in words for the log.
+pub struct Refused(pub String);
+
+/// Reads, checks, compiles and tests the policy at `path`.
+pub fn load(path: &Path) -> Result<Loaded, Refused> {
+    let shown = path.display().to_string();
+    let size = std::fs::metadata(path)
+        .map_err(|e| Refused(format!("cannot read `{shown}`: {e}")))?
+        .len();
+    if size > MAX_POLICY_BYTES {
+        return Err(Refused(format!(
+            "`{shown}` is {size} bytes, more than the {} MiB a served policy may be",
+            MAX_POLICY_BYTES >> 20
+        )));
+    }
+    let source = match crate::cli::files::read_policy(path) {
+        Ok(Ok(s)) => s,
+        Ok(Err(d)) => return Err(Refused(render_graphical(&d, false))),
+        Err(e) => return Err(Refused(e)),
+    };
+    let policy =
+        Policy::compile_named(&shown, &source).map_err(|d| Refused(render_graphical(&d, false)))?;
+    run_tests(path, &policy)?;
+    Ok(Loaded { policy, source })
+}
+
+/// The policy's own tests, `tests/NAME.toml` beside `NAME.detente`, when
+/// it has them: any failing case refuses the policy.
+fn run_tests(path: &Path, policy: &Policy) -> Result<(), Refused> {
+    let Some(tests) = tests_of(path).filter(|t| t.is_file()) else {
+        return Ok(());
+    };
+    let shown = tests.display().to_string();
+    let text = std::fs::read_to_string(&tests)
+        .map_err(|e| Refused(format!("cannot read its tests `{shown}`: {e}")))?;
+    let file = testing::parse(&text).map_err(|e| Refused(format!("its tests `{shown}`: {e}")))?;
+    let failed: Vec<String> = file
+        .cases
+        .iter()
+        .map(|case| testing::run_case(policy, case))
+        .filter(|r| !r.passed())
+        .map(|r| format!("  failed: {}", r.name))
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(Refused(format!(
+        "its tests `{shown}` fail (run `detente test {shown}` for details):\n{}",
+        failed.join("\n")
+    )))
+}
+
+/// `policies/acme.detente` → `policies/tests/acme.toml`.
+fn tests_of(path: &Path) -> Option<PathBuf> {
+    let stem = path.file_stem()?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    Some(dir.join("tests").join(stem).with_extension("toml"))
+}
+
+/// Watches the policy file on a thread of its own until `stop` is raised:
+/// a changed file is loaded as at startup and served if it loads; else
+/// the reason is logged, the running policy stays, and `/readyz` fails
+/// until a load succeeds.
+pub fn watch(state: Arc<State>, path: PathBuf, every: Duration, stop: Arc<AtomicBool>) {
+    let mut last_seen: Option<Vec<u8>> = None;
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(every);
+        let Ok(bytes) = std::fs::read(&path) else {
+            if last_seen.as_deref() != Some(b"") {
+                eprintln!(
+                    "detente serve: cannot read `{}`; still serving the loaded policy",
+                    path.display()
+                );
+                last_seen = Some(Vec::new());
+            }
+            continue;
+        };
+        if bytes == state.policy().source.as_bytes() || last_seen.as_ref() == Some(&bytes) {
+            continue;
+        }
+        last_seen = Some(bytes);
+        match load(&path) {
+            Ok(loaded) => {
+                let said = format!("detente serve: reloaded {}", describe(&loaded.policy));
+                let loaded = Arc::new(loaded);
+                match state.current.write() {
+                    Ok(mut g) => *g = loaded,
+                    Err(p) => *p.into_inner() = loaded,
+                }
+                state.set_refused(None);
+                // Said once it is served, so "reloaded" is true when read.
+                eprintln!("{said}");
+                state.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
+                last_seen = None;
+            }
+            Err(Refused(why)) => {
+                eprintln!(
+                    "detente serve: the changed policy is refused; still serving the loaded one\n{why}"
+                );
+                state.set_refused(Some(why));
+                state.metrics.reloads_failed.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
