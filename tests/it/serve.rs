@@ -463,3 +463,112 @@ fn method_token_case_and_content_type_answers() {
     let j: Json = serde_json::from_str(&text).unwrap();
     assert!(j["error"].as_str().unwrap().contains("POST"), "{j}");
 }
+
+/// A raw connection to the server, for clients that misbehave.
+fn raw(s: &Server) -> std::net::TcpStream {
+    let addr = s.base.trim_start_matches("http://");
+    let c = std::net::TcpStream::connect(addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    c
+}
+
+/// What the server sends before it closes `c` (empty when it just closes).
+fn read_to_close(mut c: std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let _ = c.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A connection that never sends a whole head, new or idle after a
+/// request, is closed at the header timeout (before: kept for as long as
+/// the client liked, and 550 of them starved /healthz).
+#[test]
+fn silent_and_idle_connections_are_closed_at_the_header_timeout() {
+    use std::io::Write;
+    let (_dir, policy) = policy_copy();
+    let s = Server::start(&policy, &["--header-timeout", "1"]);
+    let started = Instant::now();
+    let mut half = raw(&s);
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    read_to_close(half);
+    let mut idle = raw(&s);
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let answered = read_to_close(idle);
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// With every connection slot held by silent clients, a new client waits
+/// for a slot (the silent ones time out) instead of the server running
+/// out of file descriptors; it is then answered.
+#[test]
+fn the_connection_limit_queues_new_clients_until_a_slot_frees() {
+    let (_dir, policy) = policy_copy();
+    let s = Server::start(
+        &policy,
+        &[
+            "--max-connections",
+            "2",
+            "--header-timeout",
+            "2",
+            "--threads",
+            "1",
+        ],
+    );
+    let silent: Vec<_> = (0..2).map(|_| raw(&s)).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    assert_eq!(s.json("GET", "/healthz", None).0, 200);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1000) && waited < Duration::from_secs(10),
+        "{waited:?}"
+    );
+    drop(silent);
+}
+
+/// A body sent too slowly gets 408 at the request timeout; SIGTERM with a
+/// slow client still connected stops the server by the drain deadline
+/// (before: it waited 38 s for slow clients).
+#[test]
+fn a_slow_body_gets_408_and_shutdown_keeps_its_drain_deadline() {
+    use std::io::Write;
+    let (_dir, policy) = policy_copy();
+    let s = Server::start(&policy, &["--request-timeout", "1"]);
+    let mut slow = raw(&s);
+    slow.write_all(
+        b"POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"con",
+    )
+    .unwrap();
+    let answer = read_to_close(slow);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"error\""), "{answer}");
+
+    let (_dir2, policy2) = policy_copy();
+    let mut s = Server::start(&policy2, &["--request-timeout", "60", "--drain", "1"]);
+    let mut stuck = raw(&s);
+    stuck
+        .write_all(b"POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = s.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(stuck);
+}

@@ -3,11 +3,11 @@
 //! reloaded when it changes, and a change that fails its check keeps the
 //! running policy; bad requests get 4xx with the problems as JSON.
 
+mod conn;
 mod metrics;
 mod reload;
 mod routes;
 
-use axum::serve::ListenerExt as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -45,6 +45,22 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Seconds a connection has to send a whole request head, new or kept
+    /// alive and idle; then it is closed.
+    #[arg(long, default_value = "10", value_name = "SECONDS")]
+    header_timeout: u64,
+    /// Seconds a request has from its head to its answer (reading the body
+    /// included); then it gets 408.
+    #[arg(long, default_value = "30", value_name = "SECONDS")]
+    request_timeout: u64,
+    /// Connections open at once, over all threads; more wait to be
+    /// accepted.
+    #[arg(long, default_value = "512", value_name = "N")]
+    max_connections: usize,
+    /// Seconds SIGTERM waits for requests in flight before closing the
+    /// connections still open.
+    #[arg(long, default_value = "10", value_name = "SECONDS")]
+    drain: u64,
 }
 
 /// The policy being served, with the text it was compiled from (a reload
@@ -59,6 +75,8 @@ pub struct State {
     pub metrics: metrics::Metrics,
     pub token: Option<String>,
     pub max_body: usize,
+    /// A request's time from its head to its answer.
+    pub request_timeout: Duration,
     /// Why the last reload was refused, while it is the latest word on the
     /// policy file (`/readyz` fails meanwhile).
     pub refused: RwLock<Option<String>>,
@@ -167,8 +185,14 @@ pub fn run(args: Args) -> Exit {
         metrics: metrics::Metrics::default(),
         token,
         max_body,
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         refused: RwLock::new(None),
     });
+    let limits = conn::Limits {
+        header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+        drain: Duration::from_secs(args.drain),
+    };
+    let open = Arc::new(tokio::sync::Semaphore::new(args.max_connections.max(1)));
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -179,6 +203,7 @@ pub fn run(args: Args) -> Exit {
         state,
         path,
         Duration::from_millis(args.reload_ms.max(50)),
+        (limits, open),
     )
 }
 
@@ -212,6 +237,7 @@ fn serve(
     state: Arc<State>,
     path: PathBuf,
     every: Duration,
+    (limits, open): (conn::Limits, Arc<tokio::sync::Semaphore>),
 ) -> Exit {
     let runtime = match single_thread() {
         Ok(r) => r,
@@ -247,6 +273,7 @@ fn serve(
         let (ready, is_ready) = std::sync::mpsc::channel();
         let app = app.clone();
         let stopped = stopped.clone();
+        let open = Arc::clone(&open);
         others.push(std::thread::spawn(move || {
             let runtime = match single_thread() {
                 Ok(r) => r,
@@ -259,7 +286,7 @@ fn serve(
                 match listen_on(bound) {
                     Ok(l) => {
                         let _ = ready.send(Ok(()));
-                        if let Err(e) = serve_on(l, app, stopped).await {
+                        if let Err(e) = conn::serve_on(l, app, stopped, open, limits).await {
                             eprintln!("detente serve: a server thread stopped: {e}");
                         }
                     }
@@ -304,7 +331,7 @@ fn serve(
             shutdown().await;
             let _ = on_signal.send(true);
         });
-        serve_on(first, app, stopped).await
+        conn::serve_on(first, app, stopped, open, limits).await
     });
     // However this thread's server ended, the others end with it.
     let _ = stop.send(true);
@@ -324,24 +351,6 @@ fn serve(
             Exit::Usage
         }
     }
-}
-
-/// Serves `app` on one listening socket until `stopped` turns true.
-async fn serve_on(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    mut stopped: tokio::sync::watch::Receiver<bool>,
-) -> std::io::Result<()> {
-    // Each answer is one write: sent at once, not held back by Nagle's
-    // algorithm until the client acknowledges the last one.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        })
-        .await
 }
 
 /// SIGTERM (or Ctrl-C): stop accepting, finish the requests in flight.

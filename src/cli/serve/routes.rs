@@ -102,7 +102,18 @@ async fn auth_and_count(AxState(state): AxState<Shared>, req: HttpRequest, next:
             "the body must be JSON: send it with Content-Type: application/json",
         )
     } else if allowed {
-        next.run(req).await
+        // The body is read inside: a client that sends it too slowly gets
+        // 408 instead of holding the connection.
+        match tokio::time::timeout(state.request_timeout, next.run(req)).await {
+            Ok(r) => r,
+            Err(_) => error(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request took longer than {} s from its head to its answer; send the body at once",
+                    state.request_timeout.as_secs()
+                ),
+            ),
+        }
     } else {
         let mut r = error(
             StatusCode::UNAUTHORIZED,
