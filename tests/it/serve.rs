@@ -462,6 +462,9 @@ fn method_token_case_and_content_type_answers() {
     assert_eq!(code, 405);
     let j: Json = serde_json::from_str(&text).unwrap();
     assert!(j["error"].as_str().unwrap().contains("POST"), "{j}");
+    assert_eq!(j["code"], "A008");
+    let (_, text) = post("text/plain", "Bearer s3cret");
+    assert_eq!(serde_json::from_str::<Json>(&text).unwrap()["code"], "A011");
 }
 
 /// A raw connection to the server, for clients that misbehave.
@@ -571,4 +574,67 @@ fn a_slow_body_gets_408_and_shutdown_keeps_its_drain_deadline() {
         started.elapsed()
     );
     drop(stuck);
+}
+
+/// Every answer carries an `X-Request-Id` (the client's, or one made);
+/// `--access-log` logs each request as a JSON line with it; `--cors`
+/// answers an allowed origin's preflight without the token and marks its
+/// answers, and says nothing to other origins.
+#[test]
+fn request_ids_access_log_and_opt_in_cors() {
+    let (dir, policy) = policy_copy();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "s3cret\n").unwrap();
+    let s = Server::start(
+        &policy,
+        &[
+            "--token-file",
+            token.to_str().unwrap(),
+            "--access-log",
+            "--cors",
+            "https://app.example",
+        ],
+    );
+    let r = ureq::get(&s.url("/healthz"))
+        .set("X-Request-Id", "abc-123")
+        .call()
+        .unwrap();
+    assert_eq!(r.header("x-request-id"), Some("abc-123"));
+    let line = s.wait_log("abc-123");
+    let logged: Json = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        (logged["path"].as_str(), logged["status"].as_u64()),
+        (Some("/healthz"), Some(200))
+    );
+    let made = ureq::get(&s.url("/healthz")).call().unwrap();
+    assert!(made.header("x-request-id").is_some_and(|v| !v.is_empty()));
+
+    let preflight = ureq::request("OPTIONS", &s.url("/v1/classify"))
+        .set("Origin", "https://app.example")
+        .set("Access-Control-Request-Method", "POST")
+        .call()
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    let body = json!({"contacts": [vp()]}).to_string();
+    let allowed = ureq::post(&s.url("/v1/classify"))
+        .set("Origin", "https://app.example")
+        .set("Authorization", "Bearer s3cret")
+        .set("Content-Type", "application/json")
+        .send_string(&body)
+        .unwrap();
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    let other = ureq::post(&s.url("/v1/classify"))
+        .set("Origin", "https://evil.example")
+        .set("Authorization", "Bearer s3cret")
+        .set("Content-Type", "application/json")
+        .send_string(&body)
+        .unwrap();
+    assert_eq!(other.header("access-control-allow-origin"), None);
 }

@@ -4,6 +4,7 @@
 //! running policy; bad requests get 4xx with the problems as JSON.
 
 mod conn;
+mod edge;
 mod metrics;
 mod reload;
 mod routes;
@@ -61,6 +62,14 @@ pub struct Args {
     /// connections still open.
     #[arg(long, default_value = "10", value_name = "SECONDS")]
     drain: u64,
+    /// Let browsers on this origin call the API (repeat for more; `*` for
+    /// any origin). Off by default.
+    #[arg(long, value_name = "ORIGIN")]
+    cors: Vec<String>,
+    /// Log one JSON line per request on standard error: method, path,
+    /// status, milliseconds and request id.
+    #[arg(long)]
+    access_log: bool,
 }
 
 /// The policy being served, with the text it was compiled from (a reload
@@ -77,6 +86,8 @@ pub struct State {
     pub max_body: usize,
     /// A request's time from its head to its answer.
     pub request_timeout: Duration,
+    /// Request ids, the access log and CORS.
+    pub edge: edge::Edge,
     /// Why the last reload was refused, while it is the latest word on the
     /// policy file (`/readyz` fails meanwhile).
     pub refused: RwLock<Option<String>>,
@@ -186,6 +197,10 @@ pub fn run(args: Args) -> Exit {
         token,
         max_body,
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        edge: edge::Edge {
+            cors: args.cors.clone(),
+            access_log: args.access_log,
+        },
         refused: RwLock::new(None),
     });
     let limits = conn::Limits {

@@ -73,20 +73,130 @@ fn reply(status: StatusCode, body: &impl serde::Serialize) -> Response {
     r
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    reply(status, &json!({"error": message.into()}))
+/// Every error the API answers, each with its status and a stable code
+/// (the `code` of the JSON body, listed in docs/diagnostics.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// The body is empty or cannot be read.
+    NoBody,
+    /// The body is not JSON.
+    NotJson,
+    /// The request's shape or rows cannot be read, or it has no time.
+    Unreadable,
+    /// `/v1/explain` without `"contact"`.
+    NoContact,
+    /// The bearer token is missing or wrong.
+    Token,
+    /// `/v1/explain` for a contact the request does not have.
+    UnknownContact,
+    /// No such endpoint.
+    NoPath,
+    /// The endpoint does not take this method.
+    Method,
+    /// The request was not sent within the request timeout.
+    Timeout,
+    /// The body is over `--max-body`.
+    TooLarge,
+    /// The body is declared as something other than JSON.
+    MediaType,
+    /// The policy file's latest change was refused (`/readyz`).
+    NotReady,
+    /// The engine failed on the request (a bug).
+    Engine,
 }
 
+impl Api {
+    /// Every kind, in code order (the documentation test walks them).
+    #[cfg(test)]
+    pub const ALL: [Api; 13] = [
+        Api::NoBody,
+        Api::NotJson,
+        Api::Unreadable,
+        Api::NoContact,
+        Api::Token,
+        Api::UnknownContact,
+        Api::NoPath,
+        Api::Method,
+        Api::Timeout,
+        Api::TooLarge,
+        Api::MediaType,
+        Api::NotReady,
+        Api::Engine,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Api::NoBody => "A001",
+            Api::NotJson => "A002",
+            Api::Unreadable => "A003",
+            Api::NoContact => "A004",
+            Api::Token => "A005",
+            Api::UnknownContact => "A006",
+            Api::NoPath => "A007",
+            Api::Method => "A008",
+            Api::Timeout => "A009",
+            Api::TooLarge => "A010",
+            Api::MediaType => "A011",
+            Api::NotReady => "A012",
+            Api::Engine => "A013",
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            Api::NoBody | Api::NotJson | Api::Unreadable | Api::NoContact => {
+                StatusCode::BAD_REQUEST
+            }
+            Api::Token => StatusCode::UNAUTHORIZED,
+            Api::UnknownContact | Api::NoPath => StatusCode::NOT_FOUND,
+            Api::Method => StatusCode::METHOD_NOT_ALLOWED,
+            Api::Timeout => StatusCode::REQUEST_TIMEOUT,
+            Api::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Api::MediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Api::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+            Api::Engine => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+fn error(kind: Api, message: impl Into<String>) -> Response {
+    reply(
+        kind.status(),
+        &json!({"code": kind.code(), "error": message.into()}),
+    )
+}
+
+/// A request that cannot be read: its problems, by place, under A003.
 fn bad_request(e: &RequestError) -> Response {
-    reply(StatusCode::BAD_REQUEST, e)
+    #[derive(serde::Serialize)]
+    struct Body<'e> {
+        code: &'static str,
+        #[serde(flatten)]
+        error: &'e RequestError,
+    }
+    reply(
+        Api::Unreadable.status(),
+        &Body {
+            code: Api::Unreadable.code(),
+            error: e,
+        },
+    )
 }
 
 /// Checks the bearer token (all but /healthz) and records every answer.
 async fn auth_and_count(AxState(state): AxState<Shared>, req: HttpRequest, next: Next) -> Response {
     let started = Clock::now();
+    let id = super::edge::request_id(req.headers());
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
     // A matched path is shared, not copied, for every request.
     let matched = req.extensions().get::<MatchedPath>().cloned();
     let endpoint = matched.as_ref().map_or("other", MatchedPath::as_str);
+    // A browser's preflight carries no token: answered before the check.
+    if let Some(mut r) = state.edge.preflight(&method, req.headers()) {
+        state.edge.finish(&mut r, id, None);
+        return r;
+    }
     let open = matches!(endpoint, "/healthz" | "/readyz");
     let allowed = open
         || state.token.as_ref().is_none_or(|t| {
@@ -98,7 +208,7 @@ async fn auth_and_count(AxState(state): AxState<Shared>, req: HttpRequest, next:
         });
     let response = if allowed && !json_or_none(&req) {
         error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Api::MediaType,
             "the body must be JSON: send it with Content-Type: application/json",
         )
     } else if allowed {
@@ -107,7 +217,7 @@ async fn auth_and_count(AxState(state): AxState<Shared>, req: HttpRequest, next:
         match tokio::time::timeout(state.request_timeout, next.run(req)).await {
             Ok(r) => r,
             Err(_) => error(
-                StatusCode::REQUEST_TIMEOUT,
+                Api::Timeout,
                 format!(
                     "the request took longer than {} s from its head to its answer; send the body at once",
                     state.request_timeout.as_secs()
@@ -116,18 +226,19 @@ async fn auth_and_count(AxState(state): AxState<Shared>, req: HttpRequest, next:
         }
     } else {
         let mut r = error(
-            StatusCode::UNAUTHORIZED,
+            Api::Token,
             "send the token the server was started with: Authorization: Bearer TOKEN",
         );
         r.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         r
     };
-    state.metrics.record(
-        endpoint,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
+    let mut response = response;
+    let seconds = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    state.metrics.record(endpoint, status, seconds);
+    state.edge.log(&method, &path, status, seconds, &id);
+    state.edge.finish(&mut response, id, origin.as_ref());
     response
 }
 
@@ -168,16 +279,16 @@ fn body_bytes(body: Result<Bytes, BytesRejection>, max: usize) -> Result<Bytes, 
     let bytes = body.map_err(|e| {
         Box::new(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             error(
-                StatusCode::PAYLOAD_TOO_LARGE,
+                Api::TooLarge,
                 format!("the body is over the server's limit of {max} bytes (--max-body); send fewer contacts per request"),
             )
         } else {
-            error(StatusCode::BAD_REQUEST, format!("cannot read the body: {}", e.body_text()))
+            error(Api::NoBody, format!("cannot read the body: {}", e.body_text()))
         })
     })?;
     if bytes.is_empty() {
         return Err(Box::new(error(
-            StatusCode::BAD_REQUEST,
+            Api::NoBody,
             "the body is empty: send {\"contacts\": [...]} as JSON",
         )));
     }
@@ -186,10 +297,7 @@ fn body_bytes(body: Result<Bytes, BytesRejection>, max: usize) -> Result<Bytes, 
 
 /// The 400 for a body that is not JSON.
 fn not_json(e: &serde_json::Error) -> Response {
-    error(
-        StatusCode::BAD_REQUEST,
-        format!("the body is not valid JSON: {e}"),
-    )
+    error(Api::NotJson, format!("the body is not valid JSON: {e}"))
 }
 
 /// The body as JSON, or the 4xx that says why not.
@@ -208,7 +316,7 @@ where
     let guarded = move || {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| {
             eprintln!("detente serve: the engine failed on a request (a bug: please report it with the request)");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "the engine failed on this request; the server logged it")
+            error(Api::Engine, "the engine failed on this request; the server logged it")
         })
     };
     if size <= INLINE_BYTES {
@@ -216,12 +324,7 @@ where
     } else {
         tokio::task::spawn_blocking(guarded)
             .await
-            .unwrap_or_else(|_| {
-                error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the request was cancelled",
-                )
-            })
+            .unwrap_or_else(|_| error(Api::Engine, "the request was cancelled"))
     }
 }
 
@@ -269,7 +372,7 @@ async fn explain_handler(
         Some(Json::String(c)) => c,
         _ => {
             return error(
-                StatusCode::BAD_REQUEST,
+                Api::NoContact,
                 "name the contact to explain: {\"contact\": \"c-1\", \"contacts\": [...]}",
             );
         }
@@ -306,7 +409,7 @@ async fn explain_handler(
                 )
             }
             None => error(
-                StatusCode::NOT_FOUND,
+                Api::UnknownContact,
                 format!("no contact `{contact}` in the request"),
             ),
         }
@@ -389,8 +492,8 @@ async fn ready(AxState(state): AxState<Shared>) -> Response {
     match state.refused() {
         None => reply(StatusCode::OK, &json!({"status": "ready"})),
         Some(why) => reply(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &json!({"status": "not ready",
+            Api::NotReady.status(),
+            &json!({"status": "not ready", "code": Api::NotReady.code(),
                     "error": "the policy file's latest change was refused; the server still serves the policy loaded before it",
                     "reason": why}),
         ),
@@ -423,7 +526,7 @@ async fn openapi() -> Response {
 
 async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
     error(
-        StatusCode::METHOD_NOT_ALLOWED,
+        Api::Method,
         format!(
             "{} does not take {method}: POST /v1/classify and /v1/explain, GET the others",
             uri.path()
@@ -433,10 +536,33 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
 
 async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
     error(
-        StatusCode::NOT_FOUND,
+        Api::NoPath,
         format!(
             "no endpoint {method} {}; the endpoints are POST /v1/classify, POST /v1/explain, GET /v1/policy, GET /healthz, GET /readyz, GET /metrics, GET /openapi.json",
             uri.path()
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Api;
+
+    /// Every API error code is in docs/diagnostics.md, and every `A0..`
+    /// row there is a code the server uses.
+    #[test]
+    fn every_api_code_is_documented_and_every_documented_one_used() {
+        let doc =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md"))
+                .unwrap_or_default();
+        for a in Api::ALL {
+            assert!(
+                doc.contains(&format!("| {} |", a.code())),
+                "{} is not documented",
+                a.code()
+            );
+        }
+        let documented = doc.lines().filter(|l| l.starts_with("| A0")).count();
+        assert_eq!(documented, Api::ALL.len());
+    }
 }
