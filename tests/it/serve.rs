@@ -426,6 +426,17 @@ fn a_reload_is_refused_as_startup_would_refuse_it_and_readyz_says_so() {
     assert_eq!(hash(&s), served);
     assert_eq!(s.json("GET", "/readyz", None).0, 503);
 
+    // The refused change undone: the file is what is served, so ready.
+    std::fs::write(&policy, &text).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.json("GET", "/readyz", None).0 != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "/readyz stayed 503 after the change was undone"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
     std::fs::write(&policy, text.replace("  version 3", "  version 4")).unwrap();
     s.wait_log("reloaded");
     assert_eq!(s.json("GET", "/readyz", None).0, 200);

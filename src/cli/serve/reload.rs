@@ -99,7 +99,14 @@ pub fn watch(state: Arc<State>, path: PathBuf, every: Duration, stop: Arc<Atomic
             }
             continue;
         };
-        if bytes == state.policy().source.as_bytes() || last_seen.as_ref() == Some(&bytes) {
+        if bytes == state.policy().source.as_bytes() {
+            // Back to what is served (a refused change undone): ready.
+            if last_seen.take().is_some() {
+                state.set_refused(None);
+            }
+            continue;
+        }
+        if last_seen.as_ref() == Some(&bytes) {
             continue;
         }
         last_seen = Some(bytes);
