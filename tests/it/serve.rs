@@ -302,6 +302,15 @@ fn the_policy_reloads_on_change_and_a_broken_change_keeps_the_running_one() {
         metrics.contains("detente_policy_reloads_total{result=\"failed\"} 1"),
         "{metrics}"
     );
+    for family in [
+        "detente_build_info{version=",
+        "detente_policy_info{name=",
+        "detente_requests_total{endpoint=\"/v1/classify\",status=\"200\"}",
+        "process_resident_memory_bytes",
+        "process_open_fds",
+    ] {
+        assert!(metrics.contains(family), "{family} missing from {metrics}");
+    }
 }
 
 #[test]
