@@ -611,6 +611,8 @@ fn request_ids_access_log_and_opt_in_cors() {
             "--token-file",
             token.to_str().unwrap(),
             "--access-log",
+            "--log-format",
+            "json",
             "--cors",
             "https://app.example",
         ],
@@ -621,7 +623,9 @@ fn request_ids_access_log_and_opt_in_cors() {
         .unwrap();
     assert_eq!(r.header("x-request-id"), Some("abc-123"));
     let line = s.wait_log("abc-123");
+    // --log-format json: one object per line, the access log's fields flat.
     let logged: Json = serde_json::from_str(&line).unwrap();
+    assert_eq!(logged["target"], "access");
     assert_eq!(
         (logged["path"].as_str(), logged["status"].as_u64()),
         (Some("/healthz"), Some(200))

@@ -51,7 +51,7 @@ pub async fn serve_on(
                     // Out of file descriptors, or a connection reset before
                     // it was accepted: the server goes on.
                     if !std::mem::replace(&mut warned, true) {
-                        eprintln!("detente serve: cannot accept a connection ({e}); retrying");
+                        tracing::warn!(error = %e, "cannot accept a connection; retrying");
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
@@ -78,9 +78,9 @@ pub async fn serve_on(
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(limits.drain) => {
-            eprintln!(
-                "detente serve: the drain deadline ({} s) passed; closing the connections still open",
-                limits.drain.as_secs()
+            tracing::warn!(
+                drain_seconds = limits.drain.as_secs(),
+                "the drain deadline passed; closing the connections still open"
             );
         }
     }

@@ -86,18 +86,19 @@ impl Edge {
         h.insert("x-request-id", id);
     }
 
-    /// The access log line of an answered request, when it is on.
+    /// The access log line of an answered request, when it is on: an
+    /// event of target `access`, with its fields.
     pub fn log(&self, method: &Method, path: &str, status: u16, seconds: f64, id: &HeaderValue) {
         if !self.access_log {
             return;
         }
-        let line = serde_json::json!({
-            "method": method.as_str(),
-            "path": path,
-            "status": status,
-            "ms": (seconds * 1e6).round() / 1e3,
-            "request_id": id.to_str().unwrap_or("-"),
-        });
-        eprintln!("{line}");
+        tracing::info!(
+            target: "access",
+            method = method.as_str(),
+            path,
+            status,
+            ms = (seconds * 1e6).round() / 1e3,
+            request_id = id.to_str().unwrap_or("-"),
+        );
     }
 }

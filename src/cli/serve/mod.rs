@@ -66,10 +66,32 @@ pub struct Args {
     /// any origin). Off by default.
     #[arg(long, value_name = "ORIGIN")]
     cors: Vec<String>,
-    /// Log one JSON line per request on standard error: method, path,
-    /// status, milliseconds and request id.
+    /// Log every request on standard error (method, path, status,
+    /// milliseconds, request id).
     #[arg(long)]
     access_log: bool,
+    /// How the logs are written on standard error: `text` for people,
+    /// `json` (one object per line) for log pipelines.
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The server's logs, through `tracing`, on standard error.
+fn init_logs(format: LogFormat) {
+    let logs = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false);
+    // Set once per process; a second call (never made) would keep the first.
+    let _ = match format {
+        LogFormat::Text => logs.with_target(false).try_init(),
+        LogFormat::Json => logs.json().flatten_event(true).try_init(),
+    };
 }
 
 /// The policy being served, with the text it was compiled from (a reload
@@ -149,6 +171,7 @@ fn size(text: &str) -> Result<usize, String> {
 }
 
 pub fn run(args: Args) -> Exit {
+    init_logs(args.log_format);
     let manifest = match inputs::manifest(args.manifest.as_deref()) {
         Ok(m) => m,
         Err(e) => return e,
@@ -302,7 +325,7 @@ fn serve(
                     Ok(l) => {
                         let _ = ready.send(Ok(()));
                         if let Err(e) = conn::serve_on(l, app, stopped, open, limits).await {
-                            eprintln!("detente serve: a server thread stopped: {e}");
+                            tracing::error!(error = %e, "a server thread stopped");
                         }
                     }
                     Err(e) => {
@@ -325,15 +348,15 @@ fn serve(
             }
         }
     }
-    eprintln!(
-        "detente serve: listening on http://{bound} — policy {} from {}{}",
-        describe(&state.policy().policy),
+    let policy = describe(&state.policy().policy);
+    let token = if state.token.is_some() {
+        "; bearer token required"
+    } else {
+        ""
+    };
+    tracing::info!(
+        "listening on http://{bound} — policy {policy} from {}{token}",
         path.display(),
-        if state.token.is_some() {
-            "; bearer token required"
-        } else {
-            ""
-        }
     );
     let on_signal = Arc::clone(&stop);
     let stop_watching = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -358,7 +381,7 @@ fn serve(
     drop(watcher);
     match served {
         Ok(()) => {
-            eprintln!("detente serve: stopped");
+            tracing::info!("stopped");
             Exit::Ok
         }
         Err(e) => {
@@ -388,7 +411,7 @@ async fn shutdown() {
         () = ctrl_c => {},
         () = term => {},
     }
-    eprintln!("detente serve: shutting down (finishing requests in flight)");
+    tracing::info!("shutting down (finishing requests in flight)");
 }
 
 #[cfg(test)]

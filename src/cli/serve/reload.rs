@@ -91,9 +91,9 @@ pub fn watch(state: Arc<State>, path: PathBuf, every: Duration, stop: Arc<Atomic
         std::thread::sleep(every);
         let Ok(bytes) = std::fs::read(&path) else {
             if last_seen.as_deref() != Some(b"") {
-                eprintln!(
-                    "detente serve: cannot read `{}`; still serving the loaded policy",
-                    path.display()
+                tracing::warn!(
+                    path = %path.display(),
+                    "cannot read the policy file; still serving the loaded policy"
                 );
                 last_seen = Some(Vec::new());
             }
@@ -112,7 +112,7 @@ pub fn watch(state: Arc<State>, path: PathBuf, every: Duration, stop: Arc<Atomic
         last_seen = Some(bytes);
         match load(&path) {
             Ok(loaded) => {
-                let said = format!("detente serve: reloaded {}", describe(&loaded.policy));
+                let said = describe(&loaded.policy);
                 let loaded = Arc::new(loaded);
                 match state.current.write() {
                     Ok(mut g) => *g = loaded,
@@ -120,13 +120,13 @@ pub fn watch(state: Arc<State>, path: PathBuf, every: Duration, stop: Arc<Atomic
                 }
                 state.set_refused(None);
                 // Said once it is served, so "reloaded" is true when read.
-                eprintln!("{said}");
+                tracing::info!("reloaded {said}");
                 state.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
                 last_seen = None;
             }
             Err(Refused(why)) => {
-                eprintln!(
-                    "detente serve: the changed policy is refused; still serving the loaded one\n{why}"
+                tracing::warn!(
+                    "the changed policy is refused; still serving the loaded one\n{why}"
                 );
                 state.set_refused(Some(why));
                 state.metrics.reloads_failed.fetch_add(1, Ordering::Relaxed);

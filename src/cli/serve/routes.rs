@@ -59,7 +59,7 @@ fn reply(status: StatusCode, body: &impl serde::Serialize) -> Response {
     let (status, bytes) = match serde_json::to_writer(&mut buf, body) {
         Ok(()) => (status, buf),
         Err(e) => {
-            eprintln!("detente serve: an answer could not be written as JSON (a bug): {e}");
+            tracing::error!(error = %e, "an answer could not be written as JSON (a bug)");
             let text =
                 r#"{"error":"the answer could not be written as JSON; the server logged it"}"#;
             (StatusCode::INTERNAL_SERVER_ERROR, text.as_bytes().to_vec())
@@ -315,8 +315,13 @@ where
 {
     let guarded = move || {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| {
-            eprintln!("detente serve: the engine failed on a request (a bug: please report it with the request)");
-            error(Api::Engine, "the engine failed on this request; the server logged it")
+            tracing::error!(
+                "the engine failed on a request (a bug: please report it with the request)"
+            );
+            error(
+                Api::Engine,
+                "the engine failed on this request; the server logged it",
+            )
         })
     };
     if size <= INLINE_BYTES {
