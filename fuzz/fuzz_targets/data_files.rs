@@ -4,22 +4,13 @@
 #![no_main]
 
 use std::io::Write;
-use std::sync::OnceLock;
 
-use detente::Policy;
 use detente::data::{RecordKind, Source, load};
 use libfuzzer_sys::fuzz_target;
 
-fn policy() -> &'static Policy {
-    static P: OnceLock<Policy> = OnceLock::new();
-    P.get_or_init(|| {
-        let text = include_str!("../../policies/acme.detente");
-        match Policy::compile(text) {
-            Ok(p) => p,
-            Err(e) => panic!("{e}"),
-        }
-    })
-}
+#[path = "acme.rs"]
+mod acme;
+use acme::policy;
 
 fuzz_target!(|bytes: &[u8]| {
     let Some((&which, body)) = bytes.split_first() else {
