@@ -119,17 +119,19 @@ pub fn watch(state: Arc<State>, path: PathBuf, every: Duration, stop: Arc<Atomic
                     Err(p) => *p.into_inner() = loaded,
                 }
                 state.set_refused(None);
+                state.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
                 // Said once it is served, so "reloaded" is true when read.
                 tracing::info!("reloaded {said}");
-                state.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
                 last_seen = None;
             }
             Err(Refused(why)) => {
-                tracing::warn!(
-                    "the changed policy is refused; still serving the loaded one\n{why}"
-                );
+                // Recorded before it is said, so /readyz agrees with the
+                // log from the moment the line is read.
+                let said =
+                    format!("the changed policy is refused; still serving the loaded one\n{why}");
                 state.set_refused(Some(why));
                 state.metrics.reloads_failed.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("{said}");
             }
         }
     }
