@@ -1,5 +1,5 @@
 //! `detente diff OLD NEW`: both policies replayed on the same data and
-//! compared (ENGINE.md §4); exit 3 when a gate fails, for CI.
+//! compared (docs/diff.md); exit 3 when a gate fails, for CI.
 
 use std::path::Path;
 

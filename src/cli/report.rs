@@ -1,6 +1,6 @@
 //! `detente report`: the funnel, velocity, touchpoints, attribution,
 //! balance and flow, drop-outs, SLAs, metrics, incentives and score
-//! calibration of the replayed data (ENGINE.md §3).
+//! calibration of the replayed data (docs/reports.md).
 
 use detente::check::model::Period;
 use detente::eval::evaluate;

@@ -3,9 +3,9 @@
 //! member of an account at every instant.
 //!
 //! Every event of an account is a check instant for all its members
-//! (ENGINE.md §2). A member whose stage's conditions read only its own
+//! (docs/engine.md, Replay). A member whose stage's conditions read only its own
 //! fields, history, stage and SLAs, and whose time dependence is all exact
-//! timers (LANGUAGE.md §8), cannot move at a colleague's event: nothing it
+//! timers (check instants), cannot move at a colleague's event: nothing it
 //! reads has changed since its own last check, and any change that time
 //! alone brings has a timer of its own, which makes a check instant for
 //! it. Such a member is checked only at its own events, its own timers and

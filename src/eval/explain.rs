@@ -1,5 +1,5 @@
 //! Why a contact is where it is, and what is missing for each way out of
-//! its stage (ENGINE.md §5b). Evaluated on the replay's final state; the
+//! its stage (docs/engine.md, `detente explain`). Evaluated on the replay's final state; the
 //! words are for sales and marketing leaders, not for programmers.
 
 use crate::check::model::*;

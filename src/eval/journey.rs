@@ -1,5 +1,5 @@
 //! Journeys: the result for one contact (or account), in the JSON shape of
-//! ENGINE.md §2, with a stable key order.
+//! docs/engine.md (Journeys), with a stable key order.
 
 use serde::Serialize;
 
@@ -41,7 +41,7 @@ pub struct Journey {
     /// as recycling does not erase it).
     pub highest: Option<String>,
     /// Every stage entered, in order: `{"stage", "entered", "trigger",
-    /// "label"}` as in ENGINE.md §2.
+    /// "label"}` as docs/engine.md shows.
     pub path: Vec<PathStep>,
     /// Each score at the as-of time, by name, rounded to two decimals.
     pub scores: Named<Rounded>,

@@ -1,4 +1,4 @@
-//! Replaying contact histories through a compiled policy (ENGINE.md §2).
+//! Replaying contact histories through a compiled policy (docs/engine.md, Replay).
 //!
 //! For each account (a contact without one is its own group) the contacts'
 //! events are merged into one timeline, ordered by (instant, creation

@@ -1,4 +1,4 @@
-//! The parts of a journey as ENGINE.md §2 writes them, typed: each
+//! The parts of a journey as docs/engine.md (Journeys) shows them, typed: each
 //! serializes to exactly the JSON `classify` prints. They were
 //! `serde_json` maps, built key by key (every key hashed, every value
 //! boxed) for every contact: a tenth of a small API request.

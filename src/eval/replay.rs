@@ -1,4 +1,4 @@
-//! One account's replay (ENGINE.md §2): its contacts' events merged into
+//! One account's replay (docs/engine.md, Replay): its contacts' events merged into
 //! one timeline, each event and each timer a check instant.
 
 use crate::check::model::*;

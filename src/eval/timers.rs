@@ -1,5 +1,5 @@
 //! Timers: the next instant at which time alone can change something a
-//! current stage's transitions depend on (LANGUAGE.md §8, check instants).
+//! current stage's transitions depend on (check instants: docs/engine.md, Replay).
 //! Each is placed exactly where the change happens, so results never
 //! depend on when the replay happens to look.
 

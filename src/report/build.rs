@@ -1,4 +1,4 @@
-//! `detente report`: every section of ENGINE.md §3 computed from one
+//! `detente report`: every section of the report (docs/reports.md) computed from one
 //! replay, in a shape with a stable key order (the JSON schema is this
 //! struct, documented in docs/reports.md).
 

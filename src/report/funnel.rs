@@ -1,4 +1,4 @@
-//! Funnel, velocity, triggers, balance and flow, drop-outs (ENGINE.md §3):
+//! Funnel, velocity, triggers, balance and flow, drop-outs (docs/reports.md):
 //! everything that reads only the stages each contact passed through.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! Metrics and incentives (LANGUAGE.md §10): aggregates over all journeys
+//! Metrics and incentives (docs/reports.md): aggregates over all journeys
 //! of a period. Money stays an exact decimal through sums; a figure built
 //! on an aggregate over nothing is "no data", and says why.
 

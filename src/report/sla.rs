@@ -1,5 +1,5 @@
 //! SLA attainment per SLA, owner team and rep, and the overdue list
-//! (ENGINE.md §3, LANGUAGE.md §10).
+//! (docs/reports.md).
 
 use std::collections::BTreeMap;
 

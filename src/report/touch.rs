@@ -1,5 +1,5 @@
 //! Which activities moved prospects on (touchpoint lift per stage) and who
-//! gets credit for opportunities and revenue (attribution), ENGINE.md §3.
+//! gets credit for opportunities and revenue (attribution), as docs/reports.md defines it.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,4 +1,4 @@
-//! Policy tests (`detente test`, ENGINE.md §5): TOML cases next to a
+//! Policy tests (`detente test`, docs/engine.md): TOML cases next to a
 //! policy, each a small history with expectations about its journey.
 //!
 //! ```toml

@@ -1,5 +1,5 @@
 //! `detente diff`: two policies replayed on the same data, compared
-//! (ENGINE.md §4) — who moves to which stage and where their paths part,
+//! (docs/diff.md) — who moves to which stage and where their paths part,
 //! what happens to every metric, incentive and SLA, and which definitions
 //! were added, removed or changed. Gates turn the comparison into a pass
 //! or a fail for CI.
