@@ -8,6 +8,7 @@
 mod ci;
 mod cli;
 mod computes;
+mod conformance;
 mod design;
 mod diff;
 mod engine_cli;
