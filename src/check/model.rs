@@ -92,6 +92,17 @@ impl Model {
             .map(|s| s.name.as_str())
     }
 
+    /// A lifecycle's success path: its stages in declared order, detours
+    /// left out.
+    pub fn success_path(&self, entity: Entity) -> impl Iterator<Item = StageId> + '_ {
+        self.lifecycles
+            .iter()
+            .find(|l| l.entity == entity)
+            .into_iter()
+            .flat_map(|l| l.stages.iter().copied())
+            .filter(|s| self.stages.get(s.index()).is_some_and(|x| !x.detour))
+    }
+
     /// Whether score `s` decays (changes as time passes).
     pub fn decays(&self, s: ScoreId) -> bool {
         self.scores
@@ -615,7 +626,11 @@ impl Expr {
                 Expr::Score(s) if decays(*s) => TimeSide::Decay(*s),
                 _ => return None,
             };
-            steady_bound(b, decays).then_some(TimedLeaf { time, bound: b })
+            steady_bound(b, decays).then_some(TimedLeaf {
+                time,
+                side: t,
+                bound: b,
+            })
         })
     }
 
@@ -659,6 +674,8 @@ impl Expr {
 #[derive(Debug, Clone, Copy)]
 pub struct TimedLeaf<'e> {
     pub time: TimeSide<'e>,
+    /// The side that time changes, as written (to evaluate it as is).
+    pub side: &'e Expr,
     pub bound: &'e Expr,
 }
 

@@ -47,7 +47,7 @@ impl Walk<'_> {
                     // The flip is placed; what the bound reads (a score's
                     // `when` rules) and a decaying score's own rules must
                     // be placed too.
-                    Some(TimedLeaf { time, bound }) => {
+                    Some(TimedLeaf { time, bound, .. }) => {
                         let rules = match time {
                             TimeSide::Decay(s) => self.score_rules(s),
                             TimeSide::TimeInStage | TimeSide::DaysSince(_) => true,

@@ -784,11 +784,7 @@ impl<'a> Run<'a> {
 /// A stage's place on its lifecycle's success path (declared order, detours
 /// left out); `None` for a detour.
 pub fn success_rank(model: &Model, entity: Entity, stage: StageId) -> Option<usize> {
-    let lc = model.lifecycles.iter().find(|l| l.entity == entity)?;
-    lc.stages
-        .iter()
-        .filter(|s| model.stages.get(s.index()).is_some_and(|x| !x.detour))
-        .position(|s| *s == stage)
+    model.success_path(entity).position(|s| s == stage)
 }
 
 impl Member {

@@ -328,6 +328,7 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared
                 Some(TimedLeaf {
                     time: TimeSide::TimeInStage,
                     bound,
+                    ..
                 }) => {
                     if let (super::view::V::Elapsed(since), super::view::V::Dur(d)) =
                         (view.eval(&Expr::TimeInStage), view.eval(bound))
@@ -338,13 +339,14 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared
                     }
                 }
                 Some(TimedLeaf {
-                    time: TimeSide::DaysSince(p),
+                    time: TimeSide::DaysSince(_),
+                    side,
                     bound,
                 }) => {
-                    if let (super::view::V::Num(days), super::view::V::Num(n)) = (
-                        view.eval(&Expr::DaysSince(Box::new(p.clone()))),
-                        view.eval(bound),
-                    ) {
+                    // The side as written: no copy of its pattern.
+                    if let (super::view::V::Num(days), super::view::V::Num(n)) =
+                        (view.eval(side), view.eval(bound))
+                    {
                         let last = view.now - (days * DAY_MS as f64) as i64;
                         let t = last.saturating_add((n * DAY_MS as f64) as i64);
                         out.push(t);

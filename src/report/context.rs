@@ -83,25 +83,13 @@ impl<'a> Ctx<'a> {
             .find(|l| l.entity == Entity::Contact)
             .map(|l| l.stages.clone())
             .unwrap_or_default();
-        let success: Vec<StageId> = stages
-            .iter()
-            .copied()
-            .filter(|s| model.stages.get(s.index()).is_some_and(|x| !x.detour))
-            .collect();
+        let success: Vec<StageId> = model.success_path(Entity::Contact).collect();
         let rank = success.iter().enumerate().map(|(i, s)| (*s, i)).collect();
         let account_rank = model
-            .lifecycles
-            .iter()
-            .find(|l| l.entity == Entity::Account)
-            .map(|l| {
-                l.stages
-                    .iter()
-                    .filter(|s| model.stages.get(s.index()).is_some_and(|x| !x.detour))
-                    .enumerate()
-                    .map(|(i, s)| (*s, i))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .success_path(Entity::Account)
+            .enumerate()
+            .map(|(i, s)| (s, i))
+            .collect();
         let first = first_stage_entry(eval).unwrap_or(eval.as_of);
         Ctx {
             model,
