@@ -150,18 +150,6 @@ pub struct Contact {
     pub origin: Origin,
 }
 
-impl Contact {
-    /// Whether `other` is the same record read again (its place aside).
-    fn same_record(&self, other: &Contact) -> bool {
-        self.id == other.id
-            && self.account == other.account
-            && self.created_at == other.created_at
-            && self.stage == other.stage
-            && self.stage_since == other.stage_since
-            && self.fields == other.fields
-    }
-}
-
 /// An account record, validated against the policy's account schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
@@ -437,55 +425,24 @@ pub(super) fn read_source(
             line: row.line,
         };
         let result = match source.kind {
-            RecordKind::Contacts => match contact(model, &reader, origin) {
-                Ok(c) => match kept.first(&c.id, h.contacts.len(), origin) {
-                    None => {
-                        h.contacts.push(c);
-                        Ok(())
-                    }
-                    Some((at, i)) => {
-                        counts.duplicates += 1;
-                        if !h.contacts.get(i).is_some_and(|k| k.same_record(&c)) {
-                            let first = kept_at(&h.files, at);
-                            h.problems
-                                .push(duplicate(&name, &row, "contact", &c.id, &first));
-                        }
-                        continue;
-                    }
-                },
-                Err(x) => Err(x),
-            },
-            RecordKind::Accounts => match account(model, &reader, origin) {
-                Ok(a) => match kept.first(&a.id, h.accounts.len(), origin) {
-                    None => {
-                        h.accounts.push(a);
-                        Ok(())
-                    }
-                    Some((at, i)) => {
-                        counts.duplicates += 1;
-                        if !h.accounts.get(i).is_some_and(|k| k.fields == a.fields) {
-                            let first = kept_at(&h.files, at);
-                            h.problems
-                                .push(duplicate(&name, &row, "account", &a.id, &first));
-                        }
-                        continue;
-                    }
-                },
-                Err(x) => Err(x),
-            },
+            RecordKind::Contacts => contact(model, &reader, origin)
+                .map(|c| kept.keep(&mut h.contacts, c, origin, &h.files)),
+            RecordKind::Accounts => account(model, &reader, origin)
+                .map(|a| kept.keep(&mut h.accounts, a, origin, &h.files)),
+            // A repeated event is only counted.
             RecordKind::Events => match event(model, source, &reader, origin) {
-                Ok(e) => {
-                    if !on_event(e)? {
-                        counts.duplicates += 1;
-                        continue;
-                    }
-                    Ok(())
-                }
+                Ok(e) => Ok(if on_event(e)? { Ok(()) } else { Err(None) }),
                 Err(x) => Err(x),
             },
         };
         match result {
-            Ok(()) => counts.accepted += 1,
+            Ok(Ok(())) => counts.accepted += 1,
+            Ok(Err(repeat)) => {
+                counts.duplicates += 1;
+                if let Some(r) = repeat {
+                    h.problems.push(duplicate(&name, &row, &r));
+                }
+            }
             Err((column, reason, severity)) => {
                 counts.rejected += 1;
                 h.problems.push(RowProblem {
@@ -515,6 +472,58 @@ pub(super) fn read_source(
     Ok(())
 }
 
+/// A contact or an account record, which a later row with the same id
+/// repeats.
+trait Record {
+    /// "contact" or "account", for messages.
+    const WHAT: &'static str;
+    fn id(&self) -> &str;
+    /// Where it was read.
+    fn origin(&self) -> Origin;
+    /// Whether `other` says the same as this record (its place aside).
+    fn same(&self, other: &Self) -> bool;
+}
+
+impl Record for Contact {
+    const WHAT: &'static str = "contact";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn origin(&self) -> Origin {
+        self.origin
+    }
+    fn same(&self, other: &Contact) -> bool {
+        self.id == other.id
+            && self.account == other.account
+            && self.created_at == other.created_at
+            && self.stage == other.stage
+            && self.stage_since == other.stage_since
+            && self.fields == other.fields
+    }
+}
+
+impl Record for Account {
+    const WHAT: &'static str = "account";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn origin(&self) -> Origin {
+        self.origin
+    }
+    fn same(&self, other: &Account) -> bool {
+        self.id == other.id && self.fields == other.fields
+    }
+}
+
+/// A repeated contact or account row that says something else than the
+/// kept one.
+struct Repeat {
+    what: &'static str,
+    id: String,
+    /// "file:line" of the kept row.
+    kept: String,
+}
+
 /// The contact or account ids read so far, with where each was first
 /// read and its place in the records: a later row with the same id is a
 /// duplicate, and the first row is the one kept (as for events).
@@ -522,52 +531,60 @@ struct KeptIds(HashMap<String, (Origin, usize)>);
 
 impl KeptIds {
     fn of(h: &Histories, kind: RecordKind) -> KeptIds {
-        let ids = match kind {
-            RecordKind::Contacts => h
-                .contacts
+        fn ids<T: Record>(records: &[T]) -> HashMap<String, (Origin, usize)> {
+            records
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (c.id.clone(), (c.origin, i)))
-                .collect(),
-            RecordKind::Accounts => h
-                .accounts
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (a.id.clone(), (a.origin, i)))
-                .collect(),
-            RecordKind::Events => HashMap::new(),
-        };
-        KeptIds(ids)
-    }
-
-    /// Where `id` was first read and its record's place, if it was; else
-    /// it is remembered as read at `origin`, to be record `next`.
-    fn first(&mut self, id: &str, next: usize, origin: Origin) -> Option<(Origin, usize)> {
-        if let Some(kept) = self.0.get(id) {
-            return Some(*kept);
+                .map(|(i, r)| (r.id().to_string(), (r.origin(), i)))
+                .collect()
         }
-        self.0.insert(id.to_string(), (origin, next));
-        None
+        KeptIds(match kind {
+            RecordKind::Contacts => ids(&h.contacts),
+            RecordKind::Accounts => ids(&h.accounts),
+            RecordKind::Events => HashMap::new(),
+        })
     }
-}
 
-/// "file:line" of a kept row.
-fn kept_at(files: &[String], at: Origin) -> String {
-    let file = files.get(at.file as usize).map_or("", String::as_str);
-    format!("{file}:{}", at.line)
+    /// Keeps `record` (read at `origin`) unless a row with its id was
+    /// read before: then `Err`, with what to warn about when the two rows
+    /// differ (`None` when this one only repeats the kept one).
+    fn keep<T: Record>(
+        &mut self,
+        records: &mut Vec<T>,
+        record: T,
+        origin: Origin,
+        files: &[String],
+    ) -> Result<(), Option<Repeat>> {
+        if let Some(&(at, i)) = self.0.get(record.id()) {
+            if records.get(i).is_some_and(|k| k.same(&record)) {
+                return Err(None);
+            }
+            let file = files.get(at.file as usize).map_or("", String::as_str);
+            return Err(Some(Repeat {
+                what: T::WHAT,
+                id: record.id().to_string(),
+                kept: format!("{file}:{}", at.line),
+            }));
+        }
+        self.0
+            .insert(record.id().to_string(), (origin, records.len()));
+        records.push(record);
+        Ok(())
+    }
 }
 
 /// A second row for a contact or account id that says something else than
 /// the first: set aside, with a warning that says which row is kept. (A
 /// repeated row that says the same, such as an account nested in each of
 /// its contacts in a request, is only counted.)
-fn duplicate(file: &str, row: &Row, what: &str, id: &str, first: &str) -> RowProblem {
+fn duplicate(file: &str, row: &Row, r: &Repeat) -> RowProblem {
     RowProblem {
         file: file.to_string(),
         line: row.line,
         column: Some("id".into()),
         reason: format!(
-            "{what} `{id}` was already read at {first}; that first row is kept and this one is not used (remove the repeated row, or merge the two in the CRM)"
+            "{} `{}` was already read at {}; that first row is kept and this one is not used (remove the repeated row, or merge the two in the CRM)",
+            r.what, r.id, r.kept
         ),
         severity: Severity::Warning,
         raw: row.raw_text(),
