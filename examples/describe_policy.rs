@@ -42,7 +42,7 @@ fn main() -> ExitCode {
 
 /// Each lifecycle's stages with their owners, and each stage's ways out.
 fn describe(policy: &Policy, out: &mut impl Write) -> std::io::Result<()> {
-    let model = policy.model();
+    let model = policy.ir();
     let version = policy
         .version()
         .map_or("no version".to_string(), |v| format!("version {v}"));
@@ -57,7 +57,7 @@ fn describe(policy: &Policy, out: &mut impl Write) -> std::io::Result<()> {
             let owner = stage
                 .owner
                 .and_then(|t| model.teams.get(t.index()))
-                .map_or("no owner", |t| t.name.as_str());
+                .map_or("no owner", String::as_str);
             writeln!(out, "  {} ({owner})", stage.name)?;
             for t in machine.exits(*stage_id) {
                 let Some(tr) = model.transitions.get(t.index()) else {

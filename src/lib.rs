@@ -60,6 +60,8 @@ pub mod compile;
 pub mod data;
 pub mod diagnostic;
 pub mod eval;
+#[doc(hidden)]
+pub mod ir;
 
 // The compiler's and the command line's own parts: public so that the
 // `detente` binary (and the tests) can reach them, hidden from the

@@ -110,28 +110,36 @@ impl<'a> Checker<'a> {
             match item {
                 Item::Event(e) => self.declare_event(e),
                 Item::Touchpoint(t) => {
-                    let id = TouchpointId::from_index(self.touchpoint_asts.len());
+                    let Some(id) = TouchpointId::from_index(self.touchpoint_asts.len()) else {
+                        continue;
+                    };
                     if self.declare_event_name(&t.name, EventRef::Touchpoint(id)) {
                         self.touchpoint_asts.push(t);
                         self.touchpoints.push(None);
                     }
                 }
                 Item::Score(s) => {
-                    let id = ScoreId::from_index(self.score_asts.len());
+                    let Some(id) = ScoreId::from_index(self.score_asts.len()) else {
+                        continue;
+                    };
                     if self.declare_value(&s.name, ValueRef::Score(id)) {
                         self.score_asts.push(s);
                         self.scores.push(None);
                     }
                 }
                 Item::Criteria(c) => {
-                    let id = CriteriaId::from_index(self.criteria_asts.len());
+                    let Some(id) = CriteriaId::from_index(self.criteria_asts.len()) else {
+                        continue;
+                    };
                     if self.declare_value(&c.name, ValueRef::Criteria(id)) {
                         self.criteria_asts.push(c);
                         self.criteria.push(None);
                     }
                 }
                 Item::Metric(m) => {
-                    let id = MetricId::from_index(self.metric_asts.len());
+                    let Some(id) = MetricId::from_index(self.metric_asts.len()) else {
+                        continue;
+                    };
                     if self.declare_value(&m.name, ValueRef::Metric(id)) {
                         self.metric_asts.push(m);
                         self.metrics.push(None);
@@ -146,7 +154,9 @@ impl<'a> Checker<'a> {
                         self.duplicate("SLA", &s.name, first);
                         continue;
                     }
-                    let id = SlaId::from_index(self.sla_asts.len());
+                    let Some(id) = SlaId::from_index(self.sla_asts.len()) else {
+                        continue;
+                    };
                     self.sla_names
                         .insert(s.name.name.clone(), (id, s.name.span));
                     self.sla_asts.push(s);
@@ -549,7 +559,9 @@ impl<'a> Checker<'a> {
     }
 
     fn declare_event(&mut self, e: &ast::EventDecl) {
-        let id = EventTypeId::from_index(self.events.len());
+        let Some(id) = EventTypeId::from_index(self.events.len()) else {
+            return;
+        };
         if !self.declare_event_name(&e.name, EventRef::Event(id)) {
             return;
         }
@@ -682,7 +694,9 @@ impl<'a> Checker<'a> {
                 self.duplicate("stage", &s.name, first);
                 continue;
             }
-            let id = StageId::from_index(self.stages.len());
+            let Some(id) = StageId::from_index(self.stages.len()) else {
+                continue;
+            };
             let mut stage = Stage {
                 name: s.name.name.clone(),
                 lifecycle: entity,

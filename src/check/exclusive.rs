@@ -175,8 +175,11 @@ fn inside(n: f64, lo: Bound, hi: Bound) -> bool {
 mod tests {
     use super::*;
 
-    fn field(f: u32) -> Box<Expr> {
-        Box::new(Expr::ContactField(FieldId(f)))
+    fn field(f: usize) -> Box<Expr> {
+        let Some(id) = FieldId::from_index(f) else {
+            unreachable!("a small index")
+        };
+        Box::new(Expr::ContactField(id))
     }
 
     fn num(n: f64) -> Box<Expr> {

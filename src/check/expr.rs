@@ -433,17 +433,9 @@ impl Checker<'_> {
             return err_expr();
         }
         if let Some(ev) = ctx.event
-            && let Some(i) = self.event_field(ev, name)
+            && let Some((field, ty)) = self.event_field(ev, name)
         {
-            let ty = self
-                .events
-                .get(ev.index())
-                .and_then(|e| e.fields.get(i))
-                .map(|f| Ty::from_field(&f.ty));
-            return (
-                Expr::EventField(FieldId::from_index(i)),
-                ty.unwrap_or(Ty::Unknown),
-            );
+            return (Expr::EventField(field), ty);
         }
         if let Some(v) = self.values.get(name).map(|(v, _)| *v) {
             return self.value_ref(v, id, ctx);
@@ -861,7 +853,7 @@ impl Checker<'_> {
                     return self.not_here(&format!("`contact.{}`", name.name), span, ctx, Some("contact fields describe one contact; use them in criteria, scores and contact transitions"));
                 }
                 match self.contact_field(&name.name) {
-                    Some((i, ty)) => (Expr::ContactField(FieldId::from_index(i)), ty),
+                    Some((field, ty)) => (Expr::ContactField(field), ty),
                     None => self.unknown_field(
                         "contact",
                         name,
@@ -880,7 +872,7 @@ impl Checker<'_> {
                     return (Expr::AccountStage, Ty::AccountStage);
                 }
                 match self.account_field(&name.name) {
-                    Some((i, ty)) => (Expr::AccountField(FieldId::from_index(i)), ty),
+                    Some((field, ty)) => (Expr::AccountField(field), ty),
                     None => {
                         let mut known: Vec<String> =
                             self.account_fields.iter().map(|f| f.name.clone()).collect();
@@ -906,23 +898,17 @@ impl Checker<'_> {
                 else {
                     return err_expr();
                 };
-                let ev = self.pattern_event(&pattern);
+                let Some(ev) = self.pattern_event(&pattern) else {
+                    return err_expr();
+                };
                 match self.event_field(ev, &name.name) {
-                    Some(i) => {
-                        let ty = self
-                            .events
-                            .get(ev.index())
-                            .and_then(|e| e.fields.get(i))
-                            .map(|f| Ty::from_field(&f.ty))
-                            .unwrap_or(Ty::Unknown);
-                        (
-                            Expr::Last {
-                                pattern: Box::new(pattern),
-                                field: FieldId::from_index(i),
-                            },
-                            ty,
-                        )
-                    }
+                    Some((field, ty)) => (
+                        Expr::Last {
+                            pattern: Box::new(pattern),
+                            field,
+                        },
+                        ty,
+                    ),
                     None => {
                         let owner = self
                             .events
@@ -1444,13 +1430,7 @@ impl Checker<'_> {
                             return err_expr();
                         };
                         match self.event_field(ev, &name.name) {
-                            Some(i) => {
-                                let fty = self
-                                    .events
-                                    .get(ev.index())
-                                    .and_then(|e| e.fields.get(i))
-                                    .map(|fd| Ty::from_field(&fd.ty))
-                                    .unwrap_or(Ty::Unknown);
+                            Some((field, fty)) => {
                                 if !matches!(fty, Ty::Num(_) | Ty::Unknown) {
                                     self.diag(CheckError::WrongType {
                                         expected: "a number or money field".into(),
@@ -1460,7 +1440,7 @@ impl Checker<'_> {
                                     });
                                     return err_expr();
                                 }
-                                (Expr::FieldAggregate(agg, ev, FieldId::from_index(i)), fty)
+                                (Expr::FieldAggregate(agg, ev, field), fty)
                             }
                             None => {
                                 let known = self
@@ -1545,16 +1525,13 @@ impl Checker<'_> {
         let event = self.event_or_touchpoint(name)?;
         let ev = self.event_of(event);
         let condition = condition.map(|c| {
-            let inner = Ctx {
-                event: Some(ev),
-                ..ctx
-            };
+            let inner = Ctx { event: ev, ..ctx };
             self.condition(c, inner)
         });
         Some(Pattern { event, condition })
     }
 
-    pub fn pattern_event(&self, p: &Pattern) -> EventTypeId {
+    pub fn pattern_event(&self, p: &Pattern) -> Option<EventTypeId> {
         self.event_of(p.event)
     }
 }

@@ -18,22 +18,25 @@ impl Checker<'_> {
                 *slot = tp;
             }
         }
-        for (i, s) in self.score_asts.clone().into_iter().enumerate() {
-            let score = self.within(Some(DefNode::Score(ScoreId::from_index(i))), |c| c.score(s));
+        let scores = ScoreId::all(self.score_asts.len()).zip(self.score_asts.clone());
+        for (id, s) in scores {
+            let i = id.index();
+            let score = self.within(Some(DefNode::Score(id)), |c| c.score(s));
             if let Some(slot) = self.scores.get_mut(i) {
                 *slot = Some(score);
             }
         }
-        for (i, c) in self.criteria_asts.clone().into_iter().enumerate() {
-            let crit = self.within(Some(DefNode::Criteria(CriteriaId::from_index(i))), |ch| {
-                ch.criteria_body(c)
-            });
+        let criteria = CriteriaId::all(self.criteria_asts.len()).zip(self.criteria_asts.clone());
+        for (id, c) in criteria {
+            let i = id.index();
+            let crit = self.within(Some(DefNode::Criteria(id)), |ch| ch.criteria_body(c));
             if let Some(slot) = self.criteria.get_mut(i) {
                 *slot = Some(crit);
             }
         }
-        for (i, cond) in self.role_asts.clone().into_iter().enumerate() {
-            let x = self.within(Some(DefNode::Role(RoleId::from_index(i))), |c| {
+        for (id, cond) in RoleId::all(self.role_asts.len()).zip(self.role_asts.clone()) {
+            let i = id.index();
+            let x = self.within(Some(DefNode::Role(id)), |c| {
                 c.condition(cond, Ctx::new(Place::Contact))
             });
             if let Some(slot) = self.role_conditions.get_mut(i) {
@@ -55,8 +58,8 @@ impl Checker<'_> {
                 *slot = sla;
             }
         }
-        for i in 0..self.metric_asts.len() {
-            self.metric_type(MetricId::from_index(i));
+        for m in MetricId::all(self.metric_asts.len()) {
+            self.metric_type(m);
         }
         for item in &file.items {
             if let Item::Incentive(inc) = item {
@@ -399,7 +402,9 @@ impl Checker<'_> {
                     })
                     .collect();
             }
-            let id = TransitionId::from_index(self.transitions.len());
+            let Some(id) = TransitionId::from_index(self.transitions.len()) else {
+                return;
+            };
             self.transitions.push(Transition {
                 from,
                 from_any,

@@ -160,15 +160,9 @@ impl Checker<'_> {
 
     fn lint_unused(&mut self) {
         let mut unused = Vec::new();
-        for i in 0..self.score_asts.len() {
-            unused.push(DefNode::Score(ScoreId::from_index(i)));
-        }
-        for i in 0..self.criteria_asts.len() {
-            unused.push(DefNode::Criteria(CriteriaId::from_index(i)));
-        }
-        for i in 0..self.roles.len() {
-            unused.push(DefNode::Role(RoleId::from_index(i)));
-        }
+        unused.extend(ScoreId::all(self.score_asts.len()).map(DefNode::Score));
+        unused.extend(CriteriaId::all(self.criteria_asts.len()).map(DefNode::Criteria));
+        unused.extend(RoleId::all(self.roles.len()).map(DefNode::Role));
         for n in unused {
             if !self.used.contains(&n) {
                 let (kind, name, span) = self.def_name(n);

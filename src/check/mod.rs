@@ -361,7 +361,7 @@ impl<'a> Checker<'a> {
     /// works it out at each event's instant.
     pub fn event_filter(&mut self, p: &Pattern) -> Option<FilterId> {
         p.condition.as_ref()?;
-        let id = FilterId(u32::try_from(self.event_filters.len()).ok()?);
+        let id = FilterId::from_index(self.event_filters.len())?;
         self.event_filters.push(p.clone());
         Some(id)
     }
@@ -405,32 +405,16 @@ impl<'a> Checker<'a> {
 
     // ---------------------------------------------------------------- lookups
 
-    pub fn event_field(&self, ev: EventTypeId, name: &str) -> Option<usize> {
-        self.events
-            .get(ev.index())
-            .and_then(|e| e.fields.iter().position(|f| f.name == name))
+    pub fn event_field(&self, ev: EventTypeId, name: &str) -> Option<(FieldId, Ty)> {
+        field_named(&self.events.get(ev.index())?.fields, name)
     }
 
-    pub fn contact_field(&self, name: &str) -> Option<(usize, Ty)> {
-        self.contact_fields
-            .iter()
-            .position(|f| f.name == name)
-            .and_then(|i| {
-                self.contact_fields
-                    .get(i)
-                    .map(|f| (i, Ty::from_field(&f.ty)))
-            })
+    pub fn contact_field(&self, name: &str) -> Option<(FieldId, Ty)> {
+        field_named(&self.contact_fields, name)
     }
 
-    pub fn account_field(&self, name: &str) -> Option<(usize, Ty)> {
-        self.account_fields
-            .iter()
-            .position(|f| f.name == name)
-            .and_then(|i| {
-                self.account_fields
-                    .get(i)
-                    .map(|f| (i, Ty::from_field(&f.ty)))
-            })
+    pub fn account_field(&self, name: &str) -> Option<(FieldId, Ty)> {
+        field_named(&self.account_fields, name)
     }
 
     pub fn has_lifecycle(&self, entity: Entity) -> bool {
@@ -445,9 +429,9 @@ impl<'a> Checker<'a> {
             .collect()
     }
 
-    pub fn event_of(&self, r: EventRef) -> EventTypeId {
+    pub fn event_of(&self, r: EventRef) -> Option<EventTypeId> {
         match r {
-            EventRef::Event(e) => e,
+            EventRef::Event(e) => Some(e),
             EventRef::Touchpoint(t) => self
                 .touchpoint_asts
                 .get(t.index())
@@ -455,8 +439,7 @@ impl<'a> Checker<'a> {
                 .and_then(|(r, _)| match r {
                     EventRef::Event(e) => Some(*e),
                     EventRef::Touchpoint(_) => None,
-                })
-                .unwrap_or(EventTypeId(u32::MAX)),
+                }),
         }
     }
 
@@ -510,7 +493,7 @@ impl<'a> Checker<'a> {
 
     pub fn team(&mut self, name: &ast::Ident) -> Option<TeamId> {
         if let Some(i) = self.teams.iter().position(|t| t.name == name.name) {
-            return Some(TeamId::from_index(i));
+            return TeamId::from_index(i);
         }
         let declared: Vec<&str> = self.teams.iter().map(|t| t.name.as_str()).collect();
         let help = crate::names::closest(&name.name, declared.iter().copied())
@@ -531,7 +514,7 @@ impl<'a> Checker<'a> {
 
     pub fn role(&mut self, name: &ast::Ident) -> Option<RoleId> {
         if let Some(i) = self.roles.iter().position(|r| r.name == name.name) {
-            return Some(RoleId::from_index(i));
+            return RoleId::from_index(i);
         }
         let help = crate::names::closest(&name.name, self.roles.iter().map(|r| r.name.as_str()))
             .map(|c| format!("did you mean `{c}`?"))
@@ -727,4 +710,10 @@ impl<'a> Checker<'a> {
             event_filters: self.event_filters,
         }
     }
+}
+
+/// The field called `name` among `fields`, and its type.
+fn field_named(fields: &[Field], name: &str) -> Option<(FieldId, Ty)> {
+    let (i, f) = fields.iter().enumerate().find(|(_, f)| f.name == name)?;
+    Some((FieldId::from_index(i)?, Ty::from_field(&f.ty)))
 }

@@ -2,52 +2,12 @@
 //! typed and ready to evaluate. Produced by the checker, frozen by the
 //! compiler.
 
-use chrono::{NaiveDate, NaiveTime, Weekday};
-use rust_decimal::Decimal;
+use chrono::NaiveDate;
 
 use crate::span::Span;
-use crate::syntax::ast::Entity;
 
-macro_rules! id {
-    ($(#[$doc:meta])* $name:ident, $tag:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-        pub struct $name(pub u32);
-        impl $name {
-            pub fn index(self) -> usize {
-                self.0 as usize
-            }
-            pub fn from_index(i: usize) -> Self {
-                $name(u32::try_from(i).unwrap_or(u32::MAX))
-            }
-        }
-        impl std::fmt::Debug for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, concat!($tag, "#{}"), self.0)
-            }
-        }
-    };
-}
-
-id!(/// A team; `shared` is always `TeamId(0)`.
-    TeamId, "team");
-id!(FieldId, "field");
-id!(EventTypeId, "event");
-id!(TouchpointId, "touchpoint");
-id!(ScoreId, "score");
-id!(CriteriaId, "criteria");
-id!(RoleId, "role");
-id!(/// A stage, unique across both lifecycles.
-    StageId, "stage");
-id!(TransitionId, "transition");
-id!(SlaId, "sla");
-id!(MetricId, "metric");
-id!(IncentiveId, "incentive");
-id!(/// The `where` of an event a metric counts, worked out by the replay
-    /// at the event's instant (see [`Model::event_filters`]).
-    FilterId, "filter");
-
-pub const SHARED_TEAM: TeamId = TeamId(0);
+pub use crate::ir::id::*;
+pub use crate::ir::value::*;
 
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -84,25 +44,6 @@ pub struct Model {
 }
 
 impl Model {
-    /// The names of a lifecycle's stages, in declared order.
-    pub fn stages_of(&self, entity: Entity) -> impl Iterator<Item = &str> {
-        self.stages
-            .iter()
-            .filter(move |s| s.lifecycle == entity)
-            .map(|s| s.name.as_str())
-    }
-
-    /// A lifecycle's success path: its stages in declared order, detours
-    /// left out.
-    pub fn success_path(&self, entity: Entity) -> impl Iterator<Item = StageId> + '_ {
-        self.lifecycles
-            .iter()
-            .find(|l| l.entity == entity)
-            .into_iter()
-            .flat_map(|l| l.stages.iter().copied())
-            .filter(|s| self.stages.get(s.index()).is_some_and(|x| !x.detour))
-    }
-
     /// Whether score `s` decays (changes as time passes).
     pub fn decays(&self, s: ScoreId) -> bool {
         self.scores
@@ -114,14 +55,6 @@ impl Model {
     pub fn timed_leaf<'e>(&self, e: &'e Expr) -> Option<TimedLeaf<'e>> {
         e.timed_leaf(|s| self.decays(s))
     }
-
-    /// A stage of a lifecycle, by name.
-    pub fn stage_id(&self, entity: Entity, name: &str) -> Option<StageId> {
-        self.stages
-            .iter()
-            .position(|s| s.lifecycle == entity && s.name == name)
-            .map(StageId::from_index)
-    }
 }
 
 /// A declared name and where it was declared.
@@ -129,53 +62,6 @@ impl Model {
 pub struct Named {
     pub name: String,
     pub span: Span,
-}
-
-#[derive(Debug, Clone)]
-pub struct BusinessHours {
-    /// Opening hours per weekday, Monday first; `None` = closed.
-    pub days: [Option<(NaiveTime, NaiveTime)>; 7],
-}
-
-impl BusinessHours {
-    pub fn on(&self, day: Weekday) -> Option<(NaiveTime, NaiveTime)> {
-        self.days
-            .get(day.num_days_from_monday() as usize)
-            .copied()
-            .flatten()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Type {
-    Text,
-    Number,
-    Money,
-    Bool,
-    Date,
-    Timestamp,
-    Duration,
-    Enum(Vec<String>),
-}
-
-impl Type {
-    /// The type as written in a policy: `text`, `"a" | "b"`.
-    pub fn as_written(&self) -> String {
-        match self {
-            Type::Text => "text".into(),
-            Type::Number => "number".into(),
-            Type::Money => "money".into(),
-            Type::Bool => "bool".into(),
-            Type::Date => "date".into(),
-            Type::Timestamp => "timestamp".into(),
-            Type::Duration => "duration".into(),
-            Type::Enum(v) => v
-                .iter()
-                .map(|x| format!("\"{x}\""))
-                .collect::<Vec<_>>()
-                .join(" | "),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -358,13 +244,6 @@ pub struct Metric {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Period {
-    Month,
-    Quarter,
-    Year,
-}
-
 #[derive(Debug, Clone)]
 pub struct Incentive {
     pub name: String,
@@ -376,125 +255,6 @@ pub struct Incentive {
     pub split: bool,
     pub span: Span,
 }
-
-/// Units of a number: money and days as exponents, so that
-/// `money / days` is "money per day" and `days + money` is an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Unit {
-    pub money: i8,
-    pub days: i8,
-}
-
-impl Unit {
-    pub const NONE: Unit = Unit { money: 0, days: 0 };
-    pub const MONEY: Unit = Unit { money: 1, days: 0 };
-    pub const DAYS: Unit = Unit { money: 0, days: 1 };
-}
-
-/// A length of time as written; calendar days follow the policy's
-/// timezone, business durations its business hours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Duration {
-    Minutes(i64),
-    Days(i64),
-    BusinessHours(i64),
-    BusinessDays(i64),
-}
-
-impl Duration {
-    /// Length in days for comparisons and ranges (business durations are
-    /// never compared, only waited for).
-    pub fn approx_days(self) -> f64 {
-        match self {
-            Duration::Minutes(m) => m as f64 / 1440.0,
-            Duration::Days(d) | Duration::BusinessDays(d) => d as f64,
-            Duration::BusinessHours(h) => h as f64 / 24.0,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Number(f64),
-    Money(Decimal),
-    Duration(Duration),
-    Text(String),
-    Bool(bool),
-    Date(NaiveDate),
-    /// Milliseconds since the Unix epoch, UTC.
-    Timestamp(i64),
-    List(Vec<Value>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextOp {
-    Contains,
-    StartsWith,
-    EndsWith,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArithOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Aggregate {
-    Sum,
-    Avg,
-    Median,
-    P90,
-}
-
-/// A regular expression from a policy: its syntax is checked when the
-/// policy is checked; the automaton is built once, the first time it is
-/// used, so compiling a policy stays fast however many patterns it has.
-#[derive(Debug, Clone)]
-pub struct RegexPattern {
-    source: String,
-    compiled: std::sync::Arc<std::sync::OnceLock<Option<regex::Regex>>>,
-}
-
-impl RegexPattern {
-    pub fn new(source: &str) -> RegexPattern {
-        RegexPattern {
-            source: source.to_string(),
-            compiled: std::sync::Arc::default(),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.source
-    }
-
-    /// The compiled expression; `None` only if it exceeds the size limit
-    /// (1 MiB of automaton), which evaluation reports per contact.
-    pub fn regex(&self) -> Option<&regex::Regex> {
-        self.compiled
-            .get_or_init(|| {
-                regex::RegexBuilder::new(&self.source)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .build()
-                    .ok()
-            })
-            .as_ref()
-    }
-}
-
-pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// A resolved, typed expression.
 #[derive(Debug, Clone)]

@@ -238,7 +238,7 @@ fn json_lines<T: serde::Serialize>(items: &[T]) -> String {
 }
 
 pub(super) fn columns(policy: &detente::Policy, lifecycle: Lifecycle) -> Vec<String> {
-    let m = policy.model();
+    let m = policy.ir();
     let mut cols: Vec<String> = match lifecycle {
         Lifecycle::Contact => vec!["contact".into(), "account".into()],
         Lifecycle::Account => vec!["account".into()],
@@ -256,7 +256,7 @@ pub(super) fn rows(
     policy: &detente::Policy,
     lifecycle: Lifecycle,
 ) -> Vec<Vec<String>> {
-    let m = policy.model();
+    let m = policy.ir();
     // As the JSON writes it; a score that is no number is an empty cell.
     let text = |v: &detente::eval::parts::Rounded| {
         if v.value().is_finite() {

@@ -34,7 +34,7 @@ pub fn run(args: Args) -> Exit {
         Ok(i) => i,
         Err(e) => return e,
     };
-    let tz = inputs.policy.model().timezone;
+    let tz = inputs.policy.ir().timezone;
     let as_of = match inputs.as_of(args.as_of.as_deref()) {
         Ok(a) => a,
         Err(e) => return e,

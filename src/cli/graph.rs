@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use detente::Policy;
 use detente::diagnostic::render_graphical;
-use detente::syntax::ast::Entity;
+use detente::ir::Entity;
 
 use super::{Exit, files};
 

@@ -93,7 +93,7 @@ pub fn instant(
     date_only: DateOnly,
 ) -> Result<Option<Instant>, super::Exit> {
     let Some(t) = text else { return Ok(None) };
-    parse_instant(t, policy.model().timezone, date_only)
+    parse_instant(t, policy.ir().timezone, date_only)
         .map(|(i, _)| Some(i))
         .map_err(|e| {
             eprintln!("error: {flag}: {e}");

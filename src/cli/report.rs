@@ -2,8 +2,8 @@
 //! balance and flow, drop-outs, SLAs, metrics, incentives and score
 //! calibration of the replayed data (docs/reports.md).
 
-use detente::check::model::Period;
 use detente::eval::evaluate;
+use detente::ir::Period;
 use detente::report::text::{Style, render};
 use detente::report::{Options, build};
 

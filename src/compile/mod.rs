@@ -5,11 +5,13 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::check::model::*;
+use crate::check::model::Model;
 use crate::check::{self, CheckError};
 use crate::diagnostic::{Diagnostics, Problem};
-use crate::syntax::{self, ast::Entity};
+use crate::ir::*;
+use crate::syntax;
 
+mod lower;
 mod placed;
 mod steady;
 mod watch;
@@ -37,7 +39,7 @@ impl StateMachine {
 /// A compiled policy, ready to evaluate.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    model: Model,
+    ir: Ir,
     machines: Vec<StateMachine>,
     score_bounds: Vec<(f64, f64)>,
     /// What each stage's ways out watch, by stage index.
@@ -70,21 +72,28 @@ impl Policy {
         let file = syntax::parse(source)
             .map_err(|errs| diagnostics(errs.into_iter().map(Problem::from).collect()))?;
         let checked = check::check(&file, source);
-        let problems: Vec<Problem> = checked.diagnostics.into_iter().map(Problem::from).collect();
+        let mut problems: Vec<Problem> =
+            checked.diagnostics.into_iter().map(Problem::from).collect();
         let Some(model) = checked.model else {
             return Err(diagnostics(problems));
         };
-        Ok(Policy::from_model(model, source, diagnostics(problems)))
+        match lower::lower(&model) {
+            Ok(ir) => Ok(Policy::from_ir(ir, &model, source, diagnostics(problems))),
+            Err(e) => {
+                problems.push(Problem::from(CheckError::from(e)));
+                Err(diagnostics(problems))
+            }
+        }
     }
 
-    fn from_model(model: Model, source: &str, warnings: Diagnostics) -> Policy {
-        let machines = model
+    fn from_ir(ir: Ir, model: &Model, source: &str, warnings: Diagnostics) -> Policy {
+        let machines = ir
             .lifecycles
             .iter()
             .map(|lc| {
-                let mut exits = vec![Vec::new(); model.stages.len()];
+                let mut exits = vec![Vec::new(); ir.stages.len()];
                 for t in &lc.transitions {
-                    if let Some(tr) = model.transitions.get(t.index()) {
+                    if let Some(tr) = ir.transitions.get(t.index()) {
                         for f in &tr.from {
                             if let Some(e) = exits.get_mut(f.index()) {
                                 e.push(*t);
@@ -98,10 +107,10 @@ impl Policy {
                 }
             })
             .collect::<Vec<_>>();
-        let watches = watch::watches(&model, &machines);
-        let own_conditions = watch::own_conditions(&model);
-        let steady = steady::steady(&model);
-        let every_change_placed = placed::every_change_placed(&model);
+        let watches = watch::watches(&ir, &machines);
+        let own_conditions = watch::own_conditions(&ir);
+        let steady = steady::steady(&ir);
+        let every_change_placed = placed::every_change_placed(&ir);
         let score_bounds = model.scores.iter().map(check::score_bounds).collect();
         let digest = Sha256::digest(source.as_bytes());
         let hash = format!(
@@ -111,9 +120,9 @@ impl Policy {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         );
-        let zone = std::sync::Arc::new(crate::zone::Zone::new(model.timezone));
+        let zone = std::sync::Arc::new(crate::zone::Zone::new(ir.timezone));
         Policy {
-            model,
+            ir,
             machines,
             score_bounds,
             watches,
@@ -126,16 +135,17 @@ impl Policy {
         }
     }
 
-    /// The checked policy: every definition, with names resolved to typed
-    /// ids (used by the command line; not a stable API).
+    /// The compiled policy: every definition, with names resolved to
+    /// typed ids and conditions lowered to nodes (used by the command
+    /// line; not a stable API).
     #[doc(hidden)]
-    pub fn model(&self) -> &Model {
-        &self.model
+    pub fn ir(&self) -> &Ir {
+        &self.ir
     }
 
     /// The policy's name, from `policy "..." { }`.
     pub fn name(&self) -> &str {
-        &self.model.name
+        &self.ir.name
     }
 
     /// The name of the team that owns `stage` of the contact or account
@@ -158,14 +168,14 @@ impl Policy {
     /// assert_eq!(policy.stage_owner(Lifecycle::Account, "sql"), None);
     /// ```
     pub fn stage_owner(&self, lifecycle: Entity, stage: &str) -> Option<&str> {
-        let id = self.model.stage_id(lifecycle, stage)?;
-        let team = self.model.stages.get(id.index())?.owner?;
-        self.model.teams.get(team.index()).map(|t| t.name.as_str())
+        let id = self.ir.stage_id(lifecycle, stage)?;
+        let team = self.ir.stages.get(id.index())?.owner?;
+        self.ir.teams.get(team.index()).map(String::as_str)
     }
 
     /// The policy's `version`, if it declares one.
     pub fn version(&self) -> Option<u64> {
-        self.model.version
+        self.ir.version
     }
 
     /// `sha256:` and the hex digest of the exact source text.

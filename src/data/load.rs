@@ -10,9 +10,9 @@ use super::reader::{Columns, Placement, RowReader, Schema};
 use super::source::{self, BadRow, Cell, FileFormat, Row};
 use super::time::{DateOnly, Instant, Precision};
 use super::values::read_value;
-use crate::check::model::{EventTypeId, FieldId, Model, StageId, Value};
 use crate::compile::Policy;
-use crate::syntax::ast::Entity;
+use crate::ir::Entity;
+use crate::ir::{EventTypeId, FieldId, Ir, StageId, Value};
 
 /// What the rows of a file are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -382,7 +382,7 @@ pub(super) fn read_source(
     h: &mut Histories,
     on_event: &mut EventSink<'_>,
 ) -> Result<(), String> {
-    let model = policy.model();
+    let model = policy.ir();
     let file_index = u32::try_from(file).unwrap_or(u32::MAX);
     let name = source.path.display().to_string();
     // In-memory rows are read where they are, not copied.
@@ -675,7 +675,7 @@ pub(super) fn err(column: &str, reason: impl Into<String>) -> RowError {
 
 /// Reads the fields of `whose` schema; missing required fields are
 /// errors.
-fn fields(r: &RowReader<'_>, model: &Model, whose: Schema) -> Result<Vec<Option<Value>>, RowError> {
+fn fields(r: &RowReader<'_>, model: &Ir, whose: Schema) -> Result<Vec<Option<Value>>, RowError> {
     let (schema, tz) = (whose.of(model), model.timezone);
     let mut out = Vec::with_capacity(schema.len());
     for (i, f) in schema.iter().enumerate() {
@@ -702,7 +702,7 @@ fn fields(r: &RowReader<'_>, model: &Model, whose: Schema) -> Result<Vec<Option<
     Ok(out)
 }
 
-fn stage_named(model: &Model, entity: Entity, name: &str) -> Result<StageId, String> {
+fn stage_named(model: &Ir, entity: Entity, name: &str) -> Result<StageId, String> {
     model.stage_id(entity, name).ok_or_else(|| {
         let stages: Vec<&str> = model.stages_of(entity).collect();
         let hint = crate::names::closest(name, stages.iter().copied())
@@ -715,7 +715,7 @@ fn stage_named(model: &Model, entity: Entity, name: &str) -> Result<StageId, Str
     })
 }
 
-fn contact(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Contact, RowError> {
+fn contact(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Contact, RowError> {
     let tz = model.timezone;
     let col = |name| r.columns.named(name);
     let id = r.required(col("id"))?;
@@ -741,7 +741,7 @@ fn contact(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Contact, 
     })
 }
 
-fn account(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Account, RowError> {
+fn account(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Account, RowError> {
     Ok(Account {
         id: r.required(r.columns.named("id"))?,
         fields: fields(r, model, Schema::Account)?,
@@ -753,16 +753,16 @@ fn account(model: &Model, r: &RowReader<'_>, origin: Origin) -> Result<Account, 
 /// ones change.
 fn updates(
     r: &RowReader<'_>,
-    model: &Model,
+    model: &Ir,
     whose: Schema,
 ) -> Result<Vec<(FieldId, Value)>, RowError> {
     let (schema, tz) = (whose.of(model), model.timezone);
     let mut out = Vec::new();
-    for (i, f) in schema.iter().enumerate() {
-        let col = r.columns.field(whose, i);
+    for (id, f) in FieldId::all(schema.len()).zip(schema) {
+        let col = r.columns.field(whose, id.index());
         if let Some(cell) = r.cell(col) {
             let v = read_value(&cell, &f.ty, tz).map_err(|e| err(r.their_name(col), e))?;
-            out.push((FieldId::from_index(i), v));
+            out.push((id, v));
         }
     }
     if out.is_empty() {
@@ -776,7 +776,7 @@ fn updates(
 }
 
 fn event(
-    model: &Model,
+    model: &Ir,
     source: &Source,
     r: &RowReader<'_>,
     origin: Origin,
@@ -806,10 +806,10 @@ fn event(
                     .map_err(|e| err(r.their_name(col("stage")), e))?,
             )
         }
-        other => match model.events.iter().position(|e| e.name == other) {
-            Some(i) => EventKind::Event {
-                ty: EventTypeId::from_index(i),
-                fields: fields(r, model, Schema::Event(i))?,
+        other => match model.event_type(other) {
+            Some(ty) => EventKind::Event {
+                ty,
+                fields: fields(r, model, Schema::Event(ty.index()))?,
             },
             None => {
                 let names: Vec<&str> = model.events.iter().map(|e| e.name.as_str()).collect();

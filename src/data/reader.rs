@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use super::load::{RecordKind, RowError, Source, err};
 use super::source::{Cell, Row};
 use super::time::{DateOnly, Instant, Precision, parse_instant};
-use crate::check::model::{Field, Model};
+use crate::ir::{Field, Ir};
 
 /// One column something reads, by its number in [`Columns`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub(super) enum Schema {
 
 impl Schema {
     /// Its fields in `model`.
-    pub(super) fn of(self, model: &Model) -> &[Field] {
+    pub(super) fn of(self, model: &Ir) -> &[Field] {
         match self {
             Schema::Contact => &model.contact_fields,
             Schema::Account => &model.account_fields,
@@ -69,7 +69,7 @@ const EVENT_TAIL: &[&str] = &["into", "stage"];
 impl<'a> Columns<'a> {
     /// The columns `source`'s rows are read for, under the export's names
     /// where the manifest maps them.
-    pub(super) fn new(source: &'a Source, model: &'a Model) -> Columns<'a> {
+    pub(super) fn new(source: &'a Source, model: &'a Ir) -> Columns<'a> {
         let mut list: Vec<&'a str> = Vec::new();
         let mut fixed = Vec::new();
         let mut take_fixed = |list: &mut Vec<&'a str>, names: &[&'static str]| {

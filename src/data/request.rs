@@ -252,7 +252,7 @@ impl Request {
         self.as_of
             .as_deref()
             .map(|t| {
-                parse_instant(t, policy.model().timezone, DateOnly::End)
+                parse_instant(t, policy.ir().timezone, DateOnly::End)
                     .map(|(i, _)| i)
                     .map_err(|e| shape(format!("as_of: {e}")))
             })

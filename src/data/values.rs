@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::source::Cell;
 use super::time::{DateOnly, parse_instant};
-use crate::check::model::{Duration, Type, Value};
+use crate::ir::{Duration, Type, Value};
 use crate::range;
 
 /// Reads a non-empty cell as `ty`; the error says what was wrong and how it

@@ -5,8 +5,8 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use chrono_tz::Tz;
 
-use crate::check::model::{BusinessHours, Duration};
 use crate::data::time::Instant;
+use crate::ir::{BusinessHours, Duration};
 
 const MINUTE: i64 = 60_000;
 /// No business calendar searches further than this for an opening.

@@ -2,8 +2,8 @@
 //! its stage (docs/engine.md, `detente explain`). Evaluated on the replay's final state; the
 //! words are for sales and marketing leaders, not for programmers.
 
-use crate::check::model::*;
 use crate::data::time::{Instant, format_instant, format_local};
+use crate::ir::*;
 
 use super::state::Run;
 use super::view::{V, View, Who};
@@ -27,11 +27,11 @@ pub struct Exit {
 impl Run<'_> {
     /// What is missing for every transition out of member `m`'s stage.
     pub fn exits(&self, m: usize, now: Instant) -> Vec<Exit> {
-        let model = self.policy.model();
+        let model = self.policy.ir();
         let Some(life) = self.members.get(m).and_then(|x| x.life.as_ref()) else {
             return Vec::new();
         };
-        let Some(machine) = self.policy.machine(crate::syntax::ast::Entity::Contact) else {
+        let Some(machine) = self.policy.machine(crate::ir::Entity::Contact) else {
             return Vec::new();
         };
         let view = View::new(self, Who::Contact(m), now);
@@ -48,9 +48,9 @@ impl Run<'_> {
             match &tr.trigger {
                 TriggerRule::On(p) => reasons.push(format!(
                     "waits for the event {} — nothing else moves it",
-                    pattern_text(model, p)
+                    pattern_text(model, *p)
                 )),
-                TriggerRule::When(c) => describe(&view, c, 0, &mut reasons),
+                TriggerRule::When(c) => describe(&view, *c, 0, &mut reasons),
                 TriggerRule::After { duration, unless } => {
                     let due = self.add_time(life.since, *duration);
                     if life.after_checked.contains(t) || due <= now {
@@ -67,7 +67,7 @@ impl Run<'_> {
                             model.stages.get(life.stage.index()).map_or("", |s| s.name.as_str())
                         ));
                     }
-                    if let Some(u) = unless {
+                    if let Some(u) = *unless {
                         let held = view.truth(u);
                         reasons.push(format!(
                             "unless {} — {} now",
@@ -105,30 +105,30 @@ fn pad(depth: usize) -> String {
 }
 
 /// Lines saying whether `e` holds and, when it does not, what would make it.
-fn describe(view: &View<'_, '_>, e: &Expr, depth: usize, out: &mut Vec<String>) {
-    let model = view.run.policy.model();
-    match e {
-        Expr::Or(a, b) => {
+fn describe(view: &View<'_, '_>, e: NodeId, depth: usize, out: &mut Vec<String>) {
+    let model = view.run.policy.ir();
+    match &model.nodes[e] {
+        Node::Or(a, b) => {
             let t = view.truth(e);
             out.push(format!(
                 "{}any one of these is enough ({}):",
                 pad(depth),
                 truth_word(t)
             ));
-            describe(view, a, depth + 1, out);
-            describe(view, b, depth + 1, out);
+            describe(view, *a, depth + 1, out);
+            describe(view, *b, depth + 1, out);
         }
-        Expr::And(a, b) => {
+        Node::And(a, b) => {
             let t = view.truth(e);
             out.push(format!(
                 "{}all of these are needed ({}):",
                 pad(depth),
                 truth_word(t)
             ));
-            describe(view, a, depth + 1, out);
-            describe(view, b, depth + 1, out);
+            describe(view, *a, depth + 1, out);
+            describe(view, *b, depth + 1, out);
         }
-        Expr::Criteria(c) => {
+        Node::Criteria(c) => {
             let Some(crit) = model.criteria.get(c.index()) else {
                 return;
             };
@@ -176,9 +176,9 @@ fn describe(view: &View<'_, '_>, e: &Expr, depth: usize, out: &mut Vec<String>) 
                     pad(depth + 1),
                     clause.label,
                     truth_word(*t),
-                    expr_text(model, &clause.condition)
+                    expr_text(model, clause.condition)
                 );
-                if let Some(why) = leaf_detail(view, &clause.condition) {
+                if let Some(why) = leaf_detail(view, clause.condition) {
                     line.push_str(&format!(" — {why}"));
                 }
                 out.push(line);
@@ -219,58 +219,74 @@ fn describe(view: &View<'_, '_>, e: &Expr, depth: usize, out: &mut Vec<String>) 
 }
 
 /// The value behind a comparison, and how far it is from holding.
-fn leaf_detail(view: &View<'_, '_>, e: &Expr) -> Option<String> {
-    let model = view.run.policy.model();
-    match e {
-        Expr::Compare(op, l, r) => {
-            let lv = view.eval(l);
-            let rv = view.eval(r);
-            let now = value_text(&lv, view.now);
-            let gap = match (&lv, &rv, op) {
-                (V::Num(a), V::Num(b), CmpOp::Ge) if a < b => {
-                    format!("; {} more needed", num(b - a))
-                }
-                (V::Num(a), V::Num(b), CmpOp::Gt) if a <= b => {
-                    format!("; more than {} more needed", num(b - a))
-                }
-                (V::Num(a), V::Num(b), CmpOp::Le) if a > b => format!("; {} too many", num(a - b)),
-                (V::Missing, _, _) => {
-                    "; the value is missing, so this is unknown until the CRM has it".to_string()
-                }
-                _ => String::new(),
-            };
-            if let (Expr::TimeInStage, V::Elapsed(since), V::Dur(d)) = (&**l, &lv, &rv) {
+fn leaf_detail(view: &View<'_, '_>, e: NodeId) -> Option<String> {
+    let model = view.run.policy.ir();
+    match &model.nodes[e] {
+        Node::Compare(op, l, r) => Some(compare_detail(
+            view,
+            *op,
+            (view.eval(*l), view.eval(*r)),
+            &expr_text(model, *l),
+        )),
+        Node::Timed(t) => {
+            let (time, bound) = (view.time_side(t.time), view.eval(t.bound));
+            if let (TimeSide::TimeInStage, V::Elapsed(since), V::Dur(d)) = (t.time, &time, &bound) {
                 let at = view.run.add_time(*since, *d);
-                if at > view.now {
+                if at > view.now && t.time_left {
                     return Some(format!(
                         "holds from {} if the contact is still there",
                         format_local(at, model.timezone)
                     ));
                 }
             }
-            Some(format!("{} is {now}{gap}", expr_text(model, l)))
+            let (values, left) = if t.time_left {
+                ((time, bound), time_text(model, t.time))
+            } else {
+                ((bound, time), expr_text(model, t.bound))
+            };
+            Some(compare_detail(view, t.op, values, &left))
         }
-        Expr::GroupHas(r) => model.roles.get(r.index()).map(|role| {
+        Node::GroupHas(r) => model.roles.get(r.index()).map(|role| {
             format!(
                 "nobody in the buying group holds the role `{}` ({})",
                 role.name,
-                expr_text(model, &role.condition)
+                expr_text(model, role.condition)
             )
         }),
-        Expr::Missing { expr, .. } => Some(format!(
+        Node::Missing { of, .. } => Some(format!(
             "{} is {}",
-            expr_text(model, expr),
-            value_text(&view.eval(expr), view.now)
+            expr_text(model, *of),
+            value_text(&view.eval(*of), view.now)
         )),
-        Expr::Seen { pattern, within } => Some(format!(
+        Node::Seen { pattern, within } => Some(format!(
             "no {}{} yet",
-            pattern_text(model, pattern),
+            pattern_text(model, *pattern),
             within
                 .map(|d| format!(" in the last {}", duration_text(d)))
                 .unwrap_or_default()
         )),
         _ => None,
     }
+}
+
+/// `left is VALUE` and how far a comparison of two values is from
+/// holding.
+fn compare_detail(view: &View<'_, '_>, op: CmpOp, (lv, rv): (V<'_>, V<'_>), left: &str) -> String {
+    let now = value_text(&lv, view.now);
+    let gap = match (&lv, &rv, op) {
+        (V::Num(a), V::Num(b), CmpOp::Ge) if a < b => {
+            format!("; {} more needed", num(b - a))
+        }
+        (V::Num(a), V::Num(b), CmpOp::Gt) if a <= b => {
+            format!("; more than {} more needed", num(b - a))
+        }
+        (V::Num(a), V::Num(b), CmpOp::Le) if a > b => format!("; {} too many", num(a - b)),
+        (V::Missing, _, _) => {
+            "; the value is missing, so this is unknown until the CRM has it".to_string()
+        }
+        _ => String::new(),
+    };
+    format!("{left} is {now}{gap}")
 }
 
 /// A number as people write it: two decimals at most, none when whole.
@@ -316,41 +332,65 @@ pub fn duration_text(d: Duration) -> String {
 }
 
 /// The event or touchpoint a pattern names.
-fn pattern_name(model: &Model, p: &Pattern) -> String {
-    match p.event {
+fn pattern_name(model: &Ir, p: PatternId) -> String {
+    match model.nodes[p].event {
         EventRef::Event(e) => model.events.get(e.index()).map(|x| x.name.clone()),
         EventRef::Touchpoint(t) => model.touchpoints.get(t.index()).map(|x| x.name.clone()),
     }
     .unwrap_or_default()
 }
 
-fn pattern_text(model: &Model, p: &Pattern) -> String {
-    let name = pattern_name(model, p);
-    match &p.condition {
+fn pattern_text(model: &Ir, id: PatternId) -> String {
+    let name = pattern_name(model, id);
+    let p = &model.nodes[id];
+    match p.condition {
         Some(c) => format!("`{name}` where {}", expr_text_in(model, c, Some(p.event))),
         None => format!("`{name}`"),
     }
 }
 
 /// An expression in the policy's own words.
-pub fn expr_text(model: &Model, e: &Expr) -> String {
+pub fn expr_text(model: &Ir, e: NodeId) -> String {
     expr_text_in(model, e, None)
 }
 
-fn expr_text_in(model: &Model, e: &Expr, ev: Option<EventRef>) -> String {
-    let t = |x: &Expr| expr_text_in(model, x, ev);
+/// What time changes in a timed comparison, as written.
+fn time_text(model: &Ir, t: TimeSide) -> String {
+    match t {
+        TimeSide::TimeInStage => "time_in_stage".into(),
+        TimeSide::DaysSince(p) => format!("days_since({})", pattern_short(model, p)),
+        TimeSide::Decay(s) => model
+            .scores
+            .get(s.index())
+            .map_or_else(|| "?".into(), |x| x.name.clone()),
+    }
+}
+
+fn op_text(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Eq => "==",
+        CmpOp::Ne => "!=",
+        CmpOp::Lt => "<",
+        CmpOp::Le => "<=",
+        CmpOp::Gt => ">",
+        CmpOp::Ge => ">=",
+    }
+}
+
+fn expr_text_in(model: &Ir, e: NodeId, ev: Option<EventRef>) -> String {
+    let t = |x: &NodeId| expr_text_in(model, *x, ev);
     let name = |v: Option<&String>| v.cloned().unwrap_or_else(|| "?".into());
-    match e {
-        Expr::Const(v) => const_text(v),
-        Expr::ContactField(f) => format!(
+    match &model.nodes[e] {
+        Node::Const(v) => const_text(v),
+        Node::ContactField(f) => format!(
             "contact.{}",
             name(model.contact_fields.get(f.index()).map(|x| &x.name))
         ),
-        Expr::AccountField(f) => format!(
+        Node::AccountField(f) => format!(
             "account.{}",
             name(model.account_fields.get(f.index()).map(|x| &x.name))
         ),
-        Expr::EventField(f) => {
+        Node::EventField(f) => {
             let ty = match ev {
                 Some(EventRef::Event(e)) => model.events.get(e.index()),
                 Some(EventRef::Touchpoint(tp)) => model
@@ -361,26 +401,23 @@ fn expr_text_in(model: &Model, e: &Expr, ev: Option<EventRef>) -> String {
             };
             name(ty.and_then(|e| e.fields.get(f.index())).map(|x| &x.name))
         }
-        Expr::Score(s) => name(model.scores.get(s.index()).map(|x| &x.name)),
-        Expr::Criteria(c) => name(model.criteria.get(c.index()).map(|x| &x.name)),
-        Expr::Metric(m) => name(model.metrics.get(m.index()).map(|x| &x.name)),
-        Expr::Clause(i) => format!("clause {i}"),
-        Expr::Not(x) => format!("not {}", t(x)),
-        Expr::Neg(x) => format!("-{}", t(x)),
-        Expr::And(a, b) => format!("({} and {})", t(a), t(b)),
-        Expr::Or(a, b) => format!("({} or {})", t(a), t(b)),
-        Expr::Compare(op, a, b) => {
-            let o = match op {
-                CmpOp::Eq => "==",
-                CmpOp::Ne => "!=",
-                CmpOp::Lt => "<",
-                CmpOp::Le => "<=",
-                CmpOp::Gt => ">",
-                CmpOp::Ge => ">=",
-            };
-            format!("{} {o} {}", t(a), t(b))
+        Node::Score(s) => name(model.scores.get(s.index()).map(|x| &x.name)),
+        Node::Criteria(c) => name(model.criteria.get(c.index()).map(|x| &x.name)),
+        Node::Clause(i) => format!("clause {i}"),
+        Node::Not(x) => format!("not {}", t(x)),
+        Node::Neg(x) => format!("-{}", t(x)),
+        Node::And(a, b) => format!("({} and {})", t(a), t(b)),
+        Node::Or(a, b) => format!("({} or {})", t(a), t(b)),
+        Node::Compare(op, a, b) => format!("{} {} {}", t(a), op_text(*op), t(b)),
+        Node::Timed(x) => {
+            let (time, bound) = (time_text(model, x.time), t(&x.bound));
+            if x.time_left {
+                format!("{time} {} {bound}", op_text(x.op))
+            } else {
+                format!("{bound} {} {time}", op_text(x.op))
+            }
         }
-        Expr::Arith(op, a, b) => {
+        Node::Arith(op, a, b) => {
             let o = match op {
                 ArithOp::Add => "+",
                 ArithOp::Sub => "-",
@@ -389,7 +426,7 @@ fn expr_text_in(model: &Model, e: &Expr, ev: Option<EventRef>) -> String {
             };
             format!("{} {o} {}", t(a), t(b))
         }
-        Expr::In {
+        Node::In {
             negated,
             item,
             list,
@@ -399,7 +436,7 @@ fn expr_text_in(model: &Model, e: &Expr, ev: Option<EventRef>) -> String {
             if *negated { "not " } else { "" },
             t(list)
         ),
-        Expr::Text(op, a, b) => {
+        Node::Text(op, a, b) => {
             let o = match op {
                 TextOp::Contains => "contains",
                 TextOp::StartsWith => "starts_with",
@@ -407,61 +444,69 @@ fn expr_text_in(model: &Model, e: &Expr, ev: Option<EventRef>) -> String {
             };
             format!("{} {o} {}", t(a), t(b))
         }
-        Expr::Matches(a, r) => format!("{} matches \"{}\"", t(a), r.as_str()),
-        Expr::Missing { expr, missing } => format!(
+        Node::Matches(a, r) => format!("{} matches \"{}\"", t(a), r.as_str()),
+        Node::Missing { of, missing } => format!(
             "{} is {}",
-            t(expr),
+            t(of),
             if *missing { "missing" } else { "present" }
         ),
-        Expr::List(xs) => format!("[{}]", xs.iter().map(t).collect::<Vec<_>>().join(", ")),
-        Expr::Seen { pattern, within } => format!(
+        Node::List(xs) => format!("[{}]", xs.iter().map(t).collect::<Vec<_>>().join(", ")),
+        Node::Seen { pattern, within } => format!(
             "seen({}{})",
-            pattern_short(model, pattern),
+            pattern_short(model, *pattern),
             within
                 .map(|d| format!(" within {}", duration_text(d)))
                 .unwrap_or_default()
         ),
-        Expr::Count { pattern, within } => format!(
+        Node::Count { pattern, within } => format!(
             "count({}{})",
-            pattern_short(model, pattern),
+            pattern_short(model, *pattern),
             within
                 .map(|d| format!(" within {}", duration_text(d)))
                 .unwrap_or_default()
         ),
-        Expr::Last { pattern, .. } => format!("last({})", pattern_short(model, pattern)),
-        Expr::DaysSince(p) => format!("days_since({})", pattern_short(model, p)),
-        Expr::TimeInStage => "time_in_stage".into(),
-        Expr::StageEntered(s) => format!(
+        Node::Last { pattern, .. } => format!("last({})", pattern_short(model, *pattern)),
+        Node::DaysSince(p) => format!("days_since({})", pattern_short(model, *p)),
+        Node::TimeInStage => "time_in_stage".into(),
+        Node::StageEntered(s) => format!(
             "stage_entered({})",
             name(model.stages.get(s.index()).map(|x| &x.name))
         ),
-        Expr::AccountStage => "account.stage".into(),
-        Expr::Breached(s) => format!(
+        Node::AccountStage => "account.stage".into(),
+        Node::Breached(s) => format!(
             "breached({})",
             name(model.slas.get(s.index()).map(|x| &x.name))
         ),
-        Expr::GroupHas(r) => format!(
+        Node::GroupHas(r) => format!(
             "group.has({})",
             name(model.roles.get(r.index()).map(|x| &x.name))
         ),
-        Expr::GroupCount(r) => format!(
+        Node::GroupCount(r) => format!(
             "group.count({})",
             name(model.roles.get(r.index()).map(|x| &x.name))
         ),
-        Expr::GroupEngaged => "group.engaged".into(),
-        Expr::GroupSize => "group.size".into(),
-        Expr::GroupIn(s) => format!(
+        Node::GroupEngaged => "group.engaged".into(),
+        Node::GroupSize => "group.size".into(),
+        Node::GroupIn(s) => format!(
             "group.in({})",
             name(model.stages.get(s.index()).map(|x| &x.name))
         ),
-        Expr::GroupQualified => "group.qualified".into(),
-        _ => "(a measure over all journeys)".into(),
+        Node::GroupQualified => "group.qualified".into(),
+        Node::Min(xs) | Node::Max(xs) => {
+            let f = if matches!(&model.nodes[e], Node::Min(_)) {
+                "min"
+            } else {
+                "max"
+            };
+            format!("{f}({})", xs.iter().map(t).collect::<Vec<_>>().join(", "))
+        }
     }
 }
 
-fn pattern_short(model: &Model, p: &Pattern) -> String {
-    let name = pattern_name(model, p);
-    match &p.condition {
+fn pattern_short(model: &Ir, id: PatternId) -> String {
+    let name = pattern_name(model, id);
+    let p = &model.nodes[id];
+    match p.condition {
         Some(c) => format!("{name} where {}", expr_text_in(model, c, Some(p.event))),
         None => name,
     }

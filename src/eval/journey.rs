@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::check::model::*;
 use crate::data::time::{Instant, format_instant};
+use crate::ir::*;
 
 use super::parts::{
     CriteriaResult, Group, Named, PathStep, Rounded, SlaResult, SlaStatus, Tri, Trigger,
@@ -146,7 +146,7 @@ pub struct AccountJourney {
 
 /// An event's type name; reserved rows go by their reserved names, so a
 /// move tipped by a CRM field update says so instead of naming nothing.
-pub fn event_name(model: &Model, histories: &crate::data::Histories, ev: usize) -> Option<String> {
+pub fn event_name(model: &Ir, histories: &crate::data::Histories, ev: usize) -> Option<String> {
     use crate::data::EventKind;
     match histories.events.get(ev).map(|e| &e.kind) {
         Some(EventKind::Event { ty, .. }) => model.events.get(ty.index()).map(|e| e.name.clone()),
@@ -161,7 +161,7 @@ pub fn event_name(model: &Model, histories: &crate::data::Histories, ev: usize) 
 impl Run<'_> {
     fn stage_name(&self, s: StageId) -> String {
         self.policy
-            .model()
+            .ir()
             .stages
             .get(s.index())
             .map(|x| x.name.clone())
@@ -203,7 +203,7 @@ impl Run<'_> {
     }
 
     fn path_step(&self, step: &StepFact) -> PathStep {
-        let model = self.policy.model();
+        let model = self.policy.ir();
         let transition = |t: &TransitionId| model.transitions.get(t.index());
         let event_name = |ev: usize| event_name(model, self.histories, ev);
         let trigger = match &step.cause {
@@ -218,11 +218,16 @@ impl Run<'_> {
                 line: tr.line,
             }),
             Cause::When { transition: t, .. } => transition(t).map(|tr| {
-                let (criteria, condition) = match &tr.trigger {
-                    TriggerRule::When(Expr::Criteria(c)) => {
-                        (model.criteria.get(c.index()).map(|x| x.name.clone()), None)
-                    }
-                    _ => (None, Some(tr.text.trim_start_matches("when ").to_string())),
+                let criteria_read = match &tr.trigger {
+                    TriggerRule::When(c) => match &model.nodes[*c] {
+                        Node::Criteria(c) => Some(*c),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let (criteria, condition) = match criteria_read {
+                    Some(c) => (model.criteria.get(c.index()).map(|x| x.name.clone()), None),
+                    None => (None, Some(tr.text.trim_start_matches("when ").to_string())),
                 };
                 // What made this check instant: the touchpoint when it is
                 // one, else the event, else a contact's creation; and whose
@@ -274,17 +279,17 @@ impl Run<'_> {
     /// The account's buying group at `as_of` (the same for every member
     /// and for the account), when the policy has one.
     pub fn group(&self, as_of: Instant) -> Option<Group> {
-        let model = self.policy.model();
+        let model = self.policy.ir();
         model.buying_group.as_ref()?;
         let view = View::new(self, Who::Account, as_of);
         let roles = model
             .roles
             .iter()
-            .enumerate()
-            .map(|(i, r)| {
+            .zip(RoleId::all(model.roles.len()))
+            .map(|(r, id)| {
                 let holders = view
                     .members()
-                    .filter(|m| view.has_role(*m, RoleId::from_index(i)))
+                    .filter(|m| view.has_role(*m, id))
                     .filter_map(|m| self.members.get(m).map(|x| x.id.clone()))
                     .collect();
                 (r.name.clone(), holders)
@@ -361,7 +366,7 @@ impl Run<'_> {
         policy: &PolicyRef,
         group: &Option<Group>,
     ) -> Option<Journey> {
-        let model = self.policy.model();
+        let model = self.policy.ir();
         let member = self.members.get(m)?;
         let life = member.life.as_ref()?;
         let view = View::new(self, Who::Contact(m), as_of);
@@ -369,18 +374,18 @@ impl Run<'_> {
         let scores = model
             .scores
             .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let value = view.score(ScoreId::from_index(i));
+            .zip(ScoreId::all(model.scores.len()))
+            .map(|(s, id)| {
+                let value = view.score(id);
                 (s.name.clone(), Rounded::of(value))
             })
             .collect();
         let criteria = model
             .criteria
             .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let (met, clauses) = view.criteria_detail(CriteriaId::from_index(i));
+            .zip(CriteriaId::all(model.criteria.len()))
+            .map(|(c, id)| {
+                let (met, clauses) = view.criteria_detail(id);
                 let clauses = c
                     .clauses
                     .iter()
@@ -433,7 +438,7 @@ impl Run<'_> {
 
     /// One SLA instance of a member as the journey writes it.
     fn sla_result(&self, inst: &SlaInstance, as_of: Instant) -> SlaResult {
-        let sla = self.policy.model().slas.get(inst.sla.index());
+        let sla = self.policy.ir().slas.get(inst.sla.index());
         let business = sla.is_some_and(|s| {
             matches!(
                 s.within,

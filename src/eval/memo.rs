@@ -10,8 +10,8 @@
 //! own; views at any other instant (the search probing in between) and
 //! views inside an event pattern do not use one.
 
-use crate::check::model::Duration;
 use crate::data::time::Instant;
+use crate::ir::Duration;
 
 use super::state::Run;
 use super::view::Truth;

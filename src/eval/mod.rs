@@ -25,11 +25,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
-use crate::check::model::Value;
 use crate::compile::Policy;
 use crate::data::time::Instant;
 use crate::data::{EventKind, Histories};
-use crate::syntax::ast::Entity;
+use crate::ir::Entity;
+use crate::ir::Value;
 
 pub use journey::{AccountJourney, Journey, PolicyRef, StepFact};
 pub use replay::RuntimeProblem;
@@ -65,7 +65,7 @@ fn follow<'x>(alias: &'x HashMap<String, String>, id: &'x str) -> &'x str {
 
 /// The policy's business calendar: timezone, business hours, holidays.
 pub fn calendar_of(policy: &Policy) -> calendar::Calendar {
-    let m = policy.model();
+    let m = policy.ir();
     calendar::Calendar {
         tz: m.timezone,
         zone: std::sync::Arc::clone(policy.zone()),
@@ -129,7 +129,7 @@ fn replay_all(
 ) -> (Evaluation, Explained) {
     let as_of = as_of.unwrap_or_else(|| default_as_of(histories));
     let calendar = calendar_of(policy);
-    let model = policy.model();
+    let model = policy.ir();
     let policy_ref = PolicyRef {
         name: policy.name().to_string(),
         version: policy.version(),

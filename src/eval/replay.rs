@@ -1,10 +1,10 @@
 //! One account's replay (docs/engine.md, Replay): its contacts' events merged into
 //! one timeline, each event and each timer a check instant.
 
-use crate::check::model::*;
 use crate::data::EventKind;
 use crate::data::time::Instant;
-use crate::syntax::ast::Entity;
+use crate::ir::Entity;
+use crate::ir::*;
 
 use super::state::{Cause, ItemKind, Life, Member, Run, SlaInstance, Step, Tally, Touch};
 use super::view::{View, Who};
@@ -21,8 +21,8 @@ pub struct RuntimeProblem {
 }
 
 impl<'a> Run<'a> {
-    fn model(&self) -> &'a Model {
-        self.policy.model()
+    fn ir(&self) -> &'a Ir {
+        self.policy.ir()
     }
 
     /// Replays the whole timeline, then timers up to `as_of`, then a final
@@ -147,7 +147,7 @@ impl<'a> Run<'a> {
     ) {
         // Every round moves the account or a member by a transition not yet
         // fired at this instant, so the transitions bound the rounds.
-        for _ in 0..=self.model().transitions.len() {
+        for _ in 0..=self.ir().transitions.len() {
             let before = self.account_life.as_ref().map(|l| l.path.len());
             if before.is_none() {
                 return;
@@ -203,7 +203,7 @@ impl<'a> Run<'a> {
     }
 
     fn create(&mut self, m: usize, now: Instant) {
-        let model = self.model();
+        let model = self.ir();
         let Some(lc) = model
             .lifecycles
             .iter()
@@ -277,21 +277,21 @@ impl<'a> Run<'a> {
                 let ty = *ty;
                 // Touchpoints are matched as the event happens.
                 let matched: Vec<TouchpointId> = self
-                    .model()
+                    .ir()
                     .touchpoints
                     .iter()
-                    .enumerate()
-                    .filter(|(_, tp)| tp.event == ty)
-                    .filter(|(_, tp)| {
+                    .zip(TouchpointId::all(usize::MAX))
+                    .filter(|(tp, _)| tp.event == ty)
+                    .filter(|(tp, _)| {
                         tp.condition.as_ref().is_none_or(|c| {
                             View {
                                 event: Some(ev),
                                 ..View::new(self, Who::Contact(m), now)
                             }
-                            .holds(c)
+                            .holds(*c)
                         })
                     })
-                    .map(|(t, _)| TouchpointId::from_index(t))
+                    .map(|(_, t)| t)
                     .collect();
                 if let Some(member) = self.members.get_mut(m) {
                     member.history.push(i);
@@ -326,7 +326,7 @@ impl<'a> Run<'a> {
         matched: &[TouchpointId],
         now: Instant,
     ) {
-        let model = self.model();
+        let model = self.ir();
         if model.event_filters.is_empty() {
             return;
         }
@@ -337,13 +337,14 @@ impl<'a> Run<'a> {
         let held: Vec<FilterId> = model
             .event_filters
             .iter()
-            .enumerate()
-            .filter(|(_, p)| match p.event {
+            .zip(FilterId::all(usize::MAX))
+            .map(|(p, f)| (&model.nodes[*p], f))
+            .filter(|(p, _)| match p.event {
                 EventRef::Event(t) => t == ty,
                 EventRef::Touchpoint(tp) => matched.contains(&tp),
             })
-            .filter(|(_, p)| p.condition.as_ref().is_some_and(|c| view.holds(c)))
-            .map(|(f, _)| FilterId::from_index(f))
+            .filter(|(p, _)| p.condition.is_some_and(|c| view.holds(c)))
+            .map(|(_, f)| f)
             .collect();
         if let Some(member) = self.members.get_mut(m) {
             member.filtered.extend(held.into_iter().map(|f| (ev, f)));
@@ -353,7 +354,7 @@ impl<'a> Run<'a> {
     /// Adds the points of every `each` rule event `i` earns to the
     /// member's running totals.
     fn tally(&mut self, i: usize, m: usize, now: Instant) {
-        let model = self.model();
+        let model = self.ir();
         let mut earned = std::mem::take(&mut self.scratch.earned);
         earned.clear();
         let view = View::new(self, Who::Contact(m), now);
@@ -362,7 +363,7 @@ impl<'a> Run<'a> {
                 if let ScoreRule::Each {
                     pattern, points, ..
                 } = rule
-                    && view.matches(i, pattern)
+                    && view.matches(i, *pattern)
                 {
                     earned.push((s, r, *points, score.half_life));
                 }
@@ -379,7 +380,7 @@ impl<'a> Run<'a> {
         m: usize,
         now: Instant,
     ) {
-        let model = self.model();
+        let model = self.ir();
         let Some(member) = self.members.get_mut(m) else {
             return;
         };
@@ -452,7 +453,7 @@ impl<'a> Run<'a> {
             return Ok(());
         };
         let limit = self
-            .model()
+            .ir()
             .stages
             .iter()
             .filter(|s| s.lifecycle == entity)
@@ -476,28 +477,28 @@ impl<'a> Run<'a> {
                 if life.fired.contains(t) {
                     continue;
                 }
-                let Some(tr) = self.model().transitions.get(t.index()) else {
+                let Some(tr) = self.ir().transitions.get(t.index()) else {
                     continue;
                 };
                 let view = View::new(self, who, now);
                 let cause = match &tr.trigger {
                     TriggerRule::On(p) => {
                         let i = event.and_then(|ev| self.timeline_index(ev));
-                        i.filter(|i| view.matches(*i, p))
+                        i.filter(|i| view.matches(*i, *p))
                             .and(event)
                             .map(|ev| Cause::On {
                                 transition: *t,
                                 event: ev,
                             })
                     }
-                    TriggerRule::When(c) => view.holds(c).then_some(Cause::When {
+                    TriggerRule::When(c) => view.holds(*c).then_some(Cause::When {
                         transition: *t,
                         item,
                     }),
                     TriggerRule::After { duration, unless } => {
                         let due = self.add_time(since, *duration);
                         if now >= due && !life.after_checked.contains(t) {
-                            let blocked = unless.as_ref().is_some_and(|u| view.holds(u));
+                            let blocked = unless.is_some_and(|u| view.holds(u));
                             if let Some(l) = self.life_mut(who) {
                                 l.after_checked.push(*t);
                             }
@@ -515,14 +516,14 @@ impl<'a> Run<'a> {
             let Some((t, cause)) = fired else {
                 return Ok(());
             };
-            let Some(tr) = self.model().transitions.get(t.index()) else {
+            let Some(tr) = self.ir().transitions.get(t.index()) else {
                 return Ok(());
             };
             if let Some(l) = self.life_mut(who) {
                 l.fired.push(t);
             }
             if let (TriggerRule::When(c), Who::Contact(m)) = (&tr.trigger, who) {
-                self.note_held_clauses(m, c, now);
+                self.note_held_clauses(m, *c, now);
             }
             let date_precision = event
                 .and_then(|ev| self.histories.events.get(ev))
@@ -533,7 +534,7 @@ impl<'a> Run<'a> {
             if chain.len() > limit {
                 let names: Vec<String> = chain
                     .iter()
-                    .filter_map(|s| self.model().stages.get(s.index()))
+                    .filter_map(|s| self.ir().stages.get(s.index()))
                     .map(|s| s.name.clone())
                     .collect();
                 let message = format!(
@@ -566,9 +567,9 @@ impl<'a> Run<'a> {
 
     /// Records which clauses of the criteria behind a `when` held as it
     /// fired (criteria used by those criteria's clauses too).
-    fn note_held_clauses(&mut self, m: usize, condition: &Expr, now: Instant) {
-        let model = self.model();
-        let mut todo = condition.criteria();
+    fn note_held_clauses(&mut self, m: usize, condition: NodeId, now: Instant) {
+        let model = self.ir();
+        let mut todo = model.nodes.criteria(condition);
         let mut seen = Vec::new();
         let mut held = Vec::new();
         while let Some(c) = todo.pop() {
@@ -586,7 +587,11 @@ impl<'a> Run<'a> {
                     .map(|(k, _)| (c, k)),
             );
             if let Some(crit) = model.criteria.get(c.index()) {
-                todo.extend(crit.clauses.iter().flat_map(|cl| cl.condition.criteria()));
+                todo.extend(
+                    crit.clauses
+                        .iter()
+                        .flat_map(|cl| model.nodes.criteria(cl.condition)),
+                );
             }
         }
         if let Some(member) = self.members.get_mut(m) {
@@ -608,7 +613,7 @@ impl<'a> Run<'a> {
     }
 
     fn move_to(&mut self, who: Who, to: StageId, now: Instant, cause: Cause, date_precision: bool) {
-        let model = self.model();
+        let model = self.ir();
         let entity = match who {
             Who::Contact(_) => Entity::Contact,
             Who::Account => Entity::Account,
@@ -642,8 +647,8 @@ impl<'a> Run<'a> {
         if let Who::Contact(m) = who {
             if first_entry {
                 let view = View::new(self, who, now);
-                let scores: Vec<f64> = (0..model.scores.len())
-                    .map(|s| view.score(ScoreId::from_index(s)))
+                let scores: Vec<f64> = ScoreId::all(model.scores.len())
+                    .map(|s| view.score(s))
                     .collect();
                 if let Some(member) = self.members.get_mut(m) {
                     member.scores_at_entry.push((to, scores));
@@ -656,7 +661,7 @@ impl<'a> Run<'a> {
     /// SLA instances opened, met or cancelled by a move.
     fn sla_moved(&mut self, m: usize, from: Option<StageId>, to: StageId, now: Instant) {
         let check = self.check;
-        let slas = &self.model().slas;
+        let slas = &self.ir().slas;
         let calendar = self.calendar;
         let Some(member) = self.members.get_mut(m) else {
             return;
@@ -682,14 +687,14 @@ impl<'a> Run<'a> {
                 inst.met_at = Some(now);
             }
         }
-        for (i, sla) in slas.iter().enumerate() {
+        for (sla, id) in slas.iter().zip(SlaId::all(usize::MAX)) {
             if sla
                 .starts
                 .iter()
                 .any(|t| matches!(t, SlaTrigger::Entering(s) if *s == to))
             {
                 member.slas.push(SlaInstance {
-                    sla: SlaId::from_index(i),
+                    sla: id,
                     started: now,
                     due: calendar.add(now, sla.within),
                     met_at: None,
@@ -707,7 +712,7 @@ impl<'a> Run<'a> {
             return;
         };
         let check = self.check;
-        let slas = &self.model().slas;
+        let slas = &self.ir().slas;
         let mut decisions = std::mem::take(&mut self.scratch.decisions);
         let mut starts = std::mem::take(&mut self.scratch.starts);
         decisions.clear();
@@ -715,7 +720,7 @@ impl<'a> Run<'a> {
         let view = View::new(self, Who::Contact(m), now);
         let hit = |ts: &[SlaTrigger]| {
             ts.iter()
-                .any(|t| matches!(t, SlaTrigger::Event(p) if view.matches(i, p)))
+                .any(|t| matches!(t, SlaTrigger::Event(p) if view.matches(i, *p)))
         };
         if let Some(member) = self.members.get(m) {
             decisions.extend(
@@ -751,7 +756,7 @@ impl<'a> Run<'a> {
         now: Instant,
     ) {
         let check = self.check;
-        let slas = &self.model().slas;
+        let slas = &self.ir().slas;
         let calendar = self.calendar;
         let Some(member) = self.members.get_mut(m) else {
             return;
@@ -766,9 +771,9 @@ impl<'a> Run<'a> {
             }
         }
         for &k in starts {
-            if let Some(sla) = slas.get(k) {
+            if let (Some(sla), Some(id)) = (slas.get(k), SlaId::from_index(k)) {
                 member.slas.push(SlaInstance {
-                    sla: SlaId::from_index(k),
+                    sla: id,
                     started: now,
                     due: calendar.add(now, sla.within),
                     met_at: None,
@@ -783,7 +788,7 @@ impl<'a> Run<'a> {
 
 /// A stage's place on its lifecycle's success path (declared order, detours
 /// left out); `None` for a detour.
-pub fn success_rank(model: &Model, entity: Entity, stage: StageId) -> Option<usize> {
+pub fn success_rank(model: &Ir, entity: Entity, stage: StageId) -> Option<usize> {
     model.success_path(entity).position(|s| s == stage)
 }
 
@@ -792,7 +797,7 @@ impl Member {
     pub fn new(
         id: String,
         record: Option<usize>,
-        fields: Vec<Option<crate::check::model::Value>>,
+        fields: Vec<Option<crate::ir::Value>>,
         created: Instant,
     ) -> Member {
         Member {

@@ -1,12 +1,10 @@
 //! The state of one account's replay: its members, their stages and
 //! histories, SLA instances, and the merged timeline.
 
-use crate::check::model::{
-    CriteriaId, FilterId, SlaId, StageId, TouchpointId, TransitionId, Value,
-};
 use crate::compile::Policy;
 use crate::data::Histories;
 use crate::data::time::Instant;
+use crate::ir::{CriteriaId, FilterId, SlaId, StageId, TouchpointId, TransitionId, Value};
 
 use super::calendar::Calendar;
 
@@ -221,7 +219,7 @@ pub struct Scratch {
     /// The members to try, in order.
     pub order: Vec<usize>,
     /// Points an event earns: (score, rule, points, half-life).
-    pub earned: Vec<(usize, usize, f64, Option<crate::check::model::Duration>)>,
+    pub earned: Vec<(usize, usize, f64, Option<crate::ir::Duration>)>,
     /// An event's SLA decisions: (instance, cancelled, met).
     pub decisions: Vec<(usize, bool, bool)>,
     /// The SLAs an event starts.

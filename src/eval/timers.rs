@@ -3,9 +3,9 @@
 //! Each is placed exactly where the change happens, so results never
 //! depend on when the replay happens to look.
 
-use crate::check::model::*;
 use crate::data::time::Instant;
-use crate::syntax::ast::Entity;
+use crate::ir::Entity;
+use crate::ir::*;
 
 use super::state::Run;
 use super::view::{View, Who};
@@ -143,7 +143,7 @@ struct Shared {
 impl Shared {
     /// An empty table, in the room `table` had (the last search's, kept
     /// on the run so that each search does not allocate its own).
-    fn new(model: &Model, members: usize, mut table: Vec<Option<Option<Instant>>>) -> Shared {
+    fn new(model: &Ir, members: usize, mut table: Vec<Option<Option<Instant>>>) -> Shared {
         table.clear();
         Shared {
             per_whose: (model.roles.len() + 2) * Wanted::WAYS,
@@ -204,7 +204,7 @@ impl Run<'_> {
     /// nothing it depends on has changed and the answer stands.
     pub fn next_timer(&mut self, now: Instant, horizon: Instant) -> Option<Instant> {
         let room = std::mem::take(&mut self.scratch.shared);
-        let mut shared = Shared::new(self.policy.model(), self.members.len(), room);
+        let mut shared = Shared::new(self.policy.ir(), self.members.len(), room);
         for m in 0..self.members.len() {
             if self
                 .members
@@ -282,7 +282,7 @@ impl Run<'_> {
             Wanted::Rise
         };
         for t in machine.exits(life.stage) {
-            let Some(tr) = self.policy.model().transitions.get(t.index()) else {
+            let Some(tr) = self.policy.ir().transitions.get(t.index()) else {
                 continue;
             };
             match &tr.trigger {
@@ -297,10 +297,10 @@ impl Run<'_> {
                     if let Some(u) = unless
                         && rise == Wanted::Both
                     {
-                        collect(&view, u, out, shared, Wanted::Both);
+                        collect(&view, *u, out, shared, Wanted::Both);
                     }
                 }
-                TriggerRule::When(c) => collect(&view, c, out, shared, rise),
+                TriggerRule::When(c) => collect(&view, *c, out, shared, rise),
                 TriggerRule::On(_) => {}
             }
         }
@@ -309,121 +309,64 @@ impl Run<'_> {
 
 /// Instants after `view.now` at which `e` may change with time alone,
 /// the `wanted` way.
-fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared, wanted: Wanted) {
-    let model = view.run.policy.model();
+fn collect(view: &View<'_, '_>, e: NodeId, out: &mut Soonest, shared: &mut Shared, wanted: Wanted) {
+    let ir = view.run.policy.ir();
     let steady = view.run.policy.steady();
-    match e {
+    match &ir.nodes[e] {
         // A value that reads only fields cannot change with time: its
         // conditions (a role off the job title, `fit`'s rules) are not
         // walked at every search.
-        Expr::Score(s) if steady.score(*s) => {}
-        Expr::Criteria(c) if steady.criteria(*c) => {}
-        Expr::GroupHas(r) | Expr::GroupCount(r) if steady.role(*r) => {}
-        Expr::GroupEngaged if steady.engaged => {}
-        Expr::Compare(op, l, r) => {
-            // The bound of a timed leaf stays put until the next event or
-            // timer, after which the search is made again: its value now
-            // says when the comparison flips.
-            match model.timed_leaf(e) {
-                Some(TimedLeaf {
-                    time: TimeSide::TimeInStage,
-                    bound,
-                    ..
-                }) => {
-                    if let (super::view::V::Elapsed(since), super::view::V::Dur(d)) =
-                        (view.eval(&Expr::TimeInStage), view.eval(bound))
-                    {
-                        let t = view.run.add_time(since, d);
-                        out.push(t);
-                        out.push(t.saturating_add(1));
-                    }
-                }
-                Some(TimedLeaf {
-                    time: TimeSide::DaysSince(_),
-                    side,
-                    bound,
-                }) => {
-                    // The side as written: no copy of its pattern.
-                    if let (super::view::V::Num(days), super::view::V::Num(n)) =
-                        (view.eval(side), view.eval(bound))
-                    {
-                        let last = view.now - (days * DAY_MS as f64) as i64;
-                        let t = last.saturating_add((n * DAY_MS as f64) as i64);
-                        out.push(t);
-                        out.push(t.saturating_add(1));
-                    }
-                }
-                Some(TimedLeaf {
-                    time: TimeSide::Decay(_),
-                    ..
-                }) => {
-                    if let Some(t) = crossing(view, e, out.until, wanted) {
-                        out.push(t);
-                    }
-                }
-                None => {}
+        Node::Score(s) if steady.score(*s) => {}
+        Node::Criteria(c) if steady.criteria(*c) => {}
+        Node::GroupHas(r) | Node::GroupCount(r) if steady.role(*r) => {}
+        Node::GroupEngaged if steady.engaged => {}
+        Node::Timed(t) => {
+            timed(view, e, t, out, wanted);
+            // What a decaying score's rules and the bound read change at
+            // instants of their own.
+            if let TimeSide::Decay(s) = t.time {
+                score_rules(view, s, out, shared);
             }
+            collect(view, t.bound, out, shared, Wanted::Both);
+        }
+        Node::Compare(op, l, r) => {
             // A count of colleagues or of recent events compared with a
             // constant changes the way the count does (turned round for
             // `<=`); anything else is wanted both ways.
-            let (l_way, r_way) = match (&**l, &**r) {
-                (_, Expr::Const(_)) => (wanted.of_number(*op), Wanted::Both),
-                (Expr::Const(_), _) => (Wanted::Both, wanted.turned().of_number(*op)),
+            let (l_way, r_way) = match (&ir.nodes[*l], &ir.nodes[*r]) {
+                (_, Node::Const(_)) => (wanted.of_number(*op), Wanted::Both),
+                (Node::Const(_), _) => (Wanted::Both, wanted.turned().of_number(*op)),
                 _ => (Wanted::Both, Wanted::Both),
             };
-            collect(view, l, out, shared, counted(l, l_way));
-            collect(view, r, out, shared, counted(r, r_way));
+            collect(view, *l, out, shared, counted(&ir.nodes[*l], l_way));
+            collect(view, *r, out, shared, counted(&ir.nodes[*r], r_way));
         }
         // A window closing only takes events out: `seen` stops holding,
         // a count falls.
-        Expr::Seen {
+        Node::Seen {
             within: Some(_), ..
         }
-        | Expr::Count {
+        | Node::Count {
             within: Some(_), ..
         } if wanted == Wanted::Rise => {}
-        Expr::Seen {
+        Node::Seen {
             pattern,
             within: Some(d),
         }
-        | Expr::Count {
+        | Node::Count {
             pattern,
             within: Some(d),
-        } => {
-            // Only events whose window is still open make a timer; older
-            // ones are skipped before the (costly) calendar arithmetic.
-            let (_, reach) = super::view::window_bounds(*d);
-            // Newest first: once one window has closed, every older one has.
-            for &i in view.history().iter().rev() {
-                let Some(item) = view.run.timeline.get(i) else {
-                    continue;
-                };
-                if reach.is_some_and(|r| item.at.saturating_add(r) <= view.now) {
-                    break;
-                }
-                if view.matches(i, pattern) {
-                    out.push(view.run.add_time(item.at, *d));
-                }
-            }
-        }
-        Expr::Score(s) => {
-            if let Some(score) = model.scores.get(s.index()) {
-                for rule in &score.rules {
-                    if let ScoreRule::When { condition, .. } = rule {
-                        collect(view, condition, out, shared, Wanted::Both);
-                    }
-                }
-            }
-        }
+        } => windows(view, *pattern, *d, out),
+        Node::Score(s) => score_rules(view, *s, out, shared),
         // Met or not is monotone in each clause (all, any, n of).
-        Expr::Criteria(c) => {
-            if let Some(crit) = model.criteria.get(c.index()) {
+        Node::Criteria(c) => {
+            if let Some(crit) = ir.criteria.get(c.index()) {
                 for cl in &crit.clauses {
-                    collect(view, &cl.condition, out, shared, wanted);
+                    collect(view, cl.condition, out, shared, wanted);
                 }
             }
         }
-        Expr::Breached(s) => {
+        Node::Breached(s) => {
             if let Who::Contact(m) = view.who
                 && let Some(inst) = view
                     .run
@@ -436,77 +379,108 @@ fn collect(view: &View<'_, '_>, e: &Expr, out: &mut Soonest, shared: &mut Shared
                 out.push(inst.due.saturating_add(1));
             }
         }
-        Expr::GroupHas(r) | Expr::GroupCount(r) => {
-            if let Some(role) = model.roles.get(r.index()) {
+        Node::GroupHas(r) | Node::GroupCount(r) => {
+            if let Some(role) = ir.roles.get(r.index()) {
                 for m in view.members() {
-                    collect_for(
-                        view,
-                        Who::Contact(m),
-                        r.index(),
-                        &role.condition,
-                        out,
-                        shared,
-                        wanted,
-                    );
+                    let who = Who::Contact(m);
+                    collect_for(view, who, r.index(), role.condition, out, shared, wanted);
                 }
             }
         }
-        Expr::GroupEngaged => {
-            if let Some(eng) = model.buying_group.as_ref().and_then(|g| g.engaged.as_ref()) {
-                let slot = model.roles.len();
+        Node::GroupEngaged => {
+            if let Some(eng) = ir.buying_group.as_ref().and_then(|g| g.engaged) {
+                let slot = ir.roles.len();
                 for m in view.members() {
                     collect_for(view, Who::Contact(m), slot, eng, out, shared, wanted);
                 }
             }
         }
-        Expr::GroupQualified => {
-            if let Some(q) = model
-                .buying_group
-                .as_ref()
-                .and_then(|g| g.qualified.as_ref())
-            {
-                collect_for(
-                    view,
-                    Who::Account,
-                    model.roles.len() + 1,
-                    q,
-                    out,
-                    shared,
-                    wanted,
-                );
+        Node::GroupQualified => {
+            if let Some(q) = ir.buying_group.as_ref().and_then(|g| g.qualified) {
+                let slot = ir.roles.len() + 1;
+                collect_for(view, Who::Account, slot, q, out, shared, wanted);
             }
         }
-        Expr::Not(x) => collect(view, x, out, shared, wanted.turned()),
-        Expr::And(l, r) | Expr::Or(l, r) => {
-            collect(view, l, out, shared, wanted);
-            collect(view, r, out, shared, wanted);
+        Node::Not(x) => collect(view, *x, out, shared, wanted.turned()),
+        Node::And(l, r) | Node::Or(l, r) => {
+            collect(view, *l, out, shared, wanted);
+            collect(view, *r, out, shared, wanted);
         }
-        Expr::Neg(x) | Expr::Missing { expr: x, .. } | Expr::Matches(x, _) => {
-            collect(view, x, out, shared, Wanted::Both)
-        }
-        Expr::Arith(_, l, r) | Expr::Text(_, l, r) => {
-            collect(view, l, out, shared, Wanted::Both);
-            collect(view, r, out, shared, Wanted::Both);
-        }
-        Expr::In { item, list, .. } => {
-            collect(view, item, out, shared, Wanted::Both);
-            collect(view, list, out, shared, Wanted::Both);
-        }
-        Expr::List(xs) | Expr::Min(xs) | Expr::Max(xs) => {
-            for x in xs {
+        other => {
+            for x in other.operands() {
                 collect(view, x, out, shared, Wanted::Both);
+            }
+        }
+    }
+}
+
+/// Where a timed comparison flips. Its bound stays put until the next
+/// event or timer, after which the search is made again: its value now
+/// says when.
+fn timed(view: &View<'_, '_>, e: NodeId, t: &Timed, out: &mut Soonest, wanted: Wanted) {
+    use super::view::V;
+    match (t.time, view.time_side(t.time), view.eval(t.bound)) {
+        (TimeSide::TimeInStage, V::Elapsed(since), V::Dur(d)) => {
+            let at = view.run.add_time(since, d);
+            out.push(at);
+            out.push(at.saturating_add(1));
+        }
+        (TimeSide::DaysSince(_), V::Num(days), V::Num(n)) => {
+            let last = view.now - (days * DAY_MS as f64) as i64;
+            let at = last.saturating_add((n * DAY_MS as f64) as i64);
+            out.push(at);
+            out.push(at.saturating_add(1));
+        }
+        (TimeSide::Decay(_), ..) => {
+            if let Some(at) = crossing(view, e, t, out.until, wanted) {
+                out.push(at);
             }
         }
         _ => {}
     }
 }
 
+/// The instants a score's `when` rules may change at (unless the score
+/// is steady).
+fn score_rules(view: &View<'_, '_>, s: ScoreId, out: &mut Soonest, shared: &mut Shared) {
+    let policy = view.run.policy;
+    if policy.steady().score(s) {
+        return;
+    }
+    if let Some(score) = policy.ir().scores.get(s.index()) {
+        for rule in &score.rules {
+            if let ScoreRule::When { condition, .. } = rule {
+                collect(view, *condition, out, shared, Wanted::Both);
+            }
+        }
+    }
+}
+
+/// Where the `within d` windows of the matching events close. Only
+/// events whose window is still open make a timer; older ones are
+/// skipped before the (costly) calendar arithmetic.
+fn windows(view: &View<'_, '_>, pattern: PatternId, d: Duration, out: &mut Soonest) {
+    let (_, reach) = super::view::window_bounds(d);
+    // Newest first: once one window has closed, every older one has.
+    for &i in view.history().iter().rev() {
+        let Some(item) = view.run.timeline.get(i) else {
+            continue;
+        };
+        if reach.is_some_and(|r| item.at.saturating_add(r) <= view.now) {
+            break;
+        }
+        if view.matches(i, pattern) {
+            out.push(view.run.add_time(item.at, d));
+        }
+    }
+}
+
 /// The way `e`, one side of a comparison with a constant, is wanted: as
 /// the comparison passes it on for what counts up (colleagues in a role,
 /// engaged ones, events in a window), both ways for anything else.
-fn counted(e: &Expr, way: Wanted) -> Wanted {
+fn counted(e: &Node, way: Wanted) -> Wanted {
     match e {
-        Expr::GroupCount(_) | Expr::GroupEngaged | Expr::Count { .. } => way,
+        Node::GroupCount(_) | Node::GroupEngaged | Node::Count { .. } => way,
         _ => Wanted::Both,
     }
 }
@@ -521,7 +495,7 @@ fn collect_for(
     view: &View<'_, '_>,
     who: Who,
     slot: usize,
-    e: &Expr,
+    e: NodeId,
     out: &mut Soonest,
     shared: &mut Shared,
     wanted: Wanted,
@@ -557,7 +531,7 @@ fn kept_soonest(
     view: &View<'_, '_>,
     m: usize,
     slot: usize,
-    e: &Expr,
+    e: NodeId,
     out: &Soonest,
     shared: &mut Shared,
     wanted: Wanted,
@@ -598,7 +572,7 @@ fn kept_soonest(
 fn soonest(
     view: &View<'_, '_>,
     who: Who,
-    e: &Expr,
+    e: NodeId,
     after: Instant,
     until: Instant,
     shared: &mut Shared,
@@ -613,13 +587,19 @@ fn soonest(
 /// score changes its truth. Between events decay is monotone, so the
 /// truth flips at most once and a binary search finds the exact
 /// millisecond.
-fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant, wanted: Wanted) -> Option<Instant> {
+fn crossing(
+    view: &View<'_, '_>,
+    cmp: NodeId,
+    t: &Timed,
+    as_of: Instant,
+    wanted: Wanted,
+) -> Option<Instant> {
     let at = |t: Instant| View { now: t, ..*view }.truth(cmp);
     // `score op n` where decay alone only brings the score down: then
     // the comparison may not be able to change (the wanted way, or at
     // all). The reference replay (checking everyone) searches the whole
     // span.
-    let falling = score_against_number(cmp)
+    let falling = score_against_number(view, t)
         .filter(|(s, ..)| !view.run.check_everyone && only_adds(view, *s))
         .map(|(_, op, _)| op);
     if falling.is_some_and(|op| decay_cannot(op, wanted)) {
@@ -634,7 +614,7 @@ fn crossing(view: &View<'_, '_>, cmp: &Expr, as_of: Instant, wanted: Wanted) -> 
     // try there first. The flip being unique in the span, a change
     // between two neighbouring milliseconds is the answer (and means
     // there is one before `as_of`).
-    let guess = decay_guess(view, cmp);
+    let guess = decay_guess(view, t);
     if let Some(g) = guess.filter(|g| *g > lo && *g < hi) {
         let answer = if at(g) == start {
             // Not flipped by `g` (so not before): flipped at `g + 1`?
@@ -692,7 +672,7 @@ fn decay_keeps(op: CmpOp, start: super::view::Truth) -> bool {
 fn only_adds(view: &View<'_, '_>, s: ScoreId) -> bool {
     view.run
         .policy
-        .model()
+        .ir()
         .scores
         .get(s.index())
         .is_some_and(|score| {
@@ -714,34 +694,35 @@ fn decay_cannot(op: CmpOp, wanted: Wanted) -> bool {
     )
 }
 
-/// `cmp` read as `score op n`, the operator turned round when the number
+/// `t` read as `score op n`, the operator turned round when the number
 /// is written first (`40 <= engagement` is `engagement >= 40`).
-fn score_against_number(cmp: &Expr) -> Option<(ScoreId, CmpOp, f64)> {
-    let Expr::Compare(op, l, r) = cmp else {
+fn score_against_number(view: &View<'_, '_>, t: &Timed) -> Option<(ScoreId, CmpOp, f64)> {
+    let TimeSide::Decay(s) = t.time else {
         return None;
     };
-    match (&**l, &**r) {
-        (Expr::Score(s), Expr::Const(Value::Number(n))) => Some((*s, *op, *n)),
-        (Expr::Const(Value::Number(n)), Expr::Score(s)) => {
-            let turned = match op {
-                CmpOp::Lt => CmpOp::Gt,
-                CmpOp::Le => CmpOp::Ge,
-                CmpOp::Gt => CmpOp::Lt,
-                CmpOp::Ge => CmpOp::Le,
-                other => *other,
-            };
-            Some((*s, turned, *n))
+    let Node::Const(Value::Number(n)) = view.run.policy.ir().nodes[t.bound] else {
+        return None;
+    };
+    let op = if t.time_left {
+        t.op
+    } else {
+        match t.op {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            other => other,
         }
-        _ => None,
-    }
+    };
+    Some((s, op, n))
 }
 
 /// Where a decaying score compared with a number would cross it if the
 /// score were one decaying sum (caps, ranges and `when` rules make it
 /// only a guess): `now + half_life × log2(score / threshold)`.
-fn decay_guess(view: &View<'_, '_>, cmp: &Expr) -> Option<Instant> {
-    let (s, _, threshold) = score_against_number(cmp)?;
-    let half_life = view.run.policy.model().scores.get(s.index())?.half_life?;
+fn decay_guess(view: &View<'_, '_>, t: &Timed) -> Option<Instant> {
+    let (s, _, threshold) = score_against_number(view, t)?;
+    let half_life = view.run.policy.ir().scores.get(s.index())?.half_life?;
     let h = half_life.approx_days() * DAY_MS as f64;
     let ratio = view.score(s) / threshold;
     if !(h > 0.0 && ratio.is_finite() && ratio > 1.0) {

@@ -8,9 +8,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
-use crate::check::model::*;
 use crate::data::EventKind;
 use crate::data::time::Instant;
+use crate::ir::*;
 
 use super::memo::{Memo, Pick};
 use super::state::{ItemKind, Run};
@@ -94,8 +94,12 @@ impl<'r, 'a> View<'r, 'a> {
         }
     }
 
-    fn model(&self) -> &'r Model {
-        self.run.policy.model()
+    fn ir(&self) -> &'r Ir {
+        self.run.policy.ir()
+    }
+
+    fn nodes(&self) -> &'r Nodes {
+        &self.run.policy.ir().nodes
     }
 
     fn for_contact(&self, m: usize) -> View<'r, 'a> {
@@ -108,11 +112,11 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     /// Does the condition hold (is it true, not false or unknown)?
-    pub fn holds(&self, e: &Expr) -> bool {
+    pub fn holds(&self, e: NodeId) -> bool {
         self.truth(e) == Some(true)
     }
 
-    pub fn truth(&self, e: &Expr) -> Truth {
+    pub fn truth(&self, e: NodeId) -> Truth {
         self.eval(e).truth()
     }
 
@@ -138,7 +142,8 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     /// Does timeline item `i` match the pattern?
-    pub fn matches(&self, i: usize, p: &Pattern) -> bool {
+    pub fn matches(&self, i: usize, p: PatternId) -> bool {
+        let p = &self.nodes()[p];
         let Some(ItemKind::Event(event)) = self.run.timeline.get(i).map(|x| x.what) else {
             return false;
         };
@@ -154,7 +159,7 @@ impl<'r, 'a> View<'r, 'a> {
                 .is_some_and(|tps| tps.contains(&t)),
         };
         kind_ok
-            && p.condition.as_ref().is_none_or(|c| {
+            && p.condition.is_none_or(|c| {
                 let member = self.run.timeline.get(i).map_or(0, |x| x.member);
                 View {
                     who: Who::Contact(member),
@@ -169,11 +174,11 @@ impl<'r, 'a> View<'r, 'a> {
     /// only those still inside a `within` window. History is in time
     /// order and a window's end moves with its start, so the scan stops at
     /// the first event whose window has closed.
-    fn matching<'p>(
+    fn matching(
         &self,
-        p: &'p Pattern,
+        p: PatternId,
         within: Option<Duration>,
-    ) -> impl Iterator<Item = usize> + use<'r, 'a, 'p> {
+    ) -> impl Iterator<Item = usize> + use<'r, 'a> {
         let view = *self;
         let (short, long) = within.map_or((None, None), window_bounds);
         self.history()
@@ -198,7 +203,7 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     /// The newest matching event in this view's history.
-    fn last_match(&self, p: &Pattern) -> Option<usize> {
+    fn last_match(&self, p: PatternId) -> Option<usize> {
         self.matching(p, None).next()
     }
 
@@ -253,7 +258,7 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     pub fn score(&self, s: ScoreId) -> f64 {
-        let width = self.model().scores.len();
+        let width = self.ir().scores.len();
         let steady = self.run.policy.steady().score(s);
         self.remembered(
             |m| &mut m.scores,
@@ -264,7 +269,7 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     fn work_out_score(&self, s: ScoreId) -> f64 {
-        let Some(score) = self.model().scores.get(s.index()) else {
+        let Some(score) = self.ir().scores.get(s.index()) else {
             return 0.0;
         };
         // A contact's running totals, when they are not ahead of `now`,
@@ -294,7 +299,7 @@ impl<'r, 'a> View<'r, 'a> {
                     } else {
                         // Oldest first, as the running totals add up.
                         for &i in self.history() {
-                            if !self.matches(i, pattern) {
+                            if !self.matches(i, *pattern) {
                                 continue;
                             }
                             let at = self.run.timeline.get(i).map_or(self.now, |x| x.at);
@@ -313,7 +318,7 @@ impl<'r, 'a> View<'r, 'a> {
                 ScoreRule::When {
                     condition, points, ..
                 } => {
-                    if self.holds(condition) {
+                    if self.holds(*condition) {
                         total += points;
                     }
                 }
@@ -327,13 +332,13 @@ impl<'r, 'a> View<'r, 'a> {
 
     /// Each clause's truth, then the criteria's.
     pub fn criteria_detail(&self, c: CriteriaId) -> (Truth, Vec<Truth>) {
-        let Some(crit) = self.model().criteria.get(c.index()) else {
+        let Some(crit) = self.ir().criteria.get(c.index()) else {
             return (None, Vec::new());
         };
         let clauses: Vec<Truth> = crit
             .clauses
             .iter()
-            .map(|cl| self.truth(&cl.condition))
+            .map(|cl| self.truth(cl.condition))
             .collect();
         let met = match &crit.require {
             Requirement::All => all(&clauses),
@@ -353,13 +358,13 @@ impl<'r, 'a> View<'r, 'a> {
                 clauses: Some(&clauses),
                 ..*self
             }
-            .truth(e),
+            .truth(*e),
         };
         (met, clauses)
     }
 
     pub fn criteria(&self, c: CriteriaId) -> Truth {
-        let width = self.model().criteria.len();
+        let width = self.ir().criteria.len();
         let steady = self.run.policy.steady().criteria(c);
         self.remembered(
             |m| &mut m.criteria,
@@ -372,7 +377,7 @@ impl<'r, 'a> View<'r, 'a> {
     /// The criteria's truth alone: what `criteria_detail` gives first, but
     /// clauses are worked out only until the requirement is decided.
     fn criteria_met(&self, c: CriteriaId) -> Truth {
-        let crit = self.model().criteria.get(c.index())?;
+        let crit = self.ir().criteria.get(c.index())?;
         let clauses = &crit.clauses;
         let (decides, needed) = match crit.require {
             Requirement::All => (Some(false), clauses.len()),
@@ -382,7 +387,7 @@ impl<'r, 'a> View<'r, 'a> {
         };
         let (mut yes, mut maybe) = (0, 0);
         for (k, cl) in clauses.iter().enumerate() {
-            let t = self.truth(&cl.condition);
+            let t = self.truth(cl.condition);
             if decides.is_some() && t == decides {
                 return t;
             }
@@ -420,7 +425,7 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     pub fn has_role(&self, m: usize, r: RoleId) -> bool {
-        let roles = &self.model().roles;
+        let roles = &self.ir().roles;
         roles.get(r.index()).is_some_and(|role| {
             let view = self.for_contact(m);
             let steady = self.run.policy.steady().role(r);
@@ -428,16 +433,16 @@ impl<'r, 'a> View<'r, 'a> {
                 |m| &mut m.roles,
                 (r.index(), roles.len()),
                 steady,
-                || view.holds(&role.condition),
+                || view.holds(role.condition),
             )
         })
     }
 
     pub fn is_engaged(&self, m: usize) -> bool {
-        self.model()
+        self.ir()
             .buying_group
             .as_ref()
-            .and_then(|g| g.engaged.as_ref())
+            .and_then(|g| g.engaged)
             .is_some_and(|e| {
                 let view = self.for_contact(m);
                 let steady = self.run.policy.steady().engaged;
@@ -446,11 +451,7 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     pub fn group_qualified(&self) -> Truth {
-        let q = self
-            .model()
-            .buying_group
-            .as_ref()
-            .and_then(|g| g.qualified.as_ref())?;
+        let q = self.ir().buying_group.as_ref().and_then(|g| g.qualified)?;
         View {
             who: Who::Account,
             event: None,
@@ -483,13 +484,11 @@ impl<'r, 'a> View<'r, 'a> {
         })
     }
 
-    pub fn eval<'x>(&self, e: &'x Expr) -> V<'x>
-    where
-        'r: 'x,
-    {
-        match e {
-            Expr::Const(v) => V::from_value(Some(v)),
-            Expr::ContactField(f) => match self.who {
+    pub fn eval(&self, e: NodeId) -> V<'r> {
+        let nodes = self.nodes();
+        match &nodes[e] {
+            Node::Const(v) => V::from_value(Some(v)),
+            Node::ContactField(f) => match self.who {
                 Who::Contact(m) => V::from_value(
                     self.run
                         .members
@@ -499,61 +498,53 @@ impl<'r, 'a> View<'r, 'a> {
                 ),
                 Who::Account => V::Missing,
             },
-            Expr::AccountField(f) => V::from_value(
+            Node::AccountField(f) => V::from_value(
                 self.run
                     .account_fields
                     .get(f.index())
                     .and_then(Option::as_ref),
             ),
-            Expr::EventField(f) => V::from_value(
+            Node::EventField(f) => V::from_value(
                 self.event
                     .and_then(|ev| self.event_fields(ev))
                     .and_then(|(_, fields)| fields.get(f.index()))
                     .and_then(Option::as_ref),
             ),
-            Expr::Score(s) => V::Num(self.score(*s)),
-            Expr::Criteria(c) => b(self.criteria(*c)),
-            Expr::Clause(i) => b(self.clauses.and_then(|c| c.get(*i).copied()).flatten()),
-            Expr::Metric(_) => V::Missing,
-            Expr::Not(x) => b(self.truth(x).map(|t| !t)),
-            Expr::Neg(x) => match self.eval(x) {
+            Node::Score(s) => V::Num(self.score(*s)),
+            Node::Criteria(c) => b(self.criteria(*c)),
+            Node::Clause(i) => b(self.clauses.and_then(|c| c.get(*i).copied()).flatten()),
+            Node::Not(x) => b(self.truth(*x).map(|t| !t)),
+            Node::Neg(x) => match self.eval(*x) {
                 V::Num(n) => V::Num(-n),
                 V::Money(m) => V::Money(-m),
                 _ => V::Missing,
             },
             // Kleene's tables decide on a false left of `and` (a true left
             // of `or`) whatever the right is: it is not worked out.
-            Expr::And(l, r) => match self.truth(l) {
+            Node::And(l, r) => match self.truth(*l) {
                 Some(false) => V::Bool(false),
-                left => b(and(left, self.truth(r))),
+                left => b(and(left, self.truth(*r))),
             },
-            Expr::Or(l, r) => match self.truth(l) {
+            Node::Or(l, r) => match self.truth(*l) {
                 Some(true) => V::Bool(true),
-                left => b(or(left, self.truth(r))),
+                left => b(or(left, self.truth(*r))),
             },
-            Expr::Compare(op, l, r) => b(self.compare(*op, &self.eval(l), &self.eval(r))),
-            Expr::Arith(op, l, r) => arith(*op, self.eval(l), self.eval(r)),
-            Expr::In {
+            Node::Compare(op, l, r) => b(self.compare(*op, &self.eval(*l), &self.eval(*r))),
+            Node::Timed(t) => {
+                let (time, bound) = (self.time_side(t.time), self.eval(t.bound));
+                b(if t.time_left {
+                    self.compare(t.op, &time, &bound)
+                } else {
+                    self.compare(t.op, &bound, &time)
+                })
+            }
+            Node::Arith(op, l, r) => arith(*op, self.eval(*l), self.eval(*r)),
+            Node::In {
                 negated,
                 item,
                 list,
-            } => {
-                let item = self.eval(item);
-                let equal = |x: &V<'_>| self.compare(CmpOp::Eq, &item, x) == Some(true);
-                // Written lists are walked in place rather than built.
-                let found = match &**list {
-                    Expr::Const(Value::List(xs)) if item != V::Missing => {
-                        xs.iter().any(|x| equal(&V::from_value(Some(x))))
-                    }
-                    Expr::List(xs) if item != V::Missing => xs.iter().any(|x| equal(&self.eval(x))),
-                    other => match self.eval(other) {
-                        V::List(xs) if item != V::Missing => xs.iter().any(equal),
-                        _ => return V::Missing,
-                    },
-                };
-                V::Bool(found != *negated)
-            }
-            Expr::Text(op, l, r) => match (self.eval(l), self.eval(r)) {
+            } => self.is_in(*negated, *item, *list),
+            Node::Text(op, l, r) => match (self.eval(*l), self.eval(*r)) {
                 (V::Text(a), V::Text(b)) => V::Bool(match op {
                     TextOp::Contains => a.contains(b),
                     TextOp::StartsWith => a.starts_with(b),
@@ -561,20 +552,20 @@ impl<'r, 'a> View<'r, 'a> {
                 }),
                 _ => V::Missing,
             },
-            Expr::Matches(x, pattern) => match (self.eval(x), pattern.regex()) {
+            Node::Matches(x, pattern) => match (self.eval(*x), pattern.regex()) {
                 (V::Text(t), Some(re)) => V::Bool(re.is_match(t)),
                 _ => V::Missing,
             },
-            Expr::Missing { expr, missing } => V::Bool((self.eval(expr) == V::Missing) == *missing),
-            Expr::List(items) => V::List(items.iter().map(|x| self.eval(x)).collect()),
-            Expr::Seen { pattern, within } => {
-                V::Bool(self.matching(pattern, *within).next().is_some())
+            Node::Missing { of, missing } => V::Bool((self.eval(*of) == V::Missing) == *missing),
+            Node::List(items) => V::List(items.iter().map(|x| self.eval(*x)).collect()),
+            Node::Seen { pattern, within } => {
+                V::Bool(self.matching(*pattern, *within).next().is_some())
             }
-            Expr::Count { pattern, within } => {
-                V::Num(self.matching(pattern, *within).count() as f64)
+            Node::Count { pattern, within } => {
+                V::Num(self.matching(*pattern, *within).count() as f64)
             }
-            Expr::Last { pattern, field } => {
-                let last = self.last_match(pattern);
+            Node::Last { pattern, field } => {
+                let last = self.last_match(*pattern);
                 match last.and_then(|i| self.run.timeline.get(i)).map(|x| x.what) {
                     Some(ItemKind::Event(ev)) => V::from_value(
                         self.event_fields(ev)
@@ -584,30 +575,27 @@ impl<'r, 'a> View<'r, 'a> {
                     _ => V::Missing,
                 }
             }
-            Expr::DaysSince(p) => match self.last_match(p).and_then(|i| self.run.timeline.get(i)) {
-                Some(item) => V::Num((self.now - item.at) as f64 / DAY_MS),
-                None => V::Missing,
-            },
-            Expr::TimeInStage => self.life().map_or(V::Missing, |l| V::Elapsed(l.since)),
-            Expr::StageEntered(s) => V::Bool(self.life().is_some_and(|l| l.entered.contains(s))),
-            Expr::AccountStage => match &self.run.account_life {
+            Node::DaysSince(p) => self.time_side(TimeSide::DaysSince(*p)),
+            Node::TimeInStage => self.time_side(TimeSide::TimeInStage),
+            Node::StageEntered(s) => V::Bool(self.life().is_some_and(|l| l.entered.contains(s))),
+            Node::AccountStage => match &self.run.account_life {
                 Some(l) => self
-                    .model()
+                    .ir()
                     .stages
                     .get(l.stage.index())
                     .map_or(V::Missing, |s| V::Text(&s.name)),
                 None => V::Missing,
             },
-            Expr::Breached(s) => b(self.breached(*s)),
-            Expr::GroupHas(r) => V::Bool(self.members().any(|m| self.has_role(m, *r))),
-            Expr::GroupCount(r) => {
+            Node::Breached(s) => b(self.breached(*s)),
+            Node::GroupHas(r) => V::Bool(self.members().any(|m| self.has_role(m, *r))),
+            Node::GroupCount(r) => {
                 V::Num(self.members().filter(|m| self.has_role(*m, *r)).count() as f64)
             }
-            Expr::GroupEngaged => {
+            Node::GroupEngaged => {
                 V::Num(self.members().filter(|m| self.is_engaged(*m)).count() as f64)
             }
-            Expr::GroupSize => V::Num(self.members().count() as f64),
-            Expr::GroupIn(s) => V::Num(
+            Node::GroupSize => V::Num(self.members().count() as f64),
+            Node::GroupIn(s) => V::Num(
                 self.members()
                     .filter(|m| {
                         self.run
@@ -618,40 +606,64 @@ impl<'r, 'a> View<'r, 'a> {
                     })
                     .count() as f64,
             ),
-            Expr::GroupQualified => b(self.group_qualified()),
-            // Aggregates belong to metrics, which are computed over a
-            // period by the reports, never for one contact.
-            Expr::CountEntered(_)
-            | Expr::CountEvents(..)
-            | Expr::Conversion(..)
-            | Expr::StageDays(..)
-            | Expr::FieldAggregate(..)
-            | Expr::Attainment(_)
-            | Expr::Share(..) => V::Missing,
-            Expr::Min(xs) | Expr::Max(xs) => {
-                let vals: Vec<V> = xs.iter().map(|x| self.eval(x)).collect();
-                let want = if matches!(e, Expr::Min(_)) {
-                    std::cmp::Ordering::Less
-                } else {
-                    std::cmp::Ordering::Greater
-                };
-                let mut best: Option<V> = None;
-                for v in vals {
-                    if v == V::Missing {
-                        return V::Missing;
-                    }
-                    best = match best {
-                        None => Some(v),
-                        Some(cur) => Some(if order(&v, &cur) == Some(want) {
-                            v
-                        } else {
-                            cur
-                        }),
-                    };
-                }
-                best.unwrap_or(V::Missing)
-            }
+            Node::GroupQualified => b(self.group_qualified()),
+            Node::Min(xs) => self.extreme(xs, std::cmp::Ordering::Less),
+            Node::Max(xs) => self.extreme(xs, std::cmp::Ordering::Greater),
         }
+    }
+
+    /// The value of what time alone changes, now: time in the stage as
+    /// elapsed time, days since the newest matching event, a score.
+    pub fn time_side(&self, t: TimeSide) -> V<'r> {
+        match t {
+            TimeSide::TimeInStage => self.life().map_or(V::Missing, |l| V::Elapsed(l.since)),
+            TimeSide::DaysSince(p) => {
+                match self.last_match(p).and_then(|i| self.run.timeline.get(i)) {
+                    Some(item) => V::Num((self.now - item.at) as f64 / DAY_MS),
+                    None => V::Missing,
+                }
+            }
+            TimeSide::Decay(s) => V::Num(self.score(s)),
+        }
+    }
+
+    /// `item in list`: written lists are walked in place rather than
+    /// built.
+    fn is_in(&self, negated: bool, item: NodeId, list: NodeId) -> V<'r> {
+        let item = self.eval(item);
+        if item == V::Missing {
+            return V::Missing;
+        }
+        let equal = |x: &V<'_>| self.compare(CmpOp::Eq, &item, x) == Some(true);
+        let found = match &self.nodes()[list] {
+            Node::Const(Value::List(xs)) => xs.iter().any(|x| equal(&V::from_value(Some(x)))),
+            Node::List(xs) => xs.iter().any(|x| equal(&self.eval(*x))),
+            _ => match self.eval(list) {
+                V::List(xs) => xs.iter().any(equal),
+                _ => return V::Missing,
+            },
+        };
+        V::Bool(found != negated)
+    }
+
+    /// The least (`want` = Less) or greatest of values; missing if any is.
+    fn extreme(&self, xs: &[NodeId], want: std::cmp::Ordering) -> V<'r> {
+        let mut best: Option<V> = None;
+        for x in xs {
+            let v = self.eval(*x);
+            if v == V::Missing {
+                return V::Missing;
+            }
+            best = match best {
+                None => Some(v),
+                Some(cur) => Some(if order(&v, &cur) == Some(want) {
+                    v
+                } else {
+                    cur
+                }),
+            };
+        }
+        best.unwrap_or(V::Missing)
     }
 
     /// Compares two values; unknown when either is missing or they cannot

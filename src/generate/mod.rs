@@ -20,10 +20,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value as Json, json};
 
-use crate::check::model::{Model, Type};
 use crate::compile::Policy;
 use crate::data::time::{format_instant, local};
 use crate::eval::calendar_of;
+use crate::ir::{Ir, Type};
 
 pub use bad_rows::bad_events;
 use story::{GenContact, GenEvent, When, World};
@@ -125,7 +125,7 @@ const ACCOUNT_FIELDS: &[&str] = &[
 ];
 
 /// Says what the policy lacks, if anything, for the generated data to load.
-pub fn check_schema(model: &Model) -> Result<(), GenerateError> {
+pub fn check_schema(model: &Ir) -> Result<(), GenerateError> {
     let mut missing = Vec::new();
     for (ty, fields) in EVENTS {
         match model.events.iter().find(|e| e.name == *ty) {
@@ -176,7 +176,7 @@ enum EventsOut<W: Write> {
 }
 
 impl<W: Write> EventsOut<W> {
-    fn new(model: &crate::check::model::Model, csv: bool, out: W) -> Result<Self, GenerateError> {
+    fn new(model: &crate::ir::Ir, csv: bool, out: W) -> Result<Self, GenerateError> {
         if !csv {
             return Ok(EventsOut::Jsonl(out));
         }
@@ -238,7 +238,7 @@ pub fn generate(
     accounts: impl Write,
     events: impl Write,
 ) -> Result<Summary, GenerateError> {
-    let model = policy.model();
+    let model = policy.ir();
     check_schema(model)?;
     if options.from >= options.to {
         return Err(GenerateError::Period(options.from, options.to));

@@ -9,9 +9,9 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Value as Json, json};
 
 use super::people::{self, Job, one, weighted};
-use crate::check::model::Duration;
 use crate::data::time::{Instant, local};
 use crate::eval::calendar::Calendar;
+use crate::ir::Duration;
 
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;

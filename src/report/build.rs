@@ -60,7 +60,7 @@ pub fn build(
         from: format_instant(ctx.from),
         to: format_instant(ctx.to),
         period: period_name(options.period).into(),
-        currency: policy.model().currency.clone(),
+        currency: policy.ir().currency.clone(),
         contacts: eval.journeys.len(),
         funnel: funnel::funnel(&ctx),
         velocity: funnel::velocity(&ctx),
@@ -78,10 +78,10 @@ pub fn build(
     }
 }
 
-pub(crate) fn period_name(p: crate::check::model::Period) -> &'static str {
+pub(crate) fn period_name(p: crate::ir::Period) -> &'static str {
     match p {
-        crate::check::model::Period::Month => "month",
-        crate::check::model::Period::Quarter => "quarter",
-        crate::check::model::Period::Year => "year",
+        crate::ir::Period::Month => "month",
+        crate::ir::Period::Quarter => "quarter",
+        crate::ir::Period::Year => "year",
     }
 }

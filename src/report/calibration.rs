@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::check::model::StageId;
+use crate::ir::StageId;
 
 use super::context::Ctx;
 use super::stats::{auc, rate, round2};

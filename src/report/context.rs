@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
-use crate::check::model::{Model, Period, StageId};
 use crate::compile::Policy;
 use crate::data::Histories;
 use crate::data::time::Instant;
 use crate::eval::calendar::Calendar;
 use crate::eval::{Evaluation, Journey, StepFact};
-use crate::syntax::ast::Entity;
+use crate::ir::Entity;
+use crate::ir::{Ir, Period, StageId};
 
 /// How to cut the report.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +47,7 @@ pub fn first_stage_entry(eval: &Evaluation) -> Option<Instant> {
 }
 
 pub struct Ctx<'a> {
-    pub model: &'a Model,
+    pub model: &'a Ir,
     pub histories: &'a Histories,
     pub eval: &'a Evaluation,
     pub calendar: Calendar,
@@ -76,7 +76,7 @@ impl<'a> Ctx<'a> {
         eval: &'a Evaluation,
         options: &Options,
     ) -> Ctx<'a> {
-        let model = policy.model();
+        let model = policy.ir();
         let stages: Vec<StageId> = model
             .lifecycles
             .iter()
@@ -181,12 +181,8 @@ impl<'a> Ctx<'a> {
         self.rank(s).and_then(|r| self.success.get(r + 1).copied())
     }
 
-    pub fn team_name(&self, t: crate::check::model::TeamId) -> String {
-        self.model
-            .teams
-            .get(t.index())
-            .map(|x| x.name.clone())
-            .unwrap_or_default()
+    pub fn team_name(&self, t: crate::ir::TeamId) -> String {
+        self.model.teams.get(t.index()).cloned().unwrap_or_default()
     }
 }
 

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::check::model::StageId;
 use crate::data::EventKind;
 use crate::data::time::format_instant;
 use crate::eval::journey::StepFact;
 use crate::eval::state::Cause;
+use crate::ir::StageId;
 
 use super::context::{Ctx, Entry, first_entry};
 use super::stats::{mean, median, p90, rate};
@@ -283,7 +283,7 @@ pub fn triggers(ctx: &Ctx) -> Vec<TriggerUse> {
     let contact_transitions = model
         .lifecycles
         .iter()
-        .find(|l| l.entity == crate::syntax::ast::Entity::Contact)
+        .find(|l| l.entity == crate::ir::Entity::Contact)
         .map(|l| l.transitions.clone())
         .unwrap_or_default();
     contact_transitions
@@ -471,7 +471,7 @@ pub fn dropouts(ctx: &Ctx) -> Dropouts {
 }
 
 /// The transition's label, else its trigger as written.
-fn label_of(ctx: &Ctx, t: crate::check::model::TransitionId) -> String {
+fn label_of(ctx: &Ctx, t: crate::ir::TransitionId) -> String {
     ctx.model
         .transitions
         .get(t.index())
@@ -488,7 +488,7 @@ fn reason_of(ctx: &Ctx, ev: usize) -> Option<String> {
     let et = ctx.model.events.get(ty.index())?;
     let i = et.fields.iter().position(|f| f.name == "reason")?;
     match fields.get(i)? {
-        Some(crate::check::model::Value::Text(t)) if !t.is_empty() => Some(t.clone()),
+        Some(crate::ir::Value::Text(t)) if !t.is_empty() => Some(t.clone()),
         _ => None,
     }
 }

@@ -1,9 +1,9 @@
 //! The compiled state machines as Graphviz DOT or Mermaid: stages coloured
 //! by owning team, transitions labelled with their triggers.
 
-use crate::check::model::{Model, Stage, StageId, TeamId, Transition};
 use crate::compile::Policy;
-use crate::syntax::ast::Entity;
+use crate::ir::Entity;
+use crate::ir::{Ir, SHARED_TEAM, Stage, StageId, TeamId, Transition};
 
 /// Colour-blind-safe fills, one per declared team in declaration order.
 const PALETTE: &[&str] = &[
@@ -15,7 +15,7 @@ const UNOWNED_FILL: &str = "#ffffff";
 fn fill(team: Option<TeamId>) -> &'static str {
     match team {
         None => UNOWNED_FILL,
-        Some(t) if t.0 == 0 => SHARED_FILL,
+        Some(t) if t == SHARED_TEAM => SHARED_FILL,
         Some(t) => PALETTE
             .get((t.index() - 1) % PALETTE.len())
             .copied()
@@ -36,13 +36,13 @@ fn dot_escape(s: &str) -> String {
         .replace('\n', "\\n")
 }
 
-fn stage(m: &Model, id: StageId) -> Option<&Stage> {
+fn stage(m: &Ir, id: StageId) -> Option<&Stage> {
     m.stages.get(id.index())
 }
 
 /// Graphviz DOT for the chosen lifecycles (all when `only` is `None`).
 pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
-    let m = policy.model();
+    let m = policy.ir();
     let mut out = String::new();
     out.push_str(&format!("digraph \"{}\" {{\n", dot_escape(&m.name)));
     out.push_str("  rankdir=LR;\n  fontname=\"Helvetica\";\n");
@@ -67,7 +67,7 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
             let owner = s
                 .owner
                 .and_then(|t| m.teams.get(t.index()))
-                .map(|t| format!("\\n{}", t.name))
+                .map(|t| format!("\\n{}", t))
                 .unwrap_or_default();
             out.push_str(&format!(
                 "    \"{k}.{}\" [label=\"{}{owner}\", fillcolor=\"{}\", style=\"{style}\"{}];\n",
@@ -110,12 +110,12 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
     }
     // A legend of team colours.
     out.push_str("  subgraph cluster_legend {\n    label=\"owning team\";\n");
-    for (i, t) in m.teams.iter().enumerate() {
+    for (id, t) in TeamId::all(m.teams.len()).zip(&m.teams) {
         out.push_str(&format!(
             "    \"team.{}\" [label=\"{}\", fillcolor=\"{}\"];\n",
-            t.name,
-            dot_escape(&t.name),
-            fill(Some(TeamId::from_index(i)))
+            t,
+            dot_escape(t),
+            fill(Some(id))
         ));
     }
     out.push_str("  }\n}\n");
@@ -128,7 +128,7 @@ fn mermaid_text(s: &str) -> String {
 
 /// A Mermaid state diagram for the chosen lifecycles.
 pub fn mermaid(policy: &Policy, only: Option<Entity>) -> String {
-    let m = policy.model();
+    let m = policy.ir();
     let mut out = String::from("stateDiagram-v2\n  direction LR\n");
     let mut classes: Vec<(String, Vec<String>)> = Vec::new();
     for lc in m
@@ -148,7 +148,7 @@ pub fn mermaid(policy: &Policy, only: Option<Entity>) -> String {
             let class = s
                 .owner
                 .and_then(|t| m.teams.get(t.index()))
-                .map_or("unowned".to_string(), |t| format!("team_{}", t.name));
+                .map_or("unowned".to_string(), |t| format!("team_{}", t));
             match classes.iter_mut().find(|(c, _)| *c == class) {
                 Some((_, members)) => members.push(format!("{k}_{}", s.name)),
                 None => classes.push((class, vec![format!("{k}_{}", s.name)])),
@@ -187,11 +187,11 @@ pub fn mermaid(policy: &Policy, only: Option<Entity>) -> String {
         }
         out.push_str("  }\n");
     }
-    for (i, t) in m.teams.iter().enumerate() {
+    for (id, t) in TeamId::all(m.teams.len()).zip(&m.teams) {
         out.push_str(&format!(
             "  classDef team_{} fill:{},color:#000\n",
-            t.name,
-            fill(Some(TeamId::from_index(i)))
+            t,
+            fill(Some(id))
         ));
     }
     out.push_str(&format!(
@@ -208,8 +208,8 @@ mod tests {
     #[test]
     fn palette_is_stable_per_team_order() {
         use super::*;
-        assert_eq!(fill(Some(TeamId(1))), "#4e79a7");
-        assert_eq!(fill(Some(TeamId(0))), SHARED_FILL);
+        assert_eq!(fill(TeamId::from_index(1)), "#4e79a7");
+        assert_eq!(fill(Some(SHARED_TEAM)), SHARED_FILL);
         assert_eq!(fill(None), UNOWNED_FILL);
     }
 }

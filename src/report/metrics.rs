@@ -8,11 +8,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::Serialize;
 
-use crate::check::model::{
-    Aggregate, ArithOp, CmpOp, EventRef, Expr, FilterId, MetricId, Pattern, Value,
-};
 use crate::data::EventKind;
 use crate::data::time::Instant;
+use crate::ir::{Aggregate, ArithOp, CmpOp, EventRef, Figure, FigureId, FilterId, MetricId, Value};
 use crate::range;
 
 use super::context::{Ctx, first_entry_in};
@@ -85,37 +83,38 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
             return v.clone();
         }
         let v = match self.ctx.model.metrics.get(m.index()) {
-            Some(def) => self.eval(&def.expr, 0),
+            Some(def) => self.eval(def.figure, 0),
             None => M::NoData("unknown metric".into()),
         };
         self.memo.insert(m, v.clone());
         v
     }
 
-    pub fn eval(&mut self, e: &Expr, depth: usize) -> M {
+    pub fn eval(&mut self, e: FigureId, depth: usize) -> M {
         if depth > 64 {
             return M::NoData("expression nested too deeply".into());
         }
         let ctx = self.ctx;
         let model = ctx.model;
-        match e {
-            Expr::Const(Value::Number(n)) => M::Num(*n),
-            Expr::Const(Value::Money(m)) => M::Money(*m),
-            Expr::Const(Value::Duration(d)) => M::Num(d.approx_days()),
-            Expr::Const(Value::Bool(b)) => M::Bool(*b),
-            Expr::Metric(m) => self.metric(*m),
-            Expr::Neg(a) => match self.eval(a, depth + 1) {
+        match &model.figures[e] {
+            Figure::Const(Value::Number(n)) => M::Num(*n),
+            Figure::Const(Value::Money(m)) => M::Money(*m),
+            Figure::Const(Value::Duration(d)) => M::Num(d.approx_days()),
+            Figure::Const(Value::Bool(b)) => M::Bool(*b),
+            Figure::Const(_) => M::NoData("not a number".into()),
+            Figure::Metric(m) => self.metric(*m),
+            Figure::Neg(a) => match self.eval(*a, depth + 1) {
                 M::Num(n) => M::Num(-n),
                 M::Money(m) => M::Money(-m),
                 other => other,
             },
-            Expr::Not(a) => match self.eval(a, depth + 1) {
+            Figure::Not(a) => match self.eval(*a, depth + 1) {
                 M::Bool(b) => M::Bool(!b),
                 other => other,
             },
-            Expr::And(a, b) | Expr::Or(a, b) => {
-                let and = matches!(e, Expr::And(..));
-                match (self.eval(a, depth + 1), self.eval(b, depth + 1)) {
+            Figure::And(a, b) | Figure::Or(a, b) => {
+                let and = matches!(&model.figures[e], Figure::And(..));
+                match (self.eval(*a, depth + 1), self.eval(*b, depth + 1)) {
                     (M::Bool(x), M::Bool(y)) => M::Bool(if and { x && y } else { x || y }),
                     // A false side decides `and`, a true side decides `or`,
                     // even when the other side has no data.
@@ -126,8 +125,8 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                     _ => M::NoData("not a yes/no".into()),
                 }
             }
-            Expr::Compare(op, a, b) => {
-                let (x, y) = (self.eval(a, depth + 1), self.eval(b, depth + 1));
+            Figure::Compare(op, a, b) => {
+                let (x, y) = (self.eval(*a, depth + 1), self.eval(*b, depth + 1));
                 match (x.num(), y.num()) {
                     (Ok(x), Ok(y)) => M::Bool(match op {
                         CmpOp::Eq => x == y,
@@ -140,15 +139,15 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                     (Err(r), _) | (_, Err(r)) => M::NoData(r),
                 }
             }
-            Expr::Arith(op, a, b) => {
-                let (x, y) = (self.eval(a, depth + 1), self.eval(b, depth + 1));
+            Figure::Arith(op, a, b) => {
+                let (x, y) = (self.eval(*a, depth + 1), self.eval(*b, depth + 1));
                 arith(*op, x, y)
             }
-            Expr::Min(xs) | Expr::Max(xs) => {
-                let min = matches!(e, Expr::Min(_));
+            Figure::Min(xs) | Figure::Max(xs) => {
+                let min = matches!(&model.figures[e], Figure::Min(_));
                 let mut best: Option<M> = None;
                 for x in xs {
-                    let v = self.eval(x, depth + 1);
+                    let v = self.eval(*x, depth + 1);
                     if let M::NoData(_) = v {
                         return v;
                     }
@@ -162,7 +161,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                 }
                 best.unwrap_or_else(|| M::NoData("nothing to compare".into()))
             }
-            Expr::CountEntered(s) => M::Num(
+            Figure::CountEntered(s) => M::Num(
                 ctx.lives(*s)
                     .iter()
                     .filter(|steps| {
@@ -172,8 +171,10 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                     })
                     .count() as f64,
             ),
-            Expr::CountEvents(p, filter) => M::Num(self.occurrences(p, *filter).len() as f64),
-            Expr::Conversion(a, b) => {
+            Figure::CountEvents(what, filter) => {
+                M::Num(self.occurrences(*what, *filter).len() as f64)
+            }
+            Figure::Conversion(a, b) => {
                 let cohort: Vec<_> = ctx
                     .lives(*a)
                     .into_iter()
@@ -189,7 +190,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                     None => M::NoData(format!("nobody entered {} in the period", ctx.name(*a))),
                 }
             }
-            Expr::StageDays(agg, a, b) => {
+            Figure::StageDays(agg, a, b) => {
                 let days: Vec<f64> = ctx
                     .lives(*a)
                     .into_iter()
@@ -207,7 +208,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                     )
                 })
             }
-            Expr::FieldAggregate(agg, ty, field) => {
+            Figure::FieldAggregate(agg, ty, field) => {
                 let name = model
                     .events
                     .get(ty.index())
@@ -242,7 +243,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                     .events
                     .get(ty.index())
                     .and_then(|t| t.fields.get(field.index()))
-                    .is_some_and(|f| f.ty == crate::check::model::Type::Money);
+                    .is_some_and(|f| f.ty == crate::ir::Type::Money);
                 if values.is_empty() && *agg == Aggregate::Sum {
                     // A sum of nothing is zero, in the field's own unit.
                     return if is_money {
@@ -253,14 +254,14 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                 }
                 aggregate(*agg, values, || format!("no {name} in the period"))
             }
-            Expr::Attainment(s) => match super::sla::attainment(ctx, *s, self.start, self.end) {
+            Figure::Attainment(s) => match super::sla::attainment(ctx, *s, self.start, self.end) {
                 Some(r) => M::Num(r),
                 None => M::NoData(format!(
                     "no {} due in the period was met, breached or overdue",
                     model.slas.get(s.index()).map_or("?", |x| x.name.as_str())
                 )),
             },
-            Expr::Share(what, team) => {
+            Figure::Share(what, team) => {
                 let team_touches = self.team_touches(*team);
                 let mine = match what {
                     EventRef::Touchpoint(tp) => team_touches
@@ -289,19 +290,18 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                     )),
                 }
             }
-            _ => M::NoData("not an aggregate over the period".into()),
         }
     }
 
     /// Events matching `p` in the period (each event once); its `where`
     /// is the filter the replay worked out as each event happened.
-    fn occurrences(&self, p: &Pattern, filter: Option<FilterId>) -> BTreeSet<usize> {
+    fn occurrences(&self, what: EventRef, filter: Option<FilterId>) -> BTreeSet<usize> {
         let ctx = self.ctx;
         let mut out = BTreeSet::new();
         for j in ctx.journeys() {
             let holds =
                 |ev: usize| filter.is_none_or(|f| j.facts.filtered.binary_search(&(ev, f)).is_ok());
-            match p.event {
+            match what {
                 EventRef::Touchpoint(tp) => {
                     for t in &j.facts.touches {
                         if self.within(t.at) && t.touchpoints.contains(&tp) && holds(t.event) {
@@ -328,10 +328,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
     }
 
     /// (event, touchpoint) of every touch by `team` in the period.
-    fn team_touches(
-        &self,
-        team: crate::check::model::TeamId,
-    ) -> Vec<(usize, crate::check::model::TouchpointId)> {
+    fn team_touches(&self, team: crate::ir::TeamId) -> Vec<(usize, crate::ir::TouchpointId)> {
         let ctx = self.ctx;
         let mut out = Vec::new();
         for j in ctx.journeys() {
@@ -486,14 +483,14 @@ pub fn metrics(ctx: &Ctx) -> (Vec<String>, Vec<MetricRow>) {
         .model
         .metrics
         .iter()
-        .enumerate()
-        .map(|(i, m)| MetricRow {
+        .zip(MetricId::all(usize::MAX))
+        .map(|(m, id)| MetricRow {
             metric: m.name.clone(),
             description: m.description.clone(),
             values: evals
                 .iter_mut()
                 .map(|(s, e)| {
-                    let v = e.metric(MetricId::from_index(i));
+                    let v = e.metric(id);
                     Cell {
                         period: s.label.clone(),
                         value: v.json(),
@@ -511,9 +508,9 @@ pub fn incentives(ctx: &Ctx) -> Vec<IncentiveRow> {
     for inc in &ctx.model.incentives {
         for s in ctx.periods(inc.period) {
             let mut e = PeriodEval::new(ctx, s.start, s.end);
-            let target = e.eval(&inc.target, 0);
+            let target = e.eval(inc.target, 0);
             let (met, payout, note) = match target {
-                M::Bool(true) => match e.eval(&inc.payout, 0) {
+                M::Bool(true) => match e.eval(inc.payout, 0) {
                     M::Money(m) => (Some(true), m, None),
                     M::Num(n) => (
                         Some(true),
@@ -569,16 +566,7 @@ pub fn incentives(ctx: &Ctx) -> Vec<IncentiveRow> {
 /// `detente diff` compares and gates on), in declared order.
 pub fn overall(ctx: &Ctx) -> Vec<M> {
     let mut e = PeriodEval::new(ctx, ctx.from, ctx.to);
-    (0..ctx.model.metrics.len())
-        .map(|i| e.metric(MetricId::from_index(i)))
+    MetricId::all(ctx.model.metrics.len())
+        .map(|m| e.metric(m))
         .collect()
-}
-
-/// Whether a metric is a rate between 0 and 1 (see
-/// [`crate::check::model::is_rate`]): its changes are then in percentage
-/// points.
-pub fn is_rate(model: &crate::check::model::Model, e: &Expr) -> bool {
-    crate::check::model::is_rate(e, &|m: MetricId| {
-        model.metrics.get(m.index()).map(|d| &d.expr)
-    })
 }

@@ -4,8 +4,8 @@
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
-use crate::check::model::Period;
 use crate::data::time::{Instant, local};
+use crate::ir::Period;
 
 /// One period: `[start, end)`, with a label people read.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::check::model::{Duration, SlaId, Value};
 use crate::data::time::{Instant, format_instant};
 use crate::eval::parts::SlaStatus;
+use crate::ir::{Duration, SlaId, Value};
 
 use super::context::Ctx;
 use super::stats::{median, p90};
@@ -84,8 +84,7 @@ struct Tally {
 pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
     let mut rows = Vec::new();
     let mut overdue = Vec::new();
-    for (s, sla) in ctx.model.slas.iter().enumerate() {
-        let id = SlaId::from_index(s);
+    for (id, sla) in SlaId::all(usize::MAX).zip(&ctx.model.slas) {
         let business = matches!(
             sla.within,
             Duration::BusinessHours(_) | Duration::BusinessDays(_)

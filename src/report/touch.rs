@@ -7,10 +7,10 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::Serialize;
 
-use crate::check::model::{TeamId, TouchpointId, Value};
 use crate::data::EventKind;
 use crate::data::time::Instant;
 use crate::eval::Journey;
+use crate::ir::{TeamId, TouchpointId, Value};
 
 use super::context::{Ctx, first_entry};
 use super::stats::{median, rate, round2};
@@ -94,8 +94,7 @@ pub fn lift(ctx: &Ctx) -> Vec<StageLift> {
         }
         let advanced = stays.iter().filter(|x| x.advanced.is_some()).count();
         let mut lifts = Vec::new();
-        for (i, tp) in model.touchpoints.iter().enumerate() {
-            let id = TouchpointId::from_index(i);
+        for (id, tp) in TouchpointId::all(usize::MAX).zip(&model.touchpoints) {
             let (with, without): (Vec<&Stay>, Vec<&Stay>) =
                 stays.iter().partition(|x| x.touched.contains(&id));
             if with.is_empty() {
@@ -127,7 +126,7 @@ pub fn lift(ctx: &Ctx) -> Vec<StageLift> {
                 .then(a.touchpoint.cmp(&b.touchpoint))
         });
         let mut teams = Vec::new();
-        for (t, team) in model.teams.iter().enumerate() {
+        for (t, team) in TeamId::all(usize::MAX).zip(&model.teams) {
             let touched = stays
                 .iter()
                 .filter(|x| x.advanced.is_some())
@@ -136,13 +135,13 @@ pub fn lift(ctx: &Ctx) -> Vec<StageLift> {
                         model
                             .touchpoints
                             .get(tp.index())
-                            .is_some_and(|p| p.team == TeamId::from_index(t))
+                            .is_some_and(|p| p.team == t)
                     })
                 })
                 .count();
-            if model.touchpoints.iter().any(|p| p.team.index() == t) {
+            if model.touchpoints.iter().any(|p| p.team == t) {
                 teams.push(TeamCredit {
-                    team: team.name.clone(),
+                    team: team.clone(),
                     advanced_touched: touched,
                     share: rate(touched, advanced),
                 });
@@ -312,7 +311,7 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
         if touches.is_empty() {
             return false;
         }
-        let milestone = |stage: Option<crate::check::model::StageId>| {
+        let milestone = |stage: Option<crate::ir::StageId>| {
             let at = stage.and_then(|s| first_entry(o.journey, s))?.at;
             touches.iter().rposition(|t| t.at <= at)
         };
@@ -348,13 +347,13 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
     }
 
     let money = super::stats::cents;
-    let mut teams: BTreeMap<usize, (Vec<Decimal>, Vec<f64>)> = BTreeMap::new();
+    let mut teams: BTreeMap<TeamId, (Vec<Decimal>, Vec<f64>)> = BTreeMap::new();
     let mut touchpoints = Vec::new();
     for (i, tp) in model.touchpoints.iter().enumerate() {
         let rev = revenue.get(i).cloned().unwrap_or_default();
         let opp = opp_credit.get(i).cloned().unwrap_or_default();
         let t = teams
-            .entry(tp.team.index())
+            .entry(tp.team)
             .or_insert_with(|| (vec![Decimal::ZERO; MODELS.len()], vec![0.0; MODELS.len()]));
         for (a, b) in t.0.iter_mut().zip(&rev) {
             *a = saturating_add(*a, *b);
@@ -380,7 +379,7 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
         teams: teams
             .into_iter()
             .map(|(t, (rev, opp))| Credit {
-                name: ctx.team_name(TeamId::from_index(t)),
+                name: ctx.team_name(t),
                 team: None,
                 revenue: rev.iter().map(|d| money(*d)).collect(),
                 opportunities: opp.iter().map(|x| round2(*x)).collect(),
@@ -480,11 +479,14 @@ mod tests {
     use super::*;
 
     fn touches(n: usize) -> Vec<AccountTouch> {
+        let Some(touchpoint) = TouchpointId::from_index(0) else {
+            return Vec::new();
+        };
         (0..n)
             .map(|i| AccountTouch {
                 at: i as i64 * 7 * 86_400_000,
                 event: i,
-                touchpoint: TouchpointId::from_index(0),
+                touchpoint,
             })
             .collect()
     }

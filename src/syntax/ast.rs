@@ -127,20 +127,7 @@ pub struct HoursSpan {
 
 // ------------------------------------------------------------------ schema
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Entity {
-    Contact,
-    Account,
-}
-
-impl Entity {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            Entity::Contact => "contact",
-            Entity::Account => "account",
-        }
-    }
-}
+pub use crate::ir::Entity;
 
 #[derive(Debug, Clone, Educe)]
 #[educe(PartialEq)]

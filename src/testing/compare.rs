@@ -7,7 +7,7 @@ use crate::compile::Policy;
 use crate::data::time::{DateOnly, parse_instant};
 use crate::eval::Evaluation;
 use crate::eval::explain::num;
-use crate::syntax::ast::Entity;
+use crate::ir::Entity;
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +43,7 @@ impl Mismatch {
 
 pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect) -> Vec<Mismatch> {
     let mut out = Vec::new();
-    let model = policy.model();
+    let model = policy.ir();
     let Some(j) = ev.journeys.iter().find(|j| j.contact == contact) else {
         return vec![Mismatch::problem(
             "contact",

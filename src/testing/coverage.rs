@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use crate::eval::parts::Tri;
 
-use crate::check::model::CriteriaId;
 use crate::compile::Policy;
 use crate::eval::Evaluation;
+use crate::ir::CriteriaId;
 
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
@@ -31,7 +31,7 @@ pub struct Gaps {
 
 impl Coverage {
     pub fn new(policy: &Policy) -> Coverage {
-        let m = policy.model();
+        let m = policy.ir();
         Coverage {
             transitions: vec![0; m.transitions.len()],
             clauses: m
@@ -44,7 +44,7 @@ impl Coverage {
     }
 
     pub fn add(&mut self, policy: &Policy, ev: &Evaluation) {
-        let m = policy.model();
+        let m = policy.ir();
         let fired = ev
             .journeys
             .iter()
@@ -56,15 +56,15 @@ impl Coverage {
             }
         }
         for j in &ev.journeys {
-            for (ci, c) in m.criteria.iter().enumerate() {
+            for (id, c) in CriteriaId::all(usize::MAX).zip(&m.criteria) {
+                let ci = id.index();
                 for (k, clause) in c.clauses.iter().enumerate() {
                     let held_at_end = j
                         .criteria
                         .get(&c.name)
                         .and_then(|x| x.clauses.get(&clause.label))
                         == Some(&Tri(Some(true)));
-                    let held =
-                        held_at_end || j.held_at_moves.contains(&(CriteriaId::from_index(ci), k));
+                    let held = held_at_end || j.held_at_moves.contains(&(id, k));
                     if held && let Some(n) = self.clauses.get_mut(ci).and_then(|v| v.get_mut(k)) {
                         *n += 1;
                     }
@@ -83,7 +83,7 @@ impl Coverage {
     }
 
     pub fn transitions(&self, policy: &Policy) -> Gaps {
-        let m = policy.model();
+        let m = policy.ir();
         let mut missed = Vec::new();
         for (t, n) in m.transitions.iter().zip(&self.transitions) {
             if *n == 0 {
@@ -108,7 +108,7 @@ impl Coverage {
     }
 
     pub fn clauses(&self, policy: &Policy) -> Gaps {
-        let m = policy.model();
+        let m = policy.ir();
         let mut missed = Vec::new();
         let mut covered = 0;
         let mut total = 0;
@@ -132,7 +132,7 @@ impl Coverage {
     /// SLAs never started, and those never seen both met and breached
     /// (or overdue).
     pub fn slas(&self, policy: &Policy) -> Gaps {
-        let m = policy.model();
+        let m = policy.ir();
         let mut missed = Vec::new();
         let mut covered = 0;
         for (s, statuses) in m.slas.iter().zip(&self.slas) {

@@ -158,7 +158,7 @@ pub fn run_case(policy: &Policy, case: &Case) -> CaseResult {
         mismatches: vec![Mismatch::problem(what, message)],
         evaluation: None,
     };
-    let tz = policy.model().timezone;
+    let tz = policy.ir().timezone;
     let contact_id = text_of(&case.contact, "id").unwrap_or_else(|| "c-1".into());
     let account_id = case
         .account

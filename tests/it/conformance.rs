@@ -110,7 +110,7 @@ fn entered_off(p: &Policy, level: f64, cycle: &str, wait: f64) -> Option<i64> {
     let events = json!([{"contact": "c1", "at": at(T0), "type": "touch"}]);
     let h = load(p, contacts, events);
     let ev = detente::eval::evaluate(p, &h, Some(T0 + 200 * DAY));
-    let off = p.model().stage_id(detente::Lifecycle::Contact, "off")?;
+    let off = p.ir().stage_id(detente::Lifecycle::Contact, "off")?;
     let j = ev.journeys.first()?;
     j.facts
         .steps

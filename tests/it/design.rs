@@ -3,8 +3,8 @@
 //! means what the design says.
 
 use detente::Policy;
-use detente::check::model::{Duration, TriggerRule};
 use detente::diagnostic::render_graphical;
+use detente::ir::{Duration, TriggerRule};
 
 fn design() -> Policy {
     let source =
@@ -25,18 +25,15 @@ fn design_examples_check_without_errors() {
 #[test]
 fn design_examples_mean_what_they_say() {
     let p = design();
-    let m = p.model();
+    let m = p.ir();
     assert_eq!(m.name, "Acme B2B revenue policy");
     assert_eq!(m.version, Some(3));
     assert_eq!(m.timezone, chrono_tz::Europe::London);
     assert_eq!(m.fiscal_year_start_month, 4);
     assert_eq!(m.holidays.len(), 3);
     // fit is at most 45: the design's own range-analysis example.
-    let fit = m.scores.iter().position(|s| s.name == "fit").unwrap();
-    assert_eq!(
-        p.score_bounds(detente::check::model::ScoreId::from_index(fit)),
-        Some((-50.0, 45.0))
-    );
+    let fit = m.score_id("fit").unwrap();
+    assert_eq!(p.score_bounds(fit), Some((-50.0, 45.0)));
     // SLA durations as written.
     let within: Vec<Duration> = m.slas.iter().map(|s| s.within).collect();
     assert_eq!(

@@ -348,7 +348,7 @@ fn every_generated_contact_has_a_complete_story() {
     let h = generated(&policy, 11, 40);
     let ev = detente::eval::evaluate(&policy, &h, None);
     assert!(ev.journeys.len() > 100);
-    let tz = policy.model().timezone;
+    let tz = policy.ir().timezone;
     for j in &ev.journeys {
         let (journey, exits, as_of) =
             detente::eval::explain(&policy, &h, None, &j.contact).unwrap();
@@ -364,7 +364,7 @@ fn every_generated_contact_has_a_complete_story() {
             );
         }
         let final_stage = policy
-            .model()
+            .ir()
             .stages
             .iter()
             .any(|s| s.name == j.stage && s.is_final);

@@ -25,7 +25,7 @@ fn replay(policy: &Policy, dir: &str, as_of: &str) -> Evaluation {
     }
     let h = load(policy, &sources).unwrap();
     assert!(h.problems.is_empty(), "{:?}", h.problems);
-    let tz = policy.model().timezone;
+    let tz = policy.ir().timezone;
     let as_of = detente::data::time::parse_instant(as_of, tz, Default::default())
         .unwrap()
         .0;

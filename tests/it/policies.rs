@@ -34,13 +34,11 @@ fn shipped_policies_are_formatted() {
 fn acme_state_machine_keeps_transition_order() {
     let source = std::fs::read_to_string(crate::root().join("policies/acme.detente")).unwrap();
     let policy = Policy::compile(&source).unwrap();
-    let m = policy.model();
-    let machine = policy
-        .machine(detente::syntax::ast::Entity::Contact)
-        .unwrap();
-    let mql = m.stages.iter().position(|s| s.name == "mql").unwrap();
+    let m = policy.ir();
+    let machine = policy.machine(detente::Lifecycle::Contact).unwrap();
+    let mql = m.stage_id(detente::Lifecycle::Contact, "mql").unwrap();
     let exits: Vec<String> = machine
-        .exits(detente::check::model::StageId::from_index(mql))
+        .exits(mql)
         .iter()
         .map(|t| m.transitions[t.index()].text.clone())
         .collect();
@@ -56,9 +54,6 @@ fn acme_state_machine_keeps_transition_order() {
     );
     assert!(policy.hash().starts_with("sha256:"));
     // Range analysis: fit is at most 20+5+15+10+10 = 60, at least -50.
-    let fit = m.scores.iter().position(|s| s.name == "fit").unwrap();
-    assert_eq!(
-        policy.score_bounds(detente::check::model::ScoreId::from_index(fit)),
-        Some((-50.0, 60.0))
-    );
+    let fit = m.score_id("fit").unwrap();
+    assert_eq!(policy.score_bounds(fit), Some((-50.0, 60.0)));
 }

@@ -18,7 +18,7 @@ use serde_json::{Value as Json, json};
 
 use detente::data::request::{Request, RequestError, Unreadable};
 use detente::eval::classify::{classify, replay_until};
-use detente::syntax::ast::Entity;
+use detente::ir::Entity;
 
 use super::State;
 
@@ -405,12 +405,7 @@ async fn explain_handler(
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 reply(
                     StatusCode::OK,
-                    &detente::report::explain::json(
-                        &journey,
-                        &exits,
-                        as_of,
-                        policy.model().timezone,
-                    ),
+                    &detente::report::explain::json(&journey, &exits, as_of, policy.ir().timezone),
                 )
             }
             None => error(
@@ -425,13 +420,13 @@ async fn explain_handler(
 async fn policy_handler(AxState(state): AxState<Shared>) -> Response {
     let loaded = state.policy();
     let p = &loaded.policy;
-    let m = p.model();
-    let team = |t: Option<detente::check::model::TeamId>| {
+    let m = p.ir();
+    let team = |t: Option<detente::ir::TeamId>| {
         t.and_then(|t| m.teams.get(t.index()))
-            .map(|t| Json::String(t.name.clone()))
+            .map(|t| Json::String(t.clone()))
             .unwrap_or(Json::Null)
     };
-    let stage_name = |s: detente::check::model::StageId| {
+    let stage_name = |s: detente::ir::StageId| {
         m.stages
             .get(s.index())
             .map_or(String::new(), |x| x.name.clone())

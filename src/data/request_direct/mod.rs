@@ -30,9 +30,9 @@ use super::load::{
 };
 use super::time::Instant;
 use super::values::read_raw;
-use crate::check::model::{EventTypeId, Field, Model, StageId, Value};
 use crate::compile::Policy;
-use crate::syntax::ast::Entity;
+use crate::ir::Entity;
+use crate::ir::{Field, Ir, StageId, Value};
 
 /// A request read in one pass.
 pub(super) struct Direct {
@@ -48,8 +48,8 @@ pub(super) struct Direct {
 /// Reads `text` for `policy`; `None` when the general way must read it.
 pub(super) fn read(policy: &Policy, text: &[u8]) -> Option<Direct> {
     let cx = Cx {
-        model: policy.model(),
-        tz: policy.model().timezone,
+        model: policy.ir(),
+        tz: policy.ir().timezone,
     };
     let mut de = serde_json::Deserializer::from_slice(text);
     let top = ObjectSeed::<Top>::new(&cx).deserialize(&mut de).ok()?;
@@ -202,7 +202,7 @@ struct ContactIn {
 }
 
 impl ContactIn {
-    fn new(model: &Model) -> ContactIn {
+    fn new(model: &Ir) -> ContactIn {
         ContactIn {
             fields: vec![None; model.contact_fields.len()],
             ..ContactIn::default()
@@ -272,7 +272,7 @@ impl ContactIn {
     }
 
     /// Defaults and the required fields, once every key is read.
-    fn finish(mut self, model: &Model) -> Result<ContactIn, ()> {
+    fn finish(mut self, model: &Ir) -> Result<ContactIn, ()> {
         self.fields = complete(&model.contact_fields, std::mem::take(&mut self.fields))?;
         Ok(self)
     }
@@ -315,14 +315,13 @@ fn event(cx: &Cx<'_>, entries: &[(Key<'_>, Scalar<'_>)]) -> Result<Event, ()> {
     ) {
         return Err(());
     }
-    let i = cx
+    let ty = cx.model.event_type(&type_name).ok_or(())?;
+    let (at, precision) = last("at").ok_or(())?.instant(cx.tz)?.ok_or(())?;
+    let schema = cx
         .model
         .events
-        .iter()
-        .position(|e| e.name == *type_name)
-        .ok_or(())?;
-    let (at, precision) = last("at").ok_or(())?.instant(cx.tz)?.ok_or(())?;
-    let schema = cx.model.events.get(i).map_or(&[][..], |e| &e.fields);
+        .get(ty.index())
+        .map_or(&[][..], |e| &e.fields);
     let mut fields = Vec::with_capacity(schema.len());
     for f in schema {
         fields.push(match last(&f.name) {
@@ -338,7 +337,7 @@ fn event(cx: &Cx<'_>, entries: &[(Key<'_>, Scalar<'_>)]) -> Result<Event, ()> {
         at,
         precision,
         kind: EventKind::Event {
-            ty: EventTypeId::from_index(i),
+            ty,
             fields: complete(schema, fields)?,
         },
         origin: Origin { file: 2, line: 0 },

@@ -10,13 +10,13 @@ use std::marker::PhantomData;
 use chrono_tz::Tz;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::check::model::Model;
 use crate::data::time::{DateOnly, Instant, Precision, parse_instant};
 use crate::data::values::Raw;
+use crate::ir::Ir;
 
 /// The policy's schema and timezone, for every seed of one request.
 pub(super) struct Cx<'p> {
-    pub(super) model: &'p Model,
+    pub(super) model: &'p Ir,
     pub(super) tz: Tz,
 }
 

@@ -124,7 +124,7 @@ pub fn metrics(old: &Ctx, new: &Ctx) -> Vec<MetricDelta> {
         let (Some(o), Some(n)) = (old_all.get(oi), new_all.get(ni)) else {
             continue;
         };
-        let kind = if metrics::is_rate(new.model, &def.expr) {
+        let kind = if def.rate {
             "rate"
         } else {
             match n {

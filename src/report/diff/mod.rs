@@ -77,7 +77,7 @@ pub struct PolicyDiff {
 pub fn diff(old: &Side, new: &Side, options: &Options, gates: &Gates) -> PolicyDiff {
     let old_ctx = Ctx::new(old.policy, old.histories, old.eval, options);
     let new_ctx = Ctx::new(new.policy, new.histories, new.eval, options);
-    let tz = new.policy.model().timezone;
+    let tz = new.policy.ir().timezone;
     let contacts = stages::contacts(old, new, tz);
     let accounts = stages::accounts(old, new, tz);
     let metrics = figures::metrics(&old_ctx, &new_ctx);

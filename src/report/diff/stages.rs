@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::compile::Policy;
 use crate::eval::parts::PathStep;
+use crate::ir::Entity;
 use crate::report::explain::story_of;
-use crate::syntax::ast::Entity;
 
 use super::Side;
 
@@ -128,7 +128,7 @@ pub fn accounts(old: &Side, new: &Side, tz: Tz) -> Option<StageChanges> {
 /// stages it dropped, then "not replayed".
 fn order(old: &Policy, new: &Policy, entity: Entity) -> Vec<String> {
     let names = |p: &Policy| -> Vec<String> {
-        let m = p.model();
+        let m = p.ir();
         m.lifecycles
             .iter()
             .find(|l| l.entity == entity)

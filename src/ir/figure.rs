@@ -1,0 +1,78 @@
+//! Figures over a period: what metrics and incentive targets and payouts
+//! compute from every journey of a period. Their own arena, apart from
+//! the per-contact [`Node`](super::node::Node)s, so a figure can only
+//! read aggregates, constants and other metrics, and a condition can
+//! never meet an aggregate.
+
+use super::id::*;
+use super::node::EventRef;
+use super::value::*;
+
+/// A figure of the arena. Only the arena that made it hands it out.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FigureId(u32);
+
+impl std::fmt::Debug for FigureId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "f{}", self.0)
+    }
+}
+
+/// One figure over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figure {
+    Const(Value),
+    Metric(MetricId),
+    Neg(FigureId),
+    Not(FigureId),
+    And(FigureId, FigureId),
+    Or(FigureId, FigureId),
+    Compare(CmpOp, FigureId, FigureId),
+    Arith(ArithOp, FigureId, FigureId),
+    Min(Vec<FigureId>),
+    Max(Vec<FigureId>),
+    /// Subjects that entered the stage in the period.
+    CountEntered(StageId),
+    /// Events (or touches) in the period; with a filter, those the
+    /// replay found it held of as each happened.
+    CountEvents(EventRef, Option<FilterId>),
+    Conversion(StageId, StageId),
+    StageDays(Aggregate, StageId, StageId),
+    FieldAggregate(Aggregate, EventTypeId, FieldId),
+    Attainment(SlaId),
+    Share(EventRef, TeamId),
+}
+
+/// The arena of figures.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    figures: Vec<Figure>,
+}
+
+impl Figures {
+    /// Adds a figure whose operands are already in the arena.
+    pub(crate) fn push(&mut self, f: Figure) -> Option<FigureId> {
+        let id = FigureId(u32::try_from(self.figures.len()).ok()?);
+        self.figures.push(f);
+        Some(id)
+    }
+
+    /// Every figure with its id, operands first.
+    pub fn iter(&self) -> impl Iterator<Item = (FigureId, &Figure)> {
+        self.figures
+            .iter()
+            .zip(0u32..)
+            .map(|(f, i)| (FigureId(i), f))
+    }
+}
+
+#[allow(
+    clippy::indexing_slicing,
+    reason = "ids are minted only by this arena's push"
+)]
+impl std::ops::Index<FigureId> for Figures {
+    type Output = Figure;
+    fn index(&self, id: FigureId) -> &Figure {
+        &self.figures[id.0 as usize]
+    }
+}

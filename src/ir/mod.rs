@@ -1,0 +1,290 @@
+//! The compiled policy's evaluable form: what `compile` lowers the
+//! checked model into, and the only form `eval` and `report` read.
+//!
+//! Definitions are tables indexed by typed ids; their conditions are
+//! nodes of one arena ([`node::Nodes`]) and their period figures nodes of
+//! another ([`figure::Figures`]). Spans and the syntax tree are gone:
+//! what is left is what the engine computes with, plus the names and the
+//! canonical text of transitions that journeys show.
+#![allow(
+    missing_docs,
+    reason = "the fields are named in the users' words and documented in docs/language.md"
+)]
+
+pub mod figure;
+pub mod id;
+pub mod node;
+pub mod value;
+
+use chrono::NaiveDate;
+
+pub use figure::{Figure, FigureId, Figures};
+pub use id::*;
+pub use node::{EventRef, Facts, Node, NodeId, Nodes, Pattern, PatternId, TimeSide, Timed};
+pub use value::*;
+
+/// A compiled policy's definitions.
+#[derive(Debug, Clone)]
+pub struct Ir {
+    pub name: String,
+    pub version: Option<u64>,
+    pub effective: Option<NaiveDate>,
+    pub timezone: chrono_tz::Tz,
+    pub currency: Option<String>,
+    /// Team names; the first is the built-in `shared`.
+    pub teams: Vec<String>,
+    pub business_hours: BusinessHours,
+    pub holidays: Vec<NaiveDate>,
+    /// 1 = January.
+    pub fiscal_year_start_month: u32,
+    pub contact_fields: Vec<Field>,
+    pub account_fields: Vec<Field>,
+    pub events: Vec<EventType>,
+    pub touchpoints: Vec<Touchpoint>,
+    pub scores: Vec<Score>,
+    pub criteria: Vec<Criteria>,
+    pub roles: Vec<Role>,
+    pub buying_group: Option<BuyingGroup>,
+    pub stages: Vec<Stage>,
+    pub lifecycles: Vec<Lifecycle>,
+    pub transitions: Vec<Transition>,
+    pub slas: Vec<Sla>,
+    pub metrics: Vec<Metric>,
+    pub incentives: Vec<Incentive>,
+    /// The patterns with a `where` that metrics count, by [`FilterId`]:
+    /// the replay records which events each holds of as the event
+    /// happens, so a filter reads the fields then in force.
+    pub event_filters: Vec<PatternId>,
+    pub nodes: Nodes,
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub ty: Type,
+    pub optional: bool,
+    pub default: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventType {
+    pub name: String,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Touchpoint {
+    pub name: String,
+    pub event: EventTypeId,
+    pub condition: Option<NodeId>,
+    pub team: TeamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct Score {
+    pub name: String,
+    pub description: Option<String>,
+    pub owner: Option<TeamId>,
+    pub half_life: Option<Duration>,
+    pub range: Option<(f64, f64)>,
+    pub rules: Vec<ScoreRule>,
+    /// What its rules read (its own decay not included).
+    pub facts: Facts,
+}
+
+#[derive(Debug, Clone)]
+pub enum ScoreRule {
+    Each {
+        pattern: PatternId,
+        points: f64,
+        max: Option<f64>,
+    },
+    When {
+        condition: NodeId,
+        points: f64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Criteria {
+    pub name: String,
+    pub description: Option<String>,
+    pub owner: Option<TeamId>,
+    pub clauses: Vec<Clause>,
+    pub require: Requirement,
+    /// What its clauses and requirement read.
+    pub facts: Facts,
+}
+
+#[derive(Debug, Clone)]
+pub struct Clause {
+    pub label: String,
+    pub condition: NodeId,
+}
+
+#[derive(Debug, Clone)]
+pub enum Requirement {
+    All,
+    Any,
+    AtLeast(usize),
+    /// Over clause indexes ([`Node::Clause`]).
+    Expr(NodeId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub name: String,
+    pub condition: NodeId,
+}
+
+#[derive(Debug, Clone)]
+pub struct BuyingGroup {
+    pub engaged: Option<NodeId>,
+    pub qualified: Option<NodeId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub name: String,
+    pub lifecycle: Entity,
+    pub description: Option<String>,
+    pub owner: Option<TeamId>,
+    pub initial: bool,
+    pub is_final: bool,
+    pub detour: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    pub entity: Entity,
+    /// In declared order; the success path is this order minus detours.
+    pub stages: Vec<StageId>,
+    pub initial: Option<StageId>,
+    /// In written order: the order in which they are tried.
+    pub transitions: Vec<TransitionId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Transition {
+    /// Where `any -> X` was written this is every non-final stage but X.
+    pub from: Vec<StageId>,
+    pub from_any: bool,
+    pub to: StageId,
+    pub trigger: TriggerRule,
+    pub label: Option<String>,
+    /// The trigger as written in canonical form, e.g. `on form_submit`.
+    pub text: String,
+    /// 1-based line in the policy source, for journeys.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum TriggerRule {
+    On(PatternId),
+    When(NodeId),
+    After {
+        duration: Duration,
+        unless: Option<NodeId>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Sla {
+    pub name: String,
+    pub description: Option<String>,
+    pub owner: TeamId,
+    pub starts: Vec<SlaTrigger>,
+    pub met: Vec<SlaTrigger>,
+    pub cancelled: Vec<SlaTrigger>,
+    pub within: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub enum SlaTrigger {
+    Entering(StageId),
+    Leaving(StageId),
+    Event(PatternId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Metric {
+    pub name: String,
+    pub description: Option<String>,
+    pub figure: FigureId,
+    pub unit: Unit,
+    /// A rate between 0 and 1 (`conversion`, `attainment`, `share`, or
+    /// made only of rates): its changes are percentage points.
+    pub rate: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Incentive {
+    pub name: String,
+    pub description: Option<String>,
+    pub teams: Vec<TeamId>,
+    pub period: Period,
+    pub target: FigureId,
+    pub payout: FigureId,
+    pub split: bool,
+}
+
+impl Ir {
+    /// The names of a lifecycle's stages, in declared order.
+    pub fn stages_of(&self, entity: Entity) -> impl Iterator<Item = &str> {
+        self.stages
+            .iter()
+            .filter(move |s| s.lifecycle == entity)
+            .map(|s| s.name.as_str())
+    }
+
+    /// A lifecycle's success path: its stages in declared order, detours
+    /// left out.
+    pub fn success_path(&self, entity: Entity) -> impl Iterator<Item = StageId> + '_ {
+        self.lifecycles
+            .iter()
+            .find(|l| l.entity == entity)
+            .into_iter()
+            .flat_map(|l| l.stages.iter().copied())
+            .filter(|s| self.stages.get(s.index()).is_some_and(|x| !x.detour))
+    }
+
+    /// Whether score `s` decays (changes as time passes).
+    pub fn decays(&self, s: ScoreId) -> bool {
+        self.scores
+            .get(s.index())
+            .is_some_and(|x| x.half_life.is_some())
+    }
+
+    /// A stage of a lifecycle, by name.
+    pub fn stage_id(&self, entity: Entity, name: &str) -> Option<StageId> {
+        let i = self
+            .stages
+            .iter()
+            .position(|s| s.lifecycle == entity && s.name == name)?;
+        StageId::from_index(i)
+    }
+
+    /// An event type, by name.
+    pub fn event_type(&self, name: &str) -> Option<EventTypeId> {
+        let i = self.events.iter().position(|e| e.name == name)?;
+        EventTypeId::from_index(i)
+    }
+
+    /// A score, by name.
+    pub fn score_id(&self, name: &str) -> Option<ScoreId> {
+        let i = self.scores.iter().position(|s| s.name == name)?;
+        ScoreId::from_index(i)
+    }
+
+    /// A stage's name ("?" for an id of no stage, which lowering never
+    /// makes).
+    pub fn stage_name(&self, s: StageId) -> &str {
+        self.stages.get(s.index()).map_or("?", |x| x.name.as_str())
+    }
+
+    /// A team's name.
+    pub fn team_name(&self, t: TeamId) -> &str {
+        self.teams.get(t.index()).map_or("?", String::as_str)
+    }
+}
