@@ -1283,6 +1283,14 @@ impl Checker<'_> {
                     None => err_expr(),
                 }
             }
+            // An SLA runs for one contact: about the account, whose
+            // breach would it be?
+            ("breached", _) if ctx.place == Place::Account => self.not_here(
+                "`breached(...)`",
+                span,
+                ctx,
+                Some("SLAs run per contact: read `breached` in a contact transition, criteria or score"),
+            ),
             ("breached", _) => match self.single_name(f, args, span).and_then(|s| self.sla(s)) {
                 Some(id) => (Expr::Breached(id), Ty::Bool),
                 None => err_expr(),

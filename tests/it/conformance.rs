@@ -8,8 +8,8 @@
 //! Positions covered: a transition's `when` (timed comparisons whose bound
 //! is a field or a score that does not decay), a metric's `where` (event,
 //! contact and account fields as they were at the event), and loops of
-//! `when` moves (exclusive or not). The full matrix of every form in every
-//! position is issue 20's next step, on the IR.
+//! `when` moves (exclusive or not). The matrix of every form in every
+//! position is `matrix.rs`.
 
 use serde_json::{Map, Value as Json, json};
 
