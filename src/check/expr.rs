@@ -567,221 +567,273 @@ impl Checker<'_> {
                 (x, Ty::Bool)
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
-                let (l, lt) = self.numeric(lhs, ctx);
-                let (r, rt) = self.numeric(rhs, ctx);
-                // The whole calculation is marked: it is what has no value.
-                if self.duration_in_calculation(&lt, span, ctx)
-                    || self.duration_in_calculation(&rt, span, ctx)
-                {
-                    return (
-                        Expr::Arith(ArithOp::Add, Box::new(l), Box::new(r)),
-                        Ty::Unknown,
-                    );
-                }
-                let aop = match op {
-                    BinOp::Add => ArithOp::Add,
-                    BinOp::Sub => ArithOp::Sub,
-                    BinOp::Mul => ArithOp::Mul,
-                    _ => ArithOp::Div,
-                };
-                let ty = match (&lt, &rt) {
-                    (Ty::Unknown, _) | (_, Ty::Unknown) => Ty::Unknown,
-                    (Ty::Literal, Ty::Literal) => Ty::Literal,
-                    _ => {
-                        let lu = lt.unit().unwrap_or_default();
-                        let ru = rt.unit().unwrap_or_default();
-                        match aop {
-                            ArithOp::Add | ArithOp::Sub => {
-                                if lt == Ty::Literal {
-                                    rt.clone()
-                                } else if rt == Ty::Literal || lu == ru {
-                                    lt.clone()
-                                } else {
-                                    self.diag(CheckError::UnitMismatch {
-                                        verb: if aop == ArithOp::Add {
-                                            "add"
-                                        } else {
-                                            "subtract"
-                                        },
-                                        left: describe_unit(lu),
-                                        right: describe_unit(ru),
-                                        left_span: lhs.span,
-                                        right_span: rhs.span,
-                                    });
-                                    Ty::Unknown
-                                }
-                            }
-                            ArithOp::Mul => Ty::Num(Unit {
-                                money: lu.money.saturating_add(ru.money),
-                                days: lu.days.saturating_add(ru.days),
-                            }),
-                            ArithOp::Div => Ty::Num(Unit {
-                                money: lu.money.saturating_sub(ru.money),
-                                days: lu.days.saturating_sub(ru.days),
-                            }),
-                        }
-                    }
-                };
-                (Expr::Arith(aop, Box::new(l), Box::new(r)), ty)
+                self.arithmetic(op, lhs, rhs, span, ctx)
             }
-            BinOp::In | BinOp::NotIn => {
-                let (l, lt) = self.expr(lhs, ctx);
-                let (r, rt) = self.expr(rhs, ctx);
-                match &rt {
-                    Ty::List(elem) => {
-                        if !compatible(&lt, elem) {
-                            self.mismatch(op, &lt, &rt, lhs.span, rhs.span, None);
-                        } else {
-                            self.check_enum_list(&lt, lhs, rhs);
-                        }
-                    }
-                    Ty::Unknown => {}
-                    _ => self.mismatch(
-                        op,
-                        &lt,
-                        &rt,
-                        lhs.span,
-                        rhs.span,
-                        Some("`in` checks membership of a list, e.g. `account.industry in [\"software\", \"fintech\"]`".into()),
-                    ),
-                }
-                (
-                    Expr::In {
-                        negated: op == BinOp::NotIn,
-                        item: Box::new(l),
-                        list: Box::new(r),
-                    },
-                    Ty::Bool,
-                )
-            }
+            BinOp::In | BinOp::NotIn => self.membership(op, lhs, rhs, ctx),
             BinOp::Contains | BinOp::StartsWith | BinOp::EndsWith => {
-                let (l, lt) = self.expr(lhs, ctx);
-                let (r, rt) = self.expr(rhs, ctx);
-                let list_contains =
-                    matches!(&lt, Ty::List(e) if compatible(e, &rt)) && op == BinOp::Contains;
-                if !(list_contains || lt.is_textual() && rt.is_textual()) {
-                    self.mismatch(
-                        op,
-                        &lt,
-                        &rt,
-                        lhs.span,
-                        rhs.span,
-                        Some(format!("`{}` works on text", op.symbol())),
-                    );
-                }
-                if list_contains {
-                    return (
-                        Expr::In {
-                            negated: false,
-                            item: Box::new(r),
-                            list: Box::new(l),
-                        },
-                        Ty::Bool,
-                    );
-                }
-                let top = match op {
-                    BinOp::Contains => TextOp::Contains,
-                    BinOp::StartsWith => TextOp::StartsWith,
-                    _ => TextOp::EndsWith,
-                };
-                (Expr::Text(top, Box::new(l), Box::new(r)), Ty::Bool)
+                self.text_test(op, lhs, rhs, ctx)
             }
-            BinOp::Matches => {
-                let (l, lt) = self.expr(lhs, ctx);
-                if !lt.is_textual() {
-                    self.mismatch(
-                        op,
-                        &lt,
-                        &Ty::Text,
-                        lhs.span,
-                        rhs.span,
-                        Some("`matches` tests text against a regular expression".into()),
-                    );
-                }
-                let ExprKind::Literal(Literal::String(pattern)) = &rhs.kind else {
-                    self.diag(CheckError::WrongType {
-                        expected: "a regular expression written as a string".into(),
-                        found: "an expression".into(),
-                        span: rhs.span,
-                        help: Some(
-                            "write the pattern in quotes, e.g. `matches \"(?i)\\\\bvp\\\\b\"`"
-                                .into(),
-                        ),
-                    });
-                    return err_expr();
-                };
-                // The automaton is built now, once: a pattern the engine
-                // could not build (past the size limit) would otherwise
-                // check clean and silently match nothing.
-                match regex_syntax::ParserBuilder::new().build().parse(pattern) {
-                    Ok(_) => {
-                        let re = RegexPattern::new(pattern);
-                        if re.regex().is_none() {
-                            self.diag(CheckError::InvalidRegex {
-                                reason: format!(
-                                    "the pattern compiles to more than {} MiB; write a shorter one (fewer repetitions such as `{{1000}}`, smaller character classes)",
-                                    REGEX_SIZE_LIMIT >> 20
-                                ),
-                                span: rhs.span,
-                            });
-                            return err_expr();
-                        }
-                        (Expr::Matches(Box::new(l), re), Ty::Bool)
-                    }
-                    Err(e) => {
-                        let reason = regex_reason(&e.to_string());
-                        self.diag(CheckError::InvalidRegex {
-                            reason,
-                            span: rhs.span,
-                        });
-                        err_expr()
-                    }
-                }
-            }
+            BinOp::Matches => self.regex_match(op, lhs, rhs, ctx),
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let (l, lt) = self.expr(lhs, ctx);
-                let (r, rt) = self.expr(rhs, ctx);
-                let cop = match op {
-                    BinOp::Eq => CmpOp::Eq,
-                    BinOp::Ne => CmpOp::Ne,
-                    BinOp::Lt => CmpOp::Lt,
-                    BinOp::Le => CmpOp::Le,
-                    BinOp::Gt => CmpOp::Gt,
-                    _ => CmpOp::Ge,
-                };
-                let ordered = !matches!(cop, CmpOp::Eq | CmpOp::Ne);
-                let ok = if lt.is_unknown() || rt.is_unknown() {
-                    true
-                } else if ordered {
-                    orderable(&lt, &rt)
-                } else {
-                    compatible(&lt, &rt)
-                };
-                if !ok {
-                    let help = if (lt == Ty::Literal && rt == Ty::Num(Unit::DAYS))
-                        || (rt == Ty::Literal && lt == Ty::Num(Unit::DAYS))
-                    {
-                        Some("a duration needs a unit: write e.g. `14d` or `48h`".to_string())
-                    } else if ordered && (lt.is_textual() || rt.is_textual()) {
-                        Some("text can be compared with `==`, `!=`, `contains`, `starts_with`, `ends_with` or `matches`".to_string())
-                    } else {
-                        None
-                    };
-                    self.mismatch(op, &lt, &rt, lhs.span, rhs.span, help);
-                } else {
-                    self.check_enum_literal(&lt, lhs, rhs);
-                    self.check_enum_literal(&rt, rhs, lhs);
-                }
-                // Remember score thresholds for the range analysis.
-                self.note_threshold(&l, cop, &r, span);
-                self.note_scale(&l, rhs);
-                self.note_scale(&r, lhs);
-                if !matches!(ctx.place, Place::Metric) {
-                    self.note_untimed_comparison(cop, &l, &r, span);
-                }
-                (Expr::Compare(cop, Box::new(l), Box::new(r)), Ty::Bool)
+                self.comparison(op, lhs, rhs, span, ctx)
             }
         }
+    }
+
+    /// An arithmetic operation, its unit worked out from its operands'.
+    fn arithmetic(
+        &mut self,
+        op: BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+        ctx: Ctx<'_>,
+    ) -> (Expr, Ty) {
+        let (l, lt) = self.numeric(lhs, ctx);
+        let (r, rt) = self.numeric(rhs, ctx);
+        // The whole calculation is marked: it is what has no value.
+        if self.duration_in_calculation(&lt, span, ctx)
+            || self.duration_in_calculation(&rt, span, ctx)
+        {
+            return (
+                Expr::Arith(ArithOp::Add, Box::new(l), Box::new(r)),
+                Ty::Unknown,
+            );
+        }
+        let aop = match op {
+            BinOp::Add => ArithOp::Add,
+            BinOp::Sub => ArithOp::Sub,
+            BinOp::Mul => ArithOp::Mul,
+            _ => ArithOp::Div,
+        };
+        let ty = match (&lt, &rt) {
+            (Ty::Unknown, _) | (_, Ty::Unknown) => Ty::Unknown,
+            (Ty::Literal, Ty::Literal) => Ty::Literal,
+            _ => {
+                let lu = lt.unit().unwrap_or_default();
+                let ru = rt.unit().unwrap_or_default();
+                match aop {
+                    ArithOp::Add | ArithOp::Sub => {
+                        if lt == Ty::Literal {
+                            rt.clone()
+                        } else if rt == Ty::Literal || lu == ru {
+                            lt.clone()
+                        } else {
+                            self.diag(CheckError::UnitMismatch {
+                                verb: if aop == ArithOp::Add {
+                                    "add"
+                                } else {
+                                    "subtract"
+                                },
+                                left: describe_unit(lu),
+                                right: describe_unit(ru),
+                                left_span: lhs.span,
+                                right_span: rhs.span,
+                            });
+                            Ty::Unknown
+                        }
+                    }
+                    ArithOp::Mul => Ty::Num(Unit {
+                        money: lu.money.saturating_add(ru.money),
+                        days: lu.days.saturating_add(ru.days),
+                    }),
+                    ArithOp::Div => Ty::Num(Unit {
+                        money: lu.money.saturating_sub(ru.money),
+                        days: lu.days.saturating_sub(ru.days),
+                    }),
+                }
+            }
+        };
+        (Expr::Arith(aop, Box::new(l), Box::new(r)), ty)
+    }
+
+    /// `x in [...]` and `x not in [...]`.
+    fn membership(
+        &mut self,
+        op: BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        ctx: Ctx<'_>,
+    ) -> (Expr, Ty) {
+        let (l, lt) = self.expr(lhs, ctx);
+        let (r, rt) = self.expr(rhs, ctx);
+        match &rt {
+            Ty::List(elem) => {
+                if !compatible(&lt, elem) {
+                    self.mismatch(op, &lt, &rt, lhs.span, rhs.span, None);
+                } else {
+                    self.check_enum_list(&lt, lhs, rhs);
+                }
+            }
+            Ty::Unknown => {}
+            _ => self.mismatch(
+                op,
+                &lt,
+                &rt,
+                lhs.span,
+                rhs.span,
+                Some("`in` checks membership of a list, e.g. `account.industry in [\"software\", \"fintech\"]`".into()),
+            ),
+        }
+        (
+            Expr::In {
+                negated: op == BinOp::NotIn,
+                item: Box::new(l),
+                list: Box::new(r),
+            },
+            Ty::Bool,
+        )
+    }
+
+    /// `contains`, `starts_with`, `ends_with` (on text, or `contains` on a list).
+    fn text_test(
+        &mut self,
+        op: BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        ctx: Ctx<'_>,
+    ) -> (Expr, Ty) {
+        let (l, lt) = self.expr(lhs, ctx);
+        let (r, rt) = self.expr(rhs, ctx);
+        let list_contains =
+            matches!(&lt, Ty::List(e) if compatible(e, &rt)) && op == BinOp::Contains;
+        if !(list_contains || lt.is_textual() && rt.is_textual()) {
+            self.mismatch(
+                op,
+                &lt,
+                &rt,
+                lhs.span,
+                rhs.span,
+                Some(format!("`{}` works on text", op.symbol())),
+            );
+        }
+        if list_contains {
+            return (
+                Expr::In {
+                    negated: false,
+                    item: Box::new(r),
+                    list: Box::new(l),
+                },
+                Ty::Bool,
+            );
+        }
+        let top = match op {
+            BinOp::Contains => TextOp::Contains,
+            BinOp::StartsWith => TextOp::StartsWith,
+            _ => TextOp::EndsWith,
+        };
+        (Expr::Text(top, Box::new(l), Box::new(r)), Ty::Bool)
+    }
+
+    /// `x matches "..."`: the pattern is compiled now, so one past the size limit is refused.
+    fn regex_match(
+        &mut self,
+        op: BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        ctx: Ctx<'_>,
+    ) -> (Expr, Ty) {
+        let (l, lt) = self.expr(lhs, ctx);
+        if !lt.is_textual() {
+            self.mismatch(
+                op,
+                &lt,
+                &Ty::Text,
+                lhs.span,
+                rhs.span,
+                Some("`matches` tests text against a regular expression".into()),
+            );
+        }
+        let ExprKind::Literal(Literal::String(pattern)) = &rhs.kind else {
+            self.diag(CheckError::WrongType {
+                expected: "a regular expression written as a string".into(),
+                found: "an expression".into(),
+                span: rhs.span,
+                help: Some(
+                    "write the pattern in quotes, e.g. `matches \"(?i)\\\\bvp\\\\b\"`".into(),
+                ),
+            });
+            return err_expr();
+        };
+        // The automaton is built now, once: a pattern the engine
+        // could not build (past the size limit) would otherwise
+        // check clean and silently match nothing.
+        match regex_syntax::ParserBuilder::new().build().parse(pattern) {
+            Ok(_) => {
+                let re = RegexPattern::new(pattern);
+                if re.regex().is_none() {
+                    self.diag(CheckError::InvalidRegex {
+                        reason: format!(
+                            "the pattern compiles to more than {} MiB; write a shorter one (fewer repetitions such as `{{1000}}`, smaller character classes)",
+                            REGEX_SIZE_LIMIT >> 20
+                        ),
+                        span: rhs.span,
+                    });
+                    return err_expr();
+                }
+                (Expr::Matches(Box::new(l), re), Ty::Bool)
+            }
+            Err(e) => {
+                let reason = regex_reason(&e.to_string());
+                self.diag(CheckError::InvalidRegex {
+                    reason,
+                    span: rhs.span,
+                });
+                err_expr()
+            }
+        }
+    }
+
+    /// A comparison; notes what range analysis and the timed-leaf rule need.
+    fn comparison(
+        &mut self,
+        op: BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+        ctx: Ctx<'_>,
+    ) -> (Expr, Ty) {
+        let (l, lt) = self.expr(lhs, ctx);
+        let (r, rt) = self.expr(rhs, ctx);
+        let cop = match op {
+            BinOp::Eq => CmpOp::Eq,
+            BinOp::Ne => CmpOp::Ne,
+            BinOp::Lt => CmpOp::Lt,
+            BinOp::Le => CmpOp::Le,
+            BinOp::Gt => CmpOp::Gt,
+            _ => CmpOp::Ge,
+        };
+        let ordered = !matches!(cop, CmpOp::Eq | CmpOp::Ne);
+        let ok = if lt.is_unknown() || rt.is_unknown() {
+            true
+        } else if ordered {
+            orderable(&lt, &rt)
+        } else {
+            compatible(&lt, &rt)
+        };
+        if !ok {
+            let help = if (lt == Ty::Literal && rt == Ty::Num(Unit::DAYS))
+                || (rt == Ty::Literal && lt == Ty::Num(Unit::DAYS))
+            {
+                Some("a duration needs a unit: write e.g. `14d` or `48h`".to_string())
+            } else if ordered && (lt.is_textual() || rt.is_textual()) {
+                Some("text can be compared with `==`, `!=`, `contains`, `starts_with`, `ends_with` or `matches`".to_string())
+            } else {
+                None
+            };
+            self.mismatch(op, &lt, &rt, lhs.span, rhs.span, help);
+        } else {
+            self.check_enum_literal(&lt, lhs, rhs);
+            self.check_enum_literal(&rt, rhs, lhs);
+        }
+        // Remember score thresholds for the range analysis.
+        self.note_threshold(&l, cop, &r, span);
+        self.note_scale(&l, rhs);
+        self.note_scale(&r, lhs);
+        if !matches!(ctx.place, Place::Metric) {
+            self.note_untimed_comparison(cop, &l, &r, span);
+        }
+        (Expr::Compare(cop, Box::new(l), Box::new(r)), Ty::Bool)
     }
 
     fn mismatch(&mut self, op: BinOp, lt: &Ty, rt: &Ty, ls: Span, rs: Span, help: Option<String>) {
@@ -1235,8 +1287,17 @@ impl Checker<'_> {
             });
             return err_expr();
         }
-        match (f, in_metric) {
-            ("seen", _) => match self.pattern_and_window(f, args, span, ctx, true) {
+        if in_metric {
+            self.metric_call(f, args, span, ctx)
+        } else {
+            self.subject_call(f, args, span, ctx)
+        }
+    }
+
+    /// A function about one subject's history (or `min`/`max`).
+    fn subject_call(&mut self, f: &str, args: &[Arg], span: Span, ctx: Ctx<'_>) -> (Expr, Ty) {
+        match f {
+            "seen" => match self.pattern_and_window(f, args, span, ctx, true) {
                 Some((p, within)) => (
                     Expr::Seen {
                         pattern: Box::new(p),
@@ -1246,7 +1307,7 @@ impl Checker<'_> {
                 ),
                 None => err_expr(),
             },
-            ("count", false) => match self.pattern_and_window(f, args, span, ctx, true) {
+            "count" => match self.pattern_and_window(f, args, span, ctx, true) {
                 Some((p, within)) => (
                     Expr::Count {
                         pattern: Box::new(p),
@@ -1256,11 +1317,11 @@ impl Checker<'_> {
                 ),
                 None => err_expr(),
             },
-            ("days_since", _) => match self.single_pattern(f, args, span, ctx, false) {
+            "days_since" => match self.single_pattern(f, args, span, ctx, false) {
                 Some(p) => (Expr::DaysSince(Box::new(p)), Ty::Num(Unit::NONE)),
                 None => err_expr(),
             },
-            ("last", _) => {
+            "last" => {
                 self.bad_args(
                     "last",
                     "needs a field after it",
@@ -1269,7 +1330,7 @@ impl Checker<'_> {
                 );
                 err_expr()
             }
-            ("stage_entered", _) => {
+            "stage_entered" => {
                 let entity = if ctx.place == Place::Account {
                     ast::Entity::Account
                 } else {
@@ -1285,17 +1346,17 @@ impl Checker<'_> {
             }
             // An SLA runs for one contact: about the account, whose
             // breach would it be?
-            ("breached", _) if ctx.place == Place::Account => self.not_here(
+            "breached" if ctx.place == Place::Account => self.not_here(
                 "`breached(...)`",
                 span,
                 ctx,
                 Some("SLAs run per contact: read `breached` in a contact transition, criteria or score"),
             ),
-            ("breached", _) => match self.single_name(f, args, span).and_then(|s| self.sla(s)) {
+            "breached" => match self.single_name(f, args, span).and_then(|s| self.sla(s)) {
                 Some(id) => (Expr::Breached(id), Ty::Bool),
                 None => err_expr(),
             },
-            ("min" | "max", _) => {
+            "min" | "max" => {
                 if args.len() < 2 {
                     self.bad_args(
                         f,
@@ -1356,7 +1417,15 @@ impl Checker<'_> {
                     ty,
                 )
             }
-            ("count", true) => match args {
+            _ => err_expr(),
+        }
+    }
+
+    /// An aggregate over a period (or `min`/`max` of figures).
+    fn metric_call(&mut self, f: &str, args: &[Arg], span: Span, ctx: Ctx<'_>) -> (Expr, Ty) {
+        match f {
+            "min" | "max" => self.subject_call(f, args, span, ctx),
+            "count" => match args {
                 [Arg::Entered(stage, _)] => match self.any_stage(stage) {
                     Some(s) => (Expr::CountEntered(s), Ty::Num(Unit::NONE)),
                     None => err_expr(),
@@ -1371,11 +1440,11 @@ impl Checker<'_> {
                     }
                 }
             },
-            ("conversion", true) => match self.stage_pair(f, args, span) {
+            "conversion" => match self.stage_pair(f, args, span) {
                 Some((a, b)) => (Expr::Conversion(a, b), Ty::Num(Unit::NONE)),
                 None => err_expr(),
             },
-            ("days", true) => {
+            "days" => {
                 self.bad_args(
                     "days",
                     "is a list of durations: aggregate it",
@@ -1384,7 +1453,7 @@ impl Checker<'_> {
                 );
                 err_expr()
             }
-            ("avg" | "median" | "p90" | "sum", true) => {
+            "avg" | "median" | "p90" | "sum" => {
                 let agg = match f {
                     "avg" => Aggregate::Avg,
                     "median" => Aggregate::Median,
@@ -1475,12 +1544,11 @@ impl Checker<'_> {
                     }
                 }
             }
-            ("attainment", true) => match self.single_name(f, args, span).and_then(|s| self.sla(s))
-            {
+            "attainment" => match self.single_name(f, args, span).and_then(|s| self.sla(s)) {
                 Some(id) => (Expr::Attainment(id), Ty::Num(Unit::NONE)),
                 None => err_expr(),
             },
-            ("share", true) => match args {
+            "share" => match args {
                 [Arg::By { name, team, .. }] => {
                     let ev = self.event_or_touchpoint(name);
                     let t = self.team(team);

@@ -698,24 +698,7 @@ impl Teller<'_> {
                 nurture: false,
             };
         }
-        let mut facts = Vec::new();
-        if self.rng.random_bool(0.55) {
-            facts.push(("budget_confirmed", json!(true)));
-        }
-        if self.rng.random_bool(0.3) {
-            facts.push(("budget", json!(self.rng.random_range(5..120) * 1_000)));
-        }
-        if self.rng.random_bool(0.6) {
-            let days = *weighted(
-                &mut self.rng,
-                &[(30, 2), (60, 3), (90, 4), (120, 2), (180, 2), (270, 1)],
-            )
-            .unwrap_or(&90);
-            facts.push(("timeline_days", json!(days)));
-        }
-        if !facts.is_empty() {
-            self.emit(&id, When::At(meeting + HOUR), "update", facts);
-        }
+        self.discovery(&id, meeting);
         let chance = match intent {
             Intent::Hot => 0.65,
             Intent::Warm => 0.4,
@@ -738,6 +721,29 @@ impl Teller<'_> {
             busy_until: meeting + 45 * DAY,
             interest: 0.8,
             nurture: false,
+        }
+    }
+
+    /// What the held meeting found out (budget, timeline), written as an
+    /// update an hour later.
+    fn discovery(&mut self, id: &str, meeting: Instant) {
+        let mut facts = Vec::new();
+        if self.rng.random_bool(0.55) {
+            facts.push(("budget_confirmed", json!(true)));
+        }
+        if self.rng.random_bool(0.3) {
+            facts.push(("budget", json!(self.rng.random_range(5..120) * 1_000)));
+        }
+        if self.rng.random_bool(0.6) {
+            let days = *weighted(
+                &mut self.rng,
+                &[(30, 2), (60, 3), (90, 4), (120, 2), (180, 2), (270, 1)],
+            )
+            .unwrap_or(&90);
+            facts.push(("timeline_days", json!(days)));
+        }
+        if !facts.is_empty() {
+            self.emit(id, When::At(meeting + HOUR), "update", facts);
         }
     }
 

@@ -161,6 +161,15 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                 }
                 best.unwrap_or_else(|| M::NoData("nothing to compare".into()))
             }
+            other => self.over_period(other),
+        }
+    }
+
+    /// An aggregate over the journeys of the period.
+    fn over_period(&mut self, f: &Figure) -> M {
+        let ctx = self.ctx;
+        let model = ctx.model;
+        match f {
             Figure::CountEntered(s) => M::Num(
                 ctx.lives(*s)
                     .iter()
@@ -290,6 +299,16 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                     )),
                 }
             }
+            Figure::Const(_)
+            | Figure::Metric(_)
+            | Figure::Neg(_)
+            | Figure::Not(_)
+            | Figure::And(..)
+            | Figure::Or(..)
+            | Figure::Compare(..)
+            | Figure::Arith(..)
+            | Figure::Min(_)
+            | Figure::Max(_) => M::NoData("not an aggregate".into()),
         }
     }
 

@@ -109,7 +109,6 @@ pub(crate) fn title(r: &Report) -> String {
 
 pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
     let mut b = Vec::new();
-    let wide = if style == Style::Table { 3 } else { usize::MAX };
     b.push(Block::Title(title(r)));
     b.push(Block::Line(format!(
         "{}; {} to {} (as of {}); periods: {}",
@@ -119,7 +118,22 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
         r.as_of,
         r.period
     )));
+    funnel_blocks(r, style, &mut b);
+    velocity_blocks(r, style, &mut b);
+    triggers_blocks(r, style, &mut b);
+    touchpoints_blocks(r, style, &mut b);
+    attribution_blocks(r, style, &mut b);
+    balance_blocks(r, style, &mut b);
+    dropouts_blocks(r, style, &mut b);
+    slas_blocks(r, style, &mut b);
+    metrics_blocks(r, style, &mut b);
+    incentives_blocks(r, style, &mut b);
+    calibration_blocks(r, style, &mut b);
+    b
+}
 
+/// The report's funnel section.
+fn funnel_blocks(r: &Report, _: Style, b: &mut Vec<Block>) {
     b.push(Block::Title("Funnel".into()));
     b.push(Block::Line(
         "Cohorts: contacts whose first entry into the stage falls in the report.".into(),
@@ -172,7 +186,10 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
             })
             .collect(),
     ));
+}
 
+/// The report's velocity section.
+fn velocity_blocks(r: &Report, _: Style, b: &mut Vec<Block>) {
     b.push(Block::Title("Velocity".into()));
     b.push(grid(
         &["time in stage", "stays", "median d", "p90 d", "mean d"],
@@ -207,7 +224,10 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
             })
             .collect(),
     ));
+}
 
+/// The report's triggers section.
+fn triggers_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
     b.push(Block::Title("Triggers".into()));
     b.push(grid(
         &["line", "move", "fired", "set off by"],
@@ -229,7 +249,10 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
             })
             .collect(),
     ));
+}
 
+/// The report's touchpoints section.
+fn touchpoints_blocks(r: &Report, _: Style, b: &mut Vec<Block>) {
     b.push(Block::Title("Touchpoints: what moved prospects on".into()));
     for s in &r.touchpoints {
         b.push(Block::Line(format!(
@@ -273,7 +296,10 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
                 .collect(),
         ));
     }
+}
 
+/// The report's attribution section.
+fn attribution_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
     b.push(Block::Title("Attribution".into()));
     let a = &r.attribution;
     b.push(Block::Line(format!(
@@ -316,7 +342,11 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
             })
             .collect(),
     ));
+}
 
+/// The report's balance section.
+fn balance_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
+    let wide = if style == Style::Table { 3 } else { usize::MAX };
     b.push(Block::Title("Balance and flow".into()));
     let periods = last(&r.balance, wide);
     let mut headers = vec!["in stage at end".to_string()];
@@ -356,7 +386,10 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
             moves.join(", ")
         )));
     }
+}
 
+/// The report's dropouts section.
+fn dropouts_blocks(r: &Report, _: Style, b: &mut Vec<Block>) {
     b.push(Block::Title("Drop-outs".into()));
     b.push(grid(
         &["into", "label", "count"],
@@ -374,7 +407,10 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
             .map(|d| vec![d.stage.clone(), d.why.clone(), d.count.to_string()])
             .collect(),
     ));
+}
 
+/// The report's slas section.
+fn slas_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
     b.push(Block::Title("SLAs".into()));
     let mut owners: Vec<String> = r
         .slas
@@ -445,7 +481,11 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
             })
             .collect(),
     ));
+}
 
+/// The report's metrics section.
+fn metrics_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
+    let wide = if style == Style::Table { 3 } else { usize::MAX };
     b.push(Block::Title("Metrics".into()));
     let periods = last(&r.periods, wide);
     let mut headers = vec!["metric".to_string()];
@@ -462,7 +502,10 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
             })
             .collect(),
     });
+}
 
+/// The report's incentives section.
+fn incentives_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
     b.push(Block::Title("Incentives".into()));
     b.push(grid(
         &["incentive", "period", "target", "payout each", "teams"],
@@ -489,7 +532,10 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
             })
             .collect(),
     ));
+}
 
+/// The report's calibration section.
+fn calibration_blocks(r: &Report, _: Style, b: &mut Vec<Block>) {
     b.push(Block::Title("Score calibration".into()));
     b.push(Block::Line(
         "AUC: the chance a contact who reached the next stage scored higher than one who did not (0.5 = a coin toss).".into(),
@@ -528,7 +574,6 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
                 .collect(),
         });
     }
-    b
 }
 
 pub fn render(r: &Report, style: Style) -> String {

@@ -213,80 +213,8 @@ struct Outcome<'a> {
 
 pub fn attribution(ctx: &Ctx) -> Attribution {
     let model = ctx.model;
-    let ty = |name: &str| model.events.iter().position(|e| e.name == name);
-    let won = ty("deal_won");
-    let created = ty("opportunity_created");
-    let amount_of = |ev: &crate::data::Event, t: usize| -> Option<Decimal> {
-        let EventKind::Event { fields, .. } = &ev.kind else {
-            return None;
-        };
-        let i = model
-            .events
-            .get(t)?
-            .fields
-            .iter()
-            .position(|f| f.name == "amount")?;
-        match fields.get(i)? {
-            Some(Value::Money(m)) => Some(*m),
-            Some(Value::Number(n)) => Decimal::from_f64(*n),
-            _ => None,
-        }
-    };
-    // Each opportunity once: by its `opportunity` id, else by the event.
-    let mut deals: BTreeMap<String, Outcome> = BTreeMap::new();
-    let mut opps: BTreeMap<String, Outcome> = BTreeMap::new();
-    for j in ctx.journeys() {
-        for &ev in &j.facts.events {
-            let Some(e) = ctx.histories.events.get(ev) else {
-                continue;
-            };
-            let EventKind::Event { ty, .. } = &e.kind else {
-                continue;
-            };
-            if !ctx.in_report(e.at) {
-                continue;
-            }
-            let key = e
-                .opportunity
-                .clone()
-                .unwrap_or_else(|| format!("event {ev}"));
-            let outcome = |amount| Outcome {
-                at: e.at,
-                amount,
-                journey: j,
-            };
-            if Some(ty.index()) == won {
-                let amount = amount_of(e, ty.index()).unwrap_or(Decimal::ZERO);
-                deals.entry(key.clone()).or_insert_with(|| outcome(amount));
-            } else if Some(ty.index()) == created {
-                opps.entry(key).or_insert_with(|| outcome(Decimal::ONE));
-            }
-        }
-    }
-
-    // The touches of each account's buying group (a contact without an
-    // account is a group of one), in time order.
-    let mut groups: HashMap<String, Vec<AccountTouch>> = HashMap::new();
-    for j in ctx.journeys() {
-        let key = j
-            .account
-            .clone()
-            .unwrap_or_else(|| format!("contact {}", j.contact));
-        let g = groups.entry(key).or_default();
-        for t in &j.facts.touches {
-            for tp in &t.touchpoints {
-                g.push(AccountTouch {
-                    at: t.at,
-                    event: t.event,
-                    touchpoint: *tp,
-                });
-            }
-        }
-    }
-    for g in groups.values_mut() {
-        g.sort_by_key(|t| (t.at, t.event, t.touchpoint));
-    }
-
+    let (deals, opps) = outcomes(ctx);
+    let groups = group_touches(ctx);
     let n_tp = model.touchpoints.len();
     let mut revenue = vec![vec![Decimal::ZERO; MODELS.len()]; n_tp];
     let mut opp_credit = vec![vec![0.0f64; MODELS.len()]; n_tp];
@@ -386,6 +314,94 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
             })
             .collect(),
     }
+}
+
+/// Each won deal and each opportunity created in the report, once: by
+/// its `opportunity` id, else by the event.
+#[allow(
+    clippy::type_complexity,
+    reason = "two maps of one shape, named at the call"
+)]
+fn outcomes<'a>(ctx: &'a Ctx) -> (BTreeMap<String, Outcome<'a>>, BTreeMap<String, Outcome<'a>>) {
+    let model = ctx.model;
+    let ty = |name: &str| model.events.iter().position(|e| e.name == name);
+    let won = ty("deal_won");
+    let created = ty("opportunity_created");
+    let amount_of = |ev: &crate::data::Event, t: usize| -> Option<Decimal> {
+        let EventKind::Event { fields, .. } = &ev.kind else {
+            return None;
+        };
+        let i = model
+            .events
+            .get(t)?
+            .fields
+            .iter()
+            .position(|f| f.name == "amount")?;
+        match fields.get(i)? {
+            Some(Value::Money(m)) => Some(*m),
+            Some(Value::Number(n)) => Decimal::from_f64(*n),
+            _ => None,
+        }
+    };
+    let mut deals: BTreeMap<String, Outcome> = BTreeMap::new();
+    let mut opps: BTreeMap<String, Outcome> = BTreeMap::new();
+    for j in ctx.journeys() {
+        for &ev in &j.facts.events {
+            let Some(e) = ctx.histories.events.get(ev) else {
+                continue;
+            };
+            let EventKind::Event { ty, .. } = &e.kind else {
+                continue;
+            };
+            if !ctx.in_report(e.at) {
+                continue;
+            }
+            let key = e
+                .opportunity
+                .clone()
+                .unwrap_or_else(|| format!("event {ev}"));
+            let outcome = |amount| Outcome {
+                at: e.at,
+                amount,
+                journey: j,
+            };
+            if Some(ty.index()) == won {
+                let amount = amount_of(e, ty.index()).unwrap_or(Decimal::ZERO);
+                deals.entry(key.clone()).or_insert_with(|| outcome(amount));
+            } else if Some(ty.index()) == created {
+                opps.entry(key).or_insert_with(|| outcome(Decimal::ONE));
+            }
+        }
+    }
+
+    (deals, opps)
+}
+
+/// The touches of each account's buying group (a contact without an
+/// account is a group of one), in time order.
+fn group_touches(ctx: &Ctx) -> HashMap<String, Vec<AccountTouch>> {
+    let mut groups: HashMap<String, Vec<AccountTouch>> = HashMap::new();
+    for j in ctx.journeys() {
+        let key = j
+            .account
+            .clone()
+            .unwrap_or_else(|| format!("contact {}", j.contact));
+        let g = groups.entry(key).or_default();
+        for t in &j.facts.touches {
+            for tp in &t.touchpoints {
+                g.push(AccountTouch {
+                    at: t.at,
+                    event: t.event,
+                    touchpoint: *tp,
+                });
+            }
+        }
+    }
+    for g in groups.values_mut() {
+        g.sort_by_key(|t| (t.at, t.event, t.touchpoint));
+    }
+
+    groups
 }
 
 /// Each touch's share of the credit under one model; the shares add up

@@ -253,151 +253,10 @@ impl Printer<'_> {
                 }
             }
             Item::Touchpoint(t) => self.single(touchpoint(t, self.align), t.span),
-            Item::Score(s) => {
-                let head = format!("score {}{}", s.name.name, desc(&s.description));
-                let keys: Vec<Option<String>> = s
-                    .stmts
-                    .iter()
-                    .map(|st| match &st.kind {
-                        ScoreStmtKind::Each { pattern: p, .. } => {
-                            Some(format!("each {}", pattern(p)))
-                        }
-                        ScoreStmtKind::When { condition, .. } => Some(expr(condition)),
-                        _ => None,
-                    })
-                    .collect();
-                let width = align_width(keys.iter().flatten());
-                let lines = s
-                    .stmts
-                    .iter()
-                    .zip(keys)
-                    .map(|(st, key)| {
-                        let text = match (&st.kind, key) {
-                            (ScoreStmtKind::Owner(t), _) => format!("owner {}", t.name),
-                            (ScoreStmtKind::Decay(d), _) => format!("decay half_life {}", expr(d)),
-                            (ScoreStmtKind::Range(a, b), _) => {
-                                format!("range {}..{}", a.raw, b.raw)
-                            }
-                            (ScoreStmtKind::Each { points, max, .. }, Some(k)) => {
-                                let cap = max
-                                    .as_ref()
-                                    .map(|m| format!(" max {}", m.raw))
-                                    .unwrap_or_default();
-                                format!("{} => {}{cap}", pad(&k, width), points.raw)
-                            }
-                            (ScoreStmtKind::When { points, .. }, Some(k)) => {
-                                format!("{} => {}", pad(&k, width), points.raw)
-                            }
-                            _ => String::new(),
-                        };
-                        Line {
-                            text,
-                            span: st.span,
-                        }
-                    })
-                    .collect();
-                self.block(head, lines, s.span);
-            }
-            Item::Criteria(c) => {
-                let head = format!("criteria {}{}", c.name.name, desc(&c.description));
-                let width = align_width(c.stmts.iter().filter_map(|st| match &st.kind {
-                    CriteriaStmtKind::Clause { label, .. } => Some(format!("{}:", label.name)),
-                    _ => None,
-                }));
-                let lines = c
-                    .stmts
-                    .iter()
-                    .map(|st| Line {
-                        text: match &st.kind {
-                            CriteriaStmtKind::Owner(t) => format!("owner {}", t.name),
-                            CriteriaStmtKind::Clause { label, condition } => {
-                                format!(
-                                    "{} {}",
-                                    pad(&format!("{}:", label.name), width),
-                                    expr(condition)
-                                )
-                            }
-                            CriteriaStmtKind::Require(r) => format!("require {}", require(r)),
-                        },
-                        span: st.span,
-                    })
-                    .collect();
-                self.block(head, lines, c.span);
-            }
-            Item::BuyingGroup(g) => {
-                let key = |k: &GroupStmtKind| match k {
-                    GroupStmtKind::Role { name, .. } => format!("role {}", name.name),
-                    GroupStmtKind::Engaged(_) => "engaged".to_string(),
-                    GroupStmtKind::Qualified(_) => "qualified".to_string(),
-                };
-                let width = align_width(g.stmts.iter().map(|s| key(&s.kind)));
-                let lines = g
-                    .stmts
-                    .iter()
-                    .map(|s| {
-                        let value = match &s.kind {
-                            GroupStmtKind::Role { condition, .. } => condition,
-                            GroupStmtKind::Engaged(e) | GroupStmtKind::Qualified(e) => e,
-                        };
-                        Line {
-                            text: format!("{} = {}", pad(&key(&s.kind), width), expr(value)),
-                            span: s.span,
-                        }
-                    })
-                    .collect();
-                self.block("buying_group".to_string(), lines, g.span);
-            }
-            Item::Lifecycle(l) => {
-                let stage_width = align_width(l.stmts.iter().filter_map(|s| match s {
-                    LifecycleStmt::Stage(st) => Some(st.name.name.clone()),
-                    _ => None,
-                }));
-                let arrow = |t: &TransitionDecl| {
-                    format!(
-                        "{} -> {}",
-                        t.from.as_ref().map_or("any", |f| f.name.as_str()),
-                        t.to.name
-                    )
-                };
-                let trans_width = align_width(l.stmts.iter().filter_map(|s| match s {
-                    LifecycleStmt::Transition(t) => Some(arrow(t)),
-                    _ => None,
-                }));
-                let lines = l
-                    .stmts
-                    .iter()
-                    .map(|s| Line {
-                        text: match s {
-                            LifecycleStmt::Stage(st) => {
-                                let attrs: Vec<String> = st.attrs.iter().map(stage_attr).collect();
-                                if attrs.is_empty() {
-                                    format!("stage {}", st.name.name)
-                                } else {
-                                    format!(
-                                        "stage {} {}",
-                                        pad(&st.name.name, stage_width),
-                                        attrs.join(" ")
-                                    )
-                                }
-                            }
-                            LifecycleStmt::Transition(t) => {
-                                let label = t
-                                    .label
-                                    .as_ref()
-                                    .map(|l| format!(" as {}", string(&l.value)))
-                                    .unwrap_or_default();
-                                format!(
-                                    "{} {}{label}",
-                                    pad(&arrow(t), trans_width),
-                                    trigger(&t.trigger)
-                                )
-                            }
-                        },
-                        span: s.span(),
-                    })
-                    .collect();
-                self.block(format!("lifecycle {}", l.kind.name), lines, l.span);
-            }
+            Item::Score(s) => self.score(s),
+            Item::Criteria(c) => self.criteria(c),
+            Item::BuyingGroup(g) => self.buying_group(g),
+            Item::Lifecycle(l) => self.lifecycle(l),
             Item::Sla(s) => {
                 let lines = s
                     .stmts
@@ -455,6 +314,157 @@ impl Printer<'_> {
                 );
             }
         }
+    }
+
+    /// A score: its rules aligned on `=>`.
+    fn score(&mut self, s: &ScoreDecl) {
+        let head = format!("score {}{}", s.name.name, desc(&s.description));
+        let keys: Vec<Option<String>> = s
+            .stmts
+            .iter()
+            .map(|st| match &st.kind {
+                ScoreStmtKind::Each { pattern: p, .. } => Some(format!("each {}", pattern(p))),
+                ScoreStmtKind::When { condition, .. } => Some(expr(condition)),
+                _ => None,
+            })
+            .collect();
+        let width = align_width(keys.iter().flatten());
+        let lines = s
+            .stmts
+            .iter()
+            .zip(keys)
+            .map(|(st, key)| {
+                let text = match (&st.kind, key) {
+                    (ScoreStmtKind::Owner(t), _) => format!("owner {}", t.name),
+                    (ScoreStmtKind::Decay(d), _) => format!("decay half_life {}", expr(d)),
+                    (ScoreStmtKind::Range(a, b), _) => {
+                        format!("range {}..{}", a.raw, b.raw)
+                    }
+                    (ScoreStmtKind::Each { points, max, .. }, Some(k)) => {
+                        let cap = max
+                            .as_ref()
+                            .map(|m| format!(" max {}", m.raw))
+                            .unwrap_or_default();
+                        format!("{} => {}{cap}", pad(&k, width), points.raw)
+                    }
+                    (ScoreStmtKind::When { points, .. }, Some(k)) => {
+                        format!("{} => {}", pad(&k, width), points.raw)
+                    }
+                    _ => String::new(),
+                };
+                Line {
+                    text,
+                    span: st.span,
+                }
+            })
+            .collect();
+        self.block(head, lines, s.span);
+    }
+
+    /// A criteria: its clauses aligned after the labels.
+    fn criteria(&mut self, c: &CriteriaDecl) {
+        let head = format!("criteria {}{}", c.name.name, desc(&c.description));
+        let width = align_width(c.stmts.iter().filter_map(|st| match &st.kind {
+            CriteriaStmtKind::Clause { label, .. } => Some(format!("{}:", label.name)),
+            _ => None,
+        }));
+        let lines = c
+            .stmts
+            .iter()
+            .map(|st| Line {
+                text: match &st.kind {
+                    CriteriaStmtKind::Owner(t) => format!("owner {}", t.name),
+                    CriteriaStmtKind::Clause { label, condition } => {
+                        format!(
+                            "{} {}",
+                            pad(&format!("{}:", label.name), width),
+                            expr(condition)
+                        )
+                    }
+                    CriteriaStmtKind::Require(r) => format!("require {}", require(r)),
+                },
+                span: st.span,
+            })
+            .collect();
+        self.block(head, lines, c.span);
+    }
+
+    /// The buying group: roles aligned on `=`.
+    fn buying_group(&mut self, g: &BuyingGroupDecl) {
+        let key = |k: &GroupStmtKind| match k {
+            GroupStmtKind::Role { name, .. } => format!("role {}", name.name),
+            GroupStmtKind::Engaged(_) => "engaged".to_string(),
+            GroupStmtKind::Qualified(_) => "qualified".to_string(),
+        };
+        let width = align_width(g.stmts.iter().map(|s| key(&s.kind)));
+        let lines = g
+            .stmts
+            .iter()
+            .map(|s| {
+                let value = match &s.kind {
+                    GroupStmtKind::Role { condition, .. } => condition,
+                    GroupStmtKind::Engaged(e) | GroupStmtKind::Qualified(e) => e,
+                };
+                Line {
+                    text: format!("{} = {}", pad(&key(&s.kind), width), expr(value)),
+                    span: s.span,
+                }
+            })
+            .collect();
+        self.block("buying_group".to_string(), lines, g.span);
+    }
+
+    /// A lifecycle: stages and transitions each aligned.
+    fn lifecycle(&mut self, l: &LifecycleDecl) {
+        let stage_width = align_width(l.stmts.iter().filter_map(|s| match s {
+            LifecycleStmt::Stage(st) => Some(st.name.name.clone()),
+            _ => None,
+        }));
+        let arrow = |t: &TransitionDecl| {
+            format!(
+                "{} -> {}",
+                t.from.as_ref().map_or("any", |f| f.name.as_str()),
+                t.to.name
+            )
+        };
+        let trans_width = align_width(l.stmts.iter().filter_map(|s| match s {
+            LifecycleStmt::Transition(t) => Some(arrow(t)),
+            _ => None,
+        }));
+        let lines = l
+            .stmts
+            .iter()
+            .map(|s| Line {
+                text: match s {
+                    LifecycleStmt::Stage(st) => {
+                        let attrs: Vec<String> = st.attrs.iter().map(stage_attr).collect();
+                        if attrs.is_empty() {
+                            format!("stage {}", st.name.name)
+                        } else {
+                            format!(
+                                "stage {} {}",
+                                pad(&st.name.name, stage_width),
+                                attrs.join(" ")
+                            )
+                        }
+                    }
+                    LifecycleStmt::Transition(t) => {
+                        let label = t
+                            .label
+                            .as_ref()
+                            .map(|l| format!(" as {}", string(&l.value)))
+                            .unwrap_or_default();
+                        format!(
+                            "{} {}{label}",
+                            pad(&arrow(t), trans_width),
+                            trigger(&t.trigger)
+                        )
+                    }
+                },
+                span: s.span(),
+            })
+            .collect();
+        self.block(format!("lifecycle {}", l.kind.name), lines, l.span);
     }
 
     fn has_comment_inside(&self, span: Span) -> bool {

@@ -4,10 +4,10 @@ use crate::eval::parts::{SlaResult, Tri};
 
 use super::{Expect, ScoreExpect, SlaExpect, Truth, toml_text};
 use crate::compile::Policy;
-use crate::data::time::{DateOnly, parse_instant};
-use crate::eval::Evaluation;
+use crate::data::time::{DateOnly, Instant, parse_instant};
 use crate::eval::explain::num;
-use crate::ir::Entity;
+use crate::eval::{Evaluation, Journey};
+use crate::ir::{Entity, Ir};
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,219 +42,261 @@ impl Mismatch {
 }
 
 pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect) -> Vec<Mismatch> {
-    let mut out = Vec::new();
-    let model = policy.ir();
     let Some(j) = ev.journeys.iter().find(|j| j.contact == contact) else {
         return vec![Mismatch::problem(
             "contact",
             format!("no journey for `{contact}`: give it at least a `created_at` or one event"),
         )];
     };
-    let stage_known = |entity: Entity, name: &str, what: &str, out: &mut Vec<Mismatch>| {
-        if model.stage_id(entity, name).is_none() {
-            out.push(Mismatch::problem(
-                what,
-                format!(
-                    "the policy has no {} stage `{name}`; its stages are {}",
-                    match entity {
-                        Entity::Contact => "contact",
-                        Entity::Account => "account",
-                    },
-                    model.stages_of(entity).collect::<Vec<_>>().join(", ")
-                ),
-            ));
-            false
-        } else {
-            true
-        }
+    let mut c = Compare {
+        ir: policy.ir(),
+        out: Vec::new(),
     };
-    if let Some(p) = &j.problem
-        && !expect.problem
-    {
-        out.push(Mismatch::differ("problem", "none", p.clone()));
-    }
-    if expect.problem && j.problem.is_none() {
-        out.push(Mismatch::differ("problem", "a problem", "none"));
-    }
-    if let Some(s) = &expect.stage
-        && stage_known(Entity::Contact, s, "stage", &mut out)
-        && *s != j.stage
-    {
-        out.push(Mismatch::differ("stage", s, &j.stage));
-    }
-    if let Some(s) = &expect.highest
-        && stage_known(Entity::Contact, s, "highest", &mut out)
-        && Some(s) != j.highest.as_ref()
-    {
-        out.push(Mismatch::differ(
-            "highest",
-            s,
-            j.highest.clone().unwrap_or_else(|| "none".into()),
+    c.stages(j, expect);
+    c.entered(j, expect);
+    c.criteria(j, expect);
+    c.scores(j, expect);
+    c.slas(j, expect);
+    c.roles(j, expect);
+    c.account_stage(ev, j, expect);
+    c.out
+}
+
+/// One case's comparison: the policy and the mismatches found so far.
+struct Compare<'p> {
+    ir: &'p Ir,
+    out: Vec<Mismatch>,
+}
+
+impl Compare<'_> {
+    /// Whether the policy has the stage an expectation names (a mismatch
+    /// saying which it has, if not).
+    fn stage_known(&mut self, entity: Entity, name: &str, what: &str) -> bool {
+        if self.ir.stage_id(entity, name).is_some() {
+            return true;
+        }
+        self.out.push(Mismatch::problem(
+            what,
+            format!(
+                "the policy has no {} stage `{name}`; its stages are {}",
+                entity.keyword(),
+                self.ir.stages_of(entity).collect::<Vec<_>>().join(", ")
+            ),
         ));
+        false
     }
-    let path: Vec<String> = j.path.iter().map(|s| s.stage.clone()).collect();
-    if let Some(p) = &expect.path {
-        let known = p
-            .iter()
-            .all(|s| stage_known(Entity::Contact, s, "path", &mut out));
-        if known && *p != path {
-            out.push(Mismatch::differ("path", p.join(" → "), path.join(" → ")));
-        }
+
+    /// A time as the case writes it, in the policy's timezone.
+    fn instant(&self, v: &toml::Value) -> Result<Instant, String> {
+        parse_instant(&toml_text(v), self.ir.timezone, DateOnly::Start).map(|(i, _)| i)
     }
-    let tz = model.timezone;
-    let instant =
-        |v: &toml::Value| parse_instant(&toml_text(v), tz, DateOnly::Start).map(|(i, _)| i);
-    for (stage, when) in &expect.entered {
-        if !stage_known(
-            Entity::Contact,
-            stage,
-            &format!("entered.{stage}"),
-            &mut out,
-        ) {
-            continue;
+
+    /// `problem`, `stage`, `highest` and `path`.
+    fn stages(&mut self, j: &Journey, expect: &Expect) {
+        if let Some(p) = &j.problem
+            && !expect.problem
+        {
+            self.out
+                .push(Mismatch::differ("problem", "none", p.clone()));
         }
-        let actual = j
-            .path
-            .iter()
-            .rev()
-            .find(|s| s.stage == *stage)
-            .map(|s| s.entered.clone());
-        match instant(when) {
-            Err(e) => out.push(Mismatch::problem(&format!("entered.{stage}"), e)),
-            Ok(i) => {
-                let want = crate::data::time::format_instant(i);
-                if actual.as_deref() != Some(&want) {
-                    out.push(Mismatch::differ(
-                        format!("entered.{stage}"),
-                        want,
-                        actual.unwrap_or_else(|| "never entered".into()),
-                    ));
-                }
-            }
+        if expect.problem && j.problem.is_none() {
+            self.out
+                .push(Mismatch::differ("problem", "a problem", "none"));
         }
-    }
-    for (name, want) in &expect.criteria {
-        let what = format!("criteria.{name}");
-        match j.criteria.get(name) {
-            None => out.push(Mismatch::problem(
-                &what,
-                format!("the policy has no criteria `{name}`"),
-            )),
-            Some(c) => truth(&what, want, Some(c.met), &mut out),
+        if let Some(s) = &expect.stage
+            && self.stage_known(Entity::Contact, s, "stage")
+            && *s != j.stage
+        {
+            self.out.push(Mismatch::differ("stage", s, &j.stage));
         }
-    }
-    for (path, want) in &expect.clauses {
-        let what = format!("clauses.{path}");
-        let Some((crit, clause)) = path.split_once('.') else {
-            out.push(Mismatch::problem(
-                &what,
-                "name a clause as `criteria.clause`, e.g. `sql.budget`".into(),
+        if let Some(s) = &expect.highest
+            && self.stage_known(Entity::Contact, s, "highest")
+            && Some(s) != j.highest.as_ref()
+        {
+            self.out.push(Mismatch::differ(
+                "highest",
+                s,
+                j.highest.clone().unwrap_or_else(|| "none".into()),
             ));
-            continue;
-        };
-        match j.criteria.get(crit).and_then(|c| c.clauses.get(clause)) {
-            None => out.push(Mismatch::problem(
-                &what,
-                format!("the policy has no clause `{clause}` in criteria `{crit}`"),
-            )),
-            Some(v) => truth(&what, want, Some(*v), &mut out),
         }
-    }
-    for (name, want) in &expect.scores {
-        let what = format!("scores.{name}");
-        let Some(actual) = j.scores.get(name).map(|x| x.value()) else {
-            out.push(Mismatch::problem(
-                &what,
-                format!("the policy has no score `{name}`"),
-            ));
-            continue;
-        };
-        match want {
-            ScoreExpect::Exactly(x) => {
-                if (x - actual).abs() > 0.005 {
-                    out.push(Mismatch::differ(what, num(*x), num(actual)));
-                }
-            }
-            ScoreExpect::Range([lo, hi]) => {
-                if actual < *lo || actual > *hi {
-                    out.push(Mismatch::differ(
-                        what,
-                        format!("{} to {}", num(*lo), num(*hi)),
-                        num(actual),
-                    ));
-                }
+        let path: Vec<String> = j.path.iter().map(|s| s.stage.clone()).collect();
+        if let Some(p) = &expect.path {
+            let known = p
+                .iter()
+                .all(|s| self.stage_known(Entity::Contact, s, "path"));
+            if known && *p != path {
+                self.out
+                    .push(Mismatch::differ("path", p.join(" → "), path.join(" → ")));
             }
         }
     }
-    for (name, want) in &expect.slas {
-        let what = format!("slas.{name}");
-        if !model.slas.iter().any(|s| s.name == *name) {
-            out.push(Mismatch::problem(
-                &what,
-                format!("the policy has no SLA `{name}`"),
-            ));
-            continue;
+
+    fn entered(&mut self, j: &Journey, expect: &Expect) {
+        for (stage, when) in &expect.entered {
+            if !self.stage_known(Entity::Contact, stage, &format!("entered.{stage}")) {
+                continue;
+            }
+            let actual = j
+                .path
+                .iter()
+                .rev()
+                .find(|s| s.stage == *stage)
+                .map(|s| s.entered.clone());
+            match self.instant(when) {
+                Err(e) => self
+                    .out
+                    .push(Mismatch::problem(&format!("entered.{stage}"), e)),
+                Ok(i) => {
+                    let want = crate::data::time::format_instant(i);
+                    if actual.as_deref() != Some(&want) {
+                        self.out.push(Mismatch::differ(
+                            format!("entered.{stage}"),
+                            want,
+                            actual.unwrap_or_else(|| "never entered".into()),
+                        ));
+                    }
+                }
+            }
         }
-        let instances: Vec<&SlaResult> = j
-            .slas
-            .iter()
-            .filter(|s| s.sla.as_deref() == Some(name))
-            .collect();
-        let status = |s: &SlaResult| s.status.as_str().to_string();
-        let last = instances.last().copied();
-        let last_status = last.map_or_else(|| "not started".to_string(), status);
-        match want {
-            SlaExpect::Status(s) => {
-                if *s != last_status {
-                    out.push(Mismatch::differ(what, s, last_status));
+    }
+
+    /// `criteria` and `clauses`.
+    fn criteria(&mut self, j: &Journey, expect: &Expect) {
+        for (name, want) in &expect.criteria {
+            let what = format!("criteria.{name}");
+            match j.criteria.get(name) {
+                None => self.out.push(Mismatch::problem(
+                    &what,
+                    format!("the policy has no criteria `{name}`"),
+                )),
+                Some(c) => truth(&what, want, Some(c.met), &mut self.out),
+            }
+        }
+        for (path, want) in &expect.clauses {
+            let what = format!("clauses.{path}");
+            let Some((crit, clause)) = path.split_once('.') else {
+                self.out.push(Mismatch::problem(
+                    &what,
+                    "name a clause as `criteria.clause`, e.g. `sql.budget`".into(),
+                ));
+                continue;
+            };
+            match j.criteria.get(crit).and_then(|c| c.clauses.get(clause)) {
+                None => self.out.push(Mismatch::problem(
+                    &what,
+                    format!("the policy has no clause `{clause}` in criteria `{crit}`"),
+                )),
+                Some(v) => truth(&what, want, Some(*v), &mut self.out),
+            }
+        }
+    }
+
+    fn scores(&mut self, j: &Journey, expect: &Expect) {
+        for (name, want) in &expect.scores {
+            let what = format!("scores.{name}");
+            let Some(actual) = j.scores.get(name).map(|x| x.value()) else {
+                self.out.push(Mismatch::problem(
+                    &what,
+                    format!("the policy has no score `{name}`"),
+                ));
+                continue;
+            };
+            match want {
+                ScoreExpect::Exactly(x) => {
+                    if (x - actual).abs() > 0.005 {
+                        self.out.push(Mismatch::differ(what, num(*x), num(actual)));
+                    }
+                }
+                ScoreExpect::Range([lo, hi]) => {
+                    if actual < *lo || actual > *hi {
+                        self.out.push(Mismatch::differ(
+                            what,
+                            format!("{} to {}", num(*lo), num(*hi)),
+                            num(actual),
+                        ));
+                    }
                 }
             }
-            SlaExpect::Every(all) => {
-                let actual: Vec<String> = instances.iter().map(|s| status(s)).collect();
-                if *all != actual {
-                    out.push(Mismatch::differ(
-                        what,
-                        all.join(", "),
-                        if actual.is_empty() {
-                            "not started".into()
-                        } else {
-                            actual.join(", ")
-                        },
-                    ));
-                }
+        }
+    }
+
+    fn slas(&mut self, j: &Journey, expect: &Expect) {
+        for (name, want) in &expect.slas {
+            let what = format!("slas.{name}");
+            if !self.ir.slas.iter().any(|s| s.name == *name) {
+                self.out.push(Mismatch::problem(
+                    &what,
+                    format!("the policy has no SLA `{name}`"),
+                ));
+                continue;
             }
-            SlaExpect::Detail {
-                status: st,
-                started,
-                due,
-            } => {
-                if let Some(s) = st
-                    && *s != last_status
-                {
-                    out.push(Mismatch::differ(
-                        format!("{what}.status"),
-                        s,
-                        last_status.clone(),
-                    ));
+            let instances: Vec<&SlaResult> = j
+                .slas
+                .iter()
+                .filter(|s| s.sla.as_deref() == Some(name))
+                .collect();
+            let status = |s: &SlaResult| s.status.as_str().to_string();
+            let last = instances.last().copied();
+            let last_status = last.map_or_else(|| "not started".to_string(), status);
+            match want {
+                SlaExpect::Status(s) => {
+                    if *s != last_status {
+                        self.out.push(Mismatch::differ(what, s, last_status));
+                    }
                 }
-                for (field, v) in [("started", started), ("due", due)] {
-                    let Some(v) = v else { continue };
-                    let actual = last
-                        .map(|l| {
-                            if field == "started" {
-                                &l.started
+                SlaExpect::Every(all) => {
+                    let actual: Vec<String> = instances.iter().map(|s| status(s)).collect();
+                    if *all != actual {
+                        self.out.push(Mismatch::differ(
+                            what,
+                            all.join(", "),
+                            if actual.is_empty() {
+                                "not started".into()
                             } else {
-                                &l.due
-                            }
-                        })
-                        .map_or("not started", String::as_str)
-                        .to_string();
-                    match instant(v) {
-                        Err(e) => out.push(Mismatch::problem(&format!("{what}.{field}"), e)),
-                        Ok(i) => {
-                            let want = crate::data::time::format_instant(i);
-                            if want != actual {
-                                out.push(Mismatch::differ(format!("{what}.{field}"), want, actual));
+                                actual.join(", ")
+                            },
+                        ));
+                    }
+                }
+                SlaExpect::Detail {
+                    status: st,
+                    started,
+                    due,
+                } => {
+                    if let Some(s) = st
+                        && *s != last_status
+                    {
+                        self.out.push(Mismatch::differ(
+                            format!("{what}.status"),
+                            s,
+                            last_status.clone(),
+                        ));
+                    }
+                    for (field, v) in [("started", started), ("due", due)] {
+                        let Some(v) = v else { continue };
+                        let actual = last
+                            .map(|l| {
+                                if field == "started" {
+                                    &l.started
+                                } else {
+                                    &l.due
+                                }
+                            })
+                            .map_or("not started", String::as_str)
+                            .to_string();
+                        match self.instant(v) {
+                            Err(e) => self
+                                .out
+                                .push(Mismatch::problem(&format!("{what}.{field}"), e)),
+                            Ok(i) => {
+                                let want = crate::data::time::format_instant(i);
+                                if want != actual {
+                                    self.out.push(Mismatch::differ(
+                                        format!("{what}.{field}"),
+                                        want,
+                                        actual,
+                                    ));
+                                }
                             }
                         }
                     }
@@ -262,41 +304,49 @@ pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect)
             }
         }
     }
-    for (role, want) in &expect.roles {
-        let what = format!("roles.{role}");
-        let actual: Option<Vec<String>> = j.group.as_ref().and_then(|g| g.roles.get(role)).cloned();
-        match actual {
-            None => out.push(Mismatch::problem(
-                &what,
-                format!("the policy has no buying-group role `{role}`"),
-            )),
-            Some(mut a) => {
-                let mut w = want.clone();
-                a.sort();
-                w.sort();
-                if a != w {
-                    out.push(Mismatch::differ(what, list(&w), list(&a)));
+
+    fn roles(&mut self, j: &Journey, expect: &Expect) {
+        for (role, want) in &expect.roles {
+            let what = format!("roles.{role}");
+            let actual: Option<Vec<String>> =
+                j.group.as_ref().and_then(|g| g.roles.get(role)).cloned();
+            match actual {
+                None => self.out.push(Mismatch::problem(
+                    &what,
+                    format!("the policy has no buying-group role `{role}`"),
+                )),
+                Some(mut a) => {
+                    let mut w = want.clone();
+                    a.sort();
+                    w.sort();
+                    if a != w {
+                        self.out.push(Mismatch::differ(what, list(&w), list(&a)));
+                    }
                 }
             }
         }
     }
-    if let Some(s) = &expect.account_stage
-        && stage_known(Entity::Account, s, "account_stage", &mut out)
-    {
-        let actual = j
-            .account
-            .as_ref()
-            .and_then(|a| ev.accounts.iter().find(|x| &x.account == a))
-            .map(|a| a.stage.clone());
-        if actual.as_deref() != Some(s) {
-            out.push(Mismatch::differ(
-                "account_stage",
-                s,
-                actual.unwrap_or_else(|| "no account journey (give the case an `account`)".into()),
-            ));
+
+    fn account_stage(&mut self, ev: &Evaluation, j: &Journey, expect: &Expect) {
+        if let Some(s) = &expect.account_stage
+            && self.stage_known(Entity::Account, s, "account_stage")
+        {
+            let actual = j
+                .account
+                .as_ref()
+                .and_then(|a| ev.accounts.iter().find(|x| &x.account == a))
+                .map(|a| a.stage.clone());
+            if actual.as_deref() != Some(s) {
+                self.out.push(Mismatch::differ(
+                    "account_stage",
+                    s,
+                    actual.unwrap_or_else(|| {
+                        "no account journey (give the case an `account`)".into()
+                    }),
+                ));
+            }
         }
     }
-    out
 }
 
 fn truth(what: &str, want: &Truth, actual: Option<Tri>, out: &mut Vec<Mismatch>) {

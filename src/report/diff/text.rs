@@ -302,6 +302,39 @@ fn blocks(d: &PolicyDiff, style: Style) -> Vec<Block> {
             .collect(),
     ));
 
+    incentive_blocks(d, &mut b);
+
+    b.push(Block::Title("SLAs".into()));
+    b.push(grid(
+        &["sla", "old", "new", "change", "items old", "items new"],
+        d.slas
+            .iter()
+            .map(|s| {
+                let pct = |x: Option<f64>| x.map_or("–".into(), |r| format!("{:.1}%", r * 100.0));
+                vec![
+                    s.sla.clone(),
+                    pct(s.old_attainment),
+                    pct(s.new_attainment),
+                    s.change.map_or("–".into(), |c| {
+                        if c == 0.0 {
+                            "no change".into()
+                        } else {
+                            points(c)
+                        }
+                    }),
+                    s.old_items.to_string(),
+                    s.new_items.to_string(),
+                ]
+            })
+            .collect(),
+    ));
+
+    definition_blocks(d, &mut b);
+    b
+}
+
+/// Payouts per team, and targets met on one side only.
+fn incentive_blocks(d: &PolicyDiff, b: &mut Vec<Block>) {
     b.push(Block::Title("Incentives".into()));
     b.push(Block::Line("Payouts over the whole span, per team.".into()));
     let mut rows = Vec::new();
@@ -350,32 +383,10 @@ fn blocks(d: &PolicyDiff, style: Style) -> Vec<Block> {
             flips.join("; ")
         )));
     }
+}
 
-    b.push(Block::Title("SLAs".into()));
-    b.push(grid(
-        &["sla", "old", "new", "change", "items old", "items new"],
-        d.slas
-            .iter()
-            .map(|s| {
-                let pct = |x: Option<f64>| x.map_or("–".into(), |r| format!("{:.1}%", r * 100.0));
-                vec![
-                    s.sla.clone(),
-                    pct(s.old_attainment),
-                    pct(s.new_attainment),
-                    s.change.map_or("–".into(), |c| {
-                        if c == 0.0 {
-                            "no change".into()
-                        } else {
-                            points(c)
-                        }
-                    }),
-                    s.old_items.to_string(),
-                    s.new_items.to_string(),
-                ]
-            })
-            .collect(),
-    ));
-
+/// Every definition added, removed or changed, in canonical layout.
+fn definition_blocks(d: &PolicyDiff, b: &mut Vec<Block>) {
     b.push(Block::Title("Definitions".into()));
     if d.definitions.is_empty() {
         b.push(Block::Line(
@@ -398,7 +409,6 @@ fn blocks(d: &PolicyDiff, style: Style) -> Vec<Block> {
             b.push(Block::Code(c.lines.clone()));
         }
     }
-    b
 }
 
 pub fn render(d: &PolicyDiff, style: Style) -> String {
