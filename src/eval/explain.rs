@@ -6,7 +6,8 @@ use crate::data::time::{Instant, format_instant, format_local};
 use crate::ir::*;
 
 use super::state::Run;
-use super::view::{V, View, Who};
+use super::value::V;
+use super::view::{View, Who};
 
 /// One way out of the current stage and how far the contact is from it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

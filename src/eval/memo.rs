@@ -4,7 +4,7 @@
 //! times: by each transition tried, by the account's group conditions for
 //! every member, by the timer search. The replay's state changes only at
 //! known points (an event applied, a contact created, a move, an SLA
-//! opened, met or cancelled), each of which calls [`Run::changed`]; between
+//! opened, met or cancelled), each of which calls `Run::changed`; between
 //! two of them, at the instant being checked, a value is worked out once.
 //! The timer search's look at the next event's instant has a memo of its
 //! own; views at any other instant (the search probing in between) and
@@ -13,8 +13,7 @@
 use crate::data::time::Instant;
 use crate::ir::Duration;
 
-use super::state::Run;
-use super::view::Truth;
+use super::value::Truth;
 
 /// One table of remembered values, by subject (members, then the
 /// account) and item (score, criteria, role). A cell is current when it
@@ -102,31 +101,6 @@ impl Memo {
     }
 }
 
-impl Run<'_> {
-    /// The replay's state changed: nothing remembered still holds.
-    pub fn changed(&mut self) {
-        self.memo.get_mut().forget();
-        self.memo_ahead.get_mut().forget();
-        self.memo_end.get_mut().forget();
-    }
-
-    /// A new check instant: remembered values were for another.
-    pub fn at_instant(&mut self, now: Instant) {
-        self.instant = now;
-        self.changed();
-    }
-
-    /// The timer search looks as far as `horizon` (the next event): values
-    /// there are remembered too, as every member's decaying scores are
-    /// compared there.
-    pub fn look_ahead_to(&mut self, horizon: Instant) {
-        if self.horizon != horizon {
-            self.horizon = horizon;
-            self.memo_ahead.get_mut().forget();
-        }
-    }
-}
-
 /// Calendar sums already worked out. The same start and duration come up
 /// at every check of a stay (`after 30d`, `time_in_stage >= 14d`,
 /// `within 14d`), and calendar days and business time need time zone
@@ -146,32 +120,86 @@ impl Default for Added {
     }
 }
 
-impl Run<'_> {
-    /// `at` plus `d` in the policy's calendar.
-    pub fn add_time(&self, at: Instant, d: Duration) -> Instant {
-        if let Duration::Minutes(m) = d {
-            return at.saturating_add(m.saturating_mul(60_000));
-        }
+impl Added {
+    /// The slot of `at` plus `d`: Fibonacci hashing of the start, the
+    /// length and its unit.
+    fn slot(at: Instant, d: Duration) -> usize {
         let (kind, n) = match d {
             Duration::Minutes(n) => (0u64, n),
             Duration::Days(n) => (1, n),
             Duration::BusinessHours(n) => (2, n),
             Duration::BusinessDays(n) => (3, n),
         };
-        // Fibonacci hashing of the start, the length and its unit.
         let key = (at as u64) ^ (n as u64).rotate_left(32) ^ (kind << 62);
-        let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % ADDED_SLOTS;
-        let known = self.added.borrow().slots.get(slot).copied().flatten();
-        if let Some((a, b, sum)) = known
-            && a == at
-            && b == d
-        {
-            return sum;
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % ADDED_SLOTS
+    }
+
+    /// `at` plus `d`, if worked out recently.
+    pub fn recall(&self, at: Instant, d: Duration) -> Option<Instant> {
+        match self.slots.get(Self::slot(at, d)).copied().flatten() {
+            Some((a, b, sum)) if a == at && b == d => Some(sum),
+            _ => None,
         }
-        let sum = self.calendar.add(at, d);
-        if let Some(s) = self.added.borrow_mut().slots.get_mut(slot) {
+    }
+
+    /// Remembers that `at` plus `d` is `sum`.
+    pub fn keep(&mut self, at: Instant, d: Duration, sum: Instant) {
+        if let Some(s) = self.slots.get_mut(Self::slot(at, d)) {
             *s = Some((at, d, sum));
         }
-        sum
+    }
+}
+
+/// A member's next timer as last worked out.
+#[derive(Debug, Clone, Copy)]
+pub struct Timer {
+    /// The earliest timer found, if any.
+    pub due: Option<Instant>,
+    /// How far the search looked: with nothing found, a later horizon
+    /// needs a new search.
+    pub searched_to: Instant,
+    /// The member was checked (or changed) since: search again.
+    pub stale: bool,
+}
+
+impl Default for Timer {
+    fn default() -> Timer {
+        Timer {
+            due: None,
+            searched_to: i64::MIN,
+            stale: true,
+        }
+    }
+}
+
+/// The soonest instant of one condition about a member (a buying-group
+/// role, `engaged`) in (`after`, `until`], as last searched. When the
+/// condition does not read the group, the instants it may change at
+/// depend on the member alone (its events, fields, stage, SLAs) and the
+/// account's fields, so the answer stands until the member is checked
+/// again or the account is updated.
+#[derive(Debug, Clone, Copy)]
+pub struct ConditionTimer {
+    /// The role's index, or the number of roles for `engaged`, times
+    /// the ways a condition is wanted, plus this way's (`collect_for`).
+    pub key: usize,
+    pub best: Option<Instant>,
+    pub after: Instant,
+    pub until: Instant,
+}
+
+impl ConditionTimer {
+    /// The answer for (`after`, `until`], if this one gives it: a later
+    /// start sees the same soonest instant while it is still ahead, and
+    /// nothing found up to `until` means nothing up to an earlier one.
+    pub fn answer(&self, after: Instant, until: Instant) -> Option<Option<Instant>> {
+        if after < self.after {
+            return None;
+        }
+        match self.best {
+            Some(t) if t > after && t <= self.until => Some((t <= until).then_some(t)),
+            None if until <= self.until => Some(None),
+            _ => None,
+        }
     }
 }

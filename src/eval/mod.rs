@@ -19,10 +19,9 @@ mod replay;
 #[doc(hidden)]
 pub mod state;
 mod timers;
+mod value;
 #[doc(hidden)]
 pub mod view;
-
-use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -31,6 +30,7 @@ use crate::data::Histories;
 use crate::data::time::Instant;
 
 pub use journey::{AccountJourney, Journey, PolicyRef, StepFact};
+use prepare::{Explained, follow};
 pub use replay::RuntimeProblem;
 
 /// Everything a replay produced.
@@ -45,20 +45,6 @@ pub struct Evaluation {
     /// Contacts or accounts whose replay had to stop, and merges that could
     /// not be made.
     pub problems: Vec<RuntimeProblem>,
-}
-
-/// Where a chain of merges put contact `id` (itself when never merged).
-fn follow<'x>(alias: &'x HashMap<String, String>, id: &'x str) -> &'x str {
-    let mut cur = id;
-    // `alias` never holds a loop (see `replay_all`); the bound is only a
-    // guard.
-    for _ in 0..alias.len() {
-        match alias.get(cur) {
-            Some(next) => cur = next,
-            None => break,
-        }
-    }
-    cur
 }
 
 /// The policy's business calendar: timezone, business hours, holidays.
@@ -115,8 +101,6 @@ pub fn explain(
     let journey = ev.journeys.into_iter().find(|j| j.contact == id)?;
     Some((journey, exits, ev.as_of))
 }
-
-type Explained = Option<(String, Vec<explain::Exit>)>;
 
 fn replay_all(
     policy: &Policy,

@@ -6,7 +6,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::state::SlaInstance;
-use super::view::Truth;
+use super::value::Truth;
 use crate::data::time::Instant;
 
 /// `{name: value, ...}` in the policy's declared order.

@@ -9,10 +9,28 @@ use crate::data::{EventKind, Histories};
 use crate::ir::{Entity, Value};
 
 use super::calendar::Calendar;
+use super::explain::Exit;
 use super::journey::{AccountJourney, Journey, PolicyRef};
+use super::memo;
 use super::replay::{self, RuntimeProblem};
 use super::state::{self, Item, ItemKind, Life, Member, Run};
-use super::{Explained, follow, timers};
+
+/// The contact whose ways out were explained, and them.
+pub type Explained = Option<(String, Vec<Exit>)>;
+
+/// Where a chain of merges put contact `id` (itself when never merged).
+pub fn follow<'x>(alias: &'x HashMap<String, String>, id: &'x str) -> &'x str {
+    let mut cur = id;
+    // `alias` never holds a loop (see `replay_all`); the bound is only a
+    // guard.
+    for _ in 0..alias.len() {
+        match alias.get(cur) {
+            Some(next) => cur = next,
+            None => break,
+        }
+    }
+    cur
+}
 
 /// An account (or a contact without one, on its own: `(true, id)`) and
 /// its members' ids.
@@ -225,7 +243,7 @@ impl<'w> World<'w> {
             processed: 0,
             account_history: Vec::with_capacity(n_events),
             check_everyone: self.check_everyone,
-            timers: vec![timers::Timer::default(); n_members],
+            timers: vec![memo::Timer::default(); n_members],
             condition_timers: std::cell::RefCell::new(vec![Vec::new(); n_members]),
             account_life,
             check: 0,

@@ -7,6 +7,7 @@ use crate::ir::Entity;
 use crate::ir::*;
 
 use super::state::{Cause, ItemKind, Life, Member, Run, SlaInstance, Step, Tally, Touch};
+use super::value::decay;
 use super::view::{View, Who};
 
 /// Something that stopped the replay of one contact.
@@ -817,13 +818,5 @@ impl Member {
             filtered: Vec::new(),
             scores_at_entry: Vec::new(),
         }
-    }
-}
-
-/// The factor a score's points keep after `elapsed` milliseconds.
-pub fn decay(half_life: Option<Duration>, elapsed: i64) -> f64 {
-    match half_life.map(|d| d.approx_days() * 86_400_000.0) {
-        Some(h) if h > 0.0 => 0.5f64.powf(elapsed.max(0) as f64 / h),
-        _ => 1.0,
     }
 }

@@ -4,7 +4,9 @@
 use crate::compile::Policy;
 use crate::data::Histories;
 use crate::data::time::Instant;
-use crate::ir::{CriteriaId, FilterId, SlaId, StageId, TouchpointId, TransitionId, Value};
+use crate::ir::{
+    CriteriaId, Duration, FilterId, SlaId, StageId, TouchpointId, TransitionId, Value,
+};
 
 use super::calendar::Calendar;
 
@@ -186,10 +188,10 @@ pub struct Run<'a> {
     /// shortcut to the design).
     pub check_everyone: bool,
     /// Each member's next timer as last worked out.
-    pub timers: Vec<super::timers::Timer>,
+    pub timers: Vec<super::memo::Timer>,
     /// For each member, the timers of its conditions that colleagues'
     /// and the account's conditions read (roles, `engaged`).
-    pub condition_timers: std::cell::RefCell<Vec<Vec<super::timers::ConditionTimer>>>,
+    pub condition_timers: std::cell::RefCell<Vec<Vec<super::memo::ConditionTimer>>>,
     /// The check instant being worked on.
     pub instant: Instant,
     /// The as-of time the replay runs to.
@@ -226,4 +228,44 @@ pub struct Scratch {
     pub starts: Vec<usize>,
     /// The room of a timer search's table of colleagues' answers.
     pub shared: Vec<Option<Option<Instant>>>,
+}
+
+impl Run<'_> {
+    /// The replay's state changed: nothing remembered still holds.
+    pub fn changed(&mut self) {
+        self.memo.get_mut().forget();
+        self.memo_ahead.get_mut().forget();
+        self.memo_end.get_mut().forget();
+    }
+
+    /// A new check instant: remembered values were for another.
+    pub fn at_instant(&mut self, now: Instant) {
+        self.instant = now;
+        self.changed();
+    }
+
+    /// The timer search looks as far as `horizon` (the next event): values
+    /// there are remembered too, as every member's decaying scores are
+    /// compared there.
+    pub fn look_ahead_to(&mut self, horizon: Instant) {
+        if self.horizon != horizon {
+            self.horizon = horizon;
+            self.memo_ahead.get_mut().forget();
+        }
+    }
+}
+
+impl Run<'_> {
+    /// `at` plus `d` in the policy's calendar.
+    pub fn add_time(&self, at: Instant, d: Duration) -> Instant {
+        if let Duration::Minutes(m) = d {
+            return at.saturating_add(m.saturating_mul(60_000));
+        }
+        if let Some(sum) = self.added.borrow().recall(at, d) {
+            return sum;
+        }
+        let sum = self.calendar.add(at, d);
+        self.added.borrow_mut().keep(at, d, sum);
+        sum
+    }
 }

@@ -7,6 +7,7 @@ use crate::data::time::Instant;
 use crate::ir::Entity;
 use crate::ir::*;
 
+use super::memo::{ConditionTimer, Timer};
 use super::state::Run;
 use super::view::{View, Who};
 
@@ -60,60 +61,6 @@ impl Wanted {
             Wanted::Rise => 0,
             Wanted::Fall => 1,
             Wanted::Both => 2,
-        }
-    }
-}
-
-/// A member's next timer as last worked out.
-#[derive(Debug, Clone, Copy)]
-pub struct Timer {
-    /// The earliest timer found, if any.
-    pub due: Option<Instant>,
-    /// How far the search looked: with nothing found, a later horizon
-    /// needs a new search.
-    pub searched_to: Instant,
-    /// The member was checked (or changed) since: search again.
-    pub stale: bool,
-}
-
-impl Default for Timer {
-    fn default() -> Timer {
-        Timer {
-            due: None,
-            searched_to: i64::MIN,
-            stale: true,
-        }
-    }
-}
-
-/// The soonest instant of one condition about a member (a buying-group
-/// role, `engaged`) in (`after`, `until`], as last searched. When the
-/// condition does not read the group, the instants it may change at
-/// depend on the member alone (its events, fields, stage, SLAs) and the
-/// account's fields, so the answer stands until the member is checked
-/// again or the account is updated.
-#[derive(Debug, Clone, Copy)]
-pub struct ConditionTimer {
-    /// The role's index, or the number of roles for `engaged`, times
-    /// the ways a condition is wanted, plus this way's (`collect_for`).
-    key: usize,
-    best: Option<Instant>,
-    after: Instant,
-    until: Instant,
-}
-
-impl ConditionTimer {
-    /// The answer for (`after`, `until`], if this one gives it: a later
-    /// start sees the same soonest instant while it is still ahead, and
-    /// nothing found up to `until` means nothing up to an earlier one.
-    fn answer(&self, after: Instant, until: Instant) -> Option<Option<Instant>> {
-        if after < self.after {
-            return None;
-        }
-        match self.best {
-            Some(t) if t > after && t <= self.until => Some((t <= until).then_some(t)),
-            None if until <= self.until => Some(None),
-            _ => None,
         }
     }
 }
@@ -418,7 +365,7 @@ fn collect(view: &View<'_, '_>, e: NodeId, out: &mut Soonest, shared: &mut Share
 /// event or timer, after which the search is made again: its value now
 /// says when.
 fn timed(view: &View<'_, '_>, e: NodeId, t: &Timed, out: &mut Soonest, wanted: Wanted) {
-    use super::view::V;
+    use super::value::V;
     match (t.time, view.time_side(t.time), view.eval(t.bound)) {
         (TimeSide::TimeInStage, V::Elapsed(since), V::Dur(d)) => {
             let at = view.run.add_time(since, d);
@@ -460,7 +407,7 @@ fn score_rules(view: &View<'_, '_>, s: ScoreId, out: &mut Soonest, shared: &mut 
 /// events whose window is still open make a timer; older ones are
 /// skipped before the (costly) calendar arithmetic.
 fn windows(view: &View<'_, '_>, pattern: PatternId, d: Duration, out: &mut Soonest) {
-    let (_, reach) = super::view::window_bounds(d);
+    let (_, reach) = super::value::window_bounds(d);
     // Newest first: once one window has closed, every older one has.
     for &i in view.history().iter().rev() {
         let Some(item) = view.run.timeline.get(i) else {
@@ -659,7 +606,7 @@ fn crossing(
 /// their own. Most comparisons of a decaying score are in this state most
 /// of the time, and this spares working the score out at the end of the
 /// span.
-fn decay_keeps(op: CmpOp, start: super::view::Truth) -> bool {
+fn decay_keeps(op: CmpOp, start: super::value::Truth) -> bool {
     match op {
         CmpOp::Ge | CmpOp::Gt => start == Some(false),
         CmpOp::Le | CmpOp::Lt => start == Some(true),

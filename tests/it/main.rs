@@ -16,6 +16,7 @@ mod engine_props;
 mod eval;
 mod fixtures;
 mod html;
+mod layers;
 mod matrix;
 mod policies;
 mod props;

@@ -1,0 +1,78 @@
+//! The pipeline's arrows point one way: the engine and the reports read
+//! the compiled IR, never the checker's model or the syntax tree, and the
+//! engine's modules form layers, each importing only the ones below it.
+
+use std::path::Path;
+
+fn sources(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            out.push((path.display().to_string(), text));
+        }
+    }
+    out
+}
+
+/// The code of a file outside its `#[cfg(test)]` module.
+fn code(text: &str) -> &str {
+    text.split("#[cfg(test)]").next().unwrap_or(text)
+}
+
+#[test]
+fn eval_and_report_read_only_the_ir() {
+    let root = crate::root();
+    let mut wrong = Vec::new();
+    for dir in ["src/eval", "src/report"] {
+        for (path, text) in sources(&root.join(dir)) {
+            // Comparing two policies' definitions as written works on
+            // their syntax trees by design.
+            if path.ends_with("report/diff/definitions.rs") {
+                continue;
+            }
+            for needle in [
+                "crate::check",
+                "crate::syntax",
+                "check::model",
+                "syntax::ast",
+            ] {
+                if code(&text).contains(needle) {
+                    wrong.push(format!("{path} imports {needle}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_engine_modules_form_layers() {
+    // Lowest first: each may import only those before it.
+    let layers = [
+        "value", "calendar", "memo", "state", "parts", "view", "timers", "explain", "replay",
+        "journey", "prepare", "mod", "classify",
+    ];
+    let root = crate::root().join("src/eval");
+    let mut wrong = Vec::new();
+    for (i, name) in layers.iter().enumerate() {
+        let text = std::fs::read_to_string(root.join(format!("{name}.rs"))).unwrap();
+        let code = code(&text);
+        for (j, other) in layers.iter().enumerate() {
+            let imports = if *other == "mod" {
+                code.contains("use super::{") || code.contains("super::evaluate")
+            } else {
+                code.contains(&format!("super::{other}::"))
+                    || code.contains(&format!("super::{other};"))
+                    || code.contains(&format!("use {other}::"))
+            };
+            if imports && j >= i && other != name {
+                wrong.push(format!("eval/{name}.rs imports {other}, which is above it"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
