@@ -14,6 +14,7 @@
 pub mod figure;
 pub mod id;
 pub mod node;
+mod print;
 pub mod value;
 
 use chrono::NaiveDate;

@@ -269,6 +269,11 @@ impl Nodes {
         self.nodes.is_empty()
     }
 
+    /// Every pattern's id, in order.
+    pub fn patterns(&self) -> impl Iterator<Item = PatternId> + use<> {
+        (0..u32::try_from(self.patterns.len()).unwrap_or(u32::MAX)).map(PatternId)
+    }
+
     /// Every node with its id, operands first.
     pub fn iter(&self) -> impl Iterator<Item = (NodeId, &Node)> {
         self.nodes.iter().zip(0u32..).map(|(n, i)| (NodeId(i), n))

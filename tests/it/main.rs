@@ -24,6 +24,7 @@ mod reliability;
 mod report;
 mod request_direct;
 mod serve;
+mod stages;
 mod stream;
 
 use std::path::{Path, PathBuf};
