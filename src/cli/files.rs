@@ -47,11 +47,11 @@ pub fn read_policy(path: &Path) -> Result<Result<String, Diagnostics>, String> {
         std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     Ok(match detente::syntax::decode(&bytes) {
         Ok(s) => Ok(s.to_string()),
-        Err(e) => Err(Diagnostics {
-            name: display(path),
-            source: String::from_utf8_lossy(&bytes).into_owned(),
-            problems: vec![Problem::from(e)],
-        }),
+        Err(e) => Err(Diagnostics::new(
+            &display(path),
+            &String::from_utf8_lossy(&bytes),
+            vec![Problem::from(e)],
+        )),
     })
 }
 

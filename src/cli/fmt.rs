@@ -44,11 +44,11 @@ pub fn run(args: Args) -> Exit {
         let file = match syntax::parse(&source) {
             Ok(f) => f,
             Err(errs) => {
-                let d = Diagnostics {
-                    name: name.clone(),
-                    source: source.clone(),
-                    problems: errs.into_iter().map(Problem::from).collect(),
-                };
+                let d = Diagnostics::new(
+                    &name,
+                    &source,
+                    errs.into_iter().map(Problem::from).collect(),
+                );
                 out!("{}", render_graphical(&d, super::use_color()));
                 broken += 1;
                 continue;

@@ -9,8 +9,8 @@ pub fn problems(h: &Histories, limit: usize) -> String {
     let mut out = String::new();
     for p in h.problems.iter().take(limit) {
         let level = match p.severity {
-            Severity::Error => "rejected",
             Severity::Warning => "warning",
+            _ => "rejected",
         };
         let column = p
             .column
@@ -41,8 +41,8 @@ pub fn write_rejects(path: &Path, h: &Histories) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     for p in &h.problems {
         let severity = match p.severity {
-            Severity::Error => "error",
             Severity::Warning => "warning",
+            _ => "error",
         };
         w.write_record([
             p.file.as_str(),

@@ -45,6 +45,7 @@ fn answer(policy: &Policy, text: &str, line: u64, as_of: Option<Instant>) -> Res
             json!({"line": line, "error": format!("not valid JSON at column {}: {what}", e.column())})
         }
         Unreadable::Request(e) => error_line(line, &e),
+        other => error_line(line, &other.into_request_error()),
     })?;
     let single = request.is_single_contact();
     let id = request.first_contact_id().map(str::to_string);

@@ -20,6 +20,7 @@ pub use watch::Watch;
 
 /// One lifecycle as a state machine.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct StateMachine {
     /// Whose lifecycle: contacts' or accounts'.
     pub entity: Entity,
@@ -38,6 +39,7 @@ impl StateMachine {
 
 /// A compiled policy, ready to evaluate.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Policy {
     ir: Ir,
     machines: Vec<StateMachine>,

@@ -21,6 +21,7 @@ use super::StateMachine;
 
 /// What one stage's ways out watch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Watch {
     /// Check at every instant of the account: the conditions read other
     /// members, the account's stage, or time in a way no timer tracks.

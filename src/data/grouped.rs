@@ -38,6 +38,7 @@ type Key = (bool, String);
 
 /// Complete accounts handed over together.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Batch {
     /// Their contacts, accounts and events, as `load` reads them.
     pub histories: Histories,
@@ -50,6 +51,7 @@ pub struct Batch {
 
 /// One account, or one contact without an account, of a [`Batch`].
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Group {
     /// The account's id; `None` for a contact without one.
     pub account: Option<String>,

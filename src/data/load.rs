@@ -17,6 +17,7 @@ use crate::ir::{EventTypeId, FieldId, Ir, StageId, Value};
 /// What the rows of a file are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum RecordKind {
     /// One row per contact: `id`, `account`, `created_at`, optionally a
     /// `stage` snapshot, and the contact schema's fields.
@@ -42,6 +43,7 @@ impl RecordKind {
 
 /// One input file and how to read it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Source {
     /// What its rows are.
     pub kind: RecordKind,
@@ -124,6 +126,7 @@ impl Source {
 
 /// Where a record came from: file (index into [`Histories::files`]) and line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub struct Origin {
     /// Index into [`Histories::files`].
     pub file: u32,
@@ -133,6 +136,7 @@ pub struct Origin {
 
 /// A contact record, validated against the policy's contact schema.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Contact {
     /// Its id, as the events name it.
     pub id: String,
@@ -152,6 +156,7 @@ pub struct Contact {
 
 /// An account record, validated against the policy's account schema.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Account {
     /// Its id, as contacts and events name it.
     pub id: String,
@@ -163,6 +168,7 @@ pub struct Account {
 
 /// What an event row is.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum EventKind {
     /// An event of a type the policy declares.
     Event {
@@ -186,6 +192,7 @@ pub enum EventKind {
 
 /// One event of a contact's history, validated.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Event {
     /// The CRM's event id, if given: a repeated id is a duplicate.
     pub id: Option<String>,
@@ -208,6 +215,7 @@ pub struct Event {
 /// How bad a row problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Severity {
     /// The row was rejected.
     Error,
@@ -219,6 +227,7 @@ pub enum Severity {
 
 /// A row that was not accepted, or something worth saying about the data.
 #[derive(Debug, Clone, serde::Serialize, PartialEq)]
+#[non_exhaustive]
 pub struct RowProblem {
     /// The file, as given.
     pub file: String,
@@ -237,6 +246,7 @@ pub struct RowProblem {
 /// What became of the rows read: `read = accepted + rejected +
 /// duplicates`, always.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Counts {
     /// Rows read.
     pub read: u64,
@@ -251,6 +261,7 @@ pub struct Counts {
 /// Everything read from the data files: the records the replay works on,
 /// and an account of every row that was not kept.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Histories {
     /// The files read, in order ([`Origin::file`] indexes this).
     pub files: Vec<String>,

@@ -100,6 +100,7 @@ struct FileTable {
 
 /// A read manifest, with paths resolved against its folder.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Manifest {
     /// Where the manifest was read from.
     pub path: PathBuf,

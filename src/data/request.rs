@@ -32,6 +32,7 @@ pub use super::request_json::Object;
 /// histories ([`Request::into_histories`]). [`Request::from_slice_for`]
 /// reads the usual request for one policy in a single pass.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Request {
     /// Replay up to this time (default: the latest time in the request).
     pub as_of: Option<String>,
@@ -59,6 +60,7 @@ struct Read {
 
 /// Why JSON text is not a request.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Unreadable {
     /// The text is not JSON.
     Json(serde_json::Error),
@@ -68,6 +70,7 @@ pub enum Unreadable {
 
 /// Why a request cannot be classified; `problems` name each bad row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct RequestError {
     /// What is wrong, in one sentence.
     pub error: String,
@@ -78,6 +81,7 @@ pub struct RequestError {
 
 /// One bad row of a request, named by its place.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct RequestProblem {
     /// Where in the request: `contacts[0]`, `contacts[0].events[2]`,
     /// `accounts[1]`.
@@ -87,6 +91,17 @@ pub struct RequestProblem {
     pub field: Option<String>,
     /// What is wrong and how to fix it.
     pub reason: String,
+}
+
+impl Unreadable {
+    /// The error as one kind: text that is not JSON becomes a request
+    /// error saying so (for callers that answer both the same way).
+    pub fn into_request_error(self) -> RequestError {
+        match self {
+            Unreadable::Json(e) => shape(format!("the request is not valid JSON: {e}")),
+            Unreadable::Request(e) => e,
+        }
+    }
 }
 
 impl std::fmt::Display for RequestError {

@@ -19,6 +19,7 @@ const KEPT_OF_LONG_ROW: usize = 1024;
 
 /// How a data file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FileFormat {
     /// Comma-separated values with a header row.
     Csv,
@@ -47,6 +48,7 @@ impl FileFormat {
 
 /// One cell as read: CSV cells are text; JSON keeps its types.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Cell {
     /// A CSV cell, as written.
     Text(String),
@@ -75,6 +77,7 @@ impl Cell {
 
 /// One row as read, before it is checked against the policy's schema.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Row {
     /// 1-based line where the row starts.
     pub line: u64,
@@ -121,6 +124,7 @@ impl Row {
 
 /// A row that could not be read at all (ragged, not UTF-8, not JSON).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct BadRow {
     /// 1-based line where the row starts.
     pub line: u64,
@@ -134,6 +138,7 @@ pub struct BadRow {
 
 /// Why a row could not be read.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum RowError {
     /// This row is bad; reading goes on with the next.
     Bad(BadRow),

@@ -15,6 +15,7 @@ pub type Instant = i64;
 
 /// How precisely a timestamp was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum Precision {
     /// Written with a time of day.
     Exact,
@@ -24,6 +25,7 @@ pub enum Precision {
 
 /// Whether a date-only value means the start or the end of its day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum DateOnly {
     /// 00:00 local time: the day has begun (the default).
     #[default]

@@ -16,6 +16,7 @@ use crate::syntax::SyntaxError;
 
 /// One problem found in a policy, from whichever phase found it.
 #[derive(Debug, Clone, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum Problem {
     /// The text is not the language: found while parsing.
     #[error(transparent)]
@@ -53,6 +54,7 @@ impl Problem {
 /// The problems found in one policy source, with the source they point
 /// into.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Diagnostics {
     /// The name shown for the source, usually its path.
     pub name: String,
@@ -63,6 +65,15 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// The problems found in `source`, read from the file called `name`.
+    pub fn new(name: &str, source: &str, problems: Vec<Problem>) -> Diagnostics {
+        Diagnostics {
+            name: name.to_string(),
+            source: source.to_string(),
+            problems,
+        }
+    }
+
     /// How many are errors.
     pub fn errors(&self) -> usize {
         self.problems.iter().filter(|p| !p.is_warning()).count()

@@ -11,6 +11,7 @@ use super::view::{View, Who};
 
 /// One way out of the current stage and how far the contact is from it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Exit {
     /// The stage it leads to.
     pub to: String,

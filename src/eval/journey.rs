@@ -15,6 +15,7 @@ use super::view::{View, Who};
 /// The policy a journey was worked out with, so that every decision can
 /// be traced to the exact rules.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[non_exhaustive]
 pub struct PolicyRef {
     /// The policy's name, from `policy "..." { }`.
     pub name: String,
@@ -26,6 +27,7 @@ pub struct PolicyRef {
 
 /// One contact's journey.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[non_exhaustive]
 pub struct Journey {
     /// The contact's id.
     pub contact: String,
@@ -71,6 +73,7 @@ pub struct Journey {
 
 /// One stage entered, typed.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct StepFact {
     /// The stage entered.
     pub stage: StageId,
@@ -86,6 +89,7 @@ pub struct StepFact {
 
 /// What made the instant of a `when` move.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Tipped {
     /// The touchpoint the tipping event matched, if any.
     pub touchpoint: Option<TouchpointId>,
@@ -99,6 +103,7 @@ pub struct Tipped {
 
 /// What the reports read of a contact's journey: typed, not printed.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Facts {
     /// Every stage entered, in order.
     pub steps: Vec<StepFact>,
@@ -120,6 +125,7 @@ pub struct Facts {
 
 /// One account's journey through the account lifecycle.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[non_exhaustive]
 pub struct AccountJourney {
     /// The account's id.
     pub account: String,

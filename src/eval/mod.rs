@@ -35,6 +35,7 @@ pub use replay::RuntimeProblem;
 
 /// Everything a replay produced.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Evaluation {
     /// The instant replayed to (milliseconds since the Unix epoch, UTC).
     pub as_of: Instant,

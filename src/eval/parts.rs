@@ -102,6 +102,7 @@ impl std::fmt::Display for Rounded {
 
 /// One stage entered: `{"stage", "entered", "trigger", "label"}`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct PathStep {
     /// The stage's name.
     pub stage: String,
@@ -121,6 +122,7 @@ pub struct PathStep {
 /// What moved a contact or account into a stage, by `kind`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Trigger {
     /// It was in the stage in the CRM's snapshot.
     Snapshot,
@@ -169,6 +171,7 @@ pub enum Trigger {
 
 /// One criteria's verdict and its clauses'.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct CriteriaResult {
     /// Whether the criteria is met.
     pub met: Tri,
@@ -178,6 +181,7 @@ pub struct CriteriaResult {
 
 /// The account's buying group.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Group {
     /// Each role, by name: the ids of the contacts who hold it.
     pub roles: Named<Vec<String>>,
@@ -190,6 +194,7 @@ pub struct Group {
 /// Where an SLA instance stands at the as-of time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum SlaStatus {
     /// Not met, not yet due.
     Open,
@@ -230,6 +235,7 @@ impl SlaStatus {
 
 /// One SLA instance of a contact.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct SlaResult {
     /// The SLA's name.
     pub sla: Option<String>,

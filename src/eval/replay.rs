@@ -12,6 +12,7 @@ use super::view::{View, Who};
 
 /// Something that stopped the replay of one contact.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RuntimeProblem {
     /// The contact whose replay stopped, if it is about one.
     pub contact: Option<String>,

@@ -353,11 +353,25 @@ fn collect(view: &View<'_, '_>, e: NodeId, out: &mut Soonest, shared: &mut Share
             collect(view, *l, out, shared, wanted);
             collect(view, *r, out, shared, wanted);
         }
-        other => {
-            for x in other.operands() {
-                collect(view, x, out, shared, Wanted::Both);
+        // Written out rather than through `Node::operands`, which builds
+        // a list: this walk runs at every timer search.
+        Node::Neg(x) | Node::Missing { of: x, .. } | Node::Matches(x, _) => {
+            collect(view, *x, out, shared, Wanted::Both)
+        }
+        Node::Arith(_, l, r)
+        | Node::Text(_, l, r)
+        | Node::In {
+            item: l, list: r, ..
+        } => {
+            collect(view, *l, out, shared, Wanted::Both);
+            collect(view, *r, out, shared, Wanted::Both);
+        }
+        Node::List(xs) | Node::Min(xs) | Node::Max(xs) => {
+            for x in xs {
+                collect(view, *x, out, shared, Wanted::Both);
             }
         }
+        _ => {}
     }
 }
 

@@ -66,6 +66,7 @@ pub const SHARED_TEAM: TeamId = TeamId(0);
 
 /// Whose lifecycle: a contact's or an account's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Entity {
     /// One person.
     Contact,

@@ -14,11 +14,11 @@ fn diagnose(path: &std::path::Path) -> Diagnostics {
     let bytes = std::fs::read(path).unwrap();
     let name = relative(path);
     match syntax::decode(&bytes) {
-        Err(e) => Diagnostics {
-            name,
-            source: String::from_utf8_lossy(&bytes).into_owned(),
-            problems: vec![Problem::from(e)],
-        },
+        Err(e) => Diagnostics::new(
+            &name,
+            &String::from_utf8_lossy(&bytes),
+            vec![Problem::from(e)],
+        ),
         Ok(source) => match Policy::compile_named(&name, source) {
             Ok(p) => p.warnings().clone(),
             Err(d) => d,

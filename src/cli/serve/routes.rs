@@ -349,6 +349,7 @@ async fn classify_handler(
             Ok(r) => r,
             Err(Unreadable::Json(e)) => return not_json(&e),
             Err(Unreadable::Request(e)) => return bad_request(&e),
+            Err(other) => return bad_request(&other.into_request_error()),
         };
         match classify(&loaded.policy, request, None) {
             Ok(c) => {
