@@ -91,7 +91,6 @@ impl<'a> Run<'a> {
                 ItemKind::Create => self.create(it.member, now),
                 ItemKind::Event(ev) => {
                     event = Some(ev);
-                    self.account_history.push(i);
                     self.apply_event(i, it.member, ev, now);
                 }
             }
@@ -277,7 +276,11 @@ impl<'a> Run<'a> {
             EventKind::Merge { .. } => {}
             EventKind::Event { ty, .. } => {
                 let ty = *ty;
-                // Touchpoints are matched as the event happens.
+                // Touchpoints are matched as the event happens, against
+                // the contact and the account as they were just before
+                // it: neither history holds the event yet, and no score
+                // has earned its points (which come from the touchpoints
+                // it matches).
                 let matched: Vec<TouchpointId> = self
                     .ir()
                     .touchpoints
@@ -295,6 +298,7 @@ impl<'a> Run<'a> {
                     })
                     .map(|(_, t)| t)
                     .collect();
+                self.account_history.push(i);
                 if let Some(member) = self.members.get_mut(m) {
                     member.history.push(i);
                     if !matched.is_empty() {

@@ -1,10 +1,10 @@
 //! The conformance matrix: checks clean ⇒ evaluates correctly.
 //!
 //! Every expression form below is put in every position it may stand in a
-//! policy: a contact transition's `when`, a criteria clause, a score rule,
-//! a buying-group role, an account transition's `when`, the `where` of
-//! an event a metric counts; and the aggregates in a metric and an
-//! incentive. Each cell is generated, checked, and then either
+//! policy: a contact transition's `when` and `unless`, a criteria clause,
+//! a score rule, a buying-group role, an account transition's `when`, the
+//! `where` of an event a metric counts, of an SLA's `met` and of a
+//! touchpoint; and the aggregates in a metric and an incentive. Each cell is generated, checked, and then either
 //! - refused by `check` with a code, where the language reference says
 //!   the form may not stand (docs/language.md, "Where names mean what"), or
 //! - replayed on the small history below and compared with a reference
@@ -144,6 +144,9 @@ struct At<'e> {
     t: i64,
     event: Option<&'e Ev>,
     entered: i64,
+    /// A touchpoint's `where` reads the contact as it was just before
+    /// the event it is matching: without that event.
+    before: Option<&'e Ev>,
 }
 
 type Truth = Option<bool>;
@@ -180,6 +183,7 @@ fn cmp(x: Option<f64>, f: impl Fn(f64) -> bool) -> Truth {
 fn history<'a>(w: &'a At) -> impl Iterator<Item = &'static Ev> + 'a {
     EVENTS.iter().filter(move |e| {
         e.at <= w.t
+            && !w.before.is_some_and(|b| std::ptr::eq(b, *e))
             && match w.who {
                 Who::Contact(i) => e.who == i,
                 Who::Account => true,
@@ -195,12 +199,12 @@ fn engagement(w: &At) -> f64 {
         .min(100.0)
 }
 
-fn engaged(i: usize, t: i64) -> bool {
+fn engaged(i: usize, at: &At) -> bool {
     let w = At {
         who: Who::Contact(i),
-        t,
-        event: None,
         entered: CREATED,
+        event: None,
+        ..*at
     };
     engagement(&w) >= 10.0
 }
@@ -242,12 +246,35 @@ enum Pos {
     AccountWhen,
     /// `metric m = count(visit where F)`.
     MetricWhere,
+    /// `lead -> yes after 2d unless F`: read once, at the deadline.
+    Unless,
+    /// `met on visit where F` in an SLA started at creation.
+    SlaMet,
+    /// `touchpoint cell = visit where F by marketing`, counted by a score.
+    TouchpointWhere,
 }
 
 use Pos::*;
 
-const CONTACT: &[Pos] = &[ContactWhen, Clause, ScoreRule, Role];
-const CONTACT_AND_FILTER: &[Pos] = &[ContactWhen, Clause, ScoreRule, Role, MetricWhere];
+const CONTACT: &[Pos] = &[
+    ContactWhen,
+    Clause,
+    ScoreRule,
+    Role,
+    Unless,
+    SlaMet,
+    TouchpointWhere,
+];
+const CONTACT_AND_FILTER: &[Pos] = &[
+    ContactWhen,
+    Clause,
+    ScoreRule,
+    Role,
+    MetricWhere,
+    Unless,
+    SlaMet,
+    TouchpointWhere,
+];
 const EVERYWHERE: &[Pos] = &[
     ContactWhen,
     Clause,
@@ -255,8 +282,22 @@ const EVERYWHERE: &[Pos] = &[
     Role,
     AccountWhen,
     MetricWhere,
+    Unless,
+    SlaMet,
+    TouchpointWhere,
 ];
-const SUBJECT: &[Pos] = &[ContactWhen, Clause, ScoreRule, Role, AccountWhen];
+const SUBJECT: &[Pos] = &[
+    ContactWhen,
+    Clause,
+    ScoreRule,
+    Role,
+    AccountWhen,
+    Unless,
+    SlaMet,
+    TouchpointWhere,
+];
+/// An event's own fields: where a pattern's `where` reads them.
+const EVENT_FILTERS: &[Pos] = &[MetricWhere, SlaMet, TouchpointWhere];
 const NOWHERE: &[Pos] = &[];
 
 struct Form {
@@ -319,7 +360,7 @@ fn forms() -> Vec<Form> {
         },
         Form {
             text: "page contains \"/docs\"",
-            allowed: &[MetricWhere],
+            allowed: EVENT_FILTERS,
             reference: |w| w.event?.page.map(|p| p.contains("/docs")),
         },
         Form {
@@ -411,7 +452,7 @@ fn forms() -> Vec<Form> {
         Form {
             text: "group.engaged >= 2",
             allowed: SUBJECT,
-            reference: |w| Some((0..3).filter(|i| engaged(*i, w.t)).count() >= 2),
+            reference: |w| Some((0..3).filter(|i| engaged(*i, w)).count() >= 2),
         },
         // Time read where no timer can follow it: refused everywhere.
         Form {
@@ -493,6 +534,20 @@ buying_group {
   engaged = engagement >= 10
 }
 
+sla cell_sla {
+  owner sales
+  starts on entering lead
+  met on visit where {SLA_MET}
+  within 30d
+}
+
+touchpoint cell_touch = visit where {TOUCH} by marketing
+
+score touched {
+  owner marketing
+  each cell_touch => +1
+}
+
 sla follow {
   owner sales
   starts on entering lead
@@ -536,12 +591,14 @@ fn cell_policy(form: &str, pos: Pos) -> String {
         .replace("{ROLE}", &slot(Role, "contact.level >= 100"))
         .replace(
             "{CONTACT_WHEN}",
-            &if pos == ContactWhen {
-                format!("when {form}")
-            } else {
-                "on other".into()
+            &match pos {
+                ContactWhen => format!("when {form}"),
+                Unless => format!("after 2d unless {form}"),
+                _ => "on other".into(),
             },
         )
+        .replace("{SLA_MET}", &slot(SlaMet, "page == \"/nowhere\""))
+        .replace("{TOUCH}", &slot(TouchpointWhere, "page == \"/nowhere\""))
         .replace(
             "{ACCOUNT_WHEN}",
             &if pos == AccountWhen {
@@ -630,6 +687,7 @@ fn first_true(reference: Reference, who: Who, from: i64, entered: i64) -> Option
             t: *t,
             event: None,
             entered,
+            before: None,
         };
         reference(&w) == Some(true)
     })
@@ -641,6 +699,7 @@ fn at_as_of(reference: Reference, who: Who) -> Truth {
         t: AS_OF,
         event: None,
         entered: CREATED,
+        before: None,
     })
 }
 
@@ -773,6 +832,7 @@ fn compare(form: &Form, pos: Pos, p: &Policy) -> Option<String> {
                         t: e.at,
                         event: Some(e),
                         entered: CREATED,
+                        before: None,
                     };
                     (form.reference)(&w) == Some(true)
                 })
@@ -781,8 +841,110 @@ fn compare(form: &Form, pos: Pos, p: &Policy) -> Option<String> {
                 wrong.push(format!("counted {got}, reference {want}"));
             }
         }
+        Unless | SlaMet | TouchpointWhere => wrong.extend(compare_filters(form, pos, &ev, p)),
     }
     (!wrong.is_empty()).then(|| wrong.join("; "))
+}
+
+/// The visits of contact `i` at which the form holds, read with the
+/// visit's fields in scope, oldest first; `before`: as the contact was
+/// just before each visit (a touchpoint's `where`).
+fn visits_where(form: &Form, i: usize, before: bool) -> Vec<&'static Ev> {
+    EVENTS
+        .iter()
+        .filter(|e| e.kind == Kind::Visit && e.who == i)
+        .filter(|e| {
+            let w = At {
+                who: Who::Contact(i),
+                t: e.at,
+                event: Some(e),
+                entered: CREATED,
+                before: before.then_some(*e),
+            };
+            (form.reference)(&w) == Some(true)
+        })
+        .collect()
+}
+
+/// The cells of the positions read at one instant or one event of each
+/// contact: `unless` at its deadline, an SLA's `met` and a touchpoint's
+/// `where` at each visit.
+fn compare_filters(
+    form: &Form,
+    pos: Pos,
+    ev: &detente::eval::Evaluation,
+    p: &Policy,
+) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for i in 0..3 {
+        let j = ev
+            .journeys
+            .iter()
+            .find(|j| j.contact == format!("c{}", i + 1))
+            .unwrap();
+        match pos {
+            Unless => {
+                let yes = p.ir().stage_id(detente::Lifecycle::Contact, "yes").unwrap();
+                let got = j
+                    .facts
+                    .steps
+                    .iter()
+                    .find(|s| s.stage == yes)
+                    .map(|s| s.entered);
+                let deadline = CREATED + 2 * DAY;
+                let held = (form.reference)(&At {
+                    who: Who::Contact(i),
+                    t: deadline,
+                    event: None,
+                    entered: CREATED,
+                    before: None,
+                });
+                let want = (held != Some(true)).then_some(deadline);
+                if got != want {
+                    wrong.push(format!(
+                        "c{} moved at {:?}, reference {:?}",
+                        i + 1,
+                        got.map(at),
+                        want.map(at)
+                    ));
+                }
+            }
+            SlaMet => {
+                let inst = j
+                    .slas
+                    .iter()
+                    .find(|s| s.sla.as_deref() == Some("cell_sla"))
+                    .unwrap();
+                let want = visits_where(form, i, false)
+                    .first()
+                    .map(|e| at_seconds(e.at));
+                if inst.met != want {
+                    wrong.push(format!(
+                        "c{}: met {:?}, reference {want:?}",
+                        i + 1,
+                        inst.met
+                    ));
+                }
+            }
+            TouchpointWhere => {
+                let got = j.scores.get("touched").unwrap().value();
+                let want = visits_where(form, i, true).len() as f64;
+                if got != want {
+                    wrong.push(format!("c{}: {got} touches, reference {want}", i + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    wrong
+}
+
+/// An instant as journeys write it: to the second.
+fn at_seconds(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 #[test]
@@ -794,6 +956,9 @@ fn every_form_in_every_position_checks_and_computes_or_is_refused() {
         Role,
         AccountWhen,
         MetricWhere,
+        Unless,
+        SlaMet,
+        TouchpointWhere,
     ];
     let mut failures = Vec::new();
     let (mut accepted, mut refused) = (0, 0);
@@ -836,7 +1001,7 @@ fn every_form_in_every_position_checks_and_computes_or_is_refused() {
         failures.join("\n")
     );
     // Each form stands somewhere, and the matrix is the size it claims.
-    assert!(accepted >= 100, "{accepted} cells accepted");
+    assert!(accepted >= 180, "{accepted} cells accepted");
     assert!(refused >= 40, "{refused} cells refused");
 }
 
@@ -886,6 +1051,8 @@ fn figure_policy(metric: &str, incentive: &str) -> String {
         .replace("{SCORE}", "contact.level >= 100")
         .replace("{CLAUSE}", "contact.level >= 100")
         .replace("{ROLE}", "contact.level >= 100")
+        .replace("{SLA_MET}", "page == \"/nowhere\"")
+        .replace("{TOUCH}", "page == \"/nowhere\"")
         .replace("{CONTACT_WHEN}", "on other")
         .replace("{ACCOUNT_WHEN}", "on other")
         .replace("{METRIC}", metric)
