@@ -166,12 +166,7 @@ pub fn event_name(model: &Ir, histories: &crate::data::Histories, ev: usize) -> 
 
 impl Run<'_> {
     fn stage_name(&self, s: StageId) -> String {
-        self.policy
-            .ir()
-            .stages
-            .get(s.index())
-            .map(|x| x.name.clone())
-            .unwrap_or_default()
+        self.policy.ir().stage_name(s).to_string()
     }
 
     /// What made the instant of a `when` move, resolved out of the

@@ -259,19 +259,9 @@ impl Nodes {
         out
     }
 
-    /// How many nodes there are.
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
     /// Every pattern's id, in order.
     pub fn patterns(&self) -> impl Iterator<Item = PatternId> + use<> {
-        (0..u32::try_from(self.patterns.len()).unwrap_or(u32::MAX)).map(PatternId)
+        (0..self.patterns.len()).map_while(|i| u32::try_from(i).ok().map(PatternId))
     }
 
     /// Every node with its id, operands first.

@@ -161,11 +161,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn name(&self, s: StageId) -> String {
-        self.model
-            .stages
-            .get(s.index())
-            .map(|x| x.name.clone())
-            .unwrap_or_default()
+        self.model.stage_name(s).to_string()
     }
 
     pub fn is_detour(&self, s: StageId) -> bool {
@@ -182,7 +178,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn team_name(&self, t: crate::ir::TeamId) -> String {
-        self.model.teams.get(t.index()).cloned().unwrap_or_default()
+        self.model.team_name(t).to_string()
     }
 }
 

@@ -11,7 +11,9 @@
 //! `when` moves (exclusive or not). The matrix of every form in every
 //! position is `matrix.rs`.
 
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
+
+use crate::{at, rows};
 
 use detente::Policy;
 use detente::data::{RecordKind, Source};
@@ -74,21 +76,6 @@ fn policy(when: &str, extra: &str, metrics: &str) -> Result<Policy, String> {
         .replace("{EXTRA}", extra)
         .replace("{METRICS}", metrics);
     Policy::compile(&text).map_err(|d| d.to_string())
-}
-
-fn rows(v: Json) -> Vec<Map<String, Json>> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o.as_object().unwrap().clone())
-        .collect()
-}
-
-fn at(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
 }
 
 fn load(p: &Policy, contacts: Json, events: Json) -> detente::data::Histories {

@@ -34,6 +34,23 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Rows given as a JSON array of objects, as `Source::inline` takes them.
+pub fn rows(v: serde_json::Value) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_object().unwrap().clone())
+        .collect()
+}
+
+/// An instant (milliseconds since the epoch, UTC) as an ISO timestamp.
+pub fn at(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
 /// The real binary, run from the project root without colour.
 pub fn detente() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("detente").unwrap();

@@ -20,7 +20,9 @@
     reason = "a test: JSON built by key, one period's row read by position; a miss fails it"
 )]
 
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
+
+use crate::{at, rows};
 
 use detente::Policy;
 use detente::data::{RecordKind, Source};
@@ -619,21 +621,6 @@ fn cell_policy(form: &str, pos: Pos) -> String {
 }
 
 // ------------------------------------------------------------- replay
-
-fn rows(v: Json) -> Vec<Map<String, Json>> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o.as_object().unwrap().clone())
-        .collect()
-}
-
-fn at(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
-}
 
 fn histories(p: &Policy) -> detente::data::Histories {
     let contacts = json!([

@@ -15,19 +15,13 @@
 //! - c-3 (no account, fit 20): demo request Mon 13 Apr 09:00Z → mql;
 //!   nobody calls: recycled 30 days later, 13 May 09:00Z.
 
-use serde_json::{Map, Value as Json, json};
+use serde_json::json;
+
+use crate::rows;
 
 use detente::Policy;
 use detente::data::{RecordKind, Source};
 use detente::report::{Options, Report, build};
-
-fn rows(v: Json) -> Vec<Map<String, Json>> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o.as_object().unwrap().clone())
-        .collect()
-}
 
 fn report() -> Report {
     let text = std::fs::read_to_string(crate::root().join("policies/acme.detente")).unwrap();
