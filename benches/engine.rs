@@ -125,7 +125,8 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let request = Request::from_slice_for(&policy, body).expect("request");
                 let answer = classify(&policy, request, None).expect("classified");
-                serde_json::to_vec(&answer).expect("written")
+                serde_json::to_vec(&detente::report::journey::ClassifiedJson(&policy, &answer))
+                    .expect("written")
             })
         },
     );

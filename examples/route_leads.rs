@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use detente::data::request::Request;
 use detente::eval::classify::classify;
+use detente::report::journey::JourneyView;
 use detente::{Lifecycle, Policy};
 
 fn main() -> ExitCode {
@@ -50,16 +51,21 @@ fn main() -> ExitCode {
         });
         match result {
             Ok(classified) => {
-                for j in &classified.journeys {
+                for journey in &classified.journeys {
+                    // The journey holds ids; its view reads the names from
+                    // the policy it was worked out with.
+                    let j = JourneyView::new(&policy, journey);
                     // The stage's owner is the team that acts on it now.
                     let owner = policy
-                        .stage_owner(Lifecycle::Contact, &j.stage)
+                        .stage_owner(Lifecycle::Contact, j.stage())
                         .unwrap_or("nobody");
                     // Flushed per line: a caller may wait for each answer.
                     let written = writeln!(
                         out,
                         "{}: {} since {} → {owner}",
-                        j.contact, j.stage, j.since
+                        journey.contact,
+                        j.stage(),
+                        j.since()
                     )
                     .and_then(|()| out.flush());
                     match written {

@@ -3,8 +3,9 @@
 //! A policy (the language of `docs/language.md`) is compiled once into a
 //! state machine, then contact histories are replayed through it. Each
 //! contact gets a [`eval::Journey`]: its stage, the path that led there
-//! and why, its scores, criteria, buying group and SLAs — the same JSON
-//! `detente classify` prints.
+//! and why, its scores, criteria, buying group and SLAs, by id. A
+//! [`json::JourneyView`] reads the names from the policy and writes the
+//! same JSON `detente classify` prints.
 //!
 //! ```
 //! use detente::Policy;
@@ -31,9 +32,11 @@
 //! let (history, _warnings) = request.histories(&policy).expect("readable rows");
 //! let journeys = policy.evaluate(&history, None);
 //!
-//! let c1 = &journeys.journeys[0];
-//! assert_eq!(c1.stage, "mql");
-//! assert_eq!(c1.since, "2026-03-02T09:00:00Z");
+//! let c1 = detente::json::JourneyView::new(&policy, &journeys.journeys[0]);
+//! assert_eq!(c1.stage(), "mql");
+//! assert_eq!(c1.since(), "2026-03-02T09:00:00Z");
+//! let written = serde_json::to_value(c1).expect("JSON");
+//! assert_eq!(written["path"][1]["trigger"]["event"], "form_submit");
 //! ```
 //!
 //! Files are read the same way through [`data::load`] with
@@ -43,7 +46,8 @@
 //!
 //! The documented modules are the API for other programs: [`compile`]
 //! (the [`Policy`]), [`data`] (reading histories), [`eval`] (replaying
-//! them: journeys, explanations, requests) and [`diagnostic`]. The
+//! them: journeys, explanations, requests), [`json`] (journeys as
+//! `classify` writes them) and [`diagnostic`]. The
 //! compiler's own stages (parsing, checking) and the command line's
 //! reports are public only so the `detente` binary can reach them; they
 //! are left out of these pages and may change with any release.
@@ -62,6 +66,17 @@ pub mod diagnostic;
 pub mod eval;
 #[doc(hidden)]
 pub mod ir;
+
+/// Journeys as `detente classify` and the API write them. The engine's
+/// journeys hold ids; these views borrow the policy they were worked out
+/// with and read the names of stages, scores, criteria, roles and SLAs
+/// from it, so no journey carries a copy of them.
+pub mod json {
+    pub use crate::report::journey::{
+        AccountJourneyView, AccountJourneysJson, ClassifiedJson, JourneyView, JourneysJson,
+        PathStep, PolicyRef, ProblemJson, Rounded, RuntimeProblemJson, SlaJson, Tri, Trigger,
+    };
+}
 
 // The compiler's and the command line's own parts: public so that the
 // `detente` binary (and the tests) can reach them, hidden from the

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 
 use detente::data::{Histories, Severity};
 use detente::eval::{Evaluation, evaluate};
+use detente::report::journey::{
+    AccountJourneyView, AccountJourneysJson, JourneyView, JourneysJson, Rounded, Tri,
+};
 use detente::report::plural;
+use detente::report::problems::runtime_message;
 
 use super::inputs::{DataArgs, resolve};
 use super::{Exit, reports};
@@ -137,7 +141,7 @@ pub fn run(args: Args) -> Exit {
             Err(e) => return e,
         };
     for p in &evaluation.problems {
-        eprintln!("{}", problem_line(p));
+        eprintln!("{}", problem_line(&inputs.policy, p));
     }
     summary(&histories);
     out!(
@@ -148,13 +152,13 @@ pub fn run(args: Args) -> Exit {
 }
 
 /// A replay problem as printed: `problem: contact `c-1`: ...`.
-pub(super) fn problem_line(p: &detente::eval::RuntimeProblem) -> String {
+pub(super) fn problem_line(policy: &detente::Policy, p: &detente::eval::RuntimeProblem) -> String {
     let who = p
         .contact
         .as_ref()
         .map(|c| format!("contact `{c}`: "))
         .unwrap_or_default();
-    format!("problem: {who}{}", p.message)
+    format!("problem: {who}{}", runtime_message(policy.ir(), &p.problem))
 }
 
 pub(super) fn summary(h: &Histories) {
@@ -192,18 +196,24 @@ pub(super) fn render(
             let doc = match lifecycle {
                 Lifecycle::Contact => serde_json::to_string_pretty(&ContactsDoc {
                     as_of: &as_of,
-                    journeys: &e.journeys,
+                    journeys: JourneysJson(policy, &e.journeys),
                 }),
                 Lifecycle::Account => serde_json::to_string_pretty(&AccountsDoc {
                     as_of: &as_of,
-                    accounts: &e.accounts,
+                    accounts: AccountJourneysJson(policy, &e.accounts),
                 }),
             };
             doc.unwrap_or_default() + "\n"
         }
         Format::Jsonl => match lifecycle {
-            Lifecycle::Contact => json_lines(&e.journeys),
-            Lifecycle::Account => json_lines(&e.accounts),
+            Lifecycle::Contact => {
+                json_lines(e.journeys.iter().map(|j| JourneyView::new(policy, j)))
+            }
+            Lifecycle::Account => json_lines(
+                e.accounts
+                    .iter()
+                    .map(|a| AccountJourneyView::new(policy, a)),
+            ),
         },
         Format::Csv => csv_rows(e, policy, lifecycle),
         Format::Table => table(e, policy, lifecycle),
@@ -213,21 +223,21 @@ pub(super) fn render(
 #[derive(serde::Serialize)]
 struct ContactsDoc<'a> {
     as_of: &'a str,
-    journeys: &'a [detente::eval::Journey],
+    journeys: JourneysJson<'a>,
 }
 
 #[derive(serde::Serialize)]
 struct AccountsDoc<'a> {
     as_of: &'a str,
-    accounts: &'a [detente::eval::AccountJourney],
+    accounts: AccountJourneysJson<'a>,
 }
 
 /// One JSON object per line.
-fn json_lines<T: serde::Serialize>(items: &[T]) -> String {
+fn json_lines<T: serde::Serialize>(items: impl ExactSizeIterator<Item = T>) -> String {
     let mut out = Vec::with_capacity(items.len() * 1024);
     for item in items {
         let start = out.len();
-        match serde_json::to_writer(&mut out, item) {
+        match serde_json::to_writer(&mut out, &item) {
             Ok(()) => out.push(b'\n'),
             // Cannot happen for journeys (string keys only); never write
             // half an object if it did.
@@ -256,9 +266,8 @@ pub(super) fn rows(
     policy: &detente::Policy,
     lifecycle: Lifecycle,
 ) -> Vec<Vec<String>> {
-    let m = policy.ir();
     // As the JSON writes it; a score that is no number is an empty cell.
-    let text = |v: &detente::eval::parts::Rounded| {
+    let text = |v: Rounded| {
         if v.value().is_finite() {
             v.to_string()
         } else {
@@ -269,37 +278,35 @@ pub(super) fn rows(
         Lifecycle::Contact => e
             .journeys
             .iter()
-            .map(|j| {
+            .map(|journey| {
+                let j = JourneyView::new(policy, journey);
                 let mut r = vec![
-                    j.contact.clone(),
-                    j.account.clone().unwrap_or_default(),
-                    j.stage.clone(),
-                    j.since.clone(),
-                    j.highest.clone().unwrap_or_default(),
+                    journey.contact.clone(),
+                    journey.account.clone().unwrap_or_default(),
+                    j.stage().to_string(),
+                    j.since(),
+                    j.highest().unwrap_or_default().to_string(),
                 ];
+                r.extend(j.scores().map(|(_, v)| text(v)));
                 r.extend(
-                    m.scores
+                    journey
+                        .criteria
                         .iter()
-                        .map(|s| j.scores.get(&s.name).map(text).unwrap_or_default()),
+                        .map(|x| Tri(x.met).as_str().to_string()),
                 );
-                r.extend(m.criteria.iter().map(|c| {
-                    j.criteria
-                        .get(&c.name)
-                        .map(|x| x.met.as_str().to_string())
-                        .unwrap_or_default()
-                }));
                 r
             })
             .collect(),
         Lifecycle::Account => e
             .accounts
             .iter()
-            .map(|a| {
+            .map(|account| {
+                let a = AccountJourneyView::new(policy, account);
                 vec![
-                    a.account.clone(),
-                    a.stage.clone(),
-                    a.since.clone(),
-                    a.highest.clone().unwrap_or_default(),
+                    account.account.clone(),
+                    a.stage().to_string(),
+                    a.since(),
+                    a.highest().unwrap_or_default().to_string(),
                 ]
             })
             .collect(),

@@ -34,7 +34,6 @@ pub fn run(args: Args) -> Exit {
         Ok(i) => i,
         Err(e) => return e,
     };
-    let tz = inputs.policy.ir().timezone;
     let as_of = match inputs.as_of(args.as_of.as_deref()) {
         Ok(a) => a,
         Err(e) => return e,
@@ -49,12 +48,15 @@ pub fn run(args: Args) -> Exit {
             match args.output {
                 Output::Text => out!(
                     "{}",
-                    detente::report::explain::render(&journey, &exits, as_of, tz)
+                    detente::report::explain::render(&inputs.policy, &journey, &exits, as_of)
                 ),
                 Output::Json => outln!(
                     "{}",
                     serde_json::to_string_pretty(&detente::report::explain::json(
-                        &journey, &exits, as_of, tz
+                        &inputs.policy,
+                        &journey,
+                        &exits,
+                        as_of
                     ))
                     .unwrap_or_default()
                 ),

@@ -118,7 +118,7 @@ pub fn run(args: &Args) -> Exit {
         };
         in_file_order(&mut evaluation, &b.groups);
         for p in &evaluation.problems {
-            bar.suspend(|| eprintln!("{}", problem_line(p)));
+            bar.suspend(|| eprintln!("{}", problem_line(policy, p)));
         }
         let text = match args.output {
             // One header for the whole output, not one per batch.

@@ -11,6 +11,7 @@ use detente::Policy;
 use detente::data::request::{Request, RequestError, Unreadable};
 use detente::data::time::Instant;
 use detente::eval::classify::classify;
+use detente::report::journey::{ClassifiedJson, JourneyView};
 use serde_json::{Value as Json, json};
 
 use super::Exit;
@@ -69,10 +70,11 @@ fn answer(policy: &Policy, text: &str, line: u64, as_of: Option<Instant>) -> Res
             .iter()
             .find(|j| Some(&j.contact) == id.as_ref())
             .or(classified.journeys.first());
-        return serde_json::to_string(&j)
+        return serde_json::to_string(&j.map(|j| JourneyView::new(policy, j)))
             .map_err(|e| json!({"line": line, "error": e.to_string()}));
     }
-    serde_json::to_string(&classified).map_err(|e| json!({"line": line, "error": e.to_string()}))
+    serde_json::to_string(&ClassifiedJson(policy, &classified))
+        .map_err(|e| json!({"line": line, "error": e.to_string()}))
 }
 
 /// Reads `input` to its end. A line longer than `max_line` bytes is

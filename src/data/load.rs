@@ -337,7 +337,8 @@ impl Histories {
 /// assert_eq!((problem.line, problem.column.as_deref()), (3, Some("at")));
 ///
 /// let journeys = policy.evaluate(&history, None);
-/// assert_eq!(journeys.journeys[0].stage, "mql");
+/// let c1 = detente::json::JourneyView::new(&policy, &journeys.journeys[0]);
+/// assert_eq!(c1.stage(), "mql");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {

@@ -2,28 +2,29 @@
 //! rows are read, replayed, and the journeys returned, or an error that
 //! names every bad row.
 
-use serde::Serialize;
-
-use super::{AccountJourney, Journey, default_as_of, evaluate};
+use super::{AccountJourney, Journey, RuntimeProblem, default_as_of, evaluate};
 use crate::compile::Policy;
 use crate::data::Histories;
 use crate::data::request::{Request, RequestError, RequestProblem};
-use crate::data::time::{Instant, format_instant};
+use crate::data::time::Instant;
 
-/// The journeys of one request.
-#[derive(Debug, Clone, Serialize)]
+/// The journeys of one request; `report::journey::ClassifiedJson`
+/// writes them as the API answers.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Classified {
-    /// The as-of time replayed to, as `2026-03-04T11:20:00Z`.
-    pub as_of: String,
+    /// The as-of time replayed to.
+    pub as_of: Instant,
     /// One per contact, in id order.
     pub journeys: Vec<Journey>,
     /// One per account with an account lifecycle, in id order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<AccountJourney>,
     /// Rows left out as a file's would be (events of types the policy
     /// does not declare).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<RequestProblem>,
+    /// Contacts or accounts whose replay had to stop, and merges that
+    /// could not be made.
+    pub problems: Vec<RuntimeProblem>,
 }
 
 /// Replays `request` up to its own `as_of`, else `as_of`, else the latest
@@ -39,10 +40,11 @@ pub fn classify(
     let as_of = asked_or_latest(asked, &histories)?;
     let ev = evaluate(policy, &histories, Some(as_of));
     Ok(Classified {
-        as_of: format_instant(ev.as_of),
+        as_of: ev.as_of,
         journeys: ev.journeys,
         accounts: ev.accounts,
         warnings,
+        problems: ev.problems,
     })
 }
 

@@ -1,74 +1,91 @@
-//! Journeys: the result for one contact (or account), in the JSON shape of
-//! docs/engine.md (Journeys), with a stable key order.
+//! Journeys: the result for one contact (or account), typed. The report
+//! layer writes them in the JSON shape of docs/engine.md (Journeys).
 
-use serde::Serialize;
-
-use crate::data::time::{Instant, format_instant};
+use crate::data::time::Instant;
 use crate::ir::*;
 
-use super::parts::{
-    CriteriaResult, Group, Named, PathStep, Rounded, SlaResult, SlaStatus, Tri, Trigger,
-};
+use super::calendar::Calendar;
+use super::parts::{Group, SlaState, SlaStatus, Verdict};
+use super::problem::Runtime;
 use super::state::{Cause, ItemKind, Life, Run, SlaInstance, Step, Touch};
 use super::view::{View, Who};
 
-/// The policy a journey was worked out with, so that every decision can
-/// be traced to the exact rules.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[non_exhaustive]
-pub struct PolicyRef {
-    /// The policy's name, from `policy "..." { }`.
-    pub name: String,
-    /// Its `version`, if it has one.
-    pub version: Option<u64>,
-    /// `sha256:` and the hex digest of the policy's source text.
-    pub hash: String,
-}
-
-/// One contact's journey.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// One contact's journey, typed: stages, scores, criteria, roles and
+/// SLAs by id. `report::journey` writes it as docs/engine.md shows, with
+/// the names read from the policy it was worked out with.
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Journey {
     /// The contact's id.
     pub contact: String,
     /// Its account's id; none for a contact without one.
     pub account: Option<String>,
-    /// The policy that produced this journey.
-    pub policy: PolicyRef,
     /// The stage the contact is in at the as-of time.
-    pub stage: String,
-    /// When it entered that stage, as `2026-03-04T11:20:00Z`.
-    pub since: String,
+    pub stage: StageId,
+    /// When it entered that stage.
+    pub since: Instant,
     /// The furthest stage on the success path ever reached (a detour such
     /// as recycling does not erase it).
-    pub highest: Option<String>,
-    /// Every stage entered, in order: `{"stage", "entered", "trigger",
-    /// "label"}` as docs/engine.md shows.
-    pub path: Vec<PathStep>,
-    /// Each score at the as-of time, by name, rounded to two decimals.
-    pub scores: Named<Rounded>,
-    /// Each criteria by name: `{"met": true|false|"unknown", "clauses":
-    /// {label: true|false|"unknown"}}`.
-    pub criteria: Named<CriteriaResult>,
-    /// The account's buying group (`roles`, `engaged`, `qualified`), when
-    /// the policy has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highest: Option<StageId>,
+    /// Each score at the as-of time, by [`ScoreId`].
+    pub scores: Vec<f64>,
+    /// Each criteria's verdict, by [`CriteriaId`].
+    pub criteria: Vec<Verdict>,
+    /// The account's buying group, when the policy has one.
     pub group: Option<Group>,
-    /// Every SLA instance: `sla`, `started`, `due`, `status` (`open`,
-    /// `met`, `breached`, `overdue`, `cancelled`) and, once met, `met`.
-    pub slas: Vec<SlaResult>,
-    /// Why the replay stopped for this contact, if it did.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub problem: Option<String>,
+    /// Every SLA instance, in the order they were opened.
+    pub slas: Vec<SlaState>,
+    /// What went wrong in this contact's replay: a stop, a merge that
+    /// could not be made.
+    pub problems: Vec<Runtime>,
     /// The transitions that moved the contact, in order (for coverage).
-    #[serde(skip)]
     pub fired: Vec<TransitionId>,
     /// Criteria clauses that held when a `when` move fired (for coverage).
-    #[serde(skip)]
     pub held_at_moves: Vec<(CriteriaId, usize)>,
-    /// The same journey, typed, for the reports.
-    #[serde(skip)]
+    /// What the reports read besides: every step, touch and event.
     pub facts: Facts,
+}
+
+/// The event behind a move, by type; the reserved rows go by their
+/// reserved names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventOf {
+    /// An event of a type the policy declares.
+    Event(EventTypeId),
+    /// A CRM update of the contact's fields.
+    Update,
+    /// A CRM update of the account's fields.
+    AccountUpdate,
+    /// A duplicate merged in.
+    Merge,
+    /// A move by hand in the CRM.
+    SetStage,
+}
+
+impl EventOf {
+    /// The event's name as the policy and the data write it.
+    pub fn name(self, ir: &Ir) -> &str {
+        match self {
+            EventOf::Event(e) => ir.events.get(e.index()).map_or("?", |x| x.name.as_str()),
+            EventOf::Update => "update",
+            EventOf::AccountUpdate => "account_update",
+            EventOf::Merge => "merge",
+            EventOf::SetStage => "set_stage",
+        }
+    }
+
+    /// The type of event `ev` (an index into `Histories::events`).
+    pub fn of(histories: &crate::data::Histories, ev: usize) -> Option<EventOf> {
+        use crate::data::EventKind;
+        Some(match &histories.events.get(ev)?.kind {
+            EventKind::Event { ty, .. } => EventOf::Event(*ty),
+            EventKind::Update(_) => EventOf::Update,
+            EventKind::AccountUpdate(_) => EventOf::AccountUpdate,
+            EventKind::Merge { .. } => EventOf::Merge,
+            EventKind::SetStage(_) => EventOf::SetStage,
+        })
+    }
 }
 
 /// One stage entered, typed.
@@ -85,6 +102,9 @@ pub struct StepFact {
     pub date_precision: bool,
     /// For a `when` move: what made its instant.
     pub tipped: Tipped,
+    /// The event that moved it (`on`), or that made the instant of a
+    /// `when` move.
+    pub event: Option<EventOf>,
 }
 
 /// What made the instant of a `when` move.
@@ -109,8 +129,6 @@ pub struct Facts {
     pub steps: Vec<StepFact>,
     /// Events that matched touchpoints, with the stage at the time.
     pub touches: Vec<Touch>,
-    /// Every SLA instance opened for the contact.
-    pub slas: Vec<SlaInstance>,
     /// Scores at the first entry into each stage.
     pub scores_at_entry: Vec<(StageId, Vec<f64>)>,
     /// The contact's own events (indexes into `Histories::events`), in
@@ -124,51 +142,26 @@ pub struct Facts {
 }
 
 /// One account's journey through the account lifecycle.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AccountJourney {
     /// The account's id.
     pub account: String,
-    /// The policy that produced this journey.
-    pub policy: PolicyRef,
     /// The account's stage at the as-of time.
-    pub stage: String,
+    pub stage: StageId,
     /// When it entered that stage.
-    pub since: String,
+    pub since: Instant,
     /// The furthest stage on the account's success path ever reached.
-    pub highest: Option<String>,
-    /// Every stage entered, in order, as in [`Journey::path`].
-    pub path: Vec<PathStep>,
+    pub highest: Option<StageId>,
+    /// Every stage entered, in order.
+    pub steps: Vec<StepFact>,
     /// The buying group, as in [`Journey::group`].
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<Group>,
     /// The transitions that moved the account, in order (for coverage).
-    #[serde(skip)]
     pub fired: Vec<TransitionId>,
-    /// Every stage entered, typed, for the reports' account metrics.
-    #[serde(skip)]
-    pub steps: Vec<StepFact>,
-}
-
-/// An event's type name; reserved rows go by their reserved names, so a
-/// move tipped by a CRM field update says so instead of naming nothing.
-pub fn event_name(model: &Ir, histories: &crate::data::Histories, ev: usize) -> Option<String> {
-    use crate::data::EventKind;
-    match histories.events.get(ev).map(|e| &e.kind) {
-        Some(EventKind::Event { ty, .. }) => model.events.get(ty.index()).map(|e| e.name.clone()),
-        Some(EventKind::Update(_)) => Some("update".into()),
-        Some(EventKind::AccountUpdate(_)) => Some("account_update".into()),
-        Some(EventKind::Merge { .. }) => Some("merge".into()),
-        Some(EventKind::SetStage(_)) => Some("set_stage".into()),
-        None => None,
-    }
 }
 
 impl Run<'_> {
-    fn stage_name(&self, s: StageId) -> String {
-        self.policy.ir().stage_name(s).to_string()
-    }
-
     /// What made the instant of a `when` move, resolved out of the
     /// replay's timeline.
     fn tipped(&self, item: Option<usize>, member: Option<usize>) -> Tipped {
@@ -191,89 +184,21 @@ impl Run<'_> {
     }
 
     fn step_fact(&self, step: &Step, member: Option<usize>) -> StepFact {
+        let tipped = match step.cause {
+            Cause::When { item, .. } => self.tipped(item, member),
+            _ => Tipped::default(),
+        };
+        let event = match step.cause {
+            Cause::On { event, .. } => Some(event),
+            _ => tipped.event,
+        };
         StepFact {
             stage: step.stage,
             entered: step.entered,
             cause: step.cause.clone(),
             date_precision: step.date_precision,
-            tipped: match step.cause {
-                Cause::When { item, .. } => self.tipped(item, member),
-                _ => Tipped::default(),
-            },
-        }
-    }
-
-    fn path_step(&self, step: &StepFact) -> PathStep {
-        let model = self.policy.ir();
-        let transition = |t: &TransitionId| model.transitions.get(t.index());
-        let event_name = |ev: usize| event_name(model, self.histories, ev);
-        let trigger = match &step.cause {
-            Cause::Start => None,
-            Cause::Snapshot => Some(Trigger::Snapshot),
-            Cause::On {
-                transition: t,
-                event,
-            } => transition(t).map(|tr| Trigger::On {
-                event: event_name(*event),
-                at: format_instant(step.entered),
-                line: tr.line,
-            }),
-            Cause::When { transition: t, .. } => transition(t).map(|tr| {
-                let criteria_read = match &tr.trigger {
-                    TriggerRule::When(c) => match &model.nodes[*c] {
-                        Node::Criteria(c) => Some(*c),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                let (criteria, condition) = match criteria_read {
-                    Some(c) => (model.criteria.get(c.index()).map(|x| x.name.clone()), None),
-                    None => (None, Some(tr.text.trim_start_matches("when ").to_string())),
-                };
-                // What made this check instant: the touchpoint when it is
-                // one, else the event, else a contact's creation; and whose
-                // it was when a colleague's activity moved this contact.
-                let tip = &step.tipped;
-                let touchpoint = tip
-                    .touchpoint
-                    .and_then(|tp| model.touchpoints.get(tp.index()))
-                    .map(|x| x.name.clone());
-                let event = tip
-                    .event
-                    .filter(|_| tip.touchpoint.is_none())
-                    .and_then(event_name);
-                let created = tip
-                    .created
-                    .clone()
-                    .filter(|_| tip.touchpoint.is_none() && tip.event.is_none());
-                Trigger::When {
-                    criteria,
-                    condition,
-                    touchpoint,
-                    event,
-                    created,
-                    by: tip.by.clone(),
-                    line: tr.line,
-                }
-            }),
-            Cause::After { transition: t } => transition(t).map(|tr| Trigger::After {
-                duration: tr.text.trim_start_matches("after ").to_string(),
-                line: tr.line,
-            }),
-            Cause::Manual { .. } => Some(Trigger::Manual),
-        };
-        let label = match &step.cause {
-            Cause::On { transition: t, .. }
-            | Cause::When { transition: t, .. }
-            | Cause::After { transition: t } => transition(t).and_then(|tr| tr.label.clone()),
-            _ => None,
-        };
-        PathStep {
-            stage: self.stage_name(step.stage),
-            entered: format_instant(step.entered),
-            trigger,
-            label,
-            date_precision: step.date_precision,
+            tipped,
+            event: event.and_then(|ev| EventOf::of(self.histories, ev)),
         }
     }
 
@@ -283,43 +208,26 @@ impl Run<'_> {
         let model = self.policy.ir();
         model.buying_group.as_ref()?;
         let view = View::new(self, Who::Account, as_of);
-        let roles = model
-            .roles
-            .iter()
-            .zip(RoleId::all(model.roles.len()))
-            .map(|(r, id)| {
-                let holders = view
-                    .members()
+        let roles = RoleId::all(model.roles.len())
+            .map(|id| {
+                view.members()
                     .filter(|m| view.has_role(*m, id))
                     .filter_map(|m| self.members.get(m).map(|x| x.id.clone()))
-                    .collect();
-                (r.name.clone(), holders)
+                    .collect()
             })
             .collect();
         Some(Group {
-            roles: Named(roles),
+            roles,
             engaged: view.members().filter(|m| view.is_engaged(*m)).count(),
-            qualified: Tri(view.group_qualified()),
+            qualified: view.group_qualified(),
         })
     }
 
-    fn life_parts(
-        &self,
-        life: &Life,
-        member: Option<usize>,
-    ) -> (String, String, Option<String>, Vec<PathStep>, Vec<StepFact>) {
-        let steps: Vec<StepFact> = life
-            .path
+    fn steps(&self, life: &Life, member: Option<usize>) -> Vec<StepFact> {
+        life.path
             .iter()
             .map(|s| self.step_fact(s, member))
-            .collect();
-        (
-            self.stage_name(life.stage),
-            format_instant(life.since),
-            life.highest.map(|h| self.stage_name(h)),
-            steps.iter().map(|s| self.path_step(s)).collect(),
-            steps,
-        )
+            .collect()
     }
 
     /// Every member's journey at the end of the replay; `group` from
@@ -328,15 +236,11 @@ impl Run<'_> {
     /// the run, not copied: this is the run's last use. It is moved only
     /// once every journey is worked out, as one member's journey can read
     /// a colleague's fields and SLAs (a role, `group.has`).
-    pub fn into_journeys(
-        mut self,
-        as_of: Instant,
-        policy: &PolicyRef,
-        group: &Option<Group>,
-    ) -> Vec<Journey> {
+    pub fn into_journeys(mut self, as_of: Instant, group: &Option<Group>) -> Vec<Journey> {
         let mut out: Vec<(usize, Journey)> = (0..self.members.len())
-            .filter_map(|m| Some((m, self.journey(m, as_of, policy, group)?)))
+            .filter_map(|m| Some((m, self.journey(m, as_of, group)?)))
             .collect();
+        let (ir, calendar) = (self.policy.ir(), &self.calendar);
         for (m, journey) in &mut out {
             if let Some(member) = self.members.get_mut(*m) {
                 let facts = &mut journey.facts;
@@ -346,7 +250,10 @@ impl Run<'_> {
                         touch.touchpoints = std::mem::take(tps);
                     }
                 }
-                facts.slas = std::mem::take(&mut member.slas);
+                journey.slas = std::mem::take(&mut member.slas)
+                    .into_iter()
+                    .map(|inst| sla_state(ir, calendar, inst, as_of))
+                    .collect();
                 facts.scores_at_entry = std::mem::take(&mut member.scores_at_entry);
                 facts.fields = std::mem::take(&mut member.fields);
                 facts.filtered = std::mem::take(&mut member.filtered);
@@ -360,52 +267,20 @@ impl Run<'_> {
 
     /// Member `m`'s journey, without the facts [`Run::into_journeys`]
     /// moves in; none for a contact not yet in the CRM.
-    fn journey(
-        &self,
-        m: usize,
-        as_of: Instant,
-        policy: &PolicyRef,
-        group: &Option<Group>,
-    ) -> Option<Journey> {
+    fn journey(&self, m: usize, as_of: Instant, group: &Option<Group>) -> Option<Journey> {
         let model = self.policy.ir();
         let member = self.members.get(m)?;
         let life = member.life.as_ref()?;
         let view = View::new(self, Who::Contact(m), as_of);
-        let (stage, since, highest, path, steps) = self.life_parts(life, Some(m));
-        let scores = model
-            .scores
-            .iter()
-            .zip(ScoreId::all(model.scores.len()))
-            .map(|(s, id)| {
-                let value = view.score(id);
-                (s.name.clone(), Rounded::of(value))
-            })
+        let scores = ScoreId::all(model.scores.len())
+            .map(|id| view.score(id))
             .collect();
-        let criteria = model
-            .criteria
-            .iter()
-            .zip(CriteriaId::all(model.criteria.len()))
-            .map(|(c, id)| {
+        let criteria = CriteriaId::all(model.criteria.len())
+            .map(|id| {
                 let (met, clauses) = view.criteria_detail(id);
-                let clauses = c
-                    .clauses
-                    .iter()
-                    .zip(clauses)
-                    .map(|(clause, t)| (clause.label.clone(), Tri(t)))
-                    .collect();
-                let result = CriteriaResult {
-                    met: Tri(met),
-                    clauses: Named(clauses),
-                };
-                (c.name.clone(), result)
+                Verdict { met, clauses }
             })
             .collect();
-        let slas = member
-            .slas
-            .iter()
-            .map(|inst| self.sla_result(inst, as_of))
-            .collect();
-        let fired = fired(life);
         let events = member
             .history
             .iter()
@@ -417,59 +292,27 @@ impl Run<'_> {
         Some(Journey {
             contact: member.id.clone(),
             account: self.account.clone(),
-            policy: policy.clone(),
-            stage,
-            since,
-            highest,
-            path,
-            scores: Named(scores),
-            criteria: Named(criteria),
+            stage: life.stage,
+            since: life.since,
+            highest: life.highest,
+            scores,
+            criteria,
             group: group.clone(),
-            slas,
-            problem: member.stopped.clone(),
-            fired,
+            slas: Vec::new(),
+            problems: member.stopped.iter().cloned().collect(),
+            fired: fired(life),
             held_at_moves: Vec::new(),
             facts: Facts {
-                steps,
+                steps: self.steps(life, Some(m)),
                 events,
                 ..Facts::default()
             },
         })
     }
 
-    /// One SLA instance of a member as the journey writes it.
-    fn sla_result(&self, inst: &SlaInstance, as_of: Instant) -> SlaResult {
-        let sla = self.policy.ir().slas.get(inst.sla.index());
-        let business = sla.is_some_and(|s| {
-            matches!(
-                s.within,
-                Duration::BusinessHours(_) | Duration::BusinessDays(_)
-            )
-        });
-        SlaResult {
-            sla: sla.map(|s| s.name.clone()),
-            started: format_instant(inst.started),
-            due: format_instant(inst.due),
-            status: SlaStatus::of(inst, as_of),
-            met: inst.met_at.map(format_instant),
-            elapsed_business_hours: inst
-                .met_at
-                .filter(|_| business)
-                .map(|met| Rounded::of(self.calendar.business_hours_between(inst.started, met))),
-            late_by_hours: inst
-                .met_at
-                .filter(|met| *met > inst.due)
-                .map(|met| Rounded::of((met - inst.due) as f64 / 3_600_000.0)),
-        }
-    }
-
     /// The account's journey, when it has an account lifecycle; `group`
     /// from [`Run::group`].
-    pub fn account_journey(
-        &self,
-        policy: &PolicyRef,
-        group: Option<Group>,
-    ) -> Option<AccountJourney> {
+    pub fn account_journey(&self, group: Option<Group>) -> Option<AccountJourney> {
         // An account exists from its first contact's creation: at an
         // as-of before it, none of its contacts has a journey, nor has it.
         if self.members.iter().all(|m| m.life.is_none()) {
@@ -477,18 +320,33 @@ impl Run<'_> {
         }
         let account = self.account.clone()?;
         let life = self.account_life.as_ref()?;
-        let (stage, since, highest, path, steps) = self.life_parts(life, None);
         Some(AccountJourney {
             account,
-            policy: policy.clone(),
-            stage,
-            since,
-            highest,
-            path,
+            stage: life.stage,
+            since: life.since,
+            highest: life.highest,
+            steps: self.steps(life, None),
             group,
             fired: fired(life),
-            steps,
         })
+    }
+}
+
+/// Where SLA instance `inst` stands at `as_of`.
+fn sla_state(ir: &Ir, calendar: &Calendar, inst: SlaInstance, as_of: Instant) -> SlaState {
+    let business = ir.slas.get(inst.sla.index()).is_some_and(|s| {
+        matches!(
+            s.within,
+            Duration::BusinessHours(_) | Duration::BusinessDays(_)
+        )
+    });
+    SlaState {
+        status: SlaStatus::of(&inst, as_of),
+        business_hours: inst
+            .met_at
+            .filter(|_| business)
+            .map(|met| calendar.business_hours_between(inst.started, met)),
+        instance: inst,
     }
 }
 

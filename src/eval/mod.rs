@@ -13,6 +13,7 @@ pub mod journey;
 mod memo;
 pub mod parts;
 mod prepare;
+pub mod problem;
 mod replay;
 // The replay's working state and expression evaluator: public for the
 // reports, which read the typed facts of journeys, not a stable API.
@@ -29,9 +30,9 @@ use crate::compile::Policy;
 use crate::data::Histories;
 use crate::data::time::Instant;
 
-pub use journey::{AccountJourney, Journey, PolicyRef, StepFact};
+pub use journey::{AccountJourney, EventOf, Journey, StepFact};
 use prepare::{Explained, follow};
-pub use replay::RuntimeProblem;
+pub use problem::{Runtime, RuntimeProblem};
 
 /// Everything a replay produced.
 #[derive(Debug, Clone)]

@@ -10,9 +10,10 @@ use crate::ir::{Entity, Value};
 
 use super::calendar::Calendar;
 use super::explain::Exit;
-use super::journey::{AccountJourney, Journey, PolicyRef};
+use super::journey::{AccountJourney, Journey};
 use super::memo;
-use super::replay::{self, RuntimeProblem};
+use super::problem::{Runtime, RuntimeProblem};
+use super::replay;
 use super::state::{self, Item, ItemKind, Life, Member, Run};
 
 /// The contact whose ways out were explained, and them.
@@ -73,7 +74,10 @@ pub fn merges(histories: &Histories) -> (HashMap<String, String>, Vec<RuntimePro
             problems.push(RuntimeProblem {
                 contact: Some(e.contact.clone()),
                 account: e.account.clone(),
-                message: format!("merge into unknown contact `{into}` was ignored (no contact or event has that id)"),
+                problem: Runtime::MergeIntoUnknown {
+                    from: e.contact.clone(),
+                    into: into.clone(),
+                },
             });
             continue;
         }
@@ -89,11 +93,11 @@ pub fn merges(histories: &Histories) -> (HashMap<String, String>, Vec<RuntimePro
             problems.push(RuntimeProblem {
                 contact: Some(e.contact.clone()),
                 account: e.account.clone(),
-                message: format!(
-                    "merge of `{}` into `{into}` at {} reverses an earlier merge the other way; both are treated as `{into}`",
-                    e.contact,
-                    crate::data::time::format_instant(e.at)
-                ),
+                problem: Runtime::MergeReversed {
+                    from: e.contact.clone(),
+                    into: into.clone(),
+                    at: e.at,
+                },
             });
         }
         alias.insert(e.contact.clone(), into.clone());
@@ -116,7 +120,6 @@ pub struct World<'w> {
     policy: &'w Policy,
     histories: &'w Histories,
     calendar: &'w Calendar,
-    policy_ref: PolicyRef,
     protos: BTreeMap<&'w str, Proto>,
     events_by_contact: HashMap<&'w str, Vec<usize>>,
     account_records: HashMap<&'w str, &'w crate::data::Account>,
@@ -147,11 +150,6 @@ impl<'w> World<'w> {
             policy,
             histories,
             calendar,
-            policy_ref: PolicyRef {
-                name: policy.name().to_string(),
-                version: policy.version(),
-                hash: policy.hash().to_string(),
-            },
             protos: protos(histories, resolve),
             events_by_contact,
             account_records: histories
@@ -202,8 +200,8 @@ impl<'w> World<'w> {
             Some((t.to_string(), run.exits(m, as_of)))
         });
         let group = run.group(as_of);
-        let mut account = run.account_journey(&self.policy_ref, None);
-        let journeys = run.into_journeys(as_of, &self.policy_ref, &group);
+        let mut account = run.account_journey(None);
+        let journeys = run.into_journeys(as_of, &group);
         if let Some(a) = &mut account {
             a.group = group;
         }

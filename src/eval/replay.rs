@@ -6,21 +6,10 @@ use crate::data::time::Instant;
 use crate::ir::Entity;
 use crate::ir::*;
 
+use super::problem::{Runtime, RuntimeProblem};
 use super::state::{Cause, ItemKind, Life, Member, Run, SlaInstance, Step, Tally, Touch};
 use super::value::decay;
 use super::view::{View, Who};
-
-/// Something that stopped the replay of one contact.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct RuntimeProblem {
-    /// The contact whose replay stopped, if it is about one.
-    pub contact: Option<String>,
-    /// Its account, or the account whose replay stopped.
-    pub account: Option<String>,
-    /// What happened and what to change, in plain English.
-    pub message: String,
-}
 
 impl<'a> Run<'a> {
     fn ir(&self) -> &'a Ir {
@@ -538,21 +527,15 @@ impl<'a> Run<'a> {
             self.move_to(who, tr.to, now, cause, date_precision);
             chain.push(tr.to);
             if chain.len() > limit {
-                let names: Vec<String> = chain
-                    .iter()
-                    .filter_map(|s| self.ir().stages.get(s.index()))
-                    .map(|s| s.name.clone())
-                    .collect();
-                let message = format!(
-                    "moves kept chaining at {}: {}; replay stopped for this {}",
-                    crate::data::time::format_instant(now),
-                    names.join(" -> "),
-                    entity.keyword()
-                );
+                let problem = Runtime::Chain {
+                    at: now,
+                    stages: chain.clone(),
+                    entity,
+                };
                 let contact = match who {
                     Who::Contact(m) => {
                         if let Some(x) = self.members.get_mut(m) {
-                            x.stopped = Some(message.clone());
+                            x.stopped = Some(problem.clone());
                         }
                         self.members.get(m).map(|x| x.id.clone())
                     }
@@ -565,7 +548,7 @@ impl<'a> Run<'a> {
                 return Err(RuntimeProblem {
                     contact,
                     account: self.account.clone(),
-                    message,
+                    problem,
                 });
             }
         }

@@ -9,6 +9,7 @@ use crate::ir::{
 };
 
 use super::calendar::Calendar;
+use super::problem::Runtime;
 
 /// One entry of an account's timeline.
 #[derive(Debug, Clone)]
@@ -117,7 +118,7 @@ pub struct Member {
     pub history: Vec<usize>,
     pub slas: Vec<SlaInstance>,
     /// Set when replay had to stop for this contact (a loop of moves).
-    pub stopped: Option<String>,
+    pub stopped: Option<Runtime>,
     /// Running totals of each score's `each` rules, by score (empty
     /// until the first event).
     pub tallies: Vec<Tally>,

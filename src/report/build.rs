@@ -7,7 +7,9 @@ use serde::Serialize;
 use crate::compile::Policy;
 use crate::data::Histories;
 use crate::data::time::format_instant;
-use crate::eval::{Evaluation, PolicyRef};
+use crate::eval::Evaluation;
+
+use super::journey::PolicyRef;
 
 use super::calibration::{Calibration, calibration};
 use super::context::{Ctx, Options};
@@ -51,11 +53,7 @@ pub fn build(
     let (slas, overdue) = sla::slas(&ctx);
     let (periods, metrics) = metrics::metrics(&ctx);
     Report {
-        policy: PolicyRef {
-            name: policy.name().to_string(),
-            version: policy.version(),
-            hash: policy.hash().to_string(),
-        },
+        policy: PolicyRef::of(policy),
         as_of: format_instant(ctx.as_of),
         from: format_instant(ctx.from),
         to: format_instant(ctx.to),

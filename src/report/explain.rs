@@ -6,10 +6,14 @@ use std::fmt::Write as _;
 use chrono_tz::Tz;
 use serde_json::Value as Json;
 
+use crate::compile::Policy;
 use crate::data::time::{DateOnly, Instant, format_instant, format_local, parse_instant};
 use crate::eval::Journey;
 use crate::eval::explain::Exit;
-use crate::eval::parts::{PathStep, SlaStatus, Trigger};
+use crate::eval::parts::SlaStatus;
+
+use super::journey::{JourneyView, PathStep, Trigger};
+use super::reasons::reason_lines;
 
 fn span(ms: i64) -> String {
     let hours = ms as f64 / 3_600_000.0;
@@ -27,7 +31,9 @@ fn instant(s: Option<&str>, tz: Tz) -> Option<Instant> {
         .map(|(i, _)| i)
 }
 
-pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
+pub fn render(policy: &Policy, j: &Journey, exits: &[Exit], as_of: Instant) -> String {
+    let (ir, tz) = (policy.ir(), policy.ir().timezone);
+    let view = JourneyView::new(policy, j);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -37,49 +43,49 @@ pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
             .as_ref()
             .map(|a| format!(" of account {a}"))
             .unwrap_or_default(),
-        j.policy.name,
-        j.policy
-            .version
+        policy.name(),
+        policy
+            .version()
             .map(|v| v.to_string())
             .unwrap_or_else(|| "-".into()),
-        j.policy.hash.chars().take(19).collect::<String>(),
+        policy.hash().chars().take(19).collect::<String>(),
         format_local(as_of, tz)
     );
-    let since = instant(Some(&j.since), tz).unwrap_or(as_of);
+    let since = j.since;
     let _ = writeln!(
         out,
         "\nNow in `{}` since {} ({}); furthest stage on the success path: {}",
-        j.stage,
+        view.stage(),
         format_local(since, tz),
         span(as_of - since),
-        j.highest
-            .as_deref()
+        view.highest()
             .map(|h| format!("`{h}`"))
             .unwrap_or_else(|| "none".into())
     );
-    if let Some(p) = &j.problem {
-        let _ = writeln!(out, "Replay stopped for this contact: {p}");
+    for p in view.problems() {
+        let _ = writeln!(out, "Replay stopped for this contact: {}", p.message);
     }
 
     out.push_str("\nStory\n");
-    for line in story(j, as_of, tz) {
+    for line in story(&view, as_of) {
         let _ = writeln!(out, "  {line}");
     }
 
     out.push_str("\nScores: ");
     out.push_str(
-        &j.scores
-            .iter()
+        &view
+            .scores()
             .map(|(k, v)| format!("{k} {v}"))
             .collect::<Vec<_>>()
             .join(", "),
     );
     out.push('\n');
 
-    if !j.slas.is_empty() {
+    let slas = view.slas();
+    if !slas.is_empty() {
         out.push_str("\nSLAs\n");
-        for s in &j.slas {
-            let name = s.sla.as_deref().unwrap_or("?");
+        for s in &slas {
+            let name = s.sla.unwrap_or("?");
             let started = instant(Some(&s.started), tz)
                 .map(|i| format_local(i, tz))
                 .unwrap_or_default();
@@ -104,31 +110,62 @@ pub fn render(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> String {
 
     out.push_str("\nWhat it takes to move on\n");
     if exits.is_empty() {
-        let _ = writeln!(out, "  `{}` has no way out: it is final.", j.stage);
+        let _ = writeln!(out, "  `{}` has no way out: it is final.", view.stage());
     }
     for e in exits {
+        let Some(tr) = ir.transitions.get(e.transition.index()) else {
+            continue;
+        };
         let _ = writeln!(
             out,
             "  to `{}` — {} (line {}){}",
-            e.to,
-            e.trigger,
-            e.line,
-            e.label
+            ir.stage_name(tr.to),
+            tr.text,
+            tr.line,
+            tr.label
                 .as_ref()
                 .map(|l| format!(", \"{l}\""))
                 .unwrap_or_default()
         );
-        for r in &e.reasons {
+        for r in reason_lines(ir, e) {
             let _ = writeln!(out, "    {r}");
         }
     }
     out
 }
 
+/// One way out as `explain --format json` writes it.
+#[derive(serde::Serialize)]
+struct ExitJson<'a> {
+    to: &'a str,
+    trigger: &'a str,
+    line: usize,
+    label: Option<&'a str>,
+    reasons: Vec<String>,
+}
+
+fn exits_json<'a>(policy: &'a Policy, exits: &[Exit]) -> Vec<ExitJson<'a>> {
+    let ir = policy.ir();
+    exits
+        .iter()
+        .filter_map(|e| {
+            let tr = ir.transitions.get(e.transition.index())?;
+            Some(ExitJson {
+                to: ir.stage_name(tr.to),
+                trigger: &tr.text,
+                line: tr.line,
+                label: tr.label.as_deref(),
+                reasons: reason_lines(ir, e),
+            })
+        })
+        .collect()
+}
+
 /// One line per stage the contact passed through: when (local time), how,
 /// and how long it stayed.
-pub fn story(j: &Journey, as_of: Instant, tz: Tz) -> Vec<String> {
-    story_of(&j.path, &j.contact, as_of, tz)
+pub fn story(j: &JourneyView<'_>, as_of: Instant) -> Vec<String> {
+    let tz = j.timezone();
+    story_of(&j.path(), &j.journey().contact, as_of, tz)
 }
 
 /// [`story`] of any path in the journey JSON shape (contacts' and
@@ -168,13 +205,14 @@ pub fn story_of(path: &[PathStep], who: &str, as_of: Instant, tz: Tz) -> Vec<Str
 /// `detente explain --format json`: the journey as `classify` prints it,
 /// the story lines, and every exit with its reasons, for tools that show
 /// the explanation in their own screens.
-pub fn json(j: &Journey, exits: &[Exit], as_of: Instant, tz: Tz) -> Json {
+pub fn json(policy: &Policy, j: &Journey, exits: &[Exit], as_of: Instant) -> Json {
+    let view = JourneyView::new(policy, j);
     serde_json::json!({
         "contact": j.contact,
         "as_of": format_instant(as_of),
-        "journey": j,
-        "story": story(j, as_of, tz),
-        "exits": exits,
+        "journey": view,
+        "story": story(&view, as_of),
+        "exits": exits_json(policy, exits),
     })
 }
 

@@ -319,7 +319,9 @@ pub fn triggers(ctx: &Ctx) -> Vec<TriggerUse> {
 }
 
 fn event_name(ctx: &Ctx, ev: usize) -> String {
-    crate::eval::journey::event_name(ctx.model, ctx.histories, ev).unwrap_or_default()
+    crate::eval::EventOf::of(ctx.histories, ev)
+        .map(|e| e.name(ctx.model).to_string())
+        .unwrap_or_default()
 }
 
 /// What tipped a `when` move: its touchpoint, else its event, else an

@@ -9,12 +9,16 @@ pub mod explain;
 pub mod funnel;
 pub mod graph;
 pub mod html;
+pub mod journey;
 pub mod metrics;
 pub mod period;
+pub mod problems;
+pub mod reasons;
 pub mod sla;
 pub mod stats;
 pub mod text;
 pub mod touch;
+pub mod words;
 
 pub use build::{Report, build};
 pub use context::Options;

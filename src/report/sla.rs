@@ -46,7 +46,7 @@ pub struct OverdueItem {
 pub fn attainment(ctx: &Ctx, sla: SlaId, start: Instant, end: Instant) -> Option<f64> {
     let (mut met, mut counted) = (0usize, 0usize);
     for j in ctx.journeys() {
-        for i in j.facts.slas.iter().filter(|i| i.sla == sla) {
+        for i in j.slas.iter().map(|s| &s.instance).filter(|i| i.sla == sla) {
             if i.due < start || i.due >= end {
                 continue;
             }
@@ -93,7 +93,7 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
         let mut by_rep: BTreeMap<String, Tally> = BTreeMap::new();
         for j in ctx.journeys() {
             let rep = rep_of(ctx, j);
-            for i in j.facts.slas.iter().filter(|i| i.sla == id) {
+            for i in j.slas.iter().map(|s| &s.instance).filter(|i| i.sla == id) {
                 if !ctx.in_report(i.due) {
                     continue;
                 }

@@ -74,7 +74,7 @@ pub fn auc(points: &[(f64, bool)]) -> Option<f64> {
 
 /// To two decimals, for figures people read, as journeys round scores.
 pub fn round2(x: f64) -> f64 {
-    crate::eval::parts::Rounded::of(x).value()
+    crate::report::journey::Rounded::of(x).value()
 }
 
 /// Money to the cent, always with two decimals: `30000.00`.

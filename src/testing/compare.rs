@@ -1,13 +1,13 @@
 //! Expected against actual, one line of difference per expectation.
 
-use crate::eval::parts::{SlaResult, Tri};
+use crate::report::journey::{JourneyView, SlaJson, Tri};
 
 use super::{Expect, ScoreExpect, SlaExpect, Truth, toml_text};
 use crate::compile::Policy;
 use crate::data::time::{DateOnly, Instant, parse_instant};
-use crate::eval::explain::num;
-use crate::eval::{Evaluation, Journey};
+use crate::eval::Evaluation;
 use crate::ir::{Entity, Ir};
+use crate::report::words::num;
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,7 @@ pub fn compare(policy: &Policy, ev: &Evaluation, contact: &str, expect: &Expect)
             format!("no journey for `{contact}`: give it at least a `created_at` or one event"),
         )];
     };
+    let j = &JourneyView::new(policy, j);
     let mut c = Compare {
         ir: policy.ir(),
         out: Vec::new(),
@@ -92,34 +93,35 @@ impl Compare<'_> {
     }
 
     /// `problem`, `stage`, `highest` and `path`.
-    fn stages(&mut self, j: &Journey, expect: &Expect) {
-        if let Some(p) = &j.problem
+    fn stages(&mut self, j: &JourneyView<'_>, expect: &Expect) {
+        let problems = j.problems();
+        if let Some(p) = problems.first()
             && !expect.problem
         {
             self.out
-                .push(Mismatch::differ("problem", "none", p.clone()));
+                .push(Mismatch::differ("problem", "none", p.message.clone()));
         }
-        if expect.problem && j.problem.is_none() {
+        if expect.problem && problems.is_empty() {
             self.out
                 .push(Mismatch::differ("problem", "a problem", "none"));
         }
         if let Some(s) = &expect.stage
             && self.stage_known(Entity::Contact, s, "stage")
-            && *s != j.stage
+            && *s != j.stage()
         {
-            self.out.push(Mismatch::differ("stage", s, &j.stage));
+            self.out.push(Mismatch::differ("stage", s, j.stage()));
         }
         if let Some(s) = &expect.highest
             && self.stage_known(Entity::Contact, s, "highest")
-            && Some(s) != j.highest.as_ref()
+            && Some(s.as_str()) != j.highest()
         {
             self.out.push(Mismatch::differ(
                 "highest",
                 s,
-                j.highest.clone().unwrap_or_else(|| "none".into()),
+                j.highest().unwrap_or("none"),
             ));
         }
-        let path: Vec<String> = j.path.iter().map(|s| s.stage.clone()).collect();
+        let path: Vec<String> = j.path().into_iter().map(|s| s.stage).collect();
         if let Some(p) = &expect.path {
             let known = p
                 .iter()
@@ -131,17 +133,17 @@ impl Compare<'_> {
         }
     }
 
-    fn entered(&mut self, j: &Journey, expect: &Expect) {
+    fn entered(&mut self, j: &JourneyView<'_>, expect: &Expect) {
         for (stage, when) in &expect.entered {
             if !self.stage_known(Entity::Contact, stage, &format!("entered.{stage}")) {
                 continue;
             }
             let actual = j
-                .path
-                .iter()
+                .path()
+                .into_iter()
                 .rev()
                 .find(|s| s.stage == *stage)
-                .map(|s| s.entered.clone());
+                .map(|s| s.entered);
             match self.instant(when) {
                 Err(e) => self
                     .out
@@ -161,15 +163,15 @@ impl Compare<'_> {
     }
 
     /// `criteria` and `clauses`.
-    fn criteria(&mut self, j: &Journey, expect: &Expect) {
+    fn criteria(&mut self, j: &JourneyView<'_>, expect: &Expect) {
         for (name, want) in &expect.criteria {
             let what = format!("criteria.{name}");
-            match j.criteria.get(name) {
+            match j.criteria(name) {
                 None => self.out.push(Mismatch::problem(
                     &what,
                     format!("the policy has no criteria `{name}`"),
                 )),
-                Some(c) => truth(&what, want, Some(c.met), &mut self.out),
+                Some((met, _)) => truth(&what, want, Some(met), &mut self.out),
             }
         }
         for (path, want) in &expect.clauses {
@@ -181,20 +183,26 @@ impl Compare<'_> {
                 ));
                 continue;
             };
-            match j.criteria.get(crit).and_then(|c| c.clauses.get(clause)) {
+            let held = j.criteria(crit).and_then(|(_, clauses)| {
+                clauses
+                    .into_iter()
+                    .find(|(label, _)| *label == clause)
+                    .map(|(_, t)| t)
+            });
+            match held {
                 None => self.out.push(Mismatch::problem(
                     &what,
                     format!("the policy has no clause `{clause}` in criteria `{crit}`"),
                 )),
-                Some(v) => truth(&what, want, Some(*v), &mut self.out),
+                Some(v) => truth(&what, want, Some(v), &mut self.out),
             }
         }
     }
 
-    fn scores(&mut self, j: &Journey, expect: &Expect) {
+    fn scores(&mut self, j: &JourneyView<'_>, expect: &Expect) {
         for (name, want) in &expect.scores {
             let what = format!("scores.{name}");
-            let Some(actual) = j.scores.get(name).map(|x| x.value()) else {
+            let Some(actual) = j.score(name).map(|x| x.value()) else {
                 self.out.push(Mismatch::problem(
                     &what,
                     format!("the policy has no score `{name}`"),
@@ -220,7 +228,7 @@ impl Compare<'_> {
         }
     }
 
-    fn slas(&mut self, j: &Journey, expect: &Expect) {
+    fn slas(&mut self, j: &JourneyView<'_>, expect: &Expect) {
         for (name, want) in &expect.slas {
             let what = format!("slas.{name}");
             if !self.ir.slas.iter().any(|s| s.name == *name) {
@@ -230,12 +238,12 @@ impl Compare<'_> {
                 ));
                 continue;
             }
-            let instances: Vec<&SlaResult> = j
-                .slas
+            let all = j.slas();
+            let instances: Vec<&SlaJson> = all
                 .iter()
-                .filter(|s| s.sla.as_deref() == Some(name))
+                .filter(|s| s.sla == Some(name.as_str()))
                 .collect();
-            let status = |s: &SlaResult| s.status.as_str().to_string();
+            let status = |s: &SlaJson| s.status.as_str().to_string();
             let last = instances.last().copied();
             let last_status = last.map_or_else(|| "not started".to_string(), status);
             match want {
@@ -305,11 +313,10 @@ impl Compare<'_> {
         }
     }
 
-    fn roles(&mut self, j: &Journey, expect: &Expect) {
+    fn roles(&mut self, j: &JourneyView<'_>, expect: &Expect) {
         for (role, want) in &expect.roles {
             let what = format!("roles.{role}");
-            let actual: Option<Vec<String>> =
-                j.group.as_ref().and_then(|g| g.roles.get(role)).cloned();
+            let actual: Option<Vec<String>> = j.role(role).map(<[String]>::to_vec);
             match actual {
                 None => self.out.push(Mismatch::problem(
                     &what,
@@ -327,15 +334,16 @@ impl Compare<'_> {
         }
     }
 
-    fn account_stage(&mut self, ev: &Evaluation, j: &Journey, expect: &Expect) {
+    fn account_stage(&mut self, ev: &Evaluation, j: &JourneyView<'_>, expect: &Expect) {
         if let Some(s) = &expect.account_stage
             && self.stage_known(Entity::Account, s, "account_stage")
         {
             let actual = j
+                .journey()
                 .account
                 .as_ref()
                 .and_then(|a| ev.accounts.iter().find(|x| &x.account == a))
-                .map(|a| a.stage.clone());
+                .map(|a| self.ir.stage_name(a.stage).to_string());
             if actual.as_deref() != Some(s) {
                 self.out.push(Mismatch::differ(
                     "account_stage",

@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::eval::parts::Tri;
-
 use crate::compile::Policy;
 use crate::eval::Evaluation;
 use crate::ir::CriteriaId;
@@ -58,12 +56,9 @@ impl Coverage {
         for j in &ev.journeys {
             for (id, c) in CriteriaId::all(usize::MAX).zip(&m.criteria) {
                 let ci = id.index();
-                for (k, clause) in c.clauses.iter().enumerate() {
-                    let held_at_end = j
-                        .criteria
-                        .get(&c.name)
-                        .and_then(|x| x.clauses.get(&clause.label))
-                        == Some(&Tri(Some(true)));
+                for k in 0..c.clauses.len() {
+                    let held_at_end =
+                        j.criteria.get(ci).and_then(|x| x.clauses.get(k)) == Some(&Some(true));
                     let held = held_at_end || j.held_at_moves.contains(&(id, k));
                     if held && let Some(n) = self.clauses.get_mut(ci).and_then(|v| v.get_mut(k)) {
                         *n += 1;
@@ -71,11 +66,8 @@ impl Coverage {
                 }
             }
             for s in &j.slas {
-                let name = s.sla.as_deref();
                 let status = s.status.as_str();
-                if let Some(i) = m.slas.iter().position(|x| Some(x.name.as_str()) == name)
-                    && let Some(map) = self.slas.get_mut(i)
-                {
+                if let Some(map) = self.slas.get_mut(s.instance.sla.index()) {
                     *map.entry(status.to_string()).or_default() += 1;
                 }
             }

@@ -256,11 +256,8 @@ fn loops_of_exclusive_moves_check_and_do_not_chain() {
     let h = load(&p, contacts, events);
     let ev = detente::eval::evaluate(&p, &h, Some(T0 + 3 * DAY));
     assert!(ev.problems.is_empty(), "{:?}", ev.problems);
-    let stages: Vec<&str> = ev.journeys[0]
-        .path
-        .iter()
-        .map(|s| s.stage.as_str())
-        .collect();
+    let steps = detente::report::journey::JourneyView::new(&p, &ev.journeys[0]).path();
+    let stages: Vec<&str> = steps.iter().map(|s| s.stage.as_str()).collect();
     // By hand: created as ann (lead, then active at once), bob on day 1 (back
     // to lead), ann on day 2 (active again).
     assert_eq!(stages, ["lead", "active", "lead", "active"]);

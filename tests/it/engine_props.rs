@@ -13,6 +13,7 @@ use serde_json::{Map, Value as Json, json};
 
 use detente::Policy;
 use detente::data::{RecordKind, Source};
+use detente::report::journey::{AccountJourneyView, JourneyView};
 
 fn policy(name: &str) -> Policy {
     let text = std::fs::read_to_string(crate::root().join("policies").join(name)).unwrap();
@@ -158,25 +159,26 @@ fn raw_event() -> impl Strategy<Value = RawEvent> {
 }
 
 /// What must hold of any journey, whatever the history.
-fn check_journey(j: &detente::eval::Journey) -> Result<(), TestCaseError> {
-    let last = j
-        .path
+fn check_journey(policy: &Policy, j: &detente::eval::Journey) -> Result<(), TestCaseError> {
+    let view = JourneyView::new(policy, j);
+    let path = view.path();
+    let last = path
         .last()
         .ok_or_else(|| TestCaseError::fail("empty path"))?;
-    prop_assert_eq!(&last.stage, &j.stage);
-    prop_assert_eq!(&last.entered, &j.since);
-    let entered: Vec<&str> = j.path.iter().map(|s| s.entered.as_str()).collect();
-    prop_assert_eq!(entered.len(), j.path.len());
+    prop_assert_eq!(last.stage.as_str(), view.stage());
+    prop_assert_eq!(&last.entered, &view.since());
+    let entered: Vec<&str> = path.iter().map(|s| s.entered.as_str()).collect();
+    prop_assert_eq!(entered.len(), path.len());
     prop_assert!(
         entered.windows(2).all(|w| w[0] <= w[1]),
         "path goes back in time: {:?}",
         entered
     );
-    for (name, v) in j.scores.iter() {
+    for (name, v) in view.scores() {
         prop_assert!(v.value().is_finite(), "score {name} is {v}");
     }
     for s in &j.slas {
-        prop_assert!(s.started <= s.due);
+        prop_assert!(s.instance.started <= s.instance.due);
     }
     Ok(())
 }
@@ -198,7 +200,7 @@ proptest! {
         let as_of = as_of_hour.map(|x| (START + x * 3600) * 1000);
         let ev = detente::eval::evaluate(&policy, &h, as_of);
         for j in &ev.journeys {
-            check_journey(j)?;
+            check_journey(&policy, j)?;
             prop_assert!(detente::eval::explain(&policy, &h, as_of, &j.contact).is_some(), "explain {} as_of {:?}", j.contact, as_of);
         }
         // An account has a journey only once one of its contacts has.
@@ -211,8 +213,8 @@ proptest! {
         }
         let again = detente::eval::evaluate(&policy, &h, as_of);
         prop_assert_eq!(
-            serde_json::to_string(&(&ev.journeys, &ev.accounts)).unwrap(),
-            serde_json::to_string(&(&again.journeys, &again.accounts)).unwrap()
+            crate::journeys_json(&policy, &ev),
+            crate::journeys_json(&policy, &again)
         );
         let mut cov = detente::testing::coverage::Coverage::new(&policy);
         cov.add(&policy, &ev);
@@ -296,8 +298,8 @@ proptest! {
             let fast = detente::eval::evaluate(&policy, &h, as_of);
             let all = detente::eval::evaluate_checking_everyone(&policy, &h, as_of);
             prop_assert_eq!(
-                serde_json::to_string(&(&fast.journeys, &fast.accounts, &fast.problems.len())).unwrap(),
-                serde_json::to_string(&(&all.journeys, &all.accounts, &all.problems.len())).unwrap()
+                (crate::journeys_json(&policy, &fast), fast.problems.len()),
+                (crate::journeys_json(&policy, &all), all.problems.len())
             );
         }
     }
@@ -334,8 +336,8 @@ fn the_shortcut_agrees_on_generated_accounts() {
         let all = detente::eval::evaluate_checking_everyone(&policy, &h, None);
         assert!(fast.journeys.len() > 200);
         assert_eq!(
-            serde_json::to_string(&(&fast.journeys, &fast.accounts)).unwrap(),
-            serde_json::to_string(&(&all.journeys, &all.accounts)).unwrap()
+            crate::journeys_json(&policy, &fast),
+            crate::journeys_json(&policy, &all)
         );
     }
 }
@@ -348,14 +350,14 @@ fn every_generated_contact_has_a_complete_story() {
     let h = generated(&policy, 11, 40);
     let ev = detente::eval::evaluate(&policy, &h, None);
     assert!(ev.journeys.len() > 100);
-    let tz = policy.ir().timezone;
     for j in &ev.journeys {
         let (journey, exits, as_of) =
             detente::eval::explain(&policy, &h, None, &j.contact).unwrap();
         assert_eq!(&journey, j, "explain replays the same journey as classify");
-        let text = detente::report::explain::render(&journey, &exits, as_of, tz);
-        let story = detente::report::explain::story(&journey, as_of, tz);
-        assert_eq!(story.len(), journey.path.len());
+        let text = detente::report::explain::render(&policy, &journey, &exits, as_of);
+        let view = JourneyView::new(&policy, &journey);
+        let story = detente::report::explain::story(&view, as_of);
+        assert_eq!(story.len(), journey.facts.steps.len());
         for bad in ["  event", "`?`", "a  ", "Z ", "unknown event"] {
             assert!(
                 !text.contains(bad),
@@ -367,7 +369,7 @@ fn every_generated_contact_has_a_complete_story() {
             .ir()
             .stages
             .iter()
-            .any(|s| s.name == j.stage && s.is_final);
+            .any(|s| s.name == view.stage() && s.is_final);
         assert!(
             final_stage || !exits.is_empty(),
             "{} has no exits",
@@ -414,8 +416,9 @@ fn a_colleagues_account_update_moves_a_contact_at_once() {
         detente::eval::evaluate_checking_everyone(&policy, &h, None),
     ] {
         let c1 = ev.journeys.iter().find(|j| j.contact == "c-1").unwrap();
-        let mql = c1.path.iter().find(|s| s.stage == "mql").unwrap();
-        assert_eq!(mql.entered, "2026-03-03T10:00:00Z", "{:?}", c1.path);
+        let path = JourneyView::new(&policy, c1).path();
+        let mql = path.iter().find(|s| s.stage == "mql").unwrap();
+        assert_eq!(mql.entered, "2026-03-03T10:00:00Z", "{path:?}");
     }
 }
 
@@ -458,12 +461,13 @@ fn streamed(policy: &Policy, sources: &[Source], batch_events: usize, as_of: i64
         let ev = detente::eval::evaluate(policy, &b.histories, Some(as_of));
         groups.extend(b.groups);
         for j in &ev.journeys {
-            journeys.insert(j.contact.clone(), serde_json::to_string(j).unwrap());
+            let view = JourneyView::new(policy, j);
+            journeys.insert(j.contact.clone(), serde_json::to_string(&view).unwrap());
         }
         for a in &ev.accounts {
             journeys.insert(
                 format!("account {}", a.account),
-                serde_json::to_string(a).unwrap(),
+                serde_json::to_string(&AccountJourneyView::new(policy, a)).unwrap(),
             );
         }
         problems.extend(ev.problems.iter().map(|p| format!("{p:?}")));

@@ -3,6 +3,7 @@
 use detente::Policy;
 use detente::data::{RecordKind, Source, load};
 use detente::eval::{Evaluation, evaluate};
+use detente::report::journey::{AccountJourneyView, JourneyView};
 
 use crate::root;
 
@@ -39,8 +40,9 @@ fn the_design_policy_replays_a_journey_as_written() {
     let p = policy("tests/fixtures/design/language.detente");
     let e = replay(&p, "design-journey", "2026-06-01");
     let j = &e.journeys[0];
-    let path: Vec<(&str, &str)> = j
-        .path
+    let view = JourneyView::new(&p, j);
+    let steps = view.path();
+    let path: Vec<(&str, &str)> = steps
         .iter()
         .map(|s| (s.stage.as_str(), s.entered.as_str()))
         .collect();
@@ -62,15 +64,15 @@ fn the_design_policy_replays_a_journey_as_written() {
         ]
     );
     // As the JSON writes it.
-    let written = serde_json::to_value(j).unwrap();
+    let written = crate::journey_json(&p, j);
     let path = &written["path"];
     assert_eq!(path[2]["trigger"]["kind"], "when");
     assert_eq!(path[2]["trigger"]["criteria"], "mql");
     assert_eq!(path[2]["trigger"]["touchpoint"], "demo_request");
     assert_eq!(path[4]["label"], "stalled after acceptance");
-    assert_eq!(j.stage, "recycled");
+    assert_eq!(view.stage(), "recycled");
     // A detour does not erase the furthest success-path stage.
-    assert_eq!(j.highest.as_deref(), Some("sal"));
+    assert_eq!(view.highest(), Some("sal"));
     assert_eq!(written["criteria"]["sql"]["clauses"]["timeline"], "unknown");
     assert_eq!(written["criteria"]["sql"]["clauses"]["need"], true);
     let slas = written["slas"].as_array().unwrap();
@@ -93,10 +95,10 @@ fn the_design_policy_replays_a_journey_as_written() {
     assert_eq!(nurture["status"], "overdue");
     // The account became engaged when the demo request made its one
     // member engaged (engagement >= 20).
-    let a = &e.accounts[0];
-    assert_eq!(a.stage, "engaged");
-    assert_eq!(a.since, "2026-03-06T16:30:00Z");
-    insta::assert_json_snapshot!(j);
+    let a = AccountJourneyView::new(&p, &e.accounts[0]);
+    assert_eq!(a.stage(), "engaged");
+    assert_eq!(a.since(), "2026-03-06T16:30:00Z");
+    insta::assert_json_snapshot!(written);
 }
 
 /// One visit at 1 Jan 00:00 UTC. `recent` stops holding when its 7-day
@@ -107,8 +109,9 @@ fn the_design_policy_replays_a_journey_as_written() {
 fn timers_fire_exactly_between_events() {
     let p = policy("tests/fixtures/eval/decay/policy.detente");
     let e = replay(&p, "decay", "2026-03-01");
-    let j = &e.journeys[0];
-    let entered: Vec<&str> = j.path.iter().map(|s| s.entered.as_str()).collect();
+    let j = JourneyView::new(&p, &e.journeys[0]);
+    let steps = j.path();
+    let entered: Vec<&str> = steps.iter().map(|s| s.entered.as_str()).collect();
     assert_eq!(
         entered,
         [
@@ -117,9 +120,9 @@ fn timers_fire_exactly_between_events() {
             "2026-01-21T00:00:00Z"
         ]
     );
-    assert_eq!(j.stage, "cooled");
+    assert_eq!(j.stage(), "cooled");
     // At 1 March, 59 days on: 100 x 0.5^5.9 = 100 / 59.71 = 1.67.
-    assert_eq!(j.scores.get("heat").map(|x| x.value()), Some(1.67));
+    assert_eq!(j.score("heat").map(|x| x.value()), Some(1.67));
 }
 
 #[test]
@@ -149,7 +152,7 @@ fn the_result_does_not_depend_on_row_order() {
         .map(|(k, f)| Source::new(k, d.join(f)))
         .collect();
         let h = load(&p, &sources).unwrap();
-        serde_json::to_string(&evaluate(&p, &h, None).journeys).unwrap()
+        crate::journeys_json(&p, &evaluate(&p, &h, None))
     };
     assert_eq!(load_dir(&src), load_dir(dir.path()));
 }

@@ -53,8 +53,8 @@ fn eval_and_report_read_only_the_ir() {
 fn the_engine_modules_form_layers() {
     // Lowest first: each may import only those before it.
     let layers = [
-        "value", "calendar", "memo", "state", "parts", "view", "timers", "explain", "replay",
-        "journey", "prepare", "mod", "classify",
+        "value", "problem", "calendar", "memo", "state", "parts", "view", "timers", "explain",
+        "replay", "journey", "prepare", "mod", "classify",
     ];
     let root = crate::root().join("src/eval");
     let mut wrong = Vec::new();
@@ -71,6 +71,26 @@ fn the_engine_modules_form_layers() {
             };
             if imports && j >= i && other != name {
                 wrong.push(format!("eval/{name}.rs imports {other}, which is above it"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The engine returns data; the report layer and the command line write
+/// the sentences (explanations, problems, journeys' names).
+#[test]
+fn the_engine_writes_no_sentences() {
+    let root = crate::root().join("src/eval");
+    let mut wrong = Vec::new();
+    for (path, text) in sources(&root) {
+        for (n, line) in code(&text).lines().enumerate() {
+            let line = line.trim();
+            if line.starts_with("//") {
+                continue;
+            }
+            if line.contains("format!(") {
+                wrong.push(format!("{path}:{}: {line}", n + 1));
             }
         }
     }

@@ -109,3 +109,18 @@ pub fn detente_files(dir: &str) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Every journey and account journey of `ev`, as `classify` writes them.
+pub fn journeys_json(policy: &detente::Policy, ev: &detente::eval::Evaluation) -> String {
+    use detente::report::journey::{AccountJourneysJson, JourneysJson};
+    serde_json::to_string(&(
+        JourneysJson(policy, &ev.journeys),
+        AccountJourneysJson(policy, &ev.accounts),
+    ))
+    .unwrap()
+}
+
+/// One journey as `classify` writes it.
+pub fn journey_json(policy: &detente::Policy, j: &detente::eval::Journey) -> serde_json::Value {
+    serde_json::to_value(detente::report::journey::JourneyView::new(policy, j)).unwrap()
+}

@@ -26,6 +26,7 @@ use crate::{at, rows};
 
 use detente::Policy;
 use detente::data::{RecordKind, Source};
+use detente::report::journey::JourneyView;
 use detente::report::{Options, build};
 
 const MIN: i64 = 60_000;
@@ -710,10 +711,12 @@ fn compare(form: &Form, pos: Pos, p: &Policy) -> Option<String> {
         return Some(format!("replay problem: {problem:?}"));
     }
     let contact = |i: usize| {
-        ev.journeys
+        let j = ev
+            .journeys
             .iter()
             .find(|j| j.contact == format!("c{}", i + 1))
-            .unwrap()
+            .unwrap();
+        JourneyView::new(p, j)
     };
     let mut wrong = Vec::new();
     match pos {
@@ -721,6 +724,7 @@ fn compare(form: &Form, pos: Pos, p: &Policy) -> Option<String> {
             let yes = p.ir().stage_id(detente::Lifecycle::Contact, "yes").unwrap();
             for i in 0..3 {
                 let got = contact(i)
+                    .journey()
                     .facts
                     .steps
                     .iter()
@@ -739,14 +743,8 @@ fn compare(form: &Form, pos: Pos, p: &Policy) -> Option<String> {
         }
         Clause => {
             for i in 0..3 {
-                let got = contact(i)
-                    .criteria
-                    .get("cell_criteria")
-                    .unwrap()
-                    .clauses
-                    .get("cell")
-                    .unwrap()
-                    .0;
+                let (_, clauses) = contact(i).criteria("cell_criteria").unwrap();
+                let got = clauses.iter().find(|(l, _)| *l == "cell").unwrap().1.0;
                 let want = at_as_of(form.reference, Who::Contact(i));
                 if got != want {
                     wrong.push(format!("c{}: clause {got:?}, reference {want:?}", i + 1));
@@ -755,7 +753,7 @@ fn compare(form: &Form, pos: Pos, p: &Policy) -> Option<String> {
         }
         ScoreRule => {
             for i in 0..3 {
-                let got = contact(i).scores.get("cell_score").unwrap().value();
+                let got = contact(i).score("cell_score").unwrap().value();
                 let want = if at_as_of(form.reference, Who::Contact(i)) == Some(true) {
                     10.0
                 } else {
@@ -767,8 +765,7 @@ fn compare(form: &Form, pos: Pos, p: &Policy) -> Option<String> {
             }
         }
         Role => {
-            let group = contact(0).group.as_ref().unwrap();
-            let got = group.roles.get("cell_role").unwrap().clone();
+            let got = contact(0).role("cell_role").unwrap().to_vec();
             let want: Vec<String> = (0..3)
                 .filter(|i| at_as_of(form.reference, Who::Contact(*i)) == Some(true))
                 .map(|i| format!("c{}", i + 1))
@@ -869,6 +866,7 @@ fn compare_filters(
             .iter()
             .find(|j| j.contact == format!("c{}", i + 1))
             .unwrap();
+        let view = JourneyView::new(p, j);
         match pos {
             Unless => {
                 let yes = p.ir().stage_id(detente::Lifecycle::Contact, "yes").unwrap();
@@ -897,11 +895,8 @@ fn compare_filters(
                 }
             }
             SlaMet => {
-                let inst = j
-                    .slas
-                    .iter()
-                    .find(|s| s.sla.as_deref() == Some("cell_sla"))
-                    .unwrap();
+                let slas = view.slas();
+                let inst = slas.iter().find(|s| s.sla == Some("cell_sla")).unwrap();
                 let want = visits_where(form, i, false)
                     .first()
                     .map(|e| at_seconds(e.at));
@@ -914,7 +909,7 @@ fn compare_filters(
                 }
             }
             TouchpointWhere => {
-                let got = j.scores.get("touched").unwrap().value();
+                let got = view.score("touched").unwrap().value();
                 let want = visits_where(form, i, true).len() as f64;
                 if got != want {
                     wrong.push(format!("c{}: {got} touches, reference {want}", i + 1));

@@ -245,7 +245,7 @@ fn classify_json(
         .build()
         .unwrap();
     let ev = pool.install(|| detente::eval::evaluate(&policy, &h, None));
-    serde_json::to_string(&(&ev.journeys, &ev.accounts)).unwrap()
+    crate::journeys_json(&policy, &ev)
 }
 
 proptest! {

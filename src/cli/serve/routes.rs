@@ -357,7 +357,10 @@ async fn classify_handler(
                     c.journeys.len() as u64,
                     std::sync::atomic::Ordering::Relaxed,
                 );
-                reply(StatusCode::OK, &c)
+                reply(
+                    StatusCode::OK,
+                    &detente::report::journey::ClassifiedJson(&loaded.policy, &c),
+                )
             }
             Err(e) => bad_request(&e),
         }
@@ -406,7 +409,7 @@ async fn explain_handler(
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 reply(
                     StatusCode::OK,
-                    &detente::report::explain::json(&journey, &exits, as_of, policy.ir().timezone),
+                    &detente::report::explain::json(policy, &journey, &exits, as_of),
                 )
             }
             None => error(

@@ -8,9 +8,9 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::compile::Policy;
-use crate::eval::parts::PathStep;
 use crate::ir::Entity;
 use crate::report::explain::story_of;
+use crate::report::journey::{PathStep, path_step};
 
 use super::Side;
 
@@ -67,9 +67,10 @@ pub struct StepSide {
 
 /// One replayed contact or account, borrowed from its journey: id,
 /// account, stage, path.
-type Row<'a> = (&'a str, Option<&'a str>, &'a str, &'a [PathStep]);
+type Row<'a> = (&'a str, Option<&'a str>, &'a str, Vec<PathStep>);
 
 fn contact_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
+    let ir = s.policy.ir();
     s.eval
         .journeys
         .iter()
@@ -77,14 +78,15 @@ fn contact_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
             (
                 j.contact.as_str(),
                 j.account.as_deref(),
-                j.stage.as_str(),
-                j.path.as_slice(),
+                ir.stage_name(j.stage),
+                j.facts.steps.iter().map(|s| path_step(ir, s)).collect(),
             )
         })
         .collect()
 }
 
 fn account_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
+    let ir = s.policy.ir();
     s.eval
         .accounts
         .iter()
@@ -92,8 +94,8 @@ fn account_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
             (
                 a.account.as_str(),
                 None,
-                a.stage.as_str(),
-                a.path.as_slice(),
+                ir.stage_name(a.stage),
+                a.steps.iter().map(|s| path_step(ir, s)).collect(),
             )
         })
         .collect()
@@ -170,7 +172,10 @@ fn compare(
         let (o, n) = (old.get(id), new.get(id));
         let os = o.map_or(NOT_REPLAYED, |r| r.2);
         let ns = n.map_or(NOT_REPLAYED, |r| r.2);
-        let (op, np) = (o.map_or(&[][..], |r| r.3), n.map_or(&[][..], |r| r.3));
+        let (op, np) = (
+            o.map_or(&[][..], |r| r.3.as_slice()),
+            n.map_or(&[][..], |r| r.3.as_slice()),
+        );
         let parted = first_difference(op, np);
         let cell = cells
             .entry((rank(os), rank(ns), os.to_string(), ns.to_string()))
@@ -233,7 +238,7 @@ fn first_difference(old: &[PathStep], new: &[PathStep]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::parts::Trigger;
+    use crate::report::journey::Trigger;
 
     fn step(stage: &str, entered: &str, line: Option<usize>) -> PathStep {
         PathStep {
