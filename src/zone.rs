@@ -95,7 +95,7 @@ impl Zone {
     /// [`crate::data::time::local`]: a time that happens twice takes the
     /// earlier instant; one in a DST gap is read with the offset in force
     /// before the gap.
-    pub fn instant(&self, t: NaiveDateTime) -> Result<i64, String> {
+    pub fn instant(&self, t: NaiveDateTime) -> Result<i64, crate::data::codes::TimeError> {
         let wall = t.and_utc().timestamp_millis();
         // Every instant the wall time can be is within REACH of it (two
         // years at most); the offsets that could apply are those in force

@@ -253,7 +253,7 @@ impl Checker<'_> {
                         what: "amount of money",
                         value: format!("${raw}"),
                         span,
-                        reason,
+                        reason: reason.to_string(),
                         help: Some(
                             "write money as `$500`, `$50k` (thousands) or `$1.2m` (millions)"
                                 .into(),
@@ -1657,20 +1657,30 @@ fn orderable(a: &Ty, b: &Ty) -> bool {
     }
 }
 
-fn parse_money(raw: &str) -> Result<Decimal, String> {
+/// Why a money literal is not an amount.
+#[derive(Debug, thiserror::Error)]
+enum BadMoney {
+    #[error("not a number")]
+    NotANumber,
+    #[error("unknown multiplier `{0}`")]
+    Multiplier(String),
+    #[error("amounts must be {}", crate::range::NUMBER_RANGE)]
+    OutOfRange,
+}
+
+fn parse_money(raw: &str) -> Result<Decimal, BadMoney> {
     let split = raw
         .find(|c: char| c.is_ascii_alphabetic())
         .unwrap_or(raw.len());
     let (number, suffix) = raw.split_at(split);
-    let base =
-        Decimal::from_str(&number.replace('_', "")).map_err(|_| "not a number".to_string())?;
+    let base = Decimal::from_str(&number.replace('_', "")).map_err(|_| BadMoney::NotANumber)?;
     let factor = match suffix {
         "" => Decimal::ONE,
         "k" => Decimal::from(1_000),
         "m" => Decimal::from(1_000_000),
-        other => return Err(format!("unknown multiplier `{other}`")),
+        other => return Err(BadMoney::Multiplier(other.to_string())),
     };
     base.checked_mul(factor)
         .filter(|m| crate::range::money_ok(*m))
-        .ok_or_else(|| format!("amounts must be {}", crate::range::NUMBER_RANGE))
+        .ok_or(BadMoney::OutOfRange)
 }

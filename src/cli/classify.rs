@@ -151,14 +151,18 @@ pub fn run(args: Args) -> Exit {
     Exit::Ok
 }
 
-/// A replay problem as printed: `problem: contact `c-1`: ...`.
+/// A replay problem as printed: `problem[R001]: contact `c-1`: ...`.
 pub(super) fn problem_line(policy: &detente::Policy, p: &detente::eval::RuntimeProblem) -> String {
     let who = p
         .contact
         .as_ref()
         .map(|c| format!("contact `{c}`: "))
         .unwrap_or_default();
-    format!("problem: {who}{}", runtime_message(policy.ir(), &p.problem))
+    format!(
+        "problem[{}]: {who}{}",
+        p.problem.code(),
+        runtime_message(policy.ir(), &p.problem)
+    )
 }
 
 pub(super) fn summary(h: &Histories) {

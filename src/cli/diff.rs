@@ -121,14 +121,14 @@ fn gates(args: &Args, manifest: Option<&Manifest>) -> Result<Gates, Exit> {
         let mut g = Vec::new();
         (|| {
             if let Some(t) = &args.fail_if_changed {
-                g.push(gates::parse_changed(t, "--fail-if-changed")?);
+                g.push(gates::parse_changed(t, "--fail-if-changed").map_err(|e| e.to_string())?);
             }
             for (list, rises) in [
                 (&args.fail_if_metric_drops, false),
                 (&args.fail_if_metric_rises, true),
             ] {
                 for m in list {
-                    g.push(gates::parse_metric(m, rises)?);
+                    g.push(gates::parse_metric(m, rises).map_err(|e| e.to_string())?);
                 }
             }
             Ok(())

@@ -64,7 +64,7 @@ pub fn run(args: Args) -> Exit {
                 .unwrap_or_else(|| PathBuf::from("policies/acme.detente")),
             Ok(None) => PathBuf::from("policies/acme.detente"),
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error[{}]: {e}", e.code());
                 return Exit::Usage;
             }
         },

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 
-use detente::data::{Batch, Group, load_grouped};
+use detente::data::{Batch, DataError, Group, load_grouped};
 use detente::eval::Evaluation;
 use detente::eval::{default_as_of, evaluate};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -104,11 +104,11 @@ pub fn run(args: &Args) -> Exit {
     let bar = progress(total_events, "replaying");
     let stop = stop_on_signal();
     let mut written = 0usize;
-    let mut batch = |b: Batch| -> Result<(), String> {
+    let mut batch = |b: Batch| -> Result<(), DataError> {
         // Only whole batches are written: stopping between two leaves the
         // output with whole lines, and says so.
         if stop.load(Ordering::Relaxed) {
-            return Err(INTERRUPTED.into());
+            return Err(DataError::Stopped(INTERRUPTED.into()));
         }
         let h = &b.histories;
         let replay = || evaluate(policy, h, Some(as_of));
@@ -126,18 +126,20 @@ pub fn run(args: &Args) -> Exit {
                 let mut w = csv::Writer::from_writer(Vec::new());
                 if std::mem::take(&mut header) {
                     w.write_record(columns(policy, args.lifecycle))
-                        .map_err(|e| e.to_string())?;
+                        .map_err(|e| DataError::Stopped(e.to_string()))?;
                 }
                 for r in rows(&evaluation, policy, args.lifecycle) {
-                    w.write_record(r).map_err(|e| e.to_string())?;
+                    w.write_record(r)
+                        .map_err(|e| DataError::Stopped(e.to_string()))?;
                 }
-                w.into_inner().map_err(|e| e.to_string())?
+                w.into_inner()
+                    .map_err(|e| DataError::Stopped(e.to_string()))?
             }
             _ => render(&evaluation, policy, Format::Jsonl, args.lifecycle).into_bytes(),
         };
         out.write_all(&text).map_err(|e| {
             super::stop_if_reader_gone(&e);
-            format!("cannot write the output: {e}")
+            DataError::Stopped(format!("cannot write the output: {e}"))
         })?;
         written += match args.lifecycle {
             super::classify::Lifecycle::Account => evaluation.accounts.len(),
@@ -150,7 +152,7 @@ pub fn run(args: &Args) -> Exit {
     bar.finish_and_clear();
     let rest = match loaded {
         Ok(rest) => rest,
-        Err(e) if e == INTERRUPTED => {
+        Err(DataError::Stopped(e)) if e == INTERRUPTED => {
             let _ = out.flush();
             eprintln!(
                 "interrupted: {} written, each line whole; the rest was not replayed",
@@ -160,7 +162,7 @@ pub fn run(args: &Args) -> Exit {
         }
         Err(e) => {
             let _ = out.flush();
-            eprintln!("error: {e}");
+            eprintln!("error[{}]: {e}", e.code());
             return Exit::Usage;
         }
     };

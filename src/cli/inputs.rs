@@ -79,7 +79,7 @@ impl Inputs {
 /// usage error (printed here).
 pub fn load_sources(policy: &Policy, sources: &[Source]) -> Result<Histories, super::Exit> {
     load(policy, sources).map_err(|e| {
-        eprintln!("error: {e}");
+        eprintln!("error[{}]: {e}", e.code());
         super::Exit::Usage
     })
 }
@@ -108,7 +108,7 @@ pub fn manifest(path: Option<&Path>) -> Result<Option<Manifest>, super::Exit> {
         None => Manifest::find(),
     }
     .map_err(|e| {
-        eprintln!("error: {e}");
+        eprintln!("error[{}]: {e}", e.code());
         super::Exit::Usage
     })
 }

@@ -18,8 +18,8 @@ pub fn problems(h: &Histories, limit: usize) -> String {
             .map(|c| format!(" column `{c}`:"))
             .unwrap_or_default();
         out.push_str(&format!(
-            "{}:{}: {level}:{column} {}\n",
-            p.file, p.line, p.reason
+            "{}:{}: {level}[{}]:{column} {}\n",
+            p.file, p.line, p.code, p.reason
         ));
     }
     if h.problems.len() > limit {
@@ -34,11 +34,14 @@ pub fn problems(h: &Histories, limit: usize) -> String {
     out
 }
 
-/// Every problem row, as CSV: file, line, column, severity, reason, row.
+/// Every problem row, as CSV: file, line, column, severity, code, reason,
+/// row.
 pub fn write_rejects(path: &Path, h: &Histories) -> Result<(), String> {
     let mut w = csv::Writer::from_writer(super::atomic::AtomicFile::create(path)?);
-    w.write_record(["file", "line", "column", "severity", "reason", "row"])
-        .map_err(|e| e.to_string())?;
+    w.write_record([
+        "file", "line", "column", "severity", "code", "reason", "row",
+    ])
+    .map_err(|e| e.to_string())?;
     for p in &h.problems {
         let severity = match p.severity {
             Severity::Warning => "warning",
@@ -49,6 +52,7 @@ pub fn write_rejects(path: &Path, h: &Histories) -> Result<(), String> {
             &p.line.to_string(),
             p.column.as_deref().unwrap_or(""),
             severity,
+            p.code.as_str(),
             &p.reason,
             &p.raw,
         ])

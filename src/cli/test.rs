@@ -194,7 +194,7 @@ fn run_file(
     };
     let cases = match parse(&text) {
         Ok(c) => c,
-        Err(e) => return (None, Err(e.trim_end().to_string())),
+        Err(e) => return (None, Err(e.to_string().trim_end().to_string())),
     };
     let dir = file.parent().unwrap_or(Path::new("."));
     let policy_path = match &cases.policy {

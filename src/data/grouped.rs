@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::compile::Policy;
 
+use super::codes::{DataError, RowCode};
 use super::load::{
     Event, EventKind, Histories, RecordKind, RowProblem, Severity, Source, only_in_events_note,
     read_source, sort_problems, warn_events_before_creation,
@@ -68,8 +69,8 @@ pub fn load_grouped(
     policy: &Policy,
     sources: &[Source],
     batch_events: usize,
-    each: &mut dyn FnMut(Batch) -> Result<(), String>,
-) -> Result<Histories, String> {
+    each: &mut dyn FnMut(Batch) -> Result<(), DataError>,
+) -> Result<Histories, DataError> {
     let mut base = Histories::of_files(sources);
     let (events, records): (Vec<_>, Vec<_>) = sources
         .iter()
@@ -244,8 +245,8 @@ impl<'h> Grouping<'h> {
     fn add(
         &mut self,
         e: Event,
-        each: &mut dyn FnMut(Batch) -> Result<(), String>,
-    ) -> Result<bool, String> {
+        each: &mut dyn FnMut(Batch) -> Result<(), DataError>,
+    ) -> Result<bool, DataError> {
         let mut e = e;
         let (key, by_events) = self.key_of(&e);
         let (lone, placed) = (key.0, (!key.0).then(|| key.1.clone()));
@@ -269,7 +270,7 @@ impl<'h> Grouping<'h> {
                         key.1
                     ));
                 }
-                return Err(why);
+                return Err(DataError::NotGrouped(why));
             }
             if self.batch_size >= self.batch_events {
                 self.flush(each)?;
@@ -311,6 +312,7 @@ impl<'h> Grouping<'h> {
             return;
         }
         self.problems.push(RowProblem {
+            code: RowCode::Unfollowed,
             file: self.files.get(e.origin.file as usize).cloned().unwrap_or_default(),
             line: e.origin.line,
             column: None,
@@ -367,6 +369,7 @@ impl<'h> Grouping<'h> {
                 None => format!("no contact `{into}` has been read in {}", group(key)),
             };
             warnings.push(RowProblem {
+                code: RowCode::Unfollowed,
                 file: self.files.get(e.origin.file as usize).cloned().unwrap_or_default(),
                 line: e.origin.line,
                 column: None,
@@ -384,7 +387,10 @@ impl<'h> Grouping<'h> {
     }
 
     /// Hands the batch over as one `Histories`; its warnings are kept.
-    fn flush(&mut self, each: &mut dyn FnMut(Batch) -> Result<(), String>) -> Result<(), String> {
+    fn flush(
+        &mut self,
+        each: &mut dyn FnMut(Batch) -> Result<(), DataError>,
+    ) -> Result<(), DataError> {
         if self.batch.is_empty() {
             return Ok(());
         }

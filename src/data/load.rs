@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
+use super::codes::{DataError, RowCode};
 use super::reader::{Columns, Placement, RowReader, Schema};
 use super::source::{self, BadRow, Cell, FileFormat, Row};
 use super::time::{DateOnly, Instant, Precision};
@@ -229,6 +230,8 @@ pub enum Severity {
 #[derive(Debug, Clone, serde::Serialize, PartialEq)]
 #[non_exhaustive]
 pub struct RowProblem {
+    /// What is wrong, by code.
+    pub code: RowCode,
     /// The file, as given.
     pub file: String,
     /// 1-based line where the row starts.
@@ -341,7 +344,7 @@ impl Histories {
 /// assert_eq!(c1.stage(), "mql");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, String> {
+pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, DataError> {
     let mut h = Histories::of_files(sources);
     let mut seen_event_ids: HashSet<String> = HashSet::new();
     let mut events = Vec::new();
@@ -382,7 +385,7 @@ pub(super) fn sort_problems(h: &mut Histories) {
 
 /// What becomes of an accepted event row: `Ok(true)` kept, `Ok(false)` a
 /// duplicate, `Err` stops the whole load with that message.
-pub(super) type EventSink<'s> = dyn FnMut(Event) -> Result<bool, String> + 's;
+pub(super) type EventSink<'s> = dyn FnMut(Event) -> Result<bool, DataError> + 's;
 
 /// Reads one source (the `file`th) into `h`: contacts and accounts are
 /// kept there, events handed to `on_event`; counts, problems and notes go
@@ -393,7 +396,7 @@ pub(super) fn read_source(
     file: usize,
     h: &mut Histories,
     on_event: &mut EventSink<'_>,
-) -> Result<(), String> {
+) -> Result<(), DataError> {
     let model = policy.ir();
     let file_index = u32::try_from(file).unwrap_or(u32::MAX);
     let name = source.path.display().to_string();
@@ -418,9 +421,11 @@ pub(super) fn read_source(
                 continue;
             }
             Err(source::RowError::Stopped { line, reason }) => {
-                return Err(format!(
-                    "cannot read `{name}` past line {line}: {reason} (is the file cut short or corrupt? export it again; a partial file is never used)"
-                ));
+                return Err(DataError::CutShort {
+                    file: name,
+                    line,
+                    reason,
+                });
             }
         };
         for col in placement.place(&columns, &row) {
@@ -455,9 +460,10 @@ pub(super) fn read_source(
                     h.problems.push(duplicate(&name, &row, &r));
                 }
             }
-            Err((column, reason, severity)) => {
+            Err((code, column, reason, severity)) => {
                 counts.rejected += 1;
                 h.problems.push(RowProblem {
+                    code,
                     file: name.clone(),
                     line: row.line,
                     column,
@@ -591,6 +597,7 @@ impl KeptIds {
 /// its contacts in a request, is only counted.)
 fn duplicate(file: &str, row: &Row, r: &Repeat) -> RowProblem {
     RowProblem {
+        code: RowCode::Repeated,
         file: file.to_string(),
         line: row.line,
         column: Some("id".into()),
@@ -618,6 +625,7 @@ pub(super) fn warn_events_before_creation(h: &mut Histories) {
             && e.at < c
         {
             warnings.push(RowProblem {
+                code: RowCode::BeforeCreation,
                 file: h.files.get(e.origin.file as usize).cloned().unwrap_or_default(),
                 line: e.origin.line,
                 column: None,
@@ -637,6 +645,7 @@ pub(super) fn warn_events_before_creation(h: &mut Histories) {
 
 fn problem(file: &str, bad: BadRow, severity: Severity) -> RowProblem {
     RowProblem {
+        code: bad.code,
         file: file.to_string(),
         line: bad.line,
         column: bad.column,
@@ -679,10 +688,15 @@ pub(super) fn only_in_events_note(ids: &[&str]) -> Option<String> {
 }
 
 /// Error of one row: (column, reason, severity).
-pub(super) type RowError = (Option<String>, String, Severity);
+pub(super) type RowError = (RowCode, Option<String>, String, Severity);
 
-pub(super) fn err(column: &str, reason: impl Into<String>) -> RowError {
-    (Some(column.to_string()), reason.into(), Severity::Error)
+pub(super) fn err(code: RowCode, column: &str, reason: impl std::fmt::Display) -> RowError {
+    (
+        code,
+        Some(column.to_string()),
+        reason.to_string(),
+        Severity::Error,
+    )
 }
 
 /// Reads the fields of `whose` schema; missing required fields are
@@ -693,14 +707,16 @@ fn fields(r: &RowReader<'_>, model: &Ir, whose: Schema) -> Result<Vec<Option<Val
     for (i, f) in schema.iter().enumerate() {
         let col = r.columns.field(whose, i);
         let value = match r.cell(col) {
-            Some(cell) => {
-                Some(read_value(&cell, &f.ty, tz).map_err(|e| err(r.their_name(col), e))?)
-            }
+            Some(cell) => Some(
+                read_value(&cell, &f.ty, tz)
+                    .map_err(|e| err(RowCode::Value, r.their_name(col), e))?,
+            ),
             None => f.default.clone(),
         };
         if value.is_none() && !f.optional {
             let theirs = r.their_name(col);
             return Err(err(
+                RowCode::Missing,
                 theirs,
                 format!(
                     "`{theirs}` is required by the policy's schema (declare it `{}: {}?` if it may be missing)",
@@ -714,16 +730,26 @@ fn fields(r: &RowReader<'_>, model: &Ir, whose: Schema) -> Result<Vec<Option<Val
     Ok(out)
 }
 
-fn stage_named(model: &Ir, entity: Entity, name: &str) -> Result<StageId, String> {
+/// A stage name the lifecycle does not have (D015).
+#[derive(Debug, thiserror::Error)]
+#[error("`{name}` is not a stage of the {lifecycle} lifecycle; {hint}")]
+struct UnknownStage {
+    name: String,
+    lifecycle: &'static str,
+    hint: String,
+}
+
+fn stage_named(model: &Ir, entity: Entity, name: &str) -> Result<StageId, UnknownStage> {
     model.stage_id(entity, name).ok_or_else(|| {
         let stages: Vec<&str> = model.stages_of(entity).collect();
         let hint = crate::names::closest(name, stages.iter().copied())
             .map(|c| format!("did you mean `{c}`?"))
             .unwrap_or_else(|| format!("stages: {}", stages.join(", ")));
-        format!(
-            "`{name}` is not a stage of the {} lifecycle; {hint}",
-            entity.keyword()
-        )
+        UnknownStage {
+            name: name.to_string(),
+            lifecycle: entity.keyword(),
+            hint,
+        }
     })
 }
 
@@ -734,7 +760,7 @@ fn contact(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Contact, Row
     let stage = match r.text(col("stage")) {
         Some(s) => Some(
             stage_named(model, Entity::Contact, &s)
-                .map_err(|e| err(r.their_name(col("stage")), e))?,
+                .map_err(|e| err(RowCode::Stage, r.their_name(col("stage")), e))?,
         ),
         None => None,
     };
@@ -773,12 +799,14 @@ fn updates(
     for (id, f) in FieldId::all(schema.len()).zip(schema) {
         let col = r.columns.field(whose, id.index());
         if let Some(cell) = r.cell(col) {
-            let v = read_value(&cell, &f.ty, tz).map_err(|e| err(r.their_name(col), e))?;
+            let v = read_value(&cell, &f.ty, tz)
+                .map_err(|e| err(RowCode::Value, r.their_name(col), e))?;
             out.push((id, v));
         }
     }
     if out.is_empty() {
         return Err((
+            RowCode::EmptyUpdate,
             None,
             "an update changes no field: give at least one field of the schema".into(),
             Severity::Error,
@@ -815,7 +843,7 @@ fn event(
             let s = r.required(col("stage"))?;
             EventKind::SetStage(
                 stage_named(model, Entity::Contact, &s)
-                    .map_err(|e| err(r.their_name(col("stage")), e))?,
+                    .map_err(|e| err(RowCode::Stage, r.their_name(col("stage")), e))?,
             )
         }
         other => match model.event_type(other) {
@@ -829,6 +857,7 @@ fn event(
                     .map(|c| format!("did you mean `{c}`? "))
                     .unwrap_or_default();
                 return Err((
+                    RowCode::EventType,
                     Some(r.their_name(col("type")).to_string()),
                     format!(
                         "`{other}` is not an event type of the policy; {hint}the event was set aside (map export values to ours in the manifest's [data.values.events.type])"

@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::codes::DataError;
 use super::load::{RecordKind, Source};
 use super::source::FileFormat;
 use super::time::DateOnly;
@@ -112,29 +113,40 @@ pub struct Manifest {
     pub ci: Option<toml::Table>,
 }
 
-fn date_only(word: &str, place: &str) -> Result<DateOnly, String> {
+fn date_only(word: &str, place: &str) -> Result<DateOnly, DataError> {
     match word {
         "start" => Ok(DateOnly::Start),
         "end" => Ok(DateOnly::End),
-        other => Err(format!("{place}: `{other}` should be \"start\" or \"end\"")),
+        other => Err(DataError::Manifest {
+            place: place.to_string(),
+            reason: format!("`{other}` should be \"start\" or \"end\""),
+        }),
     }
 }
 
-fn format_named(word: &str) -> Result<FileFormat, String> {
+fn format_named(word: &str, place: &str) -> Result<FileFormat, DataError> {
     match word {
         "csv" => Ok(FileFormat::Csv),
         "jsonl" | "ndjson" => Ok(FileFormat::JsonLines),
-        other => Err(format!("format `{other}` should be \"csv\" or \"jsonl\"")),
+        other => Err(DataError::Manifest {
+            place: place.to_string(),
+            reason: format!("format `{other}` should be \"csv\" or \"jsonl\""),
+        }),
     }
 }
 
 impl Manifest {
     /// Reads a manifest; errors name the file and, for TOML errors, the
     /// line and column.
-    pub fn read(path: &Path) -> Result<Manifest, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let raw: Raw = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn read(path: &Path) -> Result<Manifest, DataError> {
+        let text = std::fs::read_to_string(path).map_err(|e| DataError::Unreadable {
+            file: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let raw: Raw = toml::from_str(&text).map_err(|e| DataError::Manifest {
+            place: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let resolve = |p: &str| dir.join(p);
         let where_ = path.display().to_string();
@@ -184,9 +196,8 @@ impl Manifest {
                         s.format = t
                             .format
                             .as_deref()
-                            .map(format_named)
-                            .transpose()
-                            .map_err(|e| format!("{where_}: {e}"))?;
+                            .map(|f| format_named(f, &where_))
+                            .transpose()?;
                         s.columns.extend(t.columns);
                         for (col, map) in t.values {
                             s.values.entry(col).or_default().extend(map);
@@ -209,7 +220,7 @@ impl Manifest {
     }
 
     /// `detente.toml` in the current folder, if there is one.
-    pub fn find() -> Result<Option<Manifest>, String> {
+    pub fn find() -> Result<Option<Manifest>, DataError> {
         let p = Path::new(FILE_NAME);
         if p.exists() {
             Manifest::read(p).map(Some)
@@ -223,7 +234,7 @@ impl Manifest {
 mod tests {
     use super::*;
 
-    fn manifest(text: &str) -> Result<Manifest, String> {
+    fn manifest(text: &str) -> Result<Manifest, DataError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
         std::fs::write(&path, text).unwrap();
@@ -285,12 +296,13 @@ set = { type = "deal_won" }
 
     #[test]
     fn mistakes_name_the_place() {
-        let e = manifest("[data]\nevents = 3\n").unwrap_err();
+        let e = manifest("[data]\nevents = 3\n").unwrap_err().to_string();
         assert!(e.contains("detente.toml"), "{e}");
-        let e = manifest("[dta]\n").unwrap_err();
+        let e = manifest("[dta]\n").unwrap_err().to_string();
         assert!(e.contains("unknown field `dta`"), "{e}");
         let e = manifest("[data.date_only]\nevents = \"later\"\n[data]\nevents = \"e.csv\"\n")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("\"start\" or \"end\""), "{e}");
     }
 }

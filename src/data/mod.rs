@@ -3,6 +3,7 @@
 //! Bad rows are reported with file, line, column and reason; nothing is
 //! dropped silently.
 
+pub mod codes;
 mod grouped;
 mod load;
 pub mod manifest;
@@ -14,6 +15,7 @@ pub mod source;
 pub mod time;
 mod values;
 
+pub use codes::{DataError, RowCode};
 pub use grouped::{Batch, Group, load_grouped};
 pub use load::{
     Account, Contact, Counts, Event, EventKind, Histories, Origin, RecordKind, RowProblem,

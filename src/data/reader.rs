@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 
+use super::codes::RowCode;
 use super::load::{RecordKind, RowError, Source, err};
 use super::source::{Cell, Row};
 use super::time::{DateOnly, Instant, Precision, parse_instant};
@@ -306,7 +307,11 @@ impl<'a> RowReader<'a> {
         } else {
             String::new()
         };
-        err(theirs, format!("`{theirs}` is missing{hint}"))
+        err(
+            RowCode::Missing,
+            theirs,
+            format!("`{theirs}` is missing{hint}"),
+        )
     }
 
     /// Column `c` as a time in `tz`, if present.
@@ -320,7 +325,7 @@ impl<'a> RowReader<'a> {
             None => Ok(None),
             Some(cell) => parse_instant(&cell.text(), tz, date_only)
                 .map(Some)
-                .map_err(|e| err(self.their_name(c), e)),
+                .map_err(|e| err(RowCode::Value, self.their_name(c), e)),
         }
     }
 }

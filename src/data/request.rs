@@ -79,6 +79,16 @@ pub struct RequestError {
     pub problems: Vec<RequestProblem>,
 }
 
+impl RequestError {
+    /// A request with no time in it: nothing to replay up to.
+    pub fn no_time() -> RequestError {
+        RequestError {
+            error: "the request has no time in it: send the contacts' events, a created_at, or an as_of".into(),
+            problems: Vec::new(),
+        }
+    }
+}
+
 /// One bad row of a request, named by its place.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
@@ -89,6 +99,10 @@ pub struct RequestProblem {
     /// The field at fault, if it is one field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// What is wrong with the row, by code (docs/diagnostics.md); none for
+    /// a request whose shape is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<super::RowCode>,
     /// What is wrong and how to fix it.
     pub reason: String,
 }
@@ -364,7 +378,7 @@ impl Request {
             Source::of_cells(RecordKind::Accounts, "accounts", accounts.into_iter()),
             Source::of_cells(RecordKind::Events, "events", events.into_iter()),
         ];
-        let h = load(policy, &sources).map_err(shape)?;
+        let h = load(policy, &sources).map_err(|e| shape(e.to_string()))?;
         let (mut problems, mut warnings) = (Vec::new(), Vec::new());
         for p in h.problems.iter().filter(|p| p.line > 0) {
             let place = {
@@ -383,6 +397,7 @@ impl Request {
                 RequestProblem {
                     at,
                     field: p.column.clone(),
+                    code: Some(p.code),
                     reason: p.reason.clone(),
                 }
             };

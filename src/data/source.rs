@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use super::codes::{DataError, RowCode};
 use super::values::Raw;
 
 /// Rows longer than this are rejected unread: no CRM record is a megabyte,
@@ -126,6 +127,8 @@ impl Row {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct BadRow {
+    /// What is wrong, by code.
+    pub code: RowCode,
     /// 1-based line where the row starts.
     pub line: u64,
     /// The column at fault, if it is one column.
@@ -159,22 +162,23 @@ pub type RowResult = Result<Row, RowError>;
 pub fn open(
     path: &Path,
     format: Option<FileFormat>,
-) -> Result<Box<dyn Iterator<Item = RowResult>>, String> {
+) -> Result<Box<dyn Iterator<Item = RowResult>>, DataError> {
     let detected = FileFormat::from_path(path);
     let gz = detected.is_some_and(|(_, gz)| gz);
-    let format = format.or(detected.map(|(f, _)| f)).ok_or_else(|| {
-        format!(
-            "cannot tell the format of `{}`: name it .csv, .jsonl or .ndjson (optionally .gz), or pass --format",
-            path.display()
-        )
-    })?;
+    let file = path.display().to_string();
+    let format = format
+        .or(detected.map(|(f, _)| f))
+        .ok_or_else(|| DataError::UnknownFormat { file: file.clone() })?;
     if path.is_dir() {
-        return Err(format!(
-            "cannot read `{}`: it is a folder, not a file (name the file inside it)",
-            path.display()
-        ));
+        return Err(DataError::Unreadable {
+            file,
+            reason: "it is a folder, not a file (name the file inside it)".into(),
+        });
     }
-    let file = File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let file = File::open(path).map_err(|e| DataError::Unreadable {
+        file,
+        reason: e.to_string(),
+    })?;
     let reader: Box<dyn BufRead> = if gz {
         Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
     } else {
@@ -247,6 +251,7 @@ impl Iterator for CsvRows {
                     self.done = true;
                     return match &self.headers {
                         None => Some(Err(RowError::Bad(BadRow {
+                            code: RowCode::Header,
                             line: 1,
                             column: None,
                             reason: "the file is empty: a CSV file needs a header row".into(),
@@ -283,6 +288,7 @@ impl Iterator for CsvRows {
                                 s.trim().to_string()
                             })
                             .map_err(|_| BadRow {
+                                code: RowCode::Header,
                                 line,
                                 column: None,
                                 reason: format!("header {} is not valid UTF-8 text", i + 1),
@@ -302,6 +308,7 @@ impl Iterator for CsvRows {
             if raw_len > MAX_ROW_BYTES {
                 let raw = CsvRows::raw(&self.record);
                 return Some(Err(RowError::Bad(BadRow {
+                    code: RowCode::Shape,
                     line,
                     column: None,
                     reason: format!(
@@ -322,6 +329,7 @@ impl Iterator for CsvRows {
             };
             if let Some(reason) = unclosed_quote(&self.record, ahead, line, ragged) {
                 return Some(Err(RowError::Bad(BadRow {
+                    code: RowCode::Shape,
                     line,
                     column: None,
                     reason,
@@ -330,6 +338,7 @@ impl Iterator for CsvRows {
             }
             if ragged {
                 return Some(Err(RowError::Bad(BadRow {
+                    code: RowCode::Shape,
                     line,
                     column: None,
                     reason: format!(
@@ -349,6 +358,7 @@ impl Iterator for CsvRows {
                     Ok(s) => cells.push((name.clone(), Cell::Text(s.to_string()))),
                     Err(_) => {
                         return Some(Err(RowError::Bad(BadRow {
+                            code: RowCode::Encoding,
                             line,
                             column: Some(name.clone()),
                             reason: "the value is not valid UTF-8 text (save the export as UTF-8)"
@@ -493,6 +503,7 @@ impl Iterator for JsonRows {
             };
             if total > MAX_ROW_BYTES {
                 return Some(Err(RowError::Bad(BadRow {
+                    code: RowCode::Shape,
                     line,
                     column: None,
                     reason: format!(
@@ -513,6 +524,7 @@ impl Iterator for JsonRows {
                 Ok(v) => v,
                 Err(e) => {
                     return Some(Err(RowError::Bad(BadRow {
+                        code: RowCode::Shape,
                         line,
                         column: None,
                         // serde counts lines within this one line.
@@ -526,6 +538,7 @@ impl Iterator for JsonRows {
             };
             let serde_json::Value::Object(map) = value else {
                 return Some(Err(RowError::Bad(BadRow {
+                    code: RowCode::Shape,
                     line,
                     column: None,
                     reason: "each line must be one JSON object, like {\"contact\": \"c-1\", ...}"
@@ -607,7 +620,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.jsonl");
         std::fs::create_dir(&path).unwrap();
-        let e = open(&path, None).err().unwrap();
+        let e = open(&path, None).err().unwrap().to_string();
         assert!(e.contains("is a folder"), "{e}");
     }
 
@@ -675,7 +688,10 @@ mod tests {
 
     #[test]
     fn unknown_extension_says_how_to_fix() {
-        let e = open(Path::new("data/events.xlsx"), None).err().unwrap();
+        let e = open(Path::new("data/events.xlsx"), None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("--format"));
     }
 }

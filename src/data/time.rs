@@ -10,6 +10,8 @@
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
+use super::codes::TimeError;
+
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type Instant = i64;
 
@@ -45,10 +47,10 @@ pub fn parse_instant(
     text: &str,
     tz: Tz,
     date_only: DateOnly,
-) -> Result<(Instant, Precision), String> {
+) -> Result<(Instant, Precision), TimeError> {
     let s = text.trim();
     if s.is_empty() {
-        return Err("empty timestamp".into());
+        return Err(TimeError::Empty);
     }
     if let Some(t) = plain_utc(s) {
         check_year(t.date())?;
@@ -65,7 +67,7 @@ pub fn parse_instant(
                 local(date.and_time(NaiveTime::MIN), tz).map(|i| (i, Precision::Date))
             }
             DateOnly::End => {
-                let next = date.succ_opt().ok_or("date out of range")?;
+                let next = date.succ_opt().ok_or(TimeError::EndOfCalendar)?;
                 local(next.and_time(NaiveTime::MIN), tz).map(|i| (i - 1, Precision::Date))
             }
         };
@@ -81,10 +83,7 @@ pub fn parse_instant(
             return local(naive, tz).map(|i| (i, Precision::Exact));
         }
     }
-    Err(format!(
-        "`{}` is not a timestamp: write 2026-03-02T09:15:00Z, 2026-03-02 09:15:00 or 2026-03-02",
-        shorten(s)
-    ))
+    Err(TimeError::Unreadable(shorten(s)))
 }
 
 /// The number written in `b[r]`, all ASCII digits.
@@ -149,21 +148,22 @@ fn shorten(s: &str) -> String {
     }
 }
 
-fn check_year(date: NaiveDate) -> Result<(), String> {
+fn check_year(date: NaiveDate) -> Result<(), TimeError> {
     use chrono::Datelike;
     if (MIN_YEAR..=MAX_YEAR).contains(&date.year()) {
         Ok(())
     } else {
-        Err(format!(
-            "year {} is out of range ({MIN_YEAR}–{MAX_YEAR})",
-            date.year()
-        ))
+        Err(TimeError::Year {
+            year: date.year(),
+            min: MIN_YEAR,
+            max: MAX_YEAR,
+        })
     }
 }
 
 /// A wall-clock time in `tz` as an instant: DST gaps move forward, folds
 /// take the earlier offset.
-pub fn local(naive: NaiveDateTime, tz: Tz) -> Result<Instant, String> {
+pub fn local(naive: NaiveDateTime, tz: Tz) -> Result<Instant, TimeError> {
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) => Ok(t.timestamp_millis()),
         LocalResult::Ambiguous(earlier, _) => Ok(earlier.timestamp_millis()),
@@ -183,7 +183,10 @@ pub fn local(naive: NaiveDateTime, tz: Tz) -> Result<Instant, String> {
                         + i64::from(naive.and_utc().timestamp_subsec_millis()));
                 }
             }
-            Err(format!("{naive} does not exist in {}", tz.name()))
+            Err(TimeError::NoSuchLocalTime {
+                local: naive.to_string(),
+                zone: tz.name().to_string(),
+            })
         }
     }
 }
@@ -297,12 +300,14 @@ mod tests {
         assert!(
             parse_instant("yesterday", London, DateOnly::Start)
                 .unwrap_err()
+                .to_string()
                 .contains("not a timestamp")
         );
         assert!(parse_instant("99999-01-01", London, DateOnly::Start).is_err());
         assert!(
             parse_instant("1066-10-14", London, DateOnly::Start)
                 .unwrap_err()
+                .to_string()
                 .contains("out of range")
         );
         assert!(parse_instant("", London, DateOnly::Start).is_err());

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
+use super::codes::ValueError;
 use super::source::Cell;
 use super::time::{DateOnly, parse_instant};
 use crate::ir::{Duration, Type, Value};
@@ -12,7 +13,7 @@ use crate::range;
 
 /// Reads a non-empty cell as `ty`; the error says what was wrong and how it
 /// should be written.
-pub fn read_value(cell: &Cell, ty: &Type, tz: Tz) -> Result<Value, String> {
+pub fn read_value(cell: &Cell, ty: &Type, tz: Tz) -> Result<Value, ValueError> {
     read_raw(Raw::of(cell), ty, tz)
 }
 
@@ -66,23 +67,21 @@ impl<'a> Raw<'a> {
     }
 }
 
-pub(super) fn read_raw(raw: Raw<'_>, ty: &Type, tz: Tz) -> Result<Value, String> {
+pub(super) fn read_raw(raw: Raw<'_>, ty: &Type, tz: Tz) -> Result<Value, ValueError> {
     match (ty, raw) {
         (Type::Number, Raw::Number(n)) => n
             .as_f64()
             .filter(|f| range::number_ok(*f))
             .map(Value::Number)
-            .ok_or_else(|| {
-                format!(
-                    "{n} is out of range: numbers must be {}",
-                    range::NUMBER_RANGE
-                )
+            .ok_or_else(|| ValueError::OutOfRange {
+                text: n.to_string(),
+                what: "numbers",
+                range: range::NUMBER_RANGE,
             }),
         (Type::Bool, Raw::Bool(b)) => Ok(Value::Bool(b)),
-        (_, Raw::Compound) => Err(format!(
-            "expected {}, found a JSON list or object",
-            describe(ty)
-        )),
+        (_, Raw::Compound) => Err(ValueError::Compound {
+            expected: describe(ty),
+        }),
         _ => read_text(&raw.text().unwrap_or_default(), ty, tz),
     }
 }
@@ -106,68 +105,60 @@ fn describe(ty: &Type) -> String {
     }
 }
 
-fn read_text(s: &str, ty: &Type, tz: Tz) -> Result<Value, String> {
+fn read_text(s: &str, ty: &Type, tz: Tz) -> Result<Value, ValueError> {
     match ty {
         Type::Text => Ok(Value::Text(s.to_string())),
         Type::Number => match s.parse::<f64>() {
             Ok(f) if range::number_ok(f) => Ok(Value::Number(f)),
-            Ok(_) => Err(format!(
-                "`{}` is out of range: numbers must be {}",
-                short(s),
-                range::NUMBER_RANGE
-            )),
-            Err(_) => Err(format!("`{}` is not a number", short(s))),
+            Ok(_) => Err(ValueError::OutOfRange {
+                text: short(s),
+                what: "numbers",
+                range: range::NUMBER_RANGE,
+            }),
+            Err(_) => Err(ValueError::NotNumber(short(s))),
         },
         Type::Money => {
             let cleaned = s.trim_start_matches(['$', '£', '€']);
             match Decimal::from_str(cleaned).or_else(|_| Decimal::from_scientific(cleaned)) {
                 Ok(m) if range::money_ok(m) => Ok(Value::Money(m)),
-                Ok(_) => Err(format!(
-                    "`{}` is out of range: amounts must be {}",
-                    short(s),
-                    range::NUMBER_RANGE
-                )),
-                Err(_) if cleaned.contains(',') => Err(format!(
-                    "`{}` is not an amount: write it without thousands separators, e.g. 1234.50",
-                    short(s)
-                )),
-                Err(_) => Err(format!("`{}` is not an amount of money", short(s))),
+                Ok(_) => Err(ValueError::OutOfRange {
+                    text: short(s),
+                    what: "amounts",
+                    range: range::NUMBER_RANGE,
+                }),
+                Err(_) if cleaned.contains(',') => Err(ValueError::Separators(short(s))),
+                Err(_) => Err(ValueError::NotMoney(short(s))),
             }
         }
         Type::Bool => match s.to_lowercase().as_str() {
             "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
             "false" | "no" | "n" | "0" => Ok(Value::Bool(false)),
-            _ => Err(format!(
-                "`{}` is not true or false (write true/false, yes/no or 1/0)",
-                short(s)
-            )),
+            _ => Err(ValueError::NotBool(short(s))),
         },
         Type::Date => crate::data::time::parse_date(s)
             .map(Value::Date)
-            .ok_or_else(|| format!("`{}` is not a date (write YYYY-MM-DD)", short(s))),
-        Type::Timestamp => parse_instant(s, tz, DateOnly::Start).map(|(i, _)| Value::Timestamp(i)),
+            .ok_or_else(|| ValueError::NotDate(short(s))),
+        Type::Timestamp => {
+            Ok(parse_instant(s, tz, DateOnly::Start).map(|(i, _)| Value::Timestamp(i))?)
+        }
         Type::Duration => match read_duration(s) {
             Some(d) if range::duration_ok(d) => Ok(Value::Duration(d)),
-            Some(_) => Err(format!(
-                "`{}` is out of range: durations must be {}",
-                short(s),
-                range::DURATION_RANGE
-            )),
-            None => Err(format!(
-                "`{}` is not a duration (write e.g. 30d, 48h or 90m)",
-                short(s)
-            )),
+            Some(_) => Err(ValueError::OutOfRange {
+                text: short(s),
+                what: "durations",
+                range: range::DURATION_RANGE,
+            }),
+            None => Err(ValueError::NotDuration(short(s))),
         },
         Type::Enum(values) => {
             if values.iter().any(|v| v == s) {
                 return Ok(Value::Text(s.to_string()));
             }
-            let hint = values
-                .iter()
-                .find(|v| v.eq_ignore_ascii_case(s))
-                .map(|v| format!(" (did you mean \"{v}\"? values are case-sensitive; map them in the manifest's [data.values])"))
-                .unwrap_or_default();
-            Err(format!("`{}` is not {}{hint}", short(s), describe(ty)))
+            Err(ValueError::NotListed {
+                text: short(s),
+                expected: describe(ty),
+                case_of: values.iter().find(|v| v.eq_ignore_ascii_case(s)).cloned(),
+            })
         }
     }
 }
@@ -199,7 +190,7 @@ mod tests {
     use chrono_tz::UTC;
 
     fn text(s: &str, ty: Type) -> Result<Value, String> {
-        read_value(&Cell::Text(s.into()), &ty, UTC)
+        read_value(&Cell::Text(s.into()), &ty, UTC).map_err(|e| e.to_string())
     }
 
     #[test]

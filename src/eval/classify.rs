@@ -69,9 +69,6 @@ fn asked_or_latest(asked: Option<Instant>, histories: &Histories) -> Result<Inst
     if has_time {
         Ok(default_as_of(histories))
     } else {
-        Err(RequestError {
-            error: "the request has no time in it: send the contacts' events, a created_at, or an as_of".into(),
-            problems: Vec::new(),
-        })
+        Err(RequestError::no_time())
     }
 }

@@ -9,7 +9,7 @@ use crate::data::Histories;
 use crate::data::time::format_instant;
 use crate::eval::Evaluation;
 
-use super::journey::PolicyRef;
+use super::journey::{PolicyRef, RuntimeProblemJson};
 
 use super::calibration::{Calibration, calibration};
 use super::context::{Ctx, Options};
@@ -41,6 +41,9 @@ pub struct Report {
     pub metrics: Vec<MetricRow>,
     pub incentives: Vec<IncentiveRow>,
     pub calibration: Vec<Calibration>,
+    /// What went wrong in the replay (R0xx), when anything did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<RuntimeProblemJson>,
 }
 
 pub fn build(
@@ -73,6 +76,11 @@ pub fn build(
         metrics,
         incentives: metrics::incentives(&ctx),
         calibration: calibration(&ctx),
+        problems: eval
+            .problems
+            .iter()
+            .map(|p| RuntimeProblemJson::new(policy.ir(), p))
+            .collect(),
     }
 }
 

@@ -619,25 +619,25 @@ impl Serialize for AccountJourneysJson<'_> {
 /// them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
-pub struct RuntimeProblemJson<'a> {
+pub struct RuntimeProblemJson {
     /// The contact it is about, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact: Option<&'a str>,
+    pub contact: Option<String>,
     /// Its account, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account: Option<&'a str>,
+    pub account: Option<String>,
     /// Its stable code (R0xx).
     pub code: &'static str,
     /// What happened, in plain English.
     pub message: String,
 }
 
-impl<'a> RuntimeProblemJson<'a> {
+impl RuntimeProblemJson {
     /// `p` with its sentence.
-    pub fn new(ir: &Ir, p: &'a RuntimeProblem) -> RuntimeProblemJson<'a> {
+    pub fn new(ir: &Ir, p: &RuntimeProblem) -> RuntimeProblemJson {
         RuntimeProblemJson {
-            contact: p.contact.as_deref(),
-            account: p.account.as_deref(),
+            contact: p.contact.clone(),
+            account: p.account.clone(),
             code: p.problem.code(),
             message: runtime_message(ir, &p.problem),
         }
@@ -664,7 +664,7 @@ impl Serialize for ClassifiedJson<'_> {
         }
         if !c.problems.is_empty() {
             let ir = policy.ir();
-            let problems: Vec<RuntimeProblemJson<'_>> = c
+            let problems: Vec<RuntimeProblemJson> = c
                 .problems
                 .iter()
                 .map(|p| RuntimeProblemJson::new(ir, p))

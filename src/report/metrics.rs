@@ -27,12 +27,12 @@ pub enum M {
 }
 
 impl M {
-    fn num(&self) -> Result<f64, String> {
+    fn num(&self) -> Result<f64, &str> {
         match self {
             M::Num(n) => Ok(*n),
             M::Money(m) => Ok(m.to_f64().unwrap_or(0.0)),
             M::Bool(b) => Ok(f64::from(u8::from(*b))),
-            M::NoData(r) => Err(r.clone()),
+            M::NoData(r) => Err(r),
         }
     }
 
@@ -136,7 +136,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                         CmpOp::Gt => x > y,
                         CmpOp::Ge => x >= y,
                     }),
-                    (Err(r), _) | (_, Err(r)) => M::NoData(r),
+                    (Err(r), _) | (_, Err(r)) => M::NoData(r.to_string()),
                 }
             }
             Figure::Arith(op, a, b) => {
@@ -407,7 +407,7 @@ fn arith(op: ArithOp, x: M, y: M) -> M {
                 ArithOp::Div if b == 0.0 => div0(),
                 ArithOp::Div => Num(a / b),
             },
-            (Err(r), _) | (_, Err(r)) => NoData(r),
+            (Err(r), _) | (_, Err(r)) => NoData(r.to_string()),
         },
     }
 }

@@ -97,7 +97,7 @@ fn local_date(i: Instant, tz: Tz) -> Option<NaiveDate> {
     chrono::DateTime::from_timestamp_millis(i).map(|d| d.with_timezone(&tz).date_naive())
 }
 
-fn midnight(d: NaiveDate, tz: Tz) -> Result<Instant, String> {
+fn midnight(d: NaiveDate, tz: Tz) -> Result<Instant, crate::data::codes::TimeError> {
     local(d.and_hms_opt(0, 0, 0).unwrap_or_default(), tz)
 }
 

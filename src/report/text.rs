@@ -129,7 +129,26 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
     metrics_blocks(r, style, &mut b);
     incentives_blocks(r, style, &mut b);
     calibration_blocks(r, style, &mut b);
+    problems_blocks(r, &mut b);
     b
+}
+
+/// What went wrong in the replay, when anything did: one line each, with
+/// its code (docs/diagnostics.md).
+fn problems_blocks(r: &Report, b: &mut Vec<Block>) {
+    if r.problems.is_empty() {
+        return;
+    }
+    b.push(Block::Title("Replay problems".into()));
+    for p in &r.problems {
+        let who = p
+            .contact
+            .as_ref()
+            .map(|c| format!("contact `{c}`: "))
+            .or_else(|| p.account.as_ref().map(|a| format!("account `{a}`: ")))
+            .unwrap_or_default();
+        b.push(Block::Line(format!("{} {who}{}", p.code, p.message)));
+    }
 }
 
 /// The report's funnel section.

@@ -4,6 +4,7 @@ use crate::report::journey::{JourneyView, SlaJson, Tri};
 
 use super::{Expect, ScoreExpect, SlaExpect, Truth, toml_text};
 use crate::compile::Policy;
+use crate::data::codes::TimeError;
 use crate::data::time::{DateOnly, Instant, parse_instant};
 use crate::eval::Evaluation;
 use crate::ir::{Entity, Ir};
@@ -88,7 +89,7 @@ impl Compare<'_> {
     }
 
     /// A time as the case writes it, in the policy's timezone.
-    fn instant(&self, v: &toml::Value) -> Result<Instant, String> {
+    fn instant(&self, v: &toml::Value) -> Result<Instant, TimeError> {
         parse_instant(&toml_text(v), self.ir.timezone, DateOnly::Start).map(|(i, _)| i)
     }
 
@@ -145,9 +146,10 @@ impl Compare<'_> {
                 .find(|s| s.stage == *stage)
                 .map(|s| s.entered);
             match self.instant(when) {
-                Err(e) => self
-                    .out
-                    .push(Mismatch::problem(&format!("entered.{stage}"), e)),
+                Err(e) => self.out.push(Mismatch::problem(
+                    &format!("entered.{stage}"),
+                    e.to_string(),
+                )),
                 Ok(i) => {
                     let want = crate::data::time::format_instant(i);
                     if actual.as_deref() != Some(&want) {
@@ -295,7 +297,7 @@ impl Compare<'_> {
                         match self.instant(v) {
                             Err(e) => self
                                 .out
-                                .push(Mismatch::problem(&format!("{what}.{field}"), e)),
+                                .push(Mismatch::problem(&format!("{what}.{field}"), e.to_string())),
                             Ok(i) => {
                                 let want = crate::data::time::format_instant(i);
                                 if want != actual {

@@ -147,8 +147,8 @@ impl CaseResult {
     }
 }
 
-pub fn parse(text: &str) -> Result<CaseFile, String> {
-    toml::from_str(text).map_err(|e| e.to_string())
+pub fn parse(text: &str) -> Result<CaseFile, toml::de::Error> {
+    toml::from_str(text)
 }
 
 /// Runs one case against a compiled policy.
@@ -215,7 +215,7 @@ pub fn run_case(policy: &Policy, case: &Case) -> CaseResult {
     ];
     let histories = match load(policy, &sources) {
         Ok(h) => h,
-        Err(e) => return fail("data", e),
+        Err(e) => return fail("data", e.to_string()),
     };
     let bad: Vec<Mismatch> = histories
         .problems
@@ -243,7 +243,7 @@ pub fn run_case(policy: &Policy, case: &Case) -> CaseResult {
         None => None,
         Some(v) => match parse_instant(&toml_text(v), tz, DateOnly::End) {
             Ok((i, _)) => Some(i),
-            Err(e) => return fail("as_of", e),
+            Err(e) => return fail("as_of", e.to_string()),
         },
     };
     let evaluation = evaluate(policy, &histories, as_of);

@@ -507,9 +507,9 @@ fn classify_stream_follows_merges_within_an_account_whatever_the_batch_size() {
     assert!(journeys.contains(r#"{"contact":"c-4","account":null"#));
     assert!(
         stderr.contains(
-            "events.jsonl:5: warning: this merge of `c-3` (account `a-2`) into `c-1` was ignored: `c-1` has account `a-1`, and --stream follows merges only within an account; leave out --stream to follow it"
+            "events.jsonl:5: warning[D020]: this merge of `c-3` (account `a-2`) into `c-1` was ignored: `c-1` has account `a-1`, and --stream follows merges only within an account; leave out --stream to follow it"
         ) && stderr.contains(
-            "events.jsonl:7: warning: this event names account `a-1`, but contact `c-4` is replayed on its own: its first event names no account, and with --stream such a contact takes the account of its first event (later ones are not followed); give the contact its account in the contacts file, or leave out --stream"
+            "events.jsonl:7: warning[D020]: this event names account `a-1`, but contact `c-4` is replayed on its own: its first event names no account, and with --stream such a contact takes the account of its first event (later ones are not followed); give the contact its account in the contacts file, or leave out --stream"
         ) && stderr.contains("(2 warnings)"),
         "{stderr}"
     );

@@ -156,3 +156,46 @@ fn the_result_does_not_depend_on_row_order() {
     };
     assert_eq!(load_dir(&src), load_dir(dir.path()));
 }
+
+/// Merges that cannot be made as written are reported with their codes,
+/// in the API's answer and in the report: by hand, `c-1` merges into
+/// `c-404`, which no row names (R002), and `c-3` merges back into `c-2`
+/// a day after `c-2` merged into it (R003).
+#[test]
+fn replay_problems_carry_their_codes() {
+    use detente::data::request::Request;
+    let p = Policy::compile(
+        r#"
+policy "Tiny" { teams marketing }
+event form_submit { form: text }
+lifecycle contact {
+  stage lead initial owner marketing
+  stage mql final owner marketing
+  lead -> mql on form_submit
+}
+"#,
+    )
+    .unwrap();
+    let request = Request::from_json(serde_json::json!({"contacts": [
+        {"id": "c-1", "events": [{"at": "2026-03-02T09:00:00Z", "type": "merge", "into": "c-404"}]},
+        {"id": "c-2", "events": [{"at": "2026-03-02T09:00:00Z", "type": "merge", "into": "c-3"}]},
+        {"id": "c-3", "events": [{"at": "2026-03-03T09:00:00Z", "type": "merge", "into": "c-2"}]},
+    ]}))
+    .unwrap();
+    let classified = detente::eval::classify::classify(&p, request, None).unwrap();
+    let answer =
+        serde_json::to_value(detente::json::ClassifiedJson(&p, &classified)).unwrap();
+    let problems: Vec<(&str, &str)> = answer["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["code"].as_str().unwrap(), x["contact"].as_str().unwrap()))
+        .collect();
+    assert_eq!(problems, [("R002", "c-1"), ("R003", "c-3")], "{answer}");
+    assert!(
+        answer["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`c-404`")
+    );
+}

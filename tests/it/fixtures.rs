@@ -85,3 +85,73 @@ fn every_code_is_documented() {
         );
     }
 }
+
+/// Every data (D0xx) and replay (R0xx) code the library can give is in
+/// docs/diagnostics.md, and every one documented there is given
+/// somewhere: a code cannot be used without its row, nor documented and
+/// dead.
+#[test]
+fn data_and_replay_codes_are_used_and_documented() {
+    let doc = std::fs::read_to_string(root().join("docs/diagnostics.md")).unwrap();
+    let code_re = regex::Regex::new(r#""([DR]0\d\d)""#).unwrap();
+    let mut used = std::collections::BTreeSet::new();
+    for file in ["src/data/codes.rs", "src/eval/problem.rs"] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        for c in code_re.captures_iter(&text) {
+            used.insert(c[1].to_string());
+        }
+    }
+    let row_re = regex::Regex::new(r"(?m)^\| ([DR]0\d\d) \|").unwrap();
+    let documented: std::collections::BTreeSet<String> = row_re
+        .captures_iter(&doc)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert!(used.len() >= 20, "{used:?}");
+    assert_eq!(
+        used, documented,
+        "codes given (left) and documented (right)"
+    );
+    // And each code is given where a problem is made, not only declared.
+    let sources = ["src/data", "src/eval"]
+        .iter()
+        .flat_map(|d| walk(&root().join(d)))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<String>();
+    for variant in [
+        "RowCode::Header",
+        "RowCode::Shape",
+        "RowCode::Encoding",
+        "RowCode::Value",
+        "RowCode::Missing",
+        "RowCode::Stage",
+        "RowCode::EventType",
+        "RowCode::EmptyUpdate",
+        "RowCode::Repeated",
+        "RowCode::BeforeCreation",
+        "RowCode::Unfollowed",
+        "DataError::UnknownFormat {",
+        "DataError::Unreadable {",
+        "DataError::CutShort {",
+        "DataError::Manifest {",
+        "DataError::NotGrouped(",
+        "Runtime::Chain {",
+        "Runtime::MergeIntoUnknown {",
+        "Runtime::MergeReversed {",
+    ] {
+        let made = sources.matches(variant).count();
+        assert!(made >= 2, "{variant} is declared but never given");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -96,3 +96,23 @@ fn the_engine_writes_no_sentences() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The library's errors are typed: no function outside the command line
+/// returns `Result<_, String>` (the command line is the edge, where
+/// errors become the sentences it prints).
+#[test]
+fn library_errors_are_typed() {
+    let root = crate::root().join("src");
+    let mut wrong = Vec::new();
+    for (path, text) in sources(&root) {
+        if path.contains("/src/cli/") || path.ends_with("/src/main.rs") {
+            continue;
+        }
+        for (n, line) in code(&text).lines().enumerate() {
+            if line.contains(", String>") && line.contains("Result<") {
+                wrong.push(format!("{path}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

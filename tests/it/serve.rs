@@ -208,6 +208,14 @@ fn bad_requests_get_4xx_with_the_problems_never_5xx() {
         .map(|p| p["at"].as_str().unwrap())
         .collect();
     assert_eq!(places, ["contacts[0]", "contacts[0].events[0]"], "{body}");
+    let codes: Vec<&str> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap_or("none"))
+        .collect();
+    // The contact lacks the `email` acme requires; `soon` is no time.
+    assert_eq!(codes, ["D014", "D013"], "{body}");
     let (code, body) = s.json("POST", "/v1/classify", Some(&json!({"contacts": "all"})));
     assert_eq!(
         (code, body["error"].as_str()),

@@ -57,36 +57,56 @@ pub struct GateResult {
     pub message: String,
 }
 
-fn number(text: &str, what: &str) -> Result<f64, String> {
+/// A gate setting that cannot be read: where it was given and what is
+/// wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{place}: {reason}")]
+#[non_exhaustive]
+pub struct GateError {
+    /// The flag or `[ci]` setting.
+    pub place: String,
+    /// What is wrong and what to write instead.
+    pub reason: String,
+}
+
+fn bad(place: &str, reason: String) -> GateError {
+    GateError {
+        place: place.to_string(),
+        reason,
+    }
+}
+
+fn number(text: &str, what: &str) -> Result<f64, GateError> {
     let n: f64 = text
         .trim()
         .replace('_', "")
         .parse()
-        .map_err(|_| format!("{what}: `{text}` is not a number"))?;
+        .map_err(|_| bad(what, format!("`{text}` is not a number")))?;
     if !n.is_finite() || n < 0.0 {
-        return Err(format!("{what}: `{text}` should be zero or more"));
+        return Err(bad(what, format!("`{text}` should be zero or more")));
     }
     Ok(n)
 }
 
 /// `5%` (a share of contacts) or `120` (a number of contacts); `what`
 /// names the flag or setting in errors.
-pub fn parse_changed(text: &str, what: &str) -> Result<Gate, String> {
+pub fn parse_changed(text: &str, what: &str) -> Result<Gate, GateError> {
     let t = text.trim();
     if let Some(p) = t.strip_suffix('%') {
         return Ok(Gate::ChangedShare(number(p, what)? / 100.0));
     }
     let n = number(t, what)?;
     if n.fract() != 0.0 {
-        return Err(format!(
-            "{what}: `{text}` should be a share such as `5%` or a whole number of contacts"
+        return Err(bad(
+            what,
+            format!("`{text}` should be a share such as `5%` or a whole number of contacts"),
         ));
     }
     Ok(Gate::ChangedCount(n as usize))
 }
 
 /// `2%`, `2pp` or `5000`.
-pub fn parse_limit(text: &str, what: &str) -> Result<Limit, String> {
+pub fn parse_limit(text: &str, what: &str) -> Result<Limit, GateError> {
     let t = text.trim();
     if let Some(p) = t.strip_suffix('%') {
         Ok(Limit::Percent(number(p, what)? / 100.0))
@@ -94,26 +114,27 @@ pub fn parse_limit(text: &str, what: &str) -> Result<Limit, String> {
         Ok(Limit::Points(number(p, what)? / 100.0))
     } else {
         number(t, what).map(Limit::Amount).map_err(|_| {
-            format!("{what}: `{text}` should be a share such as `2%`, percentage points such as `2pp`, or an amount such as `5000`")
+            bad(what, format!("`{text}` should be a share such as `2%`, percentage points such as `2pp`, or an amount such as `5000`"))
         })
     }
 }
 
 /// `win_rate=2%` as given to `--fail-if-metric-drops` (or `-rises`).
-pub fn parse_metric(text: &str, rises: bool) -> Result<Gate, String> {
+pub fn parse_metric(text: &str, rises: bool) -> Result<Gate, GateError> {
     let flag = if rises {
         "--fail-if-metric-rises"
     } else {
         "--fail-if-metric-drops"
     };
     let Some((metric, limit)) = text.split_once('=') else {
-        return Err(format!(
-            "{flag}: `{text}` should be METRIC=LIMIT, e.g. win_rate=2%"
+        return Err(bad(
+            flag,
+            format!("`{text}` should be METRIC=LIMIT, e.g. win_rate=2%"),
         ));
     };
     let metric = metric.trim();
     if metric.is_empty() {
-        return Err(format!("{flag}: `{text}` names no metric"));
+        return Err(bad(flag, format!("`{text}` names no metric")));
     }
     Ok(Gate::Metric {
         metric: metric.to_string(),
@@ -130,7 +151,7 @@ pub fn parse_metric(text: &str, rises: bool) -> Result<Gate, String> {
 /// fail_if_metric_drops = { win_rate = "2%" }
 /// fail_if_metric_rises = { cycle_days = "10%" }
 /// ```
-pub fn from_manifest(ci: &toml::Table) -> Result<Gates, String> {
+pub fn from_manifest(ci: &toml::Table) -> Result<Gates, GateError> {
     let mut gates = Vec::new();
     let text = |v: &toml::Value| -> Option<String> {
         match v {
@@ -144,19 +165,27 @@ pub fn from_manifest(ci: &toml::Table) -> Result<Gates, String> {
         match key.as_str() {
             "fail_if_changed" => {
                 let t = text(value).ok_or_else(|| {
-                    "[ci] fail_if_changed should be a string such as \"5%\" or a number of contacts"
-                        .to_string()
+                    bad(
+                        "[ci] fail_if_changed",
+                        "should be a string such as \"5%\" or a number of contacts".into(),
+                    )
                 })?;
                 gates.push(parse_changed(&t, "[ci] fail_if_changed")?);
             }
             "fail_if_metric_drops" | "fail_if_metric_rises" => {
                 let rises = key == "fail_if_metric_rises";
                 let table = value.as_table().ok_or_else(|| {
-                    format!("[ci] {key} should be a table such as {{ win_rate = \"2%\" }}")
+                    bad(
+                        &format!("[ci] {key}"),
+                        "should be a table such as { win_rate = \"2%\" }".into(),
+                    )
                 })?;
                 for (metric, limit) in table {
                     let t = text(limit).ok_or_else(|| {
-                        format!("[ci] {key}.{metric} should be a string such as \"2%\"")
+                        bad(
+                            &format!("[ci] {key}.{metric}"),
+                            "should be a string such as \"2%\"".into(),
+                        )
                     })?;
                     gates.push(Gate::Metric {
                         metric: metric.clone(),
@@ -166,8 +195,11 @@ pub fn from_manifest(ci: &toml::Table) -> Result<Gates, String> {
                 }
             }
             other => {
-                return Err(format!(
-                    "[ci] has no setting `{other}`; the settings are fail_if_changed, fail_if_metric_drops and fail_if_metric_rises"
+                return Err(bad(
+                    "[ci]",
+                    format!(
+                        "has no setting `{other}`; the settings are fail_if_changed, fail_if_metric_drops and fail_if_metric_rises"
+                    ),
                 ));
             }
         }
@@ -342,7 +374,10 @@ mod tests {
         .unwrap_or_default();
         assert_eq!(from_manifest(&ok).map(|g| g.len()), Ok(2));
         let typo: toml::Table = toml::from_str("fail_if_change = \"5%\"").unwrap_or_default();
-        let err = from_manifest(&typo).err().unwrap_or_default();
+        let err = from_manifest(&typo)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("no setting `fail_if_change`"), "{err}");
     }
 }
