@@ -51,22 +51,15 @@ fn describe(policy: &Policy, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(out, "\n{} lifecycle", machine.entity.keyword())?;
         let lifecycle = model.lifecycles.iter().find(|l| l.entity == machine.entity);
         for stage_id in lifecycle.map(|l| l.stages.as_slice()).unwrap_or_default() {
-            let Some(stage) = model.stages.get(stage_id.index()) else {
-                continue;
-            };
+            let stage = &model.stages[*stage_id];
             let owner = stage
                 .owner
-                .and_then(|t| model.teams.get(t.index()))
+                .map(|t| &model.teams[t])
                 .map_or("no owner", String::as_str);
             writeln!(out, "  {} ({owner})", stage.name)?;
             for t in machine.exits(*stage_id) {
-                let Some(tr) = model.transitions.get(t.index()) else {
-                    continue;
-                };
-                let to = model
-                    .stages
-                    .get(tr.to.index())
-                    .map_or("?", |s| s.name.as_str());
+                let tr = &model.transitions[*t];
+                let to = model.stages[tr.to].name.as_str();
                 writeln!(out, "    -> {to:<14} {}  (line {})", tr.text, tr.line)?;
             }
         }

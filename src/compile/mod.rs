@@ -95,11 +95,9 @@ impl Policy {
             .map(|lc| {
                 let mut exits = vec![Vec::new(); ir.stages.len()];
                 for t in &lc.transitions {
-                    if let Some(tr) = ir.transitions.get(t.index()) {
-                        for f in &tr.from {
-                            if let Some(e) = exits.get_mut(f.index()) {
-                                e.push(*t);
-                            }
+                    for f in &ir.transitions[*t].from {
+                        if let Some(e) = exits.get_mut(f.index()) {
+                            e.push(*t);
                         }
                     }
                 }
@@ -171,8 +169,8 @@ impl Policy {
     /// ```
     pub fn stage_owner(&self, lifecycle: Entity, stage: &str) -> Option<&str> {
         let id = self.ir.stage_id(lifecycle, stage)?;
-        let team = self.ir.stages.get(id.index())?.owner?;
-        self.ir.teams.get(team.index()).map(String::as_str)
+        let team = self.ir.stages[id].owner?;
+        Some(self.ir.teams[team].as_str())
     }
 
     /// The policy's `version`, if it declares one.

@@ -44,9 +44,7 @@ pub fn watches(ir: &Ir, machines: &[StateMachine]) -> Vec<Watch> {
             let mut read = Facts::STEADY;
             if let Some(machine) = machines.iter().find(|m| m.entity == stage.lifecycle) {
                 for t in machine.exits(id) {
-                    let Some(tr) = ir.transitions.get(t.index()) else {
-                        continue;
-                    };
+                    let tr = &ir.transitions[*t];
                     match &tr.trigger {
                         TriggerRule::When(c)
                         | TriggerRule::After {

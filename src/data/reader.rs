@@ -34,9 +34,13 @@ impl Schema {
     /// Its fields in `model`.
     pub(super) fn of(self, model: &Ir) -> &[Field] {
         match self {
-            Schema::Contact => &model.contact_fields,
-            Schema::Account => &model.account_fields,
-            Schema::Event(e) => model.events.get(e).map_or(&[], |x| x.fields.as_slice()),
+            Schema::Contact => model.contact_fields.as_slice(),
+            Schema::Account => model.account_fields.as_slice(),
+            Schema::Event(e) => model
+                .events
+                .as_slice()
+                .get(e)
+                .map_or(&[], |x| x.fields.as_slice()),
         }
     }
 }
@@ -88,11 +92,11 @@ impl<'a> Columns<'a> {
         match source.kind {
             RecordKind::Contacts => {
                 take_fixed(&mut list, CONTACT_COLUMNS);
-                contact = Some(group(&mut list, &model.contact_fields));
+                contact = Some(group(&mut list, model.contact_fields.as_slice()));
             }
             RecordKind::Accounts => {
                 take_fixed(&mut list, ACCOUNT_COLUMNS);
-                account = Some(group(&mut list, &model.account_fields));
+                account = Some(group(&mut list, model.account_fields.as_slice()));
             }
             // Any event's fields, the contact's (read by `update`), the
             // account's (`account_update`), `into` and `stage`.
@@ -101,10 +105,10 @@ impl<'a> Columns<'a> {
                 events = model
                     .events
                     .iter()
-                    .map(|e| group(&mut list, &e.fields))
+                    .map(|e| group(&mut list, e.fields.as_slice()))
                     .collect();
-                contact = Some(group(&mut list, &model.contact_fields));
-                account = Some(group(&mut list, &model.account_fields));
+                contact = Some(group(&mut list, model.contact_fields.as_slice()));
+                account = Some(group(&mut list, model.account_fields.as_slice()));
                 take_fixed(&mut list, EVENT_TAIL);
             }
         }

@@ -220,9 +220,7 @@ impl Run<'_> {
         let view = View::new(self, Who::Contact(m), now);
         let mut out = Vec::new();
         for t in machine.exits(life.stage) {
-            let Some(tr) = ir.transitions.get(t.index()) else {
-                continue;
-            };
+            let tr = &ir.transitions[*t];
             let mut reasons = Reasons(Vec::new());
             match &tr.trigger {
                 TriggerRule::On(p) => reasons.say(0, Says::WaitsFor(*p)),
@@ -304,9 +302,7 @@ fn describe(view: &View<'_, '_>, e: NodeId, depth: usize, out: &mut Reasons) {
 
 fn describe_criteria(view: &View<'_, '_>, c: CriteriaId, depth: usize, out: &mut Reasons) {
     let ir = view.run.policy.ir();
-    let Some(crit) = ir.criteria.get(c.index()) else {
-        return;
-    };
+    let crit = &ir.criteria[c];
     let (met, clauses) = view.criteria_detail(c);
     let open: Vec<usize> = (0..clauses.len())
         .filter(|i| clauses.get(*i) != Some(&Some(true)))
@@ -377,7 +373,7 @@ fn leaf_detail(view: &View<'_, '_>, e: NodeId) -> Option<Detail> {
                 compare(view, t.op, (bound, time), Side::Node(t.bound))
             })
         }
-        Node::GroupHas(r) => ir.roles.get(r.index()).map(|_| Detail::NobodyHolds(*r)),
+        Node::GroupHas(r) => Some(Detail::NobodyHolds(*r)),
         Node::Missing { of, .. } => Some(Detail::Is {
             of: *of,
             value: Shown::of(&view.eval(*of), view.now),

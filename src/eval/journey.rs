@@ -67,7 +67,7 @@ impl EventOf {
     /// The event's name as the policy and the data write it.
     pub fn name(self, ir: &Ir) -> &str {
         match self {
-            EventOf::Event(e) => ir.events.get(e.index()).map_or("?", |x| x.name.as_str()),
+            EventOf::Event(e) => ir.events[e].name.as_str(),
             EventOf::Update => "update",
             EventOf::AccountUpdate => "account_update",
             EventOf::Merge => "merge",
@@ -334,12 +334,10 @@ impl Run<'_> {
 
 /// Where SLA instance `inst` stands at `as_of`.
 fn sla_state(ir: &Ir, calendar: &Calendar, inst: SlaInstance, as_of: Instant) -> SlaState {
-    let business = ir.slas.get(inst.sla.index()).is_some_and(|s| {
-        matches!(
-            s.within,
-            Duration::BusinessHours(_) | Duration::BusinessDays(_)
-        )
-    });
+    let business = matches!(
+        ir.slas[inst.sla].within,
+        Duration::BusinessHours(_) | Duration::BusinessDays(_)
+    );
     SlaState {
         status: SlaStatus::of(&inst, as_of),
         business_hours: inst

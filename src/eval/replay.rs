@@ -472,9 +472,7 @@ impl<'a> Run<'a> {
                 if life.fired.contains(t) {
                     continue;
                 }
-                let Some(tr) = self.ir().transitions.get(t.index()) else {
-                    continue;
-                };
+                let tr = &self.ir().transitions[*t];
                 let view = View::new(self, who, now);
                 let cause = match &tr.trigger {
                     TriggerRule::On(p) => {
@@ -511,9 +509,7 @@ impl<'a> Run<'a> {
             let Some((t, cause)) = fired else {
                 return Ok(());
             };
-            let Some(tr) = self.ir().transitions.get(t.index()) else {
-                return Ok(());
-            };
+            let tr = &self.ir().transitions[t];
             if let Some(l) = self.life_mut(who) {
                 l.fired.push(t);
             }
@@ -575,13 +571,12 @@ impl<'a> Run<'a> {
                     .filter(|(_, t)| **t == Some(true))
                     .map(|(k, _)| (c, k)),
             );
-            if let Some(crit) = model.criteria.get(c.index()) {
-                todo.extend(
-                    crit.clauses
-                        .iter()
-                        .flat_map(|cl| model.nodes.criteria(cl.condition)),
-                );
-            }
+            todo.extend(
+                model.criteria[c]
+                    .clauses
+                    .iter()
+                    .flat_map(|cl| model.nodes.criteria(cl.condition)),
+            );
         }
         if let Some(member) = self.members.get_mut(m) {
             for h in held {
@@ -660,9 +655,7 @@ impl<'a> Run<'a> {
             .iter_mut()
             .filter(|i| i.met_at.is_none() && i.cancelled_at.is_none())
         {
-            let Some(sla) = slas.get(inst.sla.index()) else {
-                continue;
-            };
+            let sla = &slas[inst.sla];
             let hit = |ts: &[SlaTrigger]| {
                 ts.iter().any(|t| match t {
                     SlaTrigger::Entering(s) => *s == to,
@@ -718,9 +711,9 @@ impl<'a> Run<'a> {
                     .iter()
                     .enumerate()
                     .filter(|(_, x)| x.met_at.is_none() && x.cancelled_at.is_none())
-                    .filter_map(|(k, x)| {
-                        slas.get(x.sla.index())
-                            .map(|s| (k, hit(&s.cancelled), x.opened_in != check && hit(&s.met)))
+                    .map(|(k, x)| {
+                        let s = &slas[x.sla];
+                        (k, hit(&s.cancelled), x.opened_in != check && hit(&s.met))
                     }),
             );
         }
@@ -760,7 +753,7 @@ impl<'a> Run<'a> {
             }
         }
         for &k in starts {
-            if let (Some(sla), Some(id)) = (slas.get(k), SlaId::from_index(k)) {
+            if let (Some(sla), Some(id)) = (slas.as_slice().get(k), SlaId::from_index(k)) {
                 member.slas.push(SlaInstance {
                     sla: id,
                     started: now,

@@ -229,9 +229,7 @@ impl Run<'_> {
             Wanted::Rise
         };
         for t in machine.exits(life.stage) {
-            let Some(tr) = self.policy.ir().transitions.get(t.index()) else {
-                continue;
-            };
+            let tr = &self.policy.ir().transitions[*t];
             match &tr.trigger {
                 TriggerRule::After { duration, unless } => {
                     if !life.after_checked.contains(t) {
@@ -307,10 +305,8 @@ fn collect(view: &View<'_, '_>, e: NodeId, out: &mut Soonest, shared: &mut Share
         Node::Score(s) => score_rules(view, *s, out, shared),
         // Met or not is monotone in each clause (all, any, n of).
         Node::Criteria(c) => {
-            if let Some(crit) = ir.criteria.get(c.index()) {
-                for cl in &crit.clauses {
-                    collect(view, cl.condition, out, shared, wanted);
-                }
+            for cl in &ir.criteria[*c].clauses {
+                collect(view, cl.condition, out, shared, wanted);
             }
         }
         Node::Breached(s) => {
@@ -327,11 +323,10 @@ fn collect(view: &View<'_, '_>, e: NodeId, out: &mut Soonest, shared: &mut Share
             }
         }
         Node::GroupHas(r) | Node::GroupCount(r) => {
-            if let Some(role) = ir.roles.get(r.index()) {
-                for m in view.members() {
-                    let who = Who::Contact(m);
-                    collect_for(view, who, r.index(), role.condition, out, shared, wanted);
-                }
+            let condition = ir.roles[*r].condition;
+            for m in view.members() {
+                let who = Who::Contact(m);
+                collect_for(view, who, r.index(), condition, out, shared, wanted);
             }
         }
         Node::GroupEngaged => {
@@ -408,11 +403,9 @@ fn score_rules(view: &View<'_, '_>, s: ScoreId, out: &mut Soonest, shared: &mut 
     if policy.steady().score(s) {
         return;
     }
-    if let Some(score) = policy.ir().scores.get(s.index()) {
-        for rule in &score.rules {
-            if let ScoreRule::When { condition, .. } = rule {
-                collect(view, *condition, out, shared, Wanted::Both);
-            }
+    for rule in &policy.ir().scores[s].rules {
+        if let ScoreRule::When { condition, .. } = rule {
+            collect(view, *condition, out, shared, Wanted::Both);
         }
     }
 }
@@ -631,16 +624,12 @@ fn decay_keeps(op: CmpOp, start: super::value::Truth) -> bool {
 /// Whether every `each` rule of score `s` adds points, so that decay
 /// alone only brings it down (caps and the range keep that).
 fn only_adds(view: &View<'_, '_>, s: ScoreId) -> bool {
-    view.run
-        .policy
-        .ir()
-        .scores
-        .get(s.index())
-        .is_some_and(|score| {
-            score.rules.iter().all(|rule| match rule {
-                ScoreRule::Each { points, .. } => *points >= 0.0,
-                ScoreRule::When { .. } => true,
-            })
+    view.run.policy.ir().scores[s]
+        .rules
+        .iter()
+        .all(|rule| match rule {
+            ScoreRule::Each { points, .. } => *points >= 0.0,
+            ScoreRule::When { .. } => true,
         })
 }
 
@@ -683,7 +672,7 @@ fn score_against_number(view: &View<'_, '_>, t: &Timed) -> Option<(ScoreId, CmpO
 /// only a guess): `now + half_life × log2(score / threshold)`.
 fn decay_guess(view: &View<'_, '_>, t: &Timed) -> Option<Instant> {
     let (s, _, threshold) = score_against_number(view, t)?;
-    let half_life = view.run.policy.ir().scores.get(s.index())?.half_life?;
+    let half_life = view.run.policy.ir().scores[s].half_life?;
     let h = half_life.approx_days() * DAY_MS as f64;
     let ratio = view.score(s) / threshold;
     if !(h > 0.0 && ratio.is_finite() && ratio > 1.0) {

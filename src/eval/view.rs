@@ -217,9 +217,7 @@ impl<'r, 'a> View<'r, 'a> {
     }
 
     fn work_out_score(&self, s: ScoreId) -> f64 {
-        let Some(score) = self.ir().scores.get(s.index()) else {
-            return 0.0;
-        };
+        let score = &self.ir().scores[s];
         // A contact's running totals, when they are not ahead of `now`,
         // and the one factor that decays them all to `now`.
         let tallies = match self.who {
@@ -280,9 +278,7 @@ impl<'r, 'a> View<'r, 'a> {
 
     /// Each clause's truth, then the criteria's.
     pub fn criteria_detail(&self, c: CriteriaId) -> (Truth, Vec<Truth>) {
-        let Some(crit) = self.ir().criteria.get(c.index()) else {
-            return (None, Vec::new());
-        };
+        let crit = &self.ir().criteria[c];
         let clauses: Vec<Truth> = crit
             .clauses
             .iter()
@@ -325,7 +321,7 @@ impl<'r, 'a> View<'r, 'a> {
     /// The criteria's truth alone: what `criteria_detail` gives first, but
     /// clauses are worked out only until the requirement is decided.
     fn criteria_met(&self, c: CriteriaId) -> Truth {
-        let crit = self.ir().criteria.get(c.index())?;
+        let crit = &self.ir().criteria[c];
         let clauses = &crit.clauses;
         let (decides, needed) = match crit.require {
             Requirement::All => (Some(false), clauses.len()),
@@ -374,16 +370,14 @@ impl<'r, 'a> View<'r, 'a> {
 
     pub fn has_role(&self, m: usize, r: RoleId) -> bool {
         let roles = &self.ir().roles;
-        roles.get(r.index()).is_some_and(|role| {
-            let view = self.for_contact(m);
-            let steady = self.run.policy.steady().role(r);
-            view.remembered(
-                |m| &mut m.roles,
-                (r.index(), roles.len()),
-                steady,
-                || view.holds(role.condition),
-            )
-        })
+        let view = self.for_contact(m);
+        let steady = self.run.policy.steady().role(r);
+        view.remembered(
+            |m| &mut m.roles,
+            (r.index(), roles.len()),
+            steady,
+            || view.holds(roles[r].condition),
+        )
     }
 
     pub fn is_engaged(&self, m: usize) -> bool {
@@ -527,11 +521,7 @@ impl<'r, 'a> View<'r, 'a> {
             Node::TimeInStage => self.time_side(TimeSide::TimeInStage),
             Node::StageEntered(s) => V::Bool(self.life().is_some_and(|l| l.entered.contains(s))),
             Node::AccountStage => match &self.run.account_life {
-                Some(l) => self
-                    .ir()
-                    .stages
-                    .get(l.stage.index())
-                    .map_or(V::Missing, |s| V::Text(&s.name)),
+                Some(l) => V::Text(&self.ir().stages[l.stage].name),
                 None => V::Missing,
             },
             Node::Breached(s) => b(self.breached(*s)),

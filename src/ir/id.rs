@@ -83,3 +83,131 @@ impl Entity {
         }
     }
 }
+
+/// What every typed id can do: name a position in its table.
+pub trait Id: Copy {
+    /// The position of the definition in its table.
+    fn position(self) -> usize;
+    /// The id of position `i`, if `i` can be one.
+    fn at(i: usize) -> Option<Self>;
+}
+
+macro_rules! impl_id {
+    ($($name:ident),*) => {$(
+        impl Id for $name {
+            fn position(self) -> usize {
+                self.index()
+            }
+            fn at(i: usize) -> Option<Self> {
+                $name::from_index(i)
+            }
+        }
+    )*};
+}
+
+impl_id!(
+    TeamId,
+    FieldId,
+    EventTypeId,
+    TouchpointId,
+    ScoreId,
+    CriteriaId,
+    RoleId,
+    StageId,
+    TransitionId,
+    SlaId,
+    MetricId,
+    IncentiveId,
+    FilterId
+);
+
+/// A definition table indexed by its own typed id: `ir.stages[stage]`.
+/// The ids of a compiled policy are made by lowering that policy, in the
+/// order of these tables, so an id always names a row of its table; a
+/// lookup by a number, or with a fallback for a missing row, is not
+/// possible.
+#[derive(Clone, PartialEq)]
+pub struct Table<I, T> {
+    rows: Vec<T>,
+    id: std::marker::PhantomData<I>,
+}
+
+impl<I: Id, T> Table<I, T> {
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.rows.iter()
+    }
+
+    /// Every id, in order.
+    pub fn ids(&self) -> impl Iterator<Item = I> + use<I, T> {
+        (0..self.rows.len()).map_while(I::at)
+    }
+
+    /// (id, row) in order.
+    pub fn enumerate(&self) -> impl Iterator<Item = (I, &T)> {
+        self.ids().zip(self.rows.iter())
+    }
+
+    /// The id of the first row that `f` accepts.
+    pub fn find(&self, mut f: impl FnMut(&T) -> bool) -> Option<I> {
+        self.rows.iter().position(&mut f).and_then(I::at)
+    }
+
+    /// The rows as a slice, in order.
+    pub fn as_slice(&self) -> &[T] {
+        &self.rows
+    }
+}
+
+impl<I, T> Default for Table<I, T> {
+    fn default() -> Self {
+        Table {
+            rows: Vec::new(),
+            id: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<I, T> FromIterator<T> for Table<I, T> {
+    fn from_iter<X: IntoIterator<Item = T>>(rows: X) -> Self {
+        Table {
+            rows: rows.into_iter().collect(),
+            id: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<I, T: std::fmt::Debug> std::fmt::Debug for Table<I, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(&self.rows).finish()
+    }
+}
+
+impl<'a, I, T> IntoIterator for &'a Table<I, T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.rows.iter()
+    }
+}
+
+#[allow(
+    clippy::indexing_slicing,
+    reason = "a policy's ids are made by lowering it, one per row of these tables"
+)]
+impl<I: Id, T> std::ops::Index<I> for Table<I, T> {
+    type Output = T;
+    fn index(&self, id: I) -> &T {
+        &self.rows[id.position()]
+    }
+}

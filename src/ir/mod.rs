@@ -33,29 +33,29 @@ pub struct Ir {
     pub timezone: chrono_tz::Tz,
     pub currency: Option<String>,
     /// Team names; the first is the built-in `shared`.
-    pub teams: Vec<String>,
+    pub teams: Table<TeamId, String>,
     pub business_hours: BusinessHours,
     pub holidays: Vec<NaiveDate>,
     /// 1 = January.
     pub fiscal_year_start_month: u32,
-    pub contact_fields: Vec<Field>,
-    pub account_fields: Vec<Field>,
-    pub events: Vec<EventType>,
-    pub touchpoints: Vec<Touchpoint>,
-    pub scores: Vec<Score>,
-    pub criteria: Vec<Criteria>,
-    pub roles: Vec<Role>,
+    pub contact_fields: Table<FieldId, Field>,
+    pub account_fields: Table<FieldId, Field>,
+    pub events: Table<EventTypeId, EventType>,
+    pub touchpoints: Table<TouchpointId, Touchpoint>,
+    pub scores: Table<ScoreId, Score>,
+    pub criteria: Table<CriteriaId, Criteria>,
+    pub roles: Table<RoleId, Role>,
     pub buying_group: Option<BuyingGroup>,
-    pub stages: Vec<Stage>,
+    pub stages: Table<StageId, Stage>,
     pub lifecycles: Vec<Lifecycle>,
-    pub transitions: Vec<Transition>,
-    pub slas: Vec<Sla>,
-    pub metrics: Vec<Metric>,
-    pub incentives: Vec<Incentive>,
+    pub transitions: Table<TransitionId, Transition>,
+    pub slas: Table<SlaId, Sla>,
+    pub metrics: Table<MetricId, Metric>,
+    pub incentives: Table<IncentiveId, Incentive>,
     /// The patterns with a `where` that metrics count, by [`FilterId`]:
     /// the replay records which events each holds of as the event
     /// happens, so a filter reads the fields then in force.
-    pub event_filters: Vec<PatternId>,
+    pub event_filters: Table<FilterId, PatternId>,
     pub nodes: Nodes,
     pub figures: Figures,
 }
@@ -71,7 +71,7 @@ pub struct Field {
 #[derive(Debug, Clone)]
 pub struct EventType {
     pub name: String,
-    pub fields: Vec<Field>,
+    pub fields: Table<FieldId, Field>,
 }
 
 #[derive(Debug, Clone)]
@@ -247,14 +247,12 @@ impl Ir {
             .find(|l| l.entity == entity)
             .into_iter()
             .flat_map(|l| l.stages.iter().copied())
-            .filter(|s| self.stages.get(s.index()).is_some_and(|x| !x.detour))
+            .filter(|s| !self.stages[*s].detour)
     }
 
     /// Whether score `s` decays (changes as time passes).
     pub fn decays(&self, s: ScoreId) -> bool {
-        self.scores
-            .get(s.index())
-            .is_some_and(|x| x.half_life.is_some())
+        self.scores[s].half_life.is_some()
     }
 
     /// A stage of a lifecycle, by name.
@@ -278,14 +276,13 @@ impl Ir {
         ScoreId::from_index(i)
     }
 
-    /// A stage's name ("?" for an id of no stage, which lowering never
-    /// makes).
+    /// A stage's name.
     pub fn stage_name(&self, s: StageId) -> &str {
-        self.stages.get(s.index()).map_or("?", |x| x.name.as_str())
+        self.stages[s].name.as_str()
     }
 
     /// A team's name.
     pub fn team_name(&self, t: TeamId) -> &str {
-        self.teams.get(t.index()).map_or("?", String::as_str)
+        self.teams[t].as_str()
     }
 }

@@ -153,23 +153,16 @@ impl Ir {
 
     fn event_name(&self, e: EventRef) -> String {
         match e {
-            EventRef::Event(x) => self
-                .events
-                .get(x.index())
-                .map_or("?".into(), |x| x.name.clone()),
-            EventRef::Touchpoint(t) => self
-                .touchpoints
-                .get(t.index())
-                .map_or("?".into(), |x| format!("touchpoint {}", x.name)),
+            EventRef::Event(x) => self.events[x].name.clone(),
+            EventRef::Touchpoint(t) => format!("touchpoint {}", self.touchpoints[t].name),
         }
     }
 
-    fn field_name(fields: &[Field], id: FieldId) -> &str {
-        fields.get(id.index()).map_or("?", |x| x.name.as_str())
+    fn field_name(fields: &Table<FieldId, Field>, id: FieldId) -> &str {
+        fields[id].name.as_str()
     }
 
     fn node_text(&self, node: &Node) -> String {
-        let name = |v: Option<&String>| v.cloned().unwrap_or_else(|| "?".into());
         match node {
             Node::Const(v) => format!("{v:?}"),
             Node::ContactField(x) => {
@@ -178,22 +171,13 @@ impl Ir {
             Node::AccountField(x) => {
                 format!("account.{}", Self::field_name(&self.account_fields, *x))
             }
-            Node::Score(s) => format!(
-                "score {}",
-                name(self.scores.get(s.index()).map(|x| &x.name))
-            ),
-            Node::Criteria(c) => format!(
-                "criteria {}",
-                name(self.criteria.get(c.index()).map(|x| &x.name))
-            ),
+            Node::Score(s) => format!("score {}", self.scores[*s].name.clone()),
+            Node::Criteria(c) => format!("criteria {}", self.criteria[*c].name.clone()),
             Node::Timed(t) => {
                 let time = match t.time {
                     TimeSide::TimeInStage => "time_in_stage".to_string(),
                     TimeSide::DaysSince(p) => format!("days_since({p:?})"),
-                    TimeSide::Decay(s) => format!(
-                        "decaying {}",
-                        name(self.scores.get(s.index()).map(|x| &x.name))
-                    ),
+                    TimeSide::Decay(s) => format!("decaying {}", self.scores[s].name.clone()),
                 };
                 let (l, r) = if t.time_left {
                     (time, format!("{:?}", t.bound))

@@ -132,11 +132,7 @@ impl<'a> Ctx<'a> {
     /// contact's for a contact stage, every account's for an account
     /// stage, so a metric over account stages counts accounts.
     pub fn lives(&self, stage: StageId) -> Vec<&'a [StepFact]> {
-        let account = self
-            .model
-            .stages
-            .get(stage.index())
-            .is_some_and(|s| s.lifecycle == Entity::Account);
+        let account = self.model.stages[stage].lifecycle == Entity::Account;
         if account {
             self.eval
                 .accounts
@@ -165,11 +161,11 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn is_detour(&self, s: StageId) -> bool {
-        self.model.stages.get(s.index()).is_some_and(|x| x.detour)
+        self.model.stages[s].detour
     }
 
     pub fn is_final(&self, s: StageId) -> bool {
-        self.model.stages.get(s.index()).is_some_and(|x| x.is_final)
+        self.model.stages[s].is_final
     }
 
     /// The next stage on the success path after `s`.

@@ -85,7 +85,7 @@ pub fn render(policy: &Policy, j: &Journey, exits: &[Exit], as_of: Instant) -> S
     if !slas.is_empty() {
         out.push_str("\nSLAs\n");
         for s in &slas {
-            let name = s.sla.unwrap_or("?");
+            let name = s.sla;
             let started = instant(Some(&s.started), tz)
                 .map(|i| format_local(i, tz))
                 .unwrap_or_default();
@@ -113,9 +113,7 @@ pub fn render(policy: &Policy, j: &Journey, exits: &[Exit], as_of: Instant) -> S
         let _ = writeln!(out, "  `{}` has no way out: it is final.", view.stage());
     }
     for e in exits {
-        let Some(tr) = ir.transitions.get(e.transition.index()) else {
-            continue;
-        };
+        let tr = &ir.transitions[e.transition];
         let _ = writeln!(
             out,
             "  to `{}` — {} (line {}){}",
@@ -148,15 +146,15 @@ fn exits_json<'a>(policy: &'a Policy, exits: &[Exit]) -> Vec<ExitJson<'a>> {
     let ir = policy.ir();
     exits
         .iter()
-        .filter_map(|e| {
-            let tr = ir.transitions.get(e.transition.index())?;
-            Some(ExitJson {
+        .map(|e| {
+            let tr = &ir.transitions[e.transition];
+            ExitJson {
                 to: ir.stage_name(tr.to),
                 trigger: &tr.text,
                 line: tr.line,
                 label: tr.label.as_deref(),
                 reasons: reason_lines(ir, e),
-            })
+            }
         })
         .collect()
 }

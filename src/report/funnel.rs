@@ -288,8 +288,8 @@ pub fn triggers(ctx: &Ctx) -> Vec<TriggerUse> {
         .unwrap_or_default();
     contact_transitions
         .iter()
-        .filter_map(|t| {
-            let tr = model.transitions.get(t.index())?;
+        .map(|t| {
+            let tr = &model.transitions[*t];
             let counts = by.remove(&t.index()).unwrap_or_default();
             let mut list: Vec<Count> = counts
                 .into_iter()
@@ -305,7 +305,7 @@ pub fn triggers(ctx: &Ctx) -> Vec<TriggerUse> {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            Some(TriggerUse {
+            TriggerUse {
                 from,
                 to: ctx.name(tr.to),
                 trigger: tr.text.clone(),
@@ -313,7 +313,7 @@ pub fn triggers(ctx: &Ctx) -> Vec<TriggerUse> {
                 label: tr.label.clone(),
                 fired: list.iter().map(|c| c.count).sum(),
                 by: list,
-            })
+            }
         })
         .collect()
 }
@@ -329,11 +329,7 @@ fn event_name(ctx: &Ctx, ev: usize) -> String {
 fn tipped_by(ctx: &Ctx, step: &StepFact) -> String {
     let t = &step.tipped;
     if let Some(tp) = t.touchpoint {
-        ctx.model
-            .touchpoints
-            .get(tp.index())
-            .map(|x| x.name.clone())
-            .unwrap_or_default()
+        ctx.model.touchpoints[tp].name.clone()
     } else if let Some(ev) = t.event {
         event_name(ctx, ev)
     } else if t.created.is_some() {
@@ -474,11 +470,8 @@ pub fn dropouts(ctx: &Ctx) -> Dropouts {
 
 /// The transition's label, else its trigger as written.
 fn label_of(ctx: &Ctx, t: crate::ir::TransitionId) -> String {
-    ctx.model
-        .transitions
-        .get(t.index())
-        .map(|tr| tr.label.clone().unwrap_or_else(|| tr.text.clone()))
-        .unwrap_or_default()
+    let tr = &ctx.model.transitions[t];
+    tr.label.clone().unwrap_or_else(|| tr.text.clone())
 }
 
 /// The text of the event's `reason` field, when its type has one.
@@ -487,7 +480,7 @@ fn reason_of(ctx: &Ctx, ev: usize) -> Option<String> {
     let EventKind::Event { ty, fields } = &e.kind else {
         return None;
     };
-    let et = ctx.model.events.get(ty.index())?;
+    let et = &ctx.model.events[*ty];
     let i = et.fields.iter().position(|f| f.name == "reason")?;
     match fields.get(i)? {
         Some(crate::ir::Value::Text(t)) if !t.is_empty() => Some(t.clone()),

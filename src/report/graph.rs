@@ -36,8 +36,8 @@ fn dot_escape(s: &str) -> String {
         .replace('\n', "\\n")
 }
 
-fn stage(m: &Ir, id: StageId) -> Option<&Stage> {
-    m.stages.get(id.index())
+fn stage(m: &Ir, id: StageId) -> &Stage {
+    &m.stages[id]
 }
 
 /// Graphviz DOT for the chosen lifecycles (all when `only` is `None`).
@@ -59,14 +59,14 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
         ));
         out.push_str(&format!("    \"{k}.start\" [shape=point, label=\"\"];\n"));
         for sid in &lc.stages {
-            let Some(s) = stage(m, *sid) else { continue };
+            let s = stage(m, *sid);
             let mut style = String::from("rounded,filled");
             if s.detour {
                 style.push_str(",dashed");
             }
             let owner = s
                 .owner
-                .and_then(|t| m.teams.get(t.index()))
+                .map(|t| &m.teams[t])
                 .map(|t| format!("\\n{}", t))
                 .unwrap_or_default();
             out.push_str(&format!(
@@ -77,14 +77,12 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
                 if s.is_final { ", peripheries=2" } else { "" }
             ));
         }
-        if let Some(init) = lc.initial.and_then(|i| stage(m, i)) {
+        if let Some(init) = lc.initial.map(|i| stage(m, i)) {
             out.push_str(&format!("    \"{k}.start\" -> \"{k}.{}\";\n", init.name));
         }
         for tid in &lc.transitions {
-            let Some(t) = m.transitions.get(tid.index()) else {
-                continue;
-            };
-            let Some(to) = stage(m, t.to) else { continue };
+            let t = &m.transitions[*tid];
+            let to = stage(m, t.to);
             let label = dot_escape(&edge_label(t));
             if t.from_any {
                 out.push_str(&format!(
@@ -98,12 +96,11 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
                 continue;
             }
             for f in &t.from {
-                if let Some(from) = stage(m, *f) {
-                    out.push_str(&format!(
-                        "    \"{k}.{}\" -> \"{k}.{}\" [label=\"{label}\"];\n",
-                        from.name, to.name
-                    ));
-                }
+                let from = stage(m, *f);
+                out.push_str(&format!(
+                    "    \"{k}.{}\" -> \"{k}.{}\" [label=\"{label}\"];\n",
+                    from.name, to.name
+                ));
             }
         }
         out.push_str("  }\n");
@@ -139,7 +136,7 @@ pub fn mermaid(policy: &Policy, only: Option<Entity>) -> String {
         let k = lc.entity.keyword();
         out.push_str(&format!("  state \"{k} lifecycle\" as {k}_lifecycle {{\n"));
         for sid in &lc.stages {
-            let Some(s) = stage(m, *sid) else { continue };
+            let s = stage(m, *sid);
             out.push_str(&format!(
                 "    state \"{}\" as {k}_{}\n",
                 mermaid_text(&s.name),
@@ -147,21 +144,19 @@ pub fn mermaid(policy: &Policy, only: Option<Entity>) -> String {
             ));
             let class = s
                 .owner
-                .and_then(|t| m.teams.get(t.index()))
+                .map(|t| &m.teams[t])
                 .map_or("unowned".to_string(), |t| format!("team_{}", t));
             match classes.iter_mut().find(|(c, _)| *c == class) {
                 Some((_, members)) => members.push(format!("{k}_{}", s.name)),
                 None => classes.push((class, vec![format!("{k}_{}", s.name)])),
             }
         }
-        if let Some(init) = lc.initial.and_then(|i| stage(m, i)) {
+        if let Some(init) = lc.initial.map(|i| stage(m, i)) {
             out.push_str(&format!("    [*] --> {k}_{}\n", init.name));
         }
         for tid in &lc.transitions {
-            let Some(t) = m.transitions.get(tid.index()) else {
-                continue;
-            };
-            let Some(to) = stage(m, t.to) else { continue };
+            let t = &m.transitions[*tid];
+            let to = stage(m, t.to);
             let label = mermaid_text(&edge_label(t));
             if t.from_any {
                 out.push_str(&format!("    state \"any stage\" as {k}_any_{}\n", t.line));
@@ -172,16 +167,16 @@ pub fn mermaid(policy: &Policy, only: Option<Entity>) -> String {
                 continue;
             }
             for f in &t.from {
-                if let Some(from) = stage(m, *f) {
-                    out.push_str(&format!(
-                        "    {k}_{} --> {k}_{} : {label}\n",
-                        from.name, to.name
-                    ));
-                }
+                let from = stage(m, *f);
+                out.push_str(&format!(
+                    "    {k}_{} --> {k}_{} : {label}\n",
+                    from.name, to.name
+                ));
             }
         }
         for sid in &lc.stages {
-            if let Some(s) = stage(m, *sid).filter(|s| s.is_final) {
+            let s = stage(m, *sid);
+            if s.is_final {
                 out.push_str(&format!("    {k}_{} --> [*]\n", s.name));
             }
         }

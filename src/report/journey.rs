@@ -204,7 +204,7 @@ pub fn path_step(ir: &Ir, step: &StepFact) -> PathStep {
     let transition = match &step.cause {
         Cause::On { transition, .. }
         | Cause::When { transition, .. }
-        | Cause::After { transition } => ir.transitions.get(transition.index()),
+        | Cause::After { transition } => Some(&ir.transitions[*transition]),
         _ => None,
     };
     let trigger = match (&step.cause, transition) {
@@ -235,7 +235,7 @@ pub fn path_step(ir: &Ir, step: &StepFact) -> PathStep {
 fn when_trigger(ir: &Ir, tr: &Transition, step: &StepFact) -> Trigger {
     let criteria = match &tr.trigger {
         TriggerRule::When(c) => match &ir.nodes[*c] {
-            Node::Criteria(c) => ir.criteria.get(c.index()).map(|x| x.name.clone()),
+            Node::Criteria(c) => Some(ir.criteria[*c].name.clone()),
             _ => None,
         },
         _ => None,
@@ -247,10 +247,7 @@ fn when_trigger(ir: &Ir, tr: &Transition, step: &StepFact) -> Trigger {
     // the event, else a contact's creation; and whose it was when a
     // colleague's activity moved this contact.
     let tip = &step.tipped;
-    let touchpoint = tip
-        .touchpoint
-        .and_then(|tp| ir.touchpoints.get(tp.index()))
-        .map(|x| x.name.clone());
+    let touchpoint = tip.touchpoint.map(|tp| ir.touchpoints[tp].name.clone());
     let event = step
         .event
         .filter(|_| tip.touchpoint.is_none())
@@ -538,7 +535,7 @@ impl Serialize for GroupJson<'_> {
 #[non_exhaustive]
 pub struct SlaJson<'a> {
     /// The SLA's name.
-    pub sla: Option<&'a str>,
+    pub sla: &'a str,
     /// When it started.
     pub started: String,
     /// When it is due.
@@ -561,7 +558,7 @@ impl<'a> SlaJson<'a> {
     fn new(ir: &'a Ir, s: &SlaState) -> SlaJson<'a> {
         let inst = &s.instance;
         SlaJson {
-            sla: ir.slas.get(inst.sla.index()).map(|x| x.name.as_str()),
+            sla: ir.slas[inst.sla].name.as_str(),
             started: format_instant(inst.started),
             due: format_instant(inst.due),
             status: s.status,

@@ -82,10 +82,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
         if let Some(v) = self.memo.get(&m) {
             return v.clone();
         }
-        let v = match self.ctx.model.metrics.get(m.index()) {
-            Some(def) => self.eval(def.figure, 0),
-            None => M::NoData("unknown metric".into()),
-        };
+        let v = self.eval(self.ctx.model.metrics[m].figure, 0);
         self.memo.insert(m, v.clone());
         v
     }
@@ -218,10 +215,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                 })
             }
             Figure::FieldAggregate(agg, ty, field) => {
-                let name = model
-                    .events
-                    .get(ty.index())
-                    .map_or("?", |x| x.name.as_str());
+                let name = model.events[*ty].name.as_str();
                 let mut seen: BTreeSet<String> = BTreeSet::new();
                 let mut values = Vec::new();
                 for j in ctx.journeys() {
@@ -248,11 +242,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                         }
                     }
                 }
-                let is_money = model
-                    .events
-                    .get(ty.index())
-                    .and_then(|t| t.fields.get(field.index()))
-                    .is_some_and(|f| f.ty == crate::ir::Type::Money);
+                let is_money = model.events[*ty].fields[*field].ty == crate::ir::Type::Money;
                 if values.is_empty() && *agg == Aggregate::Sum {
                     // A sum of nothing is zero, in the field's own unit.
                     return if is_money {
@@ -267,7 +257,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                 Some(r) => M::Num(r),
                 None => M::NoData(format!(
                     "no {} due in the period was met, breached or overdue",
-                    model.slas.get(s.index()).map_or("?", |x| x.name.as_str())
+                    model.slas[*s].name.as_str()
                 )),
             },
             Figure::Share(what, team) => {
@@ -356,12 +346,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                     continue;
                 }
                 for tp in &t.touchpoints {
-                    if ctx
-                        .model
-                        .touchpoints
-                        .get(tp.index())
-                        .is_some_and(|x| x.team == team)
-                    {
+                    if ctx.model.touchpoints[*tp].team == team {
                         out.push((t.event, *tp));
                     }
                 }

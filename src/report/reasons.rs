@@ -64,10 +64,8 @@ pub fn reason_line(ir: &Ir, r: &Reason) -> String {
             truth,
             detail,
         } => {
-            let c = ir
-                .criteria
-                .get(criteria.index())
-                .and_then(|c| c.clauses.get(*clause));
+            // A clause's position comes from its criteria's own list.
+            let c = ir.criteria[*criteria].clauses.get(*clause);
             let (label, condition) = match c {
                 Some(c) => (c.label.as_str(), expr_text(ir, c.condition)),
                 None => ("?", String::new()),
@@ -101,9 +99,7 @@ pub fn reason_line(ir: &Ir, r: &Reason) -> String {
 }
 
 fn criteria_line(ir: &Ir, c: CriteriaId, met: Option<bool>, truths: &[Option<bool>]) -> String {
-    let Some(crit) = ir.criteria.get(c.index()) else {
-        return String::new();
-    };
+    let crit = &ir.criteria[c];
     let n = crit.clauses.len();
     let held: Vec<&str> = crit
         .clauses
@@ -135,7 +131,7 @@ fn criteria_line(ir: &Ir, c: CriteriaId, met: Option<bool>, truths: &[Option<boo
 fn smallest(ir: &Ir, c: CriteriaId, needed: Needed, open: &[usize]) -> String {
     let labels: Vec<String> = open
         .iter()
-        .filter_map(|i| ir.criteria.get(c.index())?.clauses.get(*i))
+        .filter_map(|i| ir.criteria[c].clauses.get(*i))
         .map(|clause| format!("`{}`", clause.label))
         .collect();
     match needed {
@@ -171,14 +167,11 @@ fn detail_text(ir: &Ir, d: Option<&Detail>) -> String {
             "holds from {} if the contact is still there",
             format_local(*at, ir.timezone)
         ),
-        Detail::NobodyHolds(r) => match ir.roles.get(r.index()) {
-            Some(role) => format!(
-                "nobody in the buying group holds the role `{}` ({})",
-                role.name,
-                expr_text(ir, role.condition)
-            ),
-            None => String::new(),
-        },
+        Detail::NobodyHolds(r) => format!(
+            "nobody in the buying group holds the role `{}` ({})",
+            ir.roles[*r].name,
+            expr_text(ir, ir.roles[*r].condition)
+        ),
         Detail::Is { of, value } => format!("{} is {}", expr_text(ir, *of), shown_text(value)),
         Detail::NotSeen { pattern, within } => format!(
             "no {}{} yet",

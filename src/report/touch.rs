@@ -130,14 +130,7 @@ pub fn lift(ctx: &Ctx) -> Vec<StageLift> {
             let touched = stays
                 .iter()
                 .filter(|x| x.advanced.is_some())
-                .filter(|x| {
-                    x.touched.iter().any(|tp| {
-                        model
-                            .touchpoints
-                            .get(tp.index())
-                            .is_some_and(|p| p.team == t)
-                    })
-                })
+                .filter(|x| x.touched.iter().any(|tp| model.touchpoints[*tp].team == t))
                 .count();
             if model.touchpoints.iter().any(|p| p.team == t) {
                 teams.push(TeamCredit {
@@ -333,6 +326,7 @@ fn outcomes<'a>(ctx: &'a Ctx) -> (BTreeMap<String, Outcome<'a>>, BTreeMap<String
         };
         let i = model
             .events
+            .as_slice()
             .get(t)?
             .fields
             .iter()

@@ -43,10 +43,9 @@ pub fn duration_text(d: Duration) -> String {
 /// The event or touchpoint a pattern names.
 fn pattern_name(model: &Ir, p: PatternId) -> String {
     match model.nodes[p].event {
-        EventRef::Event(e) => model.events.get(e.index()).map(|x| x.name.clone()),
-        EventRef::Touchpoint(t) => model.touchpoints.get(t.index()).map(|x| x.name.clone()),
+        EventRef::Event(e) => model.events[e].name.clone(),
+        EventRef::Touchpoint(t) => model.touchpoints[t].name.clone(),
     }
-    .unwrap_or_default()
 }
 
 pub fn pattern_text(model: &Ir, id: PatternId) -> String {
@@ -68,10 +67,7 @@ pub fn time_text(model: &Ir, t: TimeSide) -> String {
     match t {
         TimeSide::TimeInStage => "time_in_stage".into(),
         TimeSide::DaysSince(p) => format!("days_since({})", pattern_short(model, p)),
-        TimeSide::Decay(s) => model
-            .scores
-            .get(s.index())
-            .map_or_else(|| "?".into(), |x| x.name.clone()),
+        TimeSide::Decay(s) => model.scores[s].name.clone(),
     }
 }
 
@@ -91,27 +87,20 @@ fn expr_text_in(model: &Ir, e: NodeId, ev: Option<EventRef>) -> String {
     let name = |v: Option<&String>| v.cloned().unwrap_or_else(|| "?".into());
     match &model.nodes[e] {
         Node::Const(v) => const_text(v),
-        Node::ContactField(f) => format!(
-            "contact.{}",
-            name(model.contact_fields.get(f.index()).map(|x| &x.name))
-        ),
-        Node::AccountField(f) => format!(
-            "account.{}",
-            name(model.account_fields.get(f.index()).map(|x| &x.name))
-        ),
+        Node::ContactField(f) => format!("contact.{}", model.contact_fields[*f].name.clone()),
+        Node::AccountField(f) => format!("account.{}", model.account_fields[*f].name.clone()),
         Node::EventField(f) => {
             let ty = match ev {
-                Some(EventRef::Event(e)) => model.events.get(e.index()),
-                Some(EventRef::Touchpoint(tp)) => model
-                    .touchpoints
-                    .get(tp.index())
-                    .and_then(|x| model.events.get(x.event.index())),
+                Some(EventRef::Event(e)) => Some(&model.events[e]),
+                Some(EventRef::Touchpoint(tp)) => Some(&model.events[model.touchpoints[tp].event]),
                 None => None,
             };
-            name(ty.and_then(|e| e.fields.get(f.index())).map(|x| &x.name))
+            // Outside an event's pattern a field has no event type to
+            // name it (the checker never lets one stand there).
+            name(ty.map(|e| &e.fields[*f].name))
         }
-        Node::Score(s) => name(model.scores.get(s.index()).map(|x| &x.name)),
-        Node::Criteria(c) => name(model.criteria.get(c.index()).map(|x| &x.name)),
+        Node::Score(s) => model.scores[*s].name.clone(),
+        Node::Criteria(c) => model.criteria[*c].name.clone(),
         Node::Clause(i) => format!("clause {i}"),
         Node::Not(x) => format!("not {}", t(x)),
         Node::Neg(x) => format!("-{}", t(x)),
@@ -177,29 +166,14 @@ fn expr_text_in(model: &Ir, e: NodeId, ev: Option<EventRef>) -> String {
         Node::Last { pattern, .. } => format!("last({})", pattern_short(model, *pattern)),
         Node::DaysSince(p) => format!("days_since({})", pattern_short(model, *p)),
         Node::TimeInStage => "time_in_stage".into(),
-        Node::StageEntered(s) => format!(
-            "stage_entered({})",
-            name(model.stages.get(s.index()).map(|x| &x.name))
-        ),
+        Node::StageEntered(s) => format!("stage_entered({})", model.stages[*s].name.clone()),
         Node::AccountStage => "account.stage".into(),
-        Node::Breached(s) => format!(
-            "breached({})",
-            name(model.slas.get(s.index()).map(|x| &x.name))
-        ),
-        Node::GroupHas(r) => format!(
-            "group.has({})",
-            name(model.roles.get(r.index()).map(|x| &x.name))
-        ),
-        Node::GroupCount(r) => format!(
-            "group.count({})",
-            name(model.roles.get(r.index()).map(|x| &x.name))
-        ),
+        Node::Breached(s) => format!("breached({})", model.slas[*s].name.clone()),
+        Node::GroupHas(r) => format!("group.has({})", model.roles[*r].name.clone()),
+        Node::GroupCount(r) => format!("group.count({})", model.roles[*r].name.clone()),
         Node::GroupEngaged => "group.engaged".into(),
         Node::GroupSize => "group.size".into(),
-        Node::GroupIn(s) => format!(
-            "group.in({})",
-            name(model.stages.get(s.index()).map(|x| &x.name))
-        ),
+        Node::GroupIn(s) => format!("group.in({})", model.stages[*s].name.clone()),
         Node::GroupQualified => "group.qualified".into(),
         Node::Min(xs) | Node::Max(xs) => {
             let f = if matches!(&model.nodes[e], Node::Min(_)) {

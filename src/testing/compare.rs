@@ -241,10 +241,7 @@ impl Compare<'_> {
                 continue;
             }
             let all = j.slas();
-            let instances: Vec<&SlaJson> = all
-                .iter()
-                .filter(|s| s.sla == Some(name.as_str()))
-                .collect();
+            let instances: Vec<&SlaJson> = all.iter().filter(|s| s.sla == name.as_str()).collect();
             let status = |s: &SlaJson| s.status.as_str().to_string();
             let last = instances.last().copied();
             let last_status = last.map_or_else(|| "not started".to_string(), status);

@@ -84,11 +84,11 @@ impl Coverage {
                 } else {
                     t.from
                         .iter()
-                        .filter_map(|s| m.stages.get(s.index()).map(|x| x.name.clone()))
+                        .map(|s| m.stages[*s].name.clone())
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
-                let to = m.stages.get(t.to.index()).map_or("?", |x| x.name.as_str());
+                let to = m.stages[t.to].name.as_str();
                 missed.push(format!("{from} -> {to} {} (line {})", t.text, t.line));
             }
         }

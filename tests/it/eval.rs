@@ -183,8 +183,7 @@ lifecycle contact {
     ]}))
     .unwrap();
     let classified = detente::eval::classify::classify(&p, request, None).unwrap();
-    let answer =
-        serde_json::to_value(detente::json::ClassifiedJson(&p, &classified)).unwrap();
+    let answer = serde_json::to_value(detente::json::ClassifiedJson(&p, &classified)).unwrap();
     let problems: Vec<(&str, &str)> = answer["problems"]
         .as_array()
         .unwrap()

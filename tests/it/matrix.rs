@@ -896,7 +896,7 @@ fn compare_filters(
             }
             SlaMet => {
                 let slas = view.slas();
-                let inst = slas.iter().find(|s| s.sla == Some("cell_sla")).unwrap();
+                let inst = slas.iter().find(|s| s.sla == "cell_sla").unwrap();
                 let want = visits_where(form, i, false)
                     .first()
                     .map(|e| at_seconds(e.at));

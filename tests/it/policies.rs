@@ -40,7 +40,7 @@ fn acme_state_machine_keeps_transition_order() {
     let exits: Vec<String> = machine
         .exits(mql)
         .iter()
-        .map(|t| m.transitions[t.index()].text.clone())
+        .map(|t| m.transitions[*t].text.clone())
         .collect();
     // `any -> disqualified` comes first because it is written first.
     assert_eq!(

@@ -426,15 +426,11 @@ async fn policy_handler(AxState(state): AxState<Shared>) -> Response {
     let p = &loaded.policy;
     let m = p.ir();
     let team = |t: Option<detente::ir::TeamId>| {
-        t.and_then(|t| m.teams.get(t.index()))
+        t.map(|t| &m.teams[t])
             .map(|t| Json::String(t.clone()))
             .unwrap_or(Json::Null)
     };
-    let stage_name = |s: detente::ir::StageId| {
-        m.stages
-            .get(s.index())
-            .map_or(String::new(), |x| x.name.clone())
-    };
+    let stage_name = |s: detente::ir::StageId| m.stages[s].name.clone();
     let lifecycles: Vec<Json> = m
         .lifecycles
         .iter()
@@ -442,7 +438,7 @@ async fn policy_handler(AxState(state): AxState<Shared>) -> Response {
             let stages: Vec<Json> = l
                 .stages
                 .iter()
-                .filter_map(|s| m.stages.get(s.index()))
+                .map(|s| &m.stages[*s])
                 .map(|s| {
                     json!({"name": s.name, "description": s.description, "owner": team(s.owner),
                            "initial": s.initial, "final": s.is_final, "detour": s.detour})
@@ -451,7 +447,7 @@ async fn policy_handler(AxState(state): AxState<Shared>) -> Response {
             let transitions: Vec<Json> = l
                 .transitions
                 .iter()
-                .filter_map(|t| m.transitions.get(t.index()))
+                .map(|t| &m.transitions[*t])
                 .map(|t| {
                     let from = if t.from_any {
                         json!("any")

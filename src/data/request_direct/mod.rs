@@ -254,10 +254,10 @@ impl ContactIn {
                     Some(name) => Some(model.stage_id(Entity::Contact, &name).ok_or_else(give_up)?),
                 };
             }
-            _ => match position(&model.contact_fields, key) {
+            _ => match position(model.contact_fields.as_slice(), key) {
                 Some(i) => {
                     let v: Scalar<'de> = map.next_value()?;
-                    let f = model.contact_fields.get(i).ok_or_else(give_up)?;
+                    let f = model.contact_fields.as_slice().get(i).ok_or_else(give_up)?;
                     let value = field_value(&v, f, cx.tz).map_err(|()| give_up())?;
                     if let Some(slot) = self.fields.get_mut(i) {
                         *slot = value;
@@ -273,7 +273,10 @@ impl ContactIn {
 
     /// Defaults and the required fields, once every key is read.
     fn finish(mut self, model: &Ir) -> Result<ContactIn, ()> {
-        self.fields = complete(&model.contact_fields, std::mem::take(&mut self.fields))?;
+        self.fields = complete(
+            model.contact_fields.as_slice(),
+            std::mem::take(&mut self.fields),
+        )?;
         Ok(self)
     }
 }
@@ -317,11 +320,7 @@ fn event(cx: &Cx<'_>, entries: &[(Key<'_>, Scalar<'_>)]) -> Result<Event, ()> {
     }
     let ty = cx.model.event_type(&type_name).ok_or(())?;
     let (at, precision) = last("at").ok_or(())?.instant(cx.tz)?.ok_or(())?;
-    let schema = cx
-        .model
-        .events
-        .get(ty.index())
-        .map_or(&[][..], |e| &e.fields);
+    let schema = cx.model.events[ty].fields.as_slice();
     let mut fields = Vec::with_capacity(schema.len());
     for f in schema {
         fields.push(match last(&f.name) {
@@ -356,9 +355,9 @@ impl FromObject for Account {
             if key.0 == "id" {
                 let v: Scalar<'de> = map.next_value()?;
                 id = v.text().map_err(|()| give_up())?;
-            } else if let Some(i) = position(schema, &key.0) {
+            } else if let Some(i) = position(schema.as_slice(), &key.0) {
                 let v: Scalar<'de> = map.next_value()?;
-                let f = schema.get(i).ok_or_else(give_up)?;
+                let f = schema.as_slice().get(i).ok_or_else(give_up)?;
                 let value = field_value(&v, f, cx.tz).map_err(|()| give_up())?;
                 if let Some(slot) = fields.get_mut(i) {
                     *slot = value;
@@ -369,7 +368,7 @@ impl FromObject for Account {
         }
         Ok(Account {
             id: id.ok_or_else(give_up)?,
-            fields: complete(schema, fields).map_err(|()| give_up())?,
+            fields: complete(schema.as_slice(), fields).map_err(|()| give_up())?,
             origin: Origin { file: 1, line: 0 },
         })
     }

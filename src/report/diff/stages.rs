@@ -134,12 +134,7 @@ fn order(old: &Policy, new: &Policy, entity: Entity) -> Vec<String> {
         m.lifecycles
             .iter()
             .find(|l| l.entity == entity)
-            .map(|l| {
-                l.stages
-                    .iter()
-                    .filter_map(|s| m.stages.get(s.index()).map(|x| x.name.clone()))
-                    .collect()
-            })
+            .map(|l| l.stages.iter().map(|s| m.stages[*s].name.clone()).collect())
             .unwrap_or_default()
     };
     let mut out = names(new);
