@@ -67,6 +67,11 @@ pub async fn serve_on(
         let conn = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_timeout)
+            // Room beyond the API's own limits (`routes::MAX_HEADERS`,
+            // `MAX_HEADER_BYTES`), so an over-large head reaches the
+            // router and is answered in JSON, not cut off here.
+            .max_headers(4 * super::routes::MAX_HEADERS)
+            .max_buf_size(1 << 20)
             .serve_connection(TokioIo::new(tcp), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {

@@ -45,7 +45,81 @@ pub fn load(path: &Path) -> Result<Loaded, Refused> {
     let policy =
         Policy::compile_named(&shown, &source).map_err(|d| Refused(render_graphical(&d, false)))?;
     run_tests(path, &policy)?;
+    smoke(&policy)?;
     Ok(Loaded { policy, source })
+}
+
+/// One made-up contact with one event of every type the policy declares,
+/// every field filled, replayed before the policy is served: a policy the
+/// engine cannot replay (a bug in Détente, since `check` accepted it) is
+/// refused here, with the running one kept, instead of answering 500 to
+/// every request. It runs for policies without tests too.
+fn smoke(policy: &Policy) -> Result<(), Refused> {
+    let body = sample_request(policy);
+    let replayed = std::panic::catch_unwind(|| {
+        let request = detente::data::request::Request::from_json(body)?;
+        detente::eval::classify::classify(policy, request, None).map(|_| ())
+    });
+    match replayed {
+        // A row the made-up values do not fit is the data's problem, not
+        // the policy's: only a failure of the engine refuses it.
+        Ok(_) => Ok(()),
+        Err(_) => Err(Refused(
+            "replaying a sample contact through it failed inside Détente (a bug: please report it with the policy); the running policy is kept".into(),
+        )),
+    }
+}
+
+/// The request [`smoke`] replays.
+fn sample_request(policy: &Policy) -> serde_json::Value {
+    use serde_json::{Map, Value as Json, json};
+    let ir = policy.ir();
+    let fill = |fields: &[detente::ir::Field], row: &mut Map<String, Json>| {
+        for f in fields {
+            row.insert(f.name.clone(), sample(&f.ty));
+        }
+    };
+    let mut contact = Map::new();
+    contact.insert("id".into(), json!("smoke-1"));
+    contact.insert("created_at".into(), json!("2026-01-05T09:00:00Z"));
+    fill(ir.contact_fields.as_slice(), &mut contact);
+    let events: Vec<Json> = ir
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut row = Map::new();
+            row.insert("type".into(), json!(e.name));
+            row.insert(
+                "at".into(),
+                json!(format!("2026-01-05T10:{:02}:00Z", i % 60)),
+            );
+            fill(e.fields.as_slice(), &mut row);
+            Json::Object(row)
+        })
+        .collect();
+    contact.insert("events".into(), Json::Array(events));
+    let mut account = Map::new();
+    account.insert("id".into(), json!("smoke-a"));
+    fill(ir.account_fields.as_slice(), &mut account);
+    contact.insert("account".into(), Json::Object(account));
+    json!({"contacts": [Json::Object(contact)], "as_of": "2026-03-01T00:00:00Z"})
+}
+
+/// A value of type `ty`, as a CRM would send it.
+fn sample(ty: &detente::ir::Type) -> serde_json::Value {
+    use detente::ir::Type;
+    use serde_json::json;
+    match ty {
+        Type::Text => json!("sample"),
+        Type::Number => json!(3),
+        Type::Money => json!("1200.50"),
+        Type::Bool => json!(true),
+        Type::Date => json!("2026-01-04"),
+        Type::Timestamp => json!("2026-01-04T12:00:00Z"),
+        Type::Duration => json!("30d"),
+        Type::Enum(values) => json!(values.first().cloned().unwrap_or_default()),
+    }
 }
 
 /// The policy's own tests, `tests/NAME.toml` beside `NAME.detente`, when
@@ -134,5 +208,57 @@ pub fn watch(state: Arc<State>, path: PathBuf, every: Duration, stop: Arc<Atomic
                 tracing::warn!("{said}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample contact fits every shipped policy's schema, so the smoke
+    /// replay really replays it (a request it could not read would prove
+    /// nothing), and every policy among the test fixtures that compiles
+    /// replays it without failing.
+    #[test]
+    fn the_sample_contact_replays_through_every_policy() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for name in ["acme", "product-led"] {
+            let path = root.join("policies").join(format!("{name}.detente"));
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let policy = Policy::compile(&text).expect("a shipped policy compiles");
+            let request = detente::data::request::Request::from_json(sample_request(&policy))
+                .expect("the sample is a request");
+            let classified = detente::eval::classify::classify(&policy, request, None)
+                .expect("the sample fits the schema");
+            assert_eq!(classified.journeys.len(), 1, "{name}");
+        }
+        let mut compiled = 0;
+        for dir in [
+            "tests/fixtures/check",
+            "tests/fixtures/eval",
+            "tests/fixtures/design",
+        ] {
+            for file in walk(&root.join(dir)) {
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                if let Ok(policy) = Policy::compile(&text) {
+                    compiled += 1;
+                    assert!(smoke(&policy).is_ok(), "{}", file.display());
+                }
+            }
+        }
+        assert!(compiled >= 10, "{compiled}");
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else if p.extension().is_some_and(|x| x == "detente") {
+                out.push(p);
+            }
+        }
+        out
     }
 }

@@ -103,12 +103,22 @@ pub enum Api {
     NotReady,
     /// The engine failed on the request (a bug).
     Engine,
+    /// The request's headers are over the limit.
+    Headers,
 }
+
+/// The most header bytes (names and values) a request may send; more is
+/// answered 431 with a JSON body. The connection's own buffer is larger
+/// (`conn.rs`), so the answer can say why: only a head beyond that buffer
+/// is cut off by the HTTP layer, whose 431 has no body.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// The most headers a request may send (the same rule).
+pub const MAX_HEADERS: usize = 100;
 
 impl Api {
     /// Every kind, in code order (the documentation test walks them).
     #[cfg(test)]
-    pub const ALL: [Api; 13] = [
+    pub const ALL: [Api; 14] = [
         Api::NoBody,
         Api::NotJson,
         Api::Unreadable,
@@ -122,6 +132,7 @@ impl Api {
         Api::MediaType,
         Api::NotReady,
         Api::Engine,
+        Api::Headers,
     ];
 
     pub fn code(self) -> &'static str {
@@ -139,6 +150,7 @@ impl Api {
             Api::MediaType => "A011",
             Api::NotReady => "A012",
             Api::Engine => "A013",
+            Api::Headers => "A014",
         }
     }
 
@@ -155,6 +167,7 @@ impl Api {
             Api::MediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Api::NotReady => StatusCode::SERVICE_UNAVAILABLE,
             Api::Engine => StatusCode::INTERNAL_SERVER_ERROR,
+            Api::Headers => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         }
     }
 }
@@ -206,7 +219,18 @@ async fn auth_and_count(AxState(state): AxState<Shared>, req: HttpRequest, next:
                 .and_then(bearer)
                 .is_some_and(|given| same(given.as_bytes(), t.as_bytes()))
         });
-    let response = if allowed && !json_or_none(&req) {
+    let (count, bytes) = req.headers().iter().fold((0, 0), |(n, b), (k, v)| {
+        (n + 1, b + k.as_str().len() + v.len())
+    });
+    let response = if count > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        error(
+            Api::Headers,
+            format!(
+                "the request's headers are too large ({count} headers, {bytes} bytes); send at most {MAX_HEADERS} headers and {} KiB",
+                MAX_HEADER_BYTES / 1024
+            ),
+        )
+    } else if allowed && !json_or_none(&req) {
         error(
             Api::MediaType,
             "the body must be JSON: send it with Content-Type: application/json",
