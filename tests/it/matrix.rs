@@ -253,6 +253,9 @@ enum Pos {
     Unless,
     /// `met on visit where F` in an SLA started at creation.
     SlaMet,
+    /// `lead -> yes on visit where F`: the move at the first visit where
+    /// F holds, read as an SLA's `met` reads it (after the visit).
+    OnWhere,
     /// `touchpoint cell = visit where F by marketing`, counted by a score.
     TouchpointWhere,
 }
@@ -266,6 +269,7 @@ const CONTACT: &[Pos] = &[
     Role,
     Unless,
     SlaMet,
+    OnWhere,
     TouchpointWhere,
 ];
 const CONTACT_AND_FILTER: &[Pos] = &[
@@ -276,6 +280,7 @@ const CONTACT_AND_FILTER: &[Pos] = &[
     MetricWhere,
     Unless,
     SlaMet,
+    OnWhere,
     TouchpointWhere,
 ];
 const EVERYWHERE: &[Pos] = &[
@@ -287,6 +292,7 @@ const EVERYWHERE: &[Pos] = &[
     MetricWhere,
     Unless,
     SlaMet,
+    OnWhere,
     TouchpointWhere,
 ];
 const SUBJECT: &[Pos] = &[
@@ -297,10 +303,11 @@ const SUBJECT: &[Pos] = &[
     AccountWhen,
     Unless,
     SlaMet,
+    OnWhere,
     TouchpointWhere,
 ];
 /// An event's own fields: where a pattern's `where` reads them.
-const EVENT_FILTERS: &[Pos] = &[MetricWhere, SlaMet, TouchpointWhere];
+const EVENT_FILTERS: &[Pos] = &[MetricWhere, SlaMet, OnWhere, TouchpointWhere];
 const NOWHERE: &[Pos] = &[];
 
 struct Form {
@@ -597,6 +604,7 @@ fn cell_policy(form: &str, pos: Pos) -> String {
             &match pos {
                 ContactWhen => format!("when {form}"),
                 Unless => format!("after 2d unless {form}"),
+                OnWhere => format!("on visit where {form}"),
                 _ => "on other".into(),
             },
         )
@@ -825,7 +833,9 @@ fn compare(form: &Form, pos: Pos, p: &Policy) -> Option<String> {
                 wrong.push(format!("counted {got}, reference {want}"));
             }
         }
-        Unless | SlaMet | TouchpointWhere => wrong.extend(compare_filters(form, pos, &ev, p)),
+        Unless | SlaMet | OnWhere | TouchpointWhere => {
+            wrong.extend(compare_filters(form, pos, &ev, p))
+        }
     }
     (!wrong.is_empty()).then(|| wrong.join("; "))
 }
@@ -908,6 +918,21 @@ fn compare_filters(
                     ));
                 }
             }
+            OnWhere => {
+                let yes = p.ir().stage_id(detente::Lifecycle::Contact, "yes").unwrap();
+                let got = j
+                    .facts
+                    .steps
+                    .iter()
+                    .find(|s| s.stage == yes)
+                    .map(|s| at_seconds(s.entered));
+                let want = visits_where(form, i, false)
+                    .first()
+                    .map(|e| at_seconds(e.at));
+                if got != want {
+                    wrong.push(format!("c{} moved at {got:?}, reference {want:?}", i + 1));
+                }
+            }
             TouchpointWhere => {
                 let got = view.score("touched").unwrap().value();
                 let want = visits_where(form, i, true).len() as f64;
@@ -940,6 +965,7 @@ fn every_form_in_every_position_checks_and_computes_or_is_refused() {
         MetricWhere,
         Unless,
         SlaMet,
+        OnWhere,
         TouchpointWhere,
     ];
     let mut failures = Vec::new();
@@ -983,7 +1009,7 @@ fn every_form_in_every_position_checks_and_computes_or_is_refused() {
         failures.join("\n")
     );
     // Each form stands somewhere, and the matrix is the size it claims.
-    assert!(accepted >= 180, "{accepted} cells accepted");
+    assert!(accepted >= 200, "{accepted} cells accepted");
     assert!(refused >= 40, "{refused} cells refused");
 }
 
