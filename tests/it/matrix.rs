@@ -253,6 +253,9 @@ enum Pos {
     Unless,
     /// `met on visit where F` in an SLA started at creation.
     SlaMet,
+    /// `starts on visit where F`: an instance opened at every visit where
+    /// F holds (read after the visit).
+    SlaStarts,
     /// `lead -> yes on visit where F`: the move at the first visit where
     /// F holds, read as an SLA's `met` reads it (after the visit).
     OnWhere,
@@ -269,6 +272,7 @@ const CONTACT: &[Pos] = &[
     Role,
     Unless,
     SlaMet,
+    SlaStarts,
     OnWhere,
     TouchpointWhere,
 ];
@@ -280,6 +284,7 @@ const CONTACT_AND_FILTER: &[Pos] = &[
     MetricWhere,
     Unless,
     SlaMet,
+    SlaStarts,
     OnWhere,
     TouchpointWhere,
 ];
@@ -292,6 +297,7 @@ const EVERYWHERE: &[Pos] = &[
     MetricWhere,
     Unless,
     SlaMet,
+    SlaStarts,
     OnWhere,
     TouchpointWhere,
 ];
@@ -303,11 +309,12 @@ const SUBJECT: &[Pos] = &[
     AccountWhen,
     Unless,
     SlaMet,
+    SlaStarts,
     OnWhere,
     TouchpointWhere,
 ];
 /// An event's own fields: where a pattern's `where` reads them.
-const EVENT_FILTERS: &[Pos] = &[MetricWhere, SlaMet, OnWhere, TouchpointWhere];
+const EVENT_FILTERS: &[Pos] = &[MetricWhere, SlaMet, SlaStarts, OnWhere, TouchpointWhere];
 const NOWHERE: &[Pos] = &[];
 
 struct Form {
@@ -551,6 +558,13 @@ sla cell_sla {
   within 30d
 }
 
+sla cell_start {
+  owner sales
+  starts on visit where {SLA_START}
+  met on other
+  within 30d
+}
+
 touchpoint cell_touch = visit where {TOUCH} by marketing
 
 score touched {
@@ -609,6 +623,7 @@ fn cell_policy(form: &str, pos: Pos) -> String {
             },
         )
         .replace("{SLA_MET}", &slot(SlaMet, "page == \"/nowhere\""))
+        .replace("{SLA_START}", &slot(SlaStarts, "page == \"/nowhere\""))
         .replace("{TOUCH}", &slot(TouchpointWhere, "page == \"/nowhere\""))
         .replace(
             "{ACCOUNT_WHEN}",
@@ -833,7 +848,7 @@ fn compare(form: &Form, pos: Pos, p: &Policy) -> Option<String> {
                 wrong.push(format!("counted {got}, reference {want}"));
             }
         }
-        Unless | SlaMet | OnWhere | TouchpointWhere => {
+        Unless | SlaMet | SlaStarts | OnWhere | TouchpointWhere => {
             wrong.extend(compare_filters(form, pos, &ev, p))
         }
     }
@@ -916,6 +931,21 @@ fn compare_filters(
                         i + 1,
                         inst.met
                     ));
+                }
+            }
+            SlaStarts => {
+                let got: Vec<String> = view
+                    .slas()
+                    .iter()
+                    .filter(|s| s.sla == "cell_start")
+                    .map(|s| s.started.clone())
+                    .collect();
+                let want: Vec<String> = visits_where(form, i, false)
+                    .iter()
+                    .map(|e| at_seconds(e.at))
+                    .collect();
+                if got != want {
+                    wrong.push(format!("c{}: started {got:?}, reference {want:?}", i + 1));
                 }
             }
             OnWhere => {
@@ -1060,6 +1090,7 @@ fn figure_policy(metric: &str, incentive: &str) -> String {
         .replace("{CLAUSE}", "contact.level >= 100")
         .replace("{ROLE}", "contact.level >= 100")
         .replace("{SLA_MET}", "page == \"/nowhere\"")
+        .replace("{SLA_START}", "page == \"/nowhere\"")
         .replace("{TOUCH}", "page == \"/nowhere\"")
         .replace("{CONTACT_WHEN}", "on other")
         .replace("{ACCOUNT_WHEN}", "on other")
