@@ -223,6 +223,17 @@ impl Run<'_> {
         })
     }
 
+    /// The calculations that had no value (R004), by member (none: the
+    /// account's), in order of instant, then node.
+    pub fn calculations_in_order(&self) -> Vec<(Option<usize>, Runtime)> {
+        let mut noted = self.calculations.borrow().clone();
+        noted.sort_by_key(|(w, n, at, _)| (*w, *at, *n));
+        noted
+            .into_iter()
+            .map(|(w, node, at, by_zero)| (w, Runtime::Calculation { node, at, by_zero }))
+            .collect()
+    }
+
     fn steps(&self, life: &Life, member: Option<usize>) -> Vec<StepFact> {
         life.path
             .iter()
@@ -241,7 +252,14 @@ impl Run<'_> {
             .filter_map(|m| Some((m, self.journey(m, as_of, group)?)))
             .collect();
         let (ir, calendar) = (self.policy.ir(), &self.calendar);
+        let calculations = self.calculations_in_order();
         for (m, journey) in &mut out {
+            journey.problems.extend(
+                calculations
+                    .iter()
+                    .filter(|(w, ..)| *w == Some(*m))
+                    .map(|(_, p)| p.clone()),
+            );
             if let Some(member) = self.members.get_mut(*m) {
                 let facts = &mut journey.facts;
                 facts.touches = std::mem::take(&mut member.touches);

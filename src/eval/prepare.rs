@@ -194,7 +194,14 @@ impl<'w> World<'w> {
         let account = (!solo).then(|| key.to_string());
         let mut run = self.run(account, ids);
         let as_of = self.as_of;
-        let run_problems = run.replay(as_of);
+        let mut run_problems = run.replay(as_of);
+        for (m, problem) in run.calculations_in_order() {
+            run_problems.push(RuntimeProblem {
+                contact: m.and_then(|m| run.members.get(m)).map(|x| x.id.clone()),
+                account: run.account.clone(),
+                problem,
+            });
+        }
         let explained = target.and_then(|t| {
             let m = run.members.iter().position(|x| x.id == t)?;
             Some((t.to_string(), run.exits(m, as_of)))
@@ -253,6 +260,7 @@ impl<'w> World<'w> {
             memo_end: Default::default(),
             memo_steady: Default::default(),
             added: Default::default(),
+            calculations: Default::default(),
             scratch: Default::default(),
         }
     }

@@ -3,7 +3,7 @@
 //! sentences (`report::problems`).
 
 use crate::data::time::Instant;
-use crate::ir::{Entity, StageId};
+use crate::ir::{Entity, NodeId, StageId};
 
 /// Something that went wrong in the replay of one contact or account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,17 @@ pub enum Runtime {
         /// The contact named as the survivor.
         into: String,
     },
+    /// R004: a calculation in a condition had no value although its
+    /// operands had one (a division by zero, a result out of range), so
+    /// the condition read it as unknown.
+    Calculation {
+        /// The calculation.
+        node: NodeId,
+        /// The first instant it happened.
+        at: Instant,
+        /// A division by zero, else a result out of range.
+        by_zero: bool,
+    },
     /// R003: a merge that reverses an earlier merge the other way; both
     /// are treated as the later survivor.
     MergeReversed {
@@ -46,6 +57,7 @@ impl Runtime {
             Runtime::Chain { .. } => "R001",
             Runtime::MergeIntoUnknown { .. } => "R002",
             Runtime::MergeReversed { .. } => "R003",
+            Runtime::Calculation { .. } => "R004",
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::compile::Policy;
 use crate::data::Histories;
 use crate::data::time::Instant;
 use crate::ir::{
-    CriteriaId, Duration, FilterId, SlaId, StageId, TouchpointId, TransitionId, Value,
+    CriteriaId, Duration, FilterId, NodeId, SlaId, StageId, TouchpointId, TransitionId, Value,
 };
 
 use super::calendar::Calendar;
@@ -165,6 +165,10 @@ pub struct Tally {
     pub sums: Vec<f64>,
 }
 
+/// A calculation with no value: (member, or none for the account; the
+/// node; the first instant; whether it divided by zero).
+pub type Noted = (Option<usize>, NodeId, Instant, bool);
+
 /// One account's replay.
 pub struct Run<'a> {
     pub policy: &'a Policy,
@@ -211,6 +215,8 @@ pub struct Run<'a> {
     pub memo_steady: std::cell::RefCell<super::memo::Memo>,
     /// Calendar sums already worked out.
     pub added: std::cell::RefCell<super::memo::Added>,
+    /// Calculations that had no value though their operands had one.
+    pub calculations: std::cell::RefCell<Vec<Noted>>,
     /// Lists every check instant fills and empties, kept between
     /// instants so that they are allocated once per replay.
     pub scratch: Scratch,

@@ -426,6 +426,41 @@ impl<'r, 'a> View<'r, 'a> {
         })
     }
 
+    /// `l op r`; a calculation that has no value though both operands
+    /// have one (a division by zero, a result out of range) is noted, once
+    /// per member and node, for the journey's problems (R004).
+    fn calculate(&self, e: NodeId, op: ArithOp, l: V<'r>, r: V<'r>) -> V<'r> {
+        let known = !matches!(l, V::Missing) && !matches!(r, V::Missing);
+        let by_zero = op == ArithOp::Div
+            && match &r {
+                V::Num(x) => *x == 0.0,
+                V::Money(m) => m.is_zero(),
+                _ => false,
+            };
+        let v = arith(op, l, r);
+        if known && matches!(v, V::Missing) {
+            let member = match self.who {
+                Who::Contact(m) => Some(m),
+                Who::Account => None,
+            };
+            // The earliest instant: a timer search looks ahead of checks
+            // still to come.
+            let mut noted = self.run.calculations.borrow_mut();
+            match noted
+                .iter_mut()
+                .find(|(w, n, _, _)| *w == member && *n == e)
+            {
+                Some(seen) if self.now < seen.2 => {
+                    seen.2 = self.now;
+                    seen.3 = by_zero;
+                }
+                Some(_) => {}
+                None => noted.push((member, e, self.now, by_zero)),
+            }
+        }
+        v
+    }
+
     pub fn eval(&self, e: NodeId) -> V<'r> {
         let nodes = self.nodes();
         match &nodes[e] {
@@ -480,7 +515,7 @@ impl<'r, 'a> View<'r, 'a> {
                     self.compare(t.op, &bound, &time)
                 })
             }
-            Node::Arith(op, l, r) => arith(*op, self.eval(*l), self.eval(*r)),
+            Node::Arith(op, l, r) => self.calculate(e, *op, self.eval(*l), self.eval(*r)),
             Node::In {
                 negated,
                 item,

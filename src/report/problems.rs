@@ -5,6 +5,8 @@ use crate::data::time::format_instant;
 use crate::eval::Runtime;
 use crate::ir::Ir;
 
+use super::words::expr_text;
+
 /// What happened and what it means, in plain English.
 pub fn runtime_message(ir: &Ir, p: &Runtime) -> String {
     match p {
@@ -19,6 +21,16 @@ pub fn runtime_message(ir: &Ir, p: &Runtime) -> String {
         }
         Runtime::MergeIntoUnknown { into, .. } => format!(
             "merge into unknown contact `{into}` was ignored (no contact or event has that id)"
+        ),
+        Runtime::Calculation { node, at, by_zero } => format!(
+            "`{}` has no value at {}: {}; the condition reading it was taken as unknown (guard it, e.g. `contact.employees > 0 and ...`)",
+            expr_text(ir, *node),
+            format_instant(*at),
+            if *by_zero {
+                "it divides by zero"
+            } else {
+                "its result is too large to compute with"
+            }
         ),
         Runtime::MergeReversed { from, into, at } => format!(
             "merge of `{from}` into `{into}` at {} reverses an earlier merge the other way; both are treated as `{into}`",

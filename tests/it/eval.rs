@@ -198,3 +198,45 @@ lifecycle contact {
             .contains("`c-404`")
     );
 }
+
+/// A calculation with no value though its operands have one is reported
+/// (R004), not silently read as unknown: by hand, c-1's 5000 / 0 has no
+/// value at its creation (9:00), so it stays a lead with the problem on
+/// its journey; c-2's 5000 / 5 = 1000 moves it to mql, with no problem.
+#[test]
+fn a_division_by_zero_in_a_condition_is_reported() {
+    use detente::data::request::Request;
+    let p = Policy::compile(
+        r#"
+policy "Tiny" { teams marketing }
+contact { revenue: number  employees: number }
+event form_submit { form: text }
+lifecycle contact {
+  stage lead initial owner marketing
+  stage mql final owner marketing
+  lead -> mql when contact.revenue / contact.employees >= 1000
+}
+"#,
+    )
+    .unwrap();
+    let request = Request::from_json(serde_json::json!({"contacts": [
+        {"id": "c-1", "created_at": "2026-03-02T09:00:00Z", "revenue": 5000, "employees": 0},
+        {"id": "c-2", "created_at": "2026-03-02T09:00:00Z", "revenue": 5000, "employees": 5},
+    ]}))
+    .unwrap();
+    let classified = detente::eval::classify::classify(&p, request, None).unwrap();
+    let answer = serde_json::to_value(detente::json::ClassifiedJson(&p, &classified)).unwrap();
+    let journeys = answer["journeys"].as_array().unwrap();
+    assert_eq!(journeys[0]["stage"], "lead");
+    assert_eq!(journeys[0]["problems"][0]["code"], "R004", "{answer}");
+    let message = journeys[0]["problems"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`contact.revenue / contact.employees`")
+            && message.contains("2026-03-02T09:00:00Z")
+            && message.contains("divides by zero"),
+        "{message}"
+    );
+    assert_eq!(journeys[1]["stage"], "mql");
+    assert!(journeys[1].get("problems").is_none(), "{answer}");
+    assert_eq!(answer["problems"][0]["contact"], "c-1");
+}

@@ -137,6 +137,7 @@ fn data_and_replay_codes_are_used_and_documented() {
         "Runtime::Chain {",
         "Runtime::MergeIntoUnknown {",
         "Runtime::MergeReversed {",
+        "Runtime::Calculation {",
     ] {
         let made = sources.matches(variant).count();
         assert!(made >= 2, "{variant} is declared but never given");
