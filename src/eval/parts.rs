@@ -1,6 +1,6 @@
 //! The typed parts of a journey: verdicts, the buying group and SLA
 //! instances as they stand at the as-of time. Names and sentences are
-//! the report layer's (report/journey.rs writes the JSON of docs/engine.md
+//! the report layer's (report/journey/ writes the JSON of docs/engine.md
 //! through a view that borrows the policy).
 
 use super::state::SlaInstance;
