@@ -38,9 +38,8 @@ pub struct Watch {
 /// account itself is checked at every instant anyway).
 pub fn watches(ir: &Ir, machines: &[StateMachine]) -> Vec<Watch> {
     ir.stages
-        .iter()
-        .zip(StageId::all(ir.stages.len()))
-        .map(|(stage, id)| {
+        .enumerate()
+        .map(|(id, stage)| {
             let mut read = Facts::STEADY;
             if let Some(machine) = machines.iter().find(|m| m.entity == stage.lifecycle) {
                 for t in machine.exits(id) {

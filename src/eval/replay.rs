@@ -273,10 +273,9 @@ impl<'a> Run<'a> {
                 let matched: Vec<TouchpointId> = self
                     .ir()
                     .touchpoints
-                    .iter()
-                    .zip(TouchpointId::all(usize::MAX))
-                    .filter(|(tp, _)| tp.event == ty)
-                    .filter(|(tp, _)| {
+                    .enumerate()
+                    .filter(|(_, tp)| tp.event == ty)
+                    .filter(|(_, tp)| {
                         tp.condition.as_ref().is_none_or(|c| {
                             View {
                                 event: Some(ev),
@@ -285,7 +284,7 @@ impl<'a> Run<'a> {
                             .holds(*c)
                         })
                     })
-                    .map(|(_, t)| t)
+                    .map(|(t, _)| t)
                     .collect();
                 self.account_history.push(i);
                 if let Some(member) = self.members.get_mut(m) {
@@ -331,9 +330,8 @@ impl<'a> Run<'a> {
         };
         let held: Vec<FilterId> = model
             .event_filters
-            .iter()
-            .zip(FilterId::all(usize::MAX))
-            .map(|(p, f)| (&model.nodes[*p], f))
+            .enumerate()
+            .map(|(f, p)| (&model.nodes[*p], f))
             .filter(|(p, _)| match p.event {
                 EventRef::Event(t) => t == ty,
                 EventRef::Touchpoint(tp) => matched.contains(&tp),
@@ -631,9 +629,7 @@ impl<'a> Run<'a> {
         if let Who::Contact(m) = who {
             if first_entry {
                 let view = View::new(self, who, now);
-                let scores: Vec<f64> = ScoreId::all(model.scores.len())
-                    .map(|s| view.score(s))
-                    .collect();
+                let scores: Vec<f64> = model.scores.ids().map(|s| view.score(s)).collect();
                 if let Some(member) = self.members.get_mut(m) {
                     member.scores_at_entry.push((to, scores));
                 }
@@ -669,7 +665,7 @@ impl<'a> Run<'a> {
                 inst.met_at = Some(now);
             }
         }
-        for (sla, id) in slas.iter().zip(SlaId::all(usize::MAX)) {
+        for (id, sla) in slas.enumerate() {
             if sla
                 .starts
                 .iter()

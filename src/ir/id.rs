@@ -158,11 +158,6 @@ impl<I: Id, T> Table<I, T> {
         self.ids().zip(self.rows.iter())
     }
 
-    /// The id of the first row that `f` accepts.
-    pub fn find(&self, mut f: impl FnMut(&T) -> bool) -> Option<I> {
-        self.rows.iter().position(&mut f).and_then(I::at)
-    }
-
     /// The rows as a slice, in order.
     pub fn as_slice(&self) -> &[T] {
         &self.rows

@@ -84,15 +84,14 @@ pub fn render(policy: &Policy, j: &Journey, exits: &[Exit], as_of: Instant) -> S
     let slas = view.slas();
     if !slas.is_empty() {
         out.push_str("\nSLAs\n");
-        for s in &slas {
+        // The instants are read from the typed instances, not parsed back
+        // from the JSON's text.
+        for (s, state) in slas.iter().zip(&j.slas) {
             let name = s.sla;
-            let started = instant(Some(&s.started), tz)
-                .map(|i| format_local(i, tz))
-                .unwrap_or_default();
-            let due = instant(Some(&s.due), tz)
-                .map(|i| format_local(i, tz))
-                .unwrap_or_default();
-            let met = instant(s.met.as_deref(), tz).map(|i| format_local(i, tz));
+            let inst = &state.instance;
+            let started = format_local(inst.started, tz);
+            let due = format_local(inst.due, tz);
+            let met = inst.met_at.map(|i| format_local(i, tz));
             let detail = match (s.status, met) {
                 (SlaStatus::Met, Some(m)) => format!("met on {m}, in time (due {due})"),
                 (SlaStatus::Breached, Some(m)) => format!(

@@ -107,7 +107,7 @@ pub fn dot(policy: &Policy, only: Option<Entity>) -> String {
     }
     // A legend of team colours.
     out.push_str("  subgraph cluster_legend {\n    label=\"owning team\";\n");
-    for (id, t) in TeamId::all(m.teams.len()).zip(&m.teams) {
+    for (id, t) in m.teams.enumerate() {
         out.push_str(&format!(
             "    \"team.{}\" [label=\"{}\", fillcolor=\"{}\"];\n",
             t,
@@ -182,7 +182,7 @@ pub fn mermaid(policy: &Policy, only: Option<Entity>) -> String {
         }
         out.push_str("  }\n");
     }
-    for (id, t) in TeamId::all(m.teams.len()).zip(&m.teams) {
+    for (id, t) in m.teams.enumerate() {
         out.push_str(&format!(
             "  classDef team_{} fill:{},color:#000\n",
             t,

@@ -486,9 +486,8 @@ pub fn metrics(ctx: &Ctx) -> (Vec<String>, Vec<MetricRow>) {
     let rows = ctx
         .model
         .metrics
-        .iter()
-        .zip(MetricId::all(usize::MAX))
-        .map(|(m, id)| MetricRow {
+        .enumerate()
+        .map(|(id, m)| MetricRow {
             metric: m.name.clone(),
             description: m.description.clone(),
             values: evals
@@ -570,7 +569,5 @@ pub fn incentives(ctx: &Ctx) -> Vec<IncentiveRow> {
 /// `detente diff` compares and gates on), in declared order.
 pub fn overall(ctx: &Ctx) -> Vec<M> {
     let mut e = PeriodEval::new(ctx, ctx.from, ctx.to);
-    MetricId::all(ctx.model.metrics.len())
-        .map(|m| e.metric(m))
-        .collect()
+    ctx.model.metrics.ids().map(|m| e.metric(m)).collect()
 }

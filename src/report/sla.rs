@@ -84,7 +84,7 @@ struct Tally {
 pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
     let mut rows = Vec::new();
     let mut overdue = Vec::new();
-    for (id, sla) in SlaId::all(usize::MAX).zip(&ctx.model.slas) {
+    for (id, sla) in ctx.model.slas.enumerate() {
         let business = matches!(
             sla.within,
             Duration::BusinessHours(_) | Duration::BusinessDays(_)

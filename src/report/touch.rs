@@ -94,7 +94,7 @@ pub fn lift(ctx: &Ctx) -> Vec<StageLift> {
         }
         let advanced = stays.iter().filter(|x| x.advanced.is_some()).count();
         let mut lifts = Vec::new();
-        for (id, tp) in TouchpointId::all(usize::MAX).zip(&model.touchpoints) {
+        for (id, tp) in model.touchpoints.enumerate() {
             let (with, without): (Vec<&Stay>, Vec<&Stay>) =
                 stays.iter().partition(|x| x.touched.contains(&id));
             if with.is_empty() {
@@ -126,7 +126,7 @@ pub fn lift(ctx: &Ctx) -> Vec<StageLift> {
                 .then(a.touchpoint.cmp(&b.touchpoint))
         });
         let mut teams = Vec::new();
-        for (t, team) in TeamId::all(usize::MAX).zip(&model.teams) {
+        for (t, team) in model.teams.enumerate() {
             let touched = stays
                 .iter()
                 .filter(|x| x.advanced.is_some())

@@ -149,15 +149,13 @@ fn expr_text_in(model: &Ir, e: NodeId, ev: Option<EventRef>) -> String {
             if *missing { "missing" } else { "present" }
         ),
         Node::List(xs) => format!("[{}]", xs.iter().map(t).collect::<Vec<_>>().join(", ")),
-        Node::Seen { pattern, within } => format!(
-            "seen({}{})",
-            pattern_short(model, *pattern),
-            within
-                .map(|d| format!(" within {}", duration_text(d)))
-                .unwrap_or_default()
-        ),
-        Node::Count { pattern, within } => format!(
-            "count({}{})",
+        Node::Seen { pattern, within } | Node::Count { pattern, within } => format!(
+            "{}({}{})",
+            if matches!(&model.nodes[e], Node::Seen { .. }) {
+                "seen"
+            } else {
+                "count"
+            },
             pattern_short(model, *pattern),
             within
                 .map(|d| format!(" within {}", duration_text(d)))

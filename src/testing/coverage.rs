@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use crate::compile::Policy;
 use crate::eval::Evaluation;
-use crate::ir::CriteriaId;
 
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
@@ -54,7 +53,7 @@ impl Coverage {
             }
         }
         for j in &ev.journeys {
-            for (id, c) in CriteriaId::all(usize::MAX).zip(&m.criteria) {
+            for (id, c) in m.criteria.enumerate() {
                 let ci = id.index();
                 for k in 0..c.clauses.len() {
                     let held_at_end =

@@ -114,8 +114,8 @@ fn data_and_replay_codes_are_used_and_documented() {
     // And each code is given where a problem is made, not only declared.
     let sources = ["src/data", "src/eval"]
         .iter()
-        .flat_map(|d| walk(&root().join(d)))
-        .map(|p| std::fs::read_to_string(p).unwrap())
+        .flat_map(|d| crate::layers::sources(&root().join(d)))
+        .map(|(_, text)| text)
         .collect::<String>();
     for variant in [
         "RowCode::Header",
@@ -142,17 +142,4 @@ fn data_and_replay_codes_are_used_and_documented() {
         let made = sources.matches(variant).count();
         assert!(made >= 2, "{variant} is declared but never given");
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-    out
 }

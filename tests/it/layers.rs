@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-fn sources(dir: &Path) -> Vec<(String, String)> {
+/// Every `.rs` file below `dir`: (path, text).
+pub(crate) fn sources(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -77,23 +78,30 @@ fn the_engine_modules_form_layers() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// The engine returns data; the report layer and the command line write
-/// the sentences (explanations, problems, journeys' names).
-#[test]
-fn the_engine_writes_no_sentences() {
-    let root = crate::root().join("src/eval");
+/// Every line of code (outside `#[cfg(test)]`) of the files below `dir`
+/// that `bad` picks, as `path:line: text`; files `skip` names are left out.
+fn lines_where(dir: &Path, skip: impl Fn(&str) -> bool, bad: impl Fn(&str) -> bool) -> Vec<String> {
     let mut wrong = Vec::new();
-    for (path, text) in sources(&root) {
+    for (path, text) in sources(dir).into_iter().filter(|(p, _)| !skip(p)) {
         for (n, line) in code(&text).lines().enumerate() {
             let line = line.trim();
-            if line.starts_with("//") {
-                continue;
-            }
-            if line.contains("format!(") {
+            if bad(line) {
                 wrong.push(format!("{path}:{}: {line}", n + 1));
             }
         }
     }
+    wrong
+}
+
+/// The engine returns data; the report layer and the command line write
+/// the sentences (explanations, problems, journeys' names).
+#[test]
+fn the_engine_writes_no_sentences() {
+    let wrong = lines_where(
+        &crate::root().join("src/eval"),
+        |_| false,
+        |line| !line.starts_with("//") && line.contains("format!("),
+    );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
@@ -102,17 +110,10 @@ fn the_engine_writes_no_sentences() {
 /// errors become the sentences it prints).
 #[test]
 fn library_errors_are_typed() {
-    let root = crate::root().join("src");
-    let mut wrong = Vec::new();
-    for (path, text) in sources(&root) {
-        if path.contains("/src/cli/") || path.ends_with("/src/main.rs") {
-            continue;
-        }
-        for (n, line) in code(&text).lines().enumerate() {
-            if line.contains(", String>") && line.contains("Result<") {
-                wrong.push(format!("{path}:{}: {}", n + 1, line.trim()));
-            }
-        }
-    }
+    let wrong = lines_where(
+        &crate::root().join("src"),
+        |path| path.contains("/src/cli/") || path.ends_with("/src/main.rs"),
+        |line| line.contains(", String>") && line.contains("Result<"),
+    );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

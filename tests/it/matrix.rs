@@ -744,15 +744,8 @@ fn compare(form: &Form, pos: Pos, p: &Policy) -> Option<String> {
     let mut wrong = Vec::new();
     match pos {
         ContactWhen => {
-            let yes = p.ir().stage_id(detente::Lifecycle::Contact, "yes").unwrap();
             for i in 0..3 {
-                let got = contact(i)
-                    .journey()
-                    .facts
-                    .steps
-                    .iter()
-                    .find(|s| s.stage == yes)
-                    .map(|s| s.entered);
+                let got = entered_yes(p, contact(i).journey());
                 let want = first_true(form.reference, Who::Contact(i), CREATED, CREATED);
                 if !same_instant(got, want) {
                     wrong.push(format!(
@@ -894,13 +887,7 @@ fn compare_filters(
         let view = JourneyView::new(p, j);
         match pos {
             Unless => {
-                let yes = p.ir().stage_id(detente::Lifecycle::Contact, "yes").unwrap();
-                let got = j
-                    .facts
-                    .steps
-                    .iter()
-                    .find(|s| s.stage == yes)
-                    .map(|s| s.entered);
+                let got = entered_yes(p, j);
                 let deadline = CREATED + 2 * DAY;
                 let held = (form.reference)(&At {
                     who: Who::Contact(i),
@@ -949,13 +936,7 @@ fn compare_filters(
                 }
             }
             OnWhere => {
-                let yes = p.ir().stage_id(detente::Lifecycle::Contact, "yes").unwrap();
-                let got = j
-                    .facts
-                    .steps
-                    .iter()
-                    .find(|s| s.stage == yes)
-                    .map(|s| at_seconds(s.entered));
+                let got = entered_yes(p, j).map(at_seconds);
                 let want = visits_where(form, i, false)
                     .first()
                     .map(|e| at_seconds(e.at));
@@ -974,6 +955,16 @@ fn compare_filters(
         }
     }
     wrong
+}
+
+/// When the contact entered the stage `yes`, if it did.
+fn entered_yes(p: &Policy, j: &detente::eval::Journey) -> Option<i64> {
+    let yes = p.ir().stage_id(detente::Lifecycle::Contact, "yes").unwrap();
+    j.facts
+        .steps
+        .iter()
+        .find(|s| s.stage == yes)
+        .map(|s| s.entered)
 }
 
 /// An instant as journeys write it: to the second.

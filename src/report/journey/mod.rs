@@ -8,8 +8,8 @@ use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 use crate::compile::Policy;
 use crate::data::time::format_instant;
 use crate::eval::classify::Classified;
-use crate::eval::parts::Group;
-use crate::eval::{AccountJourney, Journey};
+use crate::eval::parts::{Group, Verdict};
+use crate::eval::{AccountJourney, Journey, StepFact};
 use crate::ir::*;
 
 mod path;
@@ -65,13 +65,7 @@ impl<'a> JourneyView<'a> {
 
     /// Every stage entered.
     pub fn path(&self) -> Vec<PathStep> {
-        let ir = self.ir();
-        self.journey
-            .facts
-            .steps
-            .iter()
-            .map(|s| path_step(ir, s))
-            .collect()
+        path_of(self.ir(), &self.journey.facts.steps)
     }
 
     /// Each score by name, rounded to two decimals.
@@ -97,13 +91,7 @@ impl<'a> JourneyView<'a> {
             .iter()
             .zip(&self.journey.criteria)
             .find(|(c, _)| c.name == name)?;
-        let clauses = c
-            .clauses
-            .iter()
-            .zip(&verdict.clauses)
-            .map(|(clause, t)| (clause.label.as_str(), Tri(*t)))
-            .collect();
-        Some((Tri(verdict.met), clauses))
+        Some((Tri(verdict.met), clause_truths(c, verdict)))
     }
 
     /// The ids of the contacts holding role `name`.
@@ -130,6 +118,20 @@ impl<'a> JourneyView<'a> {
             .map(|p| ProblemJson::new(ir, p))
             .collect()
     }
+}
+
+/// Each step of a contact's or an account's path, with its names.
+fn path_of(ir: &Ir, steps: &[StepFact]) -> Vec<PathStep> {
+    steps.iter().map(|s| path_step(ir, s)).collect()
+}
+
+/// Each clause of criteria `c`, by label, with its truth in `verdict`.
+fn clause_truths<'a>(c: &'a Criteria, verdict: &Verdict) -> Vec<(&'a str, Tri)> {
+    c.clauses
+        .iter()
+        .zip(&verdict.clauses)
+        .map(|(clause, t)| (clause.label.as_str(), Tri(*t)))
+        .collect()
 }
 
 fn role_holders<'a>(ir: &Ir, group: &'a Group, name: &str) -> Option<&'a [String]> {
@@ -195,12 +197,7 @@ impl<'a> AccountJourneyView<'a> {
 
     /// Every stage entered.
     pub fn path(&self) -> Vec<PathStep> {
-        let ir = self.policy.ir();
-        self.journey
-            .steps
-            .iter()
-            .map(|s| path_step(ir, s))
-            .collect()
+        path_of(self.policy.ir(), &self.journey.steps)
     }
 }
 
@@ -241,15 +238,9 @@ impl Serialize for CriteriaJson<'_> {
         let (ir, j) = (self.0, self.1);
         let mut out = s.serialize_map(Some(ir.criteria.len()))?;
         for (c, verdict) in ir.criteria.iter().zip(&j.criteria) {
-            let clauses = c
-                .clauses
-                .iter()
-                .zip(&verdict.clauses)
-                .map(|(clause, t)| (clause.label.as_str(), Tri(*t)))
-                .collect();
             let result = CriteriaResult {
                 met: Tri(verdict.met),
-                clauses: Named(clauses),
+                clauses: Named(clause_truths(c, verdict)),
             };
             out.serialize_entry(&c.name, &result)?;
         }
