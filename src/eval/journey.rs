@@ -6,7 +6,7 @@ use crate::ir::*;
 
 use super::calendar::Calendar;
 use super::parts::{Group, SlaState, SlaStatus, Verdict};
-use super::problem::Runtime;
+use super::problem::{Runtime, RuntimeProblem};
 use super::state::{Cause, ItemKind, Life, Run, SlaInstance, Step, Touch};
 use super::view::{View, Who};
 
@@ -208,7 +208,9 @@ impl Run<'_> {
         let model = self.policy.ir();
         model.buying_group.as_ref()?;
         let view = View::new(self, Who::Account, as_of);
-        let roles = RoleId::all(model.roles.len())
+        let roles = model
+            .roles
+            .ids()
             .map(|id| {
                 view.members()
                     .filter(|m| view.has_role(*m, id))
@@ -225,7 +227,7 @@ impl Run<'_> {
 
     /// The calculations that had no value (R004), by member (none: the
     /// account's), in order of instant, then node.
-    pub fn calculations_in_order(&self) -> Vec<(Option<usize>, Runtime)> {
+    fn calculations_in_order(&self) -> Vec<(Option<usize>, Runtime)> {
         let mut noted = self.calculations.borrow().clone();
         noted.sort_by_key(|(w, n, at, _)| (*w, *at, *n));
         noted
@@ -246,13 +248,27 @@ impl Run<'_> {
     /// touches, SLA instances, scores at entry, fields) is moved out of
     /// the run, not copied: this is the run's last use. It is moved only
     /// once every journey is worked out, as one member's journey can read
-    /// a colleague's fields and SLAs (a role, `group.has`).
-    pub fn into_journeys(mut self, as_of: Instant, group: &Option<Group>) -> Vec<Journey> {
+    /// a colleague's fields and SLAs (a role, `group.has`). Also returns
+    /// the calculations that had no value (R004), taken last, once every
+    /// value the journeys show has been worked out.
+    pub fn into_journeys(
+        mut self,
+        as_of: Instant,
+        group: &Option<Group>,
+    ) -> (Vec<Journey>, Vec<RuntimeProblem>) {
         let mut out: Vec<(usize, Journey)> = (0..self.members.len())
             .filter_map(|m| Some((m, self.journey(m, as_of, group)?)))
             .collect();
         let (ir, calendar) = (self.policy.ir(), &self.calendar);
         let calculations = self.calculations_in_order();
+        let problems = calculations
+            .iter()
+            .map(|(m, problem)| RuntimeProblem {
+                contact: m.and_then(|m| self.members.get(m)).map(|x| x.id.clone()),
+                account: self.account.clone(),
+                problem: problem.clone(),
+            })
+            .collect();
         for (m, journey) in &mut out {
             journey.problems.extend(
                 calculations
@@ -280,7 +296,7 @@ impl Run<'_> {
                 journey.held_at_moves = std::mem::take(&mut member.held_at_moves);
             }
         }
-        out.into_iter().map(|(_, j)| j).collect()
+        (out.into_iter().map(|(_, j)| j).collect(), problems)
     }
 
     /// Member `m`'s journey, without the facts [`Run::into_journeys`]
@@ -290,10 +306,10 @@ impl Run<'_> {
         let member = self.members.get(m)?;
         let life = member.life.as_ref()?;
         let view = View::new(self, Who::Contact(m), as_of);
-        let scores = ScoreId::all(model.scores.len())
-            .map(|id| view.score(id))
-            .collect();
-        let criteria = CriteriaId::all(model.criteria.len())
+        let scores = model.scores.ids().map(|id| view.score(id)).collect();
+        let criteria = model
+            .criteria
+            .ids()
             .map(|id| {
                 let (met, clauses) = view.criteria_detail(id);
                 Verdict { met, clauses }

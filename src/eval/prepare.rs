@@ -195,20 +195,14 @@ impl<'w> World<'w> {
         let mut run = self.run(account, ids);
         let as_of = self.as_of;
         let mut run_problems = run.replay(as_of);
-        for (m, problem) in run.calculations_in_order() {
-            run_problems.push(RuntimeProblem {
-                contact: m.and_then(|m| run.members.get(m)).map(|x| x.id.clone()),
-                account: run.account.clone(),
-                problem,
-            });
-        }
         let explained = target.and_then(|t| {
             let m = run.members.iter().position(|x| x.id == t)?;
             Some((t.to_string(), run.exits(m, as_of)))
         });
         let group = run.group(as_of);
         let mut account = run.account_journey(None);
-        let journeys = run.into_journeys(as_of, &group);
+        let (journeys, calculations) = run.into_journeys(as_of, &group);
+        run_problems.extend(calculations);
         if let Some(a) = &mut account {
             a.group = group;
         }

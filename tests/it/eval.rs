@@ -240,3 +240,37 @@ lifecycle contact {
     assert!(journeys[1].get("problems").is_none(), "{answer}");
     assert_eq!(answer["problems"][0]["contact"], "c-1");
 }
+
+/// A calculation read only when the journey is written (a criteria no
+/// move reads) is reported in the answer's problems as on the journey:
+/// the two lists are taken once, after every value is worked out.
+#[test]
+fn a_calculation_read_only_by_the_journey_is_reported_in_both_lists() {
+    use detente::data::request::Request;
+    let p = Policy::compile(
+        r#"
+policy "Tiny" { teams marketing }
+contact { revenue: number  employees: number }
+event form_submit { form: text }
+criteria big { owner marketing  per_head: contact.revenue / contact.employees >= 1000 }
+lifecycle contact {
+  stage lead initial owner marketing
+  stage mql final owner marketing
+  lead -> mql on form_submit
+}
+"#,
+    )
+    .unwrap();
+    let request = Request::from_json(serde_json::json!({"contacts": [
+        {"id": "c-1", "created_at": "2026-03-02T09:00:00Z", "revenue": 5000, "employees": 0},
+    ]}))
+    .unwrap();
+    let classified = detente::eval::classify::classify(&p, request, None).unwrap();
+    let answer = serde_json::to_value(detente::json::ClassifiedJson(&p, &classified)).unwrap();
+    assert_eq!(
+        answer["journeys"][0]["problems"][0]["code"], "R004",
+        "{answer}"
+    );
+    assert_eq!(answer["problems"][0]["code"], "R004", "{answer}");
+    assert_eq!(answer["problems"][0]["contact"], "c-1", "{answer}");
+}
