@@ -157,14 +157,21 @@ fn the_result_does_not_depend_on_row_order() {
     assert_eq!(load_dir(&src), load_dir(dir.path()));
 }
 
+/// The API's answer to `contacts` under the policy `text`.
+fn answer_of(text: &str, contacts: serde_json::Value) -> serde_json::Value {
+    let p = Policy::compile(text).unwrap();
+    let request = detente::data::request::Request::from_json(contacts).unwrap();
+    let classified = detente::eval::classify::classify(&p, request, None).unwrap();
+    serde_json::to_value(detente::json::ClassifiedJson(&p, &classified)).unwrap()
+}
+
 /// Merges that cannot be made as written are reported with their codes,
 /// in the API's answer and in the report: by hand, `c-1` merges into
 /// `c-404`, which no row names (R002), and `c-3` merges back into `c-2`
 /// a day after `c-2` merged into it (R003).
 #[test]
 fn replay_problems_carry_their_codes() {
-    use detente::data::request::Request;
-    let p = Policy::compile(
+    let answer = answer_of(
         r#"
 policy "Tiny" { teams marketing }
 event form_submit { form: text }
@@ -174,16 +181,12 @@ lifecycle contact {
   lead -> mql on form_submit
 }
 "#,
-    )
-    .unwrap();
-    let request = Request::from_json(serde_json::json!({"contacts": [
-        {"id": "c-1", "events": [{"at": "2026-03-02T09:00:00Z", "type": "merge", "into": "c-404"}]},
-        {"id": "c-2", "events": [{"at": "2026-03-02T09:00:00Z", "type": "merge", "into": "c-3"}]},
-        {"id": "c-3", "events": [{"at": "2026-03-03T09:00:00Z", "type": "merge", "into": "c-2"}]},
-    ]}))
-    .unwrap();
-    let classified = detente::eval::classify::classify(&p, request, None).unwrap();
-    let answer = serde_json::to_value(detente::json::ClassifiedJson(&p, &classified)).unwrap();
+        serde_json::json!({"contacts": [
+            {"id": "c-1", "events": [{"at": "2026-03-02T09:00:00Z", "type": "merge", "into": "c-404"}]},
+            {"id": "c-2", "events": [{"at": "2026-03-02T09:00:00Z", "type": "merge", "into": "c-3"}]},
+            {"id": "c-3", "events": [{"at": "2026-03-03T09:00:00Z", "type": "merge", "into": "c-2"}]},
+        ]}),
+    );
     let problems: Vec<(&str, &str)> = answer["problems"]
         .as_array()
         .unwrap()
@@ -205,8 +208,7 @@ lifecycle contact {
 /// its journey; c-2's 5000 / 5 = 1000 moves it to mql, with no problem.
 #[test]
 fn a_division_by_zero_in_a_condition_is_reported() {
-    use detente::data::request::Request;
-    let p = Policy::compile(
+    let answer = answer_of(
         r#"
 policy "Tiny" { teams marketing }
 contact { revenue: number  employees: number }
@@ -217,15 +219,11 @@ lifecycle contact {
   lead -> mql when contact.revenue / contact.employees >= 1000
 }
 "#,
-    )
-    .unwrap();
-    let request = Request::from_json(serde_json::json!({"contacts": [
-        {"id": "c-1", "created_at": "2026-03-02T09:00:00Z", "revenue": 5000, "employees": 0},
-        {"id": "c-2", "created_at": "2026-03-02T09:00:00Z", "revenue": 5000, "employees": 5},
-    ]}))
-    .unwrap();
-    let classified = detente::eval::classify::classify(&p, request, None).unwrap();
-    let answer = serde_json::to_value(detente::json::ClassifiedJson(&p, &classified)).unwrap();
+        serde_json::json!({"contacts": [
+            {"id": "c-1", "created_at": "2026-03-02T09:00:00Z", "revenue": 5000, "employees": 0},
+            {"id": "c-2", "created_at": "2026-03-02T09:00:00Z", "revenue": 5000, "employees": 5},
+        ]}),
+    );
     let journeys = answer["journeys"].as_array().unwrap();
     assert_eq!(journeys[0]["stage"], "lead");
     assert_eq!(journeys[0]["problems"][0]["code"], "R004", "{answer}");
@@ -246,8 +244,7 @@ lifecycle contact {
 /// the two lists are taken once, after every value is worked out.
 #[test]
 fn a_calculation_read_only_by_the_journey_is_reported_in_both_lists() {
-    use detente::data::request::Request;
-    let p = Policy::compile(
+    let answer = answer_of(
         r#"
 policy "Tiny" { teams marketing }
 contact { revenue: number  employees: number }
@@ -259,14 +256,10 @@ lifecycle contact {
   lead -> mql on form_submit
 }
 "#,
-    )
-    .unwrap();
-    let request = Request::from_json(serde_json::json!({"contacts": [
-        {"id": "c-1", "created_at": "2026-03-02T09:00:00Z", "revenue": 5000, "employees": 0},
-    ]}))
-    .unwrap();
-    let classified = detente::eval::classify::classify(&p, request, None).unwrap();
-    let answer = serde_json::to_value(detente::json::ClassifiedJson(&p, &classified)).unwrap();
+        serde_json::json!({"contacts": [
+            {"id": "c-1", "created_at": "2026-03-02T09:00:00Z", "revenue": 5000, "employees": 0},
+        ]}),
+    );
     assert_eq!(
         answer["journeys"][0]["problems"][0]["code"], "R004",
         "{answer}"
