@@ -55,6 +55,33 @@ pub enum CheckError {
         help: Option<String>,
     },
 
+    #[error("`{name}` is a stage of both the {first} and the {second} lifecycle")]
+    #[diagnostic(code(detente::E014))]
+    AmbiguousStage {
+        name: String,
+        first: &'static str,
+        second: &'static str,
+        #[label("which lifecycle's `{name}`?")]
+        span: Span,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error(
+        "{written} is a stage of the {lifecycle} lifecycle, but {place} takes a stage of the {wanted} lifecycle"
+    )]
+    #[diagnostic(code(detente::E024))]
+    WrongLifecycle {
+        written: String,
+        lifecycle: &'static str,
+        wanted: &'static str,
+        place: String,
+        #[label("not a stage of the {wanted} lifecycle")]
+        span: Span,
+        #[help]
+        help: Option<String>,
+    },
+
     // ---------------------------------------------------------------- types
     #[error("`{op}` cannot compare {left} with {right}")]
     #[diagnostic(code(detente::E020))]
@@ -457,6 +484,23 @@ pub enum CheckError {
         span: Span,
     },
 
+    #[error("`{written}` is written in {symbol}, but the policy's currency is {currency}")]
+    #[diagnostic(
+        code(detente::W010),
+        severity(Warning),
+        help(
+            "every amount is in the policy's currency ({currency}); write `{fixed}` so readers are not misled"
+        )
+    )]
+    CurrencySymbol {
+        written: String,
+        symbol: char,
+        currency: String,
+        fixed: String,
+        #[label("read as {currency}")]
+        span: Span,
+    },
+
     #[error("`{written}` compared with a rate, which is never above 1")]
     #[diagnostic(
         code(detente::W009),
@@ -501,6 +545,8 @@ impl CheckError {
             | Unknown { span, .. }
             | UnknownField { span, .. }
             | UnknownType { span, .. }
+            | AmbiguousStage { span, .. }
+            | WrongLifecycle { span, .. }
             | WrongType { span, .. }
             | BadArguments { span, .. }
             | NotAllowedHere { span, .. }
@@ -532,7 +578,8 @@ impl CheckError {
             | SlaNeverStarts { span, .. }
             | Untimed { span, .. }
             | PercentOfScore { span, .. }
-            | WholeAgainstRate { span, .. } => *span,
+            | WholeAgainstRate { span, .. }
+            | CurrencySymbol { span, .. } => *span,
             TypeMismatch { left_span, .. } => *left_span,
             UnitMismatch { left_span, .. } => *left_span,
         }

@@ -247,11 +247,14 @@ impl Checker<'_> {
                 None => self.bad_number(raw, span),
             },
             Literal::Money(raw) => match parse_money(raw) {
-                Ok(d) => (Expr::Const(Value::Money(d)), Ty::Num(Unit::MONEY)),
+                Ok(d) => {
+                    self.currency_symbol(raw, span);
+                    (Expr::Const(Value::Money(d)), Ty::Num(Unit::MONEY))
+                }
                 Err(reason) => {
                     self.diag(CheckError::InvalidValue {
                         what: "amount of money",
-                        value: format!("${raw}"),
+                        value: raw.clone(),
                         span,
                         reason: reason.to_string(),
                         help: Some(
@@ -1092,10 +1095,7 @@ impl Checker<'_> {
                 }
             }
             ("in", Some(args)) => {
-                let Some(s) = self.single_name("group.in", args, span) else {
-                    return err_expr();
-                };
-                match self.stage(ast::Entity::Contact, s) {
+                match self.single_stage("group.in", args, span, ast::Entity::Contact) {
                     Some(id) => (Expr::GroupIn(id), Ty::Num(Unit::NONE)),
                     None => err_expr(),
                 }
@@ -1178,6 +1178,49 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// Warns when money is written with another currency's sign than the
+    /// policy's `currency`: `€500` in a USD policy is read as $500.
+    fn currency_symbol(&mut self, raw: &str, span: Span) {
+        let (Some(symbol), amount) = money_symbol(raw) else {
+            return;
+        };
+        let Some(currency) = self.currency.clone() else {
+            return;
+        };
+        if symbol_fits(symbol, &currency) {
+            return;
+        }
+        let sign = match currency.as_str() {
+            "EUR" => '€',
+            "GBP" => '£',
+            _ => '$',
+        };
+        self.diag(CheckError::CurrencySymbol {
+            written: raw.to_string(),
+            symbol,
+            currency,
+            fixed: format!("{sign}{amount}"),
+            span,
+        });
+    }
+
+    /// The one stage a function takes, of the lifecycle it reads:
+    /// `stage_entered(mql)`, `group.in(account:engaged)` is refused.
+    fn single_stage(
+        &mut self,
+        func: &str,
+        args: &[Arg],
+        span: Span,
+        entity: ast::Entity,
+    ) -> Option<StageId> {
+        if let [Arg::Stage(r)] = args {
+            let place = format!("`{func}(...)` here");
+            return self.stage_ref(r, Some((entity, &place)));
+        }
+        let name = self.single_name(func, args, span)?;
+        self.stage(entity, name)
     }
 
     fn bad_args(&mut self, func: &str, problem: &str, span: Span, help: Option<String>) {
@@ -1336,10 +1379,7 @@ impl Checker<'_> {
                 } else {
                     ast::Entity::Contact
                 };
-                match self
-                    .single_name(f, args, span)
-                    .and_then(|s| self.stage(entity, s))
-                {
+                match self.single_stage(f, args, span, entity) {
                     Some(id) => (Expr::StageEntered(id), Ty::Bool),
                     None => err_expr(),
                 }
@@ -1426,7 +1466,7 @@ impl Checker<'_> {
         match f {
             "min" | "max" => self.subject_call(f, args, span, ctx),
             "count" => match args {
-                [Arg::Entered(stage, _)] => match self.any_stage(stage) {
+                [Arg::Entered(stage, _)] => match self.stage_ref(stage, None) {
                     Some(s) => (Expr::CountEntered(s), Ty::Num(Unit::NONE)),
                     None => err_expr(),
                 },
@@ -1581,13 +1621,14 @@ impl Checker<'_> {
             );
             return None;
         };
-        let a = self.any_stage(from)?;
+        let a = self.stage_ref(from, None)?;
         let entity = self
             .stages
             .get(a.index())
             .map(|s| s.lifecycle)
             .unwrap_or(ast::Entity::Contact);
-        let b = self.stage(entity, to)?;
+        // Both ends are stages of one lifecycle: `to` is read in `from`'s.
+        let b = self.stage_ref(to, Some((entity, "the other end of this arrow")))?;
         Some((a, b))
     }
 
@@ -1668,7 +1709,28 @@ enum BadMoney {
     OutOfRange,
 }
 
+/// The symbol money is written with, and the amount after it.
+fn money_symbol(raw: &str) -> (Option<char>, &str) {
+    let mut chars = raw.chars();
+    match chars.next() {
+        Some(c @ ('$' | '€' | '£')) => (Some(c), chars.as_str()),
+        _ => (None, raw),
+    }
+}
+
+/// Does `symbol` write `currency`? `$` is many currencies' sign (USD,
+/// CAD, AUD, MXN...), so it is only refused for those with their own
+/// sign among the three the language reads.
+fn symbol_fits(symbol: char, currency: &str) -> bool {
+    match symbol {
+        '€' => currency == "EUR",
+        '£' => currency == "GBP",
+        _ => currency != "EUR" && currency != "GBP",
+    }
+}
+
 fn parse_money(raw: &str) -> Result<Decimal, BadMoney> {
+    let (_, raw) = money_symbol(raw);
     let split = raw
         .find(|c: char| c.is_ascii_alphabetic())
         .unwrap_or(raw.len());

@@ -500,12 +500,12 @@ impl Checker<'_> {
         let mut ok = true;
         for t in ts {
             let x = match &t.kind {
-                ast::SlaTriggerKind::Entering(s) => {
-                    self.stage(Entity::Contact, s).map(SlaTrigger::Entering)
-                }
-                ast::SlaTriggerKind::Leaving(s) => {
-                    self.stage(Entity::Contact, s).map(SlaTrigger::Leaving)
-                }
+                ast::SlaTriggerKind::Entering(s) => self
+                    .stage_ref(s, Some((Entity::Contact, "an SLA")))
+                    .map(SlaTrigger::Entering),
+                ast::SlaTriggerKind::Leaving(s) => self
+                    .stage_ref(s, Some((Entity::Contact, "an SLA")))
+                    .map(SlaTrigger::Leaving),
                 ast::SlaTriggerKind::Event(p) => self
                     .pattern(&p.event, p.condition.as_ref(), Ctx::new(Place::Contact))
                     .map(SlaTrigger::Event),

@@ -598,16 +598,84 @@ impl<'a> Checker<'a> {
         None
     }
 
-    /// A stage of either lifecycle (contact first), for metrics.
-    pub fn any_stage(&mut self, name: &ast::Ident) -> Option<StageId> {
-        if let Some(id) = self
+    /// A stage as written (`mql`, `account:qualified`). `want` is the
+    /// lifecycle the place reads, if only one makes sense there; with none,
+    /// a bare name must belong to exactly one lifecycle, so that a name two
+    /// lifecycles share never quietly means one of them.
+    pub fn stage_ref(
+        &mut self,
+        r: &ast::StageRef,
+        want: Option<(Entity, &str)>,
+    ) -> Option<StageId> {
+        let Some(lifecycle) = &r.lifecycle else {
+            return match want {
+                Some((entity, _)) => self.stage(entity, &r.stage),
+                None => self.bare_stage(&r.stage),
+            };
+        };
+        let entity = match lifecycle.name.as_str() {
+            "contact" => Entity::Contact,
+            "account" => Entity::Account,
+            other => {
+                let help = crate::names::closest(other, ["contact", "account"])
+                    .map(|c| format!("did you mean `{c}:{}`?", r.stage.name))
+                    .or_else(|| {
+                        Some(format!(
+                            "write `contact:{0}` or `account:{0}`",
+                            r.stage.name
+                        ))
+                    });
+                self.diag(CheckError::LifecycleKind {
+                    name: other.to_string(),
+                    span: lifecycle.span,
+                    help,
+                });
+                return None;
+            }
+        };
+        if let Some((wanted, place)) = want
+            && wanted != entity
+        {
+            self.diag(CheckError::WrongLifecycle {
+                written: format!("`{}`", r.text()),
+                lifecycle: entity.keyword(),
+                wanted: wanted.keyword(),
+                place: place.to_string(),
+                span: r.span,
+                help: Some(format!(
+                    "name a stage of the {} lifecycle here",
+                    wanted.keyword()
+                )),
+            });
+            return None;
+        }
+        self.stage(entity, &r.stage)
+    }
+
+    /// A bare stage name where either lifecycle's stage may stand.
+    fn bare_stage(&mut self, name: &ast::Ident) -> Option<StageId> {
+        let contact = self
             .stage_names
             .get(&(Entity::Contact, name.name.clone()))
-            .or_else(|| self.stage_names.get(&(Entity::Account, name.name.clone())))
-        {
-            return Some(*id);
+            .copied();
+        let account = self
+            .stage_names
+            .get(&(Entity::Account, name.name.clone()))
+            .copied();
+        match (contact, account) {
+            (Some(_), Some(_)) => {
+                self.diag(CheckError::AmbiguousStage {
+                    name: name.name.clone(),
+                    first: "contact",
+                    second: "account",
+                    span: name.span,
+                    help: Some(format!("write `contact:{0}` or `account:{0}`", name.name)),
+                });
+                None
+            }
+            (Some(id), None) | (None, Some(id)) => Some(id),
+            (None, None) => self.stage(Entity::Contact, name),
         }
-        self.stage(Entity::Contact, name)
     }
 
     /// The type of a metric, resolving it first if needed. A metric met

@@ -14,6 +14,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E011", "unknown name"),
     ("E012", "unknown field"),
     ("E013", "unknown type"),
+    ("E014", "a stage name two lifecycles share"),
     ("E020", "values that cannot be compared"),
     ("E021", "a value of the wrong type"),
     ("E022", "values in different units"),
@@ -51,6 +52,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("W007", "an SLA that can never start"),
     ("W008", "a percentage compared with a score"),
     ("W009", "a whole number compared with a rate"),
+    ("W010", "money written in another currency's sign"),
 ];
 
 /// What a stable code (`E011`, `W003`) is about, in a few words.

@@ -31,6 +31,27 @@ pub struct Ident {
     pub span: Span,
 }
 
+/// A stage as written where any lifecycle's stage may stand: `mql`, or
+/// `account:qualified` with the lifecycle named.
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
+pub struct StageRef {
+    pub lifecycle: Option<Ident>,
+    pub stage: Ident,
+    #[educe(PartialEq(ignore))]
+    pub span: Span,
+}
+
+impl StageRef {
+    /// As written: `mql` or `account:qualified`.
+    pub fn text(&self) -> String {
+        match &self.lifecycle {
+            Some(l) => format!("{}:{}", l.name, self.stage.name),
+            None => self.stage.name.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Educe)]
 #[educe(PartialEq)]
 pub struct StringLit {
@@ -415,8 +436,8 @@ pub struct SlaTrigger {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SlaTriggerKind {
-    Entering(Ident),
-    Leaving(Ident),
+    Entering(StageRef),
+    Leaving(StageRef),
     Event(Pattern),
 }
 
@@ -594,6 +615,7 @@ pub enum Literal {
     /// `20%`, raw without the `%`.
     Percent(String),
     /// `$50k`, raw without the `$`.
+    /// As written, symbol included: `$50k`, `€1_200`.
     Money(String),
     /// `16 business hours`.
     BusinessDuration {
@@ -627,12 +649,14 @@ pub enum Arg {
         span: Span,
     },
     Arrow {
-        from: Ident,
-        to: Ident,
+        from: StageRef,
+        to: StageRef,
         #[educe(PartialEq(ignore))]
         span: Span,
     },
-    Entered(Ident, #[educe(PartialEq(ignore))] Span),
+    Entered(StageRef, #[educe(PartialEq(ignore))] Span),
+    /// `account:qualified` given to `stage_entered(...)` or `.in(...)`.
+    Stage(StageRef),
     By {
         name: Ident,
         team: Ident,
@@ -649,6 +673,7 @@ impl Arg {
             | Arg::Arrow { span, .. }
             | Arg::Entered(_, span)
             | Arg::By { span, .. } => *span,
+            Arg::Stage(s) => s.span,
         }
     }
 

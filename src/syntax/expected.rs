@@ -92,6 +92,7 @@ fn word(rule: Rule) -> Option<&'static str> {
         kw_business | business_unit => "`business hours` or `business days`",
         kw_missing | kw_present => "`missing` or `present`",
         kw_entered => "`entered`",
+        stage_ref | lifecycle_stage | stage_arg => "a stage such as `mql` or `account:qualified`",
         optional_mark => "`?`",
         field_decl => "a field such as `email: text`",
         enum_type | type_name => {
@@ -116,6 +117,36 @@ fn word(rule: Rule) -> Option<&'static str> {
         EOI => "the end of the file",
         _ => return None,
     })
+}
+
+/// `$3,000`: a comma between digit groups. Numbers group thousands with
+/// `_` (a comma separates arguments), so say how to write it.
+fn thousands(source: &str, offset: usize) -> Option<String> {
+    let after = source.get(offset..)?.strip_prefix(',')?;
+    let group: String = after.chars().take_while(char::is_ascii_digit).collect();
+    if group.len() != 3 {
+        return None;
+    }
+    let before = source.get(..offset)?;
+    let number = before
+        .rsplit(|c: char| !(c.is_ascii_digit() || c == '_' || matches!(c, '$' | '€' | '£')))
+        .next()?;
+    if !number.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut rest = after.get(group.len()..).unwrap_or("");
+    let mut fixed = format!("{number}_{group}");
+    while let Some(more) = rest.strip_prefix(',') {
+        let g: String = more.chars().take_while(char::is_ascii_digit).collect();
+        if g.len() != 3 {
+            break;
+        }
+        fixed = format!("{fixed}_{g}");
+        rest = more.get(3..).unwrap_or("");
+    }
+    Some(format!(
+        "did you mean `{fixed}`? Group thousands with `_`, not `,` (a comma separates arguments)"
+    ))
 }
 
 /// The phrase for a list of alternatives: "a, b or c".
@@ -239,6 +270,9 @@ pub fn describe(source: &str, base: usize, error: &Error<Rule>) -> SyntaxError {
         {
             help = Some(format!("did you mean `{best}`?"));
         }
+    }
+    if let Some(t) = thousands(source, offset) {
+        help = Some(t);
     }
     // `event x { a: text` then `lifecycle contact {`: the block before
     // was never closed.

@@ -277,6 +277,31 @@ fn ident(pair: Pair<'_, Rule>) -> Ident {
     }
 }
 
+/// `mql` or `account:qualified` (a `stage_ref` or a `lifecycle_stage`).
+fn stage_ref(pair: Pair<'_, Rule>) -> Option<StageRef> {
+    let span = span_of(&pair);
+    let inner = match pair.as_rule() {
+        Rule::stage_ref => pair.into_inner().next()?,
+        _ => pair,
+    };
+    Some(match inner.as_rule() {
+        Rule::lifecycle_stage => {
+            let mut k = inner.into_inner();
+            let lifecycle = ident(k.next()?);
+            StageRef {
+                lifecycle: Some(lifecycle),
+                stage: ident(k.next()?),
+                span,
+            }
+        }
+        _ => StageRef {
+            lifecycle: None,
+            stage: ident(inner),
+            span,
+        },
+    })
+}
+
 fn number(pair: Pair<'_, Rule>) -> NumberLit {
     NumberLit {
         raw: pair.as_str().to_string(),
@@ -724,9 +749,11 @@ impl Builder {
                         let inner = kids(t).next()?;
                         let kind = match inner.as_rule() {
                             Rule::on_entering => {
-                                SlaTriggerKind::Entering(ident(kids(inner).next()?))
+                                SlaTriggerKind::Entering(stage_ref(kids(inner).next()?)?)
                             }
-                            Rule::on_leaving => SlaTriggerKind::Leaving(ident(kids(inner).next()?)),
+                            Rule::on_leaving => {
+                                SlaTriggerKind::Leaving(stage_ref(kids(inner).next()?)?)
+                            }
                             _ => SlaTriggerKind::Event(self.pattern(inner)?),
                         };
                         triggers.push(SlaTrigger { kind, span: tspan });
@@ -1005,12 +1032,13 @@ impl Builder {
                 Rule::arrow_arg => {
                     let mut k = kids(a);
                     Arg::Arrow {
-                        from: ident(k.next()?),
-                        to: ident(k.next()?),
+                        from: stage_ref(k.next()?)?,
+                        to: stage_ref(k.next()?)?,
                         span,
                     }
                 }
-                Rule::entered_arg => Arg::Entered(ident(kids(a).next()?), span),
+                Rule::entered_arg => Arg::Entered(stage_ref(kids(a).next()?)?, span),
+                Rule::stage_arg => Arg::Stage(stage_ref(kids(a).next()?)?),
                 Rule::by_arg => {
                     let mut k = kids(a);
                     Arg::By {
@@ -1062,7 +1090,7 @@ impl Builder {
             Rule::string => Literal::String(self.string(pair).value),
             Rule::boolean => Literal::Bool(text == "true"),
             Rule::percent => Literal::Percent(text.trim_end_matches('%').to_string()),
-            Rule::money => Literal::Money(text.trim_start_matches('$').to_string()),
+            Rule::money => Literal::Money(text.to_string()),
             Rule::quantity | Rule::number | Rule::signed_number => {
                 let split = text
                     .find(|c: char| c.is_ascii_alphabetic())

@@ -628,8 +628,8 @@ pub fn trigger(t: &Trigger) -> String {
 fn sla_triggers(ts: &[SlaTrigger]) -> String {
     ts.iter()
         .map(|t| match &t.kind {
-            SlaTriggerKind::Entering(s) => format!("on entering {}", s.name),
-            SlaTriggerKind::Leaving(s) => format!("on leaving {}", s.name),
+            SlaTriggerKind::Entering(s) => format!("on entering {}", s.text()),
+            SlaTriggerKind::Leaving(s) => format!("on leaving {}", s.text()),
             SlaTriggerKind::Event(p) => format!("on {}", pattern(p)),
         })
         .collect::<Vec<_>>()
@@ -690,8 +690,9 @@ fn call_args(args: &[Arg]) -> String {
                 }
                 s
             }
-            Arg::Arrow { from, to, .. } => format!("{} -> {}", from.name, to.name),
-            Arg::Entered(s, _) => format!("entered {}", s.name),
+            Arg::Arrow { from, to, .. } => format!("{} -> {}", from.text(), to.text()),
+            Arg::Entered(s, _) => format!("entered {}", s.text()),
+            Arg::Stage(s) => s.text(),
             Arg::By { name, team, .. } => format!("{} by {}", name.name, team.name),
         })
         .collect::<Vec<_>>()
@@ -703,7 +704,7 @@ fn literal(l: &Literal) -> String {
         Literal::Number(n) => n.clone(),
         Literal::Quantity { number, unit } => format!("{number}{unit}"),
         Literal::Percent(n) => format!("{n}%"),
-        Literal::Money(m) => format!("${m}"),
+        Literal::Money(m) => m.clone(),
         Literal::BusinessDuration {
             number, unit_word, ..
         } => format!("{number} business {unit_word}"),

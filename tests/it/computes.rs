@@ -155,6 +155,8 @@ fn metric_filters_read_contact_fields_as_they_were_at_the_event() {
 fn metrics_over_account_stages_count_accounts() {
     let r = report(&[]);
     assert_eq!(metric(&r, "qualified_accounts").0, json!(2));
+    assert_eq!(metric(&r, "contact_wins").0, json!(3));
+    assert_eq!(metric(&r, "account_wins").0, json!(2));
     assert_eq!(metric(&r, "account_win_rate").0, json!(1));
     assert_eq!(metric(&r, "account_cycle_days").0, json!(12.9167));
     assert_eq!(
