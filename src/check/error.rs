@@ -249,6 +249,17 @@ pub enum CheckError {
     },
 
     #[error("{problem}")]
+    #[diagnostic(code(detente::E042))]
+    Segments {
+        problem: String,
+        #[label("{label}")]
+        span: Span,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{problem}")]
     #[diagnostic(code(detente::E041))]
     BadRequire {
         problem: String,
@@ -546,6 +557,7 @@ impl CheckError {
             | UnknownField { span, .. }
             | UnknownType { span, .. }
             | AmbiguousStage { span, .. }
+            | Segments { span, .. }
             | WrongLifecycle { span, .. }
             | WrongType { span, .. }
             | BadArguments { span, .. }

@@ -34,7 +34,7 @@ impl Place {
             Place::Contact => "in a condition about one contact",
             Place::Account => "in the account lifecycle",
             Place::Metric => "in a metric or incentive",
-            Place::EventFilter => "in the `where` of an event a metric counts",
+            Place::EventFilter => "in the `where` of what a metric counts",
             Place::Require => "in `require`",
         }
     }
@@ -59,7 +59,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// What a metric's `where` may read, for the help of everything else.
-const FILTER_HELP: &str = "a metric's `where` reads the counted event's own fields, and `contact.FIELD` and `account.FIELD` as they were when the event happened; to count contacts by their stage or score, count stage entries instead, e.g. `count(entered mql)`";
+const FILTER_HELP: &str = "a metric's `where` reads the counted event's own fields, and `contact.FIELD` and `account.FIELD` as they were when the event (or stage entry, or SLA start) happened; to count contacts by their stage or score, count stage entries instead, e.g. `count(entered mql)`";
 
 const CONTACT_FUNCS: &[&str] = &[
     "seen",
@@ -85,7 +85,7 @@ const METRIC_FUNCS: &[&str] = &[
     "days",
 ];
 
-fn err_expr() -> (Expr, Ty) {
+pub(super) fn err_expr() -> (Expr, Ty) {
     (Expr::Const(Value::Bool(false)), Ty::Unknown)
 }
 
@@ -1159,7 +1159,7 @@ impl Checker<'_> {
     }
 
     /// The one bare name a function takes: a role, stage or SLA.
-    fn single_name<'a>(
+    pub(super) fn single_name<'a>(
         &mut self,
         func: &str,
         args: &'a [Arg],
@@ -1466,8 +1466,12 @@ impl Checker<'_> {
         match f {
             "min" | "max" => self.subject_call(f, args, span, ctx),
             "count" => match args {
-                [Arg::Entered(stage, _)] => match self.stage_ref(stage, None) {
-                    Some(s) => (Expr::CountEntered(s), Ty::Num(Unit::NONE)),
+                [
+                    Arg::Entered {
+                        stage, condition, ..
+                    },
+                ] => match self.count_entered(stage, condition.as_ref()) {
+                    Some(x) => (x, Ty::Num(Unit::NONE)),
                     None => err_expr(),
                 },
                 _ => {
@@ -1481,7 +1485,7 @@ impl Checker<'_> {
                 }
             },
             "conversion" => match self.stage_pair(f, args, span) {
-                Some((a, b)) => (Expr::Conversion(a, b), Ty::Num(Unit::NONE)),
+                Some((a, b, w)) => (Expr::Conversion(a, b, w), Ty::Num(Unit::NONE)),
                 None => err_expr(),
             },
             "days" => {
@@ -1526,7 +1530,7 @@ impl Checker<'_> {
                             return err_expr();
                         }
                         match self.stage_pair("days", inner_args, *ispan) {
-                            Some((a, b)) => (Expr::StageDays(agg, a, b), Ty::Num(Unit::DAYS)),
+                            Some((a, b, w)) => (Expr::StageDays(agg, a, b, w), Ty::Num(Unit::DAYS)),
                             None => err_expr(),
                         }
                     }
@@ -1546,33 +1550,17 @@ impl Checker<'_> {
                         let Some(ev) = self.event_type(ev_name) else {
                             return err_expr();
                         };
-                        match self.event_field(ev, &name.name) {
-                            Some((field, fty)) => {
-                                if !matches!(fty, Ty::Num(_) | Ty::Unknown) {
-                                    self.diag(CheckError::WrongType {
-                                        expected: "a number or money field".into(),
-                                        found: fty.describe(),
-                                        span: arg.span(),
-                                        help: Some(format!("`{f}` needs numbers to add up")),
-                                    });
-                                    return err_expr();
-                                }
-                                (Expr::FieldAggregate(agg, ev, field), fty)
-                            }
-                            None => {
-                                let known = self
-                                    .events
-                                    .get(ev.index())
-                                    .map(|e| e.fields.iter().map(|fd| fd.name.clone()).collect())
-                                    .unwrap_or_default();
-                                self.unknown_field(
-                                    &format!("event `{}`", ev_name.name),
-                                    name,
-                                    known,
-                                )
-                            }
-                        }
+                        self.field_aggregate(f, agg, (ev, None), ev_name, name, arg.span())
                     }
+                    Arg::Field {
+                        event,
+                        field,
+                        condition,
+                        span,
+                    } => match self.field_where(event, condition) {
+                        Some(w) => self.field_aggregate(f, agg, w, event, field, *span),
+                        None => err_expr(),
+                    },
                     _ => {
                         self.bad_args(
                             f,
@@ -1584,10 +1572,7 @@ impl Checker<'_> {
                     }
                 }
             }
-            "attainment" => match self.single_name(f, args, span).and_then(|s| self.sla(s)) {
-                Some(id) => (Expr::Attainment(id), Ty::Num(Unit::NONE)),
-                None => err_expr(),
-            },
+            "attainment" => self.attainment(args, span),
             "share" => match args {
                 [Arg::By { name, team, .. }] => {
                     let ev = self.event_or_touchpoint(name);
@@ -1611,8 +1596,57 @@ impl Checker<'_> {
         }
     }
 
-    fn stage_pair(&mut self, func: &str, args: &[Arg], span: Span) -> Option<(StageId, StageId)> {
-        let [Arg::Arrow { from, to, .. }] = args else {
+    /// An aggregate of event `ev`'s field `name`, with its filter.
+    fn field_aggregate(
+        &mut self,
+        f: &str,
+        agg: Aggregate,
+        (ev, filter): (EventTypeId, Option<FilterId>),
+        ev_name: &ast::Ident,
+        name: &ast::Ident,
+        span: Span,
+    ) -> (Expr, Ty) {
+        match self.event_field(ev, &name.name) {
+            Some((field, fty)) => {
+                if !matches!(fty, Ty::Num(_) | Ty::Unknown) {
+                    self.diag(CheckError::WrongType {
+                        expected: "a number or money field".into(),
+                        found: fty.describe(),
+                        span,
+                        help: Some(format!("`{f}` needs numbers to add up")),
+                    });
+                    return err_expr();
+                }
+                (Expr::FieldAggregate(agg, ev, field, filter), fty)
+            }
+            None => {
+                let known = self
+                    .events
+                    .get(ev.index())
+                    .map(|e| e.fields.iter().map(|fd| fd.name.clone()).collect())
+                    .unwrap_or_default();
+                self.unknown_field(&format!("event `{}`", ev_name.name), name, known)
+            }
+        }
+    }
+
+    /// `a -> b [where C]`: two stages of one lifecycle, and the filter on
+    /// entries into `a`.
+    fn stage_pair(
+        &mut self,
+        func: &str,
+        args: &[Arg],
+        span: Span,
+    ) -> Option<(StageId, StageId, Option<FilterId>)> {
+        let [
+            Arg::Arrow {
+                from,
+                to,
+                condition,
+                ..
+            },
+        ] = args
+        else {
             self.bad_args(
                 func,
                 "takes two stages, `from -> to`",
@@ -1629,7 +1663,8 @@ impl Checker<'_> {
             .unwrap_or(ast::Entity::Contact);
         // Both ends are stages of one lifecycle: `to` is read in `from`'s.
         let b = self.stage_ref(to, Some((entity, "the other end of this arrow")))?;
-        Some((a, b))
+        let filter = self.entry_filter(a, condition.as_ref())?;
+        Some((a, b, filter))
     }
 
     /// A pattern `T [where C]`: C may name T's fields bare.

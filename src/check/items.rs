@@ -61,6 +61,7 @@ impl Checker<'_> {
         for m in MetricId::all(self.metric_asts.len()) {
             self.metric_type(m);
         }
+        self.segment_metrics();
         for item in &file.items {
             if let Item::Incentive(inc) = item {
                 if let Some(x) = self.incentive(inc) {
@@ -525,6 +526,8 @@ impl Checker<'_> {
         let mut target = None;
         let mut payout = None;
         let mut split = false;
+        let mut per = None;
+        let mut lag_months = 0;
         let ctx = Ctx::new(Place::Metric);
         for stmt in &inc.stmts {
             match &stmt.kind {
@@ -579,6 +582,16 @@ impl Checker<'_> {
                         split = true;
                     }
                 }
+                ast::IncentiveStmtKind::Per(d) => {
+                    if self.once(&mut seen, "per", stmt.span) {
+                        per = Some((d, stmt.span));
+                    }
+                }
+                ast::IncentiveStmtKind::Lagged { count, unit } => {
+                    if self.once(&mut seen, "lagged", stmt.span) {
+                        lag_months = self.lag(count, unit).unwrap_or(0);
+                    }
+                }
             }
         }
         for (key, example) in [
@@ -596,16 +609,76 @@ impl Checker<'_> {
                 });
             }
         }
+        let (target, payout) = (target?, payout?);
+        let per = match per {
+            Some((d, span)) => {
+                if split {
+                    self.diag(CheckError::Segments {
+                        problem: format!(
+                            "incentive `{}` is paid both `per {}` and `split` between teams",
+                            inc.name.name,
+                            d.text()
+                        ),
+                        span,
+                        label: "paid per value".into(),
+                        help: Some(format!(
+                            "`per {}` pays each value its own payout; `split` divides one payout between the teams: keep one",
+                            d.text()
+                        )),
+                    });
+                    return None;
+                }
+                Some(self.incentive_per(&inc.name.name, d, &[&target, &payout])?)
+            }
+            None => None,
+        };
         Some(Incentive {
             name: inc.name.name.clone(),
             description: inc.description.as_ref().map(|d| d.value.clone()),
             teams,
             period: period?,
-            target: target?,
-            payout: payout?,
+            target,
+            payout,
             split,
+            per,
+            lag_months,
             span: inc.name.span,
         })
+    }
+
+    /// `lagged N month|quarter|year` in months.
+    fn lag(&mut self, count: &ast::NumberLit, unit: &ast::Ident) -> Option<u32> {
+        let months = match unit.name.trim_end_matches('s') {
+            "month" => 1,
+            "quarter" => 3,
+            "year" => 12,
+            other => {
+                let help = crate::names::closest(other, ["month", "quarter", "year"])
+                    .map(|c| format!("did you mean `{c}`?"))
+                    .or_else(|| Some("write e.g. `lagged 1 quarter`".into()));
+                self.diag(CheckError::InvalidValue {
+                    what: "lag",
+                    value: unit.name.clone(),
+                    span: unit.span,
+                    reason: "not a month, quarter or year".into(),
+                    help,
+                });
+                return None;
+            }
+        };
+        match count.raw.replace('_', "").parse::<u32>() {
+            Ok(n) if n <= 40 => Some(n * months),
+            _ => {
+                self.diag(CheckError::InvalidValue {
+                    what: "lag",
+                    value: count.raw.clone(),
+                    span: count.span,
+                    reason: "not a whole number of periods up to 40".into(),
+                    help: Some("write e.g. `lagged 1 quarter`".into()),
+                });
+                None
+            }
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! before they are written), resolve every body against those names, then
 //! lint the whole (lifecycle graphs, loops, unused names, score ranges).
 
+mod aggregates;
 mod decls;
 mod error;
 mod exclusive;
@@ -12,6 +13,7 @@ mod items;
 pub mod lifecycle;
 pub mod lints;
 pub mod model;
+mod segments;
 pub mod types;
 
 use std::collections::{BTreeSet, HashMap};
@@ -219,7 +221,8 @@ pub struct Checker<'a> {
     thresholds: Vec<Threshold>,
     untimed: Vec<Untimed>,
     scales: Vec<Scale>,
-    event_filters: Vec<Pattern>,
+    filters: Vec<Filter>,
+    dimensions: Vec<Dimension>,
 }
 
 impl<'a> Checker<'a> {
@@ -283,7 +286,8 @@ impl<'a> Checker<'a> {
             thresholds: Vec::new(),
             untimed: Vec::new(),
             scales: Vec::new(),
-            event_filters: Vec::new(),
+            filters: Vec::new(),
+            dimensions: Vec::new(),
         }
     }
 
@@ -344,7 +348,7 @@ impl<'a> Checker<'a> {
                 })
             }
             (
-                Expr::Conversion(..) | Expr::Attainment(_) | Expr::Share(..) | Expr::Metric(_),
+                Expr::Conversion(..) | Expr::Attainment(..) | Expr::Share(..) | Expr::Metric(_),
                 ast::Literal::Number(raw),
             ) if expr::parse_number(raw).is_some_and(|n| n > 1.0 && n.fract() == 0.0) => {
                 self.scales.push(Scale::WholeAgainstRate {
@@ -361,8 +365,13 @@ impl<'a> Checker<'a> {
     /// works it out at each event's instant.
     pub fn event_filter(&mut self, p: &Pattern) -> Option<FilterId> {
         p.condition.as_ref()?;
-        let id = FilterId::from_index(self.event_filters.len())?;
-        self.event_filters.push(p.clone());
+        self.filter(Filter::Event(p.clone()))
+    }
+
+    /// Registers a metric's `where` for the replay to work out.
+    pub fn filter(&mut self, f: Filter) -> Option<FilterId> {
+        let id = FilterId::from_index(self.filters.len())?;
+        self.filters.push(f);
         Some(id)
     }
 
@@ -723,6 +732,8 @@ impl<'a> Checker<'a> {
                 description: decl.description.as_ref().map(|d| d.value.clone()),
                 expr: x,
                 unit,
+                // Worked out once every metric is resolved (segments.rs).
+                by: None,
                 span: decl.name.span,
             });
         }
@@ -775,7 +786,8 @@ impl<'a> Checker<'a> {
             slas: self.slas.into_iter().flatten().collect(),
             metrics: self.metrics.into_iter().flatten().collect(),
             incentives: self.incentives,
-            event_filters: self.event_filters,
+            filters: self.filters,
+            dimensions: self.dimensions,
         }
     }
 }

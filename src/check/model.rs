@@ -36,11 +36,13 @@ pub struct Model {
     pub slas: Vec<Sla>,
     pub metrics: Vec<Metric>,
     pub incentives: Vec<Incentive>,
-    /// The patterns with a `where` that metrics count, by [`FilterId`]:
-    /// the replay records which events each holds of, as the event
-    /// happens, so a filter reads the contact's and account's fields as
-    /// they were then.
-    pub event_filters: Vec<Pattern>,
+    /// The `where` of everything metrics count, by [`FilterId`]: the
+    /// replay records which facts each holds of, as the fact happens, so
+    /// a filter reads the contact's and account's fields as they were
+    /// then.
+    pub filters: Vec<Filter>,
+    /// What metrics are cut by and incentives paid per.
+    pub dimensions: Vec<Dimension>,
 }
 
 impl Model {
@@ -241,7 +243,31 @@ pub struct Metric {
     pub description: Option<String>,
     pub expr: Expr,
     pub unit: Unit,
+    /// Its own `by`, or that of the metrics it uses.
+    pub by: Option<DimensionId>,
     pub span: Span,
+}
+
+/// A metric's `where` on what it counts (see `ir::Filter`).
+#[derive(Debug, Clone)]
+pub enum Filter {
+    Event(Pattern),
+    Entry(StageId, Expr),
+    Sla(SlaId, Expr),
+}
+
+/// What a metric is cut by (see `ir::Dimension`).
+#[derive(Debug, Clone)]
+pub struct Dimension {
+    pub text: String,
+    pub read: DimensionRead,
+}
+
+#[derive(Debug, Clone)]
+pub enum DimensionRead {
+    Contact(FieldId),
+    Account(FieldId),
+    Event(Vec<(EventTypeId, FieldId)>),
 }
 
 #[derive(Debug, Clone)]
@@ -253,6 +279,8 @@ pub struct Incentive {
     pub target: Expr,
     pub payout: Expr,
     pub split: bool,
+    pub per: Option<DimensionId>,
+    pub lag_months: u32,
     pub span: Span,
 }
 
@@ -313,14 +341,14 @@ pub enum Expr {
     GroupIn(StageId),
     GroupQualified,
     // Aggregates over all journeys of a period (metrics and incentives).
-    CountEntered(StageId),
-    /// Events matching the pattern in the period; its `where`, if any, is
-    /// the filter the replay worked out.
+    // Each `where` is a filter the replay works out (`Model::filters`).
+    CountEntered(StageId, Option<FilterId>),
+    /// Events matching the pattern in the period.
     CountEvents(Box<Pattern>, Option<FilterId>),
-    Conversion(StageId, StageId),
-    StageDays(Aggregate, StageId, StageId),
-    FieldAggregate(Aggregate, EventTypeId, FieldId),
-    Attainment(SlaId),
+    Conversion(StageId, StageId, Option<FilterId>),
+    StageDays(Aggregate, StageId, StageId, Option<FilterId>),
+    FieldAggregate(Aggregate, EventTypeId, FieldId, Option<FilterId>),
+    Attainment(SlaId, Option<FilterId>),
     Share(EventRef, TeamId),
     Min(Vec<Expr>),
     Max(Vec<Expr>),
@@ -364,11 +392,11 @@ impl Expr {
             | Expr::GroupSize
             | Expr::GroupIn(_)
             | Expr::GroupQualified
-            | Expr::CountEntered(_)
+            | Expr::CountEntered(..)
             | Expr::Conversion(..)
             | Expr::StageDays(..)
             | Expr::FieldAggregate(..)
-            | Expr::Attainment(_)
+            | Expr::Attainment(..)
             | Expr::Share(..) => Vec::new(),
         }
     }
@@ -482,7 +510,7 @@ fn is_rate_at<'m>(e: &Expr, metric: &impl Fn(MetricId) -> Option<&'m Expr>, dept
         return false;
     }
     match e {
-        Expr::Conversion(..) | Expr::Attainment(_) | Expr::Share(..) => true,
+        Expr::Conversion(..) | Expr::Attainment(..) | Expr::Share(..) => true,
         Expr::Metric(m) => metric(*m).is_some_and(|d| is_rate_at(d, metric, depth + 1)),
         Expr::Min(xs) | Expr::Max(xs) => xs.iter().all(|x| {
             matches!(x, Expr::Const(Value::Number(n)) if (0.0..=1.0).contains(n))

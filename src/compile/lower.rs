@@ -111,10 +111,15 @@ pub fn lower(model: &Model) -> Result<Ir, Unlowered> {
         .iter()
         .map(|x| l.incentive(x))
         .collect::<R<Vec<_>>>()?;
-    let event_filters = model
-        .event_filters
+    let filters = model
+        .filters
         .iter()
-        .map(|p| l.pattern(p))
+        .map(|x| l.filter(x))
+        .collect::<R<Vec<_>>>()?;
+    let dimensions = model
+        .dimensions
+        .iter()
+        .map(|x| l.dimension(x))
         .collect::<R<Vec<_>>>()?;
     // Every definition is lowered by now (the buying group, transitions
     // and metrics read scores and criteria through the slots above).
@@ -152,7 +157,8 @@ pub fn lower(model: &Model) -> Result<Ir, Unlowered> {
         slas: slas.into_iter().collect(),
         metrics: metrics.into_iter().collect(),
         incentives: incentives.into_iter().collect(),
-        event_filters: event_filters.into_iter().collect(),
+        filters: filters.into_iter().collect(),
+        dimensions: dimensions.into_iter().collect(),
         nodes: l.nodes,
         figures: l.figures,
     })

@@ -33,6 +33,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("E035", "no lifecycle"),
     ("E040", "a circular definition"),
     ("E041", "an impossible `require`"),
+    (
+        "E042",
+        "a metric or incentive that cannot be cut by its field",
+    ),
     ("E050", "invalid regular expression"),
     ("E051", "unknown timezone"),
     ("E052", "invalid date"),

@@ -5,7 +5,7 @@ use crate::data::time::Instant;
 use crate::ir::*;
 
 use super::calendar::Calendar;
-use super::parts::{Group, SlaState, SlaStatus, Verdict};
+use super::parts::{Group, Marks, SlaState, SlaStatus, Verdict};
 use super::problem::{Runtime, RuntimeProblem};
 use super::state::{Cause, ItemKind, Life, Run, SlaInstance, Step, Touch};
 use super::view::{View, Who};
@@ -105,6 +105,8 @@ pub struct StepFact {
     /// The event that moved it (`on`), or that made the instant of a
     /// `when` move.
     pub event: Option<EventOf>,
+    /// What metrics' filters and dimensions read at the entry.
+    pub marks: Marks,
 }
 
 /// What made the instant of a `when` move.
@@ -137,8 +139,11 @@ pub struct Facts {
     /// The contact's fields as of the end of the replay.
     pub fields: Vec<Option<Value>>,
     /// (event, filter) for every metric `where` that held of one of the
-    /// contact's events when it happened, in replay order.
+    /// contact's events when it happened, sorted.
     pub filtered: Vec<(usize, FilterId)>,
+    /// (event, each field dimension's value when it happened), sorted by
+    /// event; empty when the policy cuts nothing by a field.
+    pub event_dims: Vec<(usize, Vec<Option<Value>>)>,
 }
 
 /// One account's journey through the account lifecycle.
@@ -199,6 +204,7 @@ impl Run<'_> {
             date_precision: step.date_precision,
             tipped,
             event: event.and_then(|ev| EventOf::of(self.histories, ev)),
+            marks: step.marks.clone(),
         }
     }
 
@@ -293,6 +299,8 @@ impl Run<'_> {
                 facts.filtered = std::mem::take(&mut member.filtered);
                 // Sorted, for the reports' binary search.
                 facts.filtered.sort_unstable();
+                facts.event_dims = std::mem::take(&mut member.event_dims);
+                facts.event_dims.sort_by_key(|(ev, _)| *ev);
                 journey.held_at_moves = std::mem::take(&mut member.held_at_moves);
             }
         }

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod classify;
 pub mod explain;
 pub mod journey;
+mod marks;
 mod memo;
 pub mod parts;
 mod prepare;
@@ -31,6 +32,7 @@ use crate::data::Histories;
 use crate::data::time::Instant;
 
 pub use journey::{AccountJourney, EventOf, Journey, StepFact};
+pub use parts::{Marks, SlaStatus};
 use prepare::{Explained, follow};
 pub use problem::{Runtime, RuntimeProblem};
 

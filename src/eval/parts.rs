@@ -3,6 +3,7 @@
 //! the report layer's (report/journey/ writes the JSON of docs/engine.md
 //! through a view that borrows the policy).
 
+pub use super::state::Marks;
 use super::state::SlaInstance;
 use crate::data::time::Instant;
 

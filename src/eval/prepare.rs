@@ -332,6 +332,7 @@ impl<'w> World<'w> {
             entered: start,
             cause: state::Cause::Start,
             date_precision: false,
+            marks: super::state::Marks::default(),
         });
         Some(life)
     }

@@ -6,6 +6,7 @@ use crate::data::time::Instant;
 use crate::ir::Entity;
 use crate::ir::*;
 
+use super::marks::MarkOn;
 use super::problem::{Runtime, RuntimeProblem};
 use super::state::{Cause, ItemKind, Life, Member, Run, SlaInstance, Step, Tally, Touch};
 use super::value::decay;
@@ -22,6 +23,7 @@ impl<'a> Run<'a> {
         let mut problems = Vec::new();
         let mut now = i64::MIN;
         self.end = as_of;
+        self.mark_account_start();
         loop {
             let next_item = self
                 .timeline
@@ -207,15 +209,21 @@ impl<'a> Run<'a> {
             .and_then(|x| x.record)
             .and_then(|r| self.histories.contacts.get(r));
         let snapshot = record.and_then(|c| c.stage.map(|s| (s, c.stage_since.unwrap_or(now))));
+        let (stage, since, cause) = match (snapshot, lc.initial) {
+            (Some((s, since)), _) => (s, since.min(now), Cause::Snapshot),
+            (None, Some(init)) => (init, now, Cause::Start),
+            (None, None) => {
+                if let Some(member) = self.members.get_mut(m) {
+                    member.exists = true;
+                }
+                return;
+            }
+        };
+        let marks = self.marks(Who::Contact(m), now, MarkOn::Entry(stage));
         let Some(member) = self.members.get_mut(m) else {
             return;
         };
         member.exists = true;
-        let (stage, since, cause) = match (snapshot, lc.initial) {
-            (Some((s, since)), _) => (s, since.min(now), Cause::Snapshot),
-            (None, Some(init)) => (init, now, Cause::Start),
-            (None, None) => return,
-        };
         let mut life = Life::new(stage, since);
         life.entered.push(stage);
         life.path.push(Step {
@@ -223,6 +231,7 @@ impl<'a> Run<'a> {
             entered: since,
             cause,
             date_precision: false,
+            marks,
         });
         life.highest = success_rank(model, Entity::Contact, stage).map(|_| stage);
         member.life = Some(life);
@@ -321,7 +330,7 @@ impl<'a> Run<'a> {
         now: Instant,
     ) {
         let model = self.ir();
-        if model.event_filters.is_empty() {
+        if model.filters.is_empty() && model.dimensions.is_empty() {
             return;
         }
         let view = View {
@@ -329,9 +338,12 @@ impl<'a> Run<'a> {
             ..View::new(self, Who::Contact(m), now)
         };
         let held: Vec<FilterId> = model
-            .event_filters
+            .filters
             .enumerate()
-            .map(|(f, p)| (&model.nodes[*p], f))
+            .filter_map(|(f, x)| match x {
+                Filter::Event(p) => Some((&model.nodes[*p], f)),
+                _ => None,
+            })
             .filter(|(p, _)| match p.event {
                 EventRef::Event(t) => t == ty,
                 EventRef::Touchpoint(tp) => matched.contains(&tp),
@@ -339,8 +351,12 @@ impl<'a> Run<'a> {
             .filter(|(p, _)| p.condition.is_some_and(|c| view.holds(c)))
             .map(|(_, f)| f)
             .collect();
+        let dims = self.dimension_values(&view, Who::Contact(m));
         if let Some(member) = self.members.get_mut(m) {
             member.filtered.extend(held.into_iter().map(|f| (ev, f)));
+            if !dims.is_empty() {
+                member.event_dims.push((ev, dims));
+            }
         }
     }
 
@@ -596,6 +612,7 @@ impl<'a> Run<'a> {
 
     fn move_to(&mut self, who: Who, to: StageId, now: Instant, cause: Cause, date_precision: bool) {
         let model = self.ir();
+        let marks = self.marks(who, now, MarkOn::Entry(to));
         let entity = match who {
             Who::Contact(_) => Entity::Contact,
             Who::Account => Entity::Account,
@@ -616,6 +633,7 @@ impl<'a> Run<'a> {
             entered: now,
             cause,
             date_precision,
+            marks,
         });
         if let Some(rank) = success_rank(model, entity, to)
             && life
@@ -643,6 +661,15 @@ impl<'a> Run<'a> {
         let check = self.check;
         let slas = &self.ir().slas;
         let calendar = self.calendar;
+        let starting: Vec<(SlaId, super::state::Marks)> = slas
+            .enumerate()
+            .filter(|(_, sla)| {
+                sla.starts
+                    .iter()
+                    .any(|t| matches!(t, SlaTrigger::Entering(s) if *s == to))
+            })
+            .map(|(id, _)| (id, self.marks(Who::Contact(m), now, MarkOn::Sla(id))))
+            .collect();
         let Some(member) = self.members.get_mut(m) else {
             return;
         };
@@ -665,21 +692,16 @@ impl<'a> Run<'a> {
                 inst.met_at = Some(now);
             }
         }
-        for (id, sla) in slas.enumerate() {
-            if sla
-                .starts
-                .iter()
-                .any(|t| matches!(t, SlaTrigger::Entering(s) if *s == to))
-            {
-                member.slas.push(SlaInstance {
-                    sla: id,
-                    started: now,
-                    due: calendar.add(now, sla.within),
-                    met_at: None,
-                    cancelled_at: None,
-                    opened_in: check,
-                });
-            }
+        for (id, marks) in starting {
+            member.slas.push(SlaInstance {
+                sla: id,
+                started: now,
+                due: calendar.add(now, slas[id].within),
+                met_at: None,
+                cancelled_at: None,
+                opened_in: check,
+                marks,
+            });
         }
         self.changed();
     }
@@ -736,6 +758,11 @@ impl<'a> Run<'a> {
         let check = self.check;
         let slas = &self.ir().slas;
         let calendar = self.calendar;
+        let marks: Vec<super::state::Marks> = starts
+            .iter()
+            .filter_map(|&k| SlaId::from_index(k))
+            .map(|id| self.marks(Who::Contact(m), now, MarkOn::Sla(id)))
+            .collect();
         let Some(member) = self.members.get_mut(m) else {
             return;
         };
@@ -748,7 +775,7 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        for &k in starts {
+        for (&k, marks) in starts.iter().zip(marks) {
             if let (Some(sla), Some(id)) = (slas.as_slice().get(k), SlaId::from_index(k)) {
                 member.slas.push(SlaInstance {
                     sla: id,
@@ -757,6 +784,7 @@ impl<'a> Run<'a> {
                     met_at: None,
                     cancelled_at: None,
                     opened_in: check,
+                    marks,
                 });
             }
         }
@@ -793,6 +821,7 @@ impl Member {
             touches: Vec::new(),
             touch_items: Vec::new(),
             filtered: Vec::new(),
+            event_dims: Vec::new(),
             scores_at_entry: Vec::new(),
         }
     }

@@ -52,6 +52,18 @@ pub enum Cause {
     Manual { event: usize },
 }
 
+/// What a metric's `where` filters and `by` dimensions read at one
+/// counted fact's instant (a stage entry, an SLA instance's start).
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Marks {
+    /// The stage-entry or SLA filters that held of it.
+    pub filters: Vec<FilterId>,
+    /// Each dimension's value then, by `DimensionId` (empty when the
+    /// policy cuts nothing by a contact's or account's field).
+    pub dims: Vec<Option<Value>>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub stage: StageId,
@@ -59,6 +71,8 @@ pub struct Step {
     pub cause: Cause,
     /// The instant was written as a date only.
     pub date_precision: bool,
+    /// What metrics' filters and dimensions read at the entry.
+    pub marks: Marks,
 }
 
 /// Where one contact (or the account) is in its lifecycle.
@@ -103,6 +117,8 @@ pub struct SlaInstance {
     pub cancelled_at: Option<Instant>,
     /// The check that opened it: that same check cannot meet it.
     pub opened_in: u64,
+    /// What metrics' filters and dimensions read at its start.
+    pub marks: Marks,
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +155,9 @@ pub struct Member {
     /// (event, filter) for every metric `where` that held of one of the
     /// member's events as it happened.
     pub filtered: Vec<(usize, FilterId)>,
+    /// (event, each field dimension's value then) for the member's
+    /// events of declared types, when the policy cuts by a field.
+    pub event_dims: Vec<(usize, Vec<Option<Value>>)>,
 }
 
 /// One event of a contact that matched touchpoints.

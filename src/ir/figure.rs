@@ -31,15 +31,15 @@ pub enum Figure {
     Arith(ArithOp, FigureId, FigureId),
     Min(Vec<FigureId>),
     Max(Vec<FigureId>),
-    /// Subjects that entered the stage in the period.
-    CountEntered(StageId),
-    /// Events (or touches) in the period; with a filter, those the
-    /// replay found it held of as each happened.
+    /// Subjects that entered the stage in the period. Every filter is
+    /// one the replay worked out as each fact happened.
+    CountEntered(StageId, Option<FilterId>),
+    /// Events (or touches) in the period.
     CountEvents(EventRef, Option<FilterId>),
-    Conversion(StageId, StageId),
-    StageDays(Aggregate, StageId, StageId),
-    FieldAggregate(Aggregate, EventTypeId, FieldId),
-    Attainment(SlaId),
+    Conversion(StageId, StageId, Option<FilterId>),
+    StageDays(Aggregate, StageId, StageId, Option<FilterId>),
+    FieldAggregate(Aggregate, EventTypeId, FieldId, Option<FilterId>),
+    Attainment(SlaId, Option<FilterId>),
     Share(EventRef, TeamId),
 }
 

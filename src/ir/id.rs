@@ -57,9 +57,12 @@ id!(/// A metric.
     MetricId, "metric");
 id!(/// An incentive.
     IncentiveId, "incentive");
-id!(/// The `where` of an event a metric counts, worked out by the replay
-    /// at the event's instant (see `Ir::event_filters`).
+id!(/// The `where` of something a metric counts (an event, a stage entry,
+    /// an SLA instance), worked out by the replay at the fact's instant
+    /// (see `Ir::filters`).
     FilterId, "filter");
+id!(/// What a metric is cut by or an incentive paid per (`contact.office`).
+    DimensionId, "dimension");
 
 /// The built-in team `shared`, first of every policy's teams.
 pub const SHARED_TEAM: TeamId = TeamId(0);
@@ -118,7 +121,8 @@ impl_id!(
     SlaId,
     MetricId,
     IncentiveId,
-    FilterId
+    FilterId,
+    DimensionId
 );
 
 /// A definition table indexed by its own typed id: `ir.stages[stage]`.

@@ -52,10 +52,12 @@ pub struct Ir {
     pub slas: Table<SlaId, Sla>,
     pub metrics: Table<MetricId, Metric>,
     pub incentives: Table<IncentiveId, Incentive>,
-    /// The patterns with a `where` that metrics count, by [`FilterId`]:
-    /// the replay records which events each holds of as the event
-    /// happens, so a filter reads the fields then in force.
-    pub event_filters: Table<FilterId, PatternId>,
+    /// The `where` of everything metrics count, by [`FilterId`]: the
+    /// replay records which facts each holds of as the fact happens, so a
+    /// filter reads the fields then in force.
+    pub filters: Table<FilterId, Filter>,
+    /// What metrics are cut by and incentives paid per.
+    pub dimensions: Table<DimensionId, Dimension>,
     pub nodes: Nodes,
     pub figures: Figures,
 }
@@ -217,6 +219,39 @@ pub struct Metric {
     /// A rate between 0 and 1 (`conversion`, `attainment`, `share`, or
     /// made only of rates): its changes are percentage points.
     pub rate: bool,
+    /// Its segments: its own `by`, or that of the metrics it uses.
+    pub by: Option<DimensionId>,
+}
+
+/// A metric's `where` on what it counts, worked out by the replay at the
+/// fact's instant.
+#[derive(Debug, Clone)]
+pub enum Filter {
+    /// `count(T where C)`, `sum(T.f where C)`: at the event.
+    Event(PatternId),
+    /// `count(entered S where C)`, `conversion(S -> X where C)`,
+    /// `days(S -> X where C)`: at each entry into S.
+    Entry(StageId, NodeId),
+    /// `attainment(sla where C)`: at each instance's start.
+    Sla(SlaId, NodeId),
+}
+
+/// A field whose value, at each counted fact's instant, names the
+/// fact's segment.
+#[derive(Debug, Clone)]
+pub struct Dimension {
+    /// As written: `contact.office`.
+    pub text: String,
+    pub read: DimensionRead,
+}
+
+#[derive(Debug, Clone)]
+pub enum DimensionRead {
+    /// A contact's or account's field (a `ContactField`/`AccountField`
+    /// node), read by the replay at the fact's instant.
+    Field(Entity, NodeId),
+    /// A field every counted event type has: read off the event.
+    Event(Vec<(EventTypeId, FieldId)>),
 }
 
 #[derive(Debug, Clone)]
@@ -228,6 +263,11 @@ pub struct Incentive {
     pub target: FigureId,
     pub payout: FigureId,
     pub split: bool,
+    /// `per contact.owner`: paid once per value.
+    pub per: Option<DimensionId>,
+    /// `lagged 1 quarter`: measured this many months after the period
+    /// it pays for.
+    pub lag_months: u32,
 }
 
 impl Ir {

@@ -143,12 +143,10 @@ impl Ir {
                 i.name, i.target, i.payout
             )?;
         }
-        let filters: Vec<String> = self
-            .event_filters
-            .iter()
-            .map(|p| format!("{p:?}"))
-            .collect();
-        writeln!(f, "metric filters: {}", filters.join(", "))
+        let filters: Vec<String> = self.filters.iter().map(|p| format!("{p:?}")).collect();
+        writeln!(f, "metric filters: {}", filters.join(", "))?;
+        let dims: Vec<&str> = self.dimensions.iter().map(|d| d.text.as_str()).collect();
+        writeln!(f, "dimensions: {}", dims.join(", "))
     }
 
     fn event_name(&self, e: EventRef) -> String {
@@ -198,16 +196,20 @@ impl Ir {
 
     fn figure_text(&self, figure: &Figure) -> String {
         match figure {
-            Figure::CountEntered(s) => format!("count(entered {})", self.stage_name(*s)),
-            Figure::Conversion(a, b) => format!(
-                "conversion({} -> {})",
+            Figure::CountEntered(s, w) => {
+                format!("count(entered {}{})", self.stage_name(*s), where_of(*w))
+            }
+            Figure::Conversion(a, b, w) => format!(
+                "conversion({} -> {}{})",
                 self.stage_name(*a),
-                self.stage_name(*b)
+                self.stage_name(*b),
+                where_of(*w)
             ),
-            Figure::StageDays(agg, a, b) => format!(
-                "{agg:?} days({} -> {})",
+            Figure::StageDays(agg, a, b, w) => format!(
+                "{agg:?} days({} -> {}{})",
                 self.stage_name(*a),
-                self.stage_name(*b)
+                self.stage_name(*b),
+                where_of(*w)
             ),
             Figure::CountEvents(e, filter) => {
                 let filter = filter.map(|x| format!(" where {x:?}")).unwrap_or_default();
@@ -216,4 +218,8 @@ impl Ir {
             other => format!("{other:?}"),
         }
     }
+}
+
+fn where_of(filter: Option<FilterId>) -> String {
+    filter.map(|x| format!(" where {x:?}")).unwrap_or_default()
 }

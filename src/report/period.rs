@@ -80,6 +80,31 @@ pub struct Cut {
     pub to: Option<Instant>,
 }
 
+/// What a `lagged` incentive measures for the period `s` of `kind`: the
+/// same span `months` later, in the policy's timezone, labelled as its
+/// own period (`2017 Q3` for a Q2 lagged one quarter).
+pub fn lagged(s: &Span, kind: Period, months: u32, tz: Tz, fy_start: u32) -> Span {
+    if months == 0 {
+        return s.clone();
+    }
+    let shift = |i: Instant| {
+        local_date(i, tz)
+            .map(|d| add_months(d, months))
+            .and_then(|d| midnight(d, tz).ok())
+    };
+    match (shift(s.start), shift(s.end), local_date(s.start, tz)) {
+        (Some(start), Some(end), Some(d)) => {
+            let first = add_months(period_start(kind, d, fy_start), months);
+            Span {
+                label: label(kind, first, fy_start),
+                start,
+                end,
+            }
+        }
+        _ => s.clone(),
+    }
+}
+
 /// The period of `kind` that contains `at`.
 pub fn containing(kind: Period, at: Instant, tz: Tz, fy_start: u32) -> Option<Span> {
     periods(kind, at, at + 1, tz, fy_start).into_iter().next()

@@ -448,9 +448,29 @@ pub enum SlaTriggerKind {
 pub struct MetricDecl {
     pub name: Ident,
     pub description: Option<StringLit>,
+    /// `by contact.office`: the metric once per value, plus the total.
+    pub by: Option<Dimension>,
     pub expr: Expr,
     #[educe(PartialEq(ignore))]
     pub span: Span,
+}
+
+/// What a metric is cut by, or an incentive paid per: `contact.owner`,
+/// `account.region`, `event.source`.
+#[derive(Debug, Clone, Educe)]
+#[educe(PartialEq)]
+pub struct Dimension {
+    pub owner: Ident,
+    pub field: Ident,
+    #[educe(PartialEq(ignore))]
+    pub span: Span,
+}
+
+impl Dimension {
+    /// As written: `contact.owner`.
+    pub fn text(&self) -> String {
+        format!("{}.{}", self.owner.name, self.field.name)
+    }
 }
 
 #[derive(Debug, Clone, Educe)]
@@ -478,6 +498,13 @@ pub enum IncentiveStmtKind {
     Target(Expr),
     Payout(Expr),
     Split,
+    /// `per contact.owner`: target and payout once per value, paid to it.
+    Per(Dimension),
+    /// `lagged 1 quarter`: measured on the period that many later.
+    Lagged {
+        count: NumberLit,
+        unit: Ident,
+    },
 }
 
 // ------------------------------------------------------------------ expressions
@@ -651,10 +678,26 @@ pub enum Arg {
     Arrow {
         from: StageRef,
         to: StageRef,
+        /// `conversion(mql -> sql where account.employees >= 200)`: read
+        /// at the entry into `from`.
+        condition: Option<Expr>,
         #[educe(PartialEq(ignore))]
         span: Span,
     },
-    Entered(StageRef, #[educe(PartialEq(ignore))] Span),
+    Entered {
+        stage: StageRef,
+        condition: Option<Expr>,
+        #[educe(PartialEq(ignore))]
+        span: Span,
+    },
+    /// `sum(deal_won.amount where ...)`: an event's field, filtered.
+    Field {
+        event: Ident,
+        field: Ident,
+        condition: Expr,
+        #[educe(PartialEq(ignore))]
+        span: Span,
+    },
     /// `account:qualified` given to `stage_entered(...)` or `.in(...)`.
     Stage(StageRef),
     By {
@@ -671,7 +714,8 @@ impl Arg {
             Arg::Expr(e) => e.span,
             Arg::Pattern { span, .. }
             | Arg::Arrow { span, .. }
-            | Arg::Entered(_, span)
+            | Arg::Entered { span, .. }
+            | Arg::Field { span, .. }
             | Arg::By { span, .. } => *span,
             Arg::Stage(s) => s.span,
         }

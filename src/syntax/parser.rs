@@ -247,6 +247,8 @@ fn is_keyword_rule(rule: Rule) -> bool {
             | kw_target
             | kw_payout
             | kw_split
+            | kw_per
+            | kw_lagged
             | kw_or
             | kw_and
             | kw_not
@@ -275,6 +277,17 @@ fn ident(pair: Pair<'_, Rule>) -> Ident {
         name: pair.as_str().to_string(),
         span: span_of(&pair),
     }
+}
+
+/// `contact.owner` after `by` or `per`.
+fn dimension(pair: Pair<'_, Rule>) -> Option<Dimension> {
+    let span = span_of(&pair);
+    let mut k = kids(pair);
+    Some(Dimension {
+        owner: ident(k.next()?),
+        field: ident(k.next()?),
+        span,
+    })
 }
 
 /// `mql` or `account:qualified` (a `stage_ref` or a `lifecycle_stage`).
@@ -379,11 +392,17 @@ impl Builder {
             Rule::lifecycle => Item::Lifecycle(self.lifecycle(pair)?),
             Rule::sla_decl => Item::Sla(self.sla(pair)?),
             Rule::metric_decl => {
-                let (name, description, mut k) = self.head(pair)?;
+                let (name, description, k) = self.head(pair)?;
+                let mut k = k.peekable();
+                let by = match k.peek() {
+                    Some(p) if p.as_rule() == Rule::metric_by => dimension(kids(k.next()?).next()?),
+                    _ => None,
+                };
                 let expr = self.expr(k.next()?)?;
                 Item::Metric(MetricDecl {
                     name,
                     description,
+                    by,
                     expr,
                     span,
                 })
@@ -790,6 +809,11 @@ impl Builder {
                 Rule::inc_target => IncentiveStmtKind::Target(self.expr(inner.next()?)?),
                 Rule::inc_payout => IncentiveStmtKind::Payout(self.expr(inner.next()?)?),
                 Rule::inc_split => IncentiveStmtKind::Split,
+                Rule::inc_per => IncentiveStmtKind::Per(dimension(inner.next()?)?),
+                Rule::inc_lagged => IncentiveStmtKind::Lagged {
+                    count: number(inner.next()?),
+                    unit: ident(inner.next()?),
+                },
                 _ => continue,
             };
             stmts.push(IncentiveStmt { kind, span: sspan });
@@ -1031,13 +1055,41 @@ impl Builder {
             let arg = match a.as_rule() {
                 Rule::arrow_arg => {
                     let mut k = kids(a);
+                    let from = stage_ref(k.next()?)?;
+                    let to = stage_ref(k.next()?)?;
+                    let condition = match k.next() {
+                        Some(c) => Some(self.expr(c)?),
+                        None => None,
+                    };
                     Arg::Arrow {
-                        from: stage_ref(k.next()?)?,
-                        to: stage_ref(k.next()?)?,
+                        from,
+                        to,
+                        condition,
                         span,
                     }
                 }
-                Rule::entered_arg => Arg::Entered(stage_ref(kids(a).next()?)?, span),
+                Rule::entered_arg => {
+                    let mut k = kids(a);
+                    let stage = stage_ref(k.next()?)?;
+                    let condition = match k.next() {
+                        Some(c) => Some(self.expr(c)?),
+                        None => None,
+                    };
+                    Arg::Entered {
+                        stage,
+                        condition,
+                        span,
+                    }
+                }
+                Rule::field_arg => {
+                    let mut k = kids(a);
+                    Arg::Field {
+                        event: ident(k.next()?),
+                        field: ident(k.next()?),
+                        condition: self.expr(k.next()?)?,
+                        span,
+                    }
+                }
                 Rule::stage_arg => Arg::Stage(stage_ref(kids(a).next()?)?),
                 Rule::by_arg => {
                     let mut k = kids(a);
@@ -1192,6 +1244,10 @@ fn push_arg<'a>(stack: &mut Vec<(&'a Expr, usize)>, a: &'a Arg, d: usize) {
             stack.extend(condition.iter().map(|e| (e, d)));
             stack.extend(within.iter().map(|e| (e, d)));
         }
+        Arg::Arrow { condition, .. } | Arg::Entered { condition, .. } => {
+            stack.extend(condition.iter().map(|e| (e, d)));
+        }
+        Arg::Field { condition, .. } => stack.push((condition, d)),
         _ => {}
     }
 }

@@ -284,7 +284,10 @@ impl Printer<'_> {
                 } else {
                     m.name.name.clone()
                 };
-                let head = format!("metric {name}{} =", desc(&m.description));
+                let by =
+                    m.by.as_ref()
+                        .map_or_else(String::new, |d| format!(" by {}", d.text()));
+                let head = format!("metric {name}{}{by} =", desc(&m.description));
                 let body = expr(&m.expr);
                 if head.len() + 1 + body.len() <= MAX_WIDTH {
                     self.single(format!("{head} {body}"), m.span);
@@ -303,6 +306,10 @@ impl Printer<'_> {
                             IncentiveStmtKind::Target(e) => format!("target {}", expr(e)),
                             IncentiveStmtKind::Payout(e) => format!("payout {}", expr(e)),
                             IncentiveStmtKind::Split => "split".to_string(),
+                            IncentiveStmtKind::Per(d) => format!("per {}", d.text()),
+                            IncentiveStmtKind::Lagged { count, unit } => {
+                                format!("lagged {} {}", count.raw, unit.name)
+                            }
                         },
                         span: st.span,
                     })
@@ -690,13 +697,40 @@ fn call_args(args: &[Arg]) -> String {
                 }
                 s
             }
-            Arg::Arrow { from, to, .. } => format!("{} -> {}", from.text(), to.text()),
-            Arg::Entered(s, _) => format!("entered {}", s.text()),
+            Arg::Arrow {
+                from,
+                to,
+                condition,
+                ..
+            } => format!(
+                "{} -> {}{}",
+                from.text(),
+                to.text(),
+                where_text(condition.as_ref())
+            ),
+            Arg::Entered {
+                stage, condition, ..
+            } => format!("entered {}{}", stage.text(), where_text(condition.as_ref())),
+            Arg::Field {
+                event,
+                field,
+                condition,
+                ..
+            } => format!(
+                "{}.{}{}",
+                event.name,
+                field.name,
+                where_text(Some(condition))
+            ),
             Arg::Stage(s) => s.text(),
             Arg::By { name, team, .. } => format!("{} by {}", name.name, team.name),
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn where_text(condition: Option<&Expr>) -> String {
+    condition.map_or_else(String::new, |c| format!(" where {}", expr(c)))
 }
 
 fn literal(l: &Literal) -> String {

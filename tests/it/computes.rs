@@ -79,14 +79,19 @@ fn report(extra: &[&str]) -> Json {
     serde_json::from_str(&run(&args)).unwrap()
 }
 
-/// `metric` in the report's only period: its value and the period label.
-fn metric(r: &Json, name: &str) -> (Json, String) {
-    let row = r["metrics"]
+/// The report's row of metric `name`.
+fn metric_row<'r>(r: &'r Json, name: &str) -> &'r Json {
+    r["metrics"]
         .as_array()
         .unwrap()
         .iter()
         .find(|m| m["metric"] == name)
-        .unwrap();
+        .unwrap()
+}
+
+/// `metric` in the report's only period: its value and the period label.
+fn metric(r: &Json, name: &str) -> (Json, String) {
+    let row = metric_row(r, name);
     let values = row["values"].as_array().unwrap();
     assert_eq!(values.len(), 1, "{name}: {values:?}");
     (
@@ -209,4 +214,116 @@ fn a_time_comparison_with_a_field_moves_at_the_instant_it_flips() {
             ("old", "2017-04-22T00:00:00Z"),
         ]
     );
+}
+
+/// A segmented metric's `segments` in the report's only period, as
+/// (segment, value) pairs, and its total.
+fn segments(r: &Json, name: &str) -> (Json, Vec<(Json, Json)>) {
+    let cell = &metric_row(r, name)["values"][0];
+    let segs = cell["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["segment"].clone(), s["value"].clone()))
+        .collect();
+    (cell["value"].clone(), segs)
+}
+
+#[test]
+fn segments_read_the_field_at_each_counted_fact_and_add_up() {
+    let r = report(&[]);
+    assert_eq!(
+        segments(&r, "wins_by_office"),
+        (
+            json!(4),
+            vec![(json!("Central"), json!(3)), (json!("West"), json!(1))]
+        )
+    );
+    // c3's April deal was Ann Lee's: the owner changed on 1 May.
+    assert_eq!(
+        segments(&r, "bookings_by_owner"),
+        (
+            json!("1000.00"),
+            vec![
+                (json!("Ann Lee"), json!("300.00")),
+                (json!("Moses Frase"), json!("700.00"))
+            ]
+        )
+    );
+    // The form_submit with no form is the `(none)` segment, last.
+    assert_eq!(
+        segments(&r, "forms_by_form"),
+        (
+            json!(4),
+            vec![(json!("demo"), json!(3)), (json!(null), json!(1))]
+        )
+    );
+    let none = &metric_row(&r, "forms_by_form")["values"][0]["segments"][1];
+    assert_eq!(none["label"], "(none)");
+    assert_eq!(
+        segments(&r, "qualified_by_domain"),
+        (
+            json!(2),
+            vec![
+                (json!("one.example"), json!(1)),
+                (json!("two.example"), json!(1))
+            ]
+        )
+    );
+    // Owners at each instance's start (10 April): c1 Moses, c2 and c3 Ann.
+    assert_eq!(
+        segments(&r, "follow_up_by_owner"),
+        (
+            json!(0.3333),
+            vec![
+                (json!("Ann Lee"), json!(0.5)),
+                (json!("Moses Frase"), json!(0))
+            ]
+        )
+    );
+}
+
+#[test]
+fn every_aggregate_takes_a_where() {
+    let r = report(&[]);
+    assert_eq!(metric(&r, "west_bookings").0, json!("200.00"));
+    assert_eq!(metric(&r, "central_engaged").0, json!(2));
+    assert_eq!(metric(&r, "west_conversion").0, json!(1));
+    assert_eq!(metric(&r, "west_follow_up").0, json!(0));
+}
+
+#[test]
+fn an_incentive_per_rep_pays_each_rep_and_a_lagged_one_measures_the_next_period() {
+    let r = report(&["--from", "2017-01-01"]);
+    let rows: Vec<&Json> = r["incentives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["incentive"] == "rep_bonus" && i["period"] == "2017 Q2")
+        .collect();
+    assert_eq!(rows[0]["payout"], "50.00");
+    assert_eq!(rows[0]["per"], "contact.owner");
+    assert_eq!(
+        rows[0]["payees"],
+        json!([
+            {"payee": "Ann Lee", "target_value": "300.00", "target_met": true, "payout": "5.00"},
+            {"payee": "Moses Frase", "target_value": "700.00", "target_met": true, "payout": "45.00"}
+        ])
+    );
+    let lagged: Vec<&Json> = r["incentives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["incentive"] == "pipeline_next")
+        .collect();
+    assert_eq!(
+        (
+            &lagged[0]["period"],
+            &lagged[0]["measured"],
+            &lagged[0]["payout"]
+        ),
+        (&json!("2017 Q1"), &json!("2017 Q2"), &json!("10.00"))
+    );
+    assert_eq!(lagged[1]["measured"], "2017 Q3");
+    assert_eq!(lagged[1]["target_met"], Json::Null);
 }

@@ -15,6 +15,7 @@ impl Lower<'_> {
             figure: self.figure(&x.expr)?,
             unit: x.unit,
             rate: m::is_rate(&x.expr, &definition),
+            by: x.by,
         })
     }
 
@@ -28,6 +29,36 @@ impl Lower<'_> {
             target: self.figure(&x.target)?,
             payout: self.figure(&x.payout)?,
             split: x.split,
+            per: x.per,
+            lag_months: x.lag_months,
+        })
+    }
+
+    /// A metric's `where`: its condition becomes a node the replay holds
+    /// of each fact as it happens.
+    pub(super) fn filter(&mut self, x: &m::Filter) -> R<Filter> {
+        Ok(match x {
+            m::Filter::Event(p) => Filter::Event(self.pattern(p)?),
+            m::Filter::Entry(s, c) => Filter::Entry(*s, self.node(c)?),
+            m::Filter::Sla(s, c) => Filter::Sla(*s, self.node(c)?),
+        })
+    }
+
+    /// A dimension: a contact's or account's field is read through a
+    /// node, as conditions read it.
+    pub(super) fn dimension(&mut self, x: &m::Dimension) -> R<Dimension> {
+        let read = match &x.read {
+            m::DimensionRead::Contact(f) => {
+                DimensionRead::Field(Entity::Contact, self.node(&Expr::ContactField(*f))?)
+            }
+            m::DimensionRead::Account(f) => {
+                DimensionRead::Field(Entity::Account, self.node(&Expr::AccountField(*f))?)
+            }
+            m::DimensionRead::Event(fields) => DimensionRead::Event(fields.clone()),
+        };
+        Ok(Dimension {
+            text: x.text.clone(),
+            read,
         })
     }
 
@@ -48,12 +79,12 @@ impl Lower<'_> {
             Expr::Arith(op, a, b) => Figure::Arith(*op, self.figure(a)?, self.figure(b)?),
             Expr::Min(xs) => Figure::Min(self.figures_of(xs)?),
             Expr::Max(xs) => Figure::Max(self.figures_of(xs)?),
-            Expr::CountEntered(s) => Figure::CountEntered(*s),
-            Expr::CountEvents(p, filter) => Figure::CountEvents(super::event_ref(p.event), *filter),
-            Expr::Conversion(a, b) => Figure::Conversion(*a, *b),
-            Expr::StageDays(agg, a, b) => Figure::StageDays(*agg, *a, *b),
-            Expr::FieldAggregate(agg, ev, f) => Figure::FieldAggregate(*agg, *ev, *f),
-            Expr::Attainment(s) => Figure::Attainment(*s),
+            Expr::CountEntered(s, w) => Figure::CountEntered(*s, *w),
+            Expr::CountEvents(p, w) => Figure::CountEvents(super::event_ref(p.event), *w),
+            Expr::Conversion(a, b, w) => Figure::Conversion(*a, *b, *w),
+            Expr::StageDays(agg, a, b, w) => Figure::StageDays(*agg, *a, *b, *w),
+            Expr::FieldAggregate(agg, ev, f, w) => Figure::FieldAggregate(*agg, *ev, *f, *w),
+            Expr::Attainment(s, w) => Figure::Attainment(*s, *w),
             Expr::Share(what, team) => Figure::Share(super::event_ref(*what), *team),
             _ => {
                 return Err(Unlowered {

@@ -127,12 +127,12 @@ impl Lower<'_> {
             Expr::GroupSize => (Node::GroupSize, group(Facts::default())),
             Expr::GroupIn(s) => (Node::GroupIn(*s), group(Facts::default())),
             Expr::Metric(_)
-            | Expr::CountEntered(_)
+            | Expr::CountEntered(..)
             | Expr::CountEvents(..)
             | Expr::Conversion(..)
             | Expr::StageDays(..)
             | Expr::FieldAggregate(..)
-            | Expr::Attainment(_)
+            | Expr::Attainment(..)
             | Expr::Share(..) => {
                 return Err(Unlowered {
                     what: "a metric or an aggregate over a period".into(),
