@@ -134,6 +134,7 @@ pub fn run(args: Args) -> Exit {
         Ok(r) => r,
         Err(e) => return e,
     };
+    eprint!("{}", many_segments(&report));
     match args.output {
         Format::Table => out!("{}", render(&report, Style::Table)),
         Format::Markdown => out!("{}", render(&report, Style::Markdown)),
@@ -144,6 +145,40 @@ pub fn run(args: Args) -> Exit {
         ),
     }
     Exit::Ok
+}
+
+/// Segments past which a cut is more likely a mistake (`by contact.id`)
+/// than a scoreboard.
+const MANY_SEGMENTS: usize = 1_000;
+
+/// A warning for each metric or incentive cut into thousands of
+/// segments: the report is valid, but nobody reads it.
+fn many_segments(report: &detente::report::build::Report) -> String {
+    let mut out = String::new();
+    for m in &report.metrics {
+        let n = m.values.first().map_or(0, |c| c.segments.len());
+        if n > MANY_SEGMENTS {
+            out.push_str(&format!(
+                "warning: metric `{}` is cut by {} into {n} segments; the table, Markdown and HTML reports show the first {}, the JSON all of them. Cut by a field with fewer values (an office, a source), not one per contact.\n",
+                m.metric,
+                m.by.as_deref().unwrap_or("a field"),
+                detente::report::scoreboard::SHOWN,
+            ));
+        }
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    for i in &report.incentives {
+        let n = seen.entry(i.incentive.as_str()).or_insert(0usize);
+        *n = (*n).max(i.payees.len());
+    }
+    for (name, n) in seen {
+        if n > MANY_SEGMENTS {
+            out.push_str(&format!(
+                "warning: incentive `{name}` has {n} payees in one period; check that `per` names a person or a team, not one value per contact.\n"
+            ));
+        }
+    }
+    out
 }
 
 /// `90d`, `12w`, `48h` as milliseconds.

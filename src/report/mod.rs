@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod period;
 pub mod problems;
 pub mod reasons;
+pub mod scoreboard;
 pub mod sla;
 pub mod stats;
 pub mod text;

@@ -94,7 +94,7 @@ pub(crate) fn value(v: &serde_json::Value, style: Style) -> String {
 
 /// The last `n` of a list: wide per-period tables keep the latest periods
 /// in the terminal; JSON and Markdown have them all.
-fn last<T>(v: &[T], n: usize) -> &[T] {
+pub(crate) fn last<T>(v: &[T], n: usize) -> &[T] {
     v.get(v.len().saturating_sub(n)..).unwrap_or(v)
 }
 
@@ -126,8 +126,8 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
     balance_blocks(r, style, &mut b);
     dropouts_blocks(r, style, &mut b);
     slas_blocks(r, style, &mut b);
-    metrics_blocks(r, style, &mut b);
-    incentives_blocks(r, style, &mut b);
+    super::scoreboard::metrics_blocks(r, style, &mut b);
+    super::scoreboard::incentives_blocks(r, style, &mut b);
     calibration_blocks(r, style, &mut b);
     problems_blocks(r, &mut b);
     b
@@ -496,57 +496,6 @@ fn slas_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
                     o.rep.clone().unwrap_or_default(),
                     o.due.chars().take(16).collect(),
                     format!("{:.0}", o.overdue_hours),
-                ]
-            })
-            .collect(),
-    ));
-}
-
-/// The report's metrics section.
-fn metrics_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
-    let wide = if style == Style::Table { 3 } else { usize::MAX };
-    b.push(Block::Title("Metrics".into()));
-    let periods = last(&r.periods, wide);
-    let mut headers = vec!["metric".to_string()];
-    headers.extend(periods.iter().cloned());
-    b.push(Block::Grid {
-        headers,
-        rows: r
-            .metrics
-            .iter()
-            .map(|m| {
-                let mut row = vec![m.metric.clone()];
-                row.extend(last(&m.values, wide).iter().map(|c| value(&c.value, style)));
-                row
-            })
-            .collect(),
-    });
-}
-
-/// The report's incentives section.
-fn incentives_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
-    b.push(Block::Title("Incentives".into()));
-    b.push(grid(
-        &["incentive", "period", "target", "payout each", "teams"],
-        r.incentives
-            .iter()
-            .map(|i| {
-                vec![
-                    i.incentive.clone(),
-                    i.period.clone(),
-                    match i.target_met {
-                        Some(true) => "met".into(),
-                        Some(false) => "missed".into(),
-                        None => "no data".into(),
-                    },
-                    i.teams
-                        .first()
-                        .map_or(money(&i.payout, style), |t| money(&t.payout, style)),
-                    i.teams
-                        .iter()
-                        .map(|t| t.team.clone())
-                        .collect::<Vec<_>>()
-                        .join(", "),
                 ]
             })
             .collect(),

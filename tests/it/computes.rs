@@ -327,3 +327,42 @@ fn an_incentive_per_rep_pays_each_rep_and_a_lagged_one_measures_the_next_period(
     assert_eq!(lagged[1]["measured"], "2017 Q3");
     assert_eq!(lagged[1]["target_met"], Json::Null);
 }
+
+/// The scoreboard sections as a VP reads them: segments indented under
+/// their metric, payees under their incentive (reviewed against the
+/// figures in README.md).
+#[test]
+fn the_scoreboard_reads_well_in_every_format() {
+    let text = |format: &str| {
+        let mut args = vec!["report".to_string()];
+        args.extend(inputs(&["-o", format, "--from", "2017-01-01"]));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args)
+    };
+    let section = |out: &str, from: &str, to: &str| -> String {
+        let start = out.find(from).unwrap();
+        let end = out[start..].find(to).map_or(out.len(), |e| start + e);
+        out[start..end]
+            .trim_end_matches(['#', '\n', ' '])
+            .to_string()
+    };
+    insta::assert_snapshot!(
+        "scoreboard_table",
+        section(&text("table"), "Metrics", "Score calibration")
+    );
+    insta::assert_snapshot!(
+        "scoreboard_markdown",
+        section(&text("markdown"), "## Metrics", "## Score calibration")
+    );
+    let html = text("html");
+    assert!(
+        html.contains("wins_by_office (by contact.office)"),
+        "{html}"
+    );
+    assert!(html.contains("Moses Frase"), "{html}");
+    let r = report(&["--from", "2017-01-01"]);
+    insta::assert_json_snapshot!(
+        "scoreboard_json",
+        json!({"metrics": r["metrics"], "incentives": r["incentives"]})
+    );
+}

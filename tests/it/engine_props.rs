@@ -28,7 +28,7 @@ const CONTACTS: [&str; 5] = ["c-1", "c-2", "c-3", "c-4", "c-5"];
 const ACCOUNTS: [&str; 3] = ["a-1", "a-2", "a-3"];
 
 /// 2026-01-15T00:00Z; 250 days of hours reach past both DST changes.
-const START: i64 = 1_768_435_200;
+pub(crate) const START: i64 = 1_768_435_200;
 
 fn acme_row(e: &RawEvent, index: usize) -> Map<String, Json> {
     let (c, a, hour, kind, v, date_only) = *e;
@@ -80,7 +80,14 @@ fn acme_row(e: &RawEvent, index: usize) -> Map<String, Json> {
             "opportunity_created",
             vec![("amount", pick(&["12000", "50000", "0"]))],
         ),
-        8 => ("deal_won", vec![("amount", pick(&["12000", "99000"]))]),
+        // Some deals are one opportunity won by two contacts: counted once.
+        8 => (
+            "deal_won",
+            vec![
+                ("amount", pick(&["12000", "99000"])),
+                ("opportunity", pick(&["o-1", "", "o-2", ""])),
+            ],
+        ),
         9 => ("deal_lost", vec![("reason", pick(&["price", "timing"]))]),
         10 => ("churned", vec![]),
         11 => (
@@ -114,7 +121,7 @@ fn acme_row(e: &RawEvent, index: usize) -> Map<String, Json> {
     o
 }
 
-fn acme_sources(events: &[RawEvent], with_records: bool) -> Vec<Source> {
+pub(crate) fn acme_sources(events: &[RawEvent], with_records: bool) -> Vec<Source> {
     let mut contacts = Vec::new();
     let mut accounts = Vec::new();
     if with_records {
@@ -147,7 +154,7 @@ fn acme_sources(events: &[RawEvent], with_records: bool) -> Vec<Source> {
     ]
 }
 
-fn raw_event() -> impl Strategy<Value = RawEvent> {
+pub(crate) fn raw_event() -> impl Strategy<Value = RawEvent> {
     (
         0usize..5,
         0usize..4,

@@ -165,13 +165,15 @@ impl PeriodEval<'_, '_> {
                 if *t != ty || !self.within(e.at) || !filtered(j, ev, w) {
                     continue;
                 }
-                if !self.admits(|d| event_value(ctx, j, ev, d)) {
-                    continue;
-                }
-                // Several contacts of one deal: the opportunity once.
+                // Several contacts of one deal: the opportunity once, in
+                // the segment of its first event (whatever the segment
+                // asked for), so that the segments add up to the total.
                 if let Some(o) = &e.opportunity
                     && !seen.insert(o.as_str())
                 {
+                    continue;
+                }
+                if !self.admits(|d| event_value(ctx, j, ev, d)) {
                     continue;
                 }
                 match fields.get(field.index()) {
