@@ -430,9 +430,16 @@ impl Checker<'_> {
         let mut met = None;
         let mut cancelled = Vec::new();
         let mut within = None;
+        let mut assignee = None;
         let mut ok = true;
         for stmt in &s.stmts {
             match &stmt.kind {
+                ast::SlaStmtKind::Assignee(d) => {
+                    if self.once(&mut seen, "assignee", stmt.span) {
+                        assignee = self.sla_assignee(d);
+                        ok &= assignee.is_some();
+                    }
+                }
                 ast::SlaStmtKind::Owner(t) => {
                     if self.once(&mut seen, "owner", stmt.span) {
                         owner = self.team(t);
@@ -492,6 +499,7 @@ impl Checker<'_> {
             met: met?,
             cancelled,
             within: within?,
+            assignee: assignee.or_else(|| self.default_assignee()),
             span: s.name.span,
         })
     }

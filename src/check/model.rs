@@ -227,6 +227,8 @@ pub struct Sla {
     pub met: Vec<SlaTrigger>,
     pub cancelled: Vec<SlaTrigger>,
     pub within: Duration,
+    /// Whose each instance is, read at its start.
+    pub assignee: Option<DimensionId>,
     pub span: Span,
 }
 

@@ -139,6 +139,26 @@ impl Checker<'_> {
         )
     }
 
+    /// An SLA's `assignee`: a contact's or account's field.
+    pub(super) fn sla_assignee(&mut self, d: &ast::Dimension) -> Option<DimensionId> {
+        self.dimension(d, &[Counted::Contact])
+    }
+
+    /// Without `assignee`: the contact's `owner`, when it has one.
+    pub(super) fn default_assignee(&mut self) -> Option<DimensionId> {
+        let (field, _) = self.contact_field("owner")?;
+        let text = "contact.owner".to_string();
+        if let Some(i) = self.dimensions.iter().position(|x| x.text == text) {
+            return DimensionId::from_index(i);
+        }
+        let id = DimensionId::from_index(self.dimensions.len())?;
+        self.dimensions.push(Dimension {
+            text,
+            read: DimensionRead::Contact(field),
+        });
+        Some(id)
+    }
+
     /// What the aggregates of `e` (and of the metrics it uses) count.
     fn counted(&self, e: &Expr, depth: usize) -> Vec<Counted> {
         let mut out = Vec::new();

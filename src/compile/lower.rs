@@ -157,6 +157,8 @@ pub fn lower(model: &Model) -> Result<Ir, Unlowered> {
         slas: slas.into_iter().collect(),
         metrics: metrics.into_iter().collect(),
         incentives: incentives.into_iter().collect(),
+        cuts_facts: model.metrics.iter().any(|m| m.by.is_some())
+            || model.incentives.iter().any(|i| i.per.is_some()),
         filters: filters.into_iter().collect(),
         dimensions: dimensions.into_iter().collect(),
         nodes: l.nodes,

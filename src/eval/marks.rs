@@ -24,7 +24,8 @@ impl Run<'_> {
     /// the policy filters and cuts nothing.
     pub(super) fn marks(&self, who: Who, now: Instant, on: MarkOn) -> Marks {
         let model = self.policy.ir();
-        if model.filters.is_empty() && model.dimensions.is_empty() {
+        let dims = matches!(on, MarkOn::Sla(_)) || model.cuts_facts;
+        if model.filters.is_empty() && (!dims || model.dimensions.is_empty()) {
             return Marks::default();
         }
         let view = View::new(self, who, now);
@@ -41,7 +42,11 @@ impl Run<'_> {
             .collect();
         Marks {
             filters,
-            dims: self.dimension_values(&view, who),
+            dims: if dims {
+                self.dimension_values(&view, who)
+            } else {
+                Vec::new()
+            },
         }
     }
 

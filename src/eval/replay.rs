@@ -330,7 +330,7 @@ impl<'a> Run<'a> {
         now: Instant,
     ) {
         let model = self.ir();
-        if model.filters.is_empty() && model.dimensions.is_empty() {
+        if model.filters.is_empty() && !model.cuts_facts {
             return;
         }
         let view = View {
@@ -351,7 +351,11 @@ impl<'a> Run<'a> {
             .filter(|(p, _)| p.condition.is_some_and(|c| view.holds(c)))
             .map(|(_, f)| f)
             .collect();
-        let dims = self.dimension_values(&view, Who::Contact(m));
+        let dims = if model.cuts_facts {
+            self.dimension_values(&view, Who::Contact(m))
+        } else {
+            Vec::new()
+        };
         if let Some(member) = self.members.get_mut(m) {
             member.filtered.extend(held.into_iter().map(|f| (ev, f)));
             if !dims.is_empty() {

@@ -56,8 +56,12 @@ pub struct Ir {
     /// replay records which facts each holds of as the fact happens, so a
     /// filter reads the fields then in force.
     pub filters: Table<FilterId, Filter>,
-    /// What metrics are cut by and incentives paid per.
+    /// What metrics are cut by, incentives paid per and SLAs assigned by.
     pub dimensions: Table<DimensionId, Dimension>,
+    /// Whether a metric is cut `by` or an incentive paid `per` a field:
+    /// only then does the replay note each event's and stage entry's
+    /// segment (an SLA's assignee is noted at every instance's start).
+    pub cuts_facts: bool,
     pub nodes: Nodes,
     pub figures: Figures,
 }
@@ -201,6 +205,9 @@ pub struct Sla {
     pub met: Vec<SlaTrigger>,
     pub cancelled: Vec<SlaTrigger>,
     pub within: Duration,
+    /// Whose each instance is (`assignee`, default `contact.owner`),
+    /// read at the instance's start.
+    pub assignee: Option<DimensionId>,
 }
 
 #[derive(Debug, Clone)]

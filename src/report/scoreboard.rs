@@ -59,6 +59,11 @@ fn name(m: &MetricRow) -> String {
     }
 }
 
+/// A segment's or assignee's label: its value, or `(none)`.
+pub(crate) fn label(value: &serde_json::Value, label: Option<&String>) -> String {
+    label.cloned().unwrap_or_else(|| segment_text(value))
+}
+
 /// A segment's value as people read it.
 fn segment_text(v: &serde_json::Value) -> String {
     match v {

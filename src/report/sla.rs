@@ -7,17 +7,26 @@ use serde::Serialize;
 
 use crate::data::time::{Instant, format_instant};
 use crate::eval::parts::SlaStatus;
-use crate::ir::{Duration, SlaId, Value};
+use crate::ir::{Duration, SlaId};
 
 use super::context::Ctx;
+use super::metrics::segment::{NONE_LABEL, Segment};
 use super::stats::{median, p90};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SlaRow {
     pub sla: String,
     pub owner: String,
-    /// `None` on the SLA's total row; else the contact's `owner` field.
-    pub rep: Option<String>,
+    /// True on each SLA's total row, which comes first.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub total: bool,
+    /// Whose instances these are: the SLA's `assignee` field (default
+    /// `contact.owner`) as it was at each instance's start; null on the
+    /// total row, and on the row of instances with no assignee (whose
+    /// `label` is `(none)`), so the rows add up to the total.
+    pub assignee: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     pub met: usize,
     pub breached: usize,
     pub overdue: usize,
@@ -34,7 +43,8 @@ pub struct SlaRow {
 pub struct OverdueItem {
     pub contact: String,
     pub sla: String,
-    pub rep: Option<String>,
+    /// The instance's assignee, as on its SLA row.
+    pub assignee: Option<String>,
     pub started: String,
     pub due: String,
     /// Hours past due at the as-of time.
@@ -63,18 +73,6 @@ pub fn attainment(ctx: &Ctx, sla: SlaId, start: Instant, end: Instant) -> Option
     super::stats::rate(met, counted)
 }
 
-fn rep_of(ctx: &Ctx, j: &crate::eval::Journey) -> Option<String> {
-    let i = ctx
-        .model
-        .contact_fields
-        .iter()
-        .position(|f| f.name == "owner")?;
-    match j.facts.fields.get(i)? {
-        Some(Value::Text(t)) => Some(t.clone()),
-        _ => None,
-    }
-}
-
 #[derive(Default)]
 struct Tally {
     counts: [usize; 5],
@@ -90,13 +88,15 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
             Duration::BusinessHours(_) | Duration::BusinessDays(_)
         );
         let mut total = Tally::default();
-        let mut by_rep: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut by_assignee: BTreeMap<Segment, Tally> = BTreeMap::new();
         for j in ctx.journeys() {
-            let rep = rep_of(ctx, j);
             for i in j.slas.iter().map(|s| &s.instance).filter(|i| i.sla == id) {
                 if !ctx.in_report(i.due) {
                     continue;
                 }
+                let assignee = sla
+                    .assignee
+                    .map(|d| Segment(i.marks.dims.get(d.index()).cloned().flatten()));
                 let st = SlaStatus::of(i, ctx.as_of);
                 // The place in `counts`, as they are read out below.
                 let k = match st {
@@ -115,7 +115,7 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
                 });
                 for t in [
                     Some(&mut total),
-                    rep.as_ref().map(|r| by_rep.entry(r.clone()).or_default()),
+                    assignee.clone().map(|a| by_assignee.entry(a).or_default()),
                 ]
                 .into_iter()
                 .flatten()
@@ -129,7 +129,7 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
                     overdue.push(OverdueItem {
                         contact: j.contact.clone(),
                         sla: sla.name.clone(),
-                        rep: rep.clone(),
+                        assignee: assignee.as_ref().map(Segment::label),
                         started: format_instant(i.started),
                         due: format_instant(i.due),
                         overdue_hours: ((ctx.as_of - i.due) as f64 / 3_600_000.0 * 100.0).round()
@@ -139,12 +139,16 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
             }
         }
         let owner = ctx.team_name(sla.owner);
-        let row = |rep: Option<String>, t: &Tally| {
+        let row = |assignee: Option<&Segment>, t: &Tally| {
             let [met, breached, overdue, open, cancelled] = t.counts;
             SlaRow {
                 sla: sla.name.clone(),
                 owner: owner.clone(),
-                rep,
+                total: assignee.is_none(),
+                assignee: assignee.map_or(serde_json::Value::Null, Segment::json),
+                label: assignee
+                    .filter(|a| a.0.is_none())
+                    .map(|_| NONE_LABEL.to_string()),
                 met,
                 breached,
                 overdue,
@@ -156,8 +160,8 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
             }
         };
         rows.push(row(None, &total));
-        for (rep, t) in &by_rep {
-            rows.push(row(Some(rep.clone()), t));
+        for (assignee, t) in &by_assignee {
+            rows.push(row(Some(assignee), t));
         }
     }
     overdue.sort_by(|a, b| {

@@ -434,7 +434,7 @@ fn slas_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
     let mut owners: Vec<String> = r
         .slas
         .iter()
-        .filter(|s| s.rep.is_none())
+        .filter(|s| s.total)
         .map(|s| format!("{} ({})", s.sla, s.owner))
         .collect();
     owners.dedup();
@@ -444,7 +444,7 @@ fn slas_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
     )));
     b.push(grid(
         &[
-            "sla / rep",
+            "sla / assignee",
             "met",
             "late",
             "overdue",
@@ -456,12 +456,16 @@ fn slas_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
             .iter()
             .map(|s| {
                 vec![
-                    match &s.rep {
-                        None => format!("{} ({})", s.sla, s.owner)
+                    if s.total {
+                        format!("{} ({})", s.sla, s.owner)
                             .chars()
                             .take(30)
-                            .collect(),
-                        Some(rep) => format!("  {rep}"),
+                            .collect()
+                    } else {
+                        format!(
+                            "  {}",
+                            super::scoreboard::label(&s.assignee, s.label.as_ref())
+                        )
                     },
                     s.met.to_string(),
                     s.breached.to_string(),
@@ -485,7 +489,7 @@ fn slas_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
         }
     )));
     b.push(grid(
-        &["contact", "sla", "rep", "due", "hours over"],
+        &["contact", "sla", "assignee", "due", "hours over"],
         r.overdue
             .iter()
             .take(shown)
@@ -493,7 +497,7 @@ fn slas_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
                 vec![
                     o.contact.clone(),
                     o.sla.clone(),
-                    o.rep.clone().unwrap_or_default(),
+                    o.assignee.clone().unwrap_or_default(),
                     o.due.chars().take(16).collect(),
                     format!("{:.0}", o.overdue_hours),
                 ]

@@ -420,6 +420,8 @@ pub struct SlaStmt {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SlaStmtKind {
     Owner(Ident),
+    /// Whose instance it is: `assignee contact.sdr`.
+    Assignee(Dimension),
     Starts(Vec<SlaTrigger>),
     Met(Vec<SlaTrigger>),
     Cancelled(Vec<SlaTrigger>),

@@ -248,6 +248,7 @@ fn is_keyword_rule(rule: Rule) -> bool {
             | kw_payout
             | kw_split
             | kw_per
+            | kw_assignee
             | kw_lagged
             | kw_or
             | kw_and
@@ -760,6 +761,7 @@ impl Builder {
             let rule = s.as_rule();
             let kind = match rule {
                 Rule::owner_stmt => SlaStmtKind::Owner(ident(kids(s).next()?)),
+                Rule::sla_assignee => SlaStmtKind::Assignee(dimension(kids(s).next()?)?),
                 Rule::sla_within => SlaStmtKind::Within(self.literal_expr(kids(s).next()?)?),
                 Rule::sla_starts | Rule::sla_met | Rule::sla_cancelled => {
                     let mut triggers = Vec::new();

@@ -264,6 +264,7 @@ impl Printer<'_> {
                     .map(|st| Line {
                         text: match &st.kind {
                             SlaStmtKind::Owner(t) => format!("owner {}", t.name),
+                            SlaStmtKind::Assignee(d) => format!("assignee {}", d.text()),
                             SlaStmtKind::Starts(ts) => format!("starts {}", sla_triggers(ts)),
                             SlaStmtKind::Met(ts) => format!("met {}", sla_triggers(ts)),
                             SlaStmtKind::Cancelled(ts) => format!("cancelled {}", sla_triggers(ts)),

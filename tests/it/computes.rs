@@ -366,3 +366,36 @@ fn the_scoreboard_reads_well_in_every_format() {
         json!({"metrics": r["metrics"], "incentives": r["incentives"]})
     );
 }
+
+#[test]
+fn sla_rows_are_charged_to_the_assignee_and_add_up_to_the_total() {
+    let r = report(&[]);
+    let rows: Vec<(Json, Json, Json, Json)> = r["slas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["sla"] == "handoff")
+        .map(|s| {
+            (
+                s["total"].clone(),
+                s["assignee"].clone(),
+                s["met"].clone(),
+                s["breached"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (json!(true), json!(null), json!(1), json!(2)),
+            (json!(null), json!("Ivy Chen"), json!(0), json!(1)),
+            (json!(null), json!(null), json!(1), json!(1)),
+        ]
+    );
+    let none = r["slas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["sla"] == "handoff" && s["label"] == "(none)");
+    assert!(none.is_some());
+}

@@ -239,6 +239,7 @@ impl Lower<'_> {
             met: triggers(&s.met)?,
             cancelled: triggers(&s.cancelled)?,
             within: s.within,
+            assignee: s.assignee,
         })
     }
 }

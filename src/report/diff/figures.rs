@@ -259,11 +259,7 @@ pub fn incentives(old: &Ctx, new: &Ctx) -> Vec<IncentiveDelta> {
 
 pub fn slas(old: &Ctx, new: &Ctx) -> Vec<SlaDelta> {
     let totals = |ctx: &Ctx| -> Vec<sla::SlaRow> {
-        sla::slas(ctx)
-            .0
-            .into_iter()
-            .filter(|r| r.rep.is_none())
-            .collect()
+        sla::slas(ctx).0.into_iter().filter(|r| r.total).collect()
     };
     let (o, n) = (totals(old), totals(new));
     let items = |r: &sla::SlaRow| r.met + r.breached + r.overdue + r.open + r.cancelled;
