@@ -80,6 +80,18 @@ impl Checker<'_> {
                 return (Expr::Const(Value::Number(0.0)), Ty::Unknown);
             };
             let x = self.condition(c, Ctx::new(Place::EventFilter));
+            if self.sla_on_accounts(sla) && reads_contact(&x) {
+                self.diag(CheckError::NotAllowedHere {
+                    what: "`contact.FIELD`".into(),
+                    place: "in the `where` of an SLA on account stages",
+                    span: c.span,
+                    help: Some(
+                        "an account has many contacts: filter its instances on `account.FIELD`"
+                            .into(),
+                    ),
+                });
+                return (Expr::Const(Value::Number(0.0)), Ty::Unknown);
+            }
             return (
                 Expr::Attainment(sla, self.filter(Filter::Sla(sla, x))),
                 rate,

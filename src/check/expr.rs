@@ -1393,6 +1393,12 @@ impl Checker<'_> {
                 Some("SLAs run per contact: read `breached` in a contact transition, criteria or score"),
             ),
             "breached" => match self.single_name(f, args, span).and_then(|s| self.sla(s)) {
+                Some(id) if self.sla_on_accounts(id) => self.not_here(
+                    "`breached(...)` of an SLA on account stages",
+                    span,
+                    ctx,
+                    Some("an account's SLA has one instance per account, not per contact: read it in a metric, `attainment(sla)`"),
+                ),
                 Some(id) => (Expr::Breached(id), Ty::Bool),
                 None => err_expr(),
             },

@@ -432,11 +432,12 @@ impl Checker<'_> {
         let mut within = None;
         let mut assignee = None;
         let mut ok = true;
+        let (entity, decided) = self.sla_entity(s);
         for stmt in &s.stmts {
             match &stmt.kind {
                 ast::SlaStmtKind::Assignee(d) => {
                     if self.once(&mut seen, "assignee", stmt.span) {
-                        assignee = self.sla_assignee(d);
+                        assignee = self.sla_assignee(d, entity);
                         ok &= assignee.is_some();
                     }
                 }
@@ -448,17 +449,17 @@ impl Checker<'_> {
                 }
                 ast::SlaStmtKind::Starts(ts) => {
                     if self.once(&mut seen, "starts", stmt.span) {
-                        starts = self.sla_triggers(ts);
+                        starts = self.sla_triggers(ts, entity, decided);
                     }
                 }
                 ast::SlaStmtKind::Met(ts) => {
                     if self.once(&mut seen, "met", stmt.span) {
-                        met = self.sla_triggers(ts);
+                        met = self.sla_triggers(ts, entity, decided);
                     }
                 }
                 ast::SlaStmtKind::Cancelled(ts) => {
                     if self.once(&mut seen, "cancelled", stmt.span) {
-                        cancelled = self.sla_triggers(ts).unwrap_or_default();
+                        cancelled = self.sla_triggers(ts, entity, decided).unwrap_or_default();
                     }
                 }
                 ast::SlaStmtKind::Within(d) => {
@@ -499,22 +500,33 @@ impl Checker<'_> {
             met: met?,
             cancelled,
             within: within?,
-            assignee: assignee.or_else(|| self.default_assignee()),
+            assignee: assignee.or_else(|| self.default_assignee(entity)),
+            entity,
             span: s.name.span,
         })
     }
 
-    fn sla_triggers(&mut self, ts: &[ast::SlaTrigger]) -> Option<Vec<SlaTrigger>> {
+    fn sla_triggers(
+        &mut self,
+        ts: &[ast::SlaTrigger],
+        entity: Entity,
+        decided: bool,
+    ) -> Option<Vec<SlaTrigger>> {
+        let place = match entity {
+            Entity::Contact => "an SLA on contact stages",
+            Entity::Account => "an SLA on account stages",
+        };
+        // No stage decides whose SLA it is: a name both lifecycles have
+        // is ambiguous (E014).
+        let want = decided.then_some((entity, place));
         let mut out = Vec::new();
         let mut ok = true;
         for t in ts {
             let x = match &t.kind {
-                ast::SlaTriggerKind::Entering(s) => self
-                    .stage_ref(s, Some((Entity::Contact, "an SLA")))
-                    .map(SlaTrigger::Entering),
-                ast::SlaTriggerKind::Leaving(s) => self
-                    .stage_ref(s, Some((Entity::Contact, "an SLA")))
-                    .map(SlaTrigger::Leaving),
+                ast::SlaTriggerKind::Entering(s) => {
+                    self.stage_ref(s, want).map(SlaTrigger::Entering)
+                }
+                ast::SlaTriggerKind::Leaving(s) => self.stage_ref(s, want).map(SlaTrigger::Leaving),
                 ast::SlaTriggerKind::Event(p) => self
                     .pattern(&p.event, p.condition.as_ref(), Ctx::new(Place::Contact))
                     .map(SlaTrigger::Event),

@@ -89,9 +89,7 @@ impl Checker<'_> {
             }
             self.lint_instant_cycles(lc, &g);
             self.lint_shadowed(lc);
-            if lc.entity == crate::syntax::ast::Entity::Contact {
-                self.lint_sla_starts(&reachable);
-            }
+            self.lint_sla_starts(lc.entity, &reachable);
         }
     }
 
@@ -269,8 +267,16 @@ impl Checker<'_> {
             .collect()
     }
 
-    fn lint_sla_starts(&mut self, reachable: &[bool]) {
-        let slas: Vec<Sla> = self.slas.iter().flatten().cloned().collect();
+    /// The SLAs on this lifecycle's stages that start on a stage no path
+    /// reaches.
+    fn lint_sla_starts(&mut self, entity: crate::syntax::ast::Entity, reachable: &[bool]) {
+        let slas: Vec<Sla> = self
+            .slas
+            .iter()
+            .flatten()
+            .filter(|s| s.entity == entity)
+            .cloned()
+            .collect();
         for sla in slas {
             for st in &sla.starts {
                 if let SlaTrigger::Entering(s) = st

@@ -229,6 +229,9 @@ pub struct Sla {
     pub within: Duration,
     /// Whose each instance is, read at its start.
     pub assignee: Option<DimensionId>,
+    /// Whose lifecycle's stages start, meet and cancel it: one instance
+    /// per contact, or per account.
+    pub entity: Entity,
     pub span: Span,
 }
 

@@ -139,24 +139,93 @@ impl Checker<'_> {
         )
     }
 
-    /// An SLA's `assignee`: a contact's or account's field.
-    pub(super) fn sla_assignee(&mut self, d: &ast::Dimension) -> Option<DimensionId> {
-        self.dimension(d, &[Counted::Contact])
+    /// An SLA's `assignee`: a contact's or account's field (an account's
+    /// only, for an SLA on account stages).
+    pub(super) fn sla_assignee(
+        &mut self,
+        d: &ast::Dimension,
+        entity: Entity,
+    ) -> Option<DimensionId> {
+        let counted = match entity {
+            Entity::Contact => Counted::Contact,
+            Entity::Account => Counted::Account,
+        };
+        self.dimension(d, &[counted])
     }
 
-    /// Without `assignee`: the contact's `owner`, when it has one.
-    pub(super) fn default_assignee(&mut self) -> Option<DimensionId> {
-        let (field, _) = self.contact_field("owner")?;
-        let text = "contact.owner".to_string();
+    /// Without `assignee`: the contact's `owner` (the account's, for an
+    /// SLA on account stages), when it has one.
+    pub(super) fn default_assignee(&mut self, entity: Entity) -> Option<DimensionId> {
+        let (text, read) = match entity {
+            Entity::Contact => (
+                "contact.owner",
+                DimensionRead::Contact(self.contact_field("owner")?.0),
+            ),
+            Entity::Account => (
+                "account.owner",
+                DimensionRead::Account(self.account_field("owner")?.0),
+            ),
+        };
+        let text = text.to_string();
         if let Some(i) = self.dimensions.iter().position(|x| x.text == text) {
             return DimensionId::from_index(i);
         }
         let id = DimensionId::from_index(self.dimensions.len())?;
-        self.dimensions.push(Dimension {
-            text,
-            read: DimensionRead::Contact(field),
-        });
+        self.dimensions.push(Dimension { text, read });
         Some(id)
+    }
+
+    /// Whose stages an SLA is on: the account's when a stage it names
+    /// (`on entering account:qualified`, or a name only the account
+    /// lifecycle has) is the account's. A bare name both lifecycles have
+    /// is left to the triggers' check (E014).
+    /// The second answer says whether a stage named decides it; when
+    /// none does, a name both lifecycles have is ambiguous.
+    pub(super) fn sla_entity(&self, s: &ast::SlaDecl) -> (Entity, bool) {
+        // The lifecycle a stage as written decides, if it decides one.
+        let decides = |r: &ast::StageRef| match &r.lifecycle {
+            Some(l) if l.name == "account" => Some(Entity::Account),
+            Some(_) => Some(Entity::Contact),
+            None => {
+                let key = |e: Entity| (e, r.stage.name.clone());
+                match (
+                    self.stage_names.contains_key(&key(Entity::Contact)),
+                    self.stage_names.contains_key(&key(Entity::Account)),
+                ) {
+                    (true, false) => Some(Entity::Contact),
+                    (false, true) => Some(Entity::Account),
+                    _ => None,
+                }
+            }
+        };
+        let mut decided: Vec<Entity> = Vec::new();
+        for st in &s.stmts {
+            if let ast::SlaStmtKind::Starts(ts)
+            | ast::SlaStmtKind::Met(ts)
+            | ast::SlaStmtKind::Cancelled(ts) = &st.kind
+            {
+                for t in ts {
+                    if let ast::SlaTriggerKind::Entering(r) | ast::SlaTriggerKind::Leaving(r) =
+                        &t.kind
+                    {
+                        decided.extend(decides(r));
+                    }
+                }
+            }
+        }
+        let entity = if decided.contains(&Entity::Account) {
+            Entity::Account
+        } else {
+            Entity::Contact
+        };
+        (entity, !decided.is_empty())
+    }
+
+    /// Whether SLA `id` is on account stages.
+    pub(super) fn sla_on_accounts(&self, id: SlaId) -> bool {
+        self.sla_asts
+            .get(id.index())
+            .is_some_and(|s| self.sla_entity(s).0 == Entity::Account)
     }
 
     /// What the aggregates of `e` (and of the metrics it uses) count.
@@ -176,6 +245,7 @@ impl Checker<'_> {
             Expr::CountEvents(p, _) => out.extend(self.event_of(p.event).map(Counted::Event)),
             Expr::Share(r, _) => out.extend(self.event_of(*r).map(Counted::Event)),
             Expr::FieldAggregate(_, ev, ..) => out.push(Counted::Event(*ev)),
+            Expr::Attainment(s, _) if self.sla_on_accounts(*s) => out.push(Counted::Account),
             Expr::Attainment(..) => out.push(Counted::Contact),
             Expr::Metric(m) => {
                 if let Some(Some(x)) = self.metrics.get(m.index()) {

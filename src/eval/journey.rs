@@ -164,6 +164,8 @@ pub struct AccountJourney {
     pub group: Option<Group>,
     /// The transitions that moved the account, in order (for coverage).
     pub fired: Vec<TransitionId>,
+    /// The instances of SLAs on account stages, in the order opened.
+    pub slas: Vec<SlaState>,
 }
 
 impl Run<'_> {
@@ -354,7 +356,7 @@ impl Run<'_> {
 
     /// The account's journey, when it has an account lifecycle; `group`
     /// from [`Run::group`].
-    pub fn account_journey(&self, group: Option<Group>) -> Option<AccountJourney> {
+    pub fn account_journey(&self, group: Option<Group>, as_of: Instant) -> Option<AccountJourney> {
         // An account exists from its first contact's creation: at an
         // as-of before it, none of its contacts has a journey, nor has it.
         if self.members.iter().all(|m| m.life.is_none()) {
@@ -370,6 +372,11 @@ impl Run<'_> {
             steps: self.steps(life, None),
             group,
             fired: fired(life),
+            slas: self
+                .account_slas
+                .iter()
+                .map(|inst| sla_state(self.policy.ir(), self.calendar, inst.clone(), as_of))
+                .collect(),
         })
     }
 }

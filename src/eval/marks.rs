@@ -86,6 +86,7 @@ impl Run<'_> {
         if let Some(step) = self.account_life.as_mut().and_then(|l| l.path.first_mut()) {
             step.marks = marks;
         }
+        self.account_sla_moved(None, stage, at);
     }
 }
 

@@ -6,6 +6,7 @@
 //! is a check instant. Accounts are independent, so the result does not
 //! depend on the order of input rows.
 
+mod account_slas;
 pub mod calendar;
 pub mod classify;
 pub mod explain;

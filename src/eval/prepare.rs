@@ -200,7 +200,7 @@ impl<'w> World<'w> {
             Some((t.to_string(), run.exits(m, as_of)))
         });
         let group = run.group(as_of);
-        let mut account = run.account_journey(None);
+        let mut account = run.account_journey(None, as_of);
         let (journeys, calculations) = run.into_journeys(as_of, &group);
         run_problems.extend(calculations);
         if let Some(a) = &mut account {
@@ -245,6 +245,7 @@ impl<'w> World<'w> {
             timers: vec![memo::Timer::default(); n_members],
             condition_timers: std::cell::RefCell::new(vec![Vec::new(); n_members]),
             account_life,
+            account_slas: Vec::new(),
             check: 0,
             instant: i64::MIN,
             end: i64::MIN,

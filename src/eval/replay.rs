@@ -657,6 +657,8 @@ impl<'a> Run<'a> {
                 }
             }
             self.sla_moved(m, Some(from), to, now);
+        } else {
+            self.account_sla_moved(Some(from), to, now);
         }
     }
 
@@ -667,6 +669,7 @@ impl<'a> Run<'a> {
         let calendar = self.calendar;
         let starting: Vec<(SlaId, super::state::Marks)> = slas
             .enumerate()
+            .filter(|(_, sla)| sla.entity == Entity::Contact)
             .filter(|(_, sla)| {
                 sla.starts
                     .iter()
@@ -683,13 +686,7 @@ impl<'a> Run<'a> {
             .filter(|i| i.met_at.is_none() && i.cancelled_at.is_none())
         {
             let sla = &slas[inst.sla];
-            let hit = |ts: &[SlaTrigger]| {
-                ts.iter().any(|t| match t {
-                    SlaTrigger::Entering(s) => *s == to,
-                    SlaTrigger::Leaving(s) => Some(*s) == from,
-                    SlaTrigger::Event(_) => false,
-                })
-            };
+            let hit = |ts: &[SlaTrigger]| super::account_slas::moved_hits(ts, from, to);
             if hit(&sla.cancelled) {
                 inst.cancelled_at = Some(now);
             } else if inst.opened_in != check && hit(&sla.met) {
@@ -742,12 +739,13 @@ impl<'a> Run<'a> {
         starts.extend(
             slas.iter()
                 .enumerate()
-                .filter(|(_, s)| hit(&s.starts))
+                .filter(|(_, s)| s.entity == Entity::Contact && hit(&s.starts))
                 .map(|(k, _)| k),
         );
         self.apply_sla_event(m, &decisions, &starts, now);
         self.scratch.decisions = decisions;
         self.scratch.starts = starts;
+        self.account_sla_event(m, i, now);
     }
 
     /// What `sla_event` decided: instances (by index) cancelled or met,

@@ -206,6 +206,8 @@ pub struct Run<'a> {
     /// member's), oldest first: the account's history.
     pub account_history: Vec<usize>,
     pub account_life: Option<Life>,
+    /// The instances of SLAs on account stages: one per account.
+    pub account_slas: Vec<SlaInstance>,
     /// Counts check instants, to tell one check from another.
     pub check: u64,
     /// Try every member at every instant (for the tests that hold the

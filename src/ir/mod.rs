@@ -208,6 +208,8 @@ pub struct Sla {
     /// Whose each instance is (`assignee`, default `contact.owner`),
     /// read at the instance's start.
     pub assignee: Option<DimensionId>,
+    /// One instance per contact, or (on account stages) per account.
+    pub entity: Entity,
 }
 
 #[derive(Debug, Clone)]

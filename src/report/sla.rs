@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::data::time::{Instant, format_instant};
+use crate::data::time::format_instant;
 use crate::eval::parts::SlaStatus;
-use crate::ir::{Duration, SlaId};
+use crate::ir::Duration;
 
 use super::context::Ctx;
 use super::metrics::segment::{NONE_LABEL, Segment};
@@ -41,7 +41,12 @@ pub struct SlaRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OverdueItem {
-    pub contact: String,
+    /// The contact whose instance it is; for an SLA on account stages,
+    /// `account` instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub sla: String,
     /// The instance's assignee, as on its SLA row.
     pub assignee: Option<String>,
@@ -49,28 +54,6 @@ pub struct OverdueItem {
     pub due: String,
     /// Hours past due at the as-of time.
     pub overdue_hours: f64,
-}
-
-/// met ÷ (met + breached + overdue) over instances of `sla` due in
-/// `[start, end)`; `None` when there are none.
-pub fn attainment(ctx: &Ctx, sla: SlaId, start: Instant, end: Instant) -> Option<f64> {
-    let (mut met, mut counted) = (0usize, 0usize);
-    for j in ctx.journeys() {
-        for i in j.slas.iter().map(|s| &s.instance).filter(|i| i.sla == sla) {
-            if i.due < start || i.due >= end {
-                continue;
-            }
-            match SlaStatus::of(i, ctx.as_of) {
-                SlaStatus::Met => {
-                    met += 1;
-                    counted += 1;
-                }
-                SlaStatus::Breached | SlaStatus::Overdue => counted += 1,
-                SlaStatus::Open | SlaStatus::Cancelled => {}
-            }
-        }
-    }
-    super::stats::rate(met, counted)
 }
 
 #[derive(Default)]
@@ -89,8 +72,19 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
         );
         let mut total = Tally::default();
         let mut by_assignee: BTreeMap<Segment, Tally> = BTreeMap::new();
-        for j in ctx.journeys() {
-            for i in j.slas.iter().map(|s| &s.instance).filter(|i| i.sla == id) {
+        // Contacts' instances, and accounts' for an SLA on account stages.
+        let subjects = ctx
+            .journeys()
+            .iter()
+            .map(|j| (j.contact.as_str(), false, j.slas.as_slice()))
+            .chain(
+                ctx.eval
+                    .accounts
+                    .iter()
+                    .map(|a| (a.account.as_str(), true, a.slas.as_slice())),
+            );
+        for (who, account, states) in subjects {
+            for i in states.iter().map(|s| &s.instance).filter(|i| i.sla == id) {
                 if !ctx.in_report(i.due) {
                     continue;
                 }
@@ -127,7 +121,8 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
                 }
                 if st == SlaStatus::Overdue {
                     overdue.push(OverdueItem {
-                        contact: j.contact.clone(),
+                        contact: (!account).then(|| who.to_string()),
+                        account: account.then(|| who.to_string()),
                         sla: sla.name.clone(),
                         assignee: assignee.as_ref().map(Segment::label),
                         started: format_instant(i.started),
@@ -168,6 +163,7 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
         b.overdue_hours
             .total_cmp(&a.overdue_hours)
             .then(a.contact.cmp(&b.contact))
+            .then(a.account.cmp(&b.account))
             .then(a.sla.cmp(&b.sla))
     });
     (rows, overdue)

@@ -495,7 +495,10 @@ fn slas_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
             .take(shown)
             .map(|o| {
                 vec![
-                    o.contact.clone(),
+                    o.contact
+                        .clone()
+                        .or_else(|| o.account.clone())
+                        .unwrap_or_default(),
                     o.sla.clone(),
                     o.assignee.clone().unwrap_or_default(),
                     o.due.chars().take(16).collect(),

@@ -399,3 +399,55 @@ fn sla_rows_are_charged_to_the_assignee_and_add_up_to_the_total() {
         .find(|s| s["sla"] == "handoff" && s["label"] == "(none)");
     assert!(none.is_some());
 }
+
+#[test]
+fn an_sla_on_account_stages_has_one_instance_per_account() {
+    let r = report(&[]);
+    let rows: Vec<(Json, Json, Json)> = r["slas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["sla"] == "account_handoff")
+        .map(|s| {
+            (
+                s["assignee"].clone(),
+                s["met"].clone(),
+                s["breached"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (json!(null), json!(1), json!(1)),
+            (json!("Ivy Chen"), json!(1), json!(0)),
+            (json!(null), json!(0), json!(1)),
+        ]
+    );
+    assert_eq!(
+        segments(&r, "account_handoff_by_sdr"),
+        (
+            json!(0.5),
+            vec![(json!("Ivy Chen"), json!(1)), (json!(null), json!(0))]
+        )
+    );
+    let mut args = vec!["classify".to_string()];
+    args.extend(inputs(&["-o", "jsonl", "--lifecycle", "account"]));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let a2: Json = run(&args)
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).unwrap())
+        .find(|j| j["account"] == "a2")
+        .unwrap();
+    assert_eq!(a2["slas"][0]["status"], "breached");
+    assert_eq!(a2["slas"][0]["late_by_hours"], 34);
+}
+
+#[test]
+fn breached_of_an_account_sla_is_refused_in_a_contact_condition() {
+    let text = std::fs::read_to_string(crate::root().join(DIR).join("policy.detente")).unwrap()
+        + "\ncriteria late { late: breached(account_handoff) }\n";
+    let err = detente::Policy::compile(&text).unwrap_err();
+    let codes: Vec<String> = err.problems.iter().map(|p| p.code_str()).collect();
+    assert_eq!(codes, vec!["E024"]);
+}

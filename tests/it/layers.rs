@@ -54,8 +54,22 @@ fn eval_and_report_read_only_the_ir() {
 fn the_engine_modules_form_layers() {
     // Lowest first: each may import only those before it.
     let layers = [
-        "value", "problem", "calendar", "memo", "state", "parts", "view", "marks", "timers",
-        "explain", "replay", "journey", "prepare", "mod", "classify",
+        "value",
+        "problem",
+        "calendar",
+        "memo",
+        "state",
+        "parts",
+        "view",
+        "marks",
+        "account_slas",
+        "timers",
+        "explain",
+        "replay",
+        "journey",
+        "prepare",
+        "mod",
+        "classify",
     ];
     let root = crate::root().join("src/eval");
     let mut wrong = Vec::new();

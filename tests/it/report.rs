@@ -227,7 +227,10 @@ fn sla_attainment_and_the_overdue_list() {
         .iter()
         .find(|o| o.sla == "recycled_nurture")
         .unwrap();
-    assert_eq!((o.contact.as_str(), o.overdue_hours), ("c-3", 998.0));
+    assert_eq!(
+        (o.contact.as_deref(), o.overdue_hours),
+        (Some("c-3"), 998.0)
+    );
     let rep2 = r
         .slas
         .iter()

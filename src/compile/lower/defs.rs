@@ -240,6 +240,7 @@ impl Lower<'_> {
             cancelled: triggers(&s.cancelled)?,
             within: s.within,
             assignee: s.assignee,
+            entity: s.entity,
         })
     }
 }

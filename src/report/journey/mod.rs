@@ -199,12 +199,28 @@ impl<'a> AccountJourneyView<'a> {
     pub fn path(&self) -> Vec<PathStep> {
         path_of(self.policy.ir(), &self.journey.steps)
     }
+
+    /// Every instance of an SLA on account stages, as written.
+    pub fn slas(&self) -> Vec<SlaJson<'a>> {
+        let ir = self.policy.ir();
+        self.journey
+            .slas
+            .iter()
+            .map(|s| SlaJson::new(ir, s))
+            .collect()
+    }
 }
 
 impl Serialize for AccountJourneyView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let j = self.journey;
-        let fields = 6 + usize::from(j.group.is_some());
+        let account_slas = self
+            .policy
+            .ir()
+            .slas
+            .iter()
+            .any(|s| s.entity == crate::ir::Entity::Account);
+        let fields = 6 + usize::from(j.group.is_some()) + usize::from(account_slas);
         let mut out = s.serialize_struct("AccountJourney", fields)?;
         out.serialize_field("account", &j.account)?;
         out.serialize_field("policy", &PolicyJson(self.policy))?;
@@ -214,6 +230,10 @@ impl Serialize for AccountJourneyView<'_> {
         out.serialize_field("path", &self.path())?;
         if let Some(g) = &j.group {
             out.serialize_field("group", &GroupJson(self.policy.ir(), g))?;
+        }
+        // Only a policy with SLAs on account stages has the key.
+        if account_slas {
+            out.serialize_field("slas", &self.slas())?;
         }
         out.end()
     }

@@ -201,8 +201,13 @@ impl PeriodEval<'_, '_> {
     fn attainment(&mut self, sla: SlaId, w: Option<FilterId>) -> M {
         let ctx = self.ctx;
         let (mut met, mut counted) = (0usize, 0usize);
-        for j in ctx.journeys() {
-            for i in j.slas.iter().map(|s| &s.instance).filter(|i| i.sla == sla) {
+        let states = ctx
+            .journeys()
+            .iter()
+            .map(|j| j.slas.as_slice())
+            .chain(ctx.eval.accounts.iter().map(|a| a.slas.as_slice()));
+        for states in states {
+            for i in states.iter().map(|s| &s.instance).filter(|i| i.sla == sla) {
                 if !self.within(i.due) || !holds(&i.marks, w) {
                     continue;
                 }
