@@ -116,6 +116,10 @@ const CONTACT_FIELDS: &[&str] = &[
     "last_enriched_at",
     "owner",
 ];
+/// Written after [`CONTACT_FIELDS`] for a scoreboard to cut by (the rep's
+/// office and manager, the contact's lead source); a policy that does not
+/// declare them is told they are not read.
+const SCOREBOARD_CONTACT_FIELDS: &[&str] = &["office", "manager", "lead_source"];
 const ACCOUNT_FIELDS: &[&str] = &[
     "domain",
     "employees",
@@ -123,6 +127,8 @@ const ACCOUNT_FIELDS: &[&str] = &[
     "region",
     "annual_revenue",
 ];
+/// Written after [`ACCOUNT_FIELDS`]: the account's SDR.
+const SCOREBOARD_ACCOUNT_FIELDS: &[&str] = &["sdr"];
 
 /// Says what the policy lacks, if anything, for the generated data to load.
 pub fn check_schema(model: &Ir) -> Result<(), GenerateError> {
@@ -256,9 +262,15 @@ pub fn generate(
     contacts.write_record(
         ["id", "account", "created_at"]
             .iter()
-            .chain(CONTACT_FIELDS.iter()),
+            .chain(CONTACT_FIELDS.iter())
+            .chain(SCOREBOARD_CONTACT_FIELDS.iter()),
     )?;
-    accounts.write_record(["id"].iter().chain(ACCOUNT_FIELDS.iter()))?;
+    accounts.write_record(
+        ["id"]
+            .iter()
+            .chain(ACCOUNT_FIELDS.iter())
+            .chain(SCOREBOARD_ACCOUNT_FIELDS.iter()),
+    )?;
     // Which rows to write twice comes from a stream of its own, so it does
     // not disturb the stories.
     let mut dupes = ChaCha8Rng::seed_from_u64(options.seed);
@@ -281,6 +293,7 @@ pub fn generate(
                 a.industry.to_string(),
                 a.region.to_string(),
                 a.annual_revenue.map(|r| r.to_string()).unwrap_or_default(),
+                sdr_of(index).to_string(),
             ])?;
         }
         let mut people: Vec<&GenContact> = story.contacts.iter().collect();
@@ -290,7 +303,7 @@ pub fn generate(
             if summary.first_contact.is_none() {
                 summary.first_contact = Some(c.id.clone());
             }
-            contacts.write_record(contact_row(c))?;
+            contacts.write_record(contact_row(c, lead_source(&story, c, index)))?;
         }
         for e in &story.events {
             let row = event_json(e);
@@ -308,7 +321,39 @@ pub fn generate(
     Ok(summary)
 }
 
-fn contact_row(c: &GenContact) -> Vec<String> {
+/// The SDR of the account written `index`-th: round-robin, so the
+/// stories (and their random draws) stay as they were.
+fn sdr_of(index: usize) -> &'static str {
+    people::SDRS
+        .get(index % people::SDRS.len())
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Where a contact came from, read off its story without a random draw:
+/// some accounts came through an event or a partner; otherwise a first
+/// form is a web form and a first page view organic search.
+fn lead_source(story: &story::Story, c: &GenContact, index: usize) -> &'static str {
+    if index % 7 == 0 {
+        return "partner";
+    }
+    if index % 5 == 0 {
+        return "event";
+    }
+    let first = story
+        .events
+        .iter()
+        .filter(|e| e.contact == c.id)
+        .min_by_key(|e| e.sort)
+        .map(|e| e.ty);
+    match first {
+        Some("form_submit") => "web_form",
+        _ => "organic",
+    }
+}
+
+fn contact_row(c: &GenContact, lead_source: &str) -> Vec<String> {
+    let org = c.owner.and_then(people::org_of);
     vec![
         c.id.clone(),
         c.account.clone().unwrap_or_default(),
@@ -325,6 +370,13 @@ fn contact_row(c: &GenContact) -> Vec<String> {
             .unwrap_or_default(),
         c.last_enriched_at.map(format_instant).unwrap_or_default(),
         c.owner.unwrap_or_default().to_string(),
+        org.map(|(office, _)| office)
+            .unwrap_or_default()
+            .to_string(),
+        org.map(|(_, manager)| manager)
+            .unwrap_or_default()
+            .to_string(),
+        lead_source.to_string(),
     ]
 }
 

@@ -134,6 +134,28 @@ pub const REPS: &[&str] = &[
     "r.okafor", "j.walsh", "m.tanaka", "s.rossi", "a.patel", "k.jensen", "d.moreau", "l.novak",
 ];
 
+/// Each rep's office and manager, by the rep's place in [`REPS`]: the
+/// sales org a scoreboard is cut by.
+pub const REP_ORG: &[(&str, &str)] = &[
+    ("London", "e.brennan"),
+    ("London", "e.brennan"),
+    ("London", "h.fischer"),
+    ("Boston", "c.costa"),
+    ("Boston", "c.costa"),
+    ("Boston", "t.usman"),
+    ("Singapore", "w.xu"),
+    ("Singapore", "w.xu"),
+];
+
+/// The SDRs who work accounts, round-robin by account.
+pub const SDRS: &[&str] = &["n.ivanova", "p.quiroga", "y.zhang"];
+
+/// The office and manager of `rep`.
+pub fn org_of(rep: &str) -> Option<(&'static str, &'static str)> {
+    let i = REPS.iter().position(|r| *r == rep)?;
+    REP_ORG.get(i).copied()
+}
+
 /// How fast each rep follows up, as a multiple of a typical delay: most
 /// are quick, two are often late.
 pub const REP_SPEED: &[f64] = &[0.4, 0.6, 0.7, 0.8, 1.0, 1.1, 2.6, 3.2];

@@ -23,6 +23,7 @@ mod props;
 mod reliability;
 mod report;
 mod request_direct;
+mod scoreboard;
 mod segments;
 mod serve;
 mod stages;

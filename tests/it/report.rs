@@ -137,14 +137,22 @@ fn velocity_is_completed_stays_and_first_entry_spans() {
 #[test]
 fn triggers_name_the_touchpoint_that_tipped_each_move() {
     let r = report();
-    let t = r.triggers.iter().find(|t| t.line == 148).unwrap();
+    let t = r
+        .triggers
+        .iter()
+        .find(|t| t.from == "lead" && t.to == "mql")
+        .unwrap();
     assert_eq!(
         (t.from.as_str(), t.to.as_str(), t.fired),
         ("lead", "mql", 2)
     );
     assert_eq!(t.by[0].what, "demo_request");
     assert_eq!(t.by[0].count, 2);
-    let aged = r.triggers.iter().find(|t| t.line == 151).unwrap();
+    let aged = r
+        .triggers
+        .iter()
+        .find(|t| t.from == "mql" && t.trigger == "after 30d")
+        .unwrap();
     assert_eq!((aged.fired, aged.by[0].what.as_str()), (1, "time"));
 }
 
