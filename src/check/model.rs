@@ -521,6 +521,35 @@ fn is_rate_at<'m>(e: &Expr, metric: &impl Fn(MetricId) -> Option<&'m Expr>, dept
             matches!(x, Expr::Const(Value::Number(n)) if (0.0..=1.0).contains(n))
                 || is_rate_at(x, metric, depth + 1)
         }),
+        // A part over a whole it belongs to: `count(won) / (count(won) +
+        // count(lost))`. Counts are never negative, so it is at most 1.
+        Expr::Arith(ArithOp::Div, part, whole) => {
+            let key = format!("{part:?}");
+            counts_only(part)
+                && counts_only(whole)
+                && summands(whole).iter().any(|s| format!("{s:?}") == key)
+        }
+        _ => false,
+    }
+}
+
+/// The terms of a sum (`a + b + c`), or the expression itself.
+fn summands(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Arith(ArithOp::Add, a, b) => {
+            let mut out = summands(a);
+            out.extend(summands(b));
+            out
+        }
+        other => vec![other],
+    }
+}
+
+/// A count, or a sum of counts: never negative.
+fn counts_only(e: &Expr) -> bool {
+    match e {
+        Expr::CountEvents(..) | Expr::CountEntered(..) => true,
+        Expr::Arith(ArithOp::Add, a, b) => counts_only(a) && counts_only(b),
         _ => false,
     }
 }

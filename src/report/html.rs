@@ -31,6 +31,15 @@ th, td { padding: 3px 10px; border-bottom: 1px solid #eef0f3; text-align: left; 
 th { background: #f2f4f7; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: #f2f4f7; padding: 8px; }
+.kpis .pick { position: absolute; opacity: 0; pointer-events: none; }
+.picker { margin: 8px 0 12px; color: #667085; }
+.picker label { display: inline-block; margin: 2px 4px 2px 0; padding: 2px 10px; border: 1px solid #d0d5dd; border-radius: 12px; cursor: pointer; color: #1d2430; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; }
+.tile { border: 1px solid #e4e7ec; border-radius: 8px; padding: 10px 14px; background: #f8fafc; }
+.tile .name { font-weight: 600; font-size: 14px; }
+.tile .seg { color: #667085; font-size: 12px; }
+.tile .big { font-size: 26px; font-weight: 700; color: #2f6fdf; }
+.tile .when, .tile .delta { color: #667085; font-size: 12px; }
 .none { color: #667085; }
 ";
 
@@ -44,12 +53,13 @@ pub fn render(r: &Report) -> String {
         escape(&title),
         escape(&title),
         super::plural(r.contacts as u64, "contact", "contacts"),
-        escape(&r.from),
-        escape(&r.to),
-        escape(&r.as_of),
+        escape(&people_date(&r.from)),
+        escape(&people_date(&r.to)),
+        escape(&people_date(&r.as_of)),
         escape(&r.period),
         escape(&r.policy.hash)
     );
+    out.push_str(&super::tiles::tiles(r));
     out.push_str("<h2>At a glance</h2>\n");
     out.push_str(&funnel_chart(&r.funnel));
     out.push_str(&stage_graph(r));
@@ -60,6 +70,18 @@ pub fn render(r: &Report) -> String {
     out.push_str(&render_blocks(tables, Style::Html));
     out.push_str("</main>\n</body>\n</html>\n");
     out
+}
+
+/// `2026-10-31T23:59:59Z` as people write it: `31 Oct 2026 23:59 UTC`
+/// (a midnight as the day alone).
+fn people_date(iso: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(iso) {
+        Ok(t) if t.format("%H:%M:%S").to_string() == "00:00:00" => {
+            t.format("%-d %b %Y").to_string()
+        }
+        Ok(t) => t.format("%-d %b %Y %H:%M UTC").to_string(),
+        Err(_) => iso.to_string(),
+    }
 }
 
 /// Horizontal bars: each success-path stage's cohort, and the share that

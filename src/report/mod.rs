@@ -18,6 +18,7 @@ pub mod scoreboard;
 pub mod sla;
 pub mod stats;
 pub mod text;
+pub mod tiles;
 pub mod touch;
 pub mod words;
 

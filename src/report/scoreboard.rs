@@ -20,8 +20,9 @@ pub(crate) fn metrics_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
     let mut rows = Vec::new();
     let mut hidden = Vec::new();
     for m in &r.metrics {
-        let mut row = vec![name(m)];
-        row.extend(last(&m.values, wide).iter().map(|c| value(&c.value, style)));
+        let mut row = vec![name(m, style)];
+        let shown = |v: &serde_json::Value| figure(v, m.rate, r.currency.as_deref(), style);
+        row.extend(last(&m.values, wide).iter().map(|c| shown(&c.value)));
         rows.push(row);
         let count = m.values.first().map_or(0, |c| c.segments.len());
         for k in 0..count.min(SHOWN) {
@@ -35,7 +36,7 @@ pub(crate) fn metrics_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
             row.extend(last(&m.values, wide).iter().map(|c| {
                 c.segments
                     .get(k)
-                    .map_or_else(String::new, |s| value(&s.value, style))
+                    .map_or_else(String::new, |s| shown(&s.value))
             }));
             rows.push(row);
         }
@@ -51,11 +52,48 @@ pub(crate) fn metrics_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
     }
 }
 
-/// A metric's name, with what it is cut by.
-fn name(m: &MetricRow) -> String {
+/// A metric's name, with what it is cut by; in Markdown and HTML its
+/// description beside it.
+fn name(m: &MetricRow, style: Style) -> String {
+    let mut out = m.metric.clone();
+    if style != Style::Table
+        && let Some(d) = &m.description
+    {
+        out = format!("{d} ({})", m.metric);
+    }
     match &m.by {
-        Some(by) => format!("{} (by {by})", m.metric),
-        None => m.metric.clone(),
+        Some(by) => format!("{out}, by {by}"),
+        None => out,
+    }
+}
+
+/// A metric's value as people read it: a rate as a percentage, money
+/// with the currency's sign (or code), no data as such.
+pub(crate) fn figure(
+    v: &serde_json::Value,
+    rate: bool,
+    currency: Option<&str>,
+    style: Style,
+) -> String {
+    match v {
+        serde_json::Value::Number(n) if rate => {
+            format!("{:.1}%", n.as_f64().unwrap_or(0.0) * 100.0)
+        }
+        serde_json::Value::String(s) => {
+            let amount = money(s, style);
+            let (sign, amount) = match amount.strip_prefix('-') {
+                Some(a) => ("-", a.to_string()),
+                None => ("", amount),
+            };
+            match currency {
+                Some("USD") => format!("{sign}${amount}"),
+                Some("EUR") => format!("{sign}€{amount}"),
+                Some("GBP") => format!("{sign}£{amount}"),
+                Some(code) => format!("{sign}{amount} {code}"),
+                None => format!("{sign}{amount}"),
+            }
+        }
+        other => value(other, style),
     }
 }
 

@@ -121,14 +121,26 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
     funnel_blocks(r, style, &mut b);
     velocity_blocks(r, style, &mut b);
     triggers_blocks(r, style, &mut b);
-    touchpoints_blocks(r, style, &mut b);
-    attribution_blocks(r, style, &mut b);
+    // A section with nothing in it (a policy without touchpoints, SLAs,
+    // metrics, incentives or scores) is left out.
+    if !r.touchpoints.iter().all(|s| s.touchpoints.is_empty()) {
+        touchpoints_blocks(r, style, &mut b);
+        attribution_blocks(r, style, &mut b);
+    }
     balance_blocks(r, style, &mut b);
     dropouts_blocks(r, style, &mut b);
-    slas_blocks(r, style, &mut b);
-    super::scoreboard::metrics_blocks(r, style, &mut b);
-    super::scoreboard::incentives_blocks(r, style, &mut b);
-    calibration_blocks(r, style, &mut b);
+    if !r.slas.is_empty() {
+        slas_blocks(r, style, &mut b);
+    }
+    if !r.metrics.is_empty() {
+        super::scoreboard::metrics_blocks(r, style, &mut b);
+    }
+    if !r.incentives.is_empty() {
+        super::scoreboard::incentives_blocks(r, style, &mut b);
+    }
+    if !r.calibration.is_empty() {
+        calibration_blocks(r, style, &mut b);
+    }
     problems_blocks(r, &mut b);
     b
 }
@@ -625,6 +637,14 @@ fn numeric(s: &str) -> bool {
     if let Some(rest) = s.strip_prefix(['+', '−']) {
         return rest.starts_with(|c: char| c.is_ascii_digit());
     }
+    // Money with its sign (`$1,000.00`, `-£5`) or its code (`5.00 CHF`).
+    let s = s
+        .trim_start_matches('-')
+        .trim_start_matches(['$', '€', '£']);
+    let s = s
+        .rsplit_once(' ')
+        .filter(|(_, code)| code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase()))
+        .map_or(s, |(amount, _)| amount);
     let t = s.trim_end_matches(['%', 'k', 'm']);
     !t.is_empty() && (t.parse::<f64>().is_ok() || t.replace(',', "").parse::<f64>().is_ok())
 }

@@ -356,7 +356,7 @@ fn the_scoreboard_reads_well_in_every_format() {
     );
     let html = text("html");
     assert!(
-        html.contains("wins_by_office (by contact.office)"),
+        html.contains("Wins by office (wins_by_office), by contact.office"),
         "{html}"
     );
     assert!(html.contains("Moses Frase"), "{html}");

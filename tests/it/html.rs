@@ -123,7 +123,7 @@ fn the_html_report_renders_its_charts_in_headless_chromium() {
             "--disable-component-update",
             "--disable-sync",
             "--hide-scrollbars",
-            "--window-size=1100,1400",
+            "--window-size=1100,2600",
         ])
         .arg(format!(
             "--user-data-dir={}",
@@ -137,7 +137,7 @@ fn the_html_report_renders_its_charts_in_headless_chromium() {
     let (blue, size) = pixels_like(&shot, [0x2f, 0x6f, 0xdf]);
     let (orange, _) = pixels_like(&shot, [0xe0, 0x78, 0x2f]);
     eprintln!("screenshot {size:?}: {blue} blue, {orange} orange pixels");
-    assert_eq!(size, (1100, 1400));
+    assert_eq!(size, (1100, 2600));
     // The funnel bars, stage boxes and time-in-stage bars are blue; the
     // detour boxes orange. Blank or unstyled pages have neither.
     assert!(
@@ -148,4 +148,75 @@ fn the_html_report_renders_its_charts_in_headless_chromium() {
         orange > 3_000,
         "only {orange} orange pixels: no detour stages?"
     );
+}
+
+/// The scoreboard opens with a tile per metric and a segment picker
+/// (radio buttons and CSS): in Chromium the picked pill is dark and the
+/// tiles' figures blue; as text, every cut metric has a value block per
+/// segment, shown only when its segment is picked.
+#[test]
+fn the_scoreboard_opens_with_kpi_tiles_and_a_segment_picker() {
+    let out = detente()
+        .current_dir(root().join("examples/scoreboard"))
+        .args(["report", "--as-of", "2026-10-31T23:59:59Z", "-o", "html"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let page = String::from_utf8_lossy(&out.stdout).to_string();
+    for part in [
+        "id=\"kpi-tiles\"",
+        "id=\"segment-picker\"",
+        "<label for=\"seg-0-0\">contact.office: Boston</label>",
+        "#seg-0-0:checked ~ .tiles .seg-0-0 { display: block; }",
+        // The description as the tile's name, dates as people write them.
+        "<div class=\"name\">Win rate by office</div>",
+        "as of 31 Oct 2026 23:59 UTC",
+    ] {
+        assert!(page.contains(part), "missing {part}");
+    }
+    // Rates as percentages, money with its sign.
+    assert!(
+        page.contains("<div class=\"big\">75.0%</div>"),
+        "win rate as %"
+    );
+    assert!(
+        page.contains("<div class=\"big\">$411,000.00</div>"),
+        "money with its sign"
+    );
+    // No touchpoints and no scores in this policy: those sections are left out.
+    assert!(!page.contains("<h2>Attribution</h2>"));
+    assert!(!page.contains("<h2>Score calibration</h2>"));
+    let Some(chromium) = chromium() else {
+        eprintln!("skipped: no chromium on PATH (.ci/run installs it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scoreboard.html");
+    std::fs::write(&file, &page).unwrap();
+    let shot = root().join("target/scoreboard-html.png");
+    let status = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=1100,700",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    // The top of the page is the picker and the tiles: the picked pill
+    // (#1d2430) and the tiles' figures and trend lines (#2f6fdf).
+    let (dark, _) = pixels_like(&shot, [0x1d, 0x24, 0x30]);
+    let (blue, _) = pixels_like(&shot, [0x2f, 0x6f, 0xdf]);
+    eprintln!("scoreboard screenshot: {dark} dark, {blue} blue pixels");
+    assert!(dark > 1_500, "only {dark} dark pixels: no picked pill?");
+    assert!(blue > 1_500, "only {blue} blue pixels: no tiles?");
 }

@@ -23,6 +23,9 @@ pub struct MetricRow {
     /// What the metric is cut by (`contact.office`), when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// True for a rate (a fraction between 0 and 1, shown as a %).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rate: bool,
     pub values: Vec<Cell>,
 }
 
@@ -115,6 +118,7 @@ pub fn metrics(ctx: &Ctx) -> (Vec<String>, Vec<MetricRow>) {
             metric: m.name.clone(),
             description: m.description.clone(),
             by: m.by.map(|d| ctx.model.dimensions[d].text.clone()),
+            rate: m.rate,
             values: match m.by {
                 None => spans
                     .iter()
