@@ -1,5 +1,6 @@
-//! `detente explain CONTACT`: one contact's story and what is missing for
-//! the next stage.
+//! `detente explain ID`: one contact's or account's story and what is
+//! missing for the next stage. `--contact` or `--account` settles an id
+//! that is both.
 
 use detente::eval::explain;
 
@@ -8,8 +9,14 @@ use super::inputs::{DataArgs, resolve};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The contact's id.
-    contact: String,
+    /// The contact's or account's id.
+    id: String,
+    /// The id is a contact's (when it is an account's too).
+    #[arg(long, conflicts_with = "account")]
+    contact: bool,
+    /// The id is an account's (when it is a contact's too).
+    #[arg(long = "account")]
+    account: bool,
     #[command(flatten)]
     data: DataArgs,
     /// Tell the story up to this time (default: the latest time in the data).
@@ -43,7 +50,24 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return e,
     };
     eprint!("{}", super::reports::rejected_note(&histories, "the story"));
-    match explain(&inputs.policy, &histories, as_of, &args.contact) {
+    let is_account = histories.accounts.iter().any(|a| a.id == args.id)
+        || histories
+            .contacts
+            .iter()
+            .any(|c| c.account.as_deref() == Some(args.id.as_str()));
+    let is_contact = histories.contacts.iter().any(|c| c.id == args.id)
+        || histories.events.iter().any(|e| e.contact == args.id);
+    if is_account && is_contact && !args.account && !args.contact {
+        eprintln!(
+            "error: `{0}` is both a contact and an account: say which with `--contact` or `--account` (detente explain {0} --account)",
+            args.id
+        );
+        return Exit::Usage;
+    }
+    if args.account || (is_account && !is_contact) {
+        return account(&inputs.policy, &histories, as_of, &args.id, args.output);
+    }
+    match explain(&inputs.policy, &histories, as_of, &args.id) {
         Some((journey, exits, as_of)) => {
             match args.output {
                 Output::Text => out!(
@@ -68,14 +92,14 @@ pub fn run(args: Args) -> Exit {
                 .contacts
                 .iter()
                 .map(|c| c.id.as_str())
-                .filter(|id| strsim::jaro_winkler(id, &args.contact) > 0.85)
+                .filter(|id| strsim::jaro_winkler(id, &args.id) > 0.85)
                 .collect();
             near.sort();
             near.dedup();
             near.truncate(3);
             eprintln!(
                 "error: no contact `{}` in the data{}",
-                args.contact,
+                args.id,
                 if near.is_empty() {
                     String::new()
                 } else {
@@ -91,4 +115,39 @@ pub fn run(args: Args) -> Exit {
             Exit::Problems
         }
     }
+}
+
+/// `detente explain ACCOUNT`.
+fn account(
+    policy: &detente::Policy,
+    histories: &detente::data::Histories,
+    as_of: Option<detente::data::time::Instant>,
+    id: &str,
+    output: Output,
+) -> Exit {
+    let Some((a, exits, as_of, journeys)) =
+        detente::eval::explain_account(policy, histories, as_of, id)
+    else {
+        let why = if policy.machine(detente::ir::Entity::Account).is_none() {
+            "the policy has no account lifecycle"
+        } else {
+            "none of its contacts has a journey at that time"
+        };
+        eprintln!("error: account `{id}` has no journey: {why}");
+        return Exit::Problems;
+    };
+    match output {
+        Output::Text => out!(
+            "{}",
+            detente::report::explain_account::render(policy, &a, &exits, as_of, &journeys)
+        ),
+        Output::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&detente::report::explain_account::json(
+                policy, &a, &exits, as_of, &journeys
+            ))
+            .unwrap_or_default()
+        ),
+    }
+    Exit::Ok
 }

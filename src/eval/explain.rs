@@ -208,16 +208,21 @@ impl Shown {
 }
 
 impl Run<'_> {
-    /// What is missing for every transition out of member `m`'s stage.
-    pub fn exits(&self, m: usize, now: Instant) -> Vec<Exit> {
+    /// What is missing for every transition out of the stage of `who`
+    /// (a member, or the account).
+    pub fn exits(&self, who: Who, now: Instant) -> Vec<Exit> {
         let ir = self.policy.ir();
-        let Some(life) = self.members.get(m).and_then(|x| x.life.as_ref()) else {
+        let (life, entity) = match who {
+            Who::Contact(m) => (
+                self.members.get(m).and_then(|x| x.life.as_ref()),
+                Entity::Contact,
+            ),
+            Who::Account => (self.account_life.as_ref(), Entity::Account),
+        };
+        let (Some(life), Some(machine)) = (life, self.policy.machine(entity)) else {
             return Vec::new();
         };
-        let Some(machine) = self.policy.machine(Entity::Contact) else {
-            return Vec::new();
-        };
-        let view = View::new(self, Who::Contact(m), now);
+        let view = View::new(self, who, now);
         let mut out = Vec::new();
         for t in machine.exits(life.stage) {
             let tr = &ir.transitions[*t];

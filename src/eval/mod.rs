@@ -101,17 +101,49 @@ pub fn explain(
     as_of: Option<Instant>,
     contact: &str,
 ) -> Option<(Journey, Vec<explain::Exit>, Instant)> {
-    let (ev, exits) = replay_all(policy, histories, as_of, Some(contact), false);
+    let (ev, exits) = replay_all(
+        policy,
+        histories,
+        as_of,
+        Some(prepare::Target::Contact(contact)),
+        false,
+    );
     let (id, exits) = exits?;
     let journey = ev.journeys.into_iter().find(|j| j.contact == id)?;
     Some((journey, exits, ev.as_of))
+}
+
+/// An account explained: its journey, what is missing for each way out of
+/// its stage, the as-of time, and its contacts' journeys (who holds which
+/// role, who is closest).
+pub type AccountExplained = (AccountJourney, Vec<explain::Exit>, Instant, Vec<Journey>);
+
+/// Replays only `account` and says what is missing for each way out of
+/// its stage. `None` when the policy has no account lifecycle or no
+/// contact of that account has a journey.
+pub fn explain_account(
+    policy: &Policy,
+    histories: &Histories,
+    as_of: Option<Instant>,
+    account: &str,
+) -> Option<AccountExplained> {
+    let (ev, exits) = replay_all(
+        policy,
+        histories,
+        as_of,
+        Some(prepare::Target::Account(account)),
+        false,
+    );
+    let (_, exits) = exits?;
+    let journey = ev.accounts.into_iter().find(|a| a.account == account)?;
+    Some((journey, exits, ev.as_of, ev.journeys))
 }
 
 fn replay_all(
     policy: &Policy,
     histories: &Histories,
     as_of: Option<Instant>,
-    only: Option<&str>,
+    only: Option<prepare::Target<'_>>,
     check_everyone: bool,
 ) -> (Evaluation, Explained) {
     let as_of = as_of.unwrap_or_else(|| default_as_of(histories));
@@ -129,11 +161,18 @@ fn replay_all(
     // Accounts replay independently, on as many threads as rayon has; the
     // results are collected in account order, so the output does not
     // depend on the thread count.
-    let target = only.map(resolve);
+    let target = only.map(|t| match t {
+        prepare::Target::Contact(c) => prepare::Target::Contact(resolve(c)),
+        account => account,
+    });
     let groups: Vec<_> = world
         .groups()
         .into_iter()
-        .filter(|(_, ids)| target.as_ref().is_none_or(|t| ids.contains(t)))
+        .filter(|((solo, key), ids)| match target {
+            None => true,
+            Some(prepare::Target::Contact(c)) => ids.contains(&c),
+            Some(prepare::Target::Account(a)) => !solo && *key == a,
+        })
         .collect();
     let replay_group = |(key, ids): prepare::Group<'_>| world.replay(key, &ids, target);
     // One account (a single-contact API request) replays on the calling

@@ -15,9 +15,17 @@ use super::memo;
 use super::problem::{Runtime, RuntimeProblem};
 use super::replay;
 use super::state::{self, Item, ItemKind, Life, Member, Run};
+use super::view::Who;
 
 /// The contact whose ways out were explained, and them.
 pub type Explained = Option<(String, Vec<Exit>)>;
+
+/// Whose ways out to explain: a contact's, or an account's.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Contact(&'a str),
+    Account(&'a str),
+}
 
 /// Where a chain of merges put contact `id` (itself when never merged).
 pub fn follow<'x>(alias: &'x HashMap<String, String>, id: &'x str) -> &'x str {
@@ -189,15 +197,19 @@ impl<'w> World<'w> {
         &self,
         (solo, key): (bool, &str),
         ids: &[&str],
-        target: Option<&str>,
+        target: Option<Target<'_>>,
     ) -> Replayed {
         let account = (!solo).then(|| key.to_string());
         let mut run = self.run(account, ids);
         let as_of = self.as_of;
         let mut run_problems = run.replay(as_of);
-        let explained = target.and_then(|t| {
-            let m = run.members.iter().position(|x| x.id == t)?;
-            Some((t.to_string(), run.exits(m, as_of)))
+        let explained = target.and_then(|t| match t {
+            Target::Contact(t) => {
+                let m = run.members.iter().position(|x| x.id == t)?;
+                Some((t.to_string(), run.exits(Who::Contact(m), as_of)))
+            }
+            Target::Account(a) => (run.account.as_deref() == Some(a))
+                .then(|| (a.to_string(), run.exits(Who::Account, as_of))),
         });
         let group = run.group(as_of);
         let mut account = run.account_journey(None, as_of);

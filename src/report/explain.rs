@@ -15,7 +15,7 @@ use crate::eval::parts::SlaStatus;
 use super::journey::{JourneyView, PathStep, Trigger};
 use super::reasons::reason_lines;
 
-fn span(ms: i64) -> String {
+pub(crate) fn span(ms: i64) -> String {
     let hours = ms as f64 / 3_600_000.0;
     if hours < 1.0 {
         format!("{} minutes", (ms / 60_000).max(0))
@@ -32,7 +32,7 @@ fn instant(s: Option<&str>, tz: Tz) -> Option<Instant> {
 }
 
 pub fn render(policy: &Policy, j: &Journey, exits: &[Exit], as_of: Instant) -> String {
-    let (ir, tz) = (policy.ir(), policy.ir().timezone);
+    let tz = policy.ir().timezone;
     let view = JourneyView::new(policy, j);
     let mut out = String::new();
     let _ = writeln!(
@@ -81,35 +81,53 @@ pub fn render(policy: &Policy, j: &Journey, exits: &[Exit], as_of: Instant) -> S
     );
     out.push('\n');
 
-    let slas = view.slas();
-    if !slas.is_empty() {
-        out.push_str("\nSLAs\n");
-        // The instants are read from the typed instances, not parsed back
-        // from the JSON's text.
-        for (s, state) in slas.iter().zip(&j.slas) {
-            let name = s.sla;
-            let inst = &state.instance;
-            let started = format_local(inst.started, tz);
-            let due = format_local(inst.due, tz);
-            let met = inst.met_at.map(|i| format_local(i, tz));
-            let detail = match (s.status, met) {
-                (SlaStatus::Met, Some(m)) => format!("met on {m}, in time (due {due})"),
-                (SlaStatus::Breached, Some(m)) => format!(
-                    "met on {m}, {} hours late (due {due})",
-                    s.late_by_hours.map(|x| x.to_string()).unwrap_or_default()
-                ),
-                (SlaStatus::Overdue, _) => format!("not met, overdue since {due}"),
-                (SlaStatus::Open, _) => format!("open, due {due}"),
-                (SlaStatus::Cancelled, _) => "cancelled".to_string(),
-                (status, None) => status.as_str().to_string(),
-            };
-            let _ = writeln!(out, "  {name} (started {started}): {detail}");
-        }
-    }
+    out.push_str(&sla_text(policy, &view.slas(), &j.slas));
+    out.push_str(&exits_text(policy, view.stage(), exits));
+    out
+}
 
-    out.push_str("\nWhat it takes to move on\n");
+/// The SLA instances of a contact or an account, one line each.
+pub(crate) fn sla_text(
+    policy: &Policy,
+    slas: &[super::journey::SlaJson<'_>],
+    states: &[crate::eval::parts::SlaState],
+) -> String {
+    let tz = policy.ir().timezone;
+    let mut out = String::new();
+    if slas.is_empty() {
+        return out;
+    }
+    out.push_str("\nSLAs\n");
+    // The instants are read from the typed instances, not parsed back
+    // from the JSON's text.
+    for (s, state) in slas.iter().zip(states) {
+        let name = s.sla;
+        let inst = &state.instance;
+        let started = format_local(inst.started, tz);
+        let due = format_local(inst.due, tz);
+        let met = inst.met_at.map(|i| format_local(i, tz));
+        let detail = match (s.status, met) {
+            (SlaStatus::Met, Some(m)) => format!("met on {m}, in time (due {due})"),
+            (SlaStatus::Breached, Some(m)) => format!(
+                "met on {m}, {} hours late (due {due})",
+                s.late_by_hours.map(|x| x.to_string()).unwrap_or_default()
+            ),
+            (SlaStatus::Overdue, _) => format!("not met, overdue since {due}"),
+            (SlaStatus::Open, _) => format!("open, due {due}"),
+            (SlaStatus::Cancelled, _) => "cancelled".to_string(),
+            (status, None) => status.as_str().to_string(),
+        };
+        let _ = writeln!(out, "  {name} (started {started}): {detail}");
+    }
+    out
+}
+
+/// What it takes to move on from `stage`: each way out with its reasons.
+pub(crate) fn exits_text(policy: &Policy, stage: &str, exits: &[Exit]) -> String {
+    let ir = policy.ir();
+    let mut out = String::from("\nWhat it takes to move on\n");
     if exits.is_empty() {
-        let _ = writeln!(out, "  `{}` has no way out: it is final.", view.stage());
+        let _ = writeln!(out, "  `{stage}` has no way out: it is final.");
     }
     for e in exits {
         let tr = &ir.transitions[e.transition];
@@ -133,7 +151,7 @@ pub fn render(policy: &Policy, j: &Journey, exits: &[Exit], as_of: Instant) -> S
 
 /// One way out as `explain --format json` writes it.
 #[derive(serde::Serialize)]
-struct ExitJson<'a> {
+pub(crate) struct ExitJson<'a> {
     to: &'a str,
     trigger: &'a str,
     line: usize,
@@ -141,7 +159,7 @@ struct ExitJson<'a> {
     reasons: Vec<String>,
 }
 
-fn exits_json<'a>(policy: &'a Policy, exits: &[Exit]) -> Vec<ExitJson<'a>> {
+pub(crate) fn exits_json<'a>(policy: &'a Policy, exits: &[Exit]) -> Vec<ExitJson<'a>> {
     let ir = policy.ir();
     exits
         .iter()
@@ -235,9 +253,17 @@ fn trigger_text(t: Option<&Trigger>, label: Option<&str>, contact: &str) -> Stri
                 Some(c) => format!("criteria `{c}` held"),
                 None => format!("`{}` held", condition.as_deref().unwrap_or("")),
             };
+            // An account's story names the contact; a contact's, the
+            // colleague.
             let whose = by
                 .as_ref()
-                .map(|b| format!("colleague {b}'s"))
+                .map(|b| {
+                    if contact.is_empty() {
+                        format!("contact {b}'s")
+                    } else {
+                        format!("colleague {b}'s")
+                    }
+                })
                 .unwrap_or_else(|| "the contact's".into());
             let tipped = if let Some(c) = created {
                 if c == contact {

@@ -6,6 +6,7 @@ pub mod calibration;
 pub mod context;
 pub mod diff;
 pub mod explain;
+pub mod explain_account;
 pub mod funnel;
 pub mod graph;
 pub mod html;

@@ -367,14 +367,13 @@ fn the_scoreboard_reads_well_in_every_format() {
     );
 }
 
-#[test]
-fn sla_rows_are_charged_to_the_assignee_and_add_up_to_the_total() {
-    let r = report(&[]);
-    let rows: Vec<(Json, Json, Json, Json)> = r["slas"]
+/// An SLA's report rows as (total, assignee, met, breached).
+fn sla_rows(r: &Json, sla: &str) -> Vec<(Json, Json, Json, Json)> {
+    r["slas"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|s| s["sla"] == "handoff")
+        .filter(|s| s["sla"] == sla)
         .map(|s| {
             (
                 s["total"].clone(),
@@ -383,9 +382,14 @@ fn sla_rows_are_charged_to_the_assignee_and_add_up_to_the_total() {
                 s["breached"].clone(),
             )
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn sla_rows_are_charged_to_the_assignee_and_add_up_to_the_total() {
+    let r = report(&[]);
     assert_eq!(
-        rows,
+        sla_rows(&r, "handoff"),
         vec![
             (json!(true), json!(null), json!(1), json!(2)),
             (json!(null), json!("Ivy Chen"), json!(0), json!(1)),
@@ -403,25 +407,12 @@ fn sla_rows_are_charged_to_the_assignee_and_add_up_to_the_total() {
 #[test]
 fn an_sla_on_account_stages_has_one_instance_per_account() {
     let r = report(&[]);
-    let rows: Vec<(Json, Json, Json)> = r["slas"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["sla"] == "account_handoff")
-        .map(|s| {
-            (
-                s["assignee"].clone(),
-                s["met"].clone(),
-                s["breached"].clone(),
-            )
-        })
-        .collect();
     assert_eq!(
-        rows,
+        sla_rows(&r, "account_handoff"),
         vec![
-            (json!(null), json!(1), json!(1)),
-            (json!("Ivy Chen"), json!(1), json!(0)),
-            (json!(null), json!(0), json!(1)),
+            (json!(true), json!(null), json!(1), json!(1)),
+            (json!(null), json!("Ivy Chen"), json!(1), json!(0)),
+            (json!(null), json!(null), json!(0), json!(1)),
         ]
     );
     assert_eq!(
@@ -450,4 +441,91 @@ fn breached_of_an_account_sla_is_refused_in_a_contact_condition() {
     let err = detente::Policy::compile(&text).unwrap_err();
     let codes: Vec<String> = err.problems.iter().map(|p| p.code_str()).collect();
     assert_eq!(codes, vec!["E024"]);
+}
+
+#[test]
+fn explain_finds_an_account_by_its_id_and_tells_its_story() {
+    let mut args = vec!["explain".to_string(), "a2".to_string()];
+    args.extend(inputs(&[]));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let text = run(&args);
+    for part in [
+        "account a2 — What checks, computes",
+        "Now in `won`",
+        "target: came into existence here",
+        "Contacts, furthest along first\n  c2 (won)",
+        "account_handoff (started Mon 10 Apr 2017 00:00 UTC): met on Tue 25 Apr 2017 10:00 UTC, 34 hours late",
+        "`won` has no way out: it is final.",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in\n{text}");
+    }
+    let mut args = vec!["explain".to_string(), "a1".to_string()];
+    args.extend(inputs(&["-o", "json"]));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let j: Json = serde_json::from_str(&run(&args)).unwrap();
+    assert_eq!(j["account"], "a1");
+    assert_eq!(j["journey"]["stage"], "won");
+    assert_eq!(
+        j["contacts"],
+        json!([
+            {"contact": "c1", "stage": "won"},
+            {"contact": "c3", "stage": "won"}
+        ])
+    );
+}
+
+#[test]
+fn an_id_that_is_both_a_contact_and_an_account_asks_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "contacts.csv",
+        "id,account,created_at,email\nx1,x1,2017-04-01,x@one.example\n",
+    );
+    write("accounts.csv", "id,domain\nx1,one.example\n");
+    write(
+        "events.csv",
+        "contact,at,type,form,amount\nx1,2017-04-02T10:00:00Z,form_submit,demo,\n",
+    );
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let policy = crate::root()
+        .join(DIR)
+        .join("policy.detente")
+        .display()
+        .to_string();
+    let common = [
+        "--policy".to_string(),
+        policy,
+        "--contacts".into(),
+        path("contacts.csv"),
+        "--accounts".into(),
+        path("accounts.csv"),
+        "--events".into(),
+        path("events.csv"),
+        "--as-of".into(),
+        "2017-06-30".into(),
+    ];
+    let out = detente()
+        .arg("explain")
+        .arg("x1")
+        .args(&common)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("both a contact and an account"), "{err}");
+    for (flag, first_line) in [
+        ("--account", "account x1 —"),
+        ("--contact", "x1 of account x1 —"),
+    ] {
+        let out = detente()
+            .arg("explain")
+            .arg("x1")
+            .arg(flag)
+            .args(&common)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert!(stdout(&out).starts_with(first_line), "{}", stdout(&out));
+    }
 }

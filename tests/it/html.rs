@@ -85,6 +85,38 @@ fn chromium() -> Option<PathBuf> {
     found
 }
 
+/// `page` rendered by headless Chromium at `size`, kept in
+/// target/`name` for people to look at.
+fn screenshot(chromium: &Path, page: &str, size: (u32, u32), name: &str) -> PathBuf {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("page.html");
+    std::fs::write(&file, page).unwrap();
+    let shot = root().join("target").join(name);
+    let status = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--window-size={},{}", size.0, size.1))
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", file.display()))
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    shot
+}
+
 /// How many pixels of the screenshot are close to `rgb`.
 fn pixels_like(png_path: &Path, rgb: [u8; 3]) -> (usize, (u32, u32)) {
     let decoder = png::Decoder::new(std::fs::File::open(png_path).unwrap());
@@ -107,33 +139,7 @@ fn the_html_report_renders_its_charts_in_headless_chromium() {
         return;
     };
     // The shipped example data: every chart has something to draw.
-    let page = html(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("report.html");
-    std::fs::write(&file, page).unwrap();
-    let shot = root().join("target/report-html.png");
-    let status = Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--window-size=1100,2600",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", file.display()))
-        .output()
-        .unwrap();
-    assert!(status.status.success(), "{status:?}");
+    let shot = screenshot(&chromium, &html(&[]), (1100, 2600), "report-html.png");
     let (blue, size) = pixels_like(&shot, [0x2f, 0x6f, 0xdf]);
     let (orange, _) = pixels_like(&shot, [0xe0, 0x78, 0x2f]);
     eprintln!("screenshot {size:?}: {blue} blue, {orange} orange pixels");
@@ -190,28 +196,7 @@ fn the_scoreboard_opens_with_kpi_tiles_and_a_segment_picker() {
         eprintln!("skipped: no chromium on PATH (.ci/run installs it)");
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("scoreboard.html");
-    std::fs::write(&file, &page).unwrap();
-    let shot = root().join("target/scoreboard-html.png");
-    let status = Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--window-size=1100,700",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", file.display()))
-        .output()
-        .unwrap();
-    assert!(status.status.success(), "{status:?}");
+    let shot = screenshot(&chromium, &page, (1100, 700), "scoreboard-html.png");
     // The top of the page is the picker and the tiles: the picked pill
     // (#1d2430) and the tiles' figures and trend lines (#2f6fdf).
     let (dark, _) = pixels_like(&shot, [0x1d, 0x24, 0x30]);

@@ -33,6 +33,26 @@ metric won_by_title_amount by contact.title = sum(deal_won.amount)
     Policy::compile(&text).unwrap()
 }
 
+/// Checks that each period's segments of metric `name` add up to its
+/// total.
+fn segments_add_up(json: &Json, name: &str) -> Result<(), TestCaseError> {
+    let row = json["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == name)
+        .unwrap();
+    for cell in row["values"].as_array().unwrap() {
+        let total = exact(&cell["value"]).unwrap();
+        let parts: Decimal = cell["segments"]
+            .as_array()
+            .map(|s| s.iter().map(|x| exact(&x["value"]).unwrap()).sum())
+            .unwrap_or(Decimal::ZERO);
+        prop_assert_eq!(parts, total, "{} in {}: {:?}", name, cell["period"], cell);
+    }
+    Ok(())
+}
+
 /// A figure as an exact number: money strings and counts alike.
 fn exact(v: &Json) -> Option<Decimal> {
     match v {
@@ -58,15 +78,7 @@ proptest! {
         let report = detente::report::build::build(&policy, &h, &ev, &options);
         let json = serde_json::to_value(&report).unwrap();
         for name in ["wins_by_title", "won_by_size", "forms_by_form", "won_by_title_amount"] {
-            let row = json["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == name).unwrap();
-            for cell in row["values"].as_array().unwrap() {
-                let total = exact(&cell["value"]).unwrap();
-                let parts: Decimal = cell["segments"]
-                    .as_array()
-                    .map(|s| s.iter().map(|x| exact(&x["value"]).unwrap()).sum())
-                    .unwrap_or(Decimal::ZERO);
-                prop_assert_eq!(parts, total, "{} in {}: {:?}", name, cell["period"], cell);
-            }
+            segments_add_up(&json, name)?;
         }
     }
 }
@@ -115,14 +127,6 @@ proptest! {
         let ev = detente::eval::evaluate(&policy, &h, as_of);
         let options = Options { period: detente::ir::Period::Quarter, ..Options::default() };
         let json = serde_json::to_value(detente::report::build::build(&policy, &h, &ev, &options)).unwrap();
-        let row = json["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "won_by_title_amount").unwrap();
-        for cell in row["values"].as_array().unwrap() {
-            let total = exact(&cell["value"]).unwrap();
-            let parts: Decimal = cell["segments"]
-                .as_array()
-                .map(|s| s.iter().map(|x| exact(&x["value"]).unwrap()).sum())
-                .unwrap_or(Decimal::ZERO);
-            prop_assert_eq!(parts, total, "{:?}", cell);
-        }
+        segments_add_up(&json, "won_by_title_amount")?;
     }
 }
