@@ -72,6 +72,39 @@ pub fn render(r: &Report) -> String {
     out
 }
 
+/// A count label's box around its anchor (centred, baseline at `y`):
+/// half its width, and its height, for 12px digits.
+fn label_box(count: usize) -> (f64, f64) {
+    let digits = count.to_string().len() as f64;
+    ((7.0 * digits + 6.0) / 2.0, 15.0)
+}
+
+/// Where each count label goes: at its wanted point, or moved up and
+/// down a line at a time until it overlaps no label placed before it
+/// (several arrows can meet in one place: skips arcing over the row,
+/// detours between the same stages).
+pub(crate) fn place_labels(wanted: &[(f64, f64, usize)]) -> Vec<(f64, f64)> {
+    let mut placed: Vec<(f64, f64, usize)> = Vec::new();
+    for &(x, y, n) in wanted {
+        let (half, h) = label_box(n);
+        let clashes = |y: f64| {
+            placed.iter().any(|&(px, py, pn)| {
+                let (phalf, _) = label_box(pn);
+                (px - x).abs() < half + phalf && (py - y).abs() < h
+            })
+        };
+        let spot = (0..40)
+            .map(|k| {
+                let step = f64::from((k + 1) / 2) * h;
+                if k % 2 == 0 { y + step } else { y - step }
+            })
+            .find(|y| !clashes(*y))
+            .unwrap_or(y);
+        placed.push((x, spot, n));
+    }
+    placed.into_iter().map(|(x, y, _)| (x, y)).collect()
+}
+
 /// `2026-10-31T23:59:59Z` as people write it: `31 Oct 2026 23:59 UTC`
 /// (a midnight as the day alone).
 fn people_date(iso: &str) -> String {
@@ -177,6 +210,9 @@ fn stage_graph(r: &Report) -> String {
     let mut svg = format!(
         "<svg id=\"stage-graph\" width=\"{width}\" height=\"360\" viewBox=\"0 0 {width} 360\" role=\"img\" aria-label=\"Stage graph\">\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"{MUTED}\"/></marker></defs>\n"
     );
+    // Each arrow's count, at its curve's midpoint; placed after every
+    // arrow is drawn so that no two overlap.
+    let mut labels: Vec<(f64, f64, usize)> = Vec::new();
     for ((from, to), fired) in &edges {
         let (Some(a), Some(b)) = (nodes.get(from), nodes.get(to)) else {
             continue;
@@ -219,10 +255,13 @@ fn stage_graph(r: &Report) -> String {
         );
         // The midpoint of the curve carries the count.
         let (mx, my) = ((x1 + 2.0 * cx + x2) / 4.0, (y1 + 2.0 * cy + y2) / 4.0);
+        labels.push((mx, my - 4.0, *fired));
+    }
+    let placed = place_labels(&labels);
+    for ((x, y), (_, _, fired)) in placed.iter().zip(&labels) {
         let _ = writeln!(
             svg,
-            "<text x=\"{mx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"12\" fill=\"{INK}\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{fired}</text>",
-            my - 4.0
+            "<text class=\"edge-count\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\" font-size=\"12\" fill=\"{INK}\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{fired}</text>"
         );
     }
     for f in success.iter().chain(&detours) {
@@ -327,4 +366,32 @@ fn time_in_stage(stages: &[StageTime]) -> String {
     }
     out.push_str("</div>\n</figure>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_labels_that_would_meet_are_moved_apart() {
+        // Three arrows whose midpoints meet, and one elsewhere.
+        let wanted = [
+            (100.0, 50.0, 177),
+            (102.0, 52.0, 57),
+            (98.0, 49.0, 3),
+            (400.0, 50.0, 9),
+        ];
+        let placed = place_labels(&wanted);
+        for (i, a) in placed.iter().enumerate() {
+            for (j, b) in placed.iter().enumerate().skip(i + 1) {
+                let (ha, h) = label_box(wanted[i].2);
+                let (hb, _) = label_box(wanted[j].2);
+                let apart = (a.0 - b.0).abs() >= ha + hb || (a.1 - b.1).abs() >= h;
+                assert!(apart, "labels {i} and {j} overlap: {a:?} {b:?}");
+            }
+        }
+        // A label with room stays where it was wanted.
+        assert_eq!(placed[0], (100.0, 50.0));
+        assert_eq!(placed[3], (400.0, 50.0));
+    }
 }

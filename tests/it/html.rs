@@ -68,6 +68,35 @@ fn the_html_report_is_one_page_that_needs_nothing_else() {
     assert!(page.contains("2 entered"), "{page}");
 }
 
+/// The stage graph's arrow counts on the example data: no two overlap
+/// (12px digits, about 7px wide, 15px a line).
+#[test]
+fn the_stage_graphs_arrow_labels_never_overlap() {
+    let page = html(&[]);
+    let labels: Vec<(f64, f64, usize)> = page
+        .split("<text class=\"edge-count\" ")
+        .skip(1)
+        .map(|rest| {
+            let attr = |name: &str| -> f64 {
+                let start = rest.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                let end = start + rest[start..].find('"').unwrap();
+                rest[start..end].parse().unwrap()
+            };
+            let text_start = rest.find('>').unwrap() + 1;
+            let text_end = text_start + rest[text_start..].find('<').unwrap();
+            (attr("x"), attr("y"), rest[text_start..text_end].len())
+        })
+        .collect();
+    assert!(labels.len() >= 5, "{labels:?}");
+    for (i, a) in labels.iter().enumerate() {
+        for b in labels.iter().skip(i + 1) {
+            let half = |digits: usize| (7.0 * digits as f64 + 6.0) / 2.0;
+            let apart = (a.0 - b.0).abs() >= half(a.2) + half(b.2) || (a.1 - b.1).abs() >= 15.0;
+            assert!(apart, "arrow labels overlap: {a:?} and {b:?}");
+        }
+    }
+}
+
 /// Chromium, if this machine has it; `DETENTE_REQUIRE_CHROMIUM=1` (set by
 /// .ci/run, which installs it) makes its absence a failure.
 fn chromium() -> Option<PathBuf> {
