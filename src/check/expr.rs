@@ -499,7 +499,19 @@ impl Checker<'_> {
     }
 
     fn value_ref(&mut self, v: ValueRef, id: &ast::Ident, ctx: Ctx<'_>) -> (Expr, Ty) {
+        let account_score =
+            |c: &Self, s: ScoreId| c.score_asts.get(s.index()).is_some_and(|x| x.for_account);
         match (v, ctx.place) {
+            (ValueRef::Score(s), Place::Contact) if account_score(self, s) => self.not_here(
+                &format!("`{}`, an account's score,", id.name),
+                id.span,
+                ctx,
+                Some("an account score sums all the account's contacts' events: read it in the account lifecycle or the buying group's `qualified`"),
+            ),
+            (ValueRef::Score(s), Place::Account) if account_score(self, s) => {
+                self.depend(DefNode::Score(s));
+                (Expr::Score(s), Ty::Num(Unit::NONE))
+            }
             (ValueRef::Score(s), Place::Contact) => {
                 self.depend(DefNode::Score(s));
                 (Expr::Score(s), Ty::Num(Unit::NONE))
@@ -529,7 +541,7 @@ impl Checker<'_> {
                 &format!("`{}`, which is about one contact,", id.name),
                 id.span,
                 ctx,
-                Some("the account lifecycle reads the buying group: use `group.has(ROLE)`, `group.engaged` or `group.qualified`"),
+                Some("the account lifecycle reads the buying group (`group.has(ROLE)`, `group.engaged`, `group.qualified`) and account scores (`score NAME for account { ... }`)"),
             ),
             (ValueRef::Score(_) | ValueRef::Criteria(_), _) => self.not_here(
                 &format!("`{}`, which is about one contact,", id.name),

@@ -130,16 +130,22 @@ impl Checker<'_> {
 
     fn score(&mut self, s: &ast::ScoreDecl) -> Score {
         let mut seen = HashMap::new();
+        let (entity, place) = if s.for_account {
+            (Entity::Account, Place::Account)
+        } else {
+            (Entity::Contact, Place::Contact)
+        };
         let mut score = Score {
             name: s.name.name.clone(),
             description: s.description.as_ref().map(|d| d.value.clone()),
+            entity,
             owner: None,
             half_life: None,
             range: None,
             rules: Vec::new(),
             span: s.name.span,
         };
-        let ctx = Ctx::new(Place::Contact);
+        let ctx = Ctx::new(place);
         for stmt in &s.stmts {
             match &stmt.kind {
                 ast::ScoreStmtKind::Owner(t) => {

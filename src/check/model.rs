@@ -108,6 +108,9 @@ pub struct Touchpoint {
 pub struct Score {
     pub name: String,
     pub description: Option<String>,
+    /// A contact's score, or (`for account`) the account's, over all its
+    /// contacts' events.
+    pub entity: Entity,
     pub owner: Option<TeamId>,
     pub half_life: Option<Duration>,
     pub range: Option<(f64, f64)>,

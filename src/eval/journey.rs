@@ -166,6 +166,8 @@ pub struct AccountJourney {
     pub fired: Vec<TransitionId>,
     /// The instances of SLAs on account stages, in the order opened.
     pub slas: Vec<SlaState>,
+    /// Each account score (`score NAME for account`) at the as-of time.
+    pub scores: Vec<(ScoreId, f64)>,
 }
 
 impl Run<'_> {
@@ -377,6 +379,16 @@ impl Run<'_> {
                 .iter()
                 .map(|inst| sla_state(self.policy.ir(), self.calendar, inst.clone(), as_of))
                 .collect(),
+            scores: {
+                let view = View::new(self, Who::Account, as_of);
+                self.policy
+                    .ir()
+                    .scores
+                    .enumerate()
+                    .filter(|(_, s)| s.entity == Entity::Account)
+                    .map(|(id, _)| (id, view.score(id)))
+                    .collect()
+            },
         })
     }
 }

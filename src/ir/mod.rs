@@ -92,6 +92,9 @@ pub struct Touchpoint {
 pub struct Score {
     pub name: String,
     pub description: Option<String>,
+    /// A contact's score, or (`for account`) the account's, summed over
+    /// the account's merged timeline.
+    pub entity: Entity,
     pub owner: Option<TeamId>,
     pub half_life: Option<Duration>,
     pub range: Option<(f64, f64)>,

@@ -40,6 +40,10 @@ const BANDS: usize = 5;
 pub fn calibration(ctx: &Ctx) -> Vec<Calibration> {
     let mut out = Vec::new();
     for (si, score) in ctx.model.scores.iter().enumerate() {
+        // Scores at a contact's stage entries: an account's are not.
+        if score.entity != crate::ir::Entity::Contact {
+            continue;
+        }
         for &a in &ctx.success {
             let Some(next) = ctx.next_success(a) else {
                 continue;

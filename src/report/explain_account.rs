@@ -70,6 +70,15 @@ pub fn render(
     for line in story_of(&view.path(), "", as_of, tz) {
         let _ = writeln!(out, "  {line}");
     }
+    if !a.scores.is_empty() {
+        let ir = policy.ir();
+        let scores: Vec<String> = a
+            .scores
+            .iter()
+            .map(|(id, v)| format!("{} {}", ir.scores[*id].name, super::words::num(*v)))
+            .collect();
+        let _ = writeln!(out, "\nScores: {}", scores.join(", "));
+    }
     if let Some(g) = &a.group {
         let ir = policy.ir();
         let roles: Vec<String> = ir

@@ -224,6 +224,8 @@ pub struct Pattern {
 pub struct ScoreDecl {
     pub name: Ident,
     pub description: Option<StringLit>,
+    /// `for account`: summed over the account's contacts' events.
+    pub for_account: bool,
     pub stmts: Vec<ScoreStmt>,
     #[educe(PartialEq(ignore))]
     pub span: Span,

@@ -82,6 +82,7 @@ fn word(rule: Rule) -> Option<&'static str> {
         kw_payout | inc_payout => "`payout`",
         kw_split | inc_split => "`split`",
         kw_per | inc_per => "`per`",
+        kw_for | score_for => "`for account`",
         kw_assignee | sla_assignee => "`assignee`",
         kw_lagged | inc_lagged => "`lagged`",
         metric_by => "`by`",

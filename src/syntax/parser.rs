@@ -248,6 +248,7 @@ fn is_keyword_rule(rule: Rule) -> bool {
             | kw_payout
             | kw_split
             | kw_per
+            | kw_for
             | kw_assignee
             | kw_lagged
             | kw_or
@@ -587,7 +588,12 @@ impl Builder {
         let span = span_of(&pair);
         let (name, description, k) = self.head(pair)?;
         let mut stmts = Vec::new();
+        let mut for_account = false;
         for s in k {
+            if s.as_rule() == Rule::score_for {
+                for_account = true;
+                continue;
+            }
             let sspan = span_of(&s);
             let rule = s.as_rule();
             let mut inner = kids(s);
@@ -615,6 +621,7 @@ impl Builder {
         }
         Some(ScoreDecl {
             name,
+            for_account,
             description,
             stmts,
             span,

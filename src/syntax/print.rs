@@ -326,7 +326,12 @@ impl Printer<'_> {
 
     /// A score: its rules aligned on `=>`.
     fn score(&mut self, s: &ScoreDecl) {
-        let head = format!("score {}{}", s.name.name, desc(&s.description));
+        let head = format!(
+            "score {}{}{}",
+            s.name.name,
+            desc(&s.description),
+            if s.for_account { " for account" } else { "" }
+        );
         let keys: Vec<Option<String>> = s
             .stmts
             .iter()

@@ -529,3 +529,76 @@ fn an_id_that_is_both_a_contact_and_an_account_asks_which() {
         assert!(stdout(&out).starts_with(first_line), "{}", stdout(&out));
     }
 }
+
+/// `score NAME for account` sums over every contact of the account, and
+/// the account lifecycle moves on it at the instant it crosses.
+#[test]
+fn an_account_score_sums_its_contacts_events_and_moves_the_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("intent.detente");
+    std::fs::write(
+        &policy,
+        r#"policy "Account intent" {
+  timezone "UTC"
+  teams marketing, sales
+}
+contact { email: text, owner: text?, office: text?, sdr: text? }
+account { domain: text, sdr: text? }
+event form_submit { form: text? }
+event deal_won    { amount: money }
+lifecycle contact {
+  stage lead initial owner marketing
+}
+lifecycle account {
+  stage target initial owner marketing
+  stage hot    final owner sales
+  target -> hot when account_intent >= 20
+}
+score account_intent "Demo requests across the account" for account {
+  each form_submit where form == "demo" => +10
+  each deal_won => +5
+}
+"#,
+    )
+    .unwrap();
+    let policy = policy.display().to_string();
+    let data = |f: &str| crate::root().join(DIR).join(f).display().to_string();
+    let out = detente()
+        .args([
+            "classify",
+            "-o",
+            "jsonl",
+            "--lifecycle",
+            "account",
+            "--as-of",
+            "2017-06-30",
+        ])
+        .args(["--policy", &policy, "--contacts", &data("contacts.csv")])
+        .args([
+            "--accounts",
+            &data("accounts.csv"),
+            "--events",
+            &data("events.csv"),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let accounts: Vec<Json> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // a1: c1's and c3's demos (+20) and three deals (+15); a2: c2's demo
+    // (+10; its second form has no form) and one deal (+5).
+    assert_eq!(accounts[0]["scores"], json!({"account_intent": 35}));
+    assert_eq!(accounts[1]["scores"], json!({"account_intent": 15}));
+    // a1 crosses 20 at c3's demo on 3 April 10:00; a2 never does.
+    assert_eq!(accounts[0]["stage"], "hot");
+    assert_eq!(accounts[0]["since"], "2017-04-03T10:00:00Z");
+    assert_eq!(accounts[1]["stage"], "target");
+    // Read about one contact, an account's score is refused (E024).
+    let text =
+        std::fs::read_to_string(&policy).unwrap() + "criteria warm { hot: account_intent >= 10 }\n";
+    let err = detente::Policy::compile(&text).unwrap_err();
+    let codes: Vec<String> = err.problems.iter().map(|p| p.code_str()).collect();
+    assert_eq!(codes, vec!["E024"]);
+}

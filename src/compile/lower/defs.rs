@@ -64,6 +64,7 @@ impl Lower<'_> {
         let score = Score {
             name: def.name.clone(),
             description: def.description.clone(),
+            entity: def.entity,
             owner: def.owner,
             half_life: def.half_life,
             range: def.range,

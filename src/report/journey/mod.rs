@@ -71,9 +71,11 @@ impl<'a> JourneyView<'a> {
     /// Each score by name, rounded to two decimals.
     pub fn scores(&self) -> impl Iterator<Item = (&'a str, Rounded)> + 'a {
         let ir = self.ir();
+        // An account's scores are on its own journey.
         ir.scores
             .iter()
             .zip(&self.journey.scores)
+            .filter(|(s, _)| s.entity == crate::ir::Entity::Contact)
             .map(|(s, v)| (s.name.as_str(), Rounded::of(*v)))
     }
 
@@ -220,7 +222,10 @@ impl Serialize for AccountJourneyView<'_> {
             .slas
             .iter()
             .any(|s| s.entity == crate::ir::Entity::Account);
-        let fields = 6 + usize::from(j.group.is_some()) + usize::from(account_slas);
+        let fields = 6
+            + usize::from(j.group.is_some())
+            + usize::from(account_slas)
+            + usize::from(!j.scores.is_empty());
         let mut out = s.serialize_struct("AccountJourney", fields)?;
         out.serialize_field("account", &j.account)?;
         out.serialize_field("policy", &PolicyJson(self.policy))?;
@@ -231,7 +236,17 @@ impl Serialize for AccountJourneyView<'_> {
         if let Some(g) = &j.group {
             out.serialize_field("group", &GroupJson(self.policy.ir(), g))?;
         }
-        // Only a policy with SLAs on account stages has the key.
+        // Only a policy with account scores, or SLAs on account stages,
+        // has the key.
+        if !j.scores.is_empty() {
+            let ir = self.policy.ir();
+            let scores: std::collections::BTreeMap<&str, Rounded> = j
+                .scores
+                .iter()
+                .map(|(id, v)| (ir.scores[*id].name.as_str(), Rounded::of(*v)))
+                .collect();
+            out.serialize_field("scores", &scores)?;
+        }
         if account_slas {
             out.serialize_field("slas", &self.slas())?;
         }
