@@ -64,11 +64,19 @@ impl Coverage {
                     }
                 }
             }
-            for s in &j.slas {
-                let status = s.status.as_str();
-                if let Some(map) = self.slas.get_mut(s.instance.sla.index()) {
-                    *map.entry(status.to_string()).or_default() += 1;
-                }
+            self.count_slas(&j.slas);
+        }
+        // Instances of SLAs on account stages are the accounts'.
+        for a in &ev.accounts {
+            self.count_slas(&a.slas);
+        }
+    }
+
+    fn count_slas(&mut self, slas: &[crate::eval::parts::SlaState]) {
+        for s in slas {
+            let status = s.status.as_str();
+            if let Some(map) = self.slas.get_mut(s.instance.sla.index()) {
+                *map.entry(status.to_string()).or_default() += 1;
             }
         }
     }

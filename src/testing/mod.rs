@@ -14,6 +14,10 @@
 //! expect.path = ["subscriber", "lead", "mql"]
 //! expect.scores = { fit = 45, engagement = [25, 35] }
 //! expect.slas = { mql_follow_up = "overdue" }
+//! # Over the whole case: a metric cut `by` a field per segment, and an
+//! # incentive paid `per` a field per payee.
+//! expect.metrics.win_rate_by_office = { total = 0.5, Boston = 1 }
+//! expect.payouts.rep_bonus = { "a.patel" = "1000.00", "(none)" = "0.00" }
 //! ```
 //!
 //! Cases go through the same loader as real data, so a case's bad value
@@ -21,6 +25,7 @@
 
 mod compare;
 pub mod coverage;
+mod figures;
 
 use std::collections::BTreeMap;
 
@@ -103,6 +108,16 @@ pub struct Expect {
     /// by default it must not.
     #[serde(default)]
     pub problem: bool,
+    /// Metrics over the whole case, from its first event to the as-of
+    /// time: a number (money as a number or text), or for a metric cut
+    /// `by` a field a table of segments (`"(none)"` for no value, `total`
+    /// for the whole).
+    #[serde(default)]
+    pub metrics: BTreeMap<String, toml::Value>,
+    /// Incentives over the whole case: the payout, or for one paid `per` a
+    /// field a table of payees and their payouts.
+    #[serde(default)]
+    pub payouts: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -247,7 +262,13 @@ pub fn run_case(policy: &Policy, case: &Case) -> CaseResult {
         },
     };
     let evaluation = evaluate(policy, &histories, as_of);
-    let mismatches = compare::compare(policy, &evaluation, &contact_id, &case.expect);
+    let mut mismatches = compare::compare(policy, &evaluation, &contact_id, &case.expect);
+    mismatches.extend(figures::compare(
+        policy,
+        &histories,
+        &evaluation,
+        &case.expect,
+    ));
     CaseResult {
         name: case.name.clone(),
         mismatches,

@@ -53,3 +53,18 @@ fn the_example_scoreboard_checks_clean() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
 }
+
+#[test]
+fn the_example_scoreboards_policy_tests_pass() {
+    let out = detente()
+        .current_dir(root().join("examples/scoreboard"))
+        .arg("test")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", crate::stdout(&out));
+    assert!(
+        crate::stdout(&out).contains("3 cases: 3 passed, 0 failed"),
+        "{}",
+        crate::stdout(&out)
+    );
+}

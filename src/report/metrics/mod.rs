@@ -55,7 +55,7 @@ impl M {
 }
 
 pub use rows::{Cell, IncentiveRow, MetricRow, PayeeRow, SegmentCell, TeamPayout};
-pub use rows::{incentives, metrics};
+pub use rows::{incentives, metrics, over_span};
 
 /// Every metric over the whole report, `from` to `to`, as one span (what
 /// `detente diff` compares and gates on), in declared order.

@@ -132,6 +132,45 @@ pub fn metrics(ctx: &Ctx) -> (Vec<String>, Vec<MetricRow>) {
     (spans.into_iter().map(|s| s.label).collect(), rows)
 }
 
+/// Every metric and incentive over one span, `[from, to)` of the report
+/// (what a policy test's `expect.metrics` and `expect.payouts` check).
+pub fn over_span(ctx: &Ctx, label: &str) -> (Vec<MetricRow>, Vec<IncentiveRow>) {
+    let span = Span {
+        label: label.to_string(),
+        start: ctx.from,
+        end: ctx.to,
+    };
+    let spans = [span];
+    let metrics = ctx
+        .model
+        .metrics
+        .enumerate()
+        .map(|(id, m)| MetricRow {
+            metric: m.name.clone(),
+            description: m.description.clone(),
+            by: m.by.map(|d| ctx.model.dimensions[d].text.clone()),
+            rate: m.rate,
+            values: match m.by {
+                None => {
+                    let mut e = PeriodEval::new(ctx, ctx.from, ctx.to);
+                    spans
+                        .iter()
+                        .map(|s| cell(s, &e.metric(id), Vec::new()))
+                        .collect()
+                }
+                Some(d) => segmented(ctx, &spans, id, d),
+            },
+        })
+        .collect();
+    let incentives = ctx
+        .model
+        .incentives
+        .iter()
+        .flat_map(|inc| spans.iter().map(|s| incentive_row(ctx, inc, s)))
+        .collect();
+    (metrics, incentives)
+}
+
 /// A metric cut by `d`: the total of each period, and the value of every
 /// segment met in any period.
 fn segmented(ctx: &Ctx, spans: &[Span], id: MetricId, d: DimensionId) -> Vec<Cell> {
