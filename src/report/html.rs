@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::build::Report;
 use super::funnel::{FunnelStage, StageTime};
-use super::text::{Style, blocks, days, escape, pct, render_blocks, title};
+use super::text::{Style, blocks, days, escape, pct, people_date, render_blocks, title};
 
 const SUCCESS: &str = "#2f6fdf";
 const DETOUR: &str = "#e0782f";
@@ -103,18 +103,6 @@ pub(crate) fn place_labels(wanted: &[(f64, f64, usize)]) -> Vec<(f64, f64)> {
         placed.push((x, spot, n));
     }
     placed.into_iter().map(|(x, y, _)| (x, y)).collect()
-}
-
-/// `2026-10-31T23:59:59Z` as people write it: `31 Oct 2026 23:59 UTC`
-/// (a midnight as the day alone).
-fn people_date(iso: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(iso) {
-        Ok(t) if t.format("%H:%M:%S").to_string() == "00:00:00" => {
-            t.format("%-d %b %Y").to_string()
-        }
-        Ok(t) => t.format("%-d %b %Y %H:%M UTC").to_string(),
-        Err(_) => iso.to_string(),
-    }
 }
 
 /// Horizontal bars: each success-path stage's cohort, and the share that

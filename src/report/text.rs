@@ -98,6 +98,18 @@ pub(crate) fn last<T>(v: &[T], n: usize) -> &[T] {
     v.get(v.len().saturating_sub(n)..).unwrap_or(v)
 }
 
+/// `2026-10-31T23:59:59Z` as people write it: `31 Oct 2026 23:59 UTC`
+/// (a midnight as the day alone).
+pub(crate) fn people_date(iso: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(iso) {
+        Ok(t) if t.format("%H:%M:%S").to_string() == "00:00:00" => {
+            t.format("%-d %b %Y").to_string()
+        }
+        Ok(t) => t.format("%-d %b %Y %H:%M UTC").to_string(),
+        Err(_) => iso.to_string(),
+    }
+}
+
 /// `Acme B2B revenue policy v3 — report`.
 pub(crate) fn title(r: &Report) -> String {
     format!(
@@ -113,9 +125,9 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
     b.push(Block::Line(format!(
         "{}; {} to {} (as of {}); periods: {}",
         super::plural(r.contacts as u64, "contact", "contacts"),
-        r.from,
-        r.to,
-        r.as_of,
+        people_date(&r.from),
+        people_date(&r.to),
+        people_date(&r.as_of),
         r.period
     )));
     funnel_blocks(r, style, &mut b);
@@ -492,7 +504,7 @@ fn slas_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
     let shown = if style == Style::Table { 10 } else { 50 };
     b.push(Block::Line(format!(
         "Overdue as of {}: {}{}",
-        r.as_of,
+        people_date(&r.as_of),
         r.overdue.len(),
         if r.overdue.len() > shown {
             format!(" (the {shown} most overdue below)")

@@ -355,6 +355,10 @@ fn the_scoreboard_reads_well_in_every_format() {
         section(&text("markdown"), "## Metrics", "## Score calibration")
     );
     let html = text("html");
+    insta::assert_snapshot!(
+        "scoreboard_html_tiles",
+        section(&html, "<section class=\"kpis\"", "<h2>At a glance</h2>")
+    );
     assert!(
         html.contains("Wins by office (wins_by_office), by contact.office"),
         "{html}"
