@@ -155,6 +155,23 @@ fn thousands(source: &str, offset: usize) -> Option<String> {
     ))
 }
 
+/// `metric wins by marketing = ...` or `per rep`: `by` and `per` cut by
+/// a field, not a team or a bare name; say so, and where a team goes.
+fn cut_by_a_name(source: &str, offset: usize, words: &[&str]) -> Option<String> {
+    if words != ["`.`"] {
+        return None;
+    }
+    let before = source.get(..offset)?.trim_end();
+    let name_start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_'))? + 1;
+    let name = before.get(name_start..)?;
+    let keyword = before.get(..name_start)?.trim_end();
+    let last = keyword.split_whitespace().last()?;
+    let word = ["by", "per"].into_iter().find(|k| *k == last)?;
+    Some(format!(
+        "`{word}` takes a field whose values are the segments: write `{word} contact.{name}`, `{word} account.{name}` or (in a metric) `{word} event.{name}`; a team's share is `share(TOUCHPOINT by TEAM)`"
+    ))
+}
+
 /// The phrase for a list of alternatives: "a, b or c".
 fn join(words: &[&str]) -> String {
     match words {
@@ -279,6 +296,9 @@ pub fn describe(source: &str, base: usize, error: &Error<Rule>) -> SyntaxError {
     }
     if let Some(t) = thousands(source, offset) {
         help = Some(t);
+    }
+    if let Some(c) = cut_by_a_name(source, offset, &words) {
+        help = Some(c);
     }
     // `event x { a: text` then `lifecycle contact {`: the block before
     // was never closed.
