@@ -166,13 +166,7 @@ impl Checker<'_> {
                 DimensionRead::Account(self.account_field("owner")?.0),
             ),
         };
-        let text = text.to_string();
-        if let Some(i) = self.dimensions.iter().position(|x| x.text == text) {
-            return DimensionId::from_index(i);
-        }
-        let id = DimensionId::from_index(self.dimensions.len())?;
-        self.dimensions.push(Dimension { text, read });
-        Some(id)
+        self.intern_dimension(text.to_string(), read)
     }
 
     /// Whose stages an SLA is on: the account's when a stage it names
@@ -305,7 +299,12 @@ impl Checker<'_> {
                 );
             }
         };
-        let text = d.text();
+        self.intern_dimension(d.text(), read)
+    }
+
+    /// The dimension written `text`: one id however many figures and
+    /// SLAs use it.
+    fn intern_dimension(&mut self, text: String, read: DimensionRead) -> Option<DimensionId> {
         if let Some(i) = self.dimensions.iter().position(|x| x.text == text) {
             return DimensionId::from_index(i);
         }

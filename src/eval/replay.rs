@@ -6,6 +6,7 @@ use crate::data::time::Instant;
 use crate::ir::Entity;
 use crate::ir::*;
 
+use super::account_slas;
 use super::marks::MarkOn;
 use super::problem::{Runtime, RuntimeProblem};
 use super::state::{Cause, ItemKind, Life, Member, Run, SlaInstance, Step, Tally, Touch};
@@ -666,8 +667,7 @@ impl<'a> Run<'a> {
     fn sla_moved(&mut self, m: usize, from: Option<StageId>, to: StageId, now: Instant) {
         let check = self.check;
         let slas = &self.ir().slas;
-        let calendar = self.calendar;
-        let starting: Vec<(SlaId, super::state::Marks)> = slas
+        let starting: Vec<SlaInstance> = slas
             .enumerate()
             .filter(|(_, sla)| sla.entity == Entity::Contact)
             .filter(|(_, sla)| {
@@ -675,35 +675,16 @@ impl<'a> Run<'a> {
                     .iter()
                     .any(|t| matches!(t, SlaTrigger::Entering(s) if *s == to))
             })
-            .map(|(id, _)| (id, self.marks(Who::Contact(m), now, MarkOn::Sla(id))))
+            .map(|(id, _)| {
+                let marks = self.marks(Who::Contact(m), now, MarkOn::Sla(id));
+                self.open_sla(id, now, marks)
+            })
             .collect();
         let Some(member) = self.members.get_mut(m) else {
             return;
         };
-        for inst in member
-            .slas
-            .iter_mut()
-            .filter(|i| i.met_at.is_none() && i.cancelled_at.is_none())
-        {
-            let sla = &slas[inst.sla];
-            let hit = |ts: &[SlaTrigger]| super::account_slas::moved_hits(ts, from, to);
-            if hit(&sla.cancelled) {
-                inst.cancelled_at = Some(now);
-            } else if inst.opened_in != check && hit(&sla.met) {
-                inst.met_at = Some(now);
-            }
-        }
-        for (id, marks) in starting {
-            member.slas.push(SlaInstance {
-                sla: id,
-                started: now,
-                due: calendar.add(now, slas[id].within),
-                met_at: None,
-                cancelled_at: None,
-                opened_in: check,
-                marks,
-            });
-        }
+        account_slas::close_on_move(&mut member.slas, slas, (from, to), now, check);
+        member.slas.extend(starting);
         self.changed();
     }
 
@@ -724,17 +705,12 @@ impl<'a> Run<'a> {
                 .any(|t| matches!(t, SlaTrigger::Event(p) if view.matches(i, *p)))
         };
         if let Some(member) = self.members.get(m) {
-            decisions.extend(
-                member
-                    .slas
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, x)| x.met_at.is_none() && x.cancelled_at.is_none())
-                    .map(|(k, x)| {
-                        let s = &slas[x.sla];
-                        (k, hit(&s.cancelled), x.opened_in != check && hit(&s.met))
-                    }),
-            );
+            decisions.extend(account_slas::event_decisions(
+                &member.slas,
+                slas,
+                hit,
+                check,
+            ));
         }
         starts.extend(
             slas.iter()
@@ -757,39 +733,21 @@ impl<'a> Run<'a> {
         starts: &[usize],
         now: Instant,
     ) {
-        let check = self.check;
-        let slas = &self.ir().slas;
-        let calendar = self.calendar;
-        let marks: Vec<super::state::Marks> = starts
+        // `starts` are indexes of the policy's SLAs (from `sla_event`).
+        let opened: Vec<SlaInstance> = starts
             .iter()
+            .filter(|&&k| k < self.ir().slas.len())
             .filter_map(|&k| SlaId::from_index(k))
-            .map(|id| self.marks(Who::Contact(m), now, MarkOn::Sla(id)))
+            .map(|id| {
+                let marks = self.marks(Who::Contact(m), now, MarkOn::Sla(id));
+                self.open_sla(id, now, marks)
+            })
             .collect();
         let Some(member) = self.members.get_mut(m) else {
             return;
         };
-        for &(k, cancel, met) in decisions {
-            if let Some(inst) = member.slas.get_mut(k) {
-                if cancel {
-                    inst.cancelled_at = Some(now);
-                } else if met {
-                    inst.met_at = Some(now);
-                }
-            }
-        }
-        for (&k, marks) in starts.iter().zip(marks) {
-            if let (Some(sla), Some(id)) = (slas.as_slice().get(k), SlaId::from_index(k)) {
-                member.slas.push(SlaInstance {
-                    sla: id,
-                    started: now,
-                    due: calendar.add(now, sla.within),
-                    met_at: None,
-                    cancelled_at: None,
-                    opened_in: check,
-                    marks,
-                });
-            }
-        }
+        account_slas::apply_decisions(&mut member.slas, decisions, now);
+        member.slas.extend(opened);
         self.changed();
     }
 }

@@ -103,12 +103,7 @@ impl<'a> JourneyView<'a> {
 
     /// Every SLA instance, as written.
     pub fn slas(&self) -> Vec<SlaJson<'a>> {
-        let ir = self.ir();
-        self.journey
-            .slas
-            .iter()
-            .map(|s| SlaJson::new(ir, s))
-            .collect()
+        slas_json(self.ir(), &self.journey.slas)
     }
 
     /// The problems of this contact's replay, code and sentence.
@@ -204,12 +199,7 @@ impl<'a> AccountJourneyView<'a> {
 
     /// Every instance of an SLA on account stages, as written.
     pub fn slas(&self) -> Vec<SlaJson<'a>> {
-        let ir = self.policy.ir();
-        self.journey
-            .slas
-            .iter()
-            .map(|s| SlaJson::new(ir, s))
-            .collect()
+        slas_json(self.policy.ir(), &self.journey.slas)
     }
 }
 
@@ -252,6 +242,11 @@ impl Serialize for AccountJourneyView<'_> {
         }
         out.end()
     }
+}
+
+/// SLA instances, a contact's or an account's, as written.
+fn slas_json<'a>(ir: &'a Ir, states: &[crate::eval::parts::SlaState]) -> Vec<SlaJson<'a>> {
+    states.iter().map(|s| SlaJson::new(ir, s)).collect()
 }
 
 struct PolicyJson<'a>(&'a Policy);

@@ -106,12 +106,19 @@ pub struct PayeeRow {
 
 pub fn metrics(ctx: &Ctx) -> (Vec<String>, Vec<MetricRow>) {
     let spans = ctx.periods(ctx.period);
+    let rows = metric_rows(ctx, &spans);
+    (spans.into_iter().map(|s| s.label).collect(), rows)
+}
+
+/// Every metric over each span: the total, and each segment of a metric
+/// cut `by` a field. Uncut metrics share one evaluator per span, so a
+/// metric other metrics use is worked out once.
+fn metric_rows(ctx: &Ctx, spans: &[Span]) -> Vec<MetricRow> {
     let mut totals: Vec<PeriodEval> = spans
         .iter()
         .map(|s| PeriodEval::new(ctx, s.start, s.end))
         .collect();
-    let rows = ctx
-        .model
+    ctx.model
         .metrics
         .enumerate()
         .map(|(id, m)| MetricRow {
@@ -125,11 +132,10 @@ pub fn metrics(ctx: &Ctx) -> (Vec<String>, Vec<MetricRow>) {
                     .zip(totals.iter_mut())
                     .map(|(s, e)| cell(s, &e.metric(id), Vec::new()))
                     .collect(),
-                Some(d) => segmented(ctx, &spans, id, d),
+                Some(d) => segmented(ctx, spans, id, d),
             },
         })
-        .collect();
-    (spans.into_iter().map(|s| s.label).collect(), rows)
+        .collect()
 }
 
 /// Every metric and incentive over one span, `[from, to)` of the report
@@ -141,27 +147,7 @@ pub fn over_span(ctx: &Ctx, label: &str) -> (Vec<MetricRow>, Vec<IncentiveRow>) 
         end: ctx.to,
     };
     let spans = [span];
-    let metrics = ctx
-        .model
-        .metrics
-        .enumerate()
-        .map(|(id, m)| MetricRow {
-            metric: m.name.clone(),
-            description: m.description.clone(),
-            by: m.by.map(|d| ctx.model.dimensions[d].text.clone()),
-            rate: m.rate,
-            values: match m.by {
-                None => {
-                    let mut e = PeriodEval::new(ctx, ctx.from, ctx.to);
-                    spans
-                        .iter()
-                        .map(|s| cell(s, &e.metric(id), Vec::new()))
-                        .collect()
-                }
-                Some(d) => segmented(ctx, &spans, id, d),
-            },
-        })
-        .collect();
+    let metrics = metric_rows(ctx, &spans);
     let incentives = ctx
         .model
         .incentives
