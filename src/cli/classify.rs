@@ -173,11 +173,16 @@ pub(super) fn summary(h: &Histories) {
         .filter(|p| p.severity == Severity::Warning)
         .count();
     eprintln!(
-        "rows read {}, accepted {}, rejected {}, duplicates {}{}",
+        "rows read {}, accepted {}, rejected {}, duplicates {}{}{}",
         t.read,
         t.accepted,
         t.rejected,
         t.duplicates,
+        if t.skipped > 0 {
+            format!(", skipped {}", t.skipped)
+        } else {
+            String::new()
+        },
         if warnings > 0 {
             format!(" ({})", plural(warnings as u64, "warning", "warnings"))
         } else {

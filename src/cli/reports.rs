@@ -31,7 +31,32 @@ pub fn problems(h: &Histories, limit: usize) -> String {
     for n in &h.notes {
         out.push_str(&format!("note: {n}\n"));
     }
+    for k in &h.skipped {
+        out.push_str(&format!("note: {}\n", skipped_line(k)));
+    }
     out
+}
+
+/// One file's rows skipped for one reason, as the terminal says it.
+pub fn skipped_line(k: &detente::data::Skipped) -> String {
+    let rows = if k.rows == 1 {
+        "1 row".to_string()
+    } else {
+        format!("{} rows", k.rows)
+    };
+    let why = match &k.reason {
+        detente::data::SkipReason::Filtered { when } => {
+            format!("not read, as the manifest's `when = '{when}'` says")
+        }
+        detente::data::SkipReason::NoTime { column } => {
+            format!("skipped: `{column}` is empty, so there is no event yet")
+        }
+        _ => "skipped".to_string(),
+    };
+    format!(
+        "{}: {rows} {why} (the first at line {})",
+        k.file, k.first_line
+    )
 }
 
 /// Every problem row, as CSV: file, line, column, severity, code, reason,

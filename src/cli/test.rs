@@ -354,8 +354,16 @@ fn data_coverage(policy: &Policy, args: &Args) -> Result<Coverage, Exit> {
     let histories = load_sources(policy, &sources)?;
     let t = histories.total();
     eprintln!(
-        "data: rows read {}, accepted {}, rejected {}, duplicates {}",
-        t.read, t.accepted, t.rejected, t.duplicates
+        "data: rows read {}, accepted {}, rejected {}, duplicates {}{}",
+        t.read,
+        t.accepted,
+        t.rejected,
+        t.duplicates,
+        if t.skipped > 0 {
+            format!(", skipped {}", t.skipped)
+        } else {
+            String::new()
+        }
     );
     let ev = evaluate(policy, &histories, None);
     let mut cov = Coverage::new(policy);

@@ -51,11 +51,12 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn summary_table(h: &Histories) -> String {
-    let mut out = String::from("\nrows          read   accepted   rejected  duplicates\n");
+    let mut out =
+        String::from("\nrows          read   accepted   rejected  duplicates    skipped\n");
     let line = |name: &str, c: &Counts| {
         format!(
-            "{name:<8} {:>9} {:>10} {:>10} {:>11}\n",
-            c.read, c.accepted, c.rejected, c.duplicates
+            "{name:<8} {:>9} {:>10} {:>10} {:>11} {:>10}\n",
+            c.read, c.accepted, c.rejected, c.duplicates, c.skipped
         )
     };
     for kind in [

@@ -66,6 +66,13 @@ pub struct Source {
     /// Rows given in memory (policy test cases, API requests) instead of
     /// read from `path`, which then only names them in messages.
     pub inline: Option<Vec<Row>>,
+    /// Which rows are read (`when = '...'`, as written, and parsed): the
+    /// others are counted as skipped.
+    pub when: Option<(String, super::row_filter::RowFilter)>,
+    /// Files joined to each row by key, in order.
+    pub lookups: Vec<super::lookup::Lookup>,
+    /// The export's column name → how it writes dates or numbers.
+    pub formats: BTreeMap<String, super::formats::ColumnFormat>,
 }
 
 impl Source {
@@ -82,6 +89,9 @@ impl Source {
             date_only: DateOnly::Start,
             date_only_by_type: BTreeMap::new(),
             inline: None,
+            when: None,
+            lookups: Vec::new(),
+            formats: BTreeMap::new(),
         }
     }
 
@@ -247,7 +257,7 @@ pub struct RowProblem {
 }
 
 /// What became of the rows read: `read = accepted + rejected +
-/// duplicates`, always.
+/// duplicates + skipped`, always.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Counts {
@@ -259,6 +269,42 @@ pub struct Counts {
     pub rejected: u64,
     /// Events whose id was seen before.
     pub duplicates: u64,
+    /// Rows that are not records by the manifest's own rules: turned away
+    /// by the source's `when`, or event rows with no time (an open deal's
+    /// empty close date); each reason counted in [`Histories::skipped`].
+    pub skipped: u64,
+}
+
+/// Why rows were skipped rather than read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "why")]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The source's `when` turned them away.
+    Filtered {
+        /// The filter as written.
+        when: String,
+    },
+    /// An event row's time is empty: nothing has happened yet.
+    NoTime {
+        /// The export's name for the `at` column.
+        column: String,
+    },
+}
+
+/// Rows of one file skipped for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Skipped {
+    /// The file, as given.
+    pub file: String,
+    /// Why.
+    #[serde(flatten)]
+    pub reason: SkipReason,
+    /// How many rows.
+    pub rows: u64,
+    /// The first such row's line.
+    pub first_line: u64,
 }
 
 /// Everything read from the data files: the records the replay works on,
@@ -281,6 +327,8 @@ pub struct Histories {
     pub notes: Vec<String>,
     /// Row counts per kind of record.
     pub counts: BTreeMap<RecordKind, Counts>,
+    /// Rows skipped, by file and reason, in file order.
+    pub skipped: Vec<Skipped>,
 }
 
 impl Histories {
@@ -303,6 +351,7 @@ impl Histories {
             t.accepted += c.accepted;
             t.rejected += c.rejected;
             t.duplicates += c.duplicates;
+            t.skipped += c.skipped;
         }
         t
     }
@@ -411,9 +460,19 @@ pub(super) fn read_source(
     let columns = Columns::new(source, model);
     let mut placement = Placement::default();
     let mut counts = Counts::default();
+    let mut tables = source
+        .lookups
+        .iter()
+        .map(super::lookup::Table::read)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut skips: BTreeMap<SkipReason, (u64, u64)> = BTreeMap::new();
+    let mut skip = |reason: SkipReason, line: u64| {
+        let e = skips.entry(reason).or_insert((0, line));
+        e.0 += 1;
+    };
     for row in rows {
         counts.read += 1;
-        let row = match row {
+        let mut row = match row {
             Ok(r) => r,
             Err(source::RowError::Bad(bad)) => {
                 counts.rejected += 1;
@@ -428,6 +487,17 @@ pub(super) fn read_source(
                 });
             }
         };
+        if !tables.is_empty() {
+            let owned = row.to_mut();
+            tables.iter_mut().for_each(|t| t.join(owned));
+        }
+        if let Some((text, filter)) = &source.when
+            && !filter.passes(&row)
+        {
+            counts.skipped += 1;
+            skip(SkipReason::Filtered { when: text.clone() }, row.line);
+            continue;
+        }
         for col in placement.place(&columns, &row) {
             unknown_columns.insert(col.to_string(), ());
         }
@@ -446,9 +516,16 @@ pub(super) fn read_source(
                 .map(|c| kept.keep(&mut h.contacts, c, origin, &h.files)),
             RecordKind::Accounts => account(model, &reader, origin)
                 .map(|a| kept.keep(&mut h.accounts, a, origin, &h.files)),
-            // A repeated event is only counted.
+            // A repeated event is only counted; one with no time yet is
+            // skipped.
             RecordKind::Events => match event(model, source, &reader, origin) {
-                Ok(e) => Ok(if on_event(e)? { Ok(()) } else { Err(None) }),
+                Ok(Some(e)) => Ok(if on_event(e)? { Ok(()) } else { Err(None) }),
+                Ok(None) => {
+                    counts.skipped += 1;
+                    let column = reader.their_name(columns.named("at")).to_string();
+                    skip(SkipReason::NoTime { column }, row.line);
+                    continue;
+                }
                 Err(x) => Err(x),
             },
         };
@@ -487,6 +564,20 @@ pub(super) fn read_source(
     entry.accepted += counts.accepted;
     entry.rejected += counts.rejected;
     entry.duplicates += counts.duplicates;
+    entry.skipped += counts.skipped;
+    for (reason, (rows, first_line)) in skips {
+        h.skipped.push(Skipped {
+            file: name.clone(),
+            reason,
+            rows,
+            first_line,
+        });
+    }
+    for t in tables {
+        if let Some(note) = missed_note(&name, &t) {
+            h.notes.push(note);
+        }
+    }
     Ok(())
 }
 
@@ -815,12 +906,14 @@ fn updates(
     Ok(out)
 }
 
+/// An event row read: `None` when its time is empty (skipped: nothing has
+/// happened yet, as an open deal's close date).
 fn event(
     model: &Ir,
     source: &Source,
     r: &RowReader<'_>,
     origin: Origin,
-) -> Result<Event, RowError> {
+) -> Result<Option<Event>, RowError> {
     let tz = model.timezone;
     let col = |name| r.columns.named(name);
     let contact = r.required(col("contact"))?;
@@ -831,7 +924,13 @@ fn event(
         .copied()
         .unwrap_or(source.date_only);
     let Some((at, precision)) = r.instant(col("at"), tz, date_only)? else {
-        return Err(r.missing(col("at")));
+        // A row with no `at` column at all is a mapping mistake, not a
+        // row of something yet to happen.
+        return if r.has_column(col("at")) {
+            Ok(None)
+        } else {
+            Err(r.missing(col("at")))
+        };
     };
     let kind = match type_name.as_str() {
         "update" => EventKind::Update(updates(r, model, Schema::Contact)?),
@@ -867,7 +966,7 @@ fn event(
             }
         },
     };
-    Ok(Event {
+    Ok(Some(Event {
         id: r.text(col("id")),
         contact,
         account: r.text(col("account")),
@@ -876,5 +975,22 @@ fn event(
         precision,
         kind,
         origin,
-    })
+    }))
+}
+
+/// The note about keys a lookup did not find, if any.
+fn missed_note(file: &str, t: &super::lookup::Table) -> Option<String> {
+    if t.missed.is_empty() {
+        return None;
+    }
+    let rows: u64 = t.missed.values().sum();
+    let shown: Vec<String> = t.missed.keys().take(5).map(|k| format!("`{k}`")).collect();
+    let more = if t.missed.len() > 5 { ", ..." } else { "" };
+    Some(format!(
+        "{file}: {rows} rows have a `{}` that {} does not have ({}{more}); the columns looked up there are empty on those rows (add the missing keys to {})",
+        t.on(),
+        t.file,
+        shown.join(", "),
+        t.file
+    ))
 }

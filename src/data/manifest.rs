@@ -34,7 +34,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::codes::DataError;
+use super::formats::ColumnFormat;
 use super::load::{RecordKind, Source};
+use super::lookup::Lookup;
+use super::row_filter::RowFilter;
 use super::source::FileFormat;
 use super::time::DateOnly;
 
@@ -97,6 +100,21 @@ struct FileTable {
     #[serde(default)]
     set: BTreeMap<String, String>,
     date_only: Option<String>,
+    /// Which rows to read (docs/data.md, Row filters).
+    when: Option<String>,
+    #[serde(default)]
+    lookup: Vec<RawLookup>,
+    /// The export's column → its date or number format.
+    #[serde(default)]
+    formats: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLookup {
+    path: String,
+    key: String,
+    on: Option<String>,
 }
 
 /// A read manifest, with paths resolved against its folder.
@@ -205,6 +223,29 @@ impl Manifest {
                         s.constants = t.set;
                         if let Some(w) = t.date_only {
                             s.date_only = date_only(&w, &format!("{where_} {}", t.path))?;
+                        }
+                        let place = format!("{where_} [[data.{}]] {}", kind.name(), t.path);
+                        if let Some(w) = t.when {
+                            let f = RowFilter::parse(&w).map_err(|e| DataError::Manifest {
+                                place: format!("{place} when"),
+                                reason: e.to_string(),
+                            })?;
+                            s.when = Some((w, f));
+                        }
+                        for l in t.lookup {
+                            let mut lookup = Lookup::new(resolve(&l.path), &l.key);
+                            if let Some(on) = l.on {
+                                lookup.on = on;
+                            }
+                            s.lookups.push(lookup);
+                        }
+                        for (col, f) in t.formats {
+                            let format =
+                                ColumnFormat::parse(&f).map_err(|e| DataError::Manifest {
+                                    place: format!("{place} formats.{col}"),
+                                    reason: e.to_string(),
+                                })?;
+                            s.formats.insert(col, format);
                         }
                     }
                 }

@@ -4,13 +4,16 @@
 //! dropped silently.
 
 pub mod codes;
+pub mod formats;
 mod grouped;
 mod load;
+pub mod lookup;
 pub mod manifest;
 mod reader;
 pub mod request;
 mod request_direct;
 mod request_json;
+pub mod row_filter;
 pub mod source;
 pub mod time;
 mod values;
@@ -19,6 +22,6 @@ pub use codes::{DataError, RowCode};
 pub use grouped::{Batch, Group, load_grouped};
 pub use load::{
     Account, Contact, Counts, Event, EventKind, Histories, Origin, RecordKind, RowProblem,
-    Severity, Source, load,
+    Severity, SkipReason, Skipped, Source, load,
 };
 pub use values::read_value;

@@ -274,6 +274,9 @@ impl<'a> RowReader<'a> {
             .map(|(_, cell)| cell)
             .filter(|cell| !cell.is_empty());
         if let Some(cell) = present {
+            if let Some(format) = self.source.formats.get(self.their_name(c)) {
+                return Some(Cow::Owned(formatted(cell, format)));
+            }
             if let Some(mapped) = self
                 .source
                 .values
@@ -288,6 +291,11 @@ impl<'a> RowReader<'a> {
             .constants
             .get(ours)
             .map(|v| Cow::Owned(Cell::Text(v.clone())))
+    }
+
+    /// Whether the row has column `c` at all (perhaps empty).
+    pub(super) fn has_column(&self, c: Col) -> bool {
+        self.placement.at(c).is_some()
     }
 
     /// Column `c` as trimmed text, if present.
@@ -331,5 +339,14 @@ impl<'a> RowReader<'a> {
                 .map(Some)
                 .map_err(|e| err(RowCode::Value, self.their_name(c), e)),
         }
+    }
+}
+
+/// `cell` read through its column's format; a cell that does not match
+/// is left as written, so the error that follows quotes it as written.
+fn formatted(cell: &Cell, format: &super::formats::ColumnFormat) -> Cell {
+    match format.apply(&cell.text()) {
+        Ok(text) => Cell::Text(text),
+        Err(_) => cell.clone(),
     }
 }
