@@ -33,11 +33,14 @@ impl Checker<'_> {
         let Some(c) = condition else {
             return Some(None);
         };
-        let x = self.condition(c, Ctx::new(Place::EventFilter));
-        let account = self
-            .stages
-            .get(stage.index())
-            .is_some_and(|s| s.lifecycle == Entity::Account);
+        let lifecycle = self.stages.get(stage.index()).map(|s| s.lifecycle);
+        let place = if lifecycle == Some(Entity::Deal) {
+            Place::DealFilter
+        } else {
+            Place::EventFilter
+        };
+        let x = self.condition(c, Ctx::new(place));
+        let account = lifecycle == Some(Entity::Account);
         if account && reads_contact(&x) {
             self.diag(CheckError::NotAllowedHere {
                 what: "`contact.FIELD`".into(),
@@ -79,7 +82,12 @@ impl Checker<'_> {
             let Some(sla) = self.sla(name) else {
                 return (Expr::Const(Value::Number(0.0)), Ty::Unknown);
             };
-            let x = self.condition(c, Ctx::new(Place::EventFilter));
+            let place = if self.sla_on_deals(sla) {
+                Place::DealFilter
+            } else {
+                Place::EventFilter
+            };
+            let x = self.condition(c, Ctx::new(place));
             if self.sla_on_accounts(sla) && reads_contact(&x) {
                 self.diag(CheckError::NotAllowedHere {
                     what: "`contact.FIELD`".into(),

@@ -14,7 +14,17 @@ use crate::syntax::ast::{self, Entity, Item, LifecycleStmt, SettingKind, StageAt
 pub const RESERVED_EVENTS: &[&str] = &["update", "account_update", "merge", "set_stage"];
 const RESERVED_CONTACT_FIELDS: &[&str] = &["id", "account", "created_at", "stage", "stage_since"];
 const RESERVED_ACCOUNT_FIELDS: &[&str] = &["id"];
-const RESERVED_EVENT_FIELDS: &[&str] = &["contact", "at", "type", "id", "account", "opportunity"];
+const RESERVED_EVENT_FIELDS: &[&str] = &[
+    "contact",
+    "at",
+    "type",
+    "id",
+    "account",
+    "opportunity",
+    "deal",
+];
+/// The columns a deal row has besides its schema's fields.
+const RESERVED_DEAL_FIELDS: &[&str] = &["id", "account", "created_at", "stage", "stage_since"];
 const TYPES: &[&str] = &[
     "text",
     "number",
@@ -87,12 +97,15 @@ impl<'a> Checker<'a> {
                     let reserved = match s.entity {
                         Entity::Contact => RESERVED_CONTACT_FIELDS,
                         Entity::Account => RESERVED_ACCOUNT_FIELDS,
+                        Entity::Deal => RESERVED_DEAL_FIELDS,
                     };
                     let fields = self.fields(&s.fields, reserved, s.entity.keyword());
                     match s.entity {
                         Entity::Contact => self.contact_fields = fields,
                         Entity::Account => self.account_fields = fields,
+                        Entity::Deal => self.deal_fields = fields,
                     }
+                    self.declare_roles(s);
                 }
                 _ => {}
             }
@@ -652,16 +665,38 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A deal schema's `roles`, each once; only a deal has them.
+    fn declare_roles(&mut self, s: &ast::Schema) {
+        for role in &s.roles {
+            if s.entity != Entity::Deal {
+                self.diag(CheckError::NotAllowedHere {
+                    what: "`roles`".into(),
+                    place: "in a contact or account schema",
+                    span: role.span,
+                    help: Some("contact roles are named on a deal: write them in the `deal { ... }` schema, and a contact's part in the buying group with `buying_group { role NAME = CONDITION }`".into()),
+                });
+                return;
+            }
+            if let Some(first) = self.deal_roles.iter().find(|r| r.name == role.name) {
+                let first = first.span;
+                self.duplicate("role", role, first);
+                continue;
+            }
+            self.deal_roles.push(role.clone());
+        }
+    }
+
     fn declare_lifecycle(&mut self, l: &'a ast::LifecycleDecl) {
         let entity = match l.kind.name.as_str() {
             "contact" => Entity::Contact,
             "account" => Entity::Account,
+            "deal" => Entity::Deal,
             other => {
-                let help = crate::names::closest(other, ["contact", "account"])
+                let help = crate::names::closest(other, ["contact", "account", "deal"])
                     .map(|c| format!("did you mean `{c}`?"))
                     .or_else(|| {
                         Some(
-                            "write `lifecycle contact { ... }` or `lifecycle account { ... }`"
+                            "write `lifecycle contact { ... }`, `lifecycle account { ... }` or `lifecycle deal { ... }`"
                                 .into(),
                         )
                     });

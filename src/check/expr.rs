@@ -26,6 +26,12 @@ pub enum Place {
     EventFilter,
     /// A criteria's `require`: only its clause labels.
     Require,
+    /// About one deal as of now: the deal lifecycle and deal SLAs. Reads
+    /// `deal.FIELD`, `account.FIELD` and the deal's own events.
+    Deal,
+    /// The `where` of a deal's stage entry or SLA instance a metric
+    /// counts: `deal.FIELD` and `account.FIELD` as they were then.
+    DealFilter,
 }
 
 impl Place {
@@ -36,6 +42,8 @@ impl Place {
             Place::Metric => "in a metric or incentive",
             Place::EventFilter => "in the `where` of what a metric counts",
             Place::Require => "in `require`",
+            Place::Deal => "in the deal lifecycle",
+            Place::DealFilter => "in the `where` of what a metric counts of deals",
         }
     }
 }
@@ -537,6 +545,12 @@ impl Checker<'_> {
                 ctx,
                 Some(FILTER_HELP),
             ),
+            (ValueRef::Score(_) | ValueRef::Criteria(_), Place::Deal | Place::DealFilter) => self.not_here(
+                &format!("`{}`, which is about one contact or account,", id.name),
+                id.span,
+                ctx,
+                Some("a deal's moves read the deal's fields (`deal.FIELD`), its account's (`account.FIELD`) and its own events (`seen(EVENT)`, `days_since(EVENT)`)"),
+            ),
             (ValueRef::Score(_) | ValueRef::Criteria(_), Place::Account) => self.not_here(
                 &format!("`{}`, which is about one contact,", id.name),
                 id.span,
@@ -915,7 +929,13 @@ impl Checker<'_> {
         ctx: Ctx<'_>,
     ) -> (Expr, Ty) {
         match &base.kind {
+            ExprKind::Name(b) if b.name == "deal" && args.is_none() => {
+                self.deal_field_read(name, span, ctx)
+            }
             ExprKind::Name(b) if b.name == "contact" && args.is_none() => {
+                if matches!(ctx.place, Place::Deal | Place::DealFilter) {
+                    return self.not_here(&format!("`contact.{}`", name.name), span, ctx, Some("a deal has several contacts: read the deal's fields (`deal.FIELD`) and its account's (`account.FIELD`)"));
+                }
                 if ctx.place == Place::Metric || ctx.place == Place::Account {
                     return self.not_here(&format!("`contact.{}`", name.name), span, ctx, Some("contact fields describe one contact; use them in criteria, scores and contact transitions"));
                 }
@@ -932,8 +952,13 @@ impl Checker<'_> {
                 if ctx.place == Place::Metric {
                     return self.not_here(&format!("`account.{}`", name.name), span, ctx, None);
                 }
-                if name.name == "stage" && ctx.place == Place::EventFilter {
+                if name.name == "stage"
+                    && matches!(ctx.place, Place::EventFilter | Place::DealFilter)
+                {
                     return self.not_here("`account.stage`", span, ctx, Some(FILTER_HELP));
+                }
+                if name.name == "stage" && ctx.place == Place::Deal {
+                    return self.not_here("`account.stage`", span, ctx, Some("a deal's moves read the deal and its account's fields; the account's stage is for contact and account conditions"));
                 }
                 if name.name == "stage" && self.has_lifecycle(ast::Entity::Account) {
                     return (Expr::AccountStage, Ty::AccountStage);
@@ -949,6 +974,16 @@ impl Checker<'_> {
                         self.unknown_field("account", name, known)
                     }
                 }
+            }
+            ExprKind::Name(b)
+                if b.name == "group" && matches!(ctx.place, Place::Deal | Place::DealFilter) =>
+            {
+                self.not_here(
+                    &format!("`group.{}`", name.name),
+                    span,
+                    ctx,
+                    Some("the buying group is read in contact and account conditions"),
+                )
             }
             ExprKind::Name(b) if b.name == "group" => self.group(name, args, span, ctx),
             ExprKind::Call {
@@ -1063,6 +1098,36 @@ impl Checker<'_> {
             help,
         });
         err_expr()
+    }
+
+    /// `deal.FIELD`: where a deal is the subject, or the deal stage entry
+    /// a metric counts.
+    fn deal_field_read(&mut self, name: &ast::Ident, span: Span, ctx: Ctx<'_>) -> (Expr, Ty) {
+        if !matches!(ctx.place, Place::Deal | Place::DealFilter) {
+            let help = match ctx.place {
+                Place::EventFilter => {
+                    "a deal's fields filter what is counted of deals: `count(entered deal:won where deal.FIELD == ...)`"
+                }
+                Place::Metric => {
+                    "a deal's fields are summed or filtered per deal: `sum(entered deal:won .FIELD)`, or cut a metric `by deal.FIELD`"
+                }
+                _ => {
+                    "a deal's fields are read in the deal lifecycle (`lifecycle deal { ... }`) and in what metrics count of deals"
+                }
+            };
+            return self.not_here(&format!("`deal.{}`", name.name), span, ctx, Some(help));
+        }
+        match self.deal_field(&name.name) {
+            Some((field, ty)) => (Expr::DealField(field), ty),
+            None => self.unknown_field(
+                "deal",
+                name,
+                self.fields_of(ast::Entity::Deal)
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .collect(),
+            ),
+        }
     }
 
     fn group(
@@ -1386,10 +1451,10 @@ impl Checker<'_> {
                 err_expr()
             }
             "stage_entered" => {
-                let entity = if ctx.place == Place::Account {
-                    ast::Entity::Account
-                } else {
-                    ast::Entity::Contact
+                let entity = match ctx.place {
+                    Place::Account => ast::Entity::Account,
+                    Place::Deal => ast::Entity::Deal,
+                    _ => ast::Entity::Contact,
                 };
                 match self.single_stage(f, args, span, entity) {
                     Some(id) => (Expr::StageEntered(id), Ty::Bool),
@@ -1405,6 +1470,12 @@ impl Checker<'_> {
                 Some("SLAs run per contact: read `breached` in a contact transition, criteria or score"),
             ),
             "breached" => match self.single_name(f, args, span).and_then(|s| self.sla(s)) {
+                Some(id) if (ctx.place == Place::Deal) != self.sla_on_deals(id) => self.not_here(
+                    "`breached(...)` of an SLA of another lifecycle",
+                    span,
+                    ctx,
+                    Some("read a deal SLA's `breached` in the deal lifecycle, and a contact SLA's in contact conditions"),
+                ),
                 Some(id) if self.sla_on_accounts(id) => self.not_here(
                     "`breached(...)` of an SLA on account stages",
                     span,
@@ -1484,6 +1555,19 @@ impl Checker<'_> {
         match f {
             "min" | "max" => self.subject_call(f, args, span, ctx),
             "count" => match args {
+                [
+                    Arg::Entered {
+                        field: Some(field), ..
+                    },
+                ] => {
+                    self.bad_args(
+                        f,
+                        "counts entries, not a field",
+                        field.span,
+                        Some("to add up a field of each one entering, write `sum(entered deal:won .amount)`".into()),
+                    );
+                    err_expr()
+                }
                 [
                     Arg::Entered {
                         stage, condition, ..
@@ -1570,6 +1654,14 @@ impl Checker<'_> {
                         };
                         self.field_aggregate(f, agg, (ev, None), ev_name, name, arg.span())
                     }
+                    Arg::Entered {
+                        stage,
+                        field: Some(field),
+                        condition,
+                        span,
+                    } => self
+                        .entered_field(f, agg, stage, field, condition.as_ref(), *span)
+                        .unwrap_or_else(err_expr),
                     Arg::Field {
                         event,
                         field,
@@ -1646,6 +1738,47 @@ impl Checker<'_> {
                 self.unknown_field(&format!("event `{}`", ev_name.name), name, known)
             }
         }
+    }
+
+    /// `sum(entered S .F [where C])`: field F of each one entering S (a
+    /// field of S's lifecycle's schema), as it entered.
+    fn entered_field(
+        &mut self,
+        f: &str,
+        agg: Aggregate,
+        stage: &ast::StageRef,
+        field: &ast::Ident,
+        condition: Option<&ast::Expr>,
+        span: Span,
+    ) -> Option<(Expr, Ty)> {
+        let s = self.stage_ref(stage, None)?;
+        let entity = self.stages.get(s.index())?.lifecycle;
+        let Some((id, ty)) = crate::check::field_named(self.fields_of(entity), &field.name) else {
+            let known = self
+                .fields_of(entity)
+                .iter()
+                .map(|x| x.name.clone())
+                .collect();
+            self.unknown_field(entity.keyword(), field, known);
+            return None;
+        };
+        if !matches!(ty, Ty::Num(_) | Ty::Unknown) {
+            self.diag(CheckError::WrongType {
+                expected: "a number or money field".into(),
+                found: ty.describe(),
+                span,
+                help: Some(format!("`{f}` needs numbers to add up")),
+            });
+            return None;
+        }
+        let filter = self.entry_filter(s, condition)?;
+        let read = match entity {
+            ast::Entity::Contact => DimensionRead::Contact(id),
+            ast::Entity::Account => DimensionRead::Account(id),
+            ast::Entity::Deal => DimensionRead::Deal(id),
+        };
+        let noted = self.intern_dimension(format!("{}.{}", entity.keyword(), field.name), read)?;
+        Some((Expr::EnteredField(agg, s, noted, filter), ty))
     }
 
     /// `a -> b [where C]`: two stages of one lifecycle, and the filter on

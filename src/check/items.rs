@@ -348,6 +348,7 @@ impl Checker<'_> {
         let place = match entity {
             Entity::Contact => Place::Contact,
             Entity::Account => Place::Account,
+            Entity::Deal => Place::Deal,
         };
         let Some(li) = self.lifecycles.iter().position(|x| x.entity == entity) else {
             return;
@@ -521,6 +522,12 @@ impl Checker<'_> {
         let place = match entity {
             Entity::Contact => "an SLA on contact stages",
             Entity::Account => "an SLA on account stages",
+            Entity::Deal => "an SLA on deal stages",
+        };
+        let event_place = if entity == Entity::Deal {
+            Place::Deal
+        } else {
+            Place::Contact
         };
         // No stage decides whose SLA it is: a name both lifecycles have
         // is ambiguous (E014).
@@ -534,7 +541,7 @@ impl Checker<'_> {
                 }
                 ast::SlaTriggerKind::Leaving(s) => self.stage_ref(s, want).map(SlaTrigger::Leaving),
                 ast::SlaTriggerKind::Event(p) => self
-                    .pattern(&p.event, p.condition.as_ref(), Ctx::new(Place::Contact))
+                    .pattern(&p.event, p.condition.as_ref(), Ctx::new(event_place))
                     .map(SlaTrigger::Event),
             };
             match x {

@@ -179,6 +179,9 @@ pub struct Checker<'a> {
 
     contact_fields: Vec<Field>,
     account_fields: Vec<Field>,
+    deal_fields: Vec<Field>,
+    /// The deal schema's `roles`, as written.
+    deal_roles: Vec<ast::Ident>,
     events: Vec<EventType>,
     /// Events and touchpoints share one namespace (`on X` takes either).
     event_ns: HashMap<String, (EventRef, Span)>,
@@ -249,6 +252,8 @@ impl<'a> Checker<'a> {
             fiscal_year_start_month: 1,
             contact_fields: Vec::new(),
             account_fields: Vec::new(),
+            deal_fields: Vec::new(),
+            deal_roles: Vec::new(),
             events: Vec::new(),
             event_ns: HashMap::new(),
             touchpoint_asts: Vec::new(),
@@ -426,6 +431,19 @@ impl<'a> Checker<'a> {
         field_named(&self.account_fields, name)
     }
 
+    pub fn deal_field(&self, name: &str) -> Option<(FieldId, Ty)> {
+        field_named(&self.deal_fields, name)
+    }
+
+    /// The fields of `entity`'s schema.
+    pub fn fields_of(&self, entity: Entity) -> &[Field] {
+        match entity {
+            Entity::Contact => &self.contact_fields,
+            Entity::Account => &self.account_fields,
+            Entity::Deal => &self.deal_fields,
+        }
+    }
+
     pub fn has_lifecycle(&self, entity: Entity) -> bool {
         self.lifecycle_asts.iter().any(|(e, _)| *e == entity)
     }
@@ -567,23 +585,20 @@ impl<'a> Checker<'a> {
             .filter(|s| s.lifecycle == entity)
             .map(|s| s.name.as_str())
             .collect();
-        let other = match entity {
-            Entity::Contact => Entity::Account,
-            Entity::Account => Entity::Contact,
-        };
+        let other = [Entity::Contact, Entity::Account, Entity::Deal]
+            .into_iter()
+            .find(|o| *o != entity && self.stage_names.contains_key(&(*o, name.name.clone())));
         let help = crate::names::closest(&name.name, in_lifecycle.iter().copied())
             .map(|c| format!("did you mean `{c}`?"))
             .or_else(|| {
-                self.stage_names
-                    .contains_key(&(other, name.name.clone()))
-                    .then(|| {
-                        format!(
-                            "`{}` is a stage of the {} lifecycle, not the {} lifecycle",
-                            name.name,
-                            other.keyword(),
-                            entity.keyword()
-                        )
-                    })
+                other.map(|other| {
+                    format!(
+                        "`{}` is a stage of the {} lifecycle, not the {} lifecycle",
+                        name.name,
+                        other.keyword(),
+                        entity.keyword()
+                    )
+                })
             })
             .or_else(|| {
                 (!in_lifecycle.is_empty()).then(|| {
@@ -597,6 +612,7 @@ impl<'a> Checker<'a> {
         let kind = match entity {
             Entity::Contact => "stage",
             Entity::Account => "account stage",
+            Entity::Deal => "deal stage",
         };
         self.diag(CheckError::Unknown {
             kind,
@@ -625,12 +641,13 @@ impl<'a> Checker<'a> {
         let entity = match lifecycle.name.as_str() {
             "contact" => Entity::Contact,
             "account" => Entity::Account,
+            "deal" => Entity::Deal,
             other => {
-                let help = crate::names::closest(other, ["contact", "account"])
+                let help = crate::names::closest(other, ["contact", "account", "deal"])
                     .map(|c| format!("did you mean `{c}:{}`?", r.stage.name))
                     .or_else(|| {
                         Some(format!(
-                            "write `contact:{0}` or `account:{0}`",
+                            "write `contact:{0}`, `account:{0}` or `deal:{0}`",
                             r.stage.name
                         ))
                     });
@@ -663,27 +680,28 @@ impl<'a> Checker<'a> {
 
     /// A bare stage name where either lifecycle's stage may stand.
     fn bare_stage(&mut self, name: &ast::Ident) -> Option<StageId> {
-        let contact = self
-            .stage_names
-            .get(&(Entity::Contact, name.name.clone()))
-            .copied();
-        let account = self
-            .stage_names
-            .get(&(Entity::Account, name.name.clone()))
-            .copied();
-        match (contact, account) {
-            (Some(_), Some(_)) => {
+        let found: Vec<(Entity, StageId)> = [Entity::Contact, Entity::Account, Entity::Deal]
+            .into_iter()
+            .filter_map(|e| {
+                self.stage_names
+                    .get(&(e, name.name.clone()))
+                    .map(|id| (e, *id))
+            })
+            .collect();
+        match found.as_slice() {
+            [(first, _), (second, _), ..] => {
+                let (first, second) = (first.keyword(), second.keyword());
                 self.diag(CheckError::AmbiguousStage {
                     name: name.name.clone(),
-                    first: "contact",
-                    second: "account",
+                    first,
+                    second,
                     span: name.span,
-                    help: Some(format!("write `contact:{0}` or `account:{0}`", name.name)),
+                    help: Some(format!("write `{first}:{0}` or `{second}:{0}`", name.name)),
                 });
                 None
             }
-            (Some(id), None) | (None, Some(id)) => Some(id),
-            (None, None) => self.stage(Entity::Contact, name),
+            [(_, id)] => Some(*id),
+            [] => self.stage(Entity::Contact, name),
         }
     }
 
@@ -759,6 +777,8 @@ impl<'a> Checker<'a> {
             fiscal_year_start_month: self.fiscal_year_start_month,
             contact_fields: self.contact_fields,
             account_fields: self.account_fields,
+            deal_fields: self.deal_fields,
+            deal_roles: self.deal_roles.into_iter().map(|r| r.name).collect(),
             events: self.events,
             touchpoints: self.touchpoints.into_iter().flatten().collect(),
             scores: self.scores.into_iter().flatten().collect(),
@@ -793,7 +813,7 @@ impl<'a> Checker<'a> {
 }
 
 /// The field called `name` among `fields`, and its type.
-fn field_named(fields: &[Field], name: &str) -> Option<(FieldId, Ty)> {
+pub(super) fn field_named(fields: &[Field], name: &str) -> Option<(FieldId, Ty)> {
     let (i, f) = fields.iter().enumerate().find(|(_, f)| f.name == name)?;
     Some((FieldId::from_index(i)?, Ty::from_field(&f.ty)))
 }

@@ -24,6 +24,9 @@ pub struct Model {
     pub fiscal_year_start_month: u32,
     pub contact_fields: Vec<Field>,
     pub account_fields: Vec<Field>,
+    pub deal_fields: Vec<Field>,
+    /// The deal schema's `roles`.
+    pub deal_roles: Vec<String>,
     pub events: Vec<EventType>,
     pub touchpoints: Vec<Touchpoint>,
     pub scores: Vec<Score>,
@@ -275,6 +278,7 @@ pub struct Dimension {
 pub enum DimensionRead {
     Contact(FieldId),
     Account(FieldId),
+    Deal(FieldId),
     Event(Vec<(EventTypeId, FieldId)>),
 }
 
@@ -298,6 +302,8 @@ pub enum Expr {
     Const(Value),
     ContactField(FieldId),
     AccountField(FieldId),
+    /// `deal.F`: the deal's field, where a deal is the subject.
+    DealField(FieldId),
     /// A field of the event a pattern is matching.
     EventField(FieldId),
     Score(ScoreId),
@@ -356,6 +362,10 @@ pub enum Expr {
     Conversion(StageId, StageId, Option<FilterId>),
     StageDays(Aggregate, StageId, StageId, Option<FilterId>),
     FieldAggregate(Aggregate, EventTypeId, FieldId, Option<FilterId>),
+    /// `sum(entered deal:won .amount)`: a field of each one entering the
+    /// stage (a contact's, an account's or a deal's), as it entered: the
+    /// replay notes it at each entry as it notes a dimension's value.
+    EnteredField(Aggregate, StageId, DimensionId, Option<FilterId>),
     Attainment(SlaId, Option<FilterId>),
     Share(EventRef, TeamId),
     Min(Vec<Expr>),
@@ -385,6 +395,7 @@ impl Expr {
             Expr::Const(_)
             | Expr::ContactField(_)
             | Expr::AccountField(_)
+            | Expr::DealField(_)
             | Expr::EventField(_)
             | Expr::Score(_)
             | Expr::Criteria(_)
@@ -404,6 +415,7 @@ impl Expr {
             | Expr::Conversion(..)
             | Expr::StageDays(..)
             | Expr::FieldAggregate(..)
+            | Expr::EnteredField(..)
             | Expr::Attainment(..)
             | Expr::Share(..) => Vec::new(),
         }
@@ -495,7 +507,7 @@ pub enum TimeRead {
 /// not change it between two events.
 fn steady_bound(e: &Expr, decays: impl Fn(ScoreId) -> bool + Copy) -> bool {
     match e {
-        Expr::Const(_) | Expr::ContactField(_) | Expr::AccountField(_) => true,
+        Expr::Const(_) | Expr::ContactField(_) | Expr::AccountField(_) | Expr::DealField(_) => true,
         Expr::Score(s) => !decays(*s),
         Expr::Neg(a) => steady_bound(a, decays),
         Expr::Arith(_, a, b) => steady_bound(a, decays) && steady_bound(b, decays),

@@ -20,6 +20,8 @@ enum Counted {
     Contact,
     /// An account's stage entries.
     Account,
+    /// A deal's stage entries or SLA instances.
+    Deal,
 }
 
 impl Checker<'_> {
@@ -149,6 +151,7 @@ impl Checker<'_> {
         let counted = match entity {
             Entity::Contact => Counted::Contact,
             Entity::Account => Counted::Account,
+            Entity::Deal => Counted::Deal,
         };
         self.dimension(d, &[counted])
     }
@@ -165,6 +168,10 @@ impl Checker<'_> {
                 "account.owner",
                 DimensionRead::Account(self.account_field("owner")?.0),
             ),
+            Entity::Deal => (
+                "deal.owner",
+                DimensionRead::Deal(self.deal_field("owner")?.0),
+            ),
         };
         self.intern_dimension(text.to_string(), read)
     }
@@ -179,15 +186,15 @@ impl Checker<'_> {
         // The lifecycle a stage as written decides, if it decides one.
         let decides = |r: &ast::StageRef| match &r.lifecycle {
             Some(l) if l.name == "account" => Some(Entity::Account),
+            Some(l) if l.name == "deal" => Some(Entity::Deal),
             Some(_) => Some(Entity::Contact),
             None => {
-                let key = |e: Entity| (e, r.stage.name.clone());
-                match (
-                    self.stage_names.contains_key(&key(Entity::Contact)),
-                    self.stage_names.contains_key(&key(Entity::Account)),
-                ) {
-                    (true, false) => Some(Entity::Contact),
-                    (false, true) => Some(Entity::Account),
+                let has: Vec<Entity> = [Entity::Contact, Entity::Account, Entity::Deal]
+                    .into_iter()
+                    .filter(|e| self.stage_names.contains_key(&(*e, r.stage.name.clone())))
+                    .collect();
+                match has.as_slice() {
+                    [one] => Some(*one),
                     _ => None,
                 }
             }
@@ -209,6 +216,8 @@ impl Checker<'_> {
         }
         let entity = if decided.contains(&Entity::Account) {
             Entity::Account
+        } else if decided.contains(&Entity::Deal) {
+            Entity::Deal
         } else {
             Entity::Contact
         };
@@ -222,6 +231,13 @@ impl Checker<'_> {
             .is_some_and(|s| self.sla_entity(s).0 == Entity::Account)
     }
 
+    /// Whether SLA `id` is on deal stages.
+    pub(super) fn sla_on_deals(&self, id: SlaId) -> bool {
+        self.sla_asts
+            .get(id.index())
+            .is_some_and(|s| self.sla_entity(s).0 == Entity::Deal)
+    }
+
     /// What the aggregates of `e` (and of the metrics it uses) count.
     fn counted(&self, e: &Expr, depth: usize) -> Vec<Counted> {
         let mut out = Vec::new();
@@ -230,16 +246,21 @@ impl Checker<'_> {
         }
         let stage = |s: StageId| match self.stages.get(s.index()).map(|x| x.lifecycle) {
             Some(Entity::Account) => Counted::Account,
+            Some(Entity::Deal) => Counted::Deal,
             _ => Counted::Contact,
         };
         match e {
-            Expr::CountEntered(s, _) | Expr::Conversion(s, ..) | Expr::StageDays(_, s, ..) => {
+            Expr::CountEntered(s, _)
+            | Expr::Conversion(s, ..)
+            | Expr::StageDays(_, s, ..)
+            | Expr::EnteredField(_, s, ..) => {
                 out.push(stage(*s));
             }
             Expr::CountEvents(p, _) => out.extend(self.event_of(p.event).map(Counted::Event)),
             Expr::Share(r, _) => out.extend(self.event_of(*r).map(Counted::Event)),
             Expr::FieldAggregate(_, ev, ..) => out.push(Counted::Event(*ev)),
             Expr::Attainment(s, _) if self.sla_on_accounts(*s) => out.push(Counted::Account),
+            Expr::Attainment(s, _) if self.sla_on_deals(*s) => out.push(Counted::Deal),
             Expr::Attainment(..) => out.push(Counted::Contact),
             Expr::Metric(m) => {
                 if let Some(Some(x)) = self.metrics.get(m.index()) {
@@ -258,16 +279,50 @@ impl Checker<'_> {
     /// `contact.F`, `account.F` or `event.F`, checked against what is
     /// counted; the same text is one dimension.
     fn dimension(&mut self, d: &ast::Dimension, counted: &[Counted]) -> Option<DimensionId> {
-        let contacts = counted.iter().any(|c| !matches!(c, Counted::Account));
+        let contacts = counted
+            .iter()
+            .any(|c| matches!(c, Counted::Contact | Counted::Event(_)));
         let accounts = counted.contains(&Counted::Account);
-        if contacts && accounts {
+        let deals = counted.contains(&Counted::Deal);
+        let kinds: Vec<&str> = [
+            (contacts, "contacts"),
+            (accounts, "accounts"),
+            (deals, "deals"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        if kinds.len() > 1 {
             return self.segment_error(
                 d,
-                "this metric counts both contacts and accounts, so its segments would not add up",
-                "cut a metric that counts one or the other: accounts (`count(entered account:qualified)`) or contacts and their events",
+                &format!(
+                    "this metric counts both {}, so its segments would not add up",
+                    kinds.join(" and ")
+                ),
+                "cut a metric that counts one of them: deals (`count(entered deal:won)`), accounts (`count(entered account:qualified)`) or contacts and their events",
             );
         }
         let read = match d.owner.name.as_str() {
+            "contact" if deals => {
+                return self.segment_error(
+                    d,
+                    "this metric counts deals, and a deal has several contacts",
+                    "cut it by a field of the deal or its account, e.g. `by deal.owner` or `by account.region`",
+                );
+            }
+            "deal" if !deals => {
+                return self.segment_error(
+                    d,
+                    "this metric does not count deals",
+                    "cut a metric of deal stages (`count(entered deal:won)`) by `deal.FIELD`; cut contacts by `contact.FIELD`",
+                );
+            }
+            "deal" => match self.deal_field(&d.field.name) {
+                Some((f, _)) => DimensionRead::Deal(f),
+                None => {
+                    return self.unknown_dimension(d, "deal", self.field_names(Entity::Deal));
+                }
+            },
             "contact" if accounts => {
                 return self.segment_error(
                     d,
@@ -292,7 +347,7 @@ impl Checker<'_> {
                 return self.segment_error(
                     d,
                     &format!(
-                        "`{}` is not `contact`, `account` or `event`, whose fields a metric is cut by",
+                        "`{}` is not `contact`, `account`, `deal` or `event`, whose fields a metric is cut by",
                         d.owner.name
                     ),
                     "cut by a field: `contact.FIELD`, `account.FIELD`, or `event.FIELD` (a field of every event the metric counts)",
@@ -304,7 +359,11 @@ impl Checker<'_> {
 
     /// The dimension written `text`: one id however many figures and
     /// SLAs use it.
-    fn intern_dimension(&mut self, text: String, read: DimensionRead) -> Option<DimensionId> {
+    pub(super) fn intern_dimension(
+        &mut self,
+        text: String,
+        read: DimensionRead,
+    ) -> Option<DimensionId> {
         if let Some(i) = self.dimensions.iter().position(|x| x.text == text) {
             return DimensionId::from_index(i);
         }
@@ -353,11 +412,10 @@ impl Checker<'_> {
     }
 
     fn field_names(&self, entity: Entity) -> Vec<String> {
-        let fields = match entity {
-            Entity::Contact => &self.contact_fields,
-            Entity::Account => &self.account_fields,
-        };
-        fields.iter().map(|f| f.name.clone()).collect()
+        self.fields_of(entity)
+            .iter()
+            .map(|f| f.name.clone())
+            .collect()
     }
 
     fn unknown_dimension<T>(

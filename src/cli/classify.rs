@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use detente::data::{Histories, Severity};
 use detente::eval::{Evaluation, evaluate};
 use detente::report::journey::{
-    AccountJourneyView, AccountJourneysJson, JourneyView, JourneysJson, Rounded, Tri,
+    AccountJourneyView, AccountJourneysJson, DealJourneyView, DealJourneysJson, JourneyView,
+    JourneysJson, Rounded, Tri,
 };
 use detente::report::plural;
 use detente::report::problems::runtime_message;
@@ -30,6 +31,7 @@ pub enum Format {
 pub enum Lifecycle {
     Contact,
     Account,
+    Deal,
 }
 
 #[derive(clap::Args)]
@@ -211,6 +213,10 @@ pub(super) fn render(
                     as_of: &as_of,
                     accounts: AccountJourneysJson(policy, &e.accounts),
                 }),
+                Lifecycle::Deal => serde_json::to_string_pretty(&DealsDoc {
+                    as_of: &as_of,
+                    deals: DealJourneysJson(policy, &e.deals),
+                }),
             };
             doc.unwrap_or_default() + "\n"
         }
@@ -223,6 +229,11 @@ pub(super) fn render(
                     .iter()
                     .map(|a| AccountJourneyView::new(policy, a)),
             ),
+            Lifecycle::Deal => json_lines(
+                e.deals
+                    .iter()
+                    .map(|d| DealJourneyView(JourneyView::new(policy, d))),
+            ),
         },
         Format::Csv => csv_rows(e, policy, lifecycle),
         Format::Table => table(e, policy, lifecycle),
@@ -233,6 +244,12 @@ pub(super) fn render(
 struct ContactsDoc<'a> {
     as_of: &'a str,
     journeys: JourneysJson<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct DealsDoc<'a> {
+    as_of: &'a str,
+    deals: DealJourneysJson<'a>,
 }
 
 #[derive(serde::Serialize)]
@@ -261,6 +278,7 @@ pub(super) fn columns(policy: &detente::Policy, lifecycle: Lifecycle) -> Vec<Str
     let mut cols: Vec<String> = match lifecycle {
         Lifecycle::Contact => vec!["contact".into(), "account".into()],
         Lifecycle::Account => vec!["account".into()],
+        Lifecycle::Deal => vec!["deal".into(), "account".into()],
     };
     cols.extend(["stage", "since", "highest"].map(String::from));
     if lifecycle == Lifecycle::Contact {
@@ -304,6 +322,20 @@ pub(super) fn rows(
                         .map(|x| Tri(x.met).as_str().to_string()),
                 );
                 r
+            })
+            .collect(),
+        Lifecycle::Deal => e
+            .deals
+            .iter()
+            .map(|deal| {
+                let d = JourneyView::new(policy, deal);
+                vec![
+                    deal.contact.clone(),
+                    deal.account.clone().unwrap_or_default(),
+                    d.stage().to_string(),
+                    d.since(),
+                    d.highest().unwrap_or_default().to_string(),
+                ]
             })
             .collect(),
         Lifecycle::Account => e
@@ -359,6 +391,7 @@ fn table(e: &Evaluation, policy: &detente::Policy, lifecycle: Lifecycle) -> Stri
     let (one, many) = match lifecycle {
         Lifecycle::Contact => ("contact", "contacts"),
         Lifecycle::Account => ("account", "accounts"),
+        Lifecycle::Deal => ("deal", "deals"),
     };
     out.push_str(&format!(
         "{} as of {}\n",

@@ -15,8 +15,11 @@ pub struct Args {
     #[arg(long, conflicts_with = "account")]
     contact: bool,
     /// The id is an account's (when it is a contact's too).
-    #[arg(long = "account")]
+    #[arg(long = "account", conflicts_with = "deal")]
     account: bool,
+    /// The id is a deal's.
+    #[arg(long = "deal", conflicts_with = "contact")]
+    deal: bool,
     #[command(flatten)]
     data: DataArgs,
     /// Tell the story up to this time (default: the latest time in the data).
@@ -56,7 +59,14 @@ pub fn run(args: Args) -> Exit {
             .iter()
             .any(|c| c.account.as_deref() == Some(args.id.as_str()));
     let is_contact = histories.contacts.iter().any(|c| c.id == args.id)
-        || histories.events.iter().any(|e| e.contact == args.id);
+        || histories
+            .events
+            .iter()
+            .any(|e| e.contact.as_deref() == Some(args.id.as_str()));
+    let is_deal = histories.deals.iter().any(|d| d.id == args.id);
+    if args.deal || (is_deal && !is_contact && !is_account && !args.account && !args.contact) {
+        return deal(&inputs.policy, &histories, as_of, &args.id, args.output);
+    }
     if is_account && is_contact && !args.account && !args.contact {
         eprintln!(
             "error: `{0}` is both a contact and an account: say which with `--contact` or `--account` (detente explain {0} --account)",
@@ -115,6 +125,41 @@ pub fn run(args: Args) -> Exit {
             Exit::Problems
         }
     }
+}
+
+/// `detente explain DEAL --deal`: the deal's story and what it takes to
+/// move on, in the words of a contact's.
+fn deal(
+    policy: &detente::Policy,
+    histories: &detente::data::Histories,
+    as_of: Option<detente::data::time::Instant>,
+    id: &str,
+    output: Output,
+) -> Exit {
+    let Some((journey, exits, as_of)) = detente::eval::explain_deal(policy, histories, as_of, id)
+    else {
+        let why = if policy.machine(detente::ir::Entity::Deal).is_none() {
+            "the policy has no deal lifecycle"
+        } else {
+            "no deal has that id in the deal files"
+        };
+        eprintln!("error: deal `{id}` has no journey: {why}");
+        return Exit::Problems;
+    };
+    match output {
+        Output::Text => out!(
+            "{}",
+            detente::report::explain::render(policy, &journey, &exits, as_of)
+        ),
+        Output::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&detente::report::explain::json(
+                policy, &journey, &exits, as_of
+            ))
+            .unwrap_or_default()
+        ),
+    }
+    Exit::Ok
 }
 
 /// `detente explain ACCOUNT`.

@@ -138,6 +138,8 @@ pub fn lower(model: &Model) -> Result<Ir, Unlowered> {
         fiscal_year_start_month: model.fiscal_year_start_month,
         contact_fields: fields(&model.contact_fields).into_iter().collect(),
         account_fields: fields(&model.account_fields).into_iter().collect(),
+        deal_fields: fields(&model.deal_fields).into_iter().collect(),
+        deal_roles: model.deal_roles.clone(),
         events: model
             .events
             .iter()
@@ -158,7 +160,10 @@ pub fn lower(model: &Model) -> Result<Ir, Unlowered> {
         metrics: metrics.into_iter().collect(),
         incentives: incentives.into_iter().collect(),
         cuts_facts: model.metrics.iter().any(|m| m.by.is_some())
-            || model.incentives.iter().any(|i| i.per.is_some()),
+            || model.incentives.iter().any(|i| i.per.is_some())
+            || l.figures
+                .iter()
+                .any(|(_, f)| matches!(f, Figure::EnteredField(..))),
         filters: filters.into_iter().collect(),
         dimensions: dimensions.into_iter().collect(),
         nodes: l.nodes,

@@ -113,6 +113,10 @@ pub enum RowCode {
     /// named after a contact's first event, a merge into another account.
     #[serde(rename = "D020")]
     Unfollowed,
+    /// D021: a row names a deal the deal files do not have, or a deal
+    /// names an account the account files do not have.
+    #[serde(rename = "D021")]
+    UnknownDeal,
 }
 
 impl RowCode {
@@ -130,6 +134,7 @@ impl RowCode {
             RowCode::Repeated => "D018",
             RowCode::BeforeCreation => "D019",
             RowCode::Unfollowed => "D020",
+            RowCode::UnknownDeal => "D021",
         }
     }
 }

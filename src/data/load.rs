@@ -25,8 +25,11 @@ pub enum RecordKind {
     Contacts,
     /// One row per account: `id` and the account schema's fields.
     Accounts,
-    /// One row per event: `contact`, `at`, `type`, optionally `id`,
-    /// `account`, `opportunity`, and the event type's fields.
+    /// One row per deal: `id`, `account`, `created_at`, and the deal
+    /// schema's fields.
+    Deals,
+    /// One row per event: `contact` or `deal` (or both), `at`, `type`,
+    /// optionally `id`, `account`, and the event type's fields.
     Events,
 }
 
@@ -37,6 +40,7 @@ impl RecordKind {
         match self {
             RecordKind::Contacts => "contacts",
             RecordKind::Accounts => "accounts",
+            RecordKind::Deals => "deals",
             RecordKind::Events => "events",
         }
     }
@@ -177,6 +181,22 @@ pub struct Account {
     pub origin: Origin,
 }
 
+/// A deal record, validated against the policy's deal schema.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Deal {
+    /// Its id, as events name it.
+    pub id: String,
+    /// Its account's id, if any.
+    pub account: Option<String>,
+    /// When it was created; without it, its first event.
+    pub created_at: Option<Instant>,
+    /// By `FieldId` of the deal schema; `None` = missing.
+    pub fields: Vec<Option<Value>>,
+    /// Where the row was read.
+    pub origin: Origin,
+}
+
 /// What an event row is.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -192,6 +212,9 @@ pub enum EventKind {
     Update(Vec<(FieldId, Value)>),
     /// Sets the contact's account's fields from its time on.
     AccountUpdate(Vec<(FieldId, Value)>),
+    /// Sets the deal's fields from its time on (`deal_update`, or a row
+    /// of a deal-history table).
+    DealUpdate(Vec<(FieldId, Value)>),
     /// Folds this contact into `into`.
     Merge {
         /// The surviving contact's id.
@@ -207,12 +230,15 @@ pub enum EventKind {
 pub struct Event {
     /// The CRM's event id, if given: a repeated id is a duplicate.
     pub id: Option<String>,
-    /// Whose event.
-    pub contact: String,
+    /// Whose event: a contact's, unless it is only its deal's (a close
+    /// date on a deal row is nobody's activity).
+    pub contact: Option<String>,
     /// The account it was recorded under, if given.
     pub account: Option<String>,
-    /// The opportunity it belongs to, if given.
-    pub opportunity: Option<String>,
+    /// The deal it belongs to, if given (the `deal` column, or the older
+    /// `opportunity`): a deal's money counts once, whatever the number of
+    /// its contacts' events, and the deal's lifecycle sees the event.
+    pub deal: Option<String>,
     /// When (milliseconds since the Unix epoch, UTC).
     pub at: Instant,
     /// Whether `at` was written with a time of day or as a date only.
@@ -318,6 +344,8 @@ pub struct Histories {
     pub contacts: Vec<Contact>,
     /// Account records, in file order.
     pub accounts: Vec<Account>,
+    /// Deal records, in file order.
+    pub deals: Vec<Deal>,
     /// Events, in file order (the replay orders them by time).
     pub events: Vec<Event>,
     /// Rejected rows and warnings, in file and line order.
@@ -416,6 +444,7 @@ pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, DataError>
 /// Notes and warnings about the whole of `h`, and its problems in file
 /// and line order.
 pub(super) fn finish(h: &mut Histories) {
+    reject_unknown_deals(h);
     note_contacts_only_in_events(h);
     warn_events_before_creation(h);
     sort_problems(h);
@@ -516,6 +545,9 @@ pub(super) fn read_source(
                 .map(|c| kept.keep(&mut h.contacts, c, origin, &h.files)),
             RecordKind::Accounts => account(model, &reader, origin)
                 .map(|a| kept.keep(&mut h.accounts, a, origin, &h.files)),
+            RecordKind::Deals => {
+                deal(model, &reader, origin).map(|d| kept.keep(&mut h.deals, d, origin, &h.files))
+            }
             // A repeated event is only counted; one with no time yet is
             // skipped.
             RecordKind::Events => match event(model, source, &reader, origin) {
@@ -624,6 +656,22 @@ impl Record for Account {
     }
 }
 
+impl Record for Deal {
+    const WHAT: &'static str = "deal";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn origin(&self) -> Origin {
+        self.origin
+    }
+    fn same(&self, other: &Deal) -> bool {
+        self.id == other.id
+            && self.account == other.account
+            && self.created_at == other.created_at
+            && self.fields == other.fields
+    }
+}
+
 /// A repeated contact or account row that says something else than the
 /// kept one.
 struct Repeat {
@@ -650,6 +698,7 @@ impl KeptIds {
         KeptIds(match kind {
             RecordKind::Contacts => ids(&h.contacts),
             RecordKind::Accounts => ids(&h.accounts),
+            RecordKind::Deals => ids(&h.deals),
             RecordKind::Events => HashMap::new(),
         })
     }
@@ -701,6 +750,62 @@ fn duplicate(file: &str, row: &Row, r: &Repeat) -> RowProblem {
     }
 }
 
+/// When deal files were read, an event naming a deal they do not have is
+/// rejected (D021: nothing says whose account it is or what its fields
+/// are), and a deal naming an account the account files do not have is
+/// kept with a warning (its account fields are missing).
+fn reject_unknown_deals(h: &mut Histories) {
+    if h.deals.is_empty() {
+        return;
+    }
+    let deals: HashSet<&str> = h.deals.iter().map(|d| d.id.as_str()).collect();
+    let file = |f: u32| h.files.get(f as usize).cloned().unwrap_or_default();
+    let mut problems = Vec::new();
+    let mut kept = Vec::with_capacity(h.events.len());
+    for e in std::mem::take(&mut h.events) {
+        match &e.deal {
+            Some(d) if !deals.contains(d.as_str()) => problems.push(RowProblem {
+                code: RowCode::UnknownDeal,
+                file: file(e.origin.file),
+                line: e.origin.line,
+                column: Some("deal".into()),
+                reason: format!(
+                    "deal `{d}` is not in the deal files, so the event was set aside (add the deal's row, or check the id)"
+                ),
+                severity: Severity::Error,
+                raw: String::new(),
+            }),
+            _ => kept.push(e),
+        }
+    }
+    let rejected = problems.len() as u64;
+    h.events = kept;
+    if let Some(c) = h.counts.get_mut(&RecordKind::Events) {
+        c.accepted = c.accepted.saturating_sub(rejected);
+        c.rejected += rejected;
+    }
+    if !h.accounts.is_empty() {
+        let accounts: HashSet<&str> = h.accounts.iter().map(|a| a.id.as_str()).collect();
+        for d in &h.deals {
+            if let Some(a) = d.account.as_deref().filter(|a| !accounts.contains(a)) {
+                problems.push(RowProblem {
+                    code: RowCode::UnknownDeal,
+                    file: file(d.origin.file),
+                    line: d.origin.line,
+                    column: Some("account".into()),
+                    reason: format!(
+                        "deal `{}` names account `{a}`, which is not in the account files; the deal is kept, with its account's fields missing",
+                        d.id
+                    ),
+                    severity: Severity::Warning,
+                    raw: String::new(),
+                });
+            }
+        }
+    }
+    h.problems.extend(problems);
+}
+
 /// An event dated before its contact's `created_at` is kept (rejecting a
 /// won deal would silently shrink revenue): the contact is treated as
 /// existing from its first event, and each such event is reported.
@@ -712,7 +817,7 @@ pub(super) fn warn_events_before_creation(h: &mut Histories) {
         .collect();
     let mut warnings = Vec::new();
     for e in &h.events {
-        if let Some(&c) = created.get(e.contact.as_str())
+        if let Some(&c) = e.contact.as_deref().and_then(|id| created.get(id))
             && e.at < c
         {
             warnings.push(RowProblem {
@@ -723,7 +828,7 @@ pub(super) fn warn_events_before_creation(h: &mut Histories) {
                 reason: format!(
                     "this event ({}) is before contact `{}` was created ({}); it is kept, and the contact is treated as existing from it",
                     super::time::format_instant(e.at),
-                    e.contact,
+                    e.contact.as_deref().unwrap_or_default(),
                     super::time::format_instant(c)
                 ),
                 severity: Severity::Warning,
@@ -751,7 +856,7 @@ fn note_contacts_only_in_events(h: &mut Histories) {
     let mut only_in_events: Vec<&str> = h
         .events
         .iter()
-        .map(|e| e.contact.as_str())
+        .filter_map(|e| e.contact.as_deref())
         .filter(|c| !known.contains(c))
         .collect();
     only_in_events.sort_unstable();
@@ -870,6 +975,19 @@ fn contact(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Contact, Row
     })
 }
 
+fn deal(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Deal, RowError> {
+    let col = |name| r.columns.named(name);
+    Ok(Deal {
+        id: r.required(col("id"))?,
+        account: r.text(col("account")),
+        created_at: r
+            .instant(col("created_at"), model.timezone, r.source.date_only)?
+            .map(|(i, _)| i),
+        fields: fields(r, model, Schema::Deal)?,
+        origin,
+    })
+}
+
 fn account(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Account, RowError> {
     Ok(Account {
         id: r.required(r.columns.named("id"))?,
@@ -916,7 +1034,12 @@ fn event(
 ) -> Result<Option<Event>, RowError> {
     let tz = model.timezone;
     let col = |name| r.columns.named(name);
-    let contact = r.required(col("contact"))?;
+    let contact = r.text(col("contact"));
+    // `opportunity` is the older name of the `deal` column.
+    let deal = r.text(col("deal")).or_else(|| r.text(col("opportunity")));
+    if contact.is_none() && deal.is_none() {
+        return Err(r.missing(col("contact")));
+    }
     let type_name = r.required(col("type"))?;
     let date_only = source
         .date_only_by_type
@@ -932,8 +1055,23 @@ fn event(
             Err(r.missing(col("at")))
         };
     };
+    // What changes a contact needs one; what changes a deal, a deal.
+    let needs = |who: Option<&String>, column: &'static str| match who {
+        Some(_) => Ok(()),
+        None => Err(err(
+            RowCode::Missing,
+            r.their_name(col(column)),
+            format!("a `{type_name}` row needs its `{column}`"),
+        )),
+    };
+    match type_name.as_str() {
+        "update" | "account_update" | "merge" | "set_stage" => needs(contact.as_ref(), "contact")?,
+        "deal_update" => needs(deal.as_ref(), "deal")?,
+        _ => {}
+    }
     let kind = match type_name.as_str() {
         "update" => EventKind::Update(updates(r, model, Schema::Contact)?),
+        "deal_update" => EventKind::DealUpdate(updates(r, model, Schema::Deal)?),
         "account_update" => EventKind::AccountUpdate(updates(r, model, Schema::Account)?),
         "merge" => EventKind::Merge {
             into: r.required(col("into"))?,
@@ -970,7 +1108,7 @@ fn event(
         id: r.text(col("id")),
         contact,
         account: r.text(col("account")),
-        opportunity: r.text(col("opportunity")),
+        deal,
         at,
         precision,
         kind,

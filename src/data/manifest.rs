@@ -65,6 +65,7 @@ struct RawPolicy {
 struct RawData {
     contacts: Option<Files>,
     accounts: Option<Files>,
+    deals: Option<Files>,
     events: Option<Files>,
     #[serde(default)]
     columns: BTreeMap<String, BTreeMap<String, String>>,
@@ -172,6 +173,7 @@ impl Manifest {
         for (kind, files) in [
             (RecordKind::Contacts, &raw.data.contacts),
             (RecordKind::Accounts, &raw.data.accounts),
+            (RecordKind::Deals, &raw.data.deals),
             (RecordKind::Events, &raw.data.events),
         ] {
             let entries: Vec<FileEntry> = match files {
@@ -199,7 +201,7 @@ impl Manifest {
                 }
                 if kind == RecordKind::Events {
                     for (ty, w) in &raw.data.date_only {
-                        if !["contacts", "accounts", "events"].contains(&ty.as_str()) {
+                        if !["contacts", "accounts", "deals", "events"].contains(&ty.as_str()) {
                             s.date_only_by_type.insert(
                                 ty.clone(),
                                 date_only(w, &format!("{where_} [data.date_only] {ty}"))?,

@@ -27,6 +27,7 @@ pub(super) struct Col(usize);
 pub(super) enum Schema {
     Contact,
     Account,
+    Deal,
     Event(usize),
 }
 
@@ -36,6 +37,7 @@ impl Schema {
         match self {
             Schema::Contact => model.contact_fields.as_slice(),
             Schema::Account => model.account_fields.as_slice(),
+            Schema::Deal => model.deal_fields.as_slice(),
             Schema::Event(e) => model
                 .events
                 .as_slice()
@@ -56,6 +58,7 @@ pub(super) struct Columns<'a> {
     /// record does not read them).
     contact: Option<usize>,
     account: Option<usize>,
+    deal: Option<usize>,
     events: Vec<usize>,
     /// (the export's column name, a column it fills), sorted by name: one
     /// export column may be several of ours (an event field and a contact
@@ -67,7 +70,16 @@ pub(super) struct Columns<'a> {
 
 const CONTACT_COLUMNS: &[&str] = &["id", "account", "created_at", "stage", "stage_since"];
 const ACCOUNT_COLUMNS: &[&str] = &["id"];
-const EVENT_COLUMNS: &[&str] = &["contact", "at", "type", "id", "account", "opportunity"];
+const DEAL_COLUMNS: &[&str] = &["id", "account", "created_at"];
+const EVENT_COLUMNS: &[&str] = &[
+    "contact",
+    "at",
+    "type",
+    "id",
+    "account",
+    "deal",
+    "opportunity",
+];
 /// Read from `merge` and `set_stage` event rows.
 const EVENT_TAIL: &[&str] = &["into", "stage"];
 
@@ -88,7 +100,7 @@ impl<'a> Columns<'a> {
             list.extend(fields.iter().map(|f| f.name.as_str()));
             start
         };
-        let (mut contact, mut account, mut events) = (None, None, Vec::new());
+        let (mut contact, mut account, mut deal, mut events) = (None, None, None, Vec::new());
         match source.kind {
             RecordKind::Contacts => {
                 take_fixed(&mut list, CONTACT_COLUMNS);
@@ -97,6 +109,10 @@ impl<'a> Columns<'a> {
             RecordKind::Accounts => {
                 take_fixed(&mut list, ACCOUNT_COLUMNS);
                 account = Some(group(&mut list, model.account_fields.as_slice()));
+            }
+            RecordKind::Deals => {
+                take_fixed(&mut list, DEAL_COLUMNS);
+                deal = Some(group(&mut list, model.deal_fields.as_slice()));
             }
             // Any event's fields, the contact's (read by `update`), the
             // account's (`account_update`), `into` and `stage`.
@@ -109,6 +125,7 @@ impl<'a> Columns<'a> {
                     .collect();
                 contact = Some(group(&mut list, model.contact_fields.as_slice()));
                 account = Some(group(&mut list, model.account_fields.as_slice()));
+                deal = Some(group(&mut list, model.deal_fields.as_slice()));
                 take_fixed(&mut list, EVENT_TAIL);
             }
         }
@@ -127,6 +144,7 @@ impl<'a> Columns<'a> {
             fixed,
             contact,
             account,
+            deal,
             events,
             by_theirs,
         }
@@ -147,6 +165,7 @@ impl<'a> Columns<'a> {
         let start = match schema {
             Schema::Contact => self.contact,
             Schema::Account => self.account,
+            Schema::Deal => self.deal,
             Schema::Event(e) => self.events.get(e).copied(),
         };
         start.map_or(Col(usize::MAX), |s| Col(s + i))
@@ -277,10 +296,11 @@ impl<'a> RowReader<'a> {
             if let Some(format) = self.source.formats.get(self.their_name(c)) {
                 return Some(Cow::Owned(formatted(cell, format)));
             }
-            if let Some(mapped) = self
-                .source
-                .values
+            // A value map is keyed by our column, or by the export's.
+            let values = &self.source.values;
+            if let Some(mapped) = values
                 .get(ours)
+                .or_else(|| values.get(self.their_name(c)))
                 .and_then(|map| map.get(cell.text().as_ref()))
             {
                 return Some(Cow::Owned(Cell::Text(mapped.clone())));

@@ -215,7 +215,7 @@ impl Run<'_> {
         let (life, entity) = match who {
             Who::Contact(m) => (
                 self.members.get(m).and_then(|x| x.life.as_ref()),
-                Entity::Contact,
+                self.lifecycle,
             ),
             Who::Account => (self.account_life.as_ref(), Entity::Account),
         };

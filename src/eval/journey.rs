@@ -57,6 +57,8 @@ pub enum EventOf {
     Update,
     /// A CRM update of the account's fields.
     AccountUpdate,
+    /// A CRM update of a deal's fields.
+    DealUpdate,
     /// A duplicate merged in.
     Merge,
     /// A move by hand in the CRM.
@@ -70,6 +72,7 @@ impl EventOf {
             EventOf::Event(e) => ir.events[e].name.as_str(),
             EventOf::Update => "update",
             EventOf::AccountUpdate => "account_update",
+            EventOf::DealUpdate => "deal_update",
             EventOf::Merge => "merge",
             EventOf::SetStage => "set_stage",
         }
@@ -82,6 +85,7 @@ impl EventOf {
             EventKind::Event { ty, .. } => EventOf::Event(*ty),
             EventKind::Update(_) => EventOf::Update,
             EventKind::AccountUpdate(_) => EventOf::AccountUpdate,
+            EventKind::DealUpdate(_) => EventOf::DealUpdate,
             EventKind::Merge { .. } => EventOf::Merge,
             EventKind::SetStage(_) => EventOf::SetStage,
         })
@@ -318,21 +322,39 @@ impl Run<'_> {
         let member = self.members.get(m)?;
         let life = member.life.as_ref()?;
         let view = View::new(self, Who::Contact(m), as_of);
-        let scores = model.scores.ids().map(|id| view.score(id)).collect();
+        // Scores and criteria are about contacts: a deal has none.
+        let contacts = self.lifecycle == Entity::Contact;
+        let scores = model
+            .scores
+            .ids()
+            .filter(|_| contacts)
+            .map(|id| view.score(id))
+            .collect();
         let criteria = model
             .criteria
             .ids()
+            .filter(|_| contacts)
             .map(|id| {
                 let (met, clauses) = view.criteria_detail(id);
                 Verdict { met, clauses }
             })
             .collect();
+        // A deal's journey keeps the events only it has: one with a
+        // contact is in that contact's journey, and counted there.
         let events = member
             .history
             .iter()
             .filter_map(|i| match self.timeline.get(*i).map(|t| t.what) {
                 Some(ItemKind::Event(ev)) => Some(ev),
                 _ => None,
+            })
+            .filter(|ev| {
+                self.lifecycle == Entity::Contact
+                    || self
+                        .histories
+                        .events
+                        .get(*ev)
+                        .is_some_and(|e| e.contact.is_none())
             })
             .collect();
         Some(Journey {

@@ -47,6 +47,10 @@ pub struct Evaluation {
     pub journeys: Vec<Journey>,
     /// One per account with an account lifecycle, in account id order.
     pub accounts: Vec<AccountJourney>,
+    /// One per deal, when the policy has a deal lifecycle, in deal id
+    /// order: a deal's journey has the shape of a contact's (its id in
+    /// `contact`), with no scores or criteria.
+    pub deals: Vec<Journey>,
     /// Contacts or accounts whose replay had to stop, and merges that could
     /// not be made.
     pub problems: Vec<RuntimeProblem>,
@@ -139,6 +143,31 @@ pub fn explain_account(
     Some((journey, exits, ev.as_of, ev.journeys))
 }
 
+/// A deal explained: its journey, what is missing for each way out of
+/// its stage, and the as-of time.
+pub type DealExplained = (Journey, Vec<explain::Exit>, Instant);
+
+/// Replays only `deal`'s account and says what is missing for each way
+/// out of the deal's stage. `None` when no deal has that id or the policy
+/// has no deal lifecycle.
+pub fn explain_deal(
+    policy: &Policy,
+    histories: &Histories,
+    as_of: Option<Instant>,
+    deal: &str,
+) -> Option<DealExplained> {
+    let (ev, exits) = replay_all(
+        policy,
+        histories,
+        as_of,
+        Some(prepare::Target::Deal(deal)),
+        false,
+    );
+    let (_, exits) = exits?;
+    let journey = ev.deals.into_iter().find(|j| j.contact == deal)?;
+    Some((journey, exits, ev.as_of))
+}
+
 fn replay_all(
     policy: &Policy,
     histories: &Histories,
@@ -172,6 +201,14 @@ fn replay_all(
             None => true,
             Some(prepare::Target::Contact(c)) => ids.contains(&c),
             Some(prepare::Target::Account(a)) => !solo && *key == a,
+            Some(prepare::Target::Deal(d)) => histories
+                .deals
+                .iter()
+                .find(|x| x.id == d)
+                .is_some_and(|x| match &x.account {
+                    Some(a) => !solo && key == a,
+                    None => *solo && *key == d,
+                }),
         })
         .collect();
     let replay_group = |(key, ids): prepare::Group<'_>| world.replay(key, &ids, target);
@@ -184,20 +221,24 @@ fn replay_all(
     };
     let mut journeys = Vec::new();
     let mut accounts = Vec::new();
+    let mut deals = Vec::new();
     let mut explained = None;
-    for (j, a, p, x) in replayed {
+    for (j, a, d, p, x) in replayed {
         journeys.extend(j);
         accounts.extend(a);
+        deals.extend(d);
         problems.extend(p);
         explained = explained.or(x);
     }
     journeys.sort_by(|a, b| a.contact.cmp(&b.contact));
     accounts.sort_by(|a, b| a.account.cmp(&b.account));
+    deals.sort_by(|a, b| a.contact.cmp(&b.contact));
     (
         Evaluation {
             as_of,
             journeys,
             accounts,
+            deals,
             problems,
         },
         explained,

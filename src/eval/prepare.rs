@@ -20,11 +20,12 @@ use super::view::Who;
 /// The contact whose ways out were explained, and them.
 pub type Explained = Option<(String, Vec<Exit>)>;
 
-/// Whose ways out to explain: a contact's, or an account's.
+/// Whose ways out to explain: a contact's, an account's or a deal's.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
     Contact(&'a str),
     Account(&'a str),
+    Deal(&'a str),
 }
 
 /// Where a chain of merges put contact `id` (itself when never merged).
@@ -45,10 +46,12 @@ pub fn follow<'x>(alias: &'x HashMap<String, String>, id: &'x str) -> &'x str {
 /// its members' ids.
 pub type Group<'h> = ((bool, &'h str), Vec<&'h str>);
 
-/// What one account's replay gives.
+/// What one account's replay gives: its contacts' journeys, its own, its
+/// deals', the problems, and the ways out explained.
 pub type Replayed = (
     Vec<Journey>,
     Option<AccountJourney>,
+    Vec<Journey>,
     Vec<RuntimeProblem>,
     Explained,
 );
@@ -64,8 +67,8 @@ pub fn merges(histories: &Histories) -> (HashMap<String, String>, Vec<RuntimePro
         .iter()
         .map(|c| (c.id.as_str(), ()))
         .collect();
-    for e in &histories.events {
-        known.insert(e.contact.as_str(), ());
+    for c in histories.events.iter().filter_map(|e| e.contact.as_deref()) {
+        known.insert(c, ());
     }
     let mut alias: HashMap<String, String> = HashMap::new();
     let mut merges: Vec<&crate::data::Event> = histories
@@ -75,40 +78,40 @@ pub fn merges(histories: &Histories) -> (HashMap<String, String>, Vec<RuntimePro
         .collect();
     merges.sort_by_key(|e| (e.at, e.origin.file, e.origin.line));
     for e in merges {
-        let EventKind::Merge { into } = &e.kind else {
+        let (EventKind::Merge { into }, Some(from)) = (&e.kind, &e.contact) else {
             continue;
         };
         if !known.contains_key(into.as_str()) {
             problems.push(RuntimeProblem {
-                contact: Some(e.contact.clone()),
+                contact: Some(from.clone()),
                 account: e.account.clone(),
                 problem: Runtime::MergeIntoUnknown {
-                    from: e.contact.clone(),
+                    from: from.clone(),
                     into: into.clone(),
                 },
             });
             continue;
         }
-        if into == &e.contact {
+        if into == from {
             continue;
         }
         // A contact merged twice is where its latest merge put it.
-        alias.remove(e.contact.as_str());
-        if follow(&alias, into) == e.contact.as_str() {
+        alias.remove(from.as_str());
+        if follow(&alias, into) == from.as_str() {
             // `into` was itself merged (perhaps through others) into this
             // contact: the later merge wins and `into` survives them all.
             alias.remove(into.as_str());
             problems.push(RuntimeProblem {
-                contact: Some(e.contact.clone()),
+                contact: Some(from.clone()),
                 account: e.account.clone(),
                 problem: Runtime::MergeReversed {
-                    from: e.contact.clone(),
+                    from: from.clone(),
                     into: into.clone(),
                     at: e.at,
                 },
             });
         }
-        alias.insert(e.contact.clone(), into.clone());
+        alias.insert(from.clone(), into.clone());
     }
     (alias, problems)
 }
@@ -130,6 +133,11 @@ pub struct World<'w> {
     calendar: &'w Calendar,
     protos: BTreeMap<&'w str, Proto>,
     events_by_contact: HashMap<&'w str, Vec<usize>>,
+    /// Each deal's events (its contacts' included), by deal id.
+    events_by_deal: HashMap<&'w str, Vec<usize>>,
+    /// The deals of each group (see [`World::groups`]), as indexes into
+    /// `Histories::deals`, in file order.
+    deals_by_group: BTreeMap<(bool, &'w str), Vec<usize>>,
     account_records: HashMap<&'w str, &'w crate::data::Account>,
     /// The earliest instant in the data: when a contact with neither a
     /// creation time nor events exists from.
@@ -148,11 +156,22 @@ impl<'w> World<'w> {
         check_everyone: bool,
     ) -> World<'w> {
         let mut events_by_contact: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut events_by_deal: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, e) in histories.events.iter().enumerate() {
-            events_by_contact
-                .entry(resolve(&e.contact))
-                .or_default()
-                .push(i);
+            if let Some(c) = &e.contact {
+                events_by_contact.entry(resolve(c)).or_default().push(i);
+            }
+            if let Some(d) = &e.deal {
+                events_by_deal.entry(d.as_str()).or_default().push(i);
+            }
+        }
+        let mut deals_by_group: BTreeMap<(bool, &str), Vec<usize>> = BTreeMap::new();
+        for (i, d) in histories.deals.iter().enumerate() {
+            let key = match &d.account {
+                Some(a) => (false, a.as_str()),
+                None => (true, d.id.as_str()),
+            };
+            deals_by_group.entry(key).or_default().push(i);
         }
         World {
             policy,
@@ -160,6 +179,8 @@ impl<'w> World<'w> {
             calendar,
             protos: protos(histories, resolve),
             events_by_contact,
+            events_by_deal,
+            deals_by_group,
             account_records: histories
                 .accounts
                 .iter()
@@ -188,6 +209,10 @@ impl<'w> World<'w> {
             };
             groups.entry(key).or_default().push(*id);
         }
+        // An account (or a lone deal) with deals and no contacts.
+        for key in self.deals_by_group.keys() {
+            groups.entry(*key).or_default();
+        }
         groups.into_iter().collect()
     }
 
@@ -200,29 +225,133 @@ impl<'w> World<'w> {
         target: Option<Target<'_>>,
     ) -> Replayed {
         let account = (!solo).then(|| key.to_string());
-        let mut run = self.run(account, ids);
+        let mut run = self.run(account.clone(), ids);
         let as_of = self.as_of;
         let mut run_problems = run.replay(as_of);
-        let explained = target.and_then(|t| match t {
+        let mut explained = target.and_then(|t| match t {
             Target::Contact(t) => {
                 let m = run.members.iter().position(|x| x.id == t)?;
                 Some((t.to_string(), run.exits(Who::Contact(m), as_of)))
             }
             Target::Account(a) => (run.account.as_deref() == Some(a))
                 .then(|| (a.to_string(), run.exits(Who::Account, as_of))),
+            Target::Deal(_) => None,
         });
         let group = run.group(as_of);
-        let mut account = run.account_journey(None, as_of);
+        let mut account_journey = run.account_journey(None, as_of);
+        let account_updates: Vec<usize> = run
+            .timeline
+            .iter()
+            .filter_map(|it| match it.what {
+                ItemKind::Event(ev) => Some(ev),
+                ItemKind::Create => None,
+            })
+            .filter(|ev| {
+                self.histories
+                    .events
+                    .get(*ev)
+                    .is_some_and(|e| matches!(e.kind, EventKind::AccountUpdate(_)))
+            })
+            .collect();
         let (journeys, calculations) = run.into_journeys(as_of, &group);
         run_problems.extend(calculations);
-        if let Some(a) = &mut account {
+        if let Some(a) = &mut account_journey {
             a.group = group;
         }
-        (journeys, account, run_problems, explained)
+        let mut deals = Vec::new();
+        if let Some(indexes) = self.deals_by_group.get(&(solo, key)) {
+            let mut run = self.deal_run(account, indexes, &account_updates);
+            run_problems.extend(run.replay(as_of));
+            if let Some(Target::Deal(d)) = target
+                && let Some(m) = run.members.iter().position(|x| x.id == d)
+            {
+                explained = Some((d.to_string(), run.exits(Who::Contact(m), as_of)));
+            }
+            let (journeys, calculations) = run.into_journeys(as_of, &None);
+            run_problems.extend(calculations);
+            deals = journeys;
+        }
+        (journeys, account_journey, deals, run_problems, explained)
+    }
+
+    /// The replay's starting state for one account's deals: each deal a
+    /// member following the deal lifecycle, with its own events and its
+    /// account's updates (`account_updates`, indexes into
+    /// `Histories::events`) on the timeline.
+    fn deal_run(
+        &self,
+        account: Option<String>,
+        deals: &[usize],
+        account_updates: &[usize],
+    ) -> Run<'w> {
+        let mut members = Vec::new();
+        let mut timeline = Vec::new();
+        for &d in deals {
+            let Some(deal) = self.histories.deals.get(d) else {
+                continue;
+            };
+            let events = self.events_by_deal.get(deal.id.as_str());
+            let first_event = events
+                .into_iter()
+                .flatten()
+                .filter_map(|ev| self.histories.events.get(*ev))
+                .map(|e| e.at)
+                .min();
+            // A deal exists from its created_at, else its first event,
+            // else the start of the replay; never after its first event.
+            let created = match (deal.created_at, first_event) {
+                (Some(c), Some(f)) => c.min(f),
+                (c, f) => c.or(f).unwrap_or(self.replay_start),
+            };
+            let m = members.len();
+            members.push(Member::new(
+                deal.id.clone(),
+                Some(d),
+                deal.fields.clone(),
+                created,
+            ));
+            timeline.push(Item {
+                at: created,
+                member: m,
+                what: ItemKind::Create,
+            });
+            timeline.extend(events.into_iter().flatten().filter_map(|ev| {
+                Some(Item {
+                    at: self.histories.events.get(*ev)?.at,
+                    member: m,
+                    what: ItemKind::Event(*ev),
+                })
+            }));
+        }
+        // The account's updates change what a deal's conditions read of
+        // the account; they belong to no deal (the first stands in).
+        timeline.extend(account_updates.iter().filter_map(|ev| {
+            Some(Item {
+                at: self.histories.events.get(*ev)?.at,
+                member: 0,
+                what: ItemKind::Event(*ev),
+            })
+        }));
+        self.sort_timeline(&mut timeline);
+        let mut run = self.run_of(account, members, timeline);
+        run.lifecycle = Entity::Deal;
+        run.account_life = None;
+        run
     }
 
     /// The replay's starting state for one account.
     fn run(&self, account: Option<String>, ids: &[&str]) -> Run<'w> {
+        let (members, timeline) = self.members(ids);
+        self.run_of(account, members, timeline)
+    }
+
+    /// A replay of `members` along `timeline`, in `account`.
+    fn run_of(
+        &self,
+        account: Option<String>,
+        members: Vec<Member>,
+        timeline: Vec<Item>,
+    ) -> Run<'w> {
         let ir = self.policy.ir();
         let account_fields = account
             .as_ref()
@@ -234,7 +363,6 @@ impl<'w> World<'w> {
                     .map(|f| f.default.clone())
                     .collect()
             });
-        let (members, timeline) = self.members(ids);
         let account_life = account.as_ref().and_then(|_| {
             let start = timeline.first().map_or(self.replay_start, |t| t.at);
             self.account_life(start)
@@ -246,6 +374,7 @@ impl<'w> World<'w> {
             policy: self.policy,
             calendar: self.calendar,
             histories: self.histories,
+            lifecycle: Entity::Contact,
             account,
             account_fields,
             members,
@@ -318,6 +447,13 @@ impl<'w> World<'w> {
                 }
             }
         }
+        self.sort_timeline(&mut timeline);
+        (members, timeline)
+    }
+
+    /// Orders a timeline by (instant, creation before events, file, line,
+    /// member).
+    fn sort_timeline(&self, timeline: &mut [Item]) {
         let events = &self.histories.events;
         timeline.sort_by_key(|it| {
             let origin = match it.what {
@@ -328,7 +464,6 @@ impl<'w> World<'w> {
             };
             (it.at, origin, it.member)
         });
-        (members, timeline)
     }
 
     /// The account's life in its lifecycle's initial stage from `start`,
@@ -372,7 +507,10 @@ fn protos<'h>(
         }
     }
     for e in &histories.events {
-        let p = protos.entry(resolve(&e.contact)).or_default();
+        let Some(c) = &e.contact else {
+            continue;
+        };
+        let p = protos.entry(resolve(c)).or_default();
         if p.account.is_none() {
             p.account = e.account.clone();
         }

@@ -197,17 +197,15 @@ impl<'a> Run<'a> {
 
     fn create(&mut self, m: usize, now: Instant) {
         let model = self.ir();
-        let Some(lc) = model
-            .lifecycles
-            .iter()
-            .find(|l| l.entity == Entity::Contact)
-        else {
+        let lifecycle = self.lifecycle;
+        let Some(lc) = model.lifecycles.iter().find(|l| l.entity == lifecycle) else {
             return;
         };
         let record = self
             .members
             .get(m)
             .and_then(|x| x.record)
+            .filter(|_| lifecycle == Entity::Contact)
             .and_then(|r| self.histories.contacts.get(r));
         let snapshot = record.and_then(|c| c.stage.map(|s| (s, c.stage_since.unwrap_or(now))));
         let (stage, since, cause) = match (snapshot, lc.initial) {
@@ -234,7 +232,7 @@ impl<'a> Run<'a> {
             date_precision: false,
             marks,
         });
-        life.highest = success_rank(model, Entity::Contact, stage).map(|_| stage);
+        life.highest = success_rank(model, lifecycle, stage).map(|_| stage);
         member.life = Some(life);
         self.sla_moved(m, None, stage, now);
     }
@@ -243,8 +241,13 @@ impl<'a> Run<'a> {
         let Some(event) = self.histories.events.get(ev) else {
             return;
         };
+        let deals = self.lifecycle == Entity::Deal;
         match &event.kind {
-            EventKind::Update(changes) => {
+            // A deal's replay sees its own events and its account's
+            // updates; a contact's, what is not only a deal's.
+            EventKind::Update(_) | EventKind::SetStage(_) | EventKind::Merge { .. } if deals => {}
+            EventKind::DealUpdate(_) if !deals => {}
+            EventKind::DealUpdate(changes) | EventKind::Update(changes) => {
                 self.memo_steady.get_mut().forget();
                 if let Some(member) = self.members.get_mut(m) {
                     for (f, v) in changes {
@@ -273,6 +276,18 @@ impl<'a> Run<'a> {
                 );
             }
             EventKind::Merge { .. } => {}
+            EventKind::Event { ty, .. } if deals => {
+                self.account_history.push(i);
+                if let Some(member) = self.members.get_mut(m) {
+                    member.history.push(i);
+                }
+                // An event with a contact is counted in its contact's
+                // journey (with its filters); one that is only the deal's
+                // is counted in the deal's.
+                if event.contact.is_none() {
+                    self.filter(m, ev, *ty, &[], now);
+                }
+            }
             EventKind::Event { ty, .. } => {
                 let ty = *ty;
                 // Touchpoints are matched as the event happens, against
@@ -452,7 +467,7 @@ impl<'a> Run<'a> {
         item: Option<usize>,
     ) -> Result<(), RuntimeProblem> {
         let entity = match who {
-            Who::Contact(_) => Entity::Contact,
+            Who::Contact(_) => self.lifecycle,
             Who::Account => Entity::Account,
         };
         if let Who::Contact(m) = who
@@ -619,7 +634,7 @@ impl<'a> Run<'a> {
         let model = self.ir();
         let marks = self.marks(who, now, MarkOn::Entry(to));
         let entity = match who {
-            Who::Contact(_) => Entity::Contact,
+            Who::Contact(_) => self.lifecycle,
             Who::Account => Entity::Account,
         };
         let Some(life) = self.life_mut(who) else {
@@ -650,7 +665,7 @@ impl<'a> Run<'a> {
         }
         self.changed();
         if let Who::Contact(m) = who {
-            if first_entry {
+            if first_entry && self.lifecycle == Entity::Contact {
                 let view = View::new(self, who, now);
                 let scores: Vec<f64> = model.scores.ids().map(|s| view.score(s)).collect();
                 if let Some(member) = self.members.get_mut(m) {
@@ -669,7 +684,7 @@ impl<'a> Run<'a> {
         let slas = &self.ir().slas;
         let starting: Vec<SlaInstance> = slas
             .enumerate()
-            .filter(|(_, sla)| sla.entity == Entity::Contact)
+            .filter(|(_, sla)| sla.entity == self.lifecycle)
             .filter(|(_, sla)| {
                 sla.starts
                     .iter()
@@ -715,7 +730,7 @@ impl<'a> Run<'a> {
         starts.extend(
             slas.iter()
                 .enumerate()
-                .filter(|(_, s)| s.entity == Entity::Contact && hit(&s.starts))
+                .filter(|(_, s)| s.entity == self.lifecycle && hit(&s.starts))
                 .map(|(k, _)| k),
         );
         self.apply_sla_event(m, &decisions, &starts, now);

@@ -193,6 +193,10 @@ pub struct Run<'a> {
     pub policy: &'a Policy,
     pub calendar: &'a Calendar,
     pub histories: &'a Histories,
+    /// The lifecycle the members follow: the account's contacts, or (in
+    /// the replay of an account's deals) its deals. A deal replays as a
+    /// contact does: its fields, its own events, timers, SLAs.
+    pub lifecycle: crate::ir::Entity,
     pub account: Option<String>,
     pub account_fields: Vec<Option<Value>>,
     /// In id order.

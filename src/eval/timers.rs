@@ -166,7 +166,7 @@ impl Run<'_> {
                 && (known.due.is_some() || known.searched_to >= horizon);
             if !still {
                 let mut out = Soonest::new(now, horizon);
-                self.stage_timers(Who::Contact(m), Entity::Contact, &mut out, &mut shared);
+                self.stage_timers(Who::Contact(m), self.lifecycle, &mut out, &mut shared);
                 if let Some(t) = self.timers.get_mut(m) {
                     *t = Timer {
                         due: out.best,

@@ -465,7 +465,13 @@ impl<'r, 'a> View<'r, 'a> {
         let nodes = self.nodes();
         match &nodes[e] {
             Node::Const(v) => V::from_value(Some(v)),
-            Node::ContactField(f) => match self.who {
+            // In a deal's replay the members are the account's deals
+            // (`Run::lifecycle`), and a deal's fields are its member's: a
+            // contact's field reads as missing there (a deal-only event's
+            // filter), and a deal's in a contact's replay.
+            Node::ContactField(_) if self.run.lifecycle != Entity::Contact => V::Missing,
+            Node::DealField(_) if self.run.lifecycle != Entity::Deal => V::Missing,
+            Node::ContactField(f) | Node::DealField(f) => match self.who {
                 Who::Contact(m) => V::from_value(
                     self.run
                         .members

@@ -39,6 +39,9 @@ pub enum Figure {
     Conversion(StageId, StageId, Option<FilterId>),
     StageDays(Aggregate, StageId, StageId, Option<FilterId>),
     FieldAggregate(Aggregate, EventTypeId, FieldId, Option<FilterId>),
+    /// A field of each subject entering the stage in the period, as it
+    /// entered (`sum(entered deal:won .amount)`): once per subject.
+    EnteredField(Aggregate, StageId, DimensionId, Option<FilterId>),
     Attainment(SlaId, Option<FilterId>),
     Share(EventRef, TeamId),
 }

@@ -67,7 +67,7 @@ id!(/// What a metric is cut by or an incentive paid per (`contact.office`).
 /// The built-in team `shared`, first of every policy's teams.
 pub const SHARED_TEAM: TeamId = TeamId(0);
 
-/// Whose lifecycle: a contact's or an account's.
+/// Whose lifecycle: a contact's, an account's or a deal's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Entity {
@@ -75,6 +75,8 @@ pub enum Entity {
     Contact,
     /// A company, with its buying group of contacts.
     Account,
+    /// An opportunity of one account, with its pipeline stages.
+    Deal,
 }
 
 impl Entity {
@@ -83,6 +85,7 @@ impl Entity {
         match self {
             Entity::Contact => "contact",
             Entity::Account => "account",
+            Entity::Deal => "deal",
         }
     }
 }

@@ -40,6 +40,10 @@ pub struct Ir {
     pub fiscal_year_start_month: u32,
     pub contact_fields: Table<FieldId, Field>,
     pub account_fields: Table<FieldId, Field>,
+    pub deal_fields: Table<FieldId, Field>,
+    /// The contact roles a deal names (`roles economic_buyer, champion`),
+    /// read from `[[data.deal_contacts]]`.
+    pub deal_roles: Vec<String>,
     pub events: Table<EventTypeId, EventType>,
     pub touchpoints: Table<TouchpointId, Touchpoint>,
     pub scores: Table<ScoreId, Score>,

@@ -53,6 +53,9 @@ pub enum Node {
     Const(Value),
     ContactField(FieldId),
     AccountField(FieldId),
+    /// A field of the deal whose replay this is (a deal lifecycle's
+    /// condition, a deal stage entry's filter).
+    DealField(FieldId),
     /// A field of the event a pattern is matching.
     EventField(FieldId),
     Score(ScoreId),

@@ -169,6 +169,9 @@ impl Ir {
             Node::AccountField(x) => {
                 format!("account.{}", Self::field_name(&self.account_fields, *x))
             }
+            Node::DealField(x) => {
+                format!("deal.{}", Self::field_name(&self.deal_fields, *x))
+            }
             Node::Score(s) => format!("score {}", self.scores[*s].name.clone()),
             Node::Criteria(c) => format!("criteria {}", self.criteria[*c].name.clone()),
             Node::Timed(t) => {

@@ -28,6 +28,9 @@ pub struct Report {
     pub period: String,
     pub currency: Option<String>,
     pub contacts: usize,
+    /// Deals replayed (none when the policy has no deal lifecycle).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub deals: usize,
     pub funnel: Vec<FunnelStage>,
     pub velocity: Velocity,
     pub triggers: Vec<TriggerUse>,
@@ -63,6 +66,7 @@ pub fn build(
         period: period_name(options.period).into(),
         currency: policy.ir().currency.clone(),
         contacts: eval.journeys.len(),
+        deals: eval.deals.len(),
         funnel: funnel::funnel(&ctx),
         velocity: funnel::velocity(&ctx),
         triggers: funnel::triggers(&ctx),
@@ -90,4 +94,8 @@ pub(crate) fn period_name(p: crate::ir::Period) -> &'static str {
         crate::ir::Period::Quarter => "quarter",
         crate::ir::Period::Year => "year",
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

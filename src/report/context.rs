@@ -37,11 +37,12 @@ impl Default for Options {
     }
 }
 
-/// The earliest stage entry of any contact: where a report starts by
-/// default.
+/// The earliest stage entry of any contact or deal: where a report
+/// starts by default.
 pub fn first_stage_entry(eval: &Evaluation) -> Option<Instant> {
     eval.journeys
         .iter()
+        .chain(&eval.deals)
         .filter_map(|j| j.facts.steps.first().map(|s| s.entered))
         .min()
 }
@@ -128,23 +129,36 @@ impl<'a> Ctx<'a> {
         &self.eval.journeys
     }
 
+    /// The journeys whose events metrics count: every contact's, and
+    /// every deal's (whose events are those only the deal has: an event
+    /// with a contact is counted in the contact's journey).
+    pub fn event_journeys(&self) -> impl Iterator<Item = &'a Journey> + use<'a> {
+        self.eval.journeys.iter().chain(self.eval.deals.iter())
+    }
+
     /// The paths of everything that lives in `stage`'s lifecycle: every
     /// contact's for a contact stage, every account's for an account
     /// stage, so a metric over account stages counts accounts.
     pub fn lives(&self, stage: StageId) -> Vec<&'a [StepFact]> {
-        let account = self.model.stages[stage].lifecycle == Entity::Account;
-        if account {
-            self.eval
+        match self.model.stages[stage].lifecycle {
+            Entity::Account => self
+                .eval
                 .accounts
                 .iter()
                 .map(|a| a.steps.as_slice())
-                .collect()
-        } else {
-            self.eval
+                .collect(),
+            Entity::Deal => self
+                .eval
+                .deals
+                .iter()
+                .map(|j| j.facts.steps.as_slice())
+                .collect(),
+            _ => self
+                .eval
                 .journeys
                 .iter()
                 .map(|j| j.facts.steps.as_slice())
-                .collect()
+                .collect(),
         }
     }
 

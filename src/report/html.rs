@@ -52,7 +52,7 @@ pub fn render(r: &Report) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<p class=\"meta\">{} · {} to {} · as of {} · periods: {} · {}</p>\n",
         escape(&title),
         escape(&title),
-        super::plural(r.contacts as u64, "contact", "contacts"),
+        escape(&super::text::subjects(r)),
         escape(&people_date(&r.from)),
         escape(&people_date(&r.to)),
         escape(&people_date(&r.as_of)),

@@ -74,8 +74,7 @@ pub fn slas(ctx: &Ctx) -> (Vec<SlaRow>, Vec<OverdueItem>) {
         let mut by_assignee: BTreeMap<Segment, Tally> = BTreeMap::new();
         // Contacts' instances, and accounts' for an SLA on account stages.
         let subjects = ctx
-            .journeys()
-            .iter()
+            .event_journeys()
             .map(|j| (j.contact.as_str(), false, j.slas.as_slice()))
             .chain(
                 ctx.eval

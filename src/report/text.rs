@@ -119,12 +119,24 @@ pub(crate) fn title(r: &Report) -> String {
     )
 }
 
+/// "120 contacts", or "120 contacts, 40 deals" when deals were replayed.
+pub(crate) fn subjects(r: &Report) -> String {
+    let contacts = super::plural(r.contacts as u64, "contact", "contacts");
+    if r.deals == 0 {
+        return contacts;
+    }
+    format!(
+        "{contacts}, {}",
+        super::plural(r.deals as u64, "deal", "deals")
+    )
+}
+
 pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
     let mut b = Vec::new();
     b.push(Block::Title(title(r)));
     b.push(Block::Line(format!(
         "{}; {} to {} (as of {}); periods: {}",
-        super::plural(r.contacts as u64, "contact", "contacts"),
+        subjects(r),
         people_date(&r.from),
         people_date(&r.to),
         people_date(&r.as_of),

@@ -350,10 +350,7 @@ fn outcomes<'a>(ctx: &'a Ctx) -> (BTreeMap<String, Outcome<'a>>, BTreeMap<String
             if !ctx.in_report(e.at) {
                 continue;
             }
-            let key = e
-                .opportunity
-                .clone()
-                .unwrap_or_else(|| format!("event {ev}"));
+            let key = e.deal.clone().unwrap_or_else(|| format!("event {ev}"));
             let outcome = |amount| Outcome {
                 at: e.at,
                 amount,

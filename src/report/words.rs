@@ -89,6 +89,7 @@ fn expr_text_in(model: &Ir, e: NodeId, ev: Option<EventRef>) -> String {
         Node::Const(v) => const_text(v),
         Node::ContactField(f) => format!("contact.{}", model.contact_fields[*f].name.clone()),
         Node::AccountField(f) => format!("account.{}", model.account_fields[*f].name.clone()),
+        Node::DealField(f) => format!("deal.{}", model.deal_fields[*f].name.clone()),
         Node::EventField(f) => {
             let ty = match ev {
                 Some(EventRef::Event(e)) => Some(&model.events[e]),

@@ -155,6 +155,8 @@ pub use crate::ir::Entity;
 pub struct Schema {
     pub entity: Entity,
     pub fields: Vec<FieldDecl>,
+    /// `roles economic_buyer, champion` (a deal's schema only).
+    pub roles: Vec<Ident>,
     #[educe(PartialEq(ignore))]
     pub span: Span,
 }
@@ -690,6 +692,8 @@ pub enum Arg {
     },
     Entered {
         stage: StageRef,
+        /// `entered deal:won .amount`: the field read at each entry.
+        field: Option<Ident>,
         condition: Option<Expr>,
         #[educe(PartialEq(ignore))]
         span: Span,

@@ -25,12 +25,12 @@ fn word(rule: Rule) -> Option<&'static str> {
         add_op | mul_op | plus | star | slash => "an operator",
         kw_or | kw_and | or_op | and_op => "`and` or `or`",
         member | dot => "`.`",
-        kw_policy | kw_contact | kw_account | kw_event | kw_touchpoint | kw_score | kw_criteria
-        | kw_buying_group | kw_lifecycle | kw_sla | kw_metric | kw_incentive | policy_block
-        | schema_block | event_decl | touchpoint_decl | score_decl | criteria_decl
-        | buying_group | lifecycle | sla_decl | metric_decl | incentive_decl | single_item
-        | file => {
-            "a definition (`policy`, `contact`, `account`, `event`, `touchpoint`, `score`, `criteria`, `buying_group`, `lifecycle`, `sla`, `metric` or `incentive`)"
+        kw_policy | kw_contact | kw_account | kw_deal | kw_event | kw_touchpoint | kw_score
+        | kw_criteria | kw_buying_group | kw_lifecycle | kw_sla | kw_metric | kw_incentive
+        | policy_block | schema_block | event_decl | touchpoint_decl | score_decl
+        | criteria_decl | buying_group | lifecycle | sla_decl | metric_decl | incentive_decl
+        | single_item | file => {
+            "a definition (`policy`, `contact`, `account`, `deal`, `event`, `touchpoint`, `score`, `criteria`, `buying_group`, `lifecycle`, `sla`, `metric` or `incentive`)"
         }
         kw_version
         | kw_effective
@@ -84,6 +84,8 @@ fn word(rule: Rule) -> Option<&'static str> {
         kw_per | inc_per => "`per`",
         kw_for | score_for => "`for account`",
         kw_assignee | sla_assignee => "`assignee`",
+        kw_roles | roles_decl => "`roles`",
+        entered_field => "`.` and a field",
         kw_lagged | inc_lagged => "`lagged`",
         metric_by => "`by`",
         dimension => "a field to cut by, such as `contact.office`",

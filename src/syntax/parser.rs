@@ -204,6 +204,8 @@ fn is_keyword_rule(rule: Rule) -> bool {
             | kw_fiscal_year_starts
             | kw_contact
             | kw_account
+            | kw_deal
+            | kw_roles
             | kw_event
             | kw_touchpoint
             | kw_by
@@ -527,15 +529,22 @@ impl Builder {
         let mut inner = pair.into_inner();
         let entity = match inner.next()?.as_rule() {
             Rule::kw_account => Entity::Account,
+            Rule::kw_deal => Entity::Deal,
             _ => Entity::Contact,
         };
-        let fields = inner
-            .filter(|p| p.as_rule() == Rule::field_decl)
-            .filter_map(|f| self.field(f))
-            .collect();
+        let mut fields = Vec::new();
+        let mut roles = Vec::new();
+        for p in inner {
+            match p.as_rule() {
+                Rule::field_decl => fields.extend(self.field(p)),
+                Rule::roles_decl => roles.extend(kids(p).map(ident)),
+                _ => {}
+            }
+        }
         Some(Schema {
             entity,
             fields,
+            roles,
             span,
         })
     }
@@ -1078,14 +1087,21 @@ impl Builder {
                     }
                 }
                 Rule::entered_arg => {
-                    let mut k = kids(a);
+                    let mut k = kids(a).peekable();
                     let stage = stage_ref(k.next()?)?;
+                    let field = match k.peek() {
+                        Some(f) if f.as_rule() == Rule::entered_field => {
+                            k.next().and_then(|f| kids(f).next()).map(ident)
+                        }
+                        _ => None,
+                    };
                     let condition = match k.next() {
                         Some(c) => Some(self.expr(c)?),
                         None => None,
                     };
                     Arg::Entered {
                         stage,
+                        field,
                         condition,
                         span,
                     }

@@ -226,7 +226,7 @@ impl Printer<'_> {
                 self.block(format!("policy {}", string(&s.name.value)), lines, s.span);
             }
             Item::Schema(s) => {
-                let lines = s
+                let mut lines: Vec<Line> = s
                     .fields
                     .iter()
                     .map(|f| Line {
@@ -234,6 +234,13 @@ impl Printer<'_> {
                         span: f.span,
                     })
                     .collect();
+                if let (Some(first), Some(last)) = (s.roles.first(), s.roles.last()) {
+                    let names: Vec<&str> = s.roles.iter().map(|r| r.name.as_str()).collect();
+                    lines.push(Line {
+                        text: format!("roles {}", names.join(", ")),
+                        span: first.span.to(last.span),
+                    });
+                }
                 self.block(s.entity.keyword().to_string(), lines, s.span);
             }
             Item::Event(e) => {
@@ -715,8 +722,19 @@ fn call_args(args: &[Arg]) -> String {
                 where_text(condition.as_ref())
             ),
             Arg::Entered {
-                stage, condition, ..
-            } => format!("entered {}{}", stage.text(), where_text(condition.as_ref())),
+                stage,
+                field,
+                condition,
+                ..
+            } => format!(
+                "entered {}{}{}",
+                stage.text(),
+                field
+                    .as_ref()
+                    .map(|f| format!(" .{}", f.name))
+                    .unwrap_or_default(),
+                where_text(condition.as_ref())
+            ),
             Arg::Field {
                 event,
                 field,

@@ -54,6 +54,9 @@ impl Lower<'_> {
             m::DimensionRead::Account(f) => {
                 DimensionRead::Field(Entity::Account, self.node(&Expr::AccountField(*f))?)
             }
+            m::DimensionRead::Deal(f) => {
+                DimensionRead::Field(Entity::Deal, self.node(&Expr::DealField(*f))?)
+            }
             m::DimensionRead::Event(fields) => DimensionRead::Event(fields.clone()),
         };
         Ok(Dimension {
@@ -84,6 +87,7 @@ impl Lower<'_> {
             Expr::Conversion(a, b, w) => Figure::Conversion(*a, *b, *w),
             Expr::StageDays(agg, a, b, w) => Figure::StageDays(*agg, *a, *b, *w),
             Expr::FieldAggregate(agg, ev, f, w) => Figure::FieldAggregate(*agg, *ev, *f, *w),
+            Expr::EnteredField(agg, s, f, w) => Figure::EnteredField(*agg, *s, *f, *w),
             Expr::Attainment(s, w) => Figure::Attainment(*s, *w),
             Expr::Share(what, team) => Figure::Share(super::event_ref(*what), *team),
             _ => {

@@ -22,6 +22,7 @@ impl Lower<'_> {
                     ..Facts::STEADY
                 },
             ),
+            Expr::DealField(f) => (Node::DealField(*f), Facts::STEADY),
             Expr::EventField(f) => (Node::EventField(*f), Facts::STEADY),
             Expr::Clause(i) => (Node::Clause(*i), Facts::STEADY),
             Expr::Score(s) => {
@@ -132,6 +133,7 @@ impl Lower<'_> {
             | Expr::Conversion(..)
             | Expr::StageDays(..)
             | Expr::FieldAggregate(..)
+            | Expr::EnteredField(..)
             | Expr::Attainment(..)
             | Expr::Share(..) => {
                 return Err(Unlowered {

@@ -103,7 +103,7 @@ fn assemble(contacts: Vec<ContactIn>, mut accounts: Vec<Account>) -> Option<Hist
             {
                 return None;
             }
-            e.contact.clone_from(&id);
+            e.contact = Some(id.clone());
             e.origin.line = events.len() as u64 + 1;
             events.push(e);
         }
@@ -330,9 +330,13 @@ fn event(cx: &Cx<'_>, entries: &[(Key<'_>, Scalar<'_>)]) -> Result<Event, ()> {
     }
     Ok(Event {
         id: text("id")?,
-        contact: String::new(),
+        contact: None,
         account: text("account")?,
-        opportunity: text("opportunity")?,
+        // `opportunity` is the older name of `deal`.
+        deal: match text("deal")? {
+            Some(d) => Some(d),
+            None => text("opportunity")?,
+        },
         at,
         precision,
         kind: EventKind::Event {

@@ -304,6 +304,47 @@ impl Serialize for GroupJson<'_> {
     }
 }
 
+/// A deal's journey with the names of its policy: serializes to exactly
+/// the JSON `classify --lifecycle deal` prints (`deal`, `account`, stage,
+/// path, SLAs; a deal has no scores or criteria).
+#[derive(Clone, Copy)]
+pub struct DealJourneyView<'a>(pub JourneyView<'a>);
+
+impl Serialize for DealJourneyView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.0;
+        let j = v.journey;
+        let problems = v.problems();
+        let mut out = s.serialize_struct("Deal", 8 + usize::from(!problems.is_empty()))?;
+        out.serialize_field("deal", &j.contact)?;
+        out.serialize_field("account", &j.account)?;
+        out.serialize_field("policy", &PolicyJson(v.policy))?;
+        out.serialize_field("stage", v.stage())?;
+        out.serialize_field("since", &v.since())?;
+        out.serialize_field("highest", &v.highest())?;
+        out.serialize_field("path", &v.path())?;
+        out.serialize_field("slas", &v.slas())?;
+        if !problems.is_empty() {
+            out.serialize_field("problems", &problems)?;
+        }
+        out.end()
+    }
+}
+
+/// Deal journeys of one policy, serialized as a JSON array.
+#[derive(Clone, Copy)]
+pub struct DealJourneysJson<'a>(pub &'a Policy, pub &'a [Journey]);
+
+impl Serialize for DealJourneysJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.1
+                .iter()
+                .map(|j| DealJourneyView(JourneyView::new(self.0, j))),
+        )
+    }
+}
+
 /// Journeys of one policy, serialized as a JSON array.
 #[derive(Clone, Copy)]
 pub struct JourneysJson<'a>(pub &'a Policy, pub &'a [Journey]);

@@ -42,6 +42,7 @@ impl PeriodEval<'_, '_> {
             Figure::FieldAggregate(agg, ty, field, w) => {
                 self.field_aggregate(*agg, *ty, *field, *w)
             }
+            Figure::EnteredField(agg, s, d, w) => self.entered_field(*agg, *s, *d, *w),
             Figure::Attainment(s, w) => self.attainment(*s, *w),
             Figure::Share(what, team) => self.share(*what, *team),
             Figure::Const(_)
@@ -72,6 +73,68 @@ impl PeriodEval<'_, '_> {
             }
         }
         n
+    }
+
+    /// A field of each subject whose first entry into `s` in the period
+    /// passed the filter, as it was at that entry (noted as dimension
+    /// `d`): once per subject, so a deal's amount counts once whatever
+    /// the number of its contacts.
+    fn entered_field(
+        &mut self,
+        agg: Aggregate,
+        s: StageId,
+        d: DimensionId,
+        w: Option<FilterId>,
+    ) -> M {
+        let ctx = self.ctx;
+        let mut values = Vec::new();
+        let mut money = false;
+        for steps in ctx.lives(s) {
+            let first = steps
+                .iter()
+                .find(|st| st.stage == s && self.within(st.entered) && holds(&st.marks, w));
+            let Some(st) = first else {
+                continue;
+            };
+            if !self.admits(|x| mark_value(&st.marks, x)) {
+                continue;
+            }
+            match mark_value(&st.marks, d) {
+                Some(Value::Money(m)) => {
+                    money = true;
+                    values.push(M::Money(m));
+                }
+                Some(Value::Number(n)) => values.push(M::Num(n)),
+                _ => {}
+            }
+        }
+        if values.is_empty() && agg == Aggregate::Sum {
+            let is_money = money || self.entered_field_is_money(d);
+            return if is_money {
+                M::Money(Decimal::ZERO)
+            } else {
+                M::Num(0.0)
+            };
+        }
+        let name = ctx.name(s);
+        aggregate(agg, values, || {
+            format!("none entered {name} with a value in the period")
+        })
+    }
+
+    /// Whether the field noted as dimension `d` is money.
+    fn entered_field_is_money(&self, d: DimensionId) -> bool {
+        let model = self.ctx.model;
+        let text = &model.dimensions[d].text;
+        let (owner, field) = text.split_once('.').unwrap_or_default();
+        let fields = match owner {
+            "contact" => &model.contact_fields,
+            "account" => &model.account_fields,
+            _ => &model.deal_fields,
+        };
+        fields
+            .iter()
+            .any(|f| f.name == field && f.ty == Type::Money)
     }
 
     /// The cohort: paths whose first entry into `a` is in the period and
@@ -154,7 +217,7 @@ impl PeriodEval<'_, '_> {
         let model = ctx.model;
         let mut seen: BTreeSet<&str> = BTreeSet::new();
         let mut values = Vec::new();
-        for j in ctx.journeys() {
+        for j in ctx.event_journeys() {
             for &ev in &j.facts.events {
                 let Some(e) = ctx.histories.events.get(ev) else {
                     continue;
@@ -168,7 +231,7 @@ impl PeriodEval<'_, '_> {
                 // Several contacts of one deal: the opportunity once, in
                 // the segment of its first event (whatever the segment
                 // asked for), so that the segments add up to the total.
-                if let Some(o) = &e.opportunity
+                if let Some(o) = &e.deal
                     && !seen.insert(o.as_str())
                 {
                     continue;
@@ -202,8 +265,7 @@ impl PeriodEval<'_, '_> {
         let ctx = self.ctx;
         let (mut met, mut counted) = (0usize, 0usize);
         let states = ctx
-            .journeys()
-            .iter()
+            .event_journeys()
             .map(|j| j.slas.as_slice())
             .chain(ctx.eval.accounts.iter().map(|a| a.slas.as_slice()));
         for states in states {
@@ -263,7 +325,7 @@ impl PeriodEval<'_, '_> {
     pub(super) fn occurrences(&mut self, what: EventRef, w: Option<FilterId>) -> BTreeSet<usize> {
         let ctx = self.ctx;
         let mut out = BTreeSet::new();
-        for j in ctx.journeys() {
+        for j in ctx.event_journeys() {
             match what {
                 EventRef::Touchpoint(tp) => {
                     for t in &j.facts.touches {
