@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use detente::Policy;
 use detente::data::manifest::Manifest;
 use detente::diagnostic::render_graphical;
-use detente::generate::{Options, bad_events, generate};
+use detente::generate::{DealShape, Options, bad_events, deal_exports, generate};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
@@ -47,6 +47,55 @@ pub struct Args {
     /// Write the events file uncompressed.
     #[arg(long)]
     no_gzip: bool,
+    /// Instead of the acme histories, write a deal export of this shape
+    /// (no policy needed): `pipeline` (sales_pipeline.csv, one row per
+    /// deal, and sales_teams.csv) or `salesforce` (Opportunity,
+    /// OpportunityHistory, OpportunityContactRole and Contact).
+    #[arg(long, value_enum)]
+    deals: Option<DealsShape>,
+    /// How many deals a deal export has.
+    #[arg(long, default_value_t = 800)]
+    deal_count: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DealsShape {
+    Pipeline,
+    Salesforce,
+}
+
+/// `detente generate --deals SHAPE`: the files of one deal export.
+fn deal_export(args: &Args, shape: DealsShape) -> Exit {
+    let shape = match shape {
+        DealsShape::Pipeline => DealShape::Pipeline,
+        DealsShape::Salesforce => DealShape::Salesforce,
+    };
+    let files = deal_exports(shape, args.seed, args.deal_count, args.from, args.to);
+    let result = (|| -> Result<(), String> {
+        std::fs::create_dir_all(&args.out)
+            .map_err(|e| format!("cannot create `{}`: {e}", args.out.display()))?;
+        for (name, text) in &files {
+            super::atomic::write(&args.out.join(name), text.as_bytes())?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+            eprintln!(
+                "wrote {} deals as {} to {} (seed {})",
+                args.deal_count,
+                names.join(", "),
+                args.out.display(),
+                args.seed
+            );
+            Exit::Ok
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Exit::Usage
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,6 +105,9 @@ enum EventsFormat {
 }
 
 pub fn run(args: Args) -> Exit {
+    if let Some(shape) = args.deals {
+        return deal_export(&args, shape);
+    }
     let policy_path = match args.policy.clone() {
         Some(p) => p,
         None => match Manifest::find() {

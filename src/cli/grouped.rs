@@ -86,7 +86,7 @@ pub fn run(args: &Args) -> Exit {
             });
             bar.finish_and_clear();
             if let Err(e) = pass {
-                eprintln!("error: {e}");
+                eprintln!("error[{}]: {e}", e.code());
                 return Exit::Usage;
             }
             total_events = Some(events);

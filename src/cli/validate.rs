@@ -62,6 +62,7 @@ fn summary_table(h: &Histories) -> String {
     for kind in [
         RecordKind::Contacts,
         RecordKind::Accounts,
+        RecordKind::Deals,
         RecordKind::Events,
     ] {
         if let Some(c) = h.counts.get(&kind) {

@@ -338,6 +338,43 @@ set = { type = "deal_won" }
     }
 
     #[test]
+    fn row_filters_lookups_and_formats_read() {
+        let m = manifest(
+            r#"
+[[data.deals]]
+path = "pipeline.csv"
+when = 'deal_stage in ["Won", "Lost"]'
+lookup = [{ path = "teams.csv", key = "agent", on = "sales_agent" }]
+formats = { close_date = "%m/%d/%Y", close_value = "1,234.00" }
+"#,
+        )
+        .unwrap();
+        let s = &m.sources[0];
+        assert_eq!(s.kind, RecordKind::Deals);
+        assert_eq!(
+            s.when.as_ref().map(|w| w.0.as_str()),
+            Some(r#"deal_stage in ["Won", "Lost"]"#)
+        );
+        assert_eq!(
+            (s.lookups[0].key.as_str(), s.lookups[0].on.as_str()),
+            ("agent", "sales_agent")
+        );
+        assert!(s.lookups[0].path.ends_with("teams.csv"));
+        assert_eq!(s.formats.len(), 2);
+        let e = manifest("[[data.events]]\npath = \"e.csv\"\nwhen = 'stage in Won'\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("when") && e.contains("character 10"), "{e}");
+        let e = manifest("[[data.events]]\npath = \"e.csv\"\nformats = { at = \"%Q\" }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("formats.at") && e.contains("not a date format"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn mistakes_name_the_place() {
         let e = manifest("[data]\nevents = 3\n").unwrap_err().to_string();
         assert!(e.contains("detente.toml"), "{e}");

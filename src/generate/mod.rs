@@ -10,6 +10,7 @@
 //! get merged, colleagues of one account forming a buying group.
 
 mod bad_rows;
+mod deals;
 mod people;
 mod story;
 
@@ -26,6 +27,7 @@ use crate::eval::calendar_of;
 use crate::ir::{Ir, Type};
 
 pub use bad_rows::bad_events;
+pub use deals::{DealFiles, DealShape, deal_exports};
 use story::{GenContact, GenEvent, When, World};
 
 #[derive(Debug, Clone)]

@@ -71,15 +71,11 @@ pub fn render(policy: &Policy, j: &Journey, exits: &[Exit], as_of: Instant) -> S
         let _ = writeln!(out, "  {line}");
     }
 
-    out.push_str("\nScores: ");
-    out.push_str(
-        &view
-            .scores()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    out.push('\n');
+    // A deal has no scores; a contact of a policy without any neither.
+    let scores: Vec<String> = view.scores().map(|(k, v)| format!("{k} {v}")).collect();
+    if !scores.is_empty() {
+        let _ = writeln!(out, "\nScores: {}", scores.join(", "));
+    }
 
     out.push_str(&sla_text(policy, &view.slas(), &j.slas));
     out.push_str(&exits_text(policy, view.stage(), exits));

@@ -9,6 +9,7 @@ mod ci;
 mod cli;
 mod computes;
 mod conformance;
+mod deals;
 mod design;
 mod diff;
 mod engine_cli;

@@ -1,0 +1,338 @@
+//! Deals as their own lifecycle: the one-row-per-deal export read in
+//! place and checked against an independent computation, money counted
+//! once per deal however many contacts it has, and what the checker and
+//! the loader refuse about deals.
+
+#![allow(
+    clippy::indexing_slicing,
+    reason = "JSON is read by key; a missing key reads as null and fails the assertion"
+)]
+
+use std::process::Command;
+use std::str::FromStr;
+
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::{Value as Json, json};
+
+use detente::Policy;
+use detente::data::{RecordKind, Source, load};
+
+use crate::{detente, root, rows};
+
+#[test]
+fn the_pipeline_example_matches_an_independent_computation() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        // CI has python3: a missing one there is a failure, not a skip.
+        assert!(std::env::var_os("CI").is_none(), "python3 is missing on CI");
+        eprintln!("skipped: no python3 on this machine");
+        return;
+    }
+    let dir = root().join("examples/deals/pipeline");
+    let run = |args: &[&str]| {
+        let out = detente().current_dir(&dir).args(args).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &out.stdout).unwrap();
+        file
+    };
+    let as_of = "2025-06-30T23:59:59Z";
+    let report = run(&["report", "--as-of", as_of, "-o", "json"]);
+    let deals = run(&[
+        "classify",
+        "--lifecycle",
+        "deal",
+        "--as-of",
+        as_of,
+        "-o",
+        "csv",
+    ]);
+    let check = Command::new("python3")
+        .arg(dir.join("check.py"))
+        .arg(report.path())
+        .arg(deals.path())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        said.starts_with("every figure matches: 64 figures"),
+        "{said}"
+    );
+}
+
+/// The manifest reads the export three times (deals, engage dates, close
+/// dates): every row is accounted for, and none is rejected. The skipped
+/// rows are worked out here from the file itself: the prospects' empty
+/// engage dates, and the open deals the `when` turns away.
+#[test]
+fn the_pipeline_export_reads_in_place_with_nothing_rejected() {
+    let dir = root().join("examples/deals/pipeline");
+    let text = std::fs::read_to_string(dir.join("data/sales_pipeline.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let deals = rows.len() as u64;
+    let no_engage = rows.iter().filter(|r| r[5].is_empty()).count() as u64;
+    let open = rows
+        .iter()
+        .filter(|r| !matches!(&r[4], "Won" | "Lost"))
+        .count() as u64;
+    let out = detente()
+        .current_dir(&dir)
+        .args(["validate"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let total = stdout
+        .lines()
+        .find(|l| l.starts_with("total"))
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|n| n.parse::<u64>().unwrap())
+        .collect::<Vec<_>>();
+    let (read, skipped) = (3 * deals, no_engage + open);
+    assert_eq!(total, vec![read, read - skipped, 0, 0, skipped], "{stdout}");
+    assert!(
+        stdout.contains(&format!("{no_engage} rows skipped: `engage_date` is empty")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{open} rows not read, as the manifest's `when")),
+        "{stdout}"
+    );
+}
+
+const DEALS: &str = r#"
+policy "Deals" { timezone "UTC" teams sales }
+contact { title: text? }
+deal { amount: money? owner: text? }
+event deal_won { amount: money }
+lifecycle contact {
+  stage lead initial owner sales
+  stage customer final owner sales
+  lead -> customer on deal_won
+}
+lifecycle deal {
+  stage open initial owner sales
+  stage won final
+  open -> won on deal_won
+}
+metric won_events = sum(deal_won.amount)
+metric won_deals = sum(entered deal:won .amount)
+metric deals_won = count(entered deal:won)
+"#;
+
+fn figure(json: &Json, name: &str) -> Decimal {
+    let row = json["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == name)
+        .unwrap();
+    row["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| match &c["value"] {
+            Json::String(s) => Decimal::from_str(s).unwrap(),
+            Json::Number(n) => Decimal::from_str(&n.to_string()).unwrap(),
+            other => panic!("{other}"),
+        })
+        .sum()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// However many contacts record a deal's win (and whether a deal's
+    /// win is recorded by its contacts or only on the deal), its amount
+    /// counts once: in the sum of won events and in the sum over deals
+    /// entering `won`, both equal to the sum of the deals' amounts.
+    #[test]
+    fn money_counts_once_per_deal(
+        deals in prop::collection::vec((1u32..50_000, 0usize..4, 0u32..60), 1..8),
+    ) {
+        let policy = Policy::compile(DEALS).unwrap();
+        let mut deal_rows = Vec::new();
+        let mut events = Vec::new();
+        let mut expected = Decimal::ZERO;
+        for (i, (amount, contacts, day)) in deals.iter().enumerate() {
+            let id = format!("D{i}");
+            let at = format!("2026-03-{:02}T10:00:00Z", 1 + day % 28);
+            deal_rows.push(json!({"id": id, "account": "A1", "amount": amount.to_string()}));
+            expected += Decimal::from(*amount);
+            if *contacts == 0 {
+                // Nobody's activity: the deal's own close.
+                events.push(json!({"deal": id, "at": at, "type": "deal_won", "amount": amount.to_string()}));
+            }
+            for c in 0..*contacts {
+                events.push(json!({
+                    "contact": format!("c{i}-{c}"), "account": "A1", "deal": id,
+                    "at": at, "type": "deal_won", "amount": amount.to_string(),
+                }));
+            }
+        }
+        let h = load(&policy, &[
+            Source::inline(RecordKind::Deals, "deals", rows(Json::Array(deal_rows))),
+            Source::inline(RecordKind::Events, "events", rows(Json::Array(events))),
+        ]).unwrap();
+        prop_assert_eq!(h.total().rejected, 0);
+        let ev = policy.evaluate(&h, None);
+        let report = detente::report::build(&policy, &h, &ev, &detente::report::Options::default());
+        let json = serde_json::to_value(&report).unwrap();
+        prop_assert_eq!(figure(&json, "won_events"), expected);
+        prop_assert_eq!(figure(&json, "won_deals"), expected);
+        prop_assert_eq!(figure(&json, "deals_won"), Decimal::from(deals.len()));
+    }
+}
+
+#[test]
+fn an_event_of_an_unknown_deal_is_set_aside_with_its_place() {
+    let policy = Policy::compile(DEALS).unwrap();
+    let h = load(
+        &policy,
+        &[
+            Source::inline(
+                RecordKind::Accounts,
+                "accounts",
+                rows(json!([{"id": "A1"}])),
+            ),
+            Source::inline(
+                RecordKind::Deals,
+                "deals",
+                rows(json!([
+                    {"id": "D1", "account": "A1"},
+                    {"id": "D2", "account": "A9"},
+                ])),
+            ),
+            Source::inline(
+                RecordKind::Events,
+                "events",
+                rows(json!([
+                    {"deal": "D1", "at": "2026-03-02T10:00:00Z", "type": "deal_won", "amount": "10"},
+                    {"deal": "D7", "at": "2026-03-02T10:00:00Z", "type": "deal_won", "amount": "10"},
+                ])),
+            ),
+        ],
+    )
+    .unwrap();
+    let t = h.total();
+    assert_eq!((t.read, t.accepted, t.rejected), (5, 4, 1));
+    assert_eq!(t.read, t.accepted + t.rejected + t.duplicates + t.skipped);
+    let found: Vec<(String, u64, String)> = h
+        .problems
+        .iter()
+        .map(|p| (p.file.clone(), p.line, p.code.as_str().to_string()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("deals".to_string(), 2, "D021".to_string()),
+            ("events".to_string(), 2, "D021".to_string()),
+        ]
+    );
+    assert!(
+        h.problems[1]
+            .reason
+            .contains("deal `D7` is not in the deal files")
+    );
+}
+
+/// A policy with a contact and a deal lifecycle; `contact_move` and
+/// `deal_move` are one transition each, `extra` more definitions.
+fn two_lifecycles(contact_move: &str, deal_move: &str, extra: &str) -> String {
+    format!(
+        r#"
+policy "Deals" {{ timezone "UTC" teams sales }}
+contact {{ title: text? }}
+deal {{ amount: money? }}
+event deal_won {{ amount: money }}
+lifecycle contact {{
+  stage lead initial owner sales
+  stage customer final owner sales
+  {contact_move}
+}}
+lifecycle deal {{
+  stage open initial owner sales
+  stage won final
+  {deal_move}
+}}
+{extra}
+"#
+    )
+}
+
+fn codes(text: &str) -> Vec<String> {
+    match Policy::compile(text) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.problems.iter().map(|p| p.code_str()).collect(),
+    }
+}
+
+#[test]
+fn what_a_deal_condition_cannot_read_is_refused() {
+    let fine = two_lifecycles(
+        "lead -> customer on deal_won",
+        "open -> won on deal_won where deal.amount > $10",
+        "",
+    );
+    assert_eq!(codes(&fine), Vec::<String>::new());
+    // A contact's field in the deal lifecycle: a deal has several contacts.
+    let text = two_lifecycles(
+        "lead -> customer on deal_won",
+        "open -> won when contact.title == \"CEO\"",
+        "",
+    );
+    assert_eq!(codes(&text), vec!["E024"]);
+    // A deal's field in a contact's condition.
+    let text = two_lifecycles(
+        "lead -> customer on deal_won where deal.amount > $10",
+        "open -> won on deal_won",
+        "",
+    );
+    assert_eq!(codes(&text), vec!["E024"]);
+    // A metric of deals cut by a contact's field, or of contacts by a
+    // deal's.
+    let moves = ("lead -> customer on deal_won", "open -> won on deal_won");
+    let text = two_lifecycles(
+        moves.0,
+        moves.1,
+        "metric won_by_title by contact.title = count(entered deal:won)",
+    );
+    assert_eq!(codes(&text), vec!["E042"]);
+    let text = two_lifecycles(
+        moves.0,
+        moves.1,
+        "metric customers_by_amount by deal.amount = count(entered customer)",
+    );
+    assert_eq!(codes(&text), vec!["E042"]);
+    // A deal stage's filter reads the deal, not a contact.
+    let text = two_lifecycles(
+        moves.0,
+        moves.1,
+        "metric big_wins = count(entered deal:won where contact.title == \"CEO\")",
+    );
+    assert_eq!(codes(&text), vec!["E024"]);
+}
+
+#[test]
+fn stream_says_it_does_not_replay_deals_yet() {
+    let dir = root().join("examples/deals/pipeline");
+    let out = detente()
+        .current_dir(&dir)
+        .args(["classify", "--stream", "-o", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("D006") && stderr.contains("does not replay deals yet"),
+        "{stderr}"
+    );
+}
