@@ -248,6 +248,19 @@ pub enum CheckError {
         span: Span,
     },
 
+    #[error(
+        "deals read their contacts' stages and contacts read their deals': neither could be worked out first"
+    )]
+    #[diagnostic(code(detente::E043))]
+    LinksBothWays {
+        #[label("a contact reads its deals here")]
+        span: Span,
+        #[label("a deal reads its contacts here")]
+        deals: Span,
+        #[help]
+        help: Option<String>,
+    },
+
     #[error("{problem}")]
     #[diagnostic(code(detente::E042))]
     Segments {
@@ -558,6 +571,7 @@ impl CheckError {
             | UnknownType { span, .. }
             | AmbiguousStage { span, .. }
             | Segments { span, .. }
+            | LinksBothWays { span, .. }
             | WrongLifecycle { span, .. }
             | WrongType { span, .. }
             | BadArguments { span, .. }

@@ -35,7 +35,7 @@ pub enum Place {
 }
 
 impl Place {
-    fn phrase(self) -> &'static str {
+    pub(super) fn phrase(self) -> &'static str {
         match self {
             Place::Contact => "in a condition about one contact",
             Place::Account => "in the account lifecycle",
@@ -929,8 +929,26 @@ impl Checker<'_> {
         ctx: Ctx<'_>,
     ) -> (Expr, Ty) {
         match &base.kind {
+            ExprKind::Name(b) if b.name == "deal" && name.name == "has" => {
+                self.deal_has(args, span, ctx).unwrap_or_else(err_expr)
+            }
             ExprKind::Name(b) if b.name == "deal" && args.is_none() => {
                 self.deal_field_read(name, span, ctx)
+            }
+            ExprKind::Member {
+                base: owner,
+                name: via,
+                args: None,
+            } if matches!((&owner.kind, via.name.as_str()), (ExprKind::Name(o), "contacts") if o.name == "deal")
+                || matches!((&owner.kind, via.name.as_str()), (ExprKind::Name(o), "deals") if o.name == "contact") =>
+            {
+                let whose = if via.name == "contacts" {
+                    ast::Entity::Deal
+                } else {
+                    ast::Entity::Contact
+                };
+                self.linked(whose, name, args, span, ctx)
+                    .unwrap_or_else(err_expr)
             }
             ExprKind::Name(b) if b.name == "contact" && args.is_none() => {
                 if matches!(ctx.place, Place::Deal | Place::DealFilter) {

@@ -62,6 +62,7 @@ impl Checker<'_> {
             self.metric_type(m);
         }
         self.segment_metrics();
+        self.links_one_way();
         for item in &file.items {
             if let Item::Incentive(inc) = item {
                 if let Some(x) = self.incentive(inc) {

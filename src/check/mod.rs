@@ -11,6 +11,7 @@ mod exclusive;
 pub mod expr;
 mod items;
 pub mod lifecycle;
+mod links;
 pub mod lints;
 pub mod model;
 mod segments;
@@ -182,6 +183,9 @@ pub struct Checker<'a> {
     deal_fields: Vec<Field>,
     /// The deal schema's `roles`, as written.
     deal_roles: Vec<ast::Ident>,
+    /// Where a deal first reads its contacts' stages, and a contact its
+    /// deals' (E043 when both do).
+    links: (Option<Span>, Option<Span>),
     events: Vec<EventType>,
     /// Events and touchpoints share one namespace (`on X` takes either).
     event_ns: HashMap<String, (EventRef, Span)>,
@@ -254,6 +258,7 @@ impl<'a> Checker<'a> {
             account_fields: Vec::new(),
             deal_fields: Vec::new(),
             deal_roles: Vec::new(),
+            links: (None, None),
             events: Vec::new(),
             event_ns: HashMap::new(),
             touchpoint_asts: Vec::new(),

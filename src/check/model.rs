@@ -304,6 +304,14 @@ pub enum Expr {
     AccountField(FieldId),
     /// `deal.F`: the deal's field, where a deal is the subject.
     DealField(FieldId),
+    /// `deal.has(ROLE)`, by the role's place in the deal schema's `roles`.
+    DealHas(usize),
+    /// How many of the deal's contacts (of the contact's deals) are in
+    /// the stage now, or (`ever`) have entered it by now.
+    Linked {
+        stage: StageId,
+        ever: bool,
+    },
     /// A field of the event a pattern is matching.
     EventField(FieldId),
     Score(ScoreId),
@@ -396,6 +404,8 @@ impl Expr {
             | Expr::ContactField(_)
             | Expr::AccountField(_)
             | Expr::DealField(_)
+            | Expr::DealHas(_)
+            | Expr::Linked { .. }
             | Expr::EventField(_)
             | Expr::Score(_)
             | Expr::Criteria(_)

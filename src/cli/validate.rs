@@ -52,10 +52,10 @@ pub fn run(args: Args) -> Exit {
 
 fn summary_table(h: &Histories) -> String {
     let mut out =
-        String::from("\nrows          read   accepted   rejected  duplicates    skipped\n");
+        String::from("\nrows               read   accepted   rejected  duplicates    skipped\n");
     let line = |name: &str, c: &Counts| {
         format!(
-            "{name:<8} {:>9} {:>10} {:>10} {:>11} {:>10}\n",
+            "{name:<13} {:>9} {:>10} {:>10} {:>11} {:>10}\n",
             c.read, c.accepted, c.rejected, c.duplicates, c.skipped
         )
     };
@@ -63,6 +63,7 @@ fn summary_table(h: &Histories) -> String {
         RecordKind::Contacts,
         RecordKind::Accounts,
         RecordKind::Deals,
+        RecordKind::DealContacts,
         RecordKind::Events,
     ] {
         if let Some(c) = h.counts.get(&kind) {

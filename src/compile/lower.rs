@@ -126,6 +126,10 @@ pub fn lower(model: &Model) -> Result<Ir, Unlowered> {
     let scores = done(std::mem::take(&mut l.scores));
     let criteria = done(std::mem::take(&mut l.criteria));
     let roles = done(std::mem::take(&mut l.roles));
+    let contacts_read_deals = l.nodes.iter().any(|(_, n)| {
+        matches!(n, Node::Linked { stage, .. }
+            if model.stages.get(stage.index()).is_some_and(|s| s.lifecycle == Entity::Deal))
+    });
     Ok(Ir {
         name: model.name.clone(),
         version: model.version,
@@ -164,6 +168,7 @@ pub fn lower(model: &Model) -> Result<Ir, Unlowered> {
             || l.figures
                 .iter()
                 .any(|(_, f)| matches!(f, Figure::EnteredField(..))),
+        contacts_read_deals,
         filters: filters.into_iter().collect(),
         dimensions: dimensions.into_iter().collect(),
         nodes: l.nodes,

@@ -117,6 +117,10 @@ pub enum RowCode {
     /// names an account the account files do not have.
     #[serde(rename = "D021")]
     UnknownDeal,
+    /// D022: a deal's contact row names a role the deal schema does not
+    /// declare, or a contact the data does not have.
+    #[serde(rename = "D022")]
+    DealContact,
 }
 
 impl RowCode {
@@ -135,6 +139,7 @@ impl RowCode {
             RowCode::BeforeCreation => "D019",
             RowCode::Unfollowed => "D020",
             RowCode::UnknownDeal => "D021",
+            RowCode::DealContact => "D022",
         }
     }
 }

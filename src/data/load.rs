@@ -28,6 +28,8 @@ pub enum RecordKind {
     /// One row per deal: `id`, `account`, `created_at`, and the deal
     /// schema's fields.
     Deals,
+    /// One row per contact of a deal: `deal`, `contact`, `role`.
+    DealContacts,
     /// One row per event: `contact` or `deal` (or both), `at`, `type`,
     /// optionally `id`, `account`, and the event type's fields.
     Events,
@@ -41,6 +43,7 @@ impl RecordKind {
             RecordKind::Contacts => "contacts",
             RecordKind::Accounts => "accounts",
             RecordKind::Deals => "deals",
+            RecordKind::DealContacts => "deal_contacts",
             RecordKind::Events => "events",
         }
     }
@@ -197,6 +200,22 @@ pub struct Deal {
     pub origin: Origin,
 }
 
+/// A contact a deal names, in a role (Salesforce's
+/// OpportunityContactRole).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DealContact {
+    /// The deal's id.
+    pub deal: String,
+    /// The contact's id.
+    pub contact: String,
+    /// The role, by its place in the deal schema's `roles`; none when the
+    /// row gives none.
+    pub role: Option<usize>,
+    /// Where the row was read.
+    pub origin: Origin,
+}
+
 /// What an event row is.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -346,6 +365,8 @@ pub struct Histories {
     pub accounts: Vec<Account>,
     /// Deal records, in file order.
     pub deals: Vec<Deal>,
+    /// The contacts each deal names, in file order.
+    pub deal_contacts: Vec<DealContact>,
     /// Events, in file order (the replay orders them by time).
     pub events: Vec<Event>,
     /// Rejected rows and warnings, in file and line order.
@@ -548,6 +569,10 @@ pub(super) fn read_source(
             RecordKind::Deals => {
                 deal(model, &reader, origin).map(|d| kept.keep(&mut h.deals, d, origin, &h.files))
             }
+            RecordKind::DealContacts => deal_contact(model, &reader, origin).map(|d| {
+                h.deal_contacts.push(d);
+                Ok(())
+            }),
             // A repeated event is only counted; one with no time yet is
             // skipped.
             RecordKind::Events => match event(model, source, &reader, origin) {
@@ -699,7 +724,7 @@ impl KeptIds {
             RecordKind::Contacts => ids(&h.contacts),
             RecordKind::Accounts => ids(&h.accounts),
             RecordKind::Deals => ids(&h.deals),
-            RecordKind::Events => HashMap::new(),
+            RecordKind::Events | RecordKind::DealContacts => HashMap::new(),
         })
     }
 
@@ -783,6 +808,55 @@ fn reject_unknown_deals(h: &mut Histories) {
     if let Some(c) = h.counts.get_mut(&RecordKind::Events) {
         c.accepted = c.accepted.saturating_sub(rejected);
         c.rejected += rejected;
+    }
+    // A deal's contact rows: the deal must be known, and the contact too
+    // (from its row or its events).
+    let contacts: HashSet<&str> = h
+        .contacts
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain(h.events.iter().filter_map(|e| e.contact.as_deref()))
+        .collect();
+    let mut kept = Vec::with_capacity(h.deal_contacts.len());
+    let mut set_aside = 0;
+    for dc in std::mem::take(&mut h.deal_contacts) {
+        let (code, column, reason) = if !deals.contains(dc.deal.as_str()) {
+            (
+                RowCode::UnknownDeal,
+                "deal",
+                format!(
+                    "deal `{}` is not in the deal files, so its contact row was set aside",
+                    dc.deal
+                ),
+            )
+        } else if !contacts.contains(dc.contact.as_str()) {
+            (
+                RowCode::DealContact,
+                "contact",
+                format!(
+                    "contact `{}` is neither in the contact files nor in any event, so deal `{}`'s row naming it was set aside",
+                    dc.contact, dc.deal
+                ),
+            )
+        } else {
+            kept.push(dc);
+            continue;
+        };
+        set_aside += 1;
+        problems.push(RowProblem {
+            code,
+            file: file(dc.origin.file),
+            line: dc.origin.line,
+            column: Some(column.into()),
+            reason,
+            severity: Severity::Error,
+            raw: String::new(),
+        });
+    }
+    h.deal_contacts = kept;
+    if let Some(c) = h.counts.get_mut(&RecordKind::DealContacts) {
+        c.accepted = c.accepted.saturating_sub(set_aside);
+        c.rejected += set_aside;
     }
     if !h.accounts.is_empty() {
         let accounts: HashSet<&str> = h.accounts.iter().map(|a| a.id.as_str()).collect();
@@ -984,6 +1058,40 @@ fn deal(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Deal, RowError>
             .instant(col("created_at"), model.timezone, r.source.date_only)?
             .map(|(i, _)| i),
         fields: fields(r, model, Schema::Deal)?,
+        origin,
+    })
+}
+
+fn deal_contact(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<DealContact, RowError> {
+    let col = |name| r.columns.named(name);
+    let role = match r.text(col("role")) {
+        None => None,
+        Some(name) => match model.deal_roles.iter().position(|x| *x == name) {
+            Some(i) => Some(i),
+            None => {
+                let hint =
+                    crate::names::closest(&name, model.deal_roles.iter().map(String::as_str))
+                        .map(|c| format!("did you mean `{c}`? "))
+                        .unwrap_or_default();
+                return Err(err(
+                    RowCode::DealContact,
+                    r.their_name(col("role")),
+                    format!(
+                        "`{name}` is not a role of the deal schema ({}); {hint}declare it in `deal {{ roles ... }}` or map the export's value to ours in the manifest's `values`",
+                        if model.deal_roles.is_empty() {
+                            "it declares none".to_string()
+                        } else {
+                            model.deal_roles.join(", ")
+                        }
+                    ),
+                ));
+            }
+        },
+    };
+    Ok(DealContact {
+        deal: r.required(col("deal"))?,
+        contact: r.required(col("contact"))?,
+        role,
         origin,
     })
 }

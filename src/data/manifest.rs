@@ -66,6 +66,7 @@ struct RawData {
     contacts: Option<Files>,
     accounts: Option<Files>,
     deals: Option<Files>,
+    deal_contacts: Option<Files>,
     events: Option<Files>,
     #[serde(default)]
     columns: BTreeMap<String, BTreeMap<String, String>>,
@@ -174,6 +175,7 @@ impl Manifest {
             (RecordKind::Contacts, &raw.data.contacts),
             (RecordKind::Accounts, &raw.data.accounts),
             (RecordKind::Deals, &raw.data.deals),
+            (RecordKind::DealContacts, &raw.data.deal_contacts),
             (RecordKind::Events, &raw.data.events),
         ] {
             let entries: Vec<FileEntry> = match files {
@@ -201,7 +203,9 @@ impl Manifest {
                 }
                 if kind == RecordKind::Events {
                     for (ty, w) in &raw.data.date_only {
-                        if !["contacts", "accounts", "deals", "events"].contains(&ty.as_str()) {
+                        if !["contacts", "accounts", "deals", "deal_contacts", "events"]
+                            .contains(&ty.as_str())
+                        {
                             s.date_only_by_type.insert(
                                 ty.clone(),
                                 date_only(w, &format!("{where_} [data.date_only] {ty}"))?,

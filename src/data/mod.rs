@@ -21,7 +21,7 @@ mod values;
 pub use codes::{DataError, RowCode};
 pub use grouped::{Batch, Group, load_grouped};
 pub use load::{
-    Account, Contact, Counts, Event, EventKind, Histories, Origin, RecordKind, RowProblem,
-    Severity, SkipReason, Skipped, Source, load,
+    Account, Contact, Counts, Deal, DealContact, Event, EventKind, Histories, Origin, RecordKind,
+    RowProblem, Severity, SkipReason, Skipped, Source, load,
 };
 pub use values::read_value;

@@ -71,6 +71,7 @@ pub(super) struct Columns<'a> {
 const CONTACT_COLUMNS: &[&str] = &["id", "account", "created_at", "stage", "stage_since"];
 const ACCOUNT_COLUMNS: &[&str] = &["id"];
 const DEAL_COLUMNS: &[&str] = &["id", "account", "created_at"];
+const DEAL_CONTACT_COLUMNS: &[&str] = &["deal", "contact", "role"];
 const EVENT_COLUMNS: &[&str] = &[
     "contact",
     "at",
@@ -110,6 +111,7 @@ impl<'a> Columns<'a> {
                 take_fixed(&mut list, ACCOUNT_COLUMNS);
                 account = Some(group(&mut list, model.account_fields.as_slice()));
             }
+            RecordKind::DealContacts => take_fixed(&mut list, DEAL_CONTACT_COLUMNS),
             RecordKind::Deals => {
                 take_fixed(&mut list, DEAL_COLUMNS);
                 deal = Some(group(&mut list, model.deal_fields.as_slice()));

@@ -193,6 +193,8 @@ impl Run<'_> {
                 created: None,
                 by: (Some(it.member) != member).then(|| id(it.member)).flatten(),
             },
+            // A linked subject's move: the condition that read it says so.
+            ItemKind::Linked => Tipped::default(),
         }
     }
 

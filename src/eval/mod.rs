@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod classify;
 pub mod explain;
 pub mod journey;
+mod links;
 mod marks;
 mod memo;
 pub mod parts;

@@ -11,6 +11,7 @@ use crate::ir::{Entity, Value};
 use super::calendar::Calendar;
 use super::explain::Exit;
 use super::journey::{AccountJourney, Journey};
+use super::links;
 use super::memo;
 use super::problem::{Runtime, RuntimeProblem};
 use super::replay;
@@ -45,6 +46,14 @@ pub fn follow<'x>(alias: &'x HashMap<String, String>, id: &'x str) -> &'x str {
 /// An account (or a contact without one, on its own: `(true, id)`) and
 /// its members' ids.
 pub type Group<'h> = ((bool, &'h str), Vec<&'h str>);
+
+/// Where one account's replay puts its problems and the ways out it
+/// explains.
+struct Outcome<'o, 't> {
+    problems: &'o mut Vec<RuntimeProblem>,
+    explained: &'o mut Explained,
+    target: Option<Target<'t>>,
+}
 
 /// What one account's replay gives: its contacts' journeys, its own, its
 /// deals', the problems, and the ways out explained.
@@ -138,6 +147,7 @@ pub struct World<'w> {
     /// The deals of each group (see [`World::groups`]), as indexes into
     /// `Histories::deals`, in file order.
     deals_by_group: BTreeMap<(bool, &'w str), Vec<usize>>,
+    links: links::Links<'w>,
     account_records: HashMap<&'w str, &'w crate::data::Account>,
     /// The earliest instant in the data: when a contact with neither a
     /// creation time nor events exists from.
@@ -181,6 +191,7 @@ impl<'w> World<'w> {
             events_by_contact,
             events_by_deal,
             deals_by_group,
+            links: links::Links::new(histories, resolve),
             account_records: histories
                 .accounts
                 .iter()
@@ -225,10 +236,49 @@ impl<'w> World<'w> {
         target: Option<Target<'_>>,
     ) -> Replayed {
         let account = (!solo).then(|| key.to_string());
-        let mut run = self.run(account.clone(), ids);
+        let deals = self
+            .deals_by_group
+            .get(&(solo, key))
+            .map_or(&[][..], Vec::as_slice);
+        let mut problems = Vec::new();
+        let mut explained = None;
+        let mut out = Outcome {
+            problems: &mut problems,
+            explained: &mut explained,
+            target,
+        };
+        // The side the other reads is replayed first (see `links`).
+        let (journeys, account_journey, deals) = if self.policy.ir().contacts_read_deals {
+            let d = self.replay_deals(account.clone(), ids, deals, &[], &mut out);
+            let (j, a) = self.replay_contacts(account, ids, &d, &mut out);
+            (j, a, d)
+        } else {
+            let (j, a) = self.replay_contacts(account.clone(), ids, &[], &mut out);
+            let d = self.replay_deals(account, ids, deals, &j, &mut out);
+            (j, a, d)
+        };
+        (journeys, account_journey, deals, problems, explained)
+    }
+
+    /// The account's contacts (and the account) replayed; `deals`: the
+    /// deal journeys their conditions read, if they read any.
+    fn replay_contacts(
+        &self,
+        account: Option<String>,
+        ids: &[&str],
+        deals: &[Journey],
+        out: &mut Outcome<'_, '_>,
+    ) -> (Vec<Journey>, Option<AccountJourney>) {
+        let (members, mut timeline) = self.members(ids);
+        let linked: Vec<Vec<&str>> = members.iter().map(|m| self.links.deals(&m.id)).collect();
+        let entries = links::entries(&linked, deals);
+        timeline.extend(links::ticks(&entries));
+        links::sort_timeline(&self.histories.events, &mut timeline);
+        let mut run = self.run_of(account, members, timeline);
+        run.linked = entries;
         let as_of = self.as_of;
-        let mut run_problems = run.replay(as_of);
-        let mut explained = target.and_then(|t| match t {
+        out.problems.extend(run.replay(as_of));
+        let exits = out.target.and_then(|t| match t {
             Target::Contact(t) => {
                 let m = run.members.iter().position(|x| x.id == t)?;
                 Some((t.to_string(), run.exits(Who::Contact(m), as_of)))
@@ -237,41 +287,44 @@ impl<'w> World<'w> {
                 .then(|| (a.to_string(), run.exits(Who::Account, as_of))),
             Target::Deal(_) => None,
         });
+        if exits.is_some() {
+            *out.explained = exits;
+        }
         let group = run.group(as_of);
         let mut account_journey = run.account_journey(None, as_of);
-        let account_updates: Vec<usize> = run
-            .timeline
-            .iter()
-            .filter_map(|it| match it.what {
-                ItemKind::Event(ev) => Some(ev),
-                ItemKind::Create => None,
-            })
-            .filter(|ev| {
-                self.histories
-                    .events
-                    .get(*ev)
-                    .is_some_and(|e| matches!(e.kind, EventKind::AccountUpdate(_)))
-            })
-            .collect();
         let (journeys, calculations) = run.into_journeys(as_of, &group);
-        run_problems.extend(calculations);
+        out.problems.extend(calculations);
         if let Some(a) = &mut account_journey {
             a.group = group;
         }
-        let mut deals = Vec::new();
-        if let Some(indexes) = self.deals_by_group.get(&(solo, key)) {
-            let mut run = self.deal_run(account, indexes, &account_updates);
-            run_problems.extend(run.replay(as_of));
-            if let Some(Target::Deal(d)) = target
-                && let Some(m) = run.members.iter().position(|x| x.id == d)
-            {
-                explained = Some((d.to_string(), run.exits(Who::Contact(m), as_of)));
-            }
-            let (journeys, calculations) = run.into_journeys(as_of, &None);
-            run_problems.extend(calculations);
-            deals = journeys;
+        (journeys, account_journey)
+    }
+
+    /// The account's deals (`deals`, indexes into `Histories::deals`)
+    /// replayed; `contacts`: the contact journeys their conditions read,
+    /// if they read any.
+    fn replay_deals(
+        &self,
+        account: Option<String>,
+        ids: &[&str],
+        deals: &[usize],
+        contacts: &[Journey],
+        out: &mut Outcome<'_, '_>,
+    ) -> Vec<Journey> {
+        if deals.is_empty() {
+            return Vec::new();
         }
-        (journeys, account_journey, deals, run_problems, explained)
+        let as_of = self.as_of;
+        let mut run = self.deal_run(account, ids, deals, contacts);
+        out.problems.extend(run.replay(as_of));
+        if let Some(Target::Deal(d)) = out.target
+            && let Some(m) = run.members.iter().position(|x| x.id == d)
+        {
+            *out.explained = Some((d.to_string(), run.exits(Who::Contact(m), as_of)));
+        }
+        let (journeys, calculations) = run.into_journeys(as_of, &None);
+        out.problems.extend(calculations);
+        journeys
     }
 
     /// The replay's starting state for one account's deals: each deal a
@@ -281,9 +334,22 @@ impl<'w> World<'w> {
     fn deal_run(
         &self,
         account: Option<String>,
+        ids: &[&str],
         deals: &[usize],
-        account_updates: &[usize],
+        contacts: &[Journey],
     ) -> Run<'w> {
+        let account_updates: Vec<usize> = ids
+            .iter()
+            .filter_map(|id| self.events_by_contact.get(id))
+            .flatten()
+            .copied()
+            .filter(|ev| {
+                self.histories
+                    .events
+                    .get(*ev)
+                    .is_some_and(|e| matches!(e.kind, EventKind::AccountUpdate(_)))
+            })
+            .collect();
         let mut members = Vec::new();
         let mut timeline = Vec::new();
         for &d in deals {
@@ -325,24 +391,24 @@ impl<'w> World<'w> {
         }
         // The account's updates change what a deal's conditions read of
         // the account; they belong to no deal (the first stands in).
-        timeline.extend(account_updates.iter().filter_map(|ev| {
+        timeline.extend(account_updates.into_iter().filter_map(|ev| {
             Some(Item {
-                at: self.histories.events.get(*ev)?.at,
+                at: self.histories.events.get(ev)?.at,
                 member: 0,
-                what: ItemKind::Event(*ev),
+                what: ItemKind::Event(ev),
             })
         }));
-        self.sort_timeline(&mut timeline);
+        let linked: Vec<Vec<&str>> = members.iter().map(|m| self.links.contacts(&m.id)).collect();
+        let entries = links::entries(&linked, contacts);
+        timeline.extend(links::ticks(&entries));
+        links::sort_timeline(&self.histories.events, &mut timeline);
+        let member_roles = members.iter().map(|m| self.links.roles(&m.id)).collect();
         let mut run = self.run_of(account, members, timeline);
         run.lifecycle = Entity::Deal;
         run.account_life = None;
+        run.member_roles = member_roles;
+        run.linked = entries;
         run
-    }
-
-    /// The replay's starting state for one account.
-    fn run(&self, account: Option<String>, ids: &[&str]) -> Run<'w> {
-        let (members, timeline) = self.members(ids);
-        self.run_of(account, members, timeline)
     }
 
     /// A replay of `members` along `timeline`, in `account`.
@@ -375,6 +441,8 @@ impl<'w> World<'w> {
             calendar: self.calendar,
             histories: self.histories,
             lifecycle: Entity::Contact,
+            member_roles: Vec::new(),
+            linked: Vec::new(),
             account,
             account_fields,
             members,
@@ -447,23 +515,8 @@ impl<'w> World<'w> {
                 }
             }
         }
-        self.sort_timeline(&mut timeline);
+        links::sort_timeline(&self.histories.events, &mut timeline);
         (members, timeline)
-    }
-
-    /// Orders a timeline by (instant, creation before events, file, line,
-    /// member).
-    fn sort_timeline(&self, timeline: &mut [Item]) {
-        let events = &self.histories.events;
-        timeline.sort_by_key(|it| {
-            let origin = match it.what {
-                ItemKind::Create => (0, 0, 0),
-                ItemKind::Event(ev) => events
-                    .get(ev)
-                    .map_or((1, 0, 0), |e| (1, e.origin.file, e.origin.line)),
-            };
-            (it.at, origin, it.member)
-        });
     }
 
     /// The account's life in its lifecycle's initial stage from `start`,

@@ -85,6 +85,9 @@ impl<'a> Run<'a> {
                     event = Some(ev);
                     self.apply_event(i, it.member, ev, now);
                 }
+                // Nothing to apply: the member is tried again, now that
+                // a subject linked to it has moved.
+                ItemKind::Linked => {}
             }
             self.changed();
         }

@@ -25,6 +25,9 @@ pub enum ItemKind {
     Create,
     /// An event: index into `Histories::events`.
     Event(usize),
+    /// A subject linked to the member moved (a deal's contact, a
+    /// contact's deal): what `Node::Linked` reads may have changed.
+    Linked,
 }
 
 /// What moved a contact or account into a stage.
@@ -197,6 +200,12 @@ pub struct Run<'a> {
     /// the replay of an account's deals) its deals. A deal replays as a
     /// contact does: its fields, its own events, timers, SLAs.
     pub lifecycle: crate::ir::Entity,
+    /// Each member's deal roles (`deal.has`), by role: a deal's contacts'
+    /// roles (empty in a contact's replay).
+    pub member_roles: Vec<Vec<usize>>,
+    /// Each member's linked subjects (a deal's contacts, a contact's
+    /// deals), each as the stages it entered, in order, with when.
+    pub linked: Vec<Vec<Vec<(StageId, Instant)>>>,
     pub account: Option<String>,
     pub account_fields: Vec<Option<Value>>,
     /// In id order.

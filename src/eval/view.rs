@@ -487,6 +487,19 @@ impl<'r, 'a> View<'r, 'a> {
                     .get(f.index())
                     .and_then(Option::as_ref),
             ),
+            Node::DealHas(r) => match self.who {
+                Who::Contact(m) => b(Some(
+                    self.run
+                        .member_roles
+                        .get(m)
+                        .is_some_and(|roles| roles.contains(r)),
+                )),
+                Who::Account => V::Missing,
+            },
+            Node::Linked { stage, ever } => match self.who {
+                Who::Contact(m) => V::Num(self.linked(m, *stage, *ever) as f64),
+                Who::Account => V::Missing,
+            },
             Node::EventField(f) => V::from_value(
                 self.event
                     .and_then(|ev| self.event_fields(ev))
@@ -589,6 +602,27 @@ impl<'r, 'a> View<'r, 'a> {
             Node::Min(xs) => self.extreme(xs, std::cmp::Ordering::Less),
             Node::Max(xs) => self.extreme(xs, std::cmp::Ordering::Greater),
         }
+    }
+
+    /// How many of member `m`'s linked subjects are in `stage` now, or
+    /// (`ever`) have entered it by now.
+    fn linked(&self, m: usize, stage: StageId, ever: bool) -> usize {
+        let now = self.now;
+        self.run.linked.get(m).map_or(0, |subjects| {
+            subjects
+                .iter()
+                .filter(|entries| {
+                    let mut before = entries.iter().filter(|(_, at)| *at <= now);
+                    if ever {
+                        before.any(|(s, _)| *s == stage)
+                    } else {
+                        // Entries are in order: the newest before now is
+                        // where the subject is.
+                        before.next_back().is_some_and(|(s, _)| *s == stage)
+                    }
+                })
+                .count()
+        })
     }
 
     /// The value of what time alone changes, now: time in the stage as

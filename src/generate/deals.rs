@@ -243,7 +243,7 @@ fn salesforce(deals: &[GenDeal], seed: u64) -> DealFiles {
     );
     let mut history = String::from("Id,OpportunityId,CreatedDate,StageName,Amount\n");
     let mut roles = String::from("Id,OpportunityId,ContactId,Role,IsPrimary\n");
-    let mut contacts = String::from("Id,AccountId,Title,CreatedDate\n");
+    let mut contacts = String::from("Id,AccountId,Title,CreatedDate,MQLDate\n");
     let mut changes: Vec<String> = Vec::new();
     let mut contact_n = 0usize;
     for d in deals {
@@ -286,10 +286,17 @@ fn salesforce(deals: &[GenDeal], seed: u64) -> DealFiles {
                 if rng.random_bool(0.55) {
                     contact_n += 1;
                     let id = format!("003{contact_n:06}");
+                    let created = d.created - Duration::days(rng.random_range(0..60));
+                    // Most contacts become marketing-qualified, some
+                    // before the deal opens and some after.
+                    let mql = rng
+                        .random_bool(0.6)
+                        .then(|| created + Duration::days(rng.random_range(0..90)));
                     let _ = writeln!(
                         contacts,
-                        "{id},001{a:05},{role},{}",
-                        us_date(Some(d.created - Duration::days(rng.random_range(0..60))))
+                        "{id},001{a:05},{role},{},{}",
+                        us_date(Some(created)),
+                        us_date(mql)
                     );
                     let _ = writeln!(roles, "00K{contact_n:06},{},{id},{role},false", d.id);
                 }

@@ -66,6 +66,10 @@ pub struct Ir {
     /// only then does the replay note each event's and stage entry's
     /// segment (an SLA's assignee is noted at every instance's start).
     pub cuts_facts: bool,
+    /// Whether contact conditions read their deals' stages
+    /// (`contact.deals.in(won)`): then an account's deals are replayed
+    /// before its contacts, else after (the checker allows one way).
+    pub contacts_read_deals: bool,
     pub nodes: Nodes,
     pub figures: Figures,
 }

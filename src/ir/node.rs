@@ -56,6 +56,16 @@ pub enum Node {
     /// A field of the deal whose replay this is (a deal lifecycle's
     /// condition, a deal stage entry's filter).
     DealField(FieldId),
+    /// The deal names a contact in this role (by its place in
+    /// `Ir::deal_roles`).
+    DealHas(usize),
+    /// How many of the deal's contacts (in a contact's replay: of the
+    /// contact's deals) are in the stage now, or (`ever`) have entered it
+    /// by now.
+    Linked {
+        stage: StageId,
+        ever: bool,
+    },
     /// A field of the event a pattern is matching.
     EventField(FieldId),
     Score(ScoreId),

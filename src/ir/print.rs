@@ -172,6 +172,15 @@ impl Ir {
             Node::DealField(x) => {
                 format!("deal.{}", Self::field_name(&self.deal_fields, *x))
             }
+            Node::DealHas(r) => format!(
+                "deal.has({})",
+                self.deal_roles.get(*r).map_or("?", String::as_str)
+            ),
+            Node::Linked { stage, ever } => format!(
+                "linked.{}({})",
+                if *ever { "entered" } else { "in" },
+                self.stage_name(*stage)
+            ),
             Node::Score(s) => format!("score {}", self.scores[*s].name.clone()),
             Node::Criteria(c) => format!("criteria {}", self.criteria[*c].name.clone()),
             Node::Timed(t) => {

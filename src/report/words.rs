@@ -90,6 +90,23 @@ fn expr_text_in(model: &Ir, e: NodeId, ev: Option<EventRef>) -> String {
         Node::ContactField(f) => format!("contact.{}", model.contact_fields[*f].name.clone()),
         Node::AccountField(f) => format!("account.{}", model.account_fields[*f].name.clone()),
         Node::DealField(f) => format!("deal.{}", model.deal_fields[*f].name.clone()),
+        Node::DealHas(r) => format!(
+            "deal.has({})",
+            model.deal_roles.get(*r).map_or("?", String::as_str)
+        ),
+        Node::Linked { stage, ever } => {
+            let deal_stage = model.stages[*stage].lifecycle == crate::ir::Entity::Deal;
+            format!(
+                "{}.{}({})",
+                if deal_stage {
+                    "contact.deals"
+                } else {
+                    "deal.contacts"
+                },
+                if *ever { "entered" } else { "in" },
+                model.stage_name(*stage)
+            )
+        }
         Node::EventField(f) => {
             let ty = match ev {
                 Some(EventRef::Event(e)) => Some(&model.events[e]),

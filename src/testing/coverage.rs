@@ -45,6 +45,7 @@ impl Coverage {
         let fired = ev
             .journeys
             .iter()
+            .chain(&ev.deals)
             .flat_map(|j| j.fired.iter())
             .chain(ev.accounts.iter().flat_map(|a| a.fired.iter()));
         for t in fired {
@@ -66,9 +67,13 @@ impl Coverage {
             }
             self.count_slas(&j.slas);
         }
-        // Instances of SLAs on account stages are the accounts'.
+        // Instances of SLAs on account stages are the accounts', of SLAs
+        // on deal stages the deals'.
         for a in &ev.accounts {
             self.count_slas(&a.slas);
+        }
+        for d in &ev.deals {
+            self.count_slas(&d.slas);
         }
     }
 

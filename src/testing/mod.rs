@@ -25,6 +25,7 @@
 
 mod compare;
 pub mod coverage;
+mod deals;
 mod figures;
 
 use std::collections::BTreeMap;
@@ -38,6 +39,7 @@ use crate::data::{RecordKind, Source, load};
 use crate::eval::{Evaluation, evaluate};
 
 pub use compare::Mismatch;
+pub use deals::DealExpect;
 
 /// One test file.
 #[derive(Debug, Clone, Deserialize)]
@@ -67,9 +69,17 @@ pub struct Case {
     #[serde(default)]
     pub colleagues: Vec<toml::Table>,
     /// `at`, `type`, the event's fields; `contact` defaults to the
-    /// contact under test.
+    /// contact under test, unless the event names a `deal` (then it is
+    /// the deal's alone unless it names a contact too).
     #[serde(default)]
     pub events: Vec<toml::Table>,
+    /// Deals: `id`, `account` (default: the case's), `created_at`, and the
+    /// deal schema's fields.
+    #[serde(default)]
+    pub deals: Vec<toml::Table>,
+    /// The contacts each deal names: `deal`, `contact`, `role`.
+    #[serde(default)]
+    pub deal_contacts: Vec<toml::Table>,
     #[serde(default)]
     pub expect: Expect,
 }
@@ -118,6 +128,25 @@ pub struct Expect {
     /// field a table of payees and their payouts.
     #[serde(default)]
     pub payouts: BTreeMap<String, toml::Value>,
+    /// Each deal's journey, by id.
+    #[serde(default)]
+    pub deals: BTreeMap<String, deals::DealExpect>,
+}
+
+impl Expect {
+    /// Whether nothing is expected of the contact under test.
+    fn about_deals_only(&self) -> bool {
+        self.stage.is_none()
+            && self.highest.is_none()
+            && self.path.is_none()
+            && self.entered.is_empty()
+            && self.criteria.is_empty()
+            && self.clauses.is_empty()
+            && self.scores.is_empty()
+            && self.slas.is_empty()
+            && self.roles.is_empty()
+            && self.account_stage.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -218,16 +247,41 @@ pub fn run_case(policy: &Policy, case: &Case) -> CaseResult {
         .iter()
         .map(|e| {
             let mut o = table_json(e);
-            o.entry("contact")
-                .or_insert_with(|| Json::String(contact_id.clone()));
+            if !o.contains_key("deal") {
+                o.entry("contact")
+                    .or_insert_with(|| Json::String(contact_id.clone()));
+            }
             o
         })
         .collect();
-    let sources = vec![
+    let deals: Vec<Map<String, Json>> = case
+        .deals
+        .iter()
+        .map(|d| {
+            let mut o = table_json(d);
+            if let Some(a) = &account_id {
+                o.entry("account")
+                    .or_insert_with(|| Json::String(a.clone()));
+            }
+            o
+        })
+        .collect();
+    let mut sources = vec![
         Source::inline(RecordKind::Contacts, "contact and colleagues", contacts),
         Source::inline(RecordKind::Accounts, "account", accounts),
-        Source::inline(RecordKind::Events, "events", events),
     ];
+    if !deals.is_empty() {
+        sources.push(Source::inline(RecordKind::Deals, "deals", deals));
+    }
+    if !case.deal_contacts.is_empty() {
+        let rows = case.deal_contacts.iter().map(table_json).collect();
+        sources.push(Source::inline(
+            RecordKind::DealContacts,
+            "deal_contacts",
+            rows,
+        ));
+    }
+    sources.push(Source::inline(RecordKind::Events, "events", events));
     let histories = match load(policy, &sources) {
         Ok(h) => h,
         Err(e) => return fail("data", e.to_string()),
@@ -263,6 +317,7 @@ pub fn run_case(policy: &Policy, case: &Case) -> CaseResult {
     };
     let evaluation = evaluate(policy, &histories, as_of);
     let mut mismatches = compare::compare(policy, &evaluation, &contact_id, &case.expect);
+    mismatches.extend(deals::compare(policy, &evaluation, &case.expect.deals));
     mismatches.extend(figures::compare(
         policy,
         &histories,

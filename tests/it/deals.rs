@@ -336,3 +336,196 @@ fn stream_says_it_does_not_replay_deals_yet() {
         "{stderr}"
     );
 }
+
+/// Contacts may read their deals' stages: the deals are replayed first,
+/// and a contact moves at the instant its deal is won, by an event that
+/// is only the deal's.
+#[test]
+fn a_contact_moves_when_its_deal_is_won() {
+    let policy = Policy::compile(
+        r#"
+policy "Deals" { timezone "UTC" teams sales }
+deal { amount: money? roles champion }
+event deal_won { }
+event visit { }
+lifecycle contact {
+  stage lead initial owner sales
+  stage customer final owner sales
+  lead -> customer when contact.deals.in(won) >= 1
+}
+lifecycle deal {
+  stage open initial owner sales
+  stage won final
+  open -> won on deal_won where deal.has(champion)
+}
+"#,
+    )
+    .unwrap();
+    let h = load(
+        &policy,
+        &[
+            Source::inline(
+                RecordKind::Contacts,
+                "contacts",
+                rows(json!([
+                    {"id": "c-1", "account": "a-1", "created_at": "2026-03-01T09:00:00Z"},
+                    {"id": "c-2", "account": "a-1", "created_at": "2026-03-01T09:00:00Z"},
+                ])),
+            ),
+            Source::inline(
+                RecordKind::Deals,
+                "deals",
+                rows(json!([
+                    {"id": "D1", "account": "a-1", "created_at": "2026-03-02T09:00:00Z"},
+                    {"id": "D2", "account": "a-1", "created_at": "2026-03-02T09:00:00Z"},
+                ])),
+            ),
+            Source::inline(
+                RecordKind::DealContacts,
+                "deal_contacts",
+                rows(json!([
+                    {"deal": "D1", "contact": "c-1", "role": "champion"},
+                    {"deal": "D2", "contact": "c-2"},
+                ])),
+            ),
+            Source::inline(
+                RecordKind::Events,
+                "events",
+                rows(json!([
+                    {"deal": "D1", "at": "2026-03-05T10:00:00Z", "type": "deal_won"},
+                    {"deal": "D2", "at": "2026-03-05T10:00:00Z", "type": "deal_won"},
+                    {"contact": "c-2", "at": "2026-03-09T10:00:00Z", "type": "visit"},
+                ])),
+            ),
+        ],
+    )
+    .unwrap();
+    assert_eq!(h.total().rejected, 0, "{:?}", h.problems);
+    let ev = policy.evaluate(&h, None);
+    let stage = |j: &detente::eval::Journey| policy.ir().stage_name(j.stage).to_string();
+    // D1 names a champion and is won; D2 names none and stays open.
+    let deals: Vec<(String, String)> = ev
+        .deals
+        .iter()
+        .map(|j| (j.contact.clone(), stage(j)))
+        .collect();
+    assert_eq!(
+        deals,
+        vec![("D1".into(), "won".into()), ("D2".into(), "open".into())]
+    );
+    // c-1 became a customer when D1 was won, not at its next event.
+    let c1 = &ev.journeys[0];
+    assert_eq!(
+        (c1.contact.as_str(), stage(c1).as_str()),
+        ("c-1", "customer")
+    );
+    assert_eq!(crate::at(c1.since), "2026-03-05T10:00:00.000Z");
+    assert_eq!(stage(&ev.journeys[1]), "lead");
+}
+
+#[test]
+fn deals_and_contacts_cannot_read_each_other() {
+    let text = two_lifecycles(
+        "lead -> customer when contact.deals.in(won) >= 1",
+        "open -> won when deal.contacts.entered(customer) >= 1",
+        "",
+    );
+    assert_eq!(codes(&text), vec!["E043"]);
+}
+
+#[test]
+fn a_contact_row_of_an_undeclared_role_or_unknown_contact_is_set_aside() {
+    let policy = Policy::compile(&two_lifecycles(
+        "lead -> customer on deal_won",
+        "open -> won on deal_won",
+        "",
+    ))
+    .unwrap();
+    let h = load(
+        &policy,
+        &[
+            Source::inline(
+                RecordKind::Contacts,
+                "contacts",
+                rows(json!([{"id": "c-1", "created_at": "2026-03-01T09:00:00Z"}])),
+            ),
+            Source::inline(RecordKind::Deals, "deals", rows(json!([{"id": "D1"}]))),
+            Source::inline(
+                RecordKind::DealContacts,
+                "deal_contacts",
+                rows(json!([
+                    {"deal": "D1", "contact": "c-1", "role": "decision_maker"},
+                    {"deal": "D1", "contact": "c-9"},
+                    {"deal": "D9", "contact": "c-1"},
+                    {"deal": "D1", "contact": "c-1"},
+                ])),
+            ),
+        ],
+    )
+    .unwrap();
+    let t = h.counts[&RecordKind::DealContacts];
+    assert_eq!((t.read, t.accepted, t.rejected), (4, 1, 3));
+    let found: Vec<(u64, &str)> = h
+        .problems
+        .iter()
+        .map(|p| (p.line, p.code.as_str()))
+        .collect();
+    assert_eq!(found, vec![(1, "D022"), (2, "D022"), (3, "D021")]);
+    assert!(
+        h.problems[0]
+            .reason
+            .contains("`decision_maker` is not a role of the deal schema (it declares none)")
+    );
+}
+
+#[test]
+fn the_salesforce_examples_policy_tests_pass() {
+    let out = detente()
+        .current_dir(root().join("examples/deals/salesforce"))
+        .args(["test"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("4 cases: 4 passed, 0 failed"),
+        "{out:?}"
+    );
+}
+
+/// Salesforce's four objects read in place: every row accounted for,
+/// none rejected; the contacts with no MQL date are the rows skipped.
+#[test]
+fn the_salesforce_export_reads_in_place_with_nothing_rejected() {
+    let dir = root().join("examples/deals/salesforce");
+    let text = std::fs::read_to_string(dir.join("data/Contact.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let contacts: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let no_mql = contacts.iter().filter(|r| r[4].is_empty()).count() as u64;
+    let lines = |name: &str| {
+        std::fs::read_to_string(dir.join("data").join(name))
+            .unwrap()
+            .lines()
+            .count() as u64
+            - 1
+    };
+    let read = 2 * lines("Contact.csv")
+        + lines("Opportunity.csv")
+        + lines("OpportunityHistory.csv")
+        + lines("OpportunityContactRole.csv");
+    let out = detente()
+        .current_dir(&dir)
+        .args(["validate"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let total: Vec<u64> = stdout
+        .lines()
+        .find(|l| l.starts_with("total"))
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert_eq!(total, vec![read, read - no_mql, 0, 0, no_mql], "{stdout}");
+}

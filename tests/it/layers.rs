@@ -67,6 +67,7 @@ fn the_engine_modules_form_layers() {
         "explain",
         "replay",
         "journey",
+        "links",
         "prepare",
         "mod",
         "classify",

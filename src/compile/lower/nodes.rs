@@ -23,6 +23,21 @@ impl Lower<'_> {
                 },
             ),
             Expr::DealField(f) => (Node::DealField(*f), Facts::STEADY),
+            // Roles are read from the deal's contact rows, which do not
+            // change during the replay.
+            Expr::DealHas(r) => (Node::DealHas(*r), Facts::STEADY),
+            // Changes when a linked subject moves: an instant on the
+            // timeline of its own (`eval::prepare`), not a field change.
+            Expr::Linked { stage, ever } => (
+                Node::Linked {
+                    stage: *stage,
+                    ever: *ever,
+                },
+                Facts {
+                    steady: false,
+                    ..Facts::STEADY
+                },
+            ),
             Expr::EventField(f) => (Node::EventField(*f), Facts::STEADY),
             Expr::Clause(i) => (Node::Clause(*i), Facts::STEADY),
             Expr::Score(s) => {
