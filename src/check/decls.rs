@@ -11,7 +11,13 @@ use super::{Checker, MetricState, ValueRef};
 use crate::span::Span;
 use crate::syntax::ast::{self, Entity, Item, LifecycleStmt, SettingKind, StageAttrKind};
 
-pub const RESERVED_EVENTS: &[&str] = &["update", "account_update", "merge", "set_stage"];
+pub const RESERVED_EVENTS: &[&str] = &[
+    "update",
+    "account_update",
+    "deal_update",
+    "merge",
+    "set_stage",
+];
 const RESERVED_CONTACT_FIELDS: &[&str] = &["id", "account", "created_at", "stage", "stage_since"];
 const RESERVED_ACCOUNT_FIELDS: &[&str] = &["id"];
 const RESERVED_EVENT_FIELDS: &[&str] = &[

@@ -566,7 +566,13 @@ impl Checker<'_> {
         }
     }
 
-    fn not_here(&mut self, what: &str, span: Span, ctx: Ctx<'_>, help: Option<&str>) -> (Expr, Ty) {
+    pub(super) fn not_here(
+        &mut self,
+        what: &str,
+        span: Span,
+        ctx: Ctx<'_>,
+        help: Option<&str>,
+    ) -> (Expr, Ty) {
         self.diag(CheckError::NotAllowedHere {
             what: what.to_string(),
             place: ctx.place.phrase(),
@@ -920,6 +926,33 @@ impl Checker<'_> {
         }
     }
 
+    /// `account.FIELD` or `account.stage`.
+    fn account_member(&mut self, name: &ast::Ident, span: Span, ctx: Ctx<'_>) -> (Expr, Ty) {
+        if ctx.place == Place::Metric {
+            return self.not_here(&format!("`account.{}`", name.name), span, ctx, None);
+        }
+        if name.name == "stage" && matches!(ctx.place, Place::EventFilter | Place::DealFilter) {
+            return self.not_here("`account.stage`", span, ctx, Some(FILTER_HELP));
+        }
+        if name.name == "stage" && ctx.place == Place::Deal {
+            return self.not_here("`account.stage`", span, ctx, Some("a deal's moves read the deal and its account's fields; the account's stage is for contact and account conditions"));
+        }
+        if name.name == "stage" && self.has_lifecycle(ast::Entity::Account) {
+            return (Expr::AccountStage, Ty::AccountStage);
+        }
+        match self.account_field(&name.name) {
+            Some((field, ty)) => (Expr::AccountField(field), ty),
+            None => {
+                let mut known: Vec<String> =
+                    self.account_fields.iter().map(|f| f.name.clone()).collect();
+                if self.has_lifecycle(ast::Entity::Account) {
+                    known.push("stage".into());
+                }
+                self.unknown_field("account", name, known)
+            }
+        }
+    }
+
     fn member(
         &mut self,
         base: &ast::Expr,
@@ -928,28 +961,10 @@ impl Checker<'_> {
         span: Span,
         ctx: Ctx<'_>,
     ) -> (Expr, Ty) {
+        if let Some(x) = self.deal_member(base, name, args, span, ctx) {
+            return x;
+        }
         match &base.kind {
-            ExprKind::Name(b) if b.name == "deal" && name.name == "has" => {
-                self.deal_has(args, span, ctx).unwrap_or_else(err_expr)
-            }
-            ExprKind::Name(b) if b.name == "deal" && args.is_none() => {
-                self.deal_field_read(name, span, ctx)
-            }
-            ExprKind::Member {
-                base: owner,
-                name: via,
-                args: None,
-            } if matches!((&owner.kind, via.name.as_str()), (ExprKind::Name(o), "contacts") if o.name == "deal")
-                || matches!((&owner.kind, via.name.as_str()), (ExprKind::Name(o), "deals") if o.name == "contact") =>
-            {
-                let whose = if via.name == "contacts" {
-                    ast::Entity::Deal
-                } else {
-                    ast::Entity::Contact
-                };
-                self.linked(whose, name, args, span, ctx)
-                    .unwrap_or_else(err_expr)
-            }
             ExprKind::Name(b) if b.name == "contact" && args.is_none() => {
                 if matches!(ctx.place, Place::Deal | Place::DealFilter) {
                     return self.not_here(&format!("`contact.{}`", name.name), span, ctx, Some("a deal has several contacts: read the deal's fields (`deal.FIELD`) and its account's (`account.FIELD`)"));
@@ -967,31 +982,7 @@ impl Checker<'_> {
                 }
             }
             ExprKind::Name(b) if b.name == "account" && args.is_none() => {
-                if ctx.place == Place::Metric {
-                    return self.not_here(&format!("`account.{}`", name.name), span, ctx, None);
-                }
-                if name.name == "stage"
-                    && matches!(ctx.place, Place::EventFilter | Place::DealFilter)
-                {
-                    return self.not_here("`account.stage`", span, ctx, Some(FILTER_HELP));
-                }
-                if name.name == "stage" && ctx.place == Place::Deal {
-                    return self.not_here("`account.stage`", span, ctx, Some("a deal's moves read the deal and its account's fields; the account's stage is for contact and account conditions"));
-                }
-                if name.name == "stage" && self.has_lifecycle(ast::Entity::Account) {
-                    return (Expr::AccountStage, Ty::AccountStage);
-                }
-                match self.account_field(&name.name) {
-                    Some((field, ty)) => (Expr::AccountField(field), ty),
-                    None => {
-                        let mut known: Vec<String> =
-                            self.account_fields.iter().map(|f| f.name.clone()).collect();
-                        if self.has_lifecycle(ast::Entity::Account) {
-                            known.push("stage".into());
-                        }
-                        self.unknown_field("account", name, known)
-                    }
-                }
+                self.account_member(name, span, ctx)
             }
             ExprKind::Name(b)
                 if b.name == "group" && matches!(ctx.place, Place::Deal | Place::DealFilter) =>
@@ -1096,7 +1087,12 @@ impl Checker<'_> {
         }
     }
 
-    fn unknown_field(&mut self, owner: &str, name: &ast::Ident, known: Vec<String>) -> (Expr, Ty) {
+    pub(super) fn unknown_field(
+        &mut self,
+        owner: &str,
+        name: &ast::Ident,
+        known: Vec<String>,
+    ) -> (Expr, Ty) {
         let help = crate::names::closest(&name.name, known.iter().map(String::as_str))
             .map(|c| format!("did you mean `{c}`?"))
             .or_else(|| {
@@ -1116,36 +1112,6 @@ impl Checker<'_> {
             help,
         });
         err_expr()
-    }
-
-    /// `deal.FIELD`: where a deal is the subject, or the deal stage entry
-    /// a metric counts.
-    fn deal_field_read(&mut self, name: &ast::Ident, span: Span, ctx: Ctx<'_>) -> (Expr, Ty) {
-        if !matches!(ctx.place, Place::Deal | Place::DealFilter) {
-            let help = match ctx.place {
-                Place::EventFilter => {
-                    "a deal's fields filter what is counted of deals: `count(entered deal:won where deal.FIELD == ...)`"
-                }
-                Place::Metric => {
-                    "a deal's fields are summed or filtered per deal: `sum(entered deal:won .FIELD)`, or cut a metric `by deal.FIELD`"
-                }
-                _ => {
-                    "a deal's fields are read in the deal lifecycle (`lifecycle deal { ... }`) and in what metrics count of deals"
-                }
-            };
-            return self.not_here(&format!("`deal.{}`", name.name), span, ctx, Some(help));
-        }
-        match self.deal_field(&name.name) {
-            Some((field, ty)) => (Expr::DealField(field), ty),
-            None => self.unknown_field(
-                "deal",
-                name,
-                self.fields_of(ast::Entity::Deal)
-                    .iter()
-                    .map(|f| f.name.clone())
-                    .collect(),
-            ),
-        }
     }
 
     fn group(
@@ -1568,42 +1534,48 @@ impl Checker<'_> {
         }
     }
 
+    /// `count(entered S [where C])` or `count(EVENT [where C])`.
+    fn count_call(&mut self, args: &[Arg], span: Span) -> (Expr, Ty) {
+        match args {
+            [
+                Arg::Entered {
+                    field: Some(field), ..
+                },
+            ] => {
+                self.bad_args(
+                "count",
+                "counts entries, not a field",
+                field.span,
+                Some("to add up a field of each one entering, write `sum(entered deal:won .amount)`".into()),
+            );
+                err_expr()
+            }
+            [
+                Arg::Entered {
+                    stage, condition, ..
+                },
+            ] => match self.count_entered(stage, condition.as_ref()) {
+                Some(x) => (x, Ty::Num(Unit::NONE)),
+                None => err_expr(),
+            },
+            _ => {
+                match self.single_pattern("count", args, span, Ctx::new(Place::EventFilter), false)
+                {
+                    Some(p) => {
+                        let filter = self.event_filter(&p);
+                        (Expr::CountEvents(Box::new(p), filter), Ty::Num(Unit::NONE))
+                    }
+                    None => err_expr(),
+                }
+            }
+        }
+    }
+
     /// An aggregate over a period (or `min`/`max` of figures).
     fn metric_call(&mut self, f: &str, args: &[Arg], span: Span, ctx: Ctx<'_>) -> (Expr, Ty) {
         match f {
             "min" | "max" => self.subject_call(f, args, span, ctx),
-            "count" => match args {
-                [
-                    Arg::Entered {
-                        field: Some(field), ..
-                    },
-                ] => {
-                    self.bad_args(
-                        f,
-                        "counts entries, not a field",
-                        field.span,
-                        Some("to add up a field of each one entering, write `sum(entered deal:won .amount)`".into()),
-                    );
-                    err_expr()
-                }
-                [
-                    Arg::Entered {
-                        stage, condition, ..
-                    },
-                ] => match self.count_entered(stage, condition.as_ref()) {
-                    Some(x) => (x, Ty::Num(Unit::NONE)),
-                    None => err_expr(),
-                },
-                _ => {
-                    match self.single_pattern(f, args, span, Ctx::new(Place::EventFilter), false) {
-                        Some(p) => {
-                            let filter = self.event_filter(&p);
-                            (Expr::CountEvents(Box::new(p), filter), Ty::Num(Unit::NONE))
-                        }
-                        None => err_expr(),
-                    }
-                }
-            },
+            "count" => self.count_call(args, span),
             "conversion" => match self.stage_pair(f, args, span) {
                 Some((a, b, w)) => (Expr::Conversion(a, b, w), Ty::Num(Unit::NONE)),
                 None => err_expr(),

@@ -13,9 +13,80 @@ use super::model::*;
 use super::types::Ty;
 use super::{CheckError, Checker};
 use crate::span::Span;
-use crate::syntax::ast::{self, Arg, Entity};
+use crate::syntax::ast::{self, Arg, Entity, ExprKind};
 
 impl Checker<'_> {
+    /// `deal.FIELD`, `deal.has(ROLE)`, `deal.contacts.in(S)` and
+    /// `contact.deals.in(S)` (and `.entered`), resolved; `None` when
+    /// `base.name` is none of them.
+    pub(super) fn deal_member(
+        &mut self,
+        base: &ast::Expr,
+        name: &ast::Ident,
+        args: Option<&[Arg]>,
+        span: Span,
+        ctx: Ctx<'_>,
+    ) -> Option<(Expr, Ty)> {
+        let err = || (Expr::Const(Value::Number(0.0)), Ty::Unknown);
+        match &base.kind {
+            ExprKind::Name(b) if b.name == "deal" && name.name == "has" => {
+                Some(self.deal_has(args, span, ctx).unwrap_or_else(err))
+            }
+            ExprKind::Name(b) if b.name == "deal" && args.is_none() => {
+                Some(self.deal_field_read(name, span, ctx))
+            }
+            ExprKind::Member {
+                base: owner,
+                name: via,
+                args: None,
+            } => {
+                let ExprKind::Name(o) = &owner.kind else {
+                    return None;
+                };
+                let whose = match (o.name.as_str(), via.name.as_str()) {
+                    ("deal", "contacts") => Entity::Deal,
+                    ("contact", "deals") => Entity::Contact,
+                    _ => return None,
+                };
+                Some(
+                    self.linked(whose, name, args, span, ctx)
+                        .unwrap_or_else(err),
+                )
+            }
+            _ => None,
+        }
+    }
+
+    /// `deal.FIELD`: where a deal is the subject, or the deal stage entry
+    /// a metric counts.
+    fn deal_field_read(&mut self, name: &ast::Ident, span: Span, ctx: Ctx<'_>) -> (Expr, Ty) {
+        if !matches!(ctx.place, Place::Deal | Place::DealFilter) {
+            let help = match ctx.place {
+                Place::EventFilter => {
+                    "a deal's fields filter what is counted of deals: `count(entered deal:won where deal.FIELD == ...)`"
+                }
+                Place::Metric => {
+                    "a deal's fields are summed or filtered per deal: `sum(entered deal:won .FIELD)`, or cut a metric `by deal.FIELD`"
+                }
+                _ => {
+                    "a deal's fields are read in the deal lifecycle (`lifecycle deal { ... }`) and in what metrics count of deals"
+                }
+            };
+            return self.not_here(&format!("`deal.{}`", name.name), span, ctx, Some(help));
+        }
+        match self.deal_field(&name.name) {
+            Some((field, ty)) => (Expr::DealField(field), ty),
+            None => self.unknown_field(
+                "deal",
+                name,
+                self.fields_of(ast::Entity::Deal)
+                    .iter()
+                    .map(|f| f.name.clone())
+                    .collect(),
+            ),
+        }
+    }
+
     /// `deal.has(ROLE)`: the deal names a contact in that role.
     pub(super) fn deal_has(
         &mut self,

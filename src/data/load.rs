@@ -465,7 +465,7 @@ pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, DataError>
 /// Notes and warnings about the whole of `h`, and its problems in file
 /// and line order.
 pub(super) fn finish(h: &mut Histories) {
-    reject_unknown_deals(h);
+    super::deals::reject_unknown_deals(h);
     note_contacts_only_in_events(h);
     warn_events_before_creation(h);
     sort_problems(h);
@@ -566,13 +566,14 @@ pub(super) fn read_source(
                 .map(|c| kept.keep(&mut h.contacts, c, origin, &h.files)),
             RecordKind::Accounts => account(model, &reader, origin)
                 .map(|a| kept.keep(&mut h.accounts, a, origin, &h.files)),
-            RecordKind::Deals => {
-                deal(model, &reader, origin).map(|d| kept.keep(&mut h.deals, d, origin, &h.files))
+            RecordKind::Deals => super::deals::deal(model, &reader, origin)
+                .map(|d| kept.keep(&mut h.deals, d, origin, &h.files)),
+            RecordKind::DealContacts => {
+                super::deals::deal_contact(model, &reader, origin).map(|d| {
+                    h.deal_contacts.push(d);
+                    Ok(())
+                })
             }
-            RecordKind::DealContacts => deal_contact(model, &reader, origin).map(|d| {
-                h.deal_contacts.push(d);
-                Ok(())
-            }),
             // A repeated event is only counted; one with no time yet is
             // skipped.
             RecordKind::Events => match event(model, source, &reader, origin) {
@@ -775,111 +776,6 @@ fn duplicate(file: &str, row: &Row, r: &Repeat) -> RowProblem {
     }
 }
 
-/// When deal files were read, an event naming a deal they do not have is
-/// rejected (D021: nothing says whose account it is or what its fields
-/// are), and a deal naming an account the account files do not have is
-/// kept with a warning (its account fields are missing).
-fn reject_unknown_deals(h: &mut Histories) {
-    if h.deals.is_empty() {
-        return;
-    }
-    let deals: HashSet<&str> = h.deals.iter().map(|d| d.id.as_str()).collect();
-    let file = |f: u32| h.files.get(f as usize).cloned().unwrap_or_default();
-    let mut problems = Vec::new();
-    let mut kept = Vec::with_capacity(h.events.len());
-    for e in std::mem::take(&mut h.events) {
-        match &e.deal {
-            Some(d) if !deals.contains(d.as_str()) => problems.push(RowProblem {
-                code: RowCode::UnknownDeal,
-                file: file(e.origin.file),
-                line: e.origin.line,
-                column: Some("deal".into()),
-                reason: format!(
-                    "deal `{d}` is not in the deal files, so the event was set aside (add the deal's row, or check the id)"
-                ),
-                severity: Severity::Error,
-                raw: String::new(),
-            }),
-            _ => kept.push(e),
-        }
-    }
-    let rejected = problems.len() as u64;
-    h.events = kept;
-    if let Some(c) = h.counts.get_mut(&RecordKind::Events) {
-        c.accepted = c.accepted.saturating_sub(rejected);
-        c.rejected += rejected;
-    }
-    // A deal's contact rows: the deal must be known, and the contact too
-    // (from its row or its events).
-    let contacts: HashSet<&str> = h
-        .contacts
-        .iter()
-        .map(|c| c.id.as_str())
-        .chain(h.events.iter().filter_map(|e| e.contact.as_deref()))
-        .collect();
-    let mut kept = Vec::with_capacity(h.deal_contacts.len());
-    let mut set_aside = 0;
-    for dc in std::mem::take(&mut h.deal_contacts) {
-        let (code, column, reason) = if !deals.contains(dc.deal.as_str()) {
-            (
-                RowCode::UnknownDeal,
-                "deal",
-                format!(
-                    "deal `{}` is not in the deal files, so its contact row was set aside",
-                    dc.deal
-                ),
-            )
-        } else if !contacts.contains(dc.contact.as_str()) {
-            (
-                RowCode::DealContact,
-                "contact",
-                format!(
-                    "contact `{}` is neither in the contact files nor in any event, so deal `{}`'s row naming it was set aside",
-                    dc.contact, dc.deal
-                ),
-            )
-        } else {
-            kept.push(dc);
-            continue;
-        };
-        set_aside += 1;
-        problems.push(RowProblem {
-            code,
-            file: file(dc.origin.file),
-            line: dc.origin.line,
-            column: Some(column.into()),
-            reason,
-            severity: Severity::Error,
-            raw: String::new(),
-        });
-    }
-    h.deal_contacts = kept;
-    if let Some(c) = h.counts.get_mut(&RecordKind::DealContacts) {
-        c.accepted = c.accepted.saturating_sub(set_aside);
-        c.rejected += set_aside;
-    }
-    if !h.accounts.is_empty() {
-        let accounts: HashSet<&str> = h.accounts.iter().map(|a| a.id.as_str()).collect();
-        for d in &h.deals {
-            if let Some(a) = d.account.as_deref().filter(|a| !accounts.contains(a)) {
-                problems.push(RowProblem {
-                    code: RowCode::UnknownDeal,
-                    file: file(d.origin.file),
-                    line: d.origin.line,
-                    column: Some("account".into()),
-                    reason: format!(
-                        "deal `{}` names account `{a}`, which is not in the account files; the deal is kept, with its account's fields missing",
-                        d.id
-                    ),
-                    severity: Severity::Warning,
-                    raw: String::new(),
-                });
-            }
-        }
-    }
-    h.problems.extend(problems);
-}
-
 /// An event dated before its contact's `created_at` is kept (rejecting a
 /// won deal would silently shrink revenue): the contact is treated as
 /// existing from its first event, and each such event is reported.
@@ -971,7 +867,11 @@ pub(super) fn err(code: RowCode, column: &str, reason: impl std::fmt::Display) -
 
 /// Reads the fields of `whose` schema; missing required fields are
 /// errors.
-fn fields(r: &RowReader<'_>, model: &Ir, whose: Schema) -> Result<Vec<Option<Value>>, RowError> {
+pub(super) fn fields(
+    r: &RowReader<'_>,
+    model: &Ir,
+    whose: Schema,
+) -> Result<Vec<Option<Value>>, RowError> {
     let (schema, tz) = (whose.of(model), model.timezone);
     let mut out = Vec::with_capacity(schema.len());
     for (i, f) in schema.iter().enumerate() {
@@ -1045,53 +945,6 @@ fn contact(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Contact, Row
             .instant(col("stage_since"), tz, r.source.date_only)?
             .map(|(i, _)| i),
         fields: fields(r, model, Schema::Contact)?,
-        origin,
-    })
-}
-
-fn deal(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Deal, RowError> {
-    let col = |name| r.columns.named(name);
-    Ok(Deal {
-        id: r.required(col("id"))?,
-        account: r.text(col("account")),
-        created_at: r
-            .instant(col("created_at"), model.timezone, r.source.date_only)?
-            .map(|(i, _)| i),
-        fields: fields(r, model, Schema::Deal)?,
-        origin,
-    })
-}
-
-fn deal_contact(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<DealContact, RowError> {
-    let col = |name| r.columns.named(name);
-    let role = match r.text(col("role")) {
-        None => None,
-        Some(name) => match model.deal_roles.iter().position(|x| *x == name) {
-            Some(i) => Some(i),
-            None => {
-                let hint =
-                    crate::names::closest(&name, model.deal_roles.iter().map(String::as_str))
-                        .map(|c| format!("did you mean `{c}`? "))
-                        .unwrap_or_default();
-                return Err(err(
-                    RowCode::DealContact,
-                    r.their_name(col("role")),
-                    format!(
-                        "`{name}` is not a role of the deal schema ({}); {hint}declare it in `deal {{ roles ... }}` or map the export's value to ours in the manifest's `values`",
-                        if model.deal_roles.is_empty() {
-                            "it declares none".to_string()
-                        } else {
-                            model.deal_roles.join(", ")
-                        }
-                    ),
-                ));
-            }
-        },
-    };
-    Ok(DealContact {
-        deal: r.required(col("deal"))?,
-        contact: r.required(col("contact"))?,
-        role,
         origin,
     })
 }

@@ -4,6 +4,7 @@
 //! dropped silently.
 
 pub mod codes;
+mod deals;
 pub mod formats;
 mod grouped;
 mod load;

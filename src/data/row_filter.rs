@@ -235,6 +235,19 @@ mod tests {
         assert_eq!(f.columns(), vec!["Deal Stage"]);
     }
 
+    proptest::proptest! {
+        /// Whatever a manifest says, reading the filter never panics, and
+        /// one that parses reads any row.
+        #[test]
+        fn any_text_parses_or_says_where(text in "\\PC{0,60}") {
+            if let Ok(f) = RowFilter::parse(&text) {
+                let _ = f.passes(&row(&[("a", "x"), ("b", "")]));
+            } else if let Err(e) = RowFilter::parse(&text) {
+                proptest::prop_assert!(e.at >= 1 && e.at <= text.chars().count() + 1);
+            }
+        }
+    }
+
     #[test]
     fn mistakes_say_where() {
         let e = RowFilter::parse("deal_stage in Won").unwrap_err();

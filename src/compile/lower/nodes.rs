@@ -23,21 +23,7 @@ impl Lower<'_> {
                 },
             ),
             Expr::DealField(f) => (Node::DealField(*f), Facts::STEADY),
-            // Roles are read from the deal's contact rows, which do not
-            // change during the replay.
-            Expr::DealHas(r) => (Node::DealHas(*r), Facts::STEADY),
-            // Changes when a linked subject moves: an instant on the
-            // timeline of its own (`eval::prepare`), not a field change.
-            Expr::Linked { stage, ever } => (
-                Node::Linked {
-                    stage: *stage,
-                    ever: *ever,
-                },
-                Facts {
-                    steady: false,
-                    ..Facts::STEADY
-                },
-            ),
+            Expr::DealHas(_) | Expr::Linked { .. } => deal_node(e),
             Expr::EventField(f) => (Node::EventField(*f), Facts::STEADY),
             Expr::Clause(i) => (Node::Clause(*i), Facts::STEADY),
             Expr::Score(s) => {
@@ -235,5 +221,27 @@ fn group(of: Facts) -> Facts {
         steady: false,
         group: true,
         ..of
+    }
+}
+
+/// What a deal reads of its roles and contacts (a contact of its deals).
+fn deal_node(e: &Expr) -> (Node, Facts) {
+    match e {
+        // Roles are read from the deal's contact rows, which do not
+        // change during the replay.
+        Expr::DealHas(r) => (Node::DealHas(*r), Facts::STEADY),
+        // Changes when a linked subject moves: an instant on the
+        // timeline of its own (`eval::links`), not a field change.
+        Expr::Linked { stage, ever } => (
+            Node::Linked {
+                stage: *stage,
+                ever: *ever,
+            },
+            Facts {
+                steady: false,
+                ..Facts::STEADY
+            },
+        ),
+        _ => (Node::Const(Value::Number(0.0)), Facts::STEADY),
     }
 }

@@ -314,7 +314,7 @@ fn event(cx: &Cx<'_>, entries: &[(Key<'_>, Scalar<'_>)]) -> Result<Event, ()> {
     // Rows that change a contact rather than happen to it.
     if matches!(
         &*type_name,
-        "update" | "account_update" | "merge" | "set_stage"
+        "update" | "account_update" | "deal_update" | "merge" | "set_stage"
     ) {
         return Err(());
     }
