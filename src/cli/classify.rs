@@ -180,11 +180,7 @@ pub(super) fn summary(h: &Histories) {
         t.accepted,
         t.rejected,
         t.duplicates,
-        if t.skipped > 0 {
-            format!(", skipped {}", t.skipped)
-        } else {
-            String::new()
-        },
+        super::reports::skipped_suffix(&t),
         if warnings > 0 {
             format!(" ({})", plural(warnings as u64, "warning", "warnings"))
         } else {

@@ -79,23 +79,7 @@ pub fn run(args: Args) -> Exit {
     }
     match explain(&inputs.policy, &histories, as_of, &args.id) {
         Some((journey, exits, as_of)) => {
-            match args.output {
-                Output::Text => out!(
-                    "{}",
-                    detente::report::explain::render(&inputs.policy, &journey, &exits, as_of)
-                ),
-                Output::Json => outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&detente::report::explain::json(
-                        &inputs.policy,
-                        &journey,
-                        &exits,
-                        as_of
-                    ))
-                    .unwrap_or_default()
-                ),
-            }
-            Exit::Ok
+            story(&inputs.policy, &journey, &exits, as_of, args.output)
         }
         None => {
             let mut near: Vec<&str> = histories
@@ -146,15 +130,26 @@ fn deal(
         eprintln!("error: deal `{id}` has no journey: {why}");
         return Exit::Problems;
     };
+    story(policy, &journey, &exits, as_of, output)
+}
+
+/// A contact's or a deal's story, as text or JSON.
+fn story(
+    policy: &detente::Policy,
+    journey: &detente::eval::Journey,
+    exits: &[detente::eval::explain::Exit],
+    as_of: detente::data::time::Instant,
+    output: Output,
+) -> Exit {
     match output {
         Output::Text => out!(
             "{}",
-            detente::report::explain::render(policy, &journey, &exits, as_of)
+            detente::report::explain::render(policy, journey, exits, as_of)
         ),
         Output::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&detente::report::explain::json(
-                policy, &journey, &exits, as_of
+                policy, journey, exits, as_of
             ))
             .unwrap_or_default()
         ),

@@ -37,6 +37,15 @@ pub fn problems(h: &Histories, limit: usize) -> String {
     out
 }
 
+/// `, skipped N` for a summary line, when rows were skipped.
+pub fn skipped_suffix(t: &detente::data::Counts) -> String {
+    if t.skipped > 0 {
+        format!(", skipped {}", t.skipped)
+    } else {
+        String::new()
+    }
+}
+
 /// One file's rows skipped for one reason, as the terminal says it.
 pub fn skipped_line(k: &detente::data::Skipped) -> String {
     let rows = if k.rows == 1 {

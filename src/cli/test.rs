@@ -359,11 +359,7 @@ fn data_coverage(policy: &Policy, args: &Args) -> Result<Coverage, Exit> {
         t.accepted,
         t.rejected,
         t.duplicates,
-        if t.skipped > 0 {
-            format!(", skipped {}", t.skipped)
-        } else {
-            String::new()
-        }
+        super::reports::skipped_suffix(&t)
     );
     let ev = evaluate(policy, &histories, None);
     let mut cov = Coverage::new(policy);

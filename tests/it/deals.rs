@@ -65,29 +65,23 @@ fn the_pipeline_example_matches_an_independent_computation() {
     );
 }
 
-/// The manifest reads the export three times (deals, engage dates, close
-/// dates): every row is accounted for, and none is rejected. The skipped
-/// rows are worked out here from the file itself: the prospects' empty
-/// engage dates, and the open deals the `when` turns away.
-#[test]
-fn the_pipeline_export_reads_in_place_with_nothing_rejected() {
-    let dir = root().join("examples/deals/pipeline");
-    let text = std::fs::read_to_string(dir.join("data/sales_pipeline.csv")).unwrap();
+/// A CSV file's rows.
+fn records(path: &std::path::Path) -> Vec<csv::StringRecord> {
+    let text = std::fs::read_to_string(path).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let deals = rows.len() as u64;
-    let no_engage = rows.iter().filter(|r| r[5].is_empty()).count() as u64;
-    let open = rows
-        .iter()
-        .filter(|r| !matches!(&r[4], "Won" | "Lost"))
-        .count() as u64;
+    reader.records().map(Result::unwrap).collect()
+}
+
+/// `detente validate` in `dir`: the total row (read, accepted, rejected,
+/// duplicates, skipped) and everything it printed.
+fn validate_totals(dir: &std::path::Path) -> (Vec<u64>, String) {
     let out = detente()
-        .current_dir(&dir)
+        .current_dir(dir)
         .args(["validate"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let total = stdout
         .lines()
         .find(|l| l.starts_with("total"))
@@ -95,7 +89,25 @@ fn the_pipeline_export_reads_in_place_with_nothing_rejected() {
         .split_whitespace()
         .skip(1)
         .map(|n| n.parse::<u64>().unwrap())
-        .collect::<Vec<_>>();
+        .collect();
+    (total, stdout)
+}
+
+/// The manifest reads the export three times (deals, engage dates, close
+/// dates): every row is accounted for, and none is rejected. The skipped
+/// rows are worked out here from the file itself: the prospects' empty
+/// engage dates, and the open deals the `when` turns away.
+#[test]
+fn the_pipeline_export_reads_in_place_with_nothing_rejected() {
+    let dir = root().join("examples/deals/pipeline");
+    let rows = records(&dir.join("data/sales_pipeline.csv"));
+    let deals = rows.len() as u64;
+    let no_engage = rows.iter().filter(|r| r[5].is_empty()).count() as u64;
+    let open = rows
+        .iter()
+        .filter(|r| !matches!(&r[4], "Won" | "Lost"))
+        .count() as u64;
+    let (total, stdout) = validate_totals(&dir);
     let (read, skipped) = (3 * deals, no_engage + open);
     assert_eq!(total, vec![read, read - skipped, 0, 0, skipped], "{stdout}");
     assert!(
@@ -497,9 +509,7 @@ fn the_salesforce_examples_policy_tests_pass() {
 #[test]
 fn the_salesforce_export_reads_in_place_with_nothing_rejected() {
     let dir = root().join("examples/deals/salesforce");
-    let text = std::fs::read_to_string(dir.join("data/Contact.csv")).unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let contacts: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let contacts = records(&dir.join("data/Contact.csv"));
     let no_mql = contacts.iter().filter(|r| r[4].is_empty()).count() as u64;
     let lines = |name: &str| {
         std::fs::read_to_string(dir.join("data").join(name))
@@ -512,20 +522,6 @@ fn the_salesforce_export_reads_in_place_with_nothing_rejected() {
         + lines("Opportunity.csv")
         + lines("OpportunityHistory.csv")
         + lines("OpportunityContactRole.csv");
-    let out = detente()
-        .current_dir(&dir)
-        .args(["validate"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let total: Vec<u64> = stdout
-        .lines()
-        .find(|l| l.starts_with("total"))
-        .unwrap()
-        .split_whitespace()
-        .skip(1)
-        .map(|n| n.parse().unwrap())
-        .collect();
+    let (total, stdout) = validate_totals(&dir);
     assert_eq!(total, vec![read, read - no_mql, 0, 0, no_mql], "{stdout}");
 }
