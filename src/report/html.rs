@@ -60,10 +60,13 @@ pub fn render(r: &Report) -> String {
         escape(&r.policy.hash)
     );
     out.push_str(&super::tiles::tiles(r));
-    out.push_str("<h2>At a glance</h2>\n");
-    out.push_str(&funnel_chart(&r.funnel));
-    out.push_str(&stage_graph(r));
-    out.push_str(&time_in_stage(&r.velocity.time_in_stage));
+    // The contact charts say nothing of a policy of deals alone.
+    if r.contacts > 0 || r.deals == 0 {
+        out.push_str("<h2>At a glance</h2>\n");
+        out.push_str(&funnel_chart(&r.funnel));
+        out.push_str(&stage_graph(r));
+        out.push_str(&time_in_stage(&r.velocity.time_in_stage));
+    }
     // The tables say everything the terminal report says; its own title
     // and summary line are the heading above.
     let tables: Vec<_> = blocks(r, Style::Html).into_iter().skip(2).collect();

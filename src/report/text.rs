@@ -125,6 +125,9 @@ pub(crate) fn subjects(r: &Report) -> String {
     if r.deals == 0 {
         return contacts;
     }
+    if r.contacts == 0 {
+        return super::plural(r.deals as u64, "deal", "deals");
+    }
     format!(
         "{contacts}, {}",
         super::plural(r.deals as u64, "deal", "deals")
@@ -142,17 +145,23 @@ pub(crate) fn blocks(r: &Report, style: Style) -> Vec<Block> {
         people_date(&r.as_of),
         r.period
     )));
-    funnel_blocks(r, style, &mut b);
-    velocity_blocks(r, style, &mut b);
-    triggers_blocks(r, style, &mut b);
+    // The contact sections say nothing of a policy of deals alone.
+    let contacts = r.contacts > 0 || r.deals == 0;
+    if contacts {
+        funnel_blocks(r, style, &mut b);
+        velocity_blocks(r, style, &mut b);
+        triggers_blocks(r, style, &mut b);
+    }
     // A section with nothing in it (a policy without touchpoints, SLAs,
     // metrics, incentives or scores) is left out.
     if !r.touchpoints.iter().all(|s| s.touchpoints.is_empty()) {
         touchpoints_blocks(r, style, &mut b);
         attribution_blocks(r, style, &mut b);
     }
-    balance_blocks(r, style, &mut b);
-    dropouts_blocks(r, style, &mut b);
+    if contacts {
+        balance_blocks(r, style, &mut b);
+        dropouts_blocks(r, style, &mut b);
+    }
     if !r.slas.is_empty() {
         slas_blocks(r, style, &mut b);
     }

@@ -525,3 +525,73 @@ fn the_salesforce_export_reads_in_place_with_nothing_rejected() {
     let (total, stdout) = validate_totals(&dir);
     assert_eq!(total, vec![read, read - no_mql, 0, 0, no_mql], "{stdout}");
 }
+
+/// A change to the deal lifecycle moves deals: stalling after 120 days
+/// instead of 180 loses the deals that took longer to close, and every
+/// deal still engaging after 120 days. Worked out from the export with the
+/// rules of check.py: 36 won deals closed 121-180 days after engaging (to
+/// the day), and the deals still engaging at the as-of time that had
+/// engaged 120-179 days before it.
+#[test]
+fn diff_shows_who_moves_among_deals() {
+    let dir = root().join("examples/deals/pipeline");
+    let text = std::fs::read_to_string(dir.join("pipeline.detente")).unwrap();
+    let changed = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(changed.path(), text.replace("after 180d", "after 120d")).unwrap();
+    let out = detente()
+        .current_dir(&dir)
+        .args(["diff", "pipeline.detente"])
+        .arg(changed.path())
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let json: Json = serde_json::from_slice(&out.stdout).unwrap();
+    let cell = |old: &str, new: &str| {
+        json["deals"]["matrix"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["old"] == old && c["new"] == new)
+            .map_or(0, |c| c["count"].as_u64().unwrap())
+    };
+    let (won, engaging) = independent_stalls(&dir, 120, 180);
+    assert_eq!(
+        (cell("won", "lost"), cell("engaging", "lost")),
+        (won, engaging)
+    );
+    assert_eq!(json["deals"]["changed"], won + engaging);
+}
+
+/// From the export alone: won deals whose cycle is over `new` days and at
+/// most `old`, and deals open at the end of the data that had engaged at
+/// least `new` and under `old` days before it.
+fn independent_stalls(dir: &std::path::Path, new: i64, old: i64) -> (u64, u64) {
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%m/%d/%Y").unwrap();
+    let rows = records(&dir.join("data/sales_pipeline.csv"));
+    let last = rows
+        .iter()
+        .flat_map(|r| [&r[5], &r[6]])
+        .filter(|s| !s.is_empty())
+        .map(date)
+        .max()
+        .unwrap();
+    let (mut won, mut engaging) = (0, 0);
+    for r in &rows {
+        if r[5].is_empty() {
+            continue;
+        }
+        let engaged = date(&r[5]);
+        let end = if r[6].is_empty() { last } else { date(&r[6]) };
+        let days = (end - engaged).num_days();
+        // A win on the day it would stall still counts (events come
+        // before timers at one instant); a deal still engaging stalls at
+        // the end of the data when its time is up exactly then.
+        match &r[4] {
+            "Won" if days > new && days <= old => won += 1,
+            "Engaging" if days >= new && days < old => engaging += 1,
+            _ => {}
+        }
+    }
+    (won, engaging)
+}

@@ -61,6 +61,9 @@ pub struct PolicyDiff {
     /// Accounts, when either policy has an account lifecycle.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accounts: Option<StageChanges>,
+    /// Deals, when either policy replayed any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deals: Option<StageChanges>,
     pub metrics: Vec<MetricDelta>,
     pub incentives: Vec<IncentiveDelta>,
     pub slas: Vec<SlaDelta>,
@@ -80,6 +83,7 @@ pub fn diff(old: &Side, new: &Side, options: &Options, gates: &Gates) -> PolicyD
     let tz = new.policy.ir().timezone;
     let contacts = stages::contacts(old, new, tz);
     let accounts = stages::accounts(old, new, tz);
+    let deals = stages::deals(old, new, tz);
     let metrics = figures::metrics(&old_ctx, &new_ctx);
     let incentives = figures::incentives(&old_ctx, &new_ctx);
     let slas = figures::slas(&old_ctx, &new_ctx);
@@ -101,6 +105,7 @@ pub fn diff(old: &Side, new: &Side, options: &Options, gates: &Gates) -> PolicyD
         period: super::build::period_name(options.period).into(),
         contacts,
         accounts,
+        deals,
         metrics,
         incentives,
         slas,

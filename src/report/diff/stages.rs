@@ -70,9 +70,13 @@ pub struct StepSide {
 type Row<'a> = (&'a str, Option<&'a str>, &'a str, Vec<PathStep>);
 
 fn contact_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
+    journey_rows(s, &s.eval.journeys)
+}
+
+/// Contacts' or deals' journeys as rows (a deal's has a contact's shape).
+fn journey_rows<'a>(s: &Side<'a>, journeys: &'a [crate::eval::Journey]) -> Vec<Row<'a>> {
     let ir = s.policy.ir();
-    s.eval
-        .journeys
+    journeys
         .iter()
         .map(|j| {
             (
@@ -120,6 +124,21 @@ pub fn accounts(old: &Side, new: &Side, tz: Tz) -> Option<StageChanges> {
         &account_rows(old),
         &account_rows(new),
         &order(old.policy, new.policy, Entity::Account),
+        new.eval.as_of,
+        tz,
+        false,
+    ))
+}
+
+/// Deals, when either policy has replayed any.
+pub fn deals(old: &Side, new: &Side, tz: Tz) -> Option<StageChanges> {
+    if old.eval.deals.is_empty() && new.eval.deals.is_empty() {
+        return None;
+    }
+    Some(compare(
+        &journey_rows(old, &old.eval.deals),
+        &journey_rows(new, &new.eval.deals),
+        &order(old.policy, new.policy, Entity::Deal),
         new.eval.as_of,
         tz,
         false,

@@ -236,9 +236,16 @@ fn blocks(d: &PolicyDiff, style: Style) -> Vec<Block> {
         side(&d.old),
         side(&d.new)
     )));
-    b.push(Block::Line(summary("contacts", &d.contacts)));
+    // A policy of deals alone replays no contacts: nothing to say of them.
+    let contacts = d.contacts.total > 0 || (d.accounts.is_none() && d.deals.is_none());
+    if contacts {
+        b.push(Block::Line(summary("contacts", &d.contacts)));
+    }
     if let Some(a) = &d.accounts {
         b.push(Block::Line(summary("accounts", a)));
+    }
+    if let Some(x) = &d.deals {
+        b.push(Block::Line(summary("deals", x)));
     }
     b.push(Block::Line(format!(
         "Replayed as of {}; metrics from {} to {} by {}.",
@@ -276,11 +283,17 @@ fn blocks(d: &PolicyDiff, style: Style) -> Vec<Block> {
         ));
     }
 
-    b.push(Block::Title("Who moves".into()));
-    moves("contacts", &d.contacts, style, &mut b);
+    if contacts {
+        b.push(Block::Title("Who moves".into()));
+        moves("contacts", &d.contacts, style, &mut b);
+    }
     if let Some(a) = &d.accounts {
         b.push(Block::Title("Accounts".into()));
         moves("accounts", a, style, &mut b);
+    }
+    if let Some(x) = &d.deals {
+        b.push(Block::Title("Deals".into()));
+        moves("deals", x, style, &mut b);
     }
 
     b.push(Block::Title("Metrics".into()));
