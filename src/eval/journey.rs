@@ -125,6 +125,8 @@ pub struct Tipped {
     pub created: Option<String>,
     /// The colleague whose event it was, when not the contact's own.
     pub by: Option<String>,
+    /// A subject linked to it moved (a deal's contact, a contact's deal).
+    pub linked: bool,
 }
 
 /// What the reports read of a contact's journey: typed, not printed.
@@ -192,9 +194,12 @@ impl Run<'_> {
                 event: Some(ev),
                 created: None,
                 by: (Some(it.member) != member).then(|| id(it.member)).flatten(),
+                linked: false,
             },
-            // A linked subject's move: the condition that read it says so.
-            ItemKind::Linked => Tipped::default(),
+            ItemKind::Linked => Tipped {
+                linked: true,
+                ..Tipped::default()
+            },
         }
     }
 

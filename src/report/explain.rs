@@ -243,6 +243,7 @@ fn trigger_text(t: Option<&Trigger>, label: Option<&str>, contact: &str) -> Stri
             event,
             created,
             by,
+            linked,
             line,
         } => {
             let what = match criteria {
@@ -284,7 +285,11 @@ fn trigger_text(t: Option<&Trigger>, label: Option<&str>, contact: &str) -> Stri
                         Some(_) => format!(", at {whose} {e} event"),
                         None => format!(", at a {e} event"),
                     },
-                    None => ", as time passed".to_string(),
+                    None => match linked {
+                        Some("contacts") => ", when one of the deal's contacts moved".to_string(),
+                        Some(_) => ", when one of the contact's deals moved".to_string(),
+                        None => ", as time passed".to_string(),
+                    },
                 }
             };
             format!("when {what}{tipped} (line {line}){label}")

@@ -59,9 +59,13 @@ pub enum Trigger {
         /// else a contact added to the CRM (its id);
         #[serde(skip_serializing_if = "Option::is_none")]
         created: Option<String>,
-        /// and the colleague whose it was, when not the contact's own.
+        /// and the colleague whose it was, when not the contact's own;
         #[serde(skip_serializing_if = "Option::is_none")]
         by: Option<String>,
+        /// else a move of a linked subject: `"contacts"` (one of a deal's
+        /// contacts) or `"deals"` (one of a contact's deals).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        linked: Option<&'static str>,
         /// The transition's line in the policy.
         line: usize,
     },
@@ -133,6 +137,13 @@ fn when_trigger(ir: &Ir, tr: &Transition, step: &StepFact) -> Trigger {
         .created
         .clone()
         .filter(|_| tip.touchpoint.is_none() && tip.event.is_none());
+    let linked = tip.linked.then(|| {
+        if ir.stages[step.stage].lifecycle == crate::ir::Entity::Deal {
+            "contacts"
+        } else {
+            "deals"
+        }
+    });
     Trigger::When {
         criteria,
         condition,
@@ -140,6 +151,7 @@ fn when_trigger(ir: &Ir, tr: &Transition, step: &StepFact) -> Trigger {
         event,
         created,
         by: tip.by.clone(),
+        linked,
         line: tr.line,
     }
 }
