@@ -628,12 +628,13 @@ metric won = count(entered deal:won)
 metric engaged_with_mql = count(entered deal:engaging where deal.contacts.entered(mql) >= 1)
 "#;
 
-/// Random deals of one or two accounts: (deal's account, roles named,
-/// events as (deal or contact, hour, type)).
-fn linked_rows(
-    deals: &[(u8, Vec<(u8, bool)>, Vec<(u16, u8)>)],
-    contacts: &[(u8, Vec<(u16, u8)>)],
-) -> Vec<Source> {
+/// A random deal: its account, the contacts it names (and whether as
+/// its buyer), its events as (hour, type).
+type RandomDeal = (u8, Vec<(u8, bool)>, Vec<(u16, u8)>);
+
+/// Random deals of one or two accounts, and their contacts with their
+/// events as (hour, type).
+fn linked_rows(deals: &[RandomDeal], contacts: &[(u8, Vec<(u16, u8)>)]) -> Vec<Source> {
     let at = |h: u16| crate::at(1_772_000_000_000 + i64::from(h) * 3_600_000);
     let mut deal_rows = Vec::new();
     let mut links = Vec::new();
