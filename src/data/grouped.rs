@@ -22,7 +22,7 @@ use crate::compile::Policy;
 use super::codes::{DataError, RowCode};
 use super::load::{
     Event, EventKind, Histories, RecordKind, RowProblem, Severity, Source, only_in_events_note,
-    read_source, sort_problems, warn_events_before_creation,
+    read_source, sort_problems, unread_notes, warn_events_before_creation,
 };
 
 /// How many events one contact counts for in a batch's size: its journey
@@ -117,6 +117,7 @@ pub fn load_grouped(
     }
     grouping.flush(each)?;
     base.problems.append(&mut grouping.problems);
+    unread_notes(&mut base);
     let only_in_events: Vec<&str> = grouping.only_in_events.iter().map(String::as_str).collect();
     if !contacts.is_empty()
         && let Some(note) = only_in_events_note(&only_in_events)

@@ -378,6 +378,59 @@ pub struct Histories {
     pub counts: BTreeMap<RecordKind, Counts>,
     /// Rows skipped, by file and reason, in file order.
     pub skipped: Vec<Skipped>,
+    /// Each reading of a file and the columns it did not read, until the
+    /// load ends and says which columns no reading of a file used.
+    #[doc(hidden)]
+    pub unread: Vec<Unread>,
+}
+
+/// The columns one reading of a file did not read.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    pub file: String,
+    pub kind: RecordKind,
+    pub columns: std::collections::BTreeSet<String>,
+}
+
+/// A note per file for the columns none of its readings used (one file
+/// may be listed as deals and again as events: a column the events read
+/// is not "not read").
+pub(super) fn unread_notes(h: &mut Histories) {
+    let mut files: Vec<&str> = Vec::new();
+    for u in &h.unread {
+        if !files.contains(&u.file.as_str()) {
+            files.push(&u.file);
+        }
+    }
+    let mut notes = Vec::new();
+    for file in files {
+        let readings: Vec<&Unread> = h.unread.iter().filter(|u| u.file == file).collect();
+        let Some(first) = readings.first() else {
+            continue;
+        };
+        let unused: Vec<String> = first
+            .columns
+            .iter()
+            .filter(|c| readings.iter().all(|u| u.columns.contains(*c)))
+            .map(|c| format!("`{c}`"))
+            .collect();
+        if unused.is_empty() {
+            continue;
+        }
+        let how = match readings.as_slice() {
+            [one] => format!("{file} ({})", one.kind.name()),
+            _ => format!("{file} (read {} times)", readings.len()),
+        };
+        notes.push(format!(
+            "{how}: not in the policy's schema, so not read: {} (map a column in the manifest's [data.columns] if it is one of ours)",
+            unused.join(", ")
+        ));
+    }
+    h.unread.clear();
+    // Before the notes of the whole load, as when each file said its own.
+    notes.append(&mut h.notes);
+    h.notes = notes;
 }
 
 impl Histories {
@@ -465,6 +518,7 @@ pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, DataError>
 /// Notes and warnings about the whole of `h`, and its problems in file
 /// and line order.
 pub(super) fn finish(h: &mut Histories) {
+    unread_notes(h);
     super::deals::reject_unknown_deals(h);
     note_contacts_only_in_events(h);
     warn_events_before_creation(h);
@@ -609,14 +663,11 @@ pub(super) fn read_source(
             }
         }
     }
-    if !unknown_columns.is_empty() {
-        let cols: Vec<String> = unknown_columns.keys().map(|c| format!("`{c}`")).collect();
-        h.notes.push(format!(
-            "{name} ({}): not in the policy's schema, so not read: {} (map a column in the manifest's [data.columns] if it is one of ours)",
-            source.kind.name(),
-            cols.join(", ")
-        ));
-    }
+    h.unread.push(Unread {
+        file: name.clone(),
+        kind: source.kind,
+        columns: unknown_columns.into_keys().collect(),
+    });
     let entry = h.counts.entry(source.kind).or_default();
     entry.read += counts.read;
     entry.accepted += counts.accepted;
