@@ -509,6 +509,8 @@ impl Checker<'_> {
     fn value_ref(&mut self, v: ValueRef, id: &ast::Ident, ctx: Ctx<'_>) -> (Expr, Ty) {
         let account_score =
             |c: &Self, s: ScoreId| c.score_asts.get(s.index()).is_some_and(|x| x.for_account);
+        let deal_criteria =
+            |c: &Self, x: CriteriaId| c.criteria_asts.get(x.index()).is_some_and(|d| d.for_deal);
         match (v, ctx.place) {
             (ValueRef::Score(s), Place::Contact) if account_score(self, s) => self.not_here(
                 &format!("`{}`, an account's score,", id.name),
@@ -524,7 +526,17 @@ impl Checker<'_> {
                 self.depend(DefNode::Score(s));
                 (Expr::Score(s), Ty::Num(Unit::NONE))
             }
-            (ValueRef::Criteria(c), Place::Contact) => {
+            (ValueRef::Criteria(c), Place::Contact | Place::Deal)
+                if deal_criteria(self, c) != (ctx.place == Place::Deal) =>
+            {
+                let (whose, help) = if ctx.place == Place::Deal {
+                    ("a contact's", "a deal reads criteria declared `criteria NAME for deal { ... }`")
+                } else {
+                    ("a deal's", "criteria `for deal` are read in the deal lifecycle")
+                };
+                self.not_here(&format!("`{}`, {whose} criteria,", id.name), id.span, ctx, Some(help))
+            }
+            (ValueRef::Criteria(c), Place::Contact | Place::Deal) => {
                 self.depend(DefNode::Criteria(c));
                 (Expr::Criteria(c), Ty::Bool)
             }

@@ -237,7 +237,12 @@ impl Checker<'_> {
                         self.duplicate("clause", label, first);
                         continue;
                     }
-                    let x = self.condition(condition, Ctx::new(Place::Contact));
+                    let place = if c.for_deal {
+                        Place::Deal
+                    } else {
+                        Place::Contact
+                    };
+                    let x = self.condition(condition, Ctx::new(place));
                     clauses.push(Clause {
                         label: label.name.clone(),
                         condition: x,
@@ -314,6 +319,11 @@ impl Checker<'_> {
         Criteria {
             name: c.name.name.clone(),
             description: c.description.as_ref().map(|d| d.value.clone()),
+            entity: if c.for_deal {
+                Entity::Deal
+            } else {
+                Entity::Contact
+            },
             owner,
             clauses,
             require,

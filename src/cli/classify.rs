@@ -279,9 +279,40 @@ pub(super) fn columns(policy: &detente::Policy, lifecycle: Lifecycle) -> Vec<Str
     cols.extend(["stage", "since", "highest"].map(String::from));
     if lifecycle == Lifecycle::Contact {
         cols.extend(m.scores.iter().map(|s| s.name.clone()));
-        cols.extend(m.criteria.iter().map(|c| c.name.clone()));
+    }
+    if let Some(entity) = criteria_entity(lifecycle) {
+        cols.extend(
+            m.criteria
+                .iter()
+                .filter(|c| c.entity == entity)
+                .map(|c| c.name.clone()),
+        );
     }
     cols
+}
+
+/// Whose criteria a lifecycle's rows show (an account has none).
+fn criteria_entity(lifecycle: Lifecycle) -> Option<detente::ir::Entity> {
+    match lifecycle {
+        Lifecycle::Contact => Some(detente::ir::Entity::Contact),
+        Lifecycle::Deal => Some(detente::ir::Entity::Deal),
+        Lifecycle::Account => None,
+    }
+}
+
+/// A journey's verdicts of the criteria of `entity`, as cells.
+fn verdicts(
+    policy: &detente::Policy,
+    journey: &detente::eval::Journey,
+    entity: detente::ir::Entity,
+) -> impl Iterator<Item = String> {
+    policy
+        .ir()
+        .criteria
+        .iter()
+        .zip(&journey.criteria)
+        .filter(move |(c, _)| c.entity == entity)
+        .map(|(_, x)| Tri(x.met).as_str().to_string())
 }
 
 pub(super) fn rows(
@@ -311,12 +342,7 @@ pub(super) fn rows(
                     j.highest().unwrap_or_default().to_string(),
                 ];
                 r.extend(j.scores().map(|(_, v)| text(v)));
-                r.extend(
-                    journey
-                        .criteria
-                        .iter()
-                        .map(|x| Tri(x.met).as_str().to_string()),
-                );
+                r.extend(verdicts(policy, journey, detente::ir::Entity::Contact));
                 r
             })
             .collect(),
@@ -325,13 +351,15 @@ pub(super) fn rows(
             .iter()
             .map(|deal| {
                 let d = JourneyView::new(policy, deal);
-                vec![
+                let mut r = vec![
                     deal.contact.clone(),
                     deal.account.clone().unwrap_or_default(),
                     d.stage().to_string(),
                     d.since(),
                     d.highest().unwrap_or_default().to_string(),
-                ]
+                ];
+                r.extend(verdicts(policy, deal, detente::ir::Entity::Deal));
+                r
             })
             .collect(),
         Lifecycle::Account => e

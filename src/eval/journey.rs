@@ -337,11 +337,18 @@ impl Run<'_> {
             .filter(|_| contacts)
             .map(|id| view.score(id))
             .collect();
+        // Each criteria is a contact's or a deal's: the other's verdicts
+        // stay empty, keeping the list by `CriteriaId`.
         let criteria = model
             .criteria
-            .ids()
-            .filter(|_| contacts)
-            .map(|id| {
+            .enumerate()
+            .map(|(id, c)| {
+                if c.entity != self.lifecycle {
+                    return Verdict {
+                        met: None,
+                        clauses: Vec::new(),
+                    };
+                }
                 let (met, clauses) = view.criteria_detail(id);
                 Verdict { met, clauses }
             })

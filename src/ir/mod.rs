@@ -128,6 +128,8 @@ pub enum ScoreRule {
 pub struct Criteria {
     pub name: String,
     pub description: Option<String>,
+    /// A contact's, or (`for deal`) a deal's.
+    pub entity: Entity,
     pub owner: Option<TeamId>,
     pub clauses: Vec<Clause>,
     pub require: Requirement,

@@ -264,6 +264,8 @@ pub enum ScoreStmtKind {
 pub struct CriteriaDecl {
     pub name: Ident,
     pub description: Option<StringLit>,
+    /// `criteria NAME for deal`: about one deal, not one contact.
+    pub for_deal: bool,
     pub stmts: Vec<CriteriaStmt>,
     #[educe(PartialEq(ignore))]
     pub span: Span,

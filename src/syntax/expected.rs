@@ -83,6 +83,7 @@ fn word(rule: Rule) -> Option<&'static str> {
         kw_split | inc_split => "`split`",
         kw_per | inc_per => "`per`",
         kw_for | score_for => "`for account`",
+        criteria_for => "`for deal`",
         kw_assignee | sla_assignee => "`assignee`",
         kw_roles | roles_decl => "`roles`",
         entered_field => "`.` and a field",

@@ -641,7 +641,12 @@ impl Builder {
         let span = span_of(&pair);
         let (name, description, k) = self.head(pair)?;
         let mut stmts = Vec::new();
+        let mut for_deal = false;
         for s in k {
+            if s.as_rule() == Rule::criteria_for {
+                for_deal = true;
+                continue;
+            }
             let sspan = span_of(&s);
             let rule = s.as_rule();
             let mut inner = kids(s);
@@ -673,6 +678,7 @@ impl Builder {
         Some(CriteriaDecl {
             name,
             description,
+            for_deal,
             stmts,
             span,
         })

@@ -383,7 +383,12 @@ impl Printer<'_> {
 
     /// A criteria: its clauses aligned after the labels.
     fn criteria(&mut self, c: &CriteriaDecl) {
-        let head = format!("criteria {}{}", c.name.name, desc(&c.description));
+        let head = format!(
+            "criteria {}{}{}",
+            c.name.name,
+            desc(&c.description),
+            if c.for_deal { " for deal" } else { "" }
+        );
         let width = align_width(c.stmts.iter().filter_map(|st| match &st.kind {
             CriteriaStmtKind::Clause { label, .. } => Some(format!("{}:", label.name)),
             _ => None,

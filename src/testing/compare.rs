@@ -83,6 +83,7 @@ pub fn compare_journey(
         entity,
     };
     c.stages(j, expect);
+    c.criteria(j, expect);
     c.slas(j, expect);
     c.out
 }

@@ -53,7 +53,7 @@ impl Coverage {
                 *n += 1;
             }
         }
-        for j in &ev.journeys {
+        for j in ev.journeys.iter().chain(&ev.deals) {
             for (id, c) in m.criteria.enumerate() {
                 let ci = id.index();
                 for k in 0..c.clauses.len() {
@@ -67,13 +67,10 @@ impl Coverage {
             }
             self.count_slas(&j.slas);
         }
-        // Instances of SLAs on account stages are the accounts', of SLAs
-        // on deal stages the deals'.
+        // Instances of SLAs on account stages are the accounts' (those on
+        // deal stages are the deals', counted above).
         for a in &ev.accounts {
             self.count_slas(&a.slas);
-        }
-        for d in &ev.deals {
-            self.count_slas(&d.slas);
         }
     }
 

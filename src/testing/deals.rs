@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::compare::{Mismatch, compare_journey};
-use super::{Expect, SlaExpect};
+use super::{Expect, SlaExpect, Truth};
 use crate::compile::Policy;
 use crate::eval::Evaluation;
 use crate::ir::Entity;
@@ -22,6 +22,9 @@ pub struct DealExpect {
     /// An SLA's last instance, as `expect.slas` says it.
     #[serde(default)]
     pub slas: BTreeMap<String, SlaExpect>,
+    /// A deal criteria's verdict: true, false or "unknown".
+    #[serde(default)]
+    pub criteria: BTreeMap<String, Truth>,
 }
 
 /// Each expected deal against its journey; every mismatch is named
@@ -44,6 +47,7 @@ pub fn compare(
             stage: want.stage.clone(),
             path: want.path.clone(),
             slas: want.slas.clone(),
+            criteria: want.criteria.clone(),
             ..Expect::default()
         };
         let view = JourneyView::new(policy, j);

@@ -725,3 +725,87 @@ proptest! {
         }
     }
 }
+
+/// A deal's criteria read its fields and roles; a `deal_update` changes
+/// a field from its instant on, and the deal moves then.
+#[test]
+fn a_deal_qualifies_when_an_update_meets_its_criteria() {
+    let policy = Policy::compile(
+        r#"
+policy "Deal criteria" { timezone "UTC" teams sales }
+deal { amount: money? roles buyer }
+event deal_won { }
+criteria qualified "Worth a proposal" for deal {
+  owner sales
+  buyer: deal.has(buyer)
+  sized: deal.amount >= $1_000
+}
+lifecycle deal {
+  stage open initial owner sales
+  stage qualified owner sales
+  stage won final
+  open -> qualified when qualified
+  qualified -> won on deal_won
+}
+"#,
+    )
+    .unwrap();
+    let h = load(
+        &policy,
+        &[
+            Source::inline(
+                RecordKind::Contacts,
+                "contacts",
+                rows(json!([{"id": "c-1", "account": "a-1", "created_at": "2026-03-01T09:00:00Z"}])),
+            ),
+            Source::inline(
+                RecordKind::Deals,
+                "deals",
+                rows(json!([
+                    {"id": "D1", "account": "a-1", "created_at": "2026-03-02T09:00:00Z", "amount": "500"},
+                    {"id": "D2", "account": "a-1", "created_at": "2026-03-02T09:00:00Z", "amount": "5000"},
+                ])),
+            ),
+            Source::inline(
+                RecordKind::DealContacts,
+                "deal_contacts",
+                rows(json!([
+                    {"deal": "D1", "contact": "c-1", "role": "buyer"},
+                ])),
+            ),
+            Source::inline(
+                RecordKind::Events,
+                "events",
+                rows(json!([
+                    {"deal": "D1", "at": "2026-03-04T10:00:00Z", "type": "deal_update", "amount": "1500"},
+                    {"deal": "D2", "at": "2026-03-06T10:00:00Z", "type": "deal_won"},
+                ])),
+            ),
+        ],
+    )
+    .unwrap();
+    assert_eq!(h.total().rejected, 0, "{:?}", h.problems);
+    let ev = policy.evaluate(&h, None);
+    let d1 = &ev.deals[0];
+    // D1 names its buyer, and its amount reaches $1,000 on 4 March.
+    assert_eq!(policy.ir().stage_name(d1.stage), "qualified");
+    assert_eq!(crate::at(d1.since), "2026-03-04T10:00:00.000Z");
+    // D2 is big enough but names no buyer: never qualified, so its win
+    // is not a move.
+    let d2 = &ev.deals[1];
+    assert_eq!(policy.ir().stage_name(d2.stage), "open");
+    let json = serde_json::to_value(detente::report::journey::DealJourneyView(
+        detente::report::journey::JourneyView::new(&policy, d2),
+    ))
+    .unwrap();
+    assert_eq!(json["criteria"]["qualified"]["met"], false);
+    assert_eq!(json["criteria"]["qualified"]["clauses"]["buyer"], false);
+    assert_eq!(json["criteria"]["qualified"]["clauses"]["sized"], true);
+    // A contact reads no deal criteria, and a deal none of a contact's.
+    let text = two_lifecycles(
+        "lead -> customer when big",
+        "open -> won on deal_won",
+        "criteria big for deal { large: deal.amount > $10 }",
+    );
+    assert_eq!(codes(&text), vec!["E024"]);
+}

@@ -113,6 +113,7 @@ impl Lower<'_> {
         let crit = Criteria {
             name: def.name.clone(),
             description: def.description.clone(),
+            entity: def.entity,
             owner: def.owner,
             clauses,
             require,

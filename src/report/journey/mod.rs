@@ -150,7 +150,7 @@ impl Serialize for JourneyView<'_> {
         out.serialize_field("highest", &self.highest())?;
         out.serialize_field("path", &self.path())?;
         out.serialize_field("scores", &Named(self.scores().collect()))?;
-        out.serialize_field("criteria", &CriteriaJson(ir, j))?;
+        out.serialize_field("criteria", &CriteriaJson(ir, j, crate::ir::Entity::Contact))?;
         if let Some(g) = &j.group {
             out.serialize_field("group", &GroupJson(ir, g))?;
         }
@@ -261,13 +261,19 @@ impl Serialize for PolicyJson<'_> {
     }
 }
 
-struct CriteriaJson<'a>(&'a Ir, &'a Journey);
+/// A journey's criteria of one lifecycle (a contact's or a deal's).
+struct CriteriaJson<'a>(&'a Ir, &'a Journey, crate::ir::Entity);
 
 impl Serialize for CriteriaJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (ir, j) = (self.0, self.1);
-        let mut out = s.serialize_map(Some(ir.criteria.len()))?;
-        for (c, verdict) in ir.criteria.iter().zip(&j.criteria) {
+        let mut out = s.serialize_map(None)?;
+        let theirs = ir
+            .criteria
+            .iter()
+            .zip(&j.criteria)
+            .filter(|(c, _)| c.entity == self.2);
+        for (c, verdict) in theirs {
             let result = CriteriaResult {
                 met: Tri(verdict.met),
                 clauses: Named(clause_truths(c, verdict)),
@@ -315,7 +321,7 @@ impl Serialize for DealJourneyView<'_> {
         let v = self.0;
         let j = v.journey;
         let problems = v.problems();
-        let mut out = s.serialize_struct("Deal", 8 + usize::from(!problems.is_empty()))?;
+        let mut out = s.serialize_struct("Deal", 9 + usize::from(!problems.is_empty()))?;
         out.serialize_field("deal", &j.contact)?;
         out.serialize_field("account", &j.account)?;
         out.serialize_field("policy", &PolicyJson(v.policy))?;
@@ -323,6 +329,10 @@ impl Serialize for DealJourneyView<'_> {
         out.serialize_field("since", &v.since())?;
         out.serialize_field("highest", &v.highest())?;
         out.serialize_field("path", &v.path())?;
+        out.serialize_field(
+            "criteria",
+            &CriteriaJson(v.ir(), j, crate::ir::Entity::Deal),
+        )?;
         out.serialize_field("slas", &v.slas())?;
         if !problems.is_empty() {
             out.serialize_field("problems", &problems)?;
