@@ -270,10 +270,14 @@ impl<'w> World<'w> {
         out: &mut Outcome<'_, '_>,
     ) -> (Vec<Journey>, Option<AccountJourney>) {
         let (members, mut timeline) = self.members(ids);
-        let linked: Vec<Vec<&str>> = members.iter().map(|m| self.links.deals(&m.id)).collect();
-        let entries = links::entries(&linked, deals);
-        timeline.extend(links::ticks(&entries));
-        links::sort_timeline(&self.histories.events, &mut timeline);
+        // Only when contacts read their deals (most replays: never).
+        let mut entries = Vec::new();
+        if !deals.is_empty() {
+            let linked: Vec<Vec<&str>> = members.iter().map(|m| self.links.deals(&m.id)).collect();
+            entries = links::entries(&linked, deals);
+            timeline.extend(links::ticks(&entries));
+            links::sort_timeline(&self.histories.events, &mut timeline);
+        }
         let mut run = self.run_of(account, members, timeline);
         run.linked = entries;
         let as_of = self.as_of;
