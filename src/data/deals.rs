@@ -146,6 +146,7 @@ pub(super) fn reject_unknown_deals(h: &mut Histories) {
         c.accepted = c.accepted.saturating_sub(set_aside);
         c.rejected += set_aside;
     }
+    problems.extend(links_across_accounts(h));
     if !h.accounts.is_empty() {
         let accounts: HashSet<&str> = h.accounts.iter().map(|a| a.id.as_str()).collect();
         for d in &h.deals {
@@ -166,4 +167,58 @@ pub(super) fn reject_unknown_deals(h: &mut Histories) {
         }
     }
     h.problems.extend(problems);
+}
+
+/// A deal and a contact it names that belong to different accounts (or
+/// one to none) are replayed apart, so neither reads the other: each such
+/// row is kept and said (D022, a warning). A contact's account is its
+/// row's, else that of its first event naming one, as the replay places it.
+fn links_across_accounts(h: &Histories) -> Vec<RowProblem> {
+    let mut account: std::collections::HashMap<&str, Option<&str>> = h
+        .contacts
+        .iter()
+        .map(|c| (c.id.as_str(), c.account.as_deref()))
+        .collect();
+    for e in &h.events {
+        if let Some(c) = e.contact.as_deref() {
+            let slot = account.entry(c).or_insert(None);
+            if slot.is_none() {
+                *slot = e.account.as_deref();
+            }
+        }
+    }
+    let deals: std::collections::HashMap<&str, Option<&str>> = h
+        .deals
+        .iter()
+        .map(|d| (d.id.as_str(), d.account.as_deref()))
+        .collect();
+    let file = |f: u32| h.files.get(f as usize).cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for dc in &h.deal_contacts {
+        let theirs = account.get(dc.contact.as_str()).copied().flatten();
+        let the_deals = deals.get(dc.deal.as_str()).copied().flatten();
+        // A deal with no account is replayed on its own, like a contact
+        // with none: only one account joins them.
+        if the_deals.is_some() && theirs == the_deals {
+            continue;
+        }
+        let whose =
+            |a: Option<&str>| a.map_or("no account".to_string(), |a| format!("account `{a}`"));
+        out.push(RowProblem {
+            code: RowCode::DealContact,
+            file: file(dc.origin.file),
+            line: dc.origin.line,
+            column: Some("contact".into()),
+            reason: format!(
+                "contact `{}` belongs to {}, deal `{}` to {}: they are replayed apart, so the deal's conditions do not see this contact, nor the contact's the deal (the row is kept; give them one account)",
+                dc.contact,
+                whose(theirs),
+                dc.deal,
+                whose(the_deals)
+            ),
+            severity: Severity::Warning,
+            raw: String::new(),
+        });
+    }
+    out
 }

@@ -809,3 +809,57 @@ lifecycle deal {
     );
     assert_eq!(codes(&text), vec!["E024"]);
 }
+
+/// A deal and a contact it names in different accounts are replayed
+/// apart: the row is kept, and said, not quietly read as nothing.
+#[test]
+fn a_deal_contact_of_another_account_is_said() {
+    let policy = Policy::compile(&two_lifecycles(
+        "lead -> customer on deal_won",
+        "open -> won on deal_won",
+        "",
+    ))
+    .unwrap();
+    let h = load(
+        &policy,
+        &[
+            Source::inline(
+                RecordKind::Contacts,
+                "contacts",
+                rows(json!([
+                    {"id": "c-1", "account": "a-1", "created_at": "2026-03-01T09:00:00Z"},
+                    {"id": "c-2", "account": "a-2", "created_at": "2026-03-01T09:00:00Z"},
+                ])),
+            ),
+            Source::inline(
+                RecordKind::Deals,
+                "deals",
+                rows(json!([{"id": "D1", "account": "a-1"}, {"id": "D2"}])),
+            ),
+            Source::inline(
+                RecordKind::DealContacts,
+                "deal_contacts",
+                rows(json!([
+                    {"deal": "D1", "contact": "c-1"},
+                    {"deal": "D1", "contact": "c-2"},
+                    {"deal": "D2", "contact": "c-1"},
+                ])),
+            ),
+        ],
+    )
+    .unwrap();
+    let t = h.counts[&RecordKind::DealContacts];
+    assert_eq!((t.accepted, t.rejected), (3, 0));
+    let said: Vec<(u64, &str)> = h
+        .problems
+        .iter()
+        .map(|p| (p.line, p.code.as_str()))
+        .collect();
+    assert_eq!(said, vec![(2, "D022"), (3, "D022")]);
+    assert!(
+        h.problems[0]
+            .reason
+            .contains("contact `c-2` belongs to account `a-2`, deal `D1` to account `a-1`")
+    );
+    assert!(h.problems[1].reason.contains("deal `D2` to no account"));
+}
