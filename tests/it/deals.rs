@@ -485,7 +485,13 @@ fn a_contact_row_of_an_undeclared_role_or_unknown_contact_is_set_aside() {
         .iter()
         .map(|p| (p.line, p.code.as_str()))
         .collect();
-    assert_eq!(found, vec![(1, "D022"), (2, "D022"), (3, "D021")]);
+    // The fourth row is kept, and said: D1 has no account, so it and c-1
+    // are replayed apart.
+    assert_eq!(
+        found,
+        vec![(1, "D022"), (2, "D022"), (3, "D021"), (4, "D022")]
+    );
+    assert_eq!(h.problems[3].severity, detente::data::Severity::Warning);
     assert!(
         h.problems[0]
             .reason
@@ -862,4 +868,51 @@ fn a_deal_contact_of_another_account_is_said() {
             .contains("contact `c-2` belongs to account `a-2`, deal `D1` to account `a-1`")
     );
     assert!(h.problems[1].reason.contains("deal `D2` to no account"));
+}
+
+/// The deal exports in `examples/deals/` are what `detente generate
+/// --deals` writes, byte for byte.
+#[test]
+fn generate_reproduces_the_committed_deal_exports() {
+    for (shape, folder, files) in [
+        (
+            "pipeline",
+            "examples/deals/pipeline/data",
+            &["sales_pipeline.csv", "sales_teams.csv"][..],
+        ),
+        (
+            "salesforce",
+            "examples/deals/salesforce/data",
+            &[
+                "Opportunity.csv",
+                "OpportunityHistory.csv",
+                "OpportunityContactRole.csv",
+                "Contact.csv",
+            ][..],
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = detente()
+            .args([
+                "generate",
+                "--deals",
+                shape,
+                "--from",
+                "2024-01-01",
+                "--to",
+                "2025-06-30",
+                "--out",
+            ])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        for f in files {
+            assert!(
+                std::fs::read(dir.path().join(f)).unwrap()
+                    == std::fs::read(root().join(folder).join(f)).unwrap(),
+                "{f} differs from {folder}: regenerate with `detente generate --deals {shape} --out {folder} --from 2024-01-01 --to 2025-06-30`"
+            );
+        }
+    }
 }

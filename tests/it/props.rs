@@ -194,7 +194,7 @@ proptest! {
         ];
         let h = detente::data::load(&policy, &sources).unwrap();
         for c in h.counts.values() {
-            prop_assert_eq!(c.read, c.accepted + c.rejected + c.duplicates);
+            prop_assert_eq!(c.read, c.accepted + c.rejected + c.duplicates + c.skipped);
         }
         let rejected_rows = h.problems.iter().filter(|p| p.severity == detente::data::Severity::Error).count() as u64;
         let set_aside = h.problems.iter().filter(|p| p.reason.contains("set aside")).count() as u64;
