@@ -23,7 +23,10 @@ impl Lower<'_> {
                 },
             ),
             Expr::DealField(f) => (Node::DealField(*f), Facts::STEADY),
-            Expr::DealHas(_) | Expr::Linked { .. } => deal_node(e),
+            // Roles come from the deal's contact rows, fixed during the
+            // replay.
+            Expr::DealHas(r) => (Node::DealHas(*r), Facts::STEADY),
+            Expr::Linked { stage, ever } => linked(*stage, *ever),
             Expr::EventField(f) => (Node::EventField(*f), Facts::STEADY),
             Expr::Clause(i) => (Node::Clause(*i), Facts::STEADY),
             Expr::Score(s) => {
@@ -224,24 +227,15 @@ fn group(of: Facts) -> Facts {
     }
 }
 
-/// What a deal reads of its roles and contacts (a contact of its deals).
-fn deal_node(e: &Expr) -> (Node, Facts) {
-    match e {
-        // Roles are read from the deal's contact rows, which do not
-        // change during the replay.
-        Expr::DealHas(r) => (Node::DealHas(*r), Facts::STEADY),
-        // Changes when a linked subject moves: an instant on the
-        // timeline of its own (`eval::links`), not a field change.
-        Expr::Linked { stage, ever } => (
-            Node::Linked {
-                stage: *stage,
-                ever: *ever,
-            },
-            Facts {
-                steady: false,
-                ..Facts::STEADY
-            },
-        ),
-        _ => (Node::Const(Value::Number(0.0)), Facts::STEADY),
-    }
+/// How many of a deal's contacts (a contact's deals) are in a stage. It
+/// changes when a linked subject moves: an instant on the timeline of its
+/// own (`eval::links`), not a field change.
+fn linked(stage: StageId, ever: bool) -> (Node, Facts) {
+    (
+        Node::Linked { stage, ever },
+        Facts {
+            steady: false,
+            ..Facts::STEADY
+        },
+    )
 }

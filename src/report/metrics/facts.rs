@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use crate::data::EventKind;
 use crate::eval::{Journey, Marks, StepFact};
 use crate::ir::{
-    Aggregate, DimensionId, DimensionRead, EventRef, EventTypeId, FieldId, Figure, FilterId, SlaId,
-    StageId, TeamId, TouchpointId, Type, Value,
+    Aggregate, DimensionId, DimensionRead, EventRef, EventTypeId, FieldId, Figure, FilterId, Node,
+    SlaId, StageId, TeamId, TouchpointId, Type, Value,
 };
 
 use super::super::context::{Ctx, first_entry_in};
@@ -125,16 +125,17 @@ impl PeriodEval<'_, '_> {
     /// Whether the field noted as dimension `d` is money.
     fn entered_field_is_money(&self, d: DimensionId) -> bool {
         let model = self.ctx.model;
-        let text = &model.dimensions[d].text;
-        let (owner, field) = text.split_once('.').unwrap_or_default();
-        let fields = match owner {
-            "contact" => &model.contact_fields,
-            "account" => &model.account_fields,
-            _ => &model.deal_fields,
+        // The field the dimension's node reads, not its text.
+        let DimensionRead::Field(_, node) = &model.dimensions[d].read else {
+            return false;
         };
-        fields
-            .iter()
-            .any(|f| f.name == field && f.ty == Type::Money)
+        let field = match &model.nodes[*node] {
+            Node::ContactField(f) => &model.contact_fields[*f],
+            Node::AccountField(f) => &model.account_fields[*f],
+            Node::DealField(f) => &model.deal_fields[*f],
+            _ => return false,
+        };
+        field.ty == Type::Money
     }
 
     /// The cohort: paths whose first entry into `a` is in the period and
