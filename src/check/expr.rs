@@ -46,6 +46,21 @@ impl Place {
             Place::DealFilter => "in the `where` of what a metric counts of deals",
         }
     }
+
+    /// The `where` of what a metric counts: read at the counted fact's
+    /// instant, so nothing about a subject "as of now" may stand there.
+    fn is_filter(self) -> bool {
+        matches!(self, Place::EventFilter | Place::DealFilter)
+    }
+
+    /// What the `where` of what a metric counts may read, when this is one.
+    fn filter_help(self) -> &'static str {
+        if self == Place::DealFilter {
+            DEAL_FILTER_HELP
+        } else {
+            FILTER_HELP
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -67,6 +82,8 @@ impl<'a> Ctx<'a> {
 }
 
 /// What a metric's `where` may read, for the help of everything else.
+const DEAL_FILTER_HELP: &str = "the `where` of a deal's stage entry reads `deal.FIELD`, `account.FIELD`, `deal.has(ROLE)` and `deal.contacts.in/entered(STAGE)` as they were at the entry; to count deals by their history, move them into a stage and count its entries";
+
 const FILTER_HELP: &str = "a metric's `where` reads the counted event's own fields, and `contact.FIELD` and `account.FIELD` as they were when the event (or stage entry, or SLA start) happened; to count contacts by their stage or score, count stage entries instead, e.g. `count(entered mql)`";
 
 const CONTACT_FUNCS: &[&str] = &[
@@ -452,8 +469,13 @@ impl Checker<'_> {
             return self.value_ref(v, id, ctx);
         }
         if name == "time_in_stage" {
-            if ctx.place == Place::EventFilter {
-                return self.not_here("`time_in_stage`", id.span, ctx, Some(FILTER_HELP));
+            if ctx.place.is_filter() {
+                return self.not_here(
+                    "`time_in_stage`",
+                    id.span,
+                    ctx,
+                    Some(ctx.place.filter_help()),
+                );
             }
             if ctx.place == Place::Metric {
                 return self.not_here("`time_in_stage`", id.span, ctx, Some("`time_in_stage` is about one contact; in a metric use `median(days(a -> b))`"));
@@ -944,7 +966,7 @@ impl Checker<'_> {
             return self.not_here(&format!("`account.{}`", name.name), span, ctx, None);
         }
         if name.name == "stage" && matches!(ctx.place, Place::EventFilter | Place::DealFilter) {
-            return self.not_here("`account.stage`", span, ctx, Some(FILTER_HELP));
+            return self.not_here("`account.stage`", span, ctx, Some(ctx.place.filter_help()));
         }
         if name.name == "stage" && ctx.place == Place::Deal {
             return self.not_here("`account.stage`", span, ctx, Some("a deal's moves read the deal and its account's fields; the account's stage is for contact and account conditions"));
@@ -1011,10 +1033,7 @@ impl Checker<'_> {
                 func,
                 args: call_args,
             } if func.name == "last" && args.is_none() => {
-                if matches!(
-                    ctx.place,
-                    Place::Metric | Place::Require | Place::EventFilter
-                ) {
+                if matches!(ctx.place, Place::Metric | Place::Require) || ctx.place.is_filter() {
                     return self.not_here("`last(...)`", span, ctx, None);
                 }
                 let Some(pattern) = self.single_pattern("last", call_args, base.span, ctx, false)
@@ -1365,8 +1384,13 @@ impl Checker<'_> {
 
     fn call(&mut self, func: &ast::Ident, args: &[Arg], span: Span, ctx: Ctx<'_>) -> (Expr, Ty) {
         let f = func.name.as_str();
-        if ctx.place == Place::EventFilter && !matches!(f, "min" | "max") {
-            return self.not_here(&format!("`{f}(...)`"), func.span, ctx, Some(FILTER_HELP));
+        if ctx.place.is_filter() && !matches!(f, "min" | "max") {
+            return self.not_here(
+                &format!("`{f}(...)`"),
+                func.span,
+                ctx,
+                Some(ctx.place.filter_help()),
+            );
         }
         let in_metric = ctx.place == Place::Metric;
         let known = if in_metric {

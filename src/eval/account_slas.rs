@@ -124,13 +124,14 @@ impl Run<'_> {
     }
 
     /// Account SLA instances met, cancelled or opened by event `i` of the
-    /// timeline, contact `m`'s: any contact of the account counts.
-    pub(super) fn account_sla_event(&mut self, m: usize, i: usize, now: Instant) {
+    /// timeline, `who`'s: any contact of the account counts, and an event
+    /// of one of its deals that names no contact (the account's own).
+    pub(super) fn account_sla_event(&mut self, who: Who, i: usize, now: Instant) {
         if !self.has_account_slas() {
             return;
         }
         let slas = &self.policy.ir().slas;
-        let view = View::new(self, Who::Contact(m), now);
+        let view = View::new(self, who, now);
         let hit = |ts: &[SlaTrigger]| {
             ts.iter()
                 .any(|t| matches!(t, SlaTrigger::Event(p) if view.matches(i, *p)))

@@ -200,6 +200,10 @@ impl Run<'_> {
                 linked: true,
                 ..Tipped::default()
             },
+            ItemKind::AccountEvent(ev) => Tipped {
+                event: Some(ev),
+                ..Tipped::default()
+            },
         }
     }
 

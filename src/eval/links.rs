@@ -117,7 +117,7 @@ pub fn sort_timeline(events: &[Event], timeline: &mut [Item]) {
     timeline.sort_by_key(|it| {
         let origin = match it.what {
             ItemKind::Create => (0, 0, 0),
-            ItemKind::Event(ev) => events
+            ItemKind::Event(ev) | ItemKind::AccountEvent(ev) => events
                 .get(ev)
                 .map_or((1, 0, 0), |e| (1, e.origin.file, e.origin.line)),
             ItemKind::Linked => (2, 0, 0),

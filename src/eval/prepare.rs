@@ -250,26 +250,34 @@ impl<'w> World<'w> {
         // The side the other reads is replayed first (see `links`).
         let (journeys, account_journey, deals) = if self.policy.ir().contacts_read_deals {
             let d = self.replay_deals(account.clone(), ids, deals, &[], &mut out);
-            let (j, a) = self.replay_contacts(account, ids, &d, &mut out);
+            let (j, a) = self.replay_contacts(account, ids, deals, &d, &mut out);
             (j, a, d)
         } else {
-            let (j, a) = self.replay_contacts(account.clone(), ids, &[], &mut out);
+            let (j, a) = self.replay_contacts(account.clone(), ids, deals, &[], &mut out);
             let d = self.replay_deals(account, ids, deals, &j, &mut out);
             (j, a, d)
         };
         (journeys, account_journey, deals, problems, explained)
     }
 
-    /// The account's contacts (and the account) replayed; `deals`: the
-    /// deal journeys their conditions read, if they read any.
+    /// The account's contacts (and the account) replayed; `account_deals`:
+    /// its deals (indexes into `Histories::deals`), whose events that name
+    /// no contact are the account's too; `deals`: the deal journeys their
+    /// conditions read, if they read any.
     fn replay_contacts(
         &self,
         account: Option<String>,
         ids: &[&str],
+        account_deals: &[usize],
         deals: &[Journey],
         out: &mut Outcome<'_, '_>,
     ) -> (Vec<Journey>, Option<AccountJourney>) {
         let (members, mut timeline) = self.members(ids);
+        let before = timeline.len();
+        timeline.extend(self.account_events(account_deals));
+        if timeline.len() != before {
+            links::sort_timeline(&self.histories.events, &mut timeline);
+        }
         // Only when contacts read their deals (most replays: never).
         let mut entries = Vec::new();
         if !deals.is_empty() {
@@ -329,6 +337,26 @@ impl<'w> World<'w> {
         let (journeys, calculations) = run.into_journeys(as_of, &None);
         out.problems.extend(calculations);
         journeys
+    }
+
+    /// The events of `deals` (indexes into `Histories::deals`) that name no
+    /// contact, as items of their account's timeline.
+    fn account_events(&self, deals: &[usize]) -> Vec<Item> {
+        deals
+            .iter()
+            .filter_map(|d| self.histories.deals.get(*d))
+            .filter_map(|deal| self.events_by_deal.get(deal.id.as_str()))
+            .flatten()
+            .filter_map(|ev| {
+                let e = self.histories.events.get(*ev)?;
+                let deal_only = e.contact.is_none() && matches!(e.kind, EventKind::Event { .. });
+                deal_only.then_some(Item {
+                    at: e.at,
+                    member: 0,
+                    what: ItemKind::AccountEvent(*ev),
+                })
+            })
+            .collect()
     }
 
     /// The replay's starting state for one account's deals: each deal a
@@ -434,7 +462,12 @@ impl<'w> World<'w> {
                     .collect()
             });
         let account_life = account.as_ref().and_then(|_| {
-            let start = timeline.first().map_or(self.replay_start, |t| t.at);
+            // An account starts with its first contact (its deals' own
+            // events happen in it, but do not start it).
+            let start = timeline
+                .iter()
+                .find(|t| !matches!(t.what, ItemKind::AccountEvent(_)))
+                .map_or(self.replay_start, |t| t.at);
             self.account_life(start)
         });
         let touchpoints = vec![Vec::new(); timeline.len()];

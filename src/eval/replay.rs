@@ -88,6 +88,12 @@ impl<'a> Run<'a> {
                 // Nothing to apply: the member is tried again, now that
                 // a subject linked to it has moved.
                 ItemKind::Linked => {}
+                // Nobody's: only the account sees it.
+                ItemKind::AccountEvent(ev) => {
+                    event = Some(ev);
+                    first = None;
+                    self.account_history.push(i);
+                }
             }
             self.changed();
         }
@@ -124,8 +130,10 @@ impl<'a> Run<'a> {
         }
         self.scratch.order = order;
         self.settle_account(now, event, item, problems);
-        if let (Some(ev), Some(m)) = (event, first) {
-            self.sla_event(m, ev, now);
+        match (event, first, item) {
+            (Some(ev), Some(m), _) => self.sla_event(m, ev, now),
+            (Some(_), None, Some(i)) => self.account_sla_event(Who::Account, i, now),
+            _ => {}
         }
     }
 
@@ -630,7 +638,7 @@ impl<'a> Run<'a> {
         self.timeline
             .get(..self.processed)?
             .iter()
-            .rposition(|x| x.what == ItemKind::Event(ev))
+            .rposition(|x| x.what.event() == Some(ev))
     }
 
     fn move_to(&mut self, who: Who, to: StageId, now: Instant, cause: Cause, date_precision: bool) {
@@ -739,7 +747,7 @@ impl<'a> Run<'a> {
         self.apply_sla_event(m, &decisions, &starts, now);
         self.scratch.decisions = decisions;
         self.scratch.starts = starts;
-        self.account_sla_event(m, i, now);
+        self.account_sla_event(Who::Contact(m), i, now);
     }
 
     /// What `sla_event` decided: instances (by index) cancelled or met,

@@ -28,6 +28,20 @@ pub enum ItemKind {
     /// A subject linked to the member moved (a deal's contact, a
     /// contact's deal): what `Node::Linked` reads may have changed.
     Linked,
+    /// An event of one of the account's deals that names no contact: on
+    /// the account's timeline only (its history, its lifecycle's `on`
+    /// moves, its SLAs and scores), nobody's activity. `member` is unused.
+    AccountEvent(usize),
+}
+
+impl ItemKind {
+    /// The event this item applies, if it is one.
+    pub fn event(self) -> Option<usize> {
+        match self {
+            ItemKind::Event(ev) | ItemKind::AccountEvent(ev) => Some(ev),
+            ItemKind::Create | ItemKind::Linked => None,
+        }
+    }
 }
 
 /// What moved a contact or account into a stage.

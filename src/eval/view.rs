@@ -9,7 +9,7 @@ use crate::data::time::Instant;
 use crate::ir::*;
 
 use super::memo::{Memo, Pick};
-use super::state::{ItemKind, Run};
+use super::state::Run;
 use super::value::{DAY_MS, Truth, V, all, and, any, arith, b, decay, or, order, window_bounds};
 
 /// Who a view is about.
@@ -92,7 +92,7 @@ impl<'r, 'a> View<'r, 'a> {
     /// Does timeline item `i` match the pattern?
     pub fn matches(&self, i: usize, p: PatternId) -> bool {
         let p = &self.nodes()[p];
-        let Some(ItemKind::Event(event)) = self.run.timeline.get(i).map(|x| x.what) else {
+        let Some(event) = self.run.timeline.get(i).and_then(|x| x.what.event()) else {
             return false;
         };
         let Some((ty, _)) = self.event_fields(event) else {
@@ -562,8 +562,11 @@ impl<'r, 'a> View<'r, 'a> {
             }
             Node::Last { pattern, field } => {
                 let last = self.last_match(*pattern);
-                match last.and_then(|i| self.run.timeline.get(i)).map(|x| x.what) {
-                    Some(ItemKind::Event(ev)) => V::from_value(
+                match last
+                    .and_then(|i| self.run.timeline.get(i))
+                    .and_then(|x| x.what.event())
+                {
+                    Some(ev) => V::from_value(
                         self.event_fields(ev)
                             .and_then(|(_, f)| f.get(field.index()))
                             .and_then(Option::as_ref),

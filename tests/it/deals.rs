@@ -922,3 +922,107 @@ fn generate_reproduces_the_committed_deal_exports() {
         }
     }
 }
+
+/// A deal's own event (a close date on a deal row, naming no contact)
+/// happens in its account: the account lifecycle moves on it, an account
+/// SLA is met by it, an account score earns points for it and the
+/// account's history counts it, at its instant.
+/// Before, the account never saw it: `on deal_won` in the account
+/// lifecycle checked clean and never fired.
+#[test]
+fn an_account_moves_on_its_deals_own_events() {
+    let policy = Policy::compile(
+        r#"
+policy "Accounts" { timezone "UTC" teams sales }
+deal { amount: money? }
+event deal_won { }
+event call { }
+lifecycle contact {
+  stage lead initial owner sales
+  stage done final owner sales
+  lead -> done on deal_won
+}
+lifecycle account {
+  stage prospect initial owner sales
+  stage busy owner sales
+  stage customer final owner sales
+  prospect -> busy when count(call) >= 2
+  busy -> customer on deal_won
+}
+score calls for account {
+  owner sales
+  each call => +5
+}
+sla close_it {
+  owner sales
+  starts on entering account:busy
+  met on deal_won
+  within 10d
+}
+lifecycle deal {
+  stage open initial owner sales
+  stage won final
+  open -> won on deal_won
+}
+"#,
+    )
+    .unwrap();
+    let h = load(
+        &policy,
+        &[
+            Source::inline(
+                RecordKind::Contacts,
+                "contacts",
+                rows(
+                    json!([{"id": "c-1", "account": "a-1", "created_at": "2026-03-01T09:00:00Z"}]),
+                ),
+            ),
+            Source::inline(
+                RecordKind::Deals,
+                "deals",
+                rows(json!([{"id": "D1", "account": "a-1", "created_at": "2026-03-02T09:00:00Z"}])),
+            ),
+            Source::inline(
+                RecordKind::Events,
+                "events",
+                rows(json!([
+                    {"deal": "D1", "at": "2026-03-03T10:00:00Z", "type": "call"},
+                    {"deal": "D1", "at": "2026-03-04T10:00:00Z", "type": "call"},
+                    {"deal": "D1", "at": "2026-03-06T10:00:00Z", "type": "deal_won"},
+                ])),
+            ),
+        ],
+    )
+    .unwrap();
+    assert_eq!(h.total().rejected, 0, "{:?}", h.problems);
+    let ev = policy.evaluate(&h, None);
+    let account = &ev.accounts[0];
+    let steps: Vec<(String, String)> = account
+        .steps
+        .iter()
+        .map(|s| {
+            (
+                policy.ir().stage_name(s.stage).to_string(),
+                crate::at(s.entered),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("prospect".into(), "2026-03-01T09:00:00.000Z".into()),
+            ("busy".into(), "2026-03-04T10:00:00.000Z".into()),
+            ("customer".into(), "2026-03-06T10:00:00.000Z".into()),
+        ]
+    );
+    assert_eq!(account.slas.len(), 1);
+    assert_eq!(
+        account.slas[0].instance.met_at.map(crate::at).as_deref(),
+        Some("2026-03-06T10:00:00.000Z")
+    );
+    assert_eq!(account.scores.len(), 1);
+    assert_eq!(account.scores[0].1, 10.0);
+    // The deal's own event is nobody's activity: the contact stays a lead.
+    assert_eq!(policy.ir().stage_name(ev.journeys[0].stage), "lead");
+    assert_eq!(policy.ir().stage_name(ev.deals[0].stage), "won");
+}

@@ -216,7 +216,7 @@ impl PeriodEval<'_, '_> {
     ) -> M {
         let ctx = self.ctx;
         let model = ctx.model;
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut seen: BTreeSet<(&str, i64)> = BTreeSet::new();
         let mut values = Vec::new();
         for j in ctx.event_journeys() {
             for &ev in &j.facts.events {
@@ -229,11 +229,13 @@ impl PeriodEval<'_, '_> {
                 if *t != ty || !self.within(e.at) || !filtered(j, ev, w) {
                     continue;
                 }
-                // Several contacts of one deal: the opportunity once, in
-                // the segment of its first event (whatever the segment
-                // asked for), so that the segments add up to the total.
+                // One event of a deal recorded on several of its contacts
+                // (the same type, deal and instant): counted once, in the
+                // segment of its first copy (whatever the segment asked
+                // for), so that the segments add up to the total. Two
+                // events of one deal at different instants are two.
                 if let Some(o) = &e.deal
-                    && !seen.insert(o.as_str())
+                    && !seen.insert((o.as_str(), e.at))
                 {
                     continue;
                 }
