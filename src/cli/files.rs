@@ -5,12 +5,24 @@ use std::path::{Path, PathBuf};
 use detente::Diagnostics;
 use detente::diagnostic::Problem;
 
+/// `-` among the paths: the policy is read from standard input (for
+/// editors and pre-commit hooks).
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 /// Every `*.detente` file named or found (recursively, sorted) under the
-/// given paths. Errors are for the user, ready to print.
+/// given paths; `-` stands for standard input, named at most once. Errors
+/// are for the user, ready to print.
 pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
+    if paths.iter().filter(|p| is_stdin(p)).count() > 1 {
+        return Err("`-` (standard input) can be named only once".into());
+    }
     for p in paths {
-        if p.is_dir() {
+        if is_stdin(p) {
+            out.push(p.clone());
+        } else if p.is_dir() {
             let before = out.len();
             walk(p, &mut out).map_err(|e| format!("cannot read folder `{}`: {e}", p.display()))?;
             if out.len() == before {
@@ -43,8 +55,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// A policy's text, or the diagnostic for bytes that are not UTF-8 (with
 /// a lossy copy of the text so the diagnostic can show where).
 pub fn read_policy(path: &Path) -> Result<Result<String, Diagnostics>, String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let bytes = if is_stdin(path) {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        bytes
+    } else {
+        std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?
+    };
     Ok(match detente::syntax::decode(&bytes) {
         Ok(s) => Ok(s.to_string()),
         Err(e) => Err(Diagnostics::new(
@@ -55,6 +73,11 @@ pub fn read_policy(path: &Path) -> Result<Result<String, Diagnostics>, String> {
     })
 }
 
+/// How messages name the file: `<stdin>` for standard input.
 pub fn display(path: &Path) -> String {
-    path.display().to_string()
+    if is_stdin(path) {
+        "<stdin>".into()
+    } else {
+        path.display().to_string()
+    }
 }

@@ -100,6 +100,22 @@ enum Command {
     Serve(serve::Args),
     /// Write deterministic example histories for the acme policy.
     Generate(generate::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `detente man > detente.1`, `detente man check > detente-check.1`.
+    Man(ManArgs),
+}
+
+#[derive(clap::Args)]
+struct ManArgs {
+    /// A command's own page (`detente-check(1)`); the main page without it.
+    command: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete in.
+    shell: clap_complete::Shell,
 }
 
 pub fn run() -> std::process::ExitCode {
@@ -128,8 +144,46 @@ pub fn run() -> std::process::ExitCode {
         Command::Diff(a) => diff::run(a),
         #[cfg(feature = "serve")]
         Command::Serve(a) => serve::run(a),
+        Command::Completions(a) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut text = Vec::new();
+            clap_complete::generate(a.shell, &mut command, "detente", &mut text);
+            out!("{}", String::from_utf8_lossy(&text));
+            Exit::Ok
+        }
+        Command::Man(a) => man(a),
     }
     .into()
+}
+
+/// The manual page of `detente`, or of one of its commands
+/// (`detente-check(1)`, as the main page lists them).
+fn man(args: ManArgs) -> Exit {
+    let command = <Cli as clap::CommandFactory>::command();
+    let page = match &args.command {
+        None => command,
+        Some(name) => match command.find_subcommand(name) {
+            Some(sub) => sub
+                .clone()
+                .name(format!("detente-{name}"))
+                .version(env!("CARGO_PKG_VERSION")),
+            None => {
+                let names: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+                eprintln!(
+                    "error: `{name}` is not a command; the commands are {}",
+                    names.join(", ")
+                );
+                return Exit::Usage;
+            }
+        },
+    };
+    let mut text = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(page).render(&mut text) {
+        eprintln!("error: cannot write the manual page: {e}");
+        return Exit::Usage;
+    }
+    out!("{}", String::from_utf8_lossy(&text));
+    Exit::Ok
 }
 
 /// Colour only for a terminal, and never when NO_COLOR is set.

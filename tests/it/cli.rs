@@ -359,3 +359,129 @@ fn every_bad_row_is_reported_with_its_code() {
         "{text}"
     );
 }
+
+/// Editors and pre-commit hooks pipe a policy through: `check -` reads
+/// standard input and names it `<stdin>`; `fmt -` writes the canonical
+/// layout to standard output and nothing else, and leaves diagnostics
+/// on standard error.
+#[test]
+fn check_and_fmt_read_standard_input() {
+    let messy = "policy \"Messy\" { teams marketing }\nevent form_submit {form:text}\nlifecycle contact { stage lead initial owner marketing\nstage won final\nlead->won on form_submit\n}\n";
+    let out = detente()
+        .args(["check", "-"])
+        .write_stdin(messy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(stdout(&out), "checked 1 policy file: no problems found\n");
+
+    let out = detente()
+        .args(["fmt", "-"])
+        .write_stdin(messy)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let formatted = stdout(&out);
+    let path = root().join("policies/acme.detente");
+    let canonical = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        formatted.starts_with("policy \"Messy\" {\n  teams marketing\n}\n"),
+        "{formatted}"
+    );
+    // The output is canonical: through `fmt -` again, unchanged; and a
+    // canonical policy comes back byte for byte.
+    let again = detente()
+        .args(["fmt", "-"])
+        .write_stdin(formatted.clone())
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&again), formatted);
+    let same = detente()
+        .args(["fmt", "-"])
+        .write_stdin(canonical.clone())
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&same), canonical);
+
+    // A broken policy: its diagnostic on standard error, nothing on
+    // standard output, exit 1.
+    let out = detente()
+        .args(["fmt", "-"])
+        .write_stdin("policy \"Broken\" {\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<stdin>:2:1") && err.contains("E001"), "{err}");
+    let out = detente()
+        .args(["check", "-"])
+        .write_stdin("policy \"Broken\" {\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("<stdin>:2:1"), "{}", stdout(&out));
+
+    let out = detente().args(["check", "-", "-"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `fmt --check --diff` shows each change as a unified diff, writes
+/// nothing and exits 1; on a formatted file it prints no diff.
+#[test]
+fn fmt_check_diff_shows_the_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messy.detente");
+    let messy = "policy \"Messy\" { teams marketing }\nevent form_submit { form: text }\n\nlifecycle contact {\n  stage lead initial owner marketing\n  stage won final\n  lead->won on form_submit\n}\n";
+    std::fs::write(&path, messy).unwrap();
+    let out = detente()
+        .args(["fmt", "--check", "--diff"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), messy);
+    let name = path.display().to_string();
+    let said = stdout(&out);
+    let want = format!(
+        "--- {name}\n+++ {name} (formatted)\n@@ -1,8 +1,11 @@\n-policy \"Messy\" {{ teams marketing }}\n+policy \"Messy\" {{\n+  teams marketing\n+}}\n+\n event form_submit {{ form: text }}\n \n lifecycle contact {{\n   stage lead initial owner marketing\n-  stage won final\n-  lead->won on form_submit\n+  stage won  final\n+  lead -> won on form_submit\n }}\n1 of 1 policy file need formatting: run `detente fmt`\n"
+    );
+    assert_eq!(said, want);
+    let out = detente()
+        .args(["fmt", "--check", "--diff", "policies"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "2 policy files already formatted\n");
+}
+
+/// `completions SHELL` prints a script that completes the commands, and
+/// `man` the manual page, the main one or a command's.
+#[test]
+fn completions_and_the_manual_page() {
+    for (shell, marker) in [
+        ("bash", "complete -F _detente"),
+        ("zsh", "#compdef detente"),
+        ("fish", "complete -c detente"),
+    ] {
+        let out = detente().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let script = stdout(&out);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(
+            script.contains("classify") && script.contains("as-of"),
+            "{shell}"
+        );
+    }
+    let out = detente().args(["man"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let page = stdout(&out);
+    assert!(page.contains(".TH detente 1"), "{page}");
+    assert!(page.contains("detente\\-report(1)"), "{page}");
+    let out = detente().args(["man", "fmt"]).output().unwrap();
+    let page = stdout(&out);
+    assert!(page.contains(".TH detente-fmt 1"), "{page}");
+    assert!(page.contains("\\-\\-diff"), "{page}");
+    let out = detente().args(["man", "nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
