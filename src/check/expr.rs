@@ -885,6 +885,8 @@ impl Checker<'_> {
                 || (rt == Ty::Literal && lt == Ty::Num(Unit::DAYS))
             {
                 Some("a duration needs a unit: write e.g. `14d` or `48h`".to_string())
+            } else if let Some(h) = days_as_a_number(&lt, &rt, lhs, rhs) {
+                Some(h)
             } else if ordered && (lt.is_textual() || rt.is_textual()) {
                 Some("text can be compared with `==`, `!=`, `contains`, `starts_with`, `ends_with` or `matches`".to_string())
             } else {
@@ -1957,4 +1959,33 @@ fn parse_money(raw: &str) -> Result<Decimal, BadMoney> {
     base.checked_mul(factor)
         .filter(|m| crate::range::money_ok(*m))
         .ok_or(BadMoney::OutOfRange)
+}
+
+/// `days_since(visit) <= 30d`: a count of days (`days_since`, `days(...)`)
+/// is a plain number, so the duration's unit goes; say it with the
+/// number the writer meant.
+fn days_as_a_number(lt: &Ty, rt: &Ty, lhs: &ast::Expr, rhs: &ast::Expr) -> Option<String> {
+    let plain = |t: &Ty| matches!(t, Ty::Num(u) if *u == Unit::NONE);
+    let (number, duration) = if plain(lt) && *rt == Ty::Num(Unit::DAYS) {
+        (lhs, rhs)
+    } else if plain(rt) && *lt == Ty::Num(Unit::DAYS) {
+        (rhs, lhs)
+    } else {
+        return None;
+    };
+    let ast::ExprKind::Literal(ast::Literal::Quantity { number: n, unit }) = &duration.kind else {
+        return None;
+    };
+    let days = match unit.as_str() {
+        "d" => n.clone(),
+        "w" => n.parse::<f64>().ok().map(|w| (w * 7.0).to_string())?,
+        _ => return None,
+    };
+    let what = match &number.kind {
+        ast::ExprKind::Call { func, .. } => format!("`{}(...)`", func.name),
+        _ => "this side".to_string(),
+    };
+    Some(format!(
+        "{what} counts days as a plain number: compare it with `{days}`, not `{n}{unit}`"
+    ))
 }

@@ -19,6 +19,19 @@ pub enum SyntaxError {
         help: Option<String>,
     },
 
+    /// A known slip (`after 10 days`, `decay 21d`, `$3,000`), said as
+    /// what to write instead.
+    #[error("{message}")]
+    #[diagnostic(code(detente::E001))]
+    Advice {
+        message: String,
+        #[label("{label}")]
+        span: Span,
+        label: String,
+        #[help]
+        help: String,
+    },
+
     #[error("unknown escape `{escape}` in a string")]
     #[diagnostic(
         code(detente::E002),
@@ -80,6 +93,7 @@ impl SyntaxError {
     pub fn span(&self) -> Span {
         match self {
             SyntaxError::Unexpected { span, .. }
+            | SyntaxError::Advice { span, .. }
             | SyntaxError::InvalidEscape { span, .. }
             | SyntaxError::NotUtf8 { span, .. }
             | SyntaxError::TooDeep { span, .. }

@@ -2,6 +2,7 @@
 
 use pest::error::{Error, ErrorVariant, InputLocation};
 
+use super::construct::{Block, Place};
 use super::error::SyntaxError;
 use super::parser::Rule;
 use crate::span::Span;
@@ -128,36 +129,6 @@ fn word(rule: Rule) -> Option<&'static str> {
     })
 }
 
-/// `$3,000`: a comma between digit groups. Numbers group thousands with
-/// `_` (a comma separates arguments), so say how to write it.
-fn thousands(source: &str, offset: usize) -> Option<String> {
-    let after = source.get(offset..)?.strip_prefix(',')?;
-    let group: String = after.chars().take_while(char::is_ascii_digit).collect();
-    if group.len() != 3 {
-        return None;
-    }
-    let before = source.get(..offset)?;
-    let number = before
-        .rsplit(|c: char| !(c.is_ascii_digit() || c == '_' || matches!(c, '$' | '€' | '£')))
-        .next()?;
-    if !number.chars().any(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let mut rest = after.get(group.len()..).unwrap_or("");
-    let mut fixed = format!("{number}_{group}");
-    while let Some(more) = rest.strip_prefix(',') {
-        let g: String = more.chars().take_while(char::is_ascii_digit).collect();
-        if g.len() != 3 {
-            break;
-        }
-        fixed = format!("{fixed}_{g}");
-        rest = more.get(3..).unwrap_or("");
-    }
-    Some(format!(
-        "did you mean `{fixed}`? Group thousands with `_`, not `,` (a comma separates arguments)"
-    ))
-}
-
 /// `metric wins by marketing = ...` or `per rep`: `by` and `per` cut by
 /// a field, not a team or a bare name; say so, and where a team goes.
 fn cut_by_a_name(source: &str, offset: usize, words: &[&str]) -> Option<String> {
@@ -173,6 +144,42 @@ fn cut_by_a_name(source: &str, offset: usize, words: &[&str]) -> Option<String> 
     Some(format!(
         "`{word}` takes a field whose values are the segments: write `{word} contact.{name}`, `{word} account.{name}` or (in a metric) `{word} event.{name}`; a team's share is `share(TOUCHPOINT by TEAM)`"
     ))
+}
+
+/// Instead of more than six alternatives: the condition could go on, or
+/// the line end and the next be one of the construct's (`takes`).
+fn long_list(words: &[&str], takes: &str) -> String {
+    let goes_on = words
+        .iter()
+        .any(|w| w.contains("comparison") || w.contains("`and` or `or`") || *w == "an operator");
+    if goes_on {
+        format!(
+            "more of the condition (`and`, `or`, a comparison such as `>=`, an operator) or, on a new line, {takes}"
+        )
+    } else {
+        takes.to_string()
+    }
+}
+
+/// `sales` alone on a line of a block that has an owner: the team named
+/// in the policy's `teams`, without `owner` before it.
+fn owner_without_keyword(source: &str, offset: usize, found: &str) -> Option<String> {
+    let place = Place::at(source, offset);
+    let owned = matches!(
+        place.block,
+        Block::Score | Block::Criteria | Block::Sla | Block::Lifecycle
+    );
+    if !owned || !place.statement.is_empty() || found.is_empty() {
+        return None;
+    }
+    let teams = source
+        .lines()
+        .map(str::trim_start)
+        .find_map(|l| l.strip_prefix("teams "))?;
+    let is_team = teams
+        .split(|c: char| c == ',' || c.is_whitespace() || c == '}')
+        .any(|t| t == found);
+    is_team.then(|| format!("did you mean `owner {found}`?"))
 }
 
 /// The phrase for a list of alternatives: "a, b or c".
@@ -265,6 +272,14 @@ pub fn describe(source: &str, base: usize, error: &Error<Rule>) -> SyntaxError {
     words.dedup();
     let (found, len) = token_at(source, offset);
     let found_word = found.trim_matches('`').to_string();
+    if let Some(a) = super::advice::advise(source, offset, &found_word) {
+        return SyntaxError::Advice {
+            message: a.message,
+            span: a.span,
+            label: a.label,
+            help: a.help,
+        };
+    }
     let span = Span::new(offset, offset + len.max(1));
 
     // After `name:` in a schema the missing thing is a type.
@@ -274,7 +289,11 @@ pub fn describe(source: &str, base: usize, error: &Error<Rule>) -> SyntaxError {
             "a type (`text`, `number`, `money`, `bool`, `date`, `timestamp`, `duration`) or a list of values such as `\"a\" | \"b\"`",
         ];
     }
-    let expected = join(&words);
+    // A long list is the grammar's view: say what this construct takes.
+    let expected = match Place::at(source, offset).block.statements() {
+        Some(takes) if words.len() > 6 => long_list(&words, takes),
+        _ => join(&words),
+    };
     let mut help = None;
     if found_word == "=" && words.iter().any(|w| w.contains("comparison")) {
         help = Some("to compare two values write `==`; a single `=` defines a name".to_string());
@@ -297,7 +316,7 @@ pub fn describe(source: &str, base: usize, error: &Error<Rule>) -> SyntaxError {
             help = Some(format!("did you mean `{best}`?"));
         }
     }
-    if let Some(t) = thousands(source, offset) {
+    if let Some(t) = owner_without_keyword(source, offset, &found_word) {
         help = Some(t);
     }
     if let Some(c) = cut_by_a_name(source, offset, &words) {

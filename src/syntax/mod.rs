@@ -1,6 +1,8 @@
 //! Text → syntax tree. The only module that knows about pest.
 
+mod advice;
 pub mod ast;
+mod construct;
 mod error;
 mod expected;
 mod parser;

@@ -40,6 +40,7 @@ pub const ITEM_KEYWORDS: &[&str] = &[
     "policy",
     "contact",
     "account",
+    "deal",
     "event",
     "touchpoint",
     "score",
@@ -114,8 +115,12 @@ fn next_item_start(source: &str, after: usize) -> Option<usize> {
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect();
-        let after_word = line.get(word.len()..).unwrap_or("").trim_start();
-        if ITEM_KEYWORDS.contains(&word.as_str()) && !after_word.starts_with(':') {
+        let rest = line.get(word.len()..).unwrap_or("");
+        let after_word = rest.trim_start();
+        // `contact {` or `score fit {` starts a definition; `contact.level
+        // >= 5 => +10` and `deal:won` do not.
+        let spaced = rest.starts_with(|c: char| c.is_whitespace() || c == '{');
+        if ITEM_KEYWORDS.contains(&word.as_str()) && spaced && !after_word.starts_with(':') {
             return Some(start);
         }
     }
@@ -1294,6 +1299,17 @@ fn shift_error(e: SyntaxError, by: usize) -> SyntaxError {
         } => SyntaxError::Unexpected {
             expected,
             found,
+            span: span.shifted(by),
+            label,
+            help,
+        },
+        SyntaxError::Advice {
+            message,
+            span,
+            label,
+            help,
+        } => SyntaxError::Advice {
+            message,
             span: span.shifted(by),
             label,
             help,
