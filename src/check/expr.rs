@@ -86,7 +86,9 @@ const DEAL_FILTER_HELP: &str = "the `where` of a deal's stage entry reads `deal.
 
 const FILTER_HELP: &str = "a metric's `where` reads the counted event's own fields, and `contact.FIELD` and `account.FIELD` as they were when the event (or stage entry, or SLA start) happened; to count contacts by their stage or score, count stage entries instead, e.g. `count(entered mql)`";
 
-const CONTACT_FUNCS: &[&str] = &[
+/// The functions a condition about one subject may call (docs/language.md,
+/// "Functions", has an entry for each: a test checks it).
+pub const CONTACT_FUNCS: &[&str] = &[
     "seen",
     "count",
     "last",
@@ -96,7 +98,8 @@ const CONTACT_FUNCS: &[&str] = &[
     "min",
     "max",
 ];
-const METRIC_FUNCS: &[&str] = &[
+/// The functions a metric or incentive may call.
+pub const METRIC_FUNCS: &[&str] = &[
     "count",
     "conversion",
     "avg",

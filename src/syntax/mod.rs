@@ -10,7 +10,7 @@ mod prescan;
 pub mod print;
 
 pub use error::SyntaxError;
-pub use parser::MAX_EXPR_DEPTH;
+pub use parser::{ITEM_KEYWORDS, MAX_EXPR_DEPTH};
 pub use prescan::MAX_NESTING;
 
 use ast::PolicyFile;

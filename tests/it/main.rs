@@ -21,6 +21,7 @@ mod layers;
 mod matrix;
 mod policies;
 mod props;
+mod reference;
 mod reliability;
 mod report;
 mod request_direct;

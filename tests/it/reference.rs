@@ -1,0 +1,135 @@
+//! docs/language.md stands alone: every keyword of the grammar and every
+//! function of the checker's tables has an entry, and every policy
+//! example in it parses.
+
+use detente::check::expr::{CONTACT_FUNCS, METRIC_FUNCS};
+
+use crate::root;
+
+fn language() -> String {
+    std::fs::read_to_string(root().join("docs/language.md")).unwrap()
+}
+
+/// The text of the section `## NAME`, up to the next `## `.
+fn section(text: &str, name: &str) -> String {
+    let start = text
+        .find(&format!("\n## {name}\n"))
+        .unwrap_or_else(|| panic!("docs/language.md has no `## {name}`"));
+    let rest = &text[start + 1..];
+    let end = rest[3..].find("\n## ").map_or(rest.len(), |e| e + 3);
+    rest[..end].to_string()
+}
+
+/// Every keyword the grammar defines (`kw_NAME = @{ "NAME" ~ ... }`).
+fn grammar_keywords() -> Vec<String> {
+    let grammar = std::fs::read_to_string(root().join("grammar/detente.pest")).unwrap();
+    grammar
+        .lines()
+        .filter(|l| l.starts_with("kw_"))
+        .filter_map(|l| l.split('"').nth(1).map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn every_keyword_of_the_grammar_has_an_entry() {
+    let keywords = section(&language(), "Keywords");
+    // An entry is its `- ` line and the indented lines that go on with it.
+    let mut entries: Vec<String> = Vec::new();
+    for line in keywords.lines() {
+        if let Some(e) = line.strip_prefix("- ") {
+            entries.push(e.to_string());
+        } else if line.starts_with("  ")
+            && let Some(last) = entries.last_mut()
+        {
+            last.push(' ');
+            last.push_str(line.trim());
+        }
+    }
+    let words = grammar_keywords();
+    assert!(
+        words.len() >= 70,
+        "{} keywords read from the grammar",
+        words.len()
+    );
+    let missing: Vec<&String> = words
+        .iter()
+        .filter(|w| {
+            let quoted = format!("`{w}`");
+            // An entry names the keyword before its colon.
+            !entries.iter().any(|e| {
+                e.split_once(": ")
+                    .is_some_and(|(names, _)| names.contains(&quoted))
+            })
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no entry in `## Keywords` for {missing:?}"
+    );
+}
+
+#[test]
+fn every_function_has_an_entry_with_an_example() {
+    let functions = section(&language(), "Functions");
+    let mut missing = Vec::new();
+    for f in CONTACT_FUNCS.iter().chain(METRIC_FUNCS) {
+        // An entry starts with the function in bold, then its arguments.
+        let entry = functions
+            .lines()
+            .position(|l| l.contains(&format!("**`{f}(")))
+            .map(|i| {
+                functions
+                    .lines()
+                    .skip(i)
+                    .take_while(|l| !l.is_empty())
+                    .take(12)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+        match entry {
+            // Says what it returns and shows it used.
+            Some(e) if e.contains('→') && e.matches('`').count() >= 4 => {}
+            _ => missing.push(*f),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "no entry in `## Functions` for {missing:?}"
+    );
+}
+
+/// The fenced examples that are whole definitions parse as written.
+#[test]
+fn every_policy_example_in_the_reference_parses() {
+    let text = language();
+    let mut blocks = Vec::new();
+    let mut current: Option<Vec<&str>> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            match current.take() {
+                Some(b) => blocks.push(b.join("\n")),
+                None => current = Some(Vec::new()),
+            }
+        } else if let Some(b) = current.as_mut() {
+            b.push(trimmed);
+        }
+    }
+    let definitions: Vec<&String> = blocks
+        .iter()
+        .filter(|b| {
+            let first = b.split_whitespace().next().unwrap_or("");
+            detente::syntax::ITEM_KEYWORDS.contains(&first) || first == "deal"
+        })
+        .collect();
+    assert!(
+        definitions.len() >= 7,
+        "{} examples found",
+        definitions.len()
+    );
+    for block in definitions {
+        if let Err(errors) = detente::syntax::parse(block) {
+            panic!("this example does not parse: {errors:?}\n{block}");
+        }
+    }
+}
