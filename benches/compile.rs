@@ -100,5 +100,44 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// What `detente lsp` does on each keystroke: the outline (from the
+/// definitions that parse) and the diagnostics of `check`. Target: at most
+/// 10 ms for a 1,000-line policy, whole or half-typed.
+fn language_server(c: &mut Criterion) {
+    let source = generate(875);
+    let lines = source.lines().count();
+    assert!((1_000..1_050).contains(&lines), "generated {lines} lines");
+    // As `src/cli/lsp/analysis.rs` does it: one parse for both.
+    let recheck = |text: &str| {
+        let edited = detente::syntax::parse_edited(text);
+        let outline = edited
+            .file
+            .as_ref()
+            .ok()
+            .or(edited.partial.as_ref())
+            .map(|f| detente::syntax::outline::outline(f, text).len());
+        let problems = match &edited.file {
+            Ok(file) => match detente::Policy::compile_parsed("policy", text, file) {
+                Ok(p) => p.warnings().problems.len(),
+                Err(d) => d.problems.len(),
+            },
+            Err(errors) => errors.len(),
+        };
+        (outline, problems)
+    };
+    assert_eq!(recheck(&source).1, 0);
+    c.bench_function(
+        &format!("language server re-check, {lines}-line policy"),
+        |b| b.iter(|| recheck(std::hint::black_box(&source))),
+    );
+    // Half-typed: a transition cut short in the middle of the lifecycle.
+    let half = source.replacen("  stage done final", "  st0 -> \n  stage done final", 1);
+    assert!(recheck(&half).1 > 0, "the half-typed policy has an error");
+    c.bench_function(
+        &format!("language server re-check, {lines}-line policy, half-typed"),
+        |b| b.iter(|| recheck(std::hint::black_box(&half))),
+    );
+}
+
+criterion_group!(benches, bench, language_server);
 criterion_main!(benches);

@@ -1,5 +1,7 @@
 //! Any bytes as a policy: parse, check and compile never panic or
-//! overflow the stack; a policy that compiles can be replayed on nothing.
+//! overflow the stack; a policy that compiles can be replayed on nothing;
+//! what the language server reads of half-typed text (the definitions
+//! that parse, their outline, each name's place) never panics either.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,6 +11,16 @@ fuzz_target!(|bytes: &[u8]| {
         let _ = detente::syntax::parse_bytes(bytes);
         return;
     };
+    let edited = detente::syntax::parse_edited(text);
+    if let Some(file) = edited.file.as_ref().ok().or(edited.partial.as_ref()) {
+        let outline = detente::syntax::outline::outline(file, text);
+        for s in detente::syntax::outline::all(&outline) {
+            assert!(s.name_span.end as usize <= text.len());
+        }
+    }
+    for offset in [0, text.len() / 2, text.len()] {
+        let _ = detente::syntax::construct::Place::at(text, offset);
+    }
     if let Ok(policy) = detente::Policy::compile(text) {
         let empty = detente::data::Histories::default();
         let _ = policy.evaluate(&empty, Some(0));

@@ -26,6 +26,7 @@ mod generate;
 mod graph;
 mod grouped;
 mod inputs;
+mod lsp;
 mod report;
 mod reports;
 #[cfg(feature = "serve")]
@@ -100,6 +101,8 @@ enum Command {
     Serve(serve::Args),
     /// Write deterministic example histories for the acme policy.
     Generate(generate::Args),
+    /// Run the language server for editors (LSP over stdio).
+    Lsp(lsp::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `detente man > detente.1`, `detente man check > detente-check.1`.
@@ -152,6 +155,7 @@ pub fn run() -> std::process::ExitCode {
             Exit::Ok
         }
         Command::Man(a) => man(a),
+        Command::Lsp(a) => lsp::run(a),
     }
     .into()
 }

@@ -73,7 +73,22 @@ impl Policy {
         };
         let file = syntax::parse(source)
             .map_err(|errs| diagnostics(errs.into_iter().map(Problem::from).collect()))?;
-        let checked = check::check(&file, source);
+        Policy::compile_parsed(name, source, &file)
+    }
+
+    /// [`Policy::compile_named`] of text already parsed into `file` (a
+    /// language server has parsed it for its outline).
+    pub fn compile_parsed(
+        name: &str,
+        source: &str,
+        file: &syntax::ast::PolicyFile,
+    ) -> Result<Policy, Diagnostics> {
+        let diagnostics = |problems: Vec<Problem>| Diagnostics {
+            name: name.to_string(),
+            source: source.to_string(),
+            problems,
+        };
+        let checked = check::check(file, source);
         let mut problems: Vec<Problem> =
             checked.diagnostics.into_iter().map(Problem::from).collect();
         let Some(model) = checked.model else {

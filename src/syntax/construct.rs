@@ -101,8 +101,9 @@ fn enclosing_block(before: &str) -> Block {
     }
 }
 
-/// The characters of `text` that are code: not in strings or comments.
-fn code_chars(text: &str) -> Vec<(usize, char)> {
+/// The characters of `text` that are code, with their byte offsets: not
+/// in strings (quotes included) or comments.
+pub fn code_chars(text: &str) -> Vec<(usize, char)> {
     let mut out = Vec::with_capacity(text.len());
     let mut in_string = false;
     let mut in_comment = false;

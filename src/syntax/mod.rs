@@ -2,9 +2,10 @@
 
 mod advice;
 pub mod ast;
-mod construct;
+pub mod construct;
 mod error;
 mod expected;
+pub mod outline;
 mod parser;
 mod prescan;
 pub mod print;
@@ -29,6 +30,65 @@ pub fn parse(source: &str) -> Result<PolicyFile, Vec<SyntaxError>> {
         items,
         comments: scan.comments,
     })
+}
+
+/// Text being edited, parsed: the syntax errors if it does not parse,
+/// and the definitions that do.
+pub struct Edited {
+    pub file: Result<PolicyFile, Vec<SyntaxError>>,
+    /// The definitions that parse, when others do not: a half-typed file
+    /// in an editor still has an outline. The broken definitions are
+    /// blanked out (their bytes become spaces, lines kept), so every span
+    /// still points into the source. `None` when nothing can be read (a
+    /// string never closed, brackets nested too deep), or when `file` is
+    /// whole.
+    pub partial: Option<PolicyFile>,
+}
+
+/// Parses text being edited: one parse when it is whole; when not, the
+/// errors, and a second parse of the definitions that were not broken.
+pub fn parse_edited(source: &str) -> Edited {
+    let scan = prescan::scan(source);
+    if !scan.errors.is_empty() {
+        return Edited {
+            file: Err(scan.errors),
+            partial: None,
+        };
+    }
+    let (errors, broken) = match parser::parse_items_or_broken(source) {
+        Ok(items) => {
+            return Edited {
+                file: Ok(PolicyFile {
+                    items,
+                    comments: scan.comments,
+                }),
+                partial: None,
+            };
+        }
+        Err(e) => e,
+    };
+    let mut blanked = source.as_bytes().to_vec();
+    for (start, end) in broken {
+        for b in blanked.get_mut(start..end).into_iter().flatten() {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+    }
+    let partial = String::from_utf8(blanked)
+        .ok()
+        .and_then(|text| parse(&text).ok());
+    Edited {
+        file: Err(errors),
+        partial,
+    }
+}
+
+/// The definitions of a policy that parse: the whole file, or, when some
+/// do not, the others (see [`Edited::partial`]).
+pub fn parse_partial(source: &str) -> Option<PolicyFile> {
+    let edited = parse_edited(source);
+    edited.file.ok().or(edited.partial)
 }
 
 /// Parses policy bytes as read from a file; bytes that are not UTF-8 are a

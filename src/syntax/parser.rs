@@ -19,6 +19,16 @@ pub const MAX_EXPR_DEPTH: usize = 200;
 /// Parses a whole file. On failure, returns every syntax error found by
 /// re-parsing one top-level definition at a time.
 pub fn parse_items(source: &str) -> Result<Vec<Item>, Vec<SyntaxError>> {
+    parse_items_or_broken(source).map_err(|(errors, _)| errors)
+}
+
+/// [`parse_items`], and on failure also the byte ranges of the top-level
+/// definitions that do not parse (each from its start to the next
+/// definition's), found by the same recovery.
+#[allow(clippy::type_complexity, reason = "the errors and where they are")]
+pub fn parse_items_or_broken(
+    source: &str,
+) -> Result<Vec<Item>, (Vec<SyntaxError>, Vec<(usize, usize)>)> {
     match PolicyParser::parse(Rule::file, source) {
         Ok(pairs) => {
             let mut b = Builder { errors: Vec::new() };
@@ -26,7 +36,7 @@ pub fn parse_items(source: &str) -> Result<Vec<Item>, Vec<SyntaxError>> {
             if b.errors.is_empty() {
                 Ok(items)
             } else {
-                Err(b.errors)
+                Err((b.errors, recover(source).1))
             }
         }
         Err(_) => Err(recover(source)),
@@ -54,8 +64,9 @@ pub const ITEM_KEYWORDS: &[&str] = &[
 
 const MAX_SYNTAX_ERRORS: usize = 50;
 
-fn recover(source: &str) -> Vec<SyntaxError> {
+fn recover(source: &str) -> (Vec<SyntaxError>, Vec<(usize, usize)>) {
     let mut errors = Vec::new();
+    let mut broken = Vec::new();
     let mut pos = skip_trivia(source, 0);
     while pos < source.len() && errors.len() < MAX_SYNTAX_ERRORS {
         let rest = source.get(pos..).unwrap_or("");
@@ -65,23 +76,29 @@ fn recover(source: &str) -> Vec<SyntaxError> {
                     .clone()
                     .last()
                     .map_or(rest.len(), |p| p.as_span().end());
+                let before = errors.len();
                 let mut b = Builder { errors: Vec::new() };
                 for pair in pairs {
                     b.shifted(pair, pos, &mut errors);
                 }
                 errors.append(&mut b.errors);
+                if errors.len() != before {
+                    broken.push((pos, pos + end.max(1)));
+                }
                 pos = skip_trivia(source, pos + end.max(1));
             }
             Err(e) => {
                 errors.push(expected::describe(source, pos, &e));
-                match next_item_start(source, pos) {
+                let next = next_item_start(source, pos);
+                broken.push((pos, next.unwrap_or(source.len())));
+                match next {
                     Some(next) => pos = next,
                     None => break,
                 }
             }
         }
     }
-    errors
+    (errors, broken)
 }
 
 fn skip_trivia(source: &str, mut pos: usize) -> usize {

@@ -18,6 +18,7 @@ mod eval;
 mod fixtures;
 mod html;
 mod layers;
+mod lsp;
 mod matrix;
 mod policies;
 mod props;
@@ -127,4 +128,10 @@ pub fn journeys_json(policy: &detente::Policy, ev: &detente::eval::Evaluation) -
 /// One journey as `classify` writes it.
 pub fn journey_json(policy: &detente::Policy, j: &detente::eval::Journey) -> serde_json::Value {
     serde_json::to_value(detente::report::journey::JourneyView::new(policy, j)).unwrap()
+}
+
+/// A policy's text in the canonical layout, as `detente fmt` writes it.
+pub fn fmt_text(text: &str) -> String {
+    let file = detente::syntax::parse(text).unwrap();
+    detente::syntax::print::print(&file, text)
 }
