@@ -133,3 +133,59 @@ fn every_policy_example_in_the_reference_parses() {
         }
     }
 }
+
+/// The editor grammars move with the language: every keyword of the pest
+/// grammar is highlighted by the TextMate grammar and appears in its test
+/// fixtures (editors/vscode/tests, run by `npm test` in CI), and every
+/// function of the checker is highlighted as one.
+#[test]
+fn the_textmate_grammar_knows_every_keyword_and_function() {
+    let grammar =
+        std::fs::read_to_string(root().join("editors/vscode/syntaxes/detente.tmLanguage.json"))
+            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&grammar).unwrap();
+    assert_eq!(json["scopeName"], "source.detente");
+    // Every word the grammar's regular expressions name.
+    let named: std::collections::BTreeSet<String> = grammar
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map(str::to_string)
+        .collect();
+    let fixtures: String = ["definitions", "rules", "figures"]
+        .iter()
+        .map(|f| {
+            let text =
+                std::fs::read_to_string(root().join(format!("editors/vscode/tests/{f}.detente")))
+                    .unwrap();
+            // What the editor grammar is tested on is the language itself.
+            if let Err(e) = detente::syntax::parse(&text) {
+                panic!("editors/vscode/tests/{f}.detente does not parse: {e:?}");
+            }
+            text
+        })
+        .collect();
+    // The fixtures' source lines (assertion lines are comments).
+    let code: std::collections::BTreeSet<String> = fixtures
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(|l| {
+            l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut missing = Vec::new();
+    for kw in grammar_keywords() {
+        if !named.contains(&kw) {
+            missing.push(format!("`{kw}` is not in the TextMate grammar"));
+        }
+        if !code.contains(&kw) {
+            missing.push(format!("`{kw}` is in no fixture of editors/vscode/tests"));
+        }
+    }
+    for f in CONTACT_FUNCS.iter().chain(METRIC_FUNCS) {
+        if !named.contains(*f) {
+            missing.push(format!("the function `{f}` is not in the TextMate grammar"));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
