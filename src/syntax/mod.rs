@@ -37,16 +37,14 @@ pub fn parse(source: &str) -> Result<PolicyFile, Vec<SyntaxError>> {
 pub struct Edited {
     pub file: Result<PolicyFile, Vec<SyntaxError>>,
     /// The definitions that parse, when others do not: a half-typed file
-    /// in an editor still has an outline. The broken definitions are
-    /// blanked out (their bytes become spaces, lines kept), so every span
-    /// still points into the source. `None` when nothing can be read (a
-    /// string never closed, brackets nested too deep), or when `file` is
-    /// whole.
+    /// in an editor still has an outline; every span points into the
+    /// source. `None` when nothing can be read (a string never closed,
+    /// brackets nested too deep), or when `file` is whole.
     pub partial: Option<PolicyFile>,
 }
 
-/// Parses text being edited: one parse when it is whole; when not, the
-/// errors, and a second parse of the definitions that were not broken.
+/// Parses text being edited, one definition at a time: whole or
+/// half-typed, the text is parsed once.
 pub fn parse_edited(source: &str) -> Edited {
     let scan = prescan::scan(source);
     if !scan.errors.is_empty() {
@@ -55,32 +53,21 @@ pub fn parse_edited(source: &str) -> Edited {
             partial: None,
         };
     }
-    let (errors, broken) = match parser::parse_items_or_broken(source) {
-        Ok(items) => {
-            return Edited {
-                file: Ok(PolicyFile {
-                    items,
-                    comments: scan.comments,
-                }),
-                partial: None,
-            };
-        }
-        Err(e) => e,
+    let each = parser::parse_each(source);
+    let file = PolicyFile {
+        items: each.items,
+        comments: scan.comments,
     };
-    let mut blanked = source.as_bytes().to_vec();
-    for (start, end) in broken {
-        for b in blanked.get_mut(start..end).into_iter().flatten() {
-            if *b != b'\n' {
-                *b = b' ';
-            }
+    if each.errors.is_empty() {
+        Edited {
+            file: Ok(file),
+            partial: None,
         }
-    }
-    let partial = String::from_utf8(blanked)
-        .ok()
-        .and_then(|text| parse(&text).ok());
-    Edited {
-        file: Err(errors),
-        partial,
+    } else {
+        Edited {
+            file: Err(each.errors),
+            partial: Some(file),
+        }
     }
 }
 

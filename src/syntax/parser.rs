@@ -19,28 +19,39 @@ pub const MAX_EXPR_DEPTH: usize = 200;
 /// Parses a whole file. On failure, returns every syntax error found by
 /// re-parsing one top-level definition at a time.
 pub fn parse_items(source: &str) -> Result<Vec<Item>, Vec<SyntaxError>> {
-    parse_items_or_broken(source).map_err(|(errors, _)| errors)
+    parse_items_or_broken(source)
 }
 
-/// [`parse_items`], and on failure also the byte ranges of the top-level
-/// definitions that do not parse (each from its start to the next
-/// definition's), found by the same recovery.
-#[allow(clippy::type_complexity, reason = "the errors and where they are")]
-pub fn parse_items_or_broken(
-    source: &str,
-) -> Result<Vec<Item>, (Vec<SyntaxError>, Vec<(usize, usize)>)> {
+fn parse_items_or_broken(source: &str) -> Result<Vec<Item>, Vec<SyntaxError>> {
     match PolicyParser::parse(Rule::file, source) {
         Ok(pairs) => {
-            let mut b = Builder { errors: Vec::new() };
+            let mut b = Builder {
+                errors: Vec::new(),
+                base: 0,
+            };
             let items = b.file(pairs);
             if b.errors.is_empty() {
                 Ok(items)
             } else {
-                Err((b.errors, recover(source).1))
+                Err(b.errors)
             }
         }
-        Err(_) => Err(recover(source)),
+        Err(_) => Err(recover(source).errors),
     }
+}
+
+/// One top-level definition at a time: what parses, and every syntax
+/// error. For text being typed, where the whole-file parse would fail
+/// and be done again here: one parse either way.
+pub struct Recovered {
+    /// The definitions that parse, in order, with spans into the source.
+    pub items: Vec<Item>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses `source` one definition at a time (see [`Recovered`]).
+pub fn parse_each(source: &str) -> Recovered {
+    recover(source)
 }
 
 /// Words that begin a top-level definition; a syntax error skips to the next
@@ -64,9 +75,9 @@ pub const ITEM_KEYWORDS: &[&str] = &[
 
 const MAX_SYNTAX_ERRORS: usize = 50;
 
-fn recover(source: &str) -> (Vec<SyntaxError>, Vec<(usize, usize)>) {
+fn recover(source: &str) -> Recovered {
     let mut errors = Vec::new();
-    let mut broken = Vec::new();
+    let mut items = Vec::new();
     let mut pos = skip_trivia(source, 0);
     while pos < source.len() && errors.len() < MAX_SYNTAX_ERRORS {
         let rest = source.get(pos..).unwrap_or("");
@@ -76,29 +87,40 @@ fn recover(source: &str) -> (Vec<SyntaxError>, Vec<(usize, usize)>) {
                     .clone()
                     .last()
                     .map_or(rest.len(), |p| p.as_span().end());
-                let before = errors.len();
-                let mut b = Builder { errors: Vec::new() };
+                // Spans of this sub-parse start at `pos` in the source.
+                let mut b = Builder {
+                    errors: Vec::new(),
+                    base: pos,
+                };
                 for pair in pairs {
-                    b.shifted(pair, pos, &mut errors);
+                    for p in kids(pair) {
+                        let span = b.span_of(&p);
+                        let errors_before = b.errors.len();
+                        match b.item(p) {
+                            // An item with an error inside (a bad escape)
+                            // is reported, not outlined.
+                            Some(item) if b.errors.len() == errors_before => items.push(item),
+                            // Never drop a definition without saying so.
+                            None if b.errors.len() == errors_before => {
+                                b.internal(span, "a complete definition")
+                            }
+                            _ => {}
+                        }
+                    }
                 }
                 errors.append(&mut b.errors);
-                if errors.len() != before {
-                    broken.push((pos, pos + end.max(1)));
-                }
                 pos = skip_trivia(source, pos + end.max(1));
             }
             Err(e) => {
                 errors.push(expected::describe(source, pos, &e));
-                let next = next_item_start(source, pos);
-                broken.push((pos, next.unwrap_or(source.len())));
-                match next {
+                match next_item_start(source, pos) {
                     Some(next) => pos = next,
                     None => break,
                 }
             }
         }
     }
-    (errors, broken)
+    Recovered { items, errors }
 }
 
 fn skip_trivia(source: &str, mut pos: usize) -> usize {
@@ -146,6 +168,9 @@ fn next_item_start(source: &str, after: usize) -> Option<usize> {
 
 struct Builder {
     errors: Vec<SyntaxError>,
+    /// Where the text pest parsed starts in the source: spans are shifted
+    /// by it (a definition parsed on its own during error recovery).
+    base: usize,
 }
 
 /// A pair's span without the whitespace and comments pest's implicit
@@ -298,62 +323,68 @@ fn kids<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
     pair.into_inner().filter(|p| !is_noise(p.as_rule()))
 }
 
-fn ident(pair: Pair<'_, Rule>) -> Ident {
-    Ident {
-        name: pair.as_str().to_string(),
-        span: span_of(&pair),
-    }
-}
-
-/// `contact.owner` after `by` or `per`.
-fn dimension(pair: Pair<'_, Rule>) -> Option<Dimension> {
-    let span = span_of(&pair);
-    let mut k = kids(pair);
-    Some(Dimension {
-        owner: ident(k.next()?),
-        field: ident(k.next()?),
-        span,
-    })
-}
-
-/// `mql` or `account:qualified` (a `stage_ref` or a `lifecycle_stage`).
-fn stage_ref(pair: Pair<'_, Rule>) -> Option<StageRef> {
-    let span = span_of(&pair);
-    let inner = match pair.as_rule() {
-        Rule::stage_ref => pair.into_inner().next()?,
-        _ => pair,
-    };
-    Some(match inner.as_rule() {
-        Rule::lifecycle_stage => {
-            let mut k = inner.into_inner();
-            let lifecycle = ident(k.next()?);
-            StageRef {
-                lifecycle: Some(lifecycle),
-                stage: ident(k.next()?),
-                span,
-            }
-        }
-        _ => StageRef {
-            lifecycle: None,
-            stage: ident(inner),
-            span,
-        },
-    })
-}
-
-fn number(pair: Pair<'_, Rule>) -> NumberLit {
-    NumberLit {
-        raw: pair.as_str().to_string(),
-        span: span_of(&pair),
-    }
-}
-
 impl Builder {
+    /// The pair's span in the source.
+    fn span_of(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = span_of(pair);
+        Span::new(s.start as usize + self.base, s.end as usize + self.base)
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span_of(&pair),
+        }
+    }
+
+    /// `contact.owner` after `by` or `per`.
+    fn dimension(&self, pair: Pair<'_, Rule>) -> Option<Dimension> {
+        let span = self.span_of(&pair);
+        let mut k = kids(pair);
+        Some(Dimension {
+            owner: self.ident(k.next()?),
+            field: self.ident(k.next()?),
+            span,
+        })
+    }
+
+    /// `mql` or `account:qualified` (a `stage_ref` or a `lifecycle_stage`).
+    fn stage_ref(&self, pair: Pair<'_, Rule>) -> Option<StageRef> {
+        let span = self.span_of(&pair);
+        let inner = match pair.as_rule() {
+            Rule::stage_ref => pair.into_inner().next()?,
+            _ => pair,
+        };
+        Some(match inner.as_rule() {
+            Rule::lifecycle_stage => {
+                let mut k = inner.into_inner();
+                let lifecycle = self.ident(k.next()?);
+                StageRef {
+                    lifecycle: Some(lifecycle),
+                    stage: self.ident(k.next()?),
+                    span,
+                }
+            }
+            _ => StageRef {
+                lifecycle: None,
+                stage: self.ident(inner),
+                span,
+            },
+        })
+    }
+
+    fn number(&self, pair: Pair<'_, Rule>) -> NumberLit {
+        NumberLit {
+            raw: pair.as_str().to_string(),
+            span: self.span_of(&pair),
+        }
+    }
+
     fn file(&mut self, pairs: Pairs<'_, Rule>) -> Vec<Item> {
         let mut items = Vec::new();
         for file in pairs {
             for pair in kids(file) {
-                let span = span_of(&pair);
+                let span = self.span_of(&pair);
                 let errors_before = self.errors.len();
                 match self.item(pair) {
                     Some(item) => items.push(item),
@@ -368,17 +399,6 @@ impl Builder {
         items
     }
 
-    /// Builds an item parsed from `source[offset..]` only to collect errors
-    /// inside it (string escapes, over-long expressions).
-    fn shifted(&mut self, pair: Pair<'_, Rule>, offset: usize, out: &mut Vec<SyntaxError>) {
-        for p in kids(pair) {
-            let _ = self.item(p);
-        }
-        for e in self.errors.drain(..) {
-            out.push(shift_error(e, offset));
-        }
-    }
-
     fn internal(&mut self, span: Span, what: &str) {
         self.errors.push(SyntaxError::Unexpected {
             expected: what.to_string(),
@@ -390,21 +410,21 @@ impl Builder {
     }
 
     fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         Some(match pair.as_rule() {
             Rule::policy_block => Item::Settings(self.settings(pair)?),
             Rule::schema_block => Item::Schema(self.schema(pair)?),
             Rule::event_decl => {
                 let mut k = kids(pair);
-                let name = ident(k.next()?);
+                let name = self.ident(k.next()?);
                 let fields = k.filter_map(|f| self.field(f)).collect();
                 Item::Event(EventDecl { name, fields, span })
             }
             Rule::touchpoint_decl => {
                 let mut k = kids(pair);
-                let name = ident(k.next()?);
+                let name = self.ident(k.next()?);
                 let pattern = self.pattern(k.next()?)?;
-                let team = ident(k.next()?);
+                let team = self.ident(k.next()?);
                 Item::Touchpoint(TouchpointDecl {
                     name,
                     pattern,
@@ -421,7 +441,9 @@ impl Builder {
                 let (name, description, k) = self.head(pair)?;
                 let mut k = k.peekable();
                 let by = match k.peek() {
-                    Some(p) if p.as_rule() == Rule::metric_by => dimension(kids(k.next()?).next()?),
+                    Some(p) if p.as_rule() == Rule::metric_by => {
+                        self.dimension(kids(k.next()?).next()?)
+                    }
                     _ => None,
                 };
                 let expr = self.expr(k.next()?)?;
@@ -448,7 +470,7 @@ impl Builder {
         pair: Pair<'i, Rule>,
     ) -> Option<(Ident, Option<StringLit>, std::vec::IntoIter<Pair<'i, Rule>>)> {
         let mut k = kids(pair).peekable();
-        let name = ident(k.next()?);
+        let name = self.ident(k.next()?);
         let description = match k.peek() {
             Some(p) if p.as_rule() == Rule::string => {
                 let p = k.next()?;
@@ -460,7 +482,7 @@ impl Builder {
     }
 
     fn string(&mut self, pair: Pair<'_, Rule>) -> StringLit {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let raw = pair
             .into_inner()
             .next()
@@ -493,35 +515,35 @@ impl Builder {
     }
 
     fn settings(&mut self, pair: Pair<'_, Rule>) -> Option<Settings> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut k = kids(pair);
         let name = self.string(k.next()?);
         let mut settings = Vec::new();
         for s in k {
-            let sspan = span_of(&s);
+            let sspan = self.span_of(&s);
             let rule = s.as_rule();
             let mut inner = kids(s);
             let kind = match rule {
-                Rule::set_version => SettingKind::Version(number(inner.next()?)),
+                Rule::set_version => SettingKind::Version(self.number(inner.next()?)),
                 Rule::set_effective => SettingKind::Effective(self.string(inner.next()?)),
                 Rule::set_timezone => SettingKind::Timezone(self.string(inner.next()?)),
                 Rule::set_currency => SettingKind::Currency(self.string(inner.next()?)),
-                Rule::teams_stmt => SettingKind::Teams(inner.map(ident).collect()),
+                Rule::teams_stmt => SettingKind::Teams(inner.map(|x| self.ident(x)).collect()),
                 Rule::set_holidays => {
                     SettingKind::Holidays(inner.map(|p| self.string(p)).collect())
                 }
-                Rule::set_fiscal_year => SettingKind::FiscalYearStarts(ident(inner.next()?)),
+                Rule::set_fiscal_year => SettingKind::FiscalYearStarts(self.ident(inner.next()?)),
                 Rule::set_business_hours => {
                     let mut spans = Vec::new();
                     for h in inner {
-                        let hspan = span_of(&h);
+                        let hspan = self.span_of(&h);
                         let mut hk = kids(h);
                         let mut days = kids(hk.next()?);
-                        let first_day = ident(days.next()?);
-                        let last_day = days.next().map(ident);
+                        let first_day = self.ident(days.next()?);
+                        let last_day = days.next().map(|x| self.ident(x));
                         let mut times = kids(hk.next()?);
-                        let opens = ident(times.next()?);
-                        let closes = ident(times.next()?);
+                        let opens = self.ident(times.next()?);
+                        let closes = self.ident(times.next()?);
                         spans.push(HoursSpan {
                             first_day,
                             last_day,
@@ -547,7 +569,7 @@ impl Builder {
     }
 
     fn schema(&mut self, pair: Pair<'_, Rule>) -> Option<Schema> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut inner = pair.into_inner();
         let entity = match inner.next()?.as_rule() {
             Rule::kw_account => Entity::Account,
@@ -559,7 +581,7 @@ impl Builder {
         for p in inner {
             match p.as_rule() {
                 Rule::field_decl => fields.extend(self.field(p)),
-                Rule::roles_decl => roles.extend(kids(p).map(ident)),
+                Rule::roles_decl => roles.extend(kids(p).map(|x| self.ident(x))),
                 _ => {}
             }
         }
@@ -572,16 +594,16 @@ impl Builder {
     }
 
     fn field(&mut self, pair: Pair<'_, Rule>) -> Option<FieldDecl> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut k = kids(pair);
-        let name = ident(k.next()?);
+        let name = self.ident(k.next()?);
         let ty_pair = k.next()?;
         let ty = match ty_pair.as_rule() {
             Rule::enum_type => {
-                let tspan = span_of(&ty_pair);
+                let tspan = self.span_of(&ty_pair);
                 TypeExpr::Enum(kids(ty_pair).map(|s| self.string(s)).collect(), tspan)
             }
-            _ => TypeExpr::Named(ident(kids(ty_pair).next()?)),
+            _ => TypeExpr::Named(self.ident(kids(ty_pair).next()?)),
         };
         let mut optional = false;
         let mut default = None;
@@ -601,9 +623,9 @@ impl Builder {
     }
 
     fn pattern(&mut self, pair: Pair<'_, Rule>) -> Option<Pattern> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut k = kids(pair);
-        let event = ident(k.next()?);
+        let event = self.ident(k.next()?);
         let condition = match k.next() {
             Some(c) => Some(self.expr(c)?),
             None => None,
@@ -616,7 +638,7 @@ impl Builder {
     }
 
     fn score(&mut self, pair: Pair<'_, Rule>) -> Option<ScoreDecl> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let (name, description, k) = self.head(pair)?;
         let mut stmts = Vec::new();
         let mut for_account = false;
@@ -625,23 +647,23 @@ impl Builder {
                 for_account = true;
                 continue;
             }
-            let sspan = span_of(&s);
+            let sspan = self.span_of(&s);
             let rule = s.as_rule();
             let mut inner = kids(s);
             let kind = match rule {
-                Rule::owner_stmt => ScoreStmtKind::Owner(ident(inner.next()?)),
+                Rule::owner_stmt => ScoreStmtKind::Owner(self.ident(inner.next()?)),
                 Rule::decay_stmt => ScoreStmtKind::Decay(self.literal_expr(inner.next()?)?),
                 Rule::range_stmt => {
-                    ScoreStmtKind::Range(number(inner.next()?), number(inner.next()?))
+                    ScoreStmtKind::Range(self.number(inner.next()?), self.number(inner.next()?))
                 }
                 Rule::each_rule => ScoreStmtKind::Each {
                     pattern: self.pattern(inner.next()?)?,
-                    points: number(inner.next()?),
-                    max: inner.next().map(number),
+                    points: self.number(inner.next()?),
+                    max: inner.next().map(|x| self.number(x)),
                 },
                 Rule::cond_rule => ScoreStmtKind::When {
                     condition: self.expr(inner.next()?)?,
-                    points: number(inner.next()?),
+                    points: self.number(inner.next()?),
                 },
                 _ => {
                     self.internal(sspan, "a score rule");
@@ -660,7 +682,7 @@ impl Builder {
     }
 
     fn criteria(&mut self, pair: Pair<'_, Rule>) -> Option<CriteriaDecl> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let (name, description, k) = self.head(pair)?;
         let mut stmts = Vec::new();
         let mut for_deal = false;
@@ -669,13 +691,13 @@ impl Builder {
                 for_deal = true;
                 continue;
             }
-            let sspan = span_of(&s);
+            let sspan = self.span_of(&s);
             let rule = s.as_rule();
             let mut inner = kids(s);
             let kind = match rule {
-                Rule::owner_stmt => CriteriaStmtKind::Owner(ident(inner.next()?)),
+                Rule::owner_stmt => CriteriaStmtKind::Owner(self.ident(inner.next()?)),
                 Rule::clause => CriteriaStmtKind::Clause {
-                    label: ident(inner.next()?),
+                    label: self.ident(inner.next()?),
                     condition: self.expr(inner.next()?)?,
                 },
                 Rule::require_stmt => {
@@ -685,7 +707,7 @@ impl Builder {
                         Rule::require_any => Require::Any,
                         Rule::require_n_of_m => {
                             let mut n = kids(r);
-                            Require::NOfM(number(n.next()?), number(n.next()?))
+                            Require::NOfM(self.number(n.next()?), self.number(n.next()?))
                         }
                         _ => Require::Expr(self.expr(r)?),
                     })
@@ -707,15 +729,15 @@ impl Builder {
     }
 
     fn buying_group(&mut self, pair: Pair<'_, Rule>) -> Option<BuyingGroupDecl> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut stmts = Vec::new();
         for s in kids(pair) {
-            let sspan = span_of(&s);
+            let sspan = self.span_of(&s);
             let rule = s.as_rule();
             let mut inner = kids(s);
             let kind = match rule {
                 Rule::role_decl => GroupStmtKind::Role {
-                    name: ident(inner.next()?),
+                    name: self.ident(inner.next()?),
                     condition: self.expr(inner.next()?)?,
                 },
                 Rule::engaged_decl => GroupStmtKind::Engaged(self.expr(inner.next()?)?),
@@ -728,24 +750,24 @@ impl Builder {
     }
 
     fn lifecycle(&mut self, pair: Pair<'_, Rule>) -> Option<LifecycleDecl> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut k = kids(pair);
-        let kind = ident(k.next()?);
+        let kind = self.ident(k.next()?);
         let mut stmts = Vec::new();
         for s in k {
-            let sspan = span_of(&s);
+            let sspan = self.span_of(&s);
             match s.as_rule() {
                 Rule::stage_decl => {
                     let mut inner = kids(s);
-                    let name = ident(inner.next()?);
+                    let name = self.ident(inner.next()?);
                     let mut attrs = Vec::new();
                     for a in inner {
-                        let aspan = span_of(&a);
+                        let aspan = self.span_of(&a);
                         let kind = match a.as_rule() {
                             Rule::attr_initial => StageAttrKind::Initial,
                             Rule::attr_final => StageAttrKind::Final,
                             Rule::attr_detour => StageAttrKind::Detour,
-                            Rule::owner_stmt => StageAttrKind::Owner(ident(kids(a).next()?)),
+                            Rule::owner_stmt => StageAttrKind::Owner(self.ident(kids(a).next()?)),
                             _ => StageAttrKind::Description(self.string(a)),
                         };
                         attrs.push(StageAttr { kind, span: aspan });
@@ -759,14 +781,14 @@ impl Builder {
                 Rule::transition => {
                     let mut inner = kids(s);
                     let from_pair = inner.next()?;
-                    let from_span = span_of(&from_pair);
+                    let from_span = self.span_of(&from_pair);
                     let from = match from_pair.into_inner().next() {
-                        Some(p) if p.as_rule() == Rule::ident => Some(ident(p)),
+                        Some(p) if p.as_rule() == Rule::ident => Some(self.ident(p)),
                         _ => None,
                     };
-                    let to = ident(inner.next()?);
+                    let to = self.ident(inner.next()?);
                     let trig = inner.next()?;
-                    let tspan = span_of(&trig);
+                    let tspan = self.span_of(&trig);
                     let trule = trig.as_rule();
                     let mut tk = kids(trig);
                     let kind = match trule {
@@ -797,27 +819,27 @@ impl Builder {
     }
 
     fn sla(&mut self, pair: Pair<'_, Rule>) -> Option<SlaDecl> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let (name, description, k) = self.head(pair)?;
         let mut stmts = Vec::new();
         for s in k {
-            let sspan = span_of(&s);
+            let sspan = self.span_of(&s);
             let rule = s.as_rule();
             let kind = match rule {
-                Rule::owner_stmt => SlaStmtKind::Owner(ident(kids(s).next()?)),
-                Rule::sla_assignee => SlaStmtKind::Assignee(dimension(kids(s).next()?)?),
+                Rule::owner_stmt => SlaStmtKind::Owner(self.ident(kids(s).next()?)),
+                Rule::sla_assignee => SlaStmtKind::Assignee(self.dimension(kids(s).next()?)?),
                 Rule::sla_within => SlaStmtKind::Within(self.literal_expr(kids(s).next()?)?),
                 Rule::sla_starts | Rule::sla_met | Rule::sla_cancelled => {
                     let mut triggers = Vec::new();
                     for t in kids(s) {
-                        let tspan = span_of(&t);
+                        let tspan = self.span_of(&t);
                         let inner = kids(t).next()?;
                         let kind = match inner.as_rule() {
                             Rule::on_entering => {
-                                SlaTriggerKind::Entering(stage_ref(kids(inner).next()?)?)
+                                SlaTriggerKind::Entering(self.stage_ref(kids(inner).next()?)?)
                             }
                             Rule::on_leaving => {
-                                SlaTriggerKind::Leaving(stage_ref(kids(inner).next()?)?)
+                                SlaTriggerKind::Leaving(self.stage_ref(kids(inner).next()?)?)
                             }
                             _ => SlaTriggerKind::Event(self.pattern(inner)?),
                         };
@@ -842,23 +864,25 @@ impl Builder {
     }
 
     fn incentive(&mut self, pair: Pair<'_, Rule>) -> Option<IncentiveDecl> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let (name, description, k) = self.head(pair)?;
         let mut stmts = Vec::new();
         for s in k {
-            let sspan = span_of(&s);
+            let sspan = self.span_of(&s);
             let rule = s.as_rule();
             let mut inner = kids(s);
             let kind = match rule {
-                Rule::teams_stmt => IncentiveStmtKind::Teams(inner.map(ident).collect()),
-                Rule::inc_period => IncentiveStmtKind::Period(ident(inner.next()?)),
+                Rule::teams_stmt => {
+                    IncentiveStmtKind::Teams(inner.map(|x| self.ident(x)).collect())
+                }
+                Rule::inc_period => IncentiveStmtKind::Period(self.ident(inner.next()?)),
                 Rule::inc_target => IncentiveStmtKind::Target(self.expr(inner.next()?)?),
                 Rule::inc_payout => IncentiveStmtKind::Payout(self.expr(inner.next()?)?),
                 Rule::inc_split => IncentiveStmtKind::Split,
-                Rule::inc_per => IncentiveStmtKind::Per(dimension(inner.next()?)?),
+                Rule::inc_per => IncentiveStmtKind::Per(self.dimension(inner.next()?)?),
                 Rule::inc_lagged => IncentiveStmtKind::Lagged {
-                    count: number(inner.next()?),
-                    unit: ident(inner.next()?),
+                    count: self.number(inner.next()?),
+                    unit: self.ident(inner.next()?),
                 },
                 _ => continue,
             };
@@ -880,16 +904,16 @@ impl Builder {
     }
 
     fn expr_inner(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         match pair.as_rule() {
             Rule::expr => self.climb(pair),
             Rule::postfix => {
                 let mut k = kids(pair);
                 let mut e = self.expr_inner(k.next()?)?;
                 for m in k {
-                    let mspan = span_of(&m);
+                    let mspan = self.span_of(&m);
                     let mut mk = kids(m);
-                    let name = ident(mk.next()?);
+                    let name = self.ident(mk.next()?);
                     let args = match mk.next() {
                         Some(a) => Some(self.args(a)?),
                         None => None,
@@ -907,7 +931,7 @@ impl Builder {
             }
             Rule::name_or_call => {
                 let mut k = kids(pair);
-                let id = ident(k.next()?);
+                let id = self.ident(k.next()?);
                 match k.next() {
                     Some(a) => {
                         let args = self.args(a)?;
@@ -964,10 +988,10 @@ impl Builder {
     /// precedence climbing. The operator count is capped first, so the
     /// recursion here is bounded.
     fn climb(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let mut toks = Vec::new();
         for p in pair.into_inner() {
-            let pspan = span_of(&p);
+            let pspan = self.span_of(&p);
             let tok = match p.as_rule() {
                 Rule::not_op => Tok::Not(pspan),
                 Rule::neg_op => Tok::Neg(pspan),
@@ -1097,12 +1121,12 @@ impl Builder {
     fn args(&mut self, pair: Pair<'_, Rule>) -> Option<Vec<Arg>> {
         let mut args = Vec::new();
         for a in kids(pair) {
-            let span = span_of(&a);
+            let span = self.span_of(&a);
             let arg = match a.as_rule() {
                 Rule::arrow_arg => {
                     let mut k = kids(a);
-                    let from = stage_ref(k.next()?)?;
-                    let to = stage_ref(k.next()?)?;
+                    let from = self.stage_ref(k.next()?)?;
+                    let to = self.stage_ref(k.next()?)?;
                     let condition = match k.next() {
                         Some(c) => Some(self.expr(c)?),
                         None => None,
@@ -1116,10 +1140,10 @@ impl Builder {
                 }
                 Rule::entered_arg => {
                     let mut k = kids(a).peekable();
-                    let stage = stage_ref(k.next()?)?;
+                    let stage = self.stage_ref(k.next()?)?;
                     let field = match k.peek() {
                         Some(f) if f.as_rule() == Rule::entered_field => {
-                            k.next().and_then(|f| kids(f).next()).map(ident)
+                            k.next().and_then(|f| kids(f).next()).map(|x| self.ident(x))
                         }
                         _ => None,
                     };
@@ -1137,25 +1161,25 @@ impl Builder {
                 Rule::field_arg => {
                     let mut k = kids(a);
                     Arg::Field {
-                        event: ident(k.next()?),
-                        field: ident(k.next()?),
+                        event: self.ident(k.next()?),
+                        field: self.ident(k.next()?),
                         condition: self.expr(k.next()?)?,
                         span,
                     }
                 }
-                Rule::stage_arg => Arg::Stage(stage_ref(kids(a).next()?)?),
+                Rule::stage_arg => Arg::Stage(self.stage_ref(kids(a).next()?)?),
                 Rule::by_arg => {
                     let mut k = kids(a);
                     Arg::By {
-                        name: ident(k.next()?),
-                        team: ident(k.next()?),
+                        name: self.ident(k.next()?),
+                        team: self.ident(k.next()?),
                         span,
                     }
                 }
                 Rule::pattern_arg => {
                     // `where` and `within` are told apart by their keyword.
                     let mut inner = a.into_inner();
-                    let name = ident(inner.next()?);
+                    let name = self.ident(inner.next()?);
                     let mut condition = None;
                     let mut within = None;
                     let mut next_is_within = false;
@@ -1189,7 +1213,7 @@ impl Builder {
     }
 
     fn literal_expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let text = pair.as_str();
         let lit = match pair.as_rule() {
             Rule::string => Literal::String(self.string(pair).value),
@@ -1302,43 +1326,5 @@ fn push_arg<'a>(stack: &mut Vec<(&'a Expr, usize)>, a: &'a Arg, d: usize) {
         }
         Arg::Field { condition, .. } => stack.push((condition, d)),
         _ => {}
-    }
-}
-
-fn shift_error(e: SyntaxError, by: usize) -> SyntaxError {
-    match e {
-        SyntaxError::Unexpected {
-            expected,
-            found,
-            span,
-            label,
-            help,
-        } => SyntaxError::Unexpected {
-            expected,
-            found,
-            span: span.shifted(by),
-            label,
-            help,
-        },
-        SyntaxError::Advice {
-            message,
-            span,
-            label,
-            help,
-        } => SyntaxError::Advice {
-            message,
-            span: span.shifted(by),
-            label,
-            help,
-        },
-        SyntaxError::InvalidEscape { escape, span } => SyntaxError::InvalidEscape {
-            escape,
-            span: span.shifted(by),
-        },
-        SyntaxError::ExpressionTooLong { span, depth } => SyntaxError::ExpressionTooLong {
-            span: span.shifted(by),
-            depth,
-        },
-        other => other,
     }
 }

@@ -78,6 +78,7 @@ proptest! {
         let edited: String = chars.into_iter().collect();
         let _ = Policy::compile(&edited);
         assert_round_trip(&edited);
+        same_as_the_editor_reads_it(&edited);
     }
 
     #[test]
@@ -92,6 +93,32 @@ proptest! {
         let src = acme();
         let kept: Vec<&str> = src.lines().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, l)| l).collect();
         assert_round_trip(&(kept.join("\n") + "\n"));
+    }
+}
+
+/// What the language server reads of text being typed (one definition at
+/// a time) is what `check` reads: the same definitions with the same
+/// spans, or the same errors; and the definitions it keeps of a broken
+/// file are ones the whole file has, where the whole file has them.
+fn same_as_the_editor_reads_it(text: &str) {
+    let edited = syntax::parse_edited(text);
+    match (syntax::parse(text), &edited.file) {
+        (Ok(whole), Ok(each)) => assert_eq!(format!("{whole:?}"), format!("{each:?}")),
+        (Err(a), Err(b)) => assert_eq!(&a, b),
+        (a, b) => panic!("check read {a:?}, the editor {b:?}"),
+    }
+    if let Some(partial) = &edited.partial {
+        for item in &partial.items {
+            let span = item.span();
+            assert!(text.get(span.start as usize..span.end as usize).is_some());
+        }
+    }
+}
+
+#[test]
+fn the_editor_reads_every_policy_and_fixture_as_check_does() {
+    for source in all_sources() {
+        same_as_the_editor_reads_it(&source);
     }
 }
 
