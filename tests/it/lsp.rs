@@ -346,3 +346,88 @@ fn the_language_server_answers_as_an_editor_expects() {
     assert_eq!(r["error"]["code"], -32601, "{r}");
     c.stop();
 }
+
+/// A policy written from an empty file, a character at a time, as an
+/// editor sends it: every change answered with diagnostics (never a
+/// crash), completion offering what may stand where the cursor is, and
+/// no problem left when the policy is whole.
+#[test]
+fn a_policy_is_written_from_an_empty_file() {
+    const WRITTEN: &str = r#"policy "Typed" {
+  timezone "UTC"
+  teams marketing, sales
+}
+
+contact { title: text? }
+event demo_request { rating: number? }
+
+lifecycle contact {
+  stage lead initial owner marketing
+  stage mql owner marketing
+  stage won final owner sales
+  lead -> mql when contact.title contains "VP"
+  mql -> won on demo_request where rating >= 4
+}
+"#;
+    let mut c = Client::start();
+    // An empty file: the policy block it needs.
+    let empty = c.open("");
+    assert_eq!(empty[0]["code"], "E063", "{empty:?}");
+    let mut with_errors = 0;
+    let mut typed = String::new();
+    let mut version = 1;
+    let mut offered: Vec<(String, Vec<String>)> = Vec::new();
+    for ch in WRITTEN.chars() {
+        typed.push(ch);
+        version += 1;
+        if !c.change(version, &typed).is_empty() {
+            with_errors += 1;
+        }
+        // Where completion matters, ask for it at the cursor.
+        for cue in ["lead -> ", "contact.", " on "] {
+            if typed.ends_with(cue) {
+                let line = typed.lines().count() as u32 - 1;
+                let character = typed.lines().last().unwrap().encode_utf16().count() as u32;
+                offered.push((cue.to_string(), c.completion(line, character)));
+            }
+        }
+    }
+    // Errors as you type: a half-written policy says what is missing at
+    // nearly every keystroke; the whole policy has no problem left.
+    assert!(
+        with_errors > WRITTEN.len() / 2,
+        "{with_errors} of {}",
+        WRITTEN.len()
+    );
+    let last = c.change(version + 1, WRITTEN);
+    assert_eq!(last, Vec::<Value>::new());
+    let find = |cue: &str| {
+        offered
+            .iter()
+            .filter(|(c, _)| c == cue)
+            .map(|(_, labels)| labels.clone())
+            .collect::<Vec<_>>()
+    };
+    // After `lead -> `: the stages declared above it.
+    assert!(
+        find("lead -> ")
+            .iter()
+            .any(|l| l.contains(&"mql".to_string())),
+        "{offered:?}"
+    );
+    // After `contact.` (in the transition): the contact's fields.
+    assert!(
+        find("contact.")
+            .iter()
+            .any(|l| l.contains(&"title".to_string())),
+        "{offered:?}"
+    );
+    // After `on `: the events.
+    assert!(
+        find(" on ")
+            .iter()
+            .any(|l| l.contains(&"demo_request".to_string())),
+        "{offered:?}"
+    );
+    c.stop();
+}

@@ -18,7 +18,8 @@ fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> Comple
 }
 
 /// What may be written at the end of `before` (the text up to the cursor).
-pub fn complete(before: &str, symbols: &[Symbol]) -> Vec<CompletionItem> {
+/// `text`: the whole document; `before`: its text up to the cursor.
+pub fn complete(text: &str, before: &str, symbols: &[Symbol]) -> Vec<CompletionItem> {
     let all = outline::all(symbols);
     let named = |want: &dyn Fn(SymbolKind) -> bool, kind: CompletionItemKind| {
         all.iter()
@@ -78,10 +79,18 @@ pub fn complete(before: &str, symbols: &[Symbol]) -> Vec<CompletionItem> {
         ".entered(",
     ];
     if stages.iter().any(|s| last.ends_with(s)) {
-        return named(
+        let mut out = named(
             &|k| matches!(k, SymbolKind::Stage(_)),
             CompletionItemKind::ENUM_MEMBER,
         );
+        // The lifecycle being written does not parse yet, so its stages
+        // are not in the outline: read them off its `stage NAME` lines.
+        for name in declared_stages(text) {
+            if !out.iter().any(|i| i.label == name) {
+                out.push(item(&name, CompletionItemKind::ENUM_MEMBER, None));
+            }
+        }
+        return out;
     }
     let events = ["on", "each", "seen(", "count(", "last(", "days_since(", "="];
     if events.iter().any(|s| last.ends_with(s)) && !last.ends_with("==") {
@@ -94,6 +103,21 @@ pub fn complete(before: &str, symbols: &[Symbol]) -> Vec<CompletionItem> {
         return named(&|k| k == SymbolKind::Sla, CompletionItemKind::CONSTANT);
     }
     anywhere(before, &named)
+}
+
+/// The names of every `stage NAME` line in the text.
+fn declared_stages(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("stage "))
+        .filter_map(|rest| {
+            let name: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
 }
 
 /// The definitions of the kinds `want` accepts, offered as `kind`.

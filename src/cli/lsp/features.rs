@@ -58,7 +58,7 @@ pub fn handle(docs: &HashMap<String, Document>, req: Request) -> Answer {
             let mut known = d.symbols.clone();
             known.extend(d.remembered.iter().cloned());
             json(serde_json::to_value(super::complete::complete(
-                before, &known,
+                &d.text, before, &known,
             )))
         }
         Formatting::METHOD => {
