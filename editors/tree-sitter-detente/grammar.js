@@ -18,6 +18,10 @@ const PREC = {
 
 const commaSep1 = (rule) => seq(rule, repeat(seq(",", rule)));
 
+// After `.` any word is a field name, keywords included (`group.in`): the
+// name is lexed as an identifier, which no keyword may replace there.
+const fieldName = ($) => alias($.identifier, $.field_name);
+
 module.exports = grammar({
   name: "detente",
 
@@ -26,9 +30,7 @@ module.exports = grammar({
   word: ($) => $.identifier,
 
   conflicts: ($) => [
-    [$.pattern, $._primary],
     [$.stage_ref, $._primary],
-    [$.stage_ref, $.pattern, $._primary],
     [$.field_arg, $._primary],
   ],
 
@@ -56,7 +58,7 @@ module.exports = grammar({
     policy_block: ($) => seq("policy", $.string, "{", repeat($._setting), "}"),
     _setting: ($) =>
       choice(
-        seq("version", $.number),
+        seq("version", $.quantity),
         seq("effective", $.string),
         seq("timezone", $.string),
         seq("currency", $.string),
@@ -83,7 +85,7 @@ module.exports = grammar({
       seq("event", field("name", $.identifier), "{", repeat(seq($.field_decl, optional(","))), "}"),
     field_decl: ($) =>
       seq(
-        field("name", $.field_name),
+        field("name", fieldName($)),
         ":",
         field("type", choice($.enum_type, $.identifier)),
         optional("?"),
@@ -93,7 +95,7 @@ module.exports = grammar({
 
     touchpoint: ($) =>
       seq("touchpoint", field("name", $.identifier), "=", $.pattern, "by", $.identifier),
-    pattern: ($) => prec.right(seq($.identifier, optional(seq("where", $._expr)))),
+    pattern: ($) => seq($.identifier, optional(seq("where", $._expr))),
 
     // ------------------------------------------------------------ scores
     score: ($) =>
@@ -111,7 +113,7 @@ module.exports = grammar({
     decay: ($) => seq("decay", "half_life", $._duration),
     range: ($) => seq("range", $.signed_number, "..", $.signed_number),
     each_rule: ($) =>
-      seq("each", $.pattern, "=>", $.signed_number, optional(seq("max", $.number))),
+      seq("each", $.pattern, "=>", $.signed_number, optional(seq("max", $.quantity))),
     condition_rule: ($) => seq($._expr, "=>", $.signed_number),
 
     // ------------------------------------------------------------ criteria
@@ -127,7 +129,7 @@ module.exports = grammar({
       ),
     clause: ($) => seq(field("label", $.identifier), ":", $._expr),
     require: ($) =>
-      seq("require", choice(seq($.number, "of", $.number), "all", "any", $._expr)),
+      seq("require", choice(seq($.quantity, "of", $.quantity), "all", "any", $._expr)),
 
     // ------------------------------------------------------------ buying group
     buying_group: ($) =>
@@ -177,14 +179,24 @@ module.exports = grammar({
           choice(
             $.owner,
             seq("assignee", $.dimension),
-            seq(choice("starts", "met", "cancelled"), $.sla_trigger, repeat(seq("or", $.sla_trigger))),
+            seq(
+              choice("starts", "met", "cancelled"),
+              $.sla_trigger,
+              repeat(seq(alias($._or_on, "or"), $._trigger)),
+            ),
             seq("within", $._duration),
           ),
         ),
         "}",
       ),
-    sla_trigger: ($) =>
-      seq("on", choice(seq("entering", $.stage_ref), seq("leaving", $.stage_ref), $.pattern)),
+    sla_trigger: ($) => seq("on", $._trigger_body),
+    _trigger: ($) => alias($._trigger_body, $.sla_trigger),
+    _trigger_body: ($) =>
+      choice(seq("entering", $.stage_ref), seq("leaving", $.stage_ref), $.pattern),
+    // `met on call where x == 1 or on entering won`: `or on` joins
+    // triggers, read as one token so that the `or` is not taken into the
+    // condition before it (the pest grammar backtracks; this one cannot).
+    _or_on: (_) => token(prec(2, /or[ \t\r\n]+on/)),
 
     // ------------------------------------------------------------ metrics and incentives
     metric: ($) =>
@@ -196,7 +208,7 @@ module.exports = grammar({
         "=",
         $._expr,
       ),
-    dimension: ($) => seq($.identifier, ".", $.field_name),
+    dimension: ($) => seq($.identifier, ".", fieldName($)),
     incentive: ($) =>
       seq(
         "incentive",
@@ -211,7 +223,7 @@ module.exports = grammar({
             seq("payout", $._expr),
             "split",
             seq("per", $.dimension),
-            seq("lagged", $.number, $.identifier),
+            seq("lagged", $.quantity, $.identifier),
           ),
         ),
         "}",
@@ -239,7 +251,7 @@ module.exports = grammar({
     is_test: ($) => prec(PREC.unary, seq($._postfix, "is", choice("missing", "present"))),
     _postfix: ($) => choice($.member, $._primary),
     member: ($) =>
-      prec.left(PREC.member, seq($._postfix, ".", field("field", $.field_name), optional($.arguments))),
+      prec.left(PREC.member, seq($._postfix, ".", field("field", fieldName($)), optional($.arguments))),
     _primary: ($) => choice($.identifier, $.call, $._literal, $.parenthesized, $.list),
     call: ($) => seq(field("function", $.identifier), $.arguments),
     arguments: ($) => seq("(", optional(commaSep1($._argument)), ")"),
@@ -249,10 +261,10 @@ module.exports = grammar({
       prec.right(seq($.stage_ref, "->", $.stage_ref, optional(seq("where", $._expr)))),
     entered_arg: ($) =>
       prec.right(
-        seq("entered", $.stage_ref, optional(seq(".", $.field_name)), optional(seq("where", $._expr))),
+        seq("entered", $.stage_ref, optional(seq(".", fieldName($))), optional(seq("where", $._expr))),
       ),
     by_arg: ($) => seq($.identifier, "by", $.identifier),
-    field_arg: ($) => prec.right(seq($.identifier, ".", $.field_name, "where", $._expr)),
+    field_arg: ($) => prec.right(seq($.identifier, ".", fieldName($), "where", $._expr)),
     pattern_arg: ($) =>
       prec.right(
         choice(
@@ -272,13 +284,11 @@ module.exports = grammar({
     money: (_) => token(/[$€£]\d[\d_]*(\.\d+)?[A-Za-z]*/),
     percent: (_) => token(/\d[\d_]*(\.\d+)?%/),
     quantity: (_) => token(/\d[\d_]*(\.\d+)?[A-Za-z_]*/),
-    number: (_) => /\d[\d_]*(\.\d+)?/,
     signed_number: (_) => token(/[+-]?\d[\d_]*(\.\d+)?%?/),
-    business_duration: ($) => seq($.number, "business", choice("hours", "hour", "days", "day")),
+    business_duration: ($) => seq($.quantity, "business", choice("hours", "hour", "days", "day")),
     boolean: (_) => choice("true", "false"),
     string: (_) => token(seq('"', repeat(choice(/[^"\\\n]/, /\\[^\n]/)), '"')),
 
     identifier: (_) => /[A-Za-z_][A-Za-z0-9_]*/,
-    field_name: (_) => /[A-Za-z_][A-Za-z0-9_]*/,
   },
 });

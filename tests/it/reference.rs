@@ -101,34 +101,14 @@ fn every_function_has_an_entry_with_an_example() {
 /// The fenced examples that are whole definitions parse as written.
 #[test]
 fn every_policy_example_in_the_reference_parses() {
-    let text = language();
-    let mut blocks = Vec::new();
-    let mut current: Option<Vec<&str>> = None;
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("```") {
-            match current.take() {
-                Some(b) => blocks.push(b.join("\n")),
-                None => current = Some(Vec::new()),
-            }
-        } else if let Some(b) = current.as_mut() {
-            b.push(trimmed);
-        }
-    }
-    let definitions: Vec<&String> = blocks
-        .iter()
-        .filter(|b| {
-            let first = b.split_whitespace().next().unwrap_or("");
-            detente::syntax::ITEM_KEYWORDS.contains(&first) || first == "deal"
-        })
-        .collect();
+    let definitions = doc_examples();
     assert!(
         definitions.len() >= 7,
         "{} examples found",
         definitions.len()
     );
     for block in definitions {
-        if let Err(errors) = detente::syntax::parse(block) {
+        if let Err(errors) = detente::syntax::parse(&block) {
             panic!("this example does not parse: {errors:?}\n{block}");
         }
     }
@@ -188,4 +168,94 @@ fn the_textmate_grammar_knows_every_keyword_and_function() {
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// The fenced examples of docs/language.md that are whole definitions.
+fn doc_examples() -> Vec<String> {
+    let text = language();
+    let mut blocks = Vec::new();
+    let mut current: Option<Vec<&str>> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            match current.take() {
+                Some(b) => blocks.push(b.join("\n")),
+                None => current = Some(Vec::new()),
+            }
+        } else if let Some(b) = current.as_mut() {
+            b.push(trimmed);
+        }
+    }
+    blocks
+        .into_iter()
+        .filter(|b| {
+            let first = b.split_whitespace().next().unwrap_or("");
+            detente::syntax::ITEM_KEYWORDS.contains(&first)
+        })
+        .collect()
+}
+
+/// The tree-sitter grammar (editors/tree-sitter-detente) follows the
+/// language: the committed parser is what its grammar.js generates, its
+/// corpus and highlight queries pass `tree-sitter test`, and it parses
+/// every shipped policy, the editor fixtures and every example of the
+/// reference with no error node. CI installs the tree-sitter CLI; a
+/// machine without it skips, CI fails.
+#[test]
+fn the_tree_sitter_grammar_parses_every_policy_and_example() {
+    use std::process::Command;
+    let have = Command::new("tree-sitter")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tree-sitter is missing on CI"
+        );
+        eprintln!("skipped: no tree-sitter CLI (cargo install tree-sitter-cli)");
+        return;
+    }
+    let grammar = root().join("editors/tree-sitter-detente");
+    let run = |dir: &std::path::Path, args: &[&str]| {
+        let out = Command::new("tree-sitter")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "tree-sitter {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // The committed parser is generated from the committed grammar.
+    let fresh = tempfile::tempdir().unwrap();
+    for f in ["grammar.js", "tree-sitter.json"] {
+        std::fs::copy(grammar.join(f), fresh.path().join(f)).unwrap();
+    }
+    run(fresh.path(), &["generate"]);
+    let generated = std::fs::read_to_string(fresh.path().join("src/parser.c")).unwrap();
+    let committed = std::fs::read_to_string(grammar.join("src/parser.c")).unwrap();
+    assert!(
+        generated == committed,
+        "editors/tree-sitter-detente/src is stale: run `tree-sitter generate` there"
+    );
+    run(&grammar, &["test"]);
+    let examples = tempfile::tempdir().unwrap();
+    let mut files: Vec<std::path::PathBuf> = crate::detente_files("policies");
+    for f in ["definitions", "rules", "figures"] {
+        files.push(root().join(format!("editors/vscode/tests/{f}.detente")));
+    }
+    for (i, example) in doc_examples().iter().enumerate() {
+        let path = examples.path().join(format!("example-{i}.detente"));
+        std::fs::write(&path, example).unwrap();
+        files.push(path);
+    }
+    assert!(files.len() >= 12, "{} files", files.len());
+    for file in files {
+        let path = file.to_string_lossy().to_string();
+        run(&grammar, &["parse", "--quiet", &path]);
+    }
 }

@@ -2,7 +2,7 @@
 
 (comment) @comment
 (string) @string
-[(money) (percent) (quantity) (number) (signed_number) (clock)] @number
+[(money) (percent) (quantity) (signed_number) (clock)] @number
 (boolean) @boolean
 
 [
