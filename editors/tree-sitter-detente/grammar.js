@@ -30,7 +30,6 @@ module.exports = grammar({
   word: ($) => $.identifier,
 
   conflicts: ($) => [
-    [$.stage_ref, $._primary],
     [$.field_arg, $._primary],
   ],
 
@@ -256,7 +255,9 @@ module.exports = grammar({
     call: ($) => seq(field("function", $.identifier), $.arguments),
     arguments: ($) => seq("(", optional(commaSep1($._argument)), ")"),
     _argument: ($) =>
-      choice($.arrow_arg, $.entered_arg, $.by_arg, $.stage_ref, $.field_arg, $.pattern_arg, $._expr),
+      // A bare name (`seen(demo)`, `stage_entered(sql)`) is read as an
+      // expression: whether it names an event or a stage is the checker's.
+      choice($.arrow_arg, $.entered_arg, $.by_arg, $.lifecycle_stage, $.field_arg, $.pattern_arg, $._expr),
     arrow_arg: ($) =>
       prec.right(seq($.stage_ref, "->", $.stage_ref, optional(seq("where", $._expr)))),
     entered_arg: ($) =>
