@@ -107,23 +107,13 @@ fn language_server(c: &mut Criterion) {
     let source = generate(875);
     let lines = source.lines().count();
     assert!((1_000..1_050).contains(&lines), "generated {lines} lines");
-    // As `src/cli/lsp/analysis.rs` does it: one parse for both.
+    // What `src/cli/lsp/analysis.rs` does on each change.
     let recheck = |text: &str| {
-        let edited = detente::syntax::parse_edited(text);
-        let outline = edited
-            .file
-            .as_ref()
-            .ok()
-            .or(edited.partial.as_ref())
-            .map(|f| detente::syntax::outline::outline(f, text).len());
-        let problems = match &edited.file {
-            Ok(file) => match detente::Policy::compile_parsed("policy", text, file) {
-                Ok(p) => p.warnings().problems.len(),
-                Err(d) => d.problems.len(),
-            },
-            Err(errors) => errors.len(),
-        };
-        (outline, problems)
+        let (file, problems) = detente::Policy::check_edited("policy", text);
+        (
+            detente::syntax::outline::outline(&file, text).len(),
+            problems.len(),
+        )
     };
     assert_eq!(recheck(&source).1, 0);
     c.bench_function(

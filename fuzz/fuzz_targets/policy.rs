@@ -11,12 +11,10 @@ fuzz_target!(|bytes: &[u8]| {
         let _ = detente::syntax::parse_bytes(bytes);
         return;
     };
-    let edited = detente::syntax::parse_edited(text);
-    if let Some(file) = edited.file.as_ref().ok().or(edited.partial.as_ref()) {
-        let outline = detente::syntax::outline::outline(file, text);
-        for s in detente::syntax::outline::all(&outline) {
-            assert!(s.name_span.end as usize <= text.len());
-        }
+    let (file, _) = detente::Policy::check_edited("policy", text);
+    let outline = detente::syntax::outline::outline(&file, text);
+    for s in detente::syntax::outline::all(&outline) {
+        assert!(s.name_span.end as usize <= text.len());
     }
     for offset in [0, text.len() / 2, text.len()] {
         let _ = detente::syntax::construct::Place::at(text, offset);

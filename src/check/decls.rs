@@ -693,11 +693,10 @@ impl<'a> Checker<'a> {
     }
 
     fn declare_lifecycle(&mut self, l: &'a ast::LifecycleDecl) {
-        let entity = match l.kind.name.as_str() {
-            "contact" => Entity::Contact,
-            "account" => Entity::Account,
-            "deal" => Entity::Deal,
-            other => {
+        let entity = match Entity::from_keyword(&l.kind.name) {
+            Some(e) => e,
+            None => {
+                let other = l.kind.name.as_str();
                 let help = crate::names::closest(other, ["contact", "account", "deal"])
                     .map(|c| format!("did you mean `{c}`?"))
                     .or_else(|| {

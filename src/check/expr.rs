@@ -970,7 +970,7 @@ impl Checker<'_> {
         if ctx.place == Place::Metric {
             return self.not_here(&format!("`account.{}`", name.name), span, ctx, None);
         }
-        if name.name == "stage" && matches!(ctx.place, Place::EventFilter | Place::DealFilter) {
+        if name.name == "stage" && ctx.place.is_filter() {
             return self.not_here("`account.stage`", span, ctx, Some(ctx.place.filter_help()));
         }
         if name.name == "stage" && ctx.place == Place::Deal {

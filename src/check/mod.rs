@@ -643,11 +643,10 @@ impl<'a> Checker<'a> {
                 None => self.bare_stage(&r.stage),
             };
         };
-        let entity = match lifecycle.name.as_str() {
-            "contact" => Entity::Contact,
-            "account" => Entity::Account,
-            "deal" => Entity::Deal,
-            other => {
+        let entity = match Entity::from_keyword(&lifecycle.name) {
+            Some(e) => e,
+            None => {
+                let other = lifecycle.name.as_str();
                 let help = crate::names::closest(other, ["contact", "account", "deal"])
                     .map(|c| format!("did you mean `{c}:{}`?", r.stage.name))
                     .or_else(|| {

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use detente::diagnostic::{Diagnostics, Problem, render_graphical};
 use detente::syntax;
+use detente::syntax::print::Layout;
 
 use super::{Exit, files};
 
@@ -106,18 +107,16 @@ fn format(path: &Path, name: &str, source: &str) -> Outcome {
             return Outcome::Broken;
         }
     };
-    let formatted = syntax::print::print(&file, source);
-    // Never write a layout that means something else.
-    if syntax::parse(&formatted).ok().map(|f| f.items) != Some(file.items) {
-        eprintln!(
-            "error: could not format `{name}` safely; it was left unchanged (please report this)"
-        );
-        return Outcome::Broken;
-    }
-    if formatted == source {
-        Outcome::Same
-    } else {
-        Outcome::Changed(formatted)
+    match syntax::print::layout(&file, source) {
+        Layout::Same => Outcome::Same,
+        Layout::Changed(formatted) => Outcome::Changed(formatted),
+        // Never write a layout that means something else.
+        Layout::Unsafe => {
+            eprintln!(
+                "error: could not format `{name}` safely; it was left unchanged (please report this)"
+            );
+            Outcome::Broken
+        }
     }
 }
 

@@ -76,9 +76,24 @@ impl Policy {
         Policy::compile_parsed(name, source, &file)
     }
 
-    /// [`Policy::compile_named`] of text already parsed into `file` (a
-    /// language server has parsed it for its outline).
-    pub fn compile_parsed(
+    /// What an editor needs of text being typed, from one parse: the
+    /// definitions that parse (the outline of a half-typed file) and the
+    /// problems [`Policy::compile_named`] would give.
+    pub fn check_edited(name: &str, source: &str) -> (syntax::ast::PolicyFile, Vec<Problem>) {
+        let edited = syntax::parse_edited(source);
+        let problems = if edited.errors.is_empty() {
+            match Policy::compile_parsed(name, source, &edited.file) {
+                Ok(policy) => policy.warnings().problems.clone(),
+                Err(d) => d.problems,
+            }
+        } else {
+            edited.errors.into_iter().map(Problem::from).collect()
+        };
+        (edited.file, problems)
+    }
+
+    /// [`Policy::compile_named`] of text already parsed into `file`.
+    fn compile_parsed(
         name: &str,
         source: &str,
         file: &syntax::ast::PolicyFile,

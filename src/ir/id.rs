@@ -88,6 +88,16 @@ impl Entity {
             Entity::Deal => "deal",
         }
     }
+
+    /// The entity a keyword names (`contact`, `account`, `deal`).
+    pub fn from_keyword(word: &str) -> Option<Entity> {
+        match word {
+            "contact" => Some(Entity::Contact),
+            "account" => Some(Entity::Account),
+            "deal" => Some(Entity::Deal),
+            _ => None,
+        }
+    }
 }
 
 /// What every typed id can do: name a position in its table.

@@ -25,14 +25,13 @@ static SPACED_UNIT: LazyLock<Option<Regex>> = LazyLock::new(|| {
         .ok()
 });
 
-/// What the slip at `offset` (where `found` stands) was, if it is a known
-/// one.
-pub fn advise(source: &str, offset: usize, found: &str) -> Option<Advice> {
-    let place = Place::at(source, offset);
-    spaced_duration(source, offset, found, &place)
-        .or_else(|| decay_without_half_life(source, offset, found, &place))
+/// What the slip at `offset` (where `found` stands, in `place`) was, if
+/// it is a known one.
+pub fn advise(source: &str, offset: usize, found: &str, place: &Place) -> Option<Advice> {
+    spaced_duration(source, offset, found, place)
+        .or_else(|| decay_without_half_life(source, offset, found, place))
         .or_else(|| thousands(source, offset))
-        .or_else(|| where_after_a_stage(offset, found, &place))
+        .or_else(|| where_after_a_stage(offset, found, place))
 }
 
 /// `after 10 days as "stale"`: the parser read `10` as the duration and

@@ -101,32 +101,63 @@ fn enclosing_block(before: &str) -> Block {
     }
 }
 
+/// What a character of policy text is part of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lexeme {
+    Code,
+    /// From a `"` to the next unescaped `"`, or to the end of the line
+    /// (strings never span lines).
+    String,
+    /// From a `#` outside a string to the end of the line.
+    Comment,
+}
+
+/// Each character of `text`, with its byte offset and what it is part of.
+pub fn lexemes(text: &str) -> impl Iterator<Item = (usize, char, Lexeme)> + '_ {
+    let mut state = Lexeme::Code;
+    let mut escaped = false;
+    text.char_indices().map(move |(i, c)| {
+        let here = match state {
+            Lexeme::Code => {
+                state = match c {
+                    '"' => Lexeme::String,
+                    '#' => Lexeme::Comment,
+                    _ => Lexeme::Code,
+                };
+                state
+            }
+            Lexeme::Comment if c == '\n' => {
+                state = Lexeme::Code;
+                Lexeme::Code
+            }
+            Lexeme::Comment => Lexeme::Comment,
+            Lexeme::String if c == '\n' => {
+                state = Lexeme::Code;
+                escaped = false;
+                Lexeme::Code
+            }
+            Lexeme::String => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    state = Lexeme::Code;
+                }
+                Lexeme::String
+            }
+        };
+        (i, c, here)
+    })
+}
+
 /// The characters of `text` that are code, with their byte offsets: not
 /// in strings (quotes included) or comments.
 pub fn code_chars(text: &str) -> Vec<(usize, char)> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut in_string = false;
-    let mut in_comment = false;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-        } else if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-        } else {
-            match c {
-                '"' => in_string = true,
-                '#' => in_comment = true,
-                _ => out.push((i, c)),
-            }
-        }
-    }
-    out
+    lexemes(text)
+        .filter(|(_, _, l)| *l == Lexeme::Code)
+        .map(|(i, c, _)| (i, c))
+        .collect()
 }
 
 impl Block {

@@ -163,8 +163,7 @@ fn long_list(words: &[&str], takes: &str) -> String {
 
 /// `sales` alone on a line of a block that has an owner: the team named
 /// in the policy's `teams`, without `owner` before it.
-fn owner_without_keyword(source: &str, offset: usize, found: &str) -> Option<String> {
-    let place = Place::at(source, offset);
+fn owner_without_keyword(source: &str, place: &Place, found: &str) -> Option<String> {
     let owned = matches!(
         place.block,
         Block::Score | Block::Criteria | Block::Sla | Block::Lifecycle
@@ -272,7 +271,9 @@ pub fn describe(source: &str, base: usize, error: &Error<Rule>) -> SyntaxError {
     words.dedup();
     let (found, len) = token_at(source, offset);
     let found_word = found.trim_matches('`').to_string();
-    if let Some(a) = super::advice::advise(source, offset, &found_word) {
+    // What the writer is in the middle of, read once for every hint below.
+    let place = Place::at(source, offset);
+    if let Some(a) = super::advice::advise(source, offset, &found_word, &place) {
         return SyntaxError::Advice {
             message: a.message,
             span: a.span,
@@ -290,7 +291,7 @@ pub fn describe(source: &str, base: usize, error: &Error<Rule>) -> SyntaxError {
         ];
     }
     // A long list is the grammar's view: say what this construct takes.
-    let expected = match Place::at(source, offset).block.statements() {
+    let expected = match place.block.statements() {
         Some(takes) if words.len() > 6 => long_list(&words, takes),
         _ => join(&words),
     };
@@ -316,7 +317,7 @@ pub fn describe(source: &str, base: usize, error: &Error<Rule>) -> SyntaxError {
             help = Some(format!("did you mean `{best}`?"));
         }
     }
-    if let Some(t) = owner_without_keyword(source, offset, &found_word) {
+    if let Some(t) = owner_without_keyword(source, &place, &found_word) {
         help = Some(t);
     }
     if let Some(c) = cut_by_a_name(source, offset, &words) {

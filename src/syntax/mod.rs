@@ -32,15 +32,15 @@ pub fn parse(source: &str) -> Result<PolicyFile, Vec<SyntaxError>> {
     })
 }
 
-/// Text being edited, parsed: the syntax errors if it does not parse,
-/// and the definitions that do.
+/// Text being edited, parsed.
 pub struct Edited {
-    pub file: Result<PolicyFile, Vec<SyntaxError>>,
-    /// The definitions that parse, when others do not: a half-typed file
-    /// in an editor still has an outline; every span points into the
-    /// source. `None` when nothing can be read (a string never closed,
-    /// brackets nested too deep), or when `file` is whole.
-    pub partial: Option<PolicyFile>,
+    /// The definitions that parse, every span into the source: the whole
+    /// file when `errors` is empty; else the others, so a half-typed file
+    /// in an editor still has an outline (none when nothing can be read:
+    /// a string never closed, brackets nested too deep).
+    pub file: PolicyFile,
+    /// The syntax errors, as [`parse`] gives them.
+    pub errors: Vec<SyntaxError>,
 }
 
 /// Parses text being edited, one definition at a time: whole or
@@ -49,33 +49,21 @@ pub fn parse_edited(source: &str) -> Edited {
     let scan = prescan::scan(source);
     if !scan.errors.is_empty() {
         return Edited {
-            file: Err(scan.errors),
-            partial: None,
+            file: PolicyFile {
+                items: Vec::new(),
+                comments: scan.comments,
+            },
+            errors: scan.errors,
         };
     }
     let each = parser::parse_each(source);
-    let file = PolicyFile {
-        items: each.items,
-        comments: scan.comments,
-    };
-    if each.errors.is_empty() {
-        Edited {
-            file: Ok(file),
-            partial: None,
-        }
-    } else {
-        Edited {
-            file: Err(each.errors),
-            partial: Some(file),
-        }
+    Edited {
+        file: PolicyFile {
+            items: each.items,
+            comments: scan.comments,
+        },
+        errors: each.errors,
     }
-}
-
-/// The definitions of a policy that parse: the whole file, or, when some
-/// do not, the others (see [`Edited::partial`]).
-pub fn parse_partial(source: &str) -> Option<PolicyFile> {
-    let edited = parse_edited(source);
-    edited.file.ok().or(edited.partial)
 }
 
 /// Parses policy bytes as read from a file; bytes that are not UTF-8 are a

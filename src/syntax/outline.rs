@@ -121,7 +121,7 @@ fn item(item: &Item, source: &str) -> Option<Symbol> {
         },
         Item::Schema(s) => {
             let name = Ident {
-                name: entity_word(s.entity).to_string(),
+                name: s.entity.keyword().to_string(),
                 span: Span::new(s.span.start as usize, s.span.start as usize),
             };
             let mut children = fields(Some(s.entity), &s.fields, source);
@@ -185,14 +185,6 @@ fn item(item: &Item, source: &str) -> Option<Symbol> {
     })
 }
 
-fn entity_word(e: Entity) -> &'static str {
-    match e {
-        Entity::Contact => "contact",
-        Entity::Account => "account",
-        Entity::Deal => "deal",
-    }
-}
-
 fn criteria(c: &super::ast::CriteriaDecl, source: &str) -> Symbol {
     let children = c
         .stmts
@@ -237,12 +229,7 @@ fn buying_group(g: &super::ast::BuyingGroupDecl) -> Symbol {
 }
 
 fn lifecycle(l: &super::ast::LifecycleDecl, source: &str) -> Option<Symbol> {
-    let entity = match l.kind.name.as_str() {
-        "contact" => Entity::Contact,
-        "account" => Entity::Account,
-        "deal" => Entity::Deal,
-        _ => return None,
-    };
+    let entity = Entity::from_keyword(&l.kind.name)?;
     let children = l
         .stmts
         .iter()

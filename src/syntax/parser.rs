@@ -19,24 +19,20 @@ pub const MAX_EXPR_DEPTH: usize = 200;
 /// Parses a whole file. On failure, returns every syntax error found by
 /// re-parsing one top-level definition at a time.
 pub fn parse_items(source: &str) -> Result<Vec<Item>, Vec<SyntaxError>> {
-    parse_items_or_broken(source)
-}
-
-fn parse_items_or_broken(source: &str) -> Result<Vec<Item>, Vec<SyntaxError>> {
     match PolicyParser::parse(Rule::file, source) {
         Ok(pairs) => {
             let mut b = Builder {
                 errors: Vec::new(),
                 base: 0,
             };
-            let items = b.file(pairs);
+            let items = b.items(pairs);
             if b.errors.is_empty() {
                 Ok(items)
             } else {
                 Err(b.errors)
             }
         }
-        Err(_) => Err(recover(source).errors),
+        Err(_) => Err(parse_each(source).errors),
     }
 }
 
@@ -47,11 +43,6 @@ pub struct Recovered {
     /// The definitions that parse, in order, with spans into the source.
     pub items: Vec<Item>,
     pub errors: Vec<SyntaxError>,
-}
-
-/// Parses `source` one definition at a time (see [`Recovered`]).
-pub fn parse_each(source: &str) -> Recovered {
-    recover(source)
 }
 
 /// Words that begin a top-level definition; a syntax error skips to the next
@@ -75,7 +66,9 @@ pub const ITEM_KEYWORDS: &[&str] = &[
 
 const MAX_SYNTAX_ERRORS: usize = 50;
 
-fn recover(source: &str) -> Recovered {
+/// Parses `source` one definition at a time (see [`Recovered`]): how a
+/// file with syntax errors is read, so that every error in it is found.
+pub fn parse_each(source: &str) -> Recovered {
     let mut errors = Vec::new();
     let mut items = Vec::new();
     let mut pos = skip_trivia(source, 0);
@@ -92,22 +85,7 @@ fn recover(source: &str) -> Recovered {
                     errors: Vec::new(),
                     base: pos,
                 };
-                for pair in pairs {
-                    for p in kids(pair) {
-                        let span = b.span_of(&p);
-                        let errors_before = b.errors.len();
-                        match b.item(p) {
-                            // An item with an error inside (a bad escape)
-                            // is reported, not outlined.
-                            Some(item) if b.errors.len() == errors_before => items.push(item),
-                            // Never drop a definition without saying so.
-                            None if b.errors.len() == errors_before => {
-                                b.internal(span, "a complete definition")
-                            }
-                            _ => {}
-                        }
-                    }
-                }
+                items.extend(b.items(pairs));
                 errors.append(&mut b.errors);
                 pos = skip_trivia(source, pos + end.max(1));
             }
@@ -197,18 +175,9 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
 
 /// Where a `#` comment starts in one line, ignoring `#` inside strings.
 fn comment_start(line: &str) -> Option<usize> {
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            '#' if !in_string => return Some(i),
-            _ => {}
-        }
-    }
-    None
+    super::construct::lexemes(line)
+        .find(|(_, _, l)| *l == super::construct::Lexeme::Comment)
+        .map(|(i, _, _)| i)
 }
 
 /// Punctuation and keywords that carry no meaning beyond the rule they sit
@@ -380,19 +349,21 @@ impl Builder {
         }
     }
 
-    fn file(&mut self, pairs: Pairs<'_, Rule>) -> Vec<Item> {
+    /// The definitions of a `file` or `single_item` parse. One with an
+    /// error inside (a bad escape) is reported, not kept; one that cannot
+    /// be built is never dropped without saying so.
+    fn items(&mut self, pairs: Pairs<'_, Rule>) -> Vec<Item> {
         let mut items = Vec::new();
-        for file in pairs {
-            for pair in kids(file) {
+        for parsed in pairs {
+            for pair in kids(parsed) {
                 let span = self.span_of(&pair);
                 let errors_before = self.errors.len();
                 match self.item(pair) {
-                    Some(item) => items.push(item),
-                    // Never drop a definition without saying so.
+                    Some(item) if self.errors.len() == errors_before => items.push(item),
                     None if self.errors.len() == errors_before => {
                         self.internal(span, "a complete definition")
                     }
-                    None => {}
+                    _ => {}
                 }
             }
         }

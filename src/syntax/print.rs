@@ -17,6 +17,31 @@ const MAX_WIDTH: usize = 100;
 /// does not push a whole block far to the right.
 const MAX_ALIGN: usize = 60;
 
+/// What laying out a policy canonically comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// It is laid out so already.
+    Same,
+    /// The canonical text.
+    Changed(String),
+    /// The canonical text would read as something else: never use it
+    /// (a formatter bug to report).
+    Unsafe,
+}
+
+/// The canonical layout of `file`, parsed from `source`, checked to mean
+/// what the source means: what `detente fmt` and an editor write.
+pub fn layout(file: &PolicyFile, source: &str) -> Layout {
+    let formatted = print(file, source);
+    if super::parse(&formatted).ok().map(|f| f.items).as_ref() != Some(&file.items) {
+        Layout::Unsafe
+    } else if formatted == source {
+        Layout::Same
+    } else {
+        Layout::Changed(formatted)
+    }
+}
+
 /// Prints `file` in canonical layout; `source` is the text it was parsed
 /// from (needed to place comments and blank lines).
 pub fn print(file: &PolicyFile, source: &str) -> String {

@@ -102,15 +102,17 @@ proptest! {
 /// file are ones the whole file has, where the whole file has them.
 fn same_as_the_editor_reads_it(text: &str) {
     let edited = syntax::parse_edited(text);
-    match (syntax::parse(text), &edited.file) {
-        (Ok(whole), Ok(each)) => assert_eq!(format!("{whole:?}"), format!("{each:?}")),
-        (Err(a), Err(b)) => assert_eq!(&a, b),
-        (a, b) => panic!("check read {a:?}, the editor {b:?}"),
-    }
-    if let Some(partial) = &edited.partial {
-        for item in &partial.items {
-            let span = item.span();
-            assert!(text.get(span.start as usize..span.end as usize).is_some());
+    match syntax::parse(text) {
+        Ok(whole) => {
+            assert!(edited.errors.is_empty(), "{:?}", edited.errors);
+            assert_eq!(format!("{whole:?}"), format!("{:?}", edited.file));
+        }
+        Err(errors) => {
+            assert_eq!(errors, edited.errors);
+            for item in &edited.file.items {
+                let span = item.span();
+                assert!(text.get(span.start as usize..span.end as usize).is_some());
+            }
         }
     }
 }

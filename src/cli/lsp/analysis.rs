@@ -31,17 +31,19 @@ impl Document {
     /// it was, if it was open.
     pub fn new(uri: Uri, text: String, encoding: Encoding, before: Option<&Document>) -> Document {
         let lines = Lines::new(&text, encoding);
+        let name = uri
+            .path()
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or("policy")
+            .to_string();
         // One parse serves the outline and the check.
-        let edited = detente::syntax::parse_edited(&text);
-        let symbols = edited
-            .file
-            .as_ref()
-            .ok()
-            .or(edited.partial.as_ref())
-            .map(|f| outline::outline(f, &text))
-            .unwrap_or_default();
-        let remembered = match (&edited.file, before) {
-            (Err(_), Some(b)) => {
+        let (file, problems) = Policy::check_edited(&name, &text);
+        let symbols = outline::outline(&file, &text);
+        let parsed_whole = !problems.iter().any(|p| matches!(p, Problem::Syntax(_)));
+        let remembered = match (parsed_whole, before) {
+            (false, Some(b)) => {
                 let now = outline::all(&symbols);
                 let mut kept: Vec<Symbol> = Vec::new();
                 for s in outline::all(&b.symbols)
@@ -62,20 +64,6 @@ impl Document {
                 kept
             }
             _ => Vec::new(),
-        };
-        let name = uri
-            .path()
-            .as_str()
-            .rsplit('/')
-            .next()
-            .unwrap_or("policy")
-            .to_string();
-        let problems: Vec<Problem> = match &edited.file {
-            Ok(file) => match Policy::compile_parsed(&name, &text, file) {
-                Ok(policy) => policy.warnings().problems.clone(),
-                Err(d) => d.problems,
-            },
-            Err(errors) => errors.iter().cloned().map(Problem::from).collect(),
         };
         let mut doc = Document {
             uri,

@@ -7,6 +7,7 @@ use detente::Lifecycle as Entity;
 use detente::syntax::outline::{self, Symbol, SymbolKind};
 
 use super::help::FUNCTIONS;
+use super::navigate::{Qualifier, qualifier};
 
 fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
     CompletionItem {
@@ -17,8 +18,8 @@ fn item(label: &str, kind: CompletionItemKind, detail: Option<String>) -> Comple
     }
 }
 
-/// What may be written at the end of `before` (the text up to the cursor).
-/// `text`: the whole document; `before`: its text up to the cursor.
+/// What may be written at the end of `before`, the text of the document
+/// `text` up to the cursor.
 pub fn complete(text: &str, before: &str, symbols: &[Symbol]) -> Vec<CompletionItem> {
     let all = outline::all(symbols);
     let named = |want: &dyn Fn(SymbolKind) -> bool, kind: CompletionItemKind| {
@@ -34,12 +35,9 @@ pub fn complete(text: &str, before: &str, symbols: &[Symbol]) -> Vec<CompletionI
             .map(|x| item(x, CompletionItemKind::PROPERTY, None))
             .collect::<Vec<_>>()
     };
-    for (prefix, e) in [
-        ("contact.", Entity::Contact),
-        ("account.", Entity::Account),
-        ("deal.", Entity::Deal),
-    ] {
-        if trimmed.ends_with(prefix) && !trimmed.ends_with(&format!(".{prefix}")) {
+    // `contact.` and `account:`, read as go-to-definition reads them.
+    match qualifier(before, trimmed.len()) {
+        Qualifier::Field(e) => {
             let mut out = named(&|k| k == SymbolKind::Field(e), CompletionItemKind::FIELD);
             out.extend(facts(match e {
                 Entity::Contact => &["deals"],
@@ -49,24 +47,19 @@ pub fn complete(text: &str, before: &str, symbols: &[Symbol]) -> Vec<CompletionI
             }));
             return out;
         }
+        Qualifier::Stage(e) => {
+            return named(
+                &|k| k == SymbolKind::Stage(e),
+                CompletionItemKind::ENUM_MEMBER,
+            );
+        }
+        Qualifier::EventField | Qualifier::Plain => {}
     }
     if trimmed.ends_with("group.") {
         return facts(&["has", "count", "engaged", "size", "in", "qualified"]);
     }
     if trimmed.ends_with("contact.deals.") || trimmed.ends_with("deal.contacts.") {
         return facts(&["in", "entered"]);
-    }
-    for (prefix, e) in [
-        ("contact:", Entity::Contact),
-        ("account:", Entity::Account),
-        ("deal:", Entity::Deal),
-    ] {
-        if trimmed.ends_with(prefix) {
-            return named(
-                &|k| k == SymbolKind::Stage(e),
-                CompletionItemKind::ENUM_MEMBER,
-            );
-        }
     }
     let last = trimmed.trim_end();
     let stages = [

@@ -16,6 +16,7 @@ use lsp_types::{
 use serde_json::Value;
 
 use detente::syntax::outline::{Symbol, SymbolKind};
+use detente::syntax::print::Layout;
 
 use super::analysis::Document;
 use super::help::{self, FUNCTIONS};
@@ -154,15 +155,13 @@ fn format(d: &Document) -> Vec<TextEdit> {
     let Ok(file) = detente::syntax::parse(&d.text) else {
         return Vec::new();
     };
-    let formatted = detente::syntax::print::print(&file, &d.text);
-    let same = detente::syntax::parse(&formatted).ok().map(|f| f.items) == Some(file.items);
-    if !same || formatted == d.text {
-        return Vec::new();
+    match detente::syntax::print::layout(&file, &d.text) {
+        Layout::Changed(formatted) => vec![TextEdit::new(
+            d.lines.range(&d.text, 0, d.text.len()),
+            formatted,
+        )],
+        Layout::Same | Layout::Unsafe => Vec::new(),
     }
-    vec![TextEdit::new(
-        d.lines.range(&d.text, 0, d.text.len()),
-        formatted,
-    )]
 }
 
 #[allow(

@@ -1,7 +1,6 @@
 //! What the editor says about a name or a function (hover), in the words
 //! of docs/language.md.
 
-use detente::Lifecycle as Entity;
 use detente::syntax::outline::{Symbol, SymbolKind};
 
 /// A function: its signature, what it returns, and where it may stand.
@@ -150,8 +149,8 @@ pub const FUNCTIONS: &[Function] = &[
 pub fn describe(s: &Symbol) -> String {
     let what = match s.kind {
         SymbolKind::Policy => "policy".to_string(),
-        SymbolKind::Schema(e) => format!("{} schema", word(e)),
-        SymbolKind::Field(e) => format!("{} field", word(e)),
+        SymbolKind::Schema(e) => format!("{} schema", e.keyword()),
+        SymbolKind::Field(e) => format!("{} field", e.keyword()),
         SymbolKind::Event => "event".into(),
         SymbolKind::EventField => "event field".into(),
         SymbolKind::Touchpoint => "touchpoint".into(),
@@ -161,8 +160,8 @@ pub fn describe(s: &Symbol) -> String {
         SymbolKind::Role => "buying-group role".into(),
         SymbolKind::DealRole => "deal role".into(),
         SymbolKind::BuyingGroup => "buying group".into(),
-        SymbolKind::Lifecycle(e) => format!("{} lifecycle", word(e)),
-        SymbolKind::Stage(e) => format!("stage of the {} lifecycle", word(e)),
+        SymbolKind::Lifecycle(e) => format!("{} lifecycle", e.keyword()),
+        SymbolKind::Stage(e) => format!("stage of the {} lifecycle", e.keyword()),
         SymbolKind::Sla => "SLA".into(),
         SymbolKind::Metric => "metric".into(),
         SymbolKind::Incentive => "incentive".into(),
@@ -187,15 +186,6 @@ pub fn describe(s: &Symbol) -> String {
 
 pub fn describe_function(f: &Function) -> String {
     format!("```detente\n{}\n```\n\n{}", f.signature, f.doc)
-}
-
-fn word(e: Entity) -> &'static str {
-    match e {
-        Entity::Contact => "contact",
-        Entity::Account => "account",
-        Entity::Deal => "deal",
-        _ => "other",
-    }
 }
 
 #[cfg(test)]

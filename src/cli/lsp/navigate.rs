@@ -22,15 +22,6 @@ pub enum Qualifier {
     Plain,
 }
 
-fn entity(word: &str) -> Option<Entity> {
-    match word {
-        "contact" => Some(Entity::Contact),
-        "account" => Some(Entity::Account),
-        "deal" => Some(Entity::Deal),
-        _ => None,
-    }
-}
-
 /// The qualifier of the name starting at `start`.
 pub fn qualifier(text: &str, start: usize) -> Qualifier {
     let before = text.get(..start).unwrap_or("");
@@ -50,7 +41,7 @@ pub fn qualifier(text: &str, start: usize) -> Qualifier {
     let word = head.get(word_start..).unwrap_or("");
     // `contact.deals.in`: a fact of the contact, not a field.
     let chained = head.get(..word_start).is_some_and(|h| h.ends_with('.'));
-    match (sign, entity(word)) {
+    match (sign, Entity::from_keyword(word)) {
         ('.', Some(e)) if !chained => Qualifier::Field(e),
         (':', Some(e)) => Qualifier::Stage(e),
         ('.', _) => Qualifier::EventField,
