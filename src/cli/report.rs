@@ -4,8 +4,9 @@
 
 use detente::eval::evaluate;
 use detente::ir::Period;
+use detente::report::batched::{Batched, replay_batched};
 use detente::report::text::{Style, render};
-use detente::report::{Options, build};
+use detente::report::{Options, Replayed, build_from};
 
 use super::Exit;
 use detente::data::time::{DateOnly, Instant};
@@ -98,7 +99,14 @@ pub struct Args {
     /// Threads to replay accounts on (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Events replayed at a time when the events come grouped by account:
+    /// more uses more memory, fewer more time; the report is the same.
+    #[arg(long, default_value_t = BATCH_EVENTS, value_name = "EVENTS")]
+    batch_events: usize,
 }
+
+/// The default batch: about 40 MiB of rows in memory at once.
+pub const BATCH_EVENTS: usize = 100_000;
 
 pub fn run(args: Args) -> Exit {
     let inputs = match resolve(&args.data) {
@@ -116,24 +124,19 @@ pub fn run(args: Args) -> Exit {
             return Exit::Usage;
         }
     };
-    let histories = match inputs.load() {
-        Ok(h) => h,
-        Err(e) => return e,
-    };
-    eprint!("{}", reports::rejected_note(&histories, "the report"));
     let options = Options {
         from: span.from,
         to: span.to,
         period: span.period,
         window,
     };
-    let report = match super::with_threads(args.threads, || {
-        let ev = evaluate(&inputs.policy, &histories, span.as_of);
-        build(&inputs.policy, &histories, &ev, &options)
+    let replayed = match super::with_threads(args.threads, || {
+        replay(&inputs, span.as_of, args.batch_events, "the report")
     }) {
-        Ok(r) => r,
-        Err(e) => return e,
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) | Err(e) => return e,
     };
+    let report = build_from(&inputs.policy, &replayed, &options);
     eprint!("{}", many_segments(&report));
     match args.output {
         Format::Table => out!("{}", render(&report, Style::Table)),
@@ -194,5 +197,103 @@ fn window_ms(text: &str) -> Result<i64, String> {
         "d" => Ok(n * 24 * hour),
         "w" => Ok(n * 7 * 24 * hour),
         _ => Err(format!("`{text}` is not a length such as 90d, 12w or 48h")),
+    }
+}
+
+/// A replay a report or diff reads, with the latest time in the rows it
+/// accepted (the default as-of time) and how many rows it rejected.
+pub struct Replay {
+    pub replayed: Replayed,
+    pub latest: Instant,
+    pub rejected: u64,
+}
+
+/// The replay a report reads, up to `as_of` or else the latest time in
+/// the data (guessed by a quick read of the time columns, and replayed
+/// again in the rare case the rows accepted end earlier).
+pub fn replay(
+    inputs: &Inputs,
+    as_of: Option<Instant>,
+    batch_events: usize,
+    what: &str,
+) -> Result<Replayed, Exit> {
+    let at = match as_of {
+        Some(t) => t,
+        None => latest_guess(inputs)?,
+    };
+    let first = replay_at(inputs, at, batch_events, Some(what))?;
+    if as_of.is_some() || first.latest == at {
+        return Ok(first.replayed);
+    }
+    let latest = first.latest;
+    drop(first);
+    let again = replay_at(inputs, latest, batch_events, Some(what))?;
+    Ok(again.replayed)
+}
+
+/// The latest time the time columns of the data hold.
+pub fn latest_guess(inputs: &Inputs) -> Result<Instant, Exit> {
+    detente::data::latest_time(&inputs.policy, &inputs.sources)
+        .map(|t| t.unwrap_or(0))
+        .map_err(|e| {
+            eprintln!("error[{}]: {e}", e.code());
+            Exit::Usage
+        })
+}
+
+/// The replay up to `as_of`: a batch of accounts at a time when the
+/// events come grouped by account (memory holds a batch of rows), else
+/// the whole data at once, with a note saying why. The note on rejected
+/// rows is printed here when `what` names the output.
+pub fn replay_at(
+    inputs: &Inputs,
+    as_of: Instant,
+    batch_events: usize,
+    what: Option<&str>,
+) -> Result<Replay, Exit> {
+    let output = what.unwrap_or("the diff");
+    let policy = &inputs.policy;
+    let batched = replay_batched(
+        policy,
+        &inputs.sources,
+        as_of,
+        batch_events.max(1),
+        &mut |_| {},
+    );
+    match batched {
+        Ok(Batched::Done {
+            replayed,
+            rest,
+            latest,
+        }) => {
+            if let Some(what) = what {
+                eprint!("{}", reports::rejected_note(&rest, what));
+            }
+            Ok(Replay {
+                replayed: *replayed,
+                latest,
+                rejected: rest.total().rejected,
+            })
+        }
+        Ok(Batched::Whole(why)) => {
+            eprintln!(
+                "note: {output} reads the whole data into memory: {}; sorted by account, the events would be replayed a batch at a time in bounded memory (docs/data.md, \"Large data\")",
+                why.reason()
+            );
+            let histories = inputs.load()?;
+            if let Some(what) = what {
+                eprint!("{}", reports::rejected_note(&histories, what));
+            }
+            let eval = evaluate(policy, &histories, Some(as_of));
+            Ok(Replay {
+                replayed: Replayed::whole(policy, &histories, eval),
+                latest: detente::eval::default_as_of(&histories),
+                rejected: histories.total().rejected,
+            })
+        }
+        Err(e) => {
+            eprintln!("error[{}]: {e}", e.code());
+            Err(Exit::Usage)
+        }
     }
 }

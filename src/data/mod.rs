@@ -7,6 +7,7 @@ pub mod codes;
 mod deals;
 pub mod formats;
 mod grouped;
+mod latest;
 mod load;
 pub mod lookup;
 pub mod manifest;
@@ -20,7 +21,8 @@ pub mod time;
 mod values;
 
 pub use codes::{DataError, RowCode};
-pub use grouped::{Batch, Group, load_grouped};
+pub use grouped::{Batch, Group, load_grouped, load_grouped_seen};
+pub use latest::latest_time;
 pub use load::{
     Account, Contact, Counts, Deal, DealContact, Event, EventKind, Histories, Origin, RecordKind,
     RowProblem, Severity, SkipReason, Skipped, Source, load,

@@ -15,6 +15,7 @@ use super::calibration::{Calibration, calibration};
 use super::context::{Ctx, Options};
 use super::funnel::{self, Dropouts, FunnelStage, PeriodBalance, TriggerUse, Velocity};
 use super::metrics::{self, IncentiveRow, MetricRow};
+use super::replayed::Replayed;
 use super::sla::{self, OverdueItem, SlaRow};
 use super::touch::{self, Attribution, StageLift};
 
@@ -49,13 +50,25 @@ pub struct Report {
     pub problems: Vec<RuntimeProblemJson>,
 }
 
+/// The report of one replay of the whole data (a convenience over
+/// [`build_from`], which also takes a replay read in batches).
 pub fn build(
     policy: &Policy,
     histories: &Histories,
     eval: &Evaluation,
     options: &Options,
 ) -> Report {
-    let ctx = Ctx::new(policy, histories, eval, options);
+    build_from(
+        policy,
+        &Replayed::whole(policy, histories, eval.clone()),
+        options,
+    )
+}
+
+/// The report of a replay.
+pub fn build_from(policy: &Policy, replayed: &Replayed, options: &Options) -> Report {
+    let eval = &replayed.eval;
+    let ctx = Ctx::new(policy, replayed, options);
     let (slas, overdue) = sla::slas(&ctx);
     let (periods, metrics) = metrics::metrics(&ctx);
     Report {

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use crate::compile::Policy;
-use crate::data::Histories;
 use crate::data::time::Instant;
 use crate::eval::calendar::Calendar;
 use crate::eval::{Evaluation, Journey, StepFact};
@@ -49,7 +48,8 @@ pub fn first_stage_entry(eval: &Evaluation) -> Option<Instant> {
 
 pub struct Ctx<'a> {
     pub model: &'a Ir,
-    pub histories: &'a Histories,
+    /// What the report reads of each event.
+    pub events: &'a super::replayed::Events,
     pub eval: &'a Evaluation,
     pub calendar: Calendar,
     pub from: Instant,
@@ -73,10 +73,10 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn new(
         policy: &'a Policy,
-        histories: &'a Histories,
-        eval: &'a Evaluation,
+        replayed: &'a super::replayed::Replayed,
         options: &Options,
     ) -> Ctx<'a> {
+        let eval = &replayed.eval;
         let model = policy.ir();
         let stages: Vec<StageId> = model
             .lifecycles
@@ -94,7 +94,7 @@ impl<'a> Ctx<'a> {
         let first = first_stage_entry(eval).unwrap_or(eval.as_of);
         Ctx {
             model,
-            histories,
+            events: &replayed.events,
             eval,
             calendar: crate::eval::calendar_of(policy),
             from: options.from.unwrap_or(first),

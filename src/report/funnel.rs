@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::data::EventKind;
 use crate::data::time::format_instant;
 use crate::eval::journey::StepFact;
 use crate::eval::state::Cause;
@@ -319,8 +318,9 @@ pub fn triggers(ctx: &Ctx) -> Vec<TriggerUse> {
 }
 
 fn event_name(ctx: &Ctx, ev: usize) -> String {
-    crate::eval::EventOf::of(ctx.histories, ev)
-        .map(|e| e.name(ctx.model).to_string())
+    ctx.events
+        .get(ev)
+        .map(|e| e.of.name(ctx.model).to_string())
         .unwrap_or_default()
 }
 
@@ -476,13 +476,13 @@ fn label_of(ctx: &Ctx, t: crate::ir::TransitionId) -> String {
 
 /// The text of the event's `reason` field, when its type has one.
 fn reason_of(ctx: &Ctx, ev: usize) -> Option<String> {
-    let e = ctx.histories.events.get(ev)?;
-    let EventKind::Event { ty, fields } = &e.kind else {
+    let e = ctx.events.get(ev)?;
+    let crate::eval::EventOf::Event(ty) = e.of else {
         return None;
     };
-    let et = &ctx.model.events[*ty];
-    let i = et.fields.iter().position(|f| f.name == "reason")?;
-    match fields.get(i)? {
+    let et = &ctx.model.events[ty];
+    let (f, _) = et.fields.enumerate().find(|(_, f)| f.name == "reason")?;
+    match e.field(f) {
         Some(crate::ir::Value::Text(t)) if !t.is_empty() => Some(t.clone()),
         _ => None,
     }

@@ -1,6 +1,7 @@
 //! Outputs computed from a compiled policy and from journeys. Everything
 //! here returns data or text; nothing prints.
 
+pub mod batched;
 pub mod build;
 pub mod calibration;
 pub mod context;
@@ -15,6 +16,7 @@ pub mod metrics;
 pub mod period;
 pub mod problems;
 pub mod reasons;
+pub mod replayed;
 pub mod scoreboard;
 pub mod sla;
 pub mod stats;
@@ -23,8 +25,9 @@ pub mod tiles;
 pub mod touch;
 pub mod words;
 
-pub use build::{Report, build};
+pub use build::{Report, build, build_from};
 pub use context::Options;
+pub use replayed::{Events, Replayed};
 
 /// `n` and the noun that agrees with it: "1 warning", "2 warnings".
 pub fn plural(n: u64, one: &str, many: &str) -> String {

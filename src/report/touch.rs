@@ -7,7 +7,6 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::Serialize;
 
-use crate::data::EventKind;
 use crate::data::time::Instant;
 use crate::eval::Journey;
 use crate::ir::{TeamId, TouchpointId, Value};
@@ -320,18 +319,15 @@ fn outcomes<'a>(ctx: &'a Ctx) -> (BTreeMap<String, Outcome<'a>>, BTreeMap<String
     let ty = |name: &str| model.events.iter().position(|e| e.name == name);
     let won = ty("deal_won");
     let created = ty("opportunity_created");
-    let amount_of = |ev: &crate::data::Event, t: usize| -> Option<Decimal> {
-        let EventKind::Event { fields, .. } = &ev.kind else {
-            return None;
-        };
-        let i = model
+    let amount_of = |ev: &super::replayed::Row, t: usize| -> Option<Decimal> {
+        let (f, _) = model
             .events
             .as_slice()
             .get(t)?
             .fields
-            .iter()
-            .position(|f| f.name == "amount")?;
-        match fields.get(i)? {
+            .enumerate()
+            .find(|(_, f)| f.name == "amount")?;
+        match ev.field(f) {
             Some(Value::Money(m)) => Some(*m),
             Some(Value::Number(n)) => Decimal::from_f64(*n),
             _ => None,
@@ -341,16 +337,19 @@ fn outcomes<'a>(ctx: &'a Ctx) -> (BTreeMap<String, Outcome<'a>>, BTreeMap<String
     let mut opps: BTreeMap<String, Outcome> = BTreeMap::new();
     for j in ctx.journeys() {
         for &ev in &j.facts.events {
-            let Some(e) = ctx.histories.events.get(ev) else {
+            let Some(e) = ctx.events.get(ev) else {
                 continue;
             };
-            let EventKind::Event { ty, .. } = &e.kind else {
+            let crate::eval::EventOf::Event(ty) = e.of else {
                 continue;
             };
             if !ctx.in_report(e.at) {
                 continue;
             }
-            let key = e.deal.clone().unwrap_or_else(|| format!("event {ev}"));
+            let key = ctx
+                .events
+                .deal(e)
+                .map_or_else(|| format!("event {ev}"), str::to_string);
             let outcome = |amount| Outcome {
                 at: e.at,
                 amount,

@@ -20,7 +20,8 @@ pub fn compare(
     if expect.metrics.is_empty() && expect.payouts.is_empty() {
         return Vec::new();
     }
-    let ctx = Ctx::new(policy, histories, ev, &Options::default());
+    let replayed = crate::report::Replayed::whole(policy, histories, ev.clone());
+    let ctx = Ctx::new(policy, &replayed, &Options::default());
     let (metrics, incentives) = over_span(&ctx, "the case");
     let mut out = Vec::new();
     for (name, want) in &expect.metrics {

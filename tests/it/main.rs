@@ -5,6 +5,7 @@
     reason = "test helpers fail loudly; the lints guard library code"
 )]
 
+mod batches;
 mod ci;
 mod cli;
 mod computes;

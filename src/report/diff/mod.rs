@@ -12,10 +12,9 @@ pub mod text;
 
 use serde::Serialize;
 
+use super::replayed::Replayed;
 use crate::compile::Policy;
-use crate::data::Histories;
 use crate::data::time::format_instant;
-use crate::eval::Evaluation;
 
 use super::context::{Ctx, Options};
 
@@ -31,8 +30,10 @@ pub struct Side<'a> {
     pub label: &'a str,
     pub source: &'a str,
     pub policy: &'a Policy,
-    pub histories: &'a Histories,
-    pub eval: &'a Evaluation,
+    /// Its replay of the shared data.
+    pub replayed: &'a Replayed,
+    /// Rows of the data this policy's schema rejected.
+    pub rejected_rows: u64,
 }
 
 /// What a policy side was, in the output.
@@ -78,8 +79,8 @@ pub struct PolicyDiff {
 /// should be set: each policy's default would start at its own first
 /// stage entry) and checks `gates`.
 pub fn diff(old: &Side, new: &Side, options: &Options, gates: &Gates) -> PolicyDiff {
-    let old_ctx = Ctx::new(old.policy, old.histories, old.eval, options);
-    let new_ctx = Ctx::new(new.policy, new.histories, new.eval, options);
+    let old_ctx = Ctx::new(old.policy, old.replayed, options);
+    let new_ctx = Ctx::new(new.policy, new.replayed, options);
     let tz = new.policy.ir().timezone;
     let contacts = stages::contacts(old, new, tz);
     let accounts = stages::accounts(old, new, tz);
@@ -94,12 +95,12 @@ pub fn diff(old: &Side, new: &Side, options: &Options, gates: &Gates) -> PolicyD
         name: s.policy.name().to_string(),
         version: s.policy.version(),
         hash: s.policy.hash().to_string(),
-        rejected_rows: s.histories.total().rejected,
+        rejected_rows: s.rejected_rows,
     };
     PolicyDiff {
         old: side(old),
         new: side(new),
-        as_of: format_instant(new.eval.as_of),
+        as_of: format_instant(new.replayed.eval.as_of),
         from: format_instant(new_ctx.from),
         to: format_instant(new_ctx.to),
         period: super::build::period_name(options.period).into(),

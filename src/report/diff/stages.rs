@@ -70,7 +70,7 @@ pub struct StepSide {
 type Row<'a> = (&'a str, Option<&'a str>, &'a str, Vec<PathStep>);
 
 fn contact_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
-    journey_rows(s, &s.eval.journeys)
+    journey_rows(s, &s.replayed.eval.journeys)
 }
 
 /// Contacts' or deals' journeys as rows (a deal's has a contact's shape).
@@ -91,7 +91,8 @@ fn journey_rows<'a>(s: &Side<'a>, journeys: &'a [crate::eval::Journey]) -> Vec<R
 
 fn account_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
     let ir = s.policy.ir();
-    s.eval
+    s.replayed
+        .eval
         .accounts
         .iter()
         .map(|a| {
@@ -110,21 +111,21 @@ pub fn contacts(old: &Side, new: &Side, tz: Tz) -> StageChanges {
         &contact_rows(old),
         &contact_rows(new),
         &order(old.policy, new.policy, Entity::Contact),
-        new.eval.as_of,
+        new.replayed.eval.as_of,
         tz,
         true,
     )
 }
 
 pub fn accounts(old: &Side, new: &Side, tz: Tz) -> Option<StageChanges> {
-    if old.eval.accounts.is_empty() && new.eval.accounts.is_empty() {
+    if old.replayed.eval.accounts.is_empty() && new.replayed.eval.accounts.is_empty() {
         return None;
     }
     Some(compare(
         &account_rows(old),
         &account_rows(new),
         &order(old.policy, new.policy, Entity::Account),
-        new.eval.as_of,
+        new.replayed.eval.as_of,
         tz,
         false,
     ))
@@ -132,14 +133,14 @@ pub fn accounts(old: &Side, new: &Side, tz: Tz) -> Option<StageChanges> {
 
 /// Deals, when either policy has replayed any.
 pub fn deals(old: &Side, new: &Side, tz: Tz) -> Option<StageChanges> {
-    if old.eval.deals.is_empty() && new.eval.deals.is_empty() {
+    if old.replayed.eval.deals.is_empty() && new.replayed.eval.deals.is_empty() {
         return None;
     }
     Some(compare(
-        &journey_rows(old, &old.eval.deals),
-        &journey_rows(new, &new.eval.deals),
+        &journey_rows(old, &old.replayed.eval.deals),
+        &journey_rows(new, &new.replayed.eval.deals),
         &order(old.policy, new.policy, Entity::Deal),
-        new.eval.as_of,
+        new.replayed.eval.as_of,
         tz,
         false,
     ))

@@ -8,8 +8,7 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
-use crate::data::EventKind;
-use crate::eval::{Journey, Marks, StepFact};
+use crate::eval::{EventOf, Journey, Marks, StepFact};
 use crate::ir::{
     Aggregate, DimensionId, DimensionRead, EventRef, EventTypeId, FieldId, Figure, FilterId, Node,
     SlaId, StageId, TeamId, TouchpointId, Type, Value,
@@ -220,13 +219,10 @@ impl PeriodEval<'_, '_> {
         let mut values = Vec::new();
         for j in ctx.event_journeys() {
             for &ev in &j.facts.events {
-                let Some(e) = ctx.histories.events.get(ev) else {
+                let Some(e) = ctx.events.get(ev) else {
                     continue;
                 };
-                let EventKind::Event { ty: t, fields } = &e.kind else {
-                    continue;
-                };
-                if *t != ty || !self.within(e.at) || !filtered(j, ev, w) {
+                if e.of != EventOf::Event(ty) || !self.within(e.at) || !filtered(j, ev, w) {
                     continue;
                 }
                 // One event of a deal recorded on several of its contacts
@@ -234,17 +230,17 @@ impl PeriodEval<'_, '_> {
                 // segment of its first copy (whatever the segment asked
                 // for), so that the segments add up to the total. Two
                 // events of one deal at different instants are two.
-                if let Some(o) = &e.deal
-                    && !seen.insert((o.as_str(), e.at))
+                if let Some(o) = ctx.events.deal(e)
+                    && !seen.insert((o, e.at))
                 {
                     continue;
                 }
                 if !self.admits(|d| event_value(ctx, j, ev, d)) {
                     continue;
                 }
-                match fields.get(field.index()) {
-                    Some(Some(Value::Money(m))) => values.push(M::Money(*m)),
-                    Some(Some(Value::Number(n))) => values.push(M::Num(*n)),
+                match e.field(field) {
+                    Some(Value::Money(m)) => values.push(M::Money(*m)),
+                    Some(Value::Number(n)) => values.push(M::Num(*n)),
                     _ => {}
                 }
             }
@@ -301,18 +297,18 @@ impl PeriodEval<'_, '_> {
     fn share(&mut self, what: EventRef, team: TeamId) -> M {
         let ctx = self.ctx;
         let team_touches = self.team_touches(team);
-        let mine =
-            team_touches
-                .iter()
-                .filter(|(ev, tp)| match what {
-                    EventRef::Touchpoint(t) => *tp == t,
-                    EventRef::Event(ty) => ctx.histories.events.get(*ev).is_some_and(
-                        |e| matches!(&e.kind, EventKind::Event { ty: t, .. } if *t == ty),
-                    ),
-                })
-                .map(|(ev, _)| *ev)
-                .collect::<BTreeSet<usize>>()
-                .len();
+        let mine = team_touches
+            .iter()
+            .filter(|(ev, tp)| match what {
+                EventRef::Touchpoint(t) => *tp == t,
+                EventRef::Event(ty) => ctx
+                    .events
+                    .get(*ev)
+                    .is_some_and(|e| e.of == EventOf::Event(ty)),
+            })
+            .map(|(ev, _)| *ev)
+            .collect::<BTreeSet<usize>>()
+            .len();
         let all: BTreeSet<usize> = team_touches.iter().map(|(ev, _)| *ev).collect();
         match stats::rate(mine, all.len()) {
             Some(r) => M::Num(r),
@@ -343,11 +339,11 @@ impl PeriodEval<'_, '_> {
                 }
                 EventRef::Event(ty) => {
                     for &ev in &j.facts.events {
-                        let Some(e) = ctx.histories.events.get(ev) else {
+                        let Some(e) = ctx.events.get(ev) else {
                             continue;
                         };
                         if self.within(e.at)
-                            && matches!(&e.kind, EventKind::Event { ty: t, .. } if *t == ty)
+                            && e.of == EventOf::Event(ty)
                             && filtered(j, ev, w)
                             && self.admits(|d| event_value(ctx, j, ev, d))
                         {
@@ -390,12 +386,9 @@ fn event_value(ctx: &Ctx<'_>, j: &Journey, ev: usize, d: DimensionId) -> Option<
             dims.get(i)?.1.get(d.index()).cloned().flatten()
         }
         DimensionRead::Event(fields) => {
-            let EventKind::Event { ty, fields: values } = &ctx.histories.events.get(ev)?.kind
-            else {
-                return None;
-            };
-            let (_, f) = fields.iter().find(|(t, _)| t == ty)?;
-            values.get(f.index()).cloned().flatten()
+            let e = ctx.events.get(ev)?;
+            let (_, f) = fields.iter().find(|(t, _)| EventOf::Event(*t) == e.of)?;
+            e.field(*f).cloned()
         }
     }
 }

@@ -1,0 +1,104 @@
+//! A replay for the reports read a batch of accounts at a time: memory
+//! holds one batch of rows plus what the reports keep of each journey and
+//! event ([`Replayed`]), never the whole file's rows.
+//!
+//! The answer must be the one loading the whole file gives. Reading by
+//! batches gives it when the events come grouped by account and nothing
+//! crosses two accounts; otherwise this says why ([`Whole`]) and the
+//! caller loads the whole file instead, so the difference costs memory,
+//! never a figure.
+
+use crate::compile::Policy;
+use crate::data::codes::RowCode;
+use crate::data::time::Instant;
+use crate::data::{DataError, Histories, Source, load_grouped_seen};
+use crate::eval::{default_as_of, evaluate};
+
+use super::replayed::Replayed;
+
+/// Why a replay must load the whole file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Whole {
+    /// The events are not grouped by account, or there are deal rows
+    /// (not read in batches yet); the loader's words.
+    NotGrouped(String),
+    /// A merge or a contact's account crosses two accounts, which only
+    /// the whole file follows.
+    Crosses,
+    /// An event id may be used in two accounts: the whole file drops the
+    /// second as a repeat.
+    RepeatedId,
+}
+
+/// What a batched replay gave.
+#[derive(Debug, Clone)]
+pub enum Batched {
+    /// The replay, and what is left of the loading: every row problem,
+    /// note and count.
+    Done {
+        replayed: Box<Replayed>,
+        rest: Box<Histories>,
+        /// The latest time in the data: the default as-of time.
+        latest: Instant,
+    },
+    /// The whole file must be loaded instead.
+    Whole(Whole),
+}
+
+/// Replays `sources` a batch of about `batch_events` events at a time
+/// up to `as_of`, calling `progress` with each batch's event count.
+pub fn replay_batched(
+    policy: &Policy,
+    sources: &[Source],
+    as_of: Instant,
+    batch_events: usize,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Batched, DataError> {
+    let mut replayed = Replayed::empty(policy, as_of);
+    let mut latest: Option<Instant> = None;
+    let loaded = load_grouped_seen(policy, sources, batch_events, &mut |b| {
+        let h = &b.histories;
+        if !h.events.is_empty() || h.contacts.iter().any(|c| c.created_at.is_some()) {
+            latest = Some(latest.map_or(default_as_of(h), |l| l.max(default_as_of(h))));
+        }
+        let eval = evaluate(policy, h, Some(as_of));
+        replayed.append(h, eval);
+        progress(h.events.len() as u64);
+        Ok(())
+    });
+    let (rest, repeated) = match loaded {
+        Ok(r) => r,
+        Err(DataError::NotGrouped(why)) => return Ok(Batched::Whole(Whole::NotGrouped(why))),
+        Err(e) => return Err(e),
+    };
+    if rest.problems.iter().any(|p| p.code == RowCode::Unfollowed) {
+        return Ok(Batched::Whole(Whole::Crosses));
+    }
+    if repeated {
+        return Ok(Batched::Whole(Whole::RepeatedId));
+    }
+    replayed.finish();
+    Ok(Batched::Done {
+        replayed: Box::new(replayed),
+        rest: Box::new(rest),
+        latest: latest.unwrap_or(0),
+    })
+}
+
+/// The words for why the replay loads the whole file, for the CLI.
+impl Whole {
+    /// Why, as a reason a note can give.
+    pub fn reason(&self) -> String {
+        match self {
+            Whole::NotGrouped(why) if why.contains("deal") => {
+                "deals are not replayed a batch at a time yet".into()
+            }
+            Whole::NotGrouped(_) => "the events are not grouped by account".into(),
+            Whole::Crosses => {
+                "a merge or a contact's account crosses two accounts of the events file".into()
+            }
+            Whole::RepeatedId => "an event id may be used under two accounts".into(),
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! A report read a batch of accounts at a time is byte for byte the
+//! report of the whole file, whatever the batches; input that cannot be
+//! read so says why, and is then read whole.
+
+use proptest::prelude::*;
+
+use detente::data::{RecordKind, Source};
+use detente::report::batched::{Batched, Whole, replay_batched};
+use detente::report::{Options, build, build_from};
+
+/// Generated histories for the acme policy written to `dir`, events
+/// grouped by account as `detente generate` writes them.
+fn write_generated(dir: &std::path::Path, seed: u64) -> Vec<Source> {
+    let policy = detente::Policy::compile(&acme()).unwrap();
+    let options = detente::generate::Options {
+        seed,
+        accounts: 15,
+        ..Default::default()
+    };
+    let (mut c, mut a, mut e) = (Vec::new(), Vec::new(), Vec::new());
+    detente::generate::generate(&policy, &options, &mut c, &mut a, &mut e).unwrap();
+    std::fs::write(dir.join("contacts.csv"), c).unwrap();
+    std::fs::write(dir.join("accounts.csv"), a).unwrap();
+    std::fs::write(dir.join("events.jsonl"), e).unwrap();
+    vec![
+        Source::new(RecordKind::Contacts, dir.join("contacts.csv")),
+        Source::new(RecordKind::Accounts, dir.join("accounts.csv")),
+        Source::new(RecordKind::Events, dir.join("events.jsonl")),
+    ]
+}
+
+/// The report of the whole file, as JSON.
+fn whole_report(policy: &detente::Policy, sources: &[Source], options: &Options) -> String {
+    let h = detente::data::load(policy, sources).unwrap();
+    let ev = detente::eval::evaluate(policy, &h, None);
+    serde_json::to_string_pretty(&build(policy, &h, &ev, options)).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_split_into_batches_gives_the_same_report(seed in 0u64..1000, batch in 1usize..400, monthly in any::<bool>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let sources = write_generated(dir.path(), seed);
+        let policy = detente::Policy::compile(&acme()).unwrap();
+        let options = Options {
+            period: if monthly { detente::ir::Period::Month } else { detente::ir::Period::Quarter },
+            ..Options::default()
+        };
+        let expected = whole_report(&policy, &sources, &options);
+        let as_of = detente::data::latest_time(&policy, &sources).unwrap().unwrap();
+        let Batched::Done { replayed, latest, .. } =
+            replay_batched(&policy, &sources, as_of, batch, &mut |_| {}).unwrap()
+        else {
+            panic!("generated events are grouped by account, so they are read in batches");
+        };
+        prop_assert_eq!(latest, as_of);
+        let actual = serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
+        prop_assert!(expected == actual, "the report changed with batches of {} events", batch);
+    }
+}
+
+#[test]
+fn events_not_grouped_by_account_are_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = write_generated(dir.path(), 7);
+    let path = dir.path().join("events.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    // The last event first: its account's events are then split.
+    let last = lines.pop().unwrap();
+    lines.insert(0, last);
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let policy = detente::Policy::compile(&acme()).unwrap();
+    let got = replay_batched(&policy, &sources, 0, 100, &mut |_| {}).unwrap();
+    assert!(
+        matches!(got, Batched::Whole(Whole::NotGrouped(_))),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn an_event_id_used_under_two_accounts_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("events.csv"),
+        "id,contact,account,at,type,url\n\
+         e1,c1,a1,2026-01-05T10:00:00Z,page_view,/a\n\
+         e1,c2,a2,2026-01-06T10:00:00Z,page_view,/b\n",
+    )
+    .unwrap();
+    let sources = [Source::new(
+        RecordKind::Events,
+        dir.path().join("events.csv"),
+    )];
+    let policy = detente::Policy::compile(&acme()).unwrap();
+    let got = replay_batched(&policy, &sources, 0, 100, &mut |_| {}).unwrap();
+    assert!(matches!(got, Batched::Whole(Whole::RepeatedId)), "{got:?}");
+    // Loading the whole file drops the second as a repeat.
+    let h = detente::data::load(&policy, &sources).unwrap();
+    assert_eq!(h.events.len(), 1);
+}
+
+fn acme() -> String {
+    std::fs::read_to_string(crate::root().join("policies/acme.detente")).unwrap()
+}
