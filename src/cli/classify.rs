@@ -68,7 +68,7 @@ pub struct Args {
     /// the output is the same whatever the size.
     #[arg(
         long,
-        default_value_t = 100_000,
+        default_value_t = super::report::BATCH_EVENTS,
         value_name = "EVENTS",
         requires = "stream"
     )]

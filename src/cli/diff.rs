@@ -4,16 +4,14 @@
 use std::path::Path;
 
 use detente::data::manifest::Manifest;
-
 use detente::report::Options;
 use detente::report::context::first_stage_entry;
-
 use detente::report::diff::{self, Gates, Side, gates};
 use detente::report::text::Style;
 
 use super::Exit;
 use super::inputs::{self, DataFiles};
-use super::report;
+use super::{report, reports};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -187,27 +185,18 @@ fn diff_command(args: &Args) -> Result<Exit, Exit> {
         sources,
     };
     // Each side is replayed on its own (the two schemas may read the rows
-    // differently), a batch of accounts at a time when it can be, up to
-    // the same as-of time: the latest either side accepted.
-    let batch = args.batch_events;
-    let replay_both = |at| -> Result<_, Exit> {
-        super::with_threads(args.threads, || {
-            Ok((
-                report::replay_at(&old_inputs, at, batch, None)?,
-                report::replay_at(&new_inputs, at, batch, Some("the diff"))?,
-            ))
-        })?
+    // differently), up to the same as-of time: the latest either accepted.
+    let replays = report::replay_sides(
+        &[&old_inputs, &new_inputs],
+        span.as_of,
+        args.batch_events,
+        args.threads,
+    )?;
+    eprint!("{}", report::whole_note(&replays, "the diff"));
+    let (Some(old_side), Some(new_side)) = (replays.first(), replays.get(1)) else {
+        return Err(Exit::Usage);
     };
-    let guess = match span.as_of {
-        Some(t) => t,
-        None => report::latest_guess(&new_inputs)?,
-    };
-    let (mut old_side, mut new_side) = replay_both(guess)?;
-    let latest = old_side.latest.max(new_side.latest);
-    if span.as_of.is_none() && latest != guess {
-        drop((old_side, new_side));
-        (old_side, new_side) = replay_both(latest)?;
-    }
+    eprint!("{}", reports::rejected_note(new_side.rejected, "the diff"));
     let (old_ev, new_ev) = (&old_side.replayed, &new_side.replayed);
     let result = {
         // One span for both: each policy's own default would start at its

@@ -52,7 +52,10 @@ pub fn run(args: Args) -> Exit {
         Ok(h) => h,
         Err(e) => return e,
     };
-    eprint!("{}", super::reports::rejected_note(&histories, "the story"));
+    eprint!(
+        "{}",
+        super::reports::rejected_note(histories.total().rejected, "the story")
+    );
     let is_account = histories.accounts.iter().any(|a| a.id == args.id)
         || histories
             .contacts

@@ -4,7 +4,7 @@
 
 use detente::eval::evaluate;
 use detente::ir::Period;
-use detente::report::batched::{Batched, replay_batched};
+use detente::report::batched::{Batched, Whole, replay_batched};
 use detente::report::text::{Style, render};
 use detente::report::{Options, Replayed, build_from};
 
@@ -105,7 +105,8 @@ pub struct Args {
     batch_events: usize,
 }
 
-/// The default batch: about 40 MiB of rows in memory at once.
+/// The default batch of `report`, `diff` and `classify --stream`, in
+/// events.
 pub const BATCH_EVENTS: usize = 100_000;
 
 pub fn run(args: Args) -> Exit {
@@ -130,13 +131,19 @@ pub fn run(args: Args) -> Exit {
         period: span.period,
         window,
     };
-    let replayed = match super::with_threads(args.threads, || {
-        replay(&inputs, span.as_of, args.batch_events, "the report")
-    }) {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) | Err(e) => return e,
+    let replay = match replay_sides(&[&inputs], span.as_of, args.batch_events, args.threads) {
+        Ok(mut r) => match r.pop() {
+            Some(r) => r,
+            None => return Exit::Usage,
+        },
+        Err(e) => return e,
     };
-    let report = build_from(&inputs.policy, &replayed, &options);
+    eprint!(
+        "{}",
+        whole_note(std::slice::from_ref(&replay), "the report")
+    );
+    eprint!("{}", reports::rejected_note(replay.rejected, "the report"));
+    let report = build_from(&inputs.policy, &replay.replayed, &options);
     eprint!("{}", many_segments(&report));
     match args.output {
         Format::Table => out!("{}", render(&report, Style::Table)),
@@ -201,99 +208,101 @@ fn window_ms(text: &str) -> Result<i64, String> {
 }
 
 /// A replay a report or diff reads, with the latest time in the rows it
-/// accepted (the default as-of time) and how many rows it rejected.
+/// accepted (the default as-of time), how many rows it rejected, and why
+/// it read the whole data at once, if it did.
 pub struct Replay {
     pub replayed: Replayed,
     pub latest: Instant,
     pub rejected: u64,
+    pub whole: Option<Whole>,
 }
 
-/// The replay a report reads, up to `as_of` or else the latest time in
-/// the data (guessed by a quick read of the time columns, and replayed
-/// again in the rare case the rows accepted end earlier).
-pub fn replay(
-    inputs: &Inputs,
+/// Replays the data of each of `sides` (one policy each) up to `as_of`,
+/// or else up to the latest time any of them accepted: guessed first by a
+/// quick read of the time columns through the first side's policy, and
+/// replayed again in the rare case the rows accepted end elsewhere (the
+/// latest time was on a rejected row).
+pub fn replay_sides(
+    sides: &[&Inputs],
     as_of: Option<Instant>,
     batch_events: usize,
-    what: &str,
-) -> Result<Replayed, Exit> {
-    let at = match as_of {
-        Some(t) => t,
-        None => latest_guess(inputs)?,
+    threads: Option<usize>,
+) -> Result<Vec<Replay>, Exit> {
+    let guess = match (as_of, sides.first()) {
+        (Some(t), _) => t,
+        (None, Some(first)) => detente::data::latest_time(&first.policy, &first.sources)
+            .map(|t| t.unwrap_or(0))
+            .map_err(usage)?,
+        (None, None) => 0,
     };
-    let first = replay_at(inputs, at, batch_events, Some(what))?;
-    if as_of.is_some() || first.latest == at {
-        return Ok(first.replayed);
+    let run = |at| {
+        super::with_threads(threads, || {
+            sides
+                .iter()
+                .map(|s| replay_at(s, at, batch_events))
+                .collect::<Result<Vec<_>, Exit>>()
+        })?
+    };
+    let replays = run(guess)?;
+    let latest = replays.iter().map(|r| r.latest).max().unwrap_or(guess);
+    if as_of.is_some() || latest == guess {
+        return Ok(replays);
     }
-    let latest = first.latest;
-    drop(first);
-    let again = replay_at(inputs, latest, batch_events, Some(what))?;
-    Ok(again.replayed)
+    drop(replays);
+    run(latest)
 }
 
-/// The latest time the time columns of the data hold.
-pub fn latest_guess(inputs: &Inputs) -> Result<Instant, Exit> {
-    detente::data::latest_time(&inputs.policy, &inputs.sources)
-        .map(|t| t.unwrap_or(0))
-        .map_err(|e| {
-            eprintln!("error[{}]: {e}", e.code());
-            Exit::Usage
-        })
+/// The note saying the data was read whole and why (the first side's
+/// reason), once; empty when every side was replayed in batches.
+pub fn whole_note(replays: &[Replay], what: &str) -> String {
+    let Some(why) = replays.iter().find_map(|r| r.whole.as_ref()) else {
+        return String::new();
+    };
+    // Only sorting helps events that are not grouped; the other reasons
+    // lie in what the rows say.
+    let fix = match why {
+        Whole::NotGrouped(_) => {
+            "; sorted by account, the events would be replayed a batch at a time in bounded memory"
+        }
+        _ => "",
+    };
+    format!(
+        "note: {what} reads the whole data into memory: {}{fix} (docs/data.md, \"Large data\")\n",
+        why.reason()
+    )
+}
+
+/// A data error, printed, as the exit it makes.
+fn usage(e: detente::data::DataError) -> Exit {
+    eprintln!("error[{}]: {e}", e.code());
+    Exit::Usage
 }
 
 /// The replay up to `as_of`: a batch of accounts at a time when the
 /// events come grouped by account (memory holds a batch of rows), else
-/// the whole data at once, with a note saying why. The note on rejected
-/// rows is printed here when `what` names the output.
-pub fn replay_at(
-    inputs: &Inputs,
-    as_of: Instant,
-    batch_events: usize,
-    what: Option<&str>,
-) -> Result<Replay, Exit> {
-    let output = what.unwrap_or("the diff");
+/// the whole data at once.
+fn replay_at(inputs: &Inputs, as_of: Instant, batch_events: usize) -> Result<Replay, Exit> {
     let policy = &inputs.policy;
-    let batched = replay_batched(
-        policy,
-        &inputs.sources,
-        as_of,
-        batch_events.max(1),
-        &mut |_| {},
-    );
-    match batched {
-        Ok(Batched::Done {
+    match replay_batched(policy, &inputs.sources, as_of, batch_events.max(1)).map_err(usage)? {
+        Batched::Done {
             replayed,
             rest,
             latest,
-        }) => {
-            if let Some(what) = what {
-                eprint!("{}", reports::rejected_note(&rest, what));
-            }
-            Ok(Replay {
-                replayed: *replayed,
-                latest,
-                rejected: rest.total().rejected,
-            })
-        }
-        Ok(Batched::Whole(why)) => {
-            eprintln!(
-                "note: {output} reads the whole data into memory: {}; sorted by account, the events would be replayed a batch at a time in bounded memory (docs/data.md, \"Large data\")",
-                why.reason()
-            );
+        } => Ok(Replay {
+            replayed: *replayed,
+            latest,
+            rejected: rest.total().rejected,
+            whole: None,
+        }),
+        Batched::Whole(why) => {
             let histories = inputs.load()?;
-            if let Some(what) = what {
-                eprint!("{}", reports::rejected_note(&histories, what));
-            }
             let eval = evaluate(policy, &histories, Some(as_of));
             Ok(Replay {
                 replayed: Replayed::whole(policy, &histories, eval),
                 latest: detente::eval::default_as_of(&histories),
                 rejected: histories.total().rejected,
+                whole: Some(why),
             })
-        }
-        Err(e) => {
-            eprintln!("error[{}]: {e}", e.code());
-            Err(Exit::Usage)
         }
     }
 }

@@ -97,8 +97,8 @@ pub fn write_rejects(path: &Path, h: &Histories) -> Result<(), String> {
 
 /// A line saying that rejected rows are left out of `what`; empty when
 /// none were rejected.
-pub fn rejected_note(h: &Histories, what: &str) -> String {
-    match h.total().rejected {
+pub fn rejected_note(rejected: u64, what: &str) -> String {
+    match rejected {
         0 => String::new(),
         n => format!(
             "note: {n} rows were rejected (`detente validate` lists them); {what} leaves them out\n"

@@ -50,9 +50,15 @@ pub enum DataError {
     #[error("{0}")]
     Stopped(String),
     /// D006: `--stream` met an event of an account whose events had
-    /// stopped earlier: the events are not grouped by account.
-    #[error("{0}")]
-    NotGrouped(String),
+    /// stopped earlier (the events are not grouped by account), or deal
+    /// rows, which are not replayed in batches yet (`deals`).
+    #[error("{reason}")]
+    NotGrouped {
+        /// What was met, and how to sort the events.
+        reason: String,
+        /// Deal rows, or an event of a deal with no contact, stopped it.
+        deals: bool,
+    },
 }
 
 impl DataError {
@@ -64,7 +70,7 @@ impl DataError {
             DataError::CutShort { .. } => "D003",
             DataError::Manifest { .. } => "D004",
             DataError::Stopped(_) => "D005",
-            DataError::NotGrouped(_) => "D006",
+            DataError::NotGrouped { .. } => "D006",
         }
     }
 }

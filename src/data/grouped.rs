@@ -96,7 +96,10 @@ pub fn load_grouped_seen(
         read_source(policy, source, file, &mut base, &mut |_| Ok(true))?;
     }
     if !base.deals.is_empty() {
-        return Err(DataError::NotGrouped(NO_DEALS.into()));
+        return Err(DataError::NotGrouped {
+            reason: NO_DEALS.into(),
+            deals: true,
+        });
     }
     let contacts = std::mem::take(&mut base.contacts);
     let accounts = std::mem::take(&mut base.accounts);
@@ -283,10 +286,10 @@ impl<'h> Grouping<'h> {
     ) -> Result<bool, DataError> {
         let mut e = e;
         if e.contact.is_none() {
-            return Err(DataError::NotGrouped(format!(
-                "line {}: {NO_DEALS}",
-                e.origin.line
-            )));
+            return Err(DataError::NotGrouped {
+                reason: format!("line {}: {NO_DEALS}", e.origin.line),
+                deals: true,
+            });
         }
         let (key, by_events) = self.key_of(&e);
         let (lone, placed) = (key.0, (!key.0).then(|| key.1.clone()));
@@ -310,7 +313,10 @@ impl<'h> Grouping<'h> {
                         key.1
                     ));
                 }
-                return Err(DataError::NotGrouped(why));
+                return Err(DataError::NotGrouped {
+                    reason: why,
+                    deals: false,
+                });
             }
             if self.batch_size >= self.batch_events {
                 self.flush(each)?;

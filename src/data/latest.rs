@@ -8,12 +8,9 @@
 //! true latest time of the rows it accepted, and is run again with it in
 //! the rare case they differ (`report::batched`).
 
-use std::borrow::Cow;
-
 use super::codes::DataError;
-use super::load::{RecordKind, Source};
+use super::load::{RecordKind, Source, open_rows};
 use super::reader::{Columns, Placement, RowReader};
-use super::source::{self, Row};
 use super::time::Instant;
 use crate::compile::Policy;
 
@@ -36,18 +33,9 @@ pub fn latest_time(policy: &Policy, sources: &[Source]) -> Result<Option<Instant
 
 fn latest_in(policy: &Policy, source: &Source, column: &str) -> Result<Option<Instant>, DataError> {
     let model = policy.ir();
-    let rows: Box<dyn Iterator<Item = Result<Cow<'_, Row>, source::RowError>>> =
-        match &source.inline {
-            Some(rows) => Box::new(rows.iter().map(|r| Ok(Cow::Borrowed(r)))),
-            None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
-        };
+    let (rows, mut tables) = open_rows(source)?;
     let columns = Columns::new(source, model);
     let mut placement = Placement::default();
-    let mut tables = source
-        .lookups
-        .iter()
-        .map(super::lookup::Table::read)
-        .collect::<Result<Vec<_>, _>>()?;
     let (at, ty) = (columns.named(column), columns.named("type"));
     let mut latest = None;
     for row in rows {

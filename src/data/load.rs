@@ -553,22 +553,12 @@ pub(super) fn read_source(
     let model = policy.ir();
     let file_index = u32::try_from(file).unwrap_or(u32::MAX);
     let name = source.path.display().to_string();
-    // In-memory rows are read where they are, not copied.
-    let rows: Box<dyn Iterator<Item = Result<Cow<'_, Row>, source::RowError>>> =
-        match &source.inline {
-            Some(rows) => Box::new(rows.iter().map(|r| Ok(Cow::Borrowed(r)))),
-            None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
-        };
+    let (rows, mut tables) = open_rows(source)?;
     let mut unknown_columns: BTreeMap<String, ()> = BTreeMap::new();
     let mut kept = KeptIds::of(h, source.kind);
     let columns = Columns::new(source, model);
     let mut placement = Placement::default();
     let mut counts = Counts::default();
-    let mut tables = source
-        .lookups
-        .iter()
-        .map(super::lookup::Table::read)
-        .collect::<Result<Vec<_>, _>>()?;
     let mut skips: BTreeMap<SkipReason, (u64, u64)> = BTreeMap::new();
     let mut skip = |reason: SkipReason, line: u64| {
         let e = skips.entry(reason).or_insert((0, line));
@@ -688,6 +678,26 @@ pub(super) fn read_source(
         }
     }
     Ok(())
+}
+
+/// A source's rows, each a row or why it could not be read.
+pub(super) type Rows<'s> = Box<dyn Iterator<Item = Result<Cow<'s, Row>, source::RowError>> + 's>;
+
+/// A source's rows (in-memory rows are read where they are, not copied)
+/// and its lookup tables, to join to each row before anything reads it.
+pub(super) fn open_rows(
+    source: &Source,
+) -> Result<(Rows<'_>, Vec<super::lookup::Table>), DataError> {
+    let rows: Rows<'_> = match &source.inline {
+        Some(rows) => Box::new(rows.iter().map(|r| Ok(Cow::Borrowed(r)))),
+        None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
+    };
+    let tables = source
+        .lookups
+        .iter()
+        .map(super::lookup::Table::read)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, tables))
 }
 
 /// A contact or an account record, which a later row with the same id

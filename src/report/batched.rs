@@ -20,9 +20,10 @@ use super::replayed::Replayed;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Whole {
-    /// The events are not grouped by account, or there are deal rows
-    /// (not read in batches yet); the loader's words.
+    /// The events are not grouped by account; the loader's words.
     NotGrouped(String),
+    /// There are deal rows, which are not replayed in batches yet.
+    Deals,
     /// A merge or a contact's account crosses two accounts, which only
     /// the whole file follows.
     Crosses,
@@ -47,29 +48,31 @@ pub enum Batched {
 }
 
 /// Replays `sources` a batch of about `batch_events` events at a time
-/// up to `as_of`, calling `progress` with each batch's event count.
+/// up to `as_of`.
 pub fn replay_batched(
     policy: &Policy,
     sources: &[Source],
     as_of: Instant,
     batch_events: usize,
-    progress: &mut dyn FnMut(u64),
 ) -> Result<Batched, DataError> {
     let mut replayed = Replayed::empty(policy, as_of);
     let mut latest: Option<Instant> = None;
     let loaded = load_grouped_seen(policy, sources, batch_events, &mut |b| {
         let h = &b.histories;
         if !h.events.is_empty() || h.contacts.iter().any(|c| c.created_at.is_some()) {
-            latest = Some(latest.map_or(default_as_of(h), |l| l.max(default_as_of(h))));
+            let t = default_as_of(h);
+            latest = Some(latest.map_or(t, |l| l.max(t)));
         }
         let eval = evaluate(policy, h, Some(as_of));
         replayed.append(h, eval);
-        progress(h.events.len() as u64);
         Ok(())
     });
     let (rest, repeated) = match loaded {
         Ok(r) => r,
-        Err(DataError::NotGrouped(why)) => return Ok(Batched::Whole(Whole::NotGrouped(why))),
+        Err(DataError::NotGrouped { deals: true, .. }) => return Ok(Batched::Whole(Whole::Deals)),
+        Err(DataError::NotGrouped { reason, .. }) => {
+            return Ok(Batched::Whole(Whole::NotGrouped(reason)));
+        }
         Err(e) => return Err(e),
     };
     if rest.problems.iter().any(|p| p.code == RowCode::Unfollowed) {
@@ -91,9 +94,7 @@ impl Whole {
     /// Why, as a reason a note can give.
     pub fn reason(&self) -> String {
         match self {
-            Whole::NotGrouped(why) if why.contains("deal") => {
-                "deals are not replayed a batch at a time yet".into()
-            }
+            Whole::Deals => "deals are not replayed a batch at a time yet".into(),
             Whole::NotGrouped(_) => "the events are not grouped by account".into(),
             Whole::Crosses => {
                 "a merge or a contact's account crosses two accounts of the events file".into()

@@ -51,7 +51,7 @@ proptest! {
         let expected = whole_report(&policy, &sources, &options);
         let as_of = detente::data::latest_time(&policy, &sources).unwrap().unwrap();
         let Batched::Done { replayed, latest, .. } =
-            replay_batched(&policy, &sources, as_of, batch, &mut |_| {}).unwrap()
+            replay_batched(&policy, &sources, as_of, batch).unwrap()
         else {
             panic!("generated events are grouped by account, so they are read in batches");
         };
@@ -73,7 +73,7 @@ fn events_not_grouped_by_account_are_read_whole() {
     lines.insert(0, last);
     std::fs::write(&path, lines.join("\n")).unwrap();
     let policy = detente::Policy::compile(&acme()).unwrap();
-    let got = replay_batched(&policy, &sources, 0, 100, &mut |_| {}).unwrap();
+    let got = replay_batched(&policy, &sources, 0, 100).unwrap();
     assert!(
         matches!(got, Batched::Whole(Whole::NotGrouped(_))),
         "{got:?}"
@@ -95,7 +95,7 @@ fn an_event_id_used_under_two_accounts_is_read_whole() {
         dir.path().join("events.csv"),
     )];
     let policy = detente::Policy::compile(&acme()).unwrap();
-    let got = replay_batched(&policy, &sources, 0, 100, &mut |_| {}).unwrap();
+    let got = replay_batched(&policy, &sources, 0, 100).unwrap();
     assert!(matches!(got, Batched::Whole(Whole::RepeatedId)), "{got:?}");
     // Loading the whole file drops the second as a repeat.
     let h = detente::data::load(&policy, &sources).unwrap();

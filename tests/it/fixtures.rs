@@ -133,7 +133,7 @@ fn data_and_replay_codes_are_used_and_documented() {
         "DataError::Unreadable {",
         "DataError::CutShort {",
         "DataError::Manifest {",
-        "DataError::NotGrouped(",
+        "DataError::NotGrouped {",
         "Runtime::Chain {",
         "Runtime::MergeIntoUnknown {",
         "Runtime::MergeReversed {",
