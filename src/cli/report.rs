@@ -6,7 +6,8 @@ use detente::eval::evaluate;
 use detente::ir::Period;
 use detente::report::batched::{Batched, Whole, replay_batched};
 use detente::report::text::{Style, render};
-use detente::report::{Options, Replayed, build_from};
+use detente::report::{Events, Options, Replayed, build_from};
+use std::sync::Arc;
 
 use super::Exit;
 use detente::data::time::{DateOnly, Instant};
@@ -235,12 +236,17 @@ pub fn replay_sides(
             .map_err(usage)?,
         (None, None) => 0,
     };
+    // In turn: each side after the first keeps only the events that
+    // differ from the first side's (a diff's two sides read one file).
     let run = |at| {
         super::with_threads(threads, || {
-            sides
-                .iter()
-                .map(|s| replay_at(s, at, batch_events))
-                .collect::<Result<Vec<_>, Exit>>()
+            let mut replays: Vec<Replay> = Vec::with_capacity(sides.len());
+            for s in sides {
+                let follow = replays.first().map(|r| &r.replayed.events);
+                let replay = replay_at(s, at, batch_events, follow)?;
+                replays.push(replay);
+            }
+            Ok::<_, Exit>(replays)
         })?
     };
     let replays = run(guess)?;
@@ -281,9 +287,15 @@ fn usage(e: detente::data::DataError) -> Exit {
 /// The replay up to `as_of`: a batch of accounts at a time when the
 /// events come grouped by account (memory holds a batch of rows), else
 /// the whole data at once.
-fn replay_at(inputs: &Inputs, as_of: Instant, batch_events: usize) -> Result<Replay, Exit> {
+fn replay_at(
+    inputs: &Inputs,
+    as_of: Instant,
+    batch_events: usize,
+    follow: Option<&Arc<Events>>,
+) -> Result<Replay, Exit> {
     let policy = &inputs.policy;
-    match replay_batched(policy, &inputs.sources, as_of, batch_events.max(1)).map_err(usage)? {
+    let batched = replay_batched(policy, &inputs.sources, as_of, batch_events.max(1), follow);
+    match batched.map_err(usage)? {
         Batched::Done {
             replayed,
             rest,

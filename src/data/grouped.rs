@@ -24,6 +24,7 @@ use super::load::{
     Event, EventKind, Histories, RecordKind, RowProblem, Severity, Source, only_in_events_note,
     read_source, sort_problems, unread_notes, warn_events_before_creation,
 };
+use super::seen::SeenIds;
 
 /// How many events one contact counts for in a batch's size: its journey
 /// (stages, scores, criteria, SLAs, as JSON) is about the size of 25
@@ -48,6 +49,12 @@ pub struct Batch {
     /// journeys in this order makes the output the same however the file
     /// is cut into batches.
     pub groups: Vec<Group>,
+    /// How many contacts the contacts file holds in all: what a caller
+    /// keeping something of every batch can reserve room for once,
+    /// instead of growing by doubling.
+    pub contacts_in_file: usize,
+    /// How many accounts the accounts file holds in all.
+    pub accounts_in_file: usize,
 }
 
 /// One account, or one contact without an account, of a [`Batch`].
@@ -136,7 +143,7 @@ pub fn load_grouped_seen(
     }
     grouping.flush(each)?;
     base.problems.append(&mut grouping.problems);
-    let id_in_two_groups = grouping.id_in_two_groups;
+    let id_in_two_groups = std::mem::take(&mut grouping.ids_before).any_twice();
     unread_notes(&mut base);
     let only_in_events: Vec<&str> = grouping.only_in_events.iter().map(String::as_str).collect();
     if !contacts.is_empty()
@@ -185,9 +192,8 @@ struct Grouping<'h> {
     files: Vec<String>,
     /// Warnings about the batches handed over.
     problems: Vec<RowProblem>,
-    /// A hash of each event id of the groups closed.
-    ids_before: HashSet<u64>,
-    id_in_two_groups: bool,
+    /// The event ids of the groups closed.
+    ids_before: SeenIds,
 }
 
 impl<'h> Grouping<'h> {
@@ -231,8 +237,7 @@ impl<'h> Grouping<'h> {
             batch_events: batch_events.max(1),
             files,
             problems: Vec::new(),
-            ids_before: HashSet::new(),
-            id_in_two_groups: false,
+            ids_before: SeenIds::default(),
         }
     }
 
@@ -373,11 +378,7 @@ impl<'h> Grouping<'h> {
 
     fn close_current(&mut self) {
         if let Some((key, mut events, ids)) = self.current.take() {
-            for id in ids {
-                if !self.ids_before.insert(id_hash(&id)) {
-                    self.id_in_two_groups = true;
-                }
-            }
+            self.ids_before.add_group(&ids);
             self.keep_merges_within(&key, &mut events);
             self.done.insert(key.clone());
             self.batch.push((key, events));
@@ -488,16 +489,8 @@ impl<'h> Grouping<'h> {
         each(Batch {
             histories: h,
             groups,
+            contacts_in_file: self.contacts.len(),
+            accounts_in_file: self.accounts.len(),
         })
     }
-}
-
-/// A 64-bit hash of an event id, the same in every run.
-fn id_hash(id: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    // Fixed keys: whether a run reads the whole file does not depend on
-    // a random seed.
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    id.hash(&mut h);
-    h.finish()
 }

@@ -16,6 +16,7 @@ pub mod request;
 mod request_direct;
 mod request_json;
 pub mod row_filter;
+mod seen;
 pub mod source;
 pub mod time;
 mod values;

@@ -14,6 +14,9 @@ use crate::data::time::Instant;
 use crate::data::{DataError, Histories, Source, load_grouped_seen};
 use crate::eval::{default_as_of, evaluate};
 
+use std::sync::Arc;
+
+use super::events::Events;
 use super::replayed::Replayed;
 
 /// Why a replay must load the whole file.
@@ -48,14 +51,17 @@ pub enum Batched {
 }
 
 /// Replays `sources` a batch of about `batch_events` events at a time
-/// up to `as_of`.
+/// up to `as_of`. `follow`: the events of a replay of the same data under
+/// another policy, whose rows this one's share where they are the same
+/// (a diff's two sides).
 pub fn replay_batched(
     policy: &Policy,
     sources: &[Source],
     as_of: Instant,
     batch_events: usize,
+    follow: Option<&Arc<Events>>,
 ) -> Result<Batched, DataError> {
-    let mut replayed = Replayed::empty(policy, as_of);
+    let mut replayed = Replayed::empty(policy, as_of, follow);
     let mut latest: Option<Instant> = None;
     let loaded = load_grouped_seen(policy, sources, batch_events, &mut |b| {
         let h = &b.histories;
@@ -63,6 +69,7 @@ pub fn replay_batched(
             let t = default_as_of(h);
             latest = Some(latest.map_or(t, |l| l.max(t)));
         }
+        replayed.reserve(b.contacts_in_file, b.accounts_in_file);
         let eval = evaluate(policy, h, Some(as_of));
         replayed.append(h, eval);
         Ok(())

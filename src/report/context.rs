@@ -49,7 +49,7 @@ pub fn first_stage_entry(eval: &Evaluation) -> Option<Instant> {
 pub struct Ctx<'a> {
     pub model: &'a Ir,
     /// What the report reads of each event.
-    pub events: &'a super::replayed::Events,
+    pub events: &'a super::events::Events,
     pub eval: &'a Evaluation,
     pub calendar: Calendar,
     pub from: Instant,

@@ -6,6 +6,7 @@ pub mod build;
 pub mod calibration;
 pub mod context;
 pub mod diff;
+pub mod events;
 pub mod explain;
 pub mod explain_account;
 pub mod funnel;
@@ -27,7 +28,8 @@ pub mod words;
 
 pub use build::{Report, build, build_from};
 pub use context::Options;
-pub use replayed::{Events, Replayed};
+pub use events::Events;
+pub use replayed::Replayed;
 
 /// `n` and the noun that agrees with it: "1 warning", "2 warnings".
 pub fn plural(n: u64, one: &str, many: &str) -> String {

@@ -10,168 +10,29 @@
 //! as one load of the whole file does, so a report built from them is
 //! byte for byte the report of the whole file (`tests/it/batches.rs`).
 //!
-//! Memory: about 40 bytes per event (plus 40 per field a report reads),
+//! Memory: 24 bytes per event (plus 40 per field a report reads),
 //! and of each journey what a report reads (its path, touches, SLA
 //! instances, the indexes of its events and the marks its metrics
 //! read); a journey's fields, scores and criteria at the end, buying
 //! group and coverage are dropped.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::compile::Policy;
+use crate::data::Histories;
 use crate::data::time::Instant;
-use crate::data::{EventKind, Histories};
 use crate::eval::state::Cause;
-use crate::eval::{AccountJourney, Evaluation, EventOf, Journey, StepFact};
-use crate::ir::{FieldId, Figure, Ir, Value};
+use crate::eval::{AccountJourney, Evaluation, Journey, StepFact};
+
+use super::events::Events;
 
 /// The journeys of a replay and the events they point at.
 #[derive(Debug, Clone)]
 pub struct Replayed {
     pub eval: Evaluation,
-    pub events: Events,
-}
-
-/// Every event of the replay, by the index the journeys hold.
-#[derive(Debug, Clone, Default)]
-pub struct Events {
-    rows: Vec<Row>,
-    /// Deal ids, each kept once.
-    deals: Vec<String>,
-    deal_index: HashMap<String, u32>,
-    /// By event type, the fields a report reads, sorted.
-    read: Vec<Vec<FieldId>>,
-}
-
-/// One event, as a report reads it.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub at: Instant,
-    pub of: EventOf,
-    deal: Option<u32>,
-    /// The fields a report reads that have a value.
-    fields: Box<[(FieldId, Value)]>,
-}
-
-impl Row {
-    /// The value of field `f`, when a report reads it and it has one.
-    pub fn field(&self, f: FieldId) -> Option<&Value> {
-        self.fields.iter().find(|(g, _)| *g == f).map(|(_, v)| v)
-    }
-}
-
-impl Events {
-    /// An empty table for `policy`'s reports.
-    pub fn new(ir: &Ir) -> Events {
-        Events {
-            read: read_fields(ir),
-            ..Events::default()
-        }
-    }
-
-    /// Every event of `histories`, by its index there.
-    pub fn of(ir: &Ir, histories: &Histories) -> Events {
-        let mut events = Events::new(ir);
-        events.extend(histories);
-        events
-    }
-
-    fn extend(&mut self, histories: &Histories) {
-        self.rows.reserve(histories.events.len());
-        for e in &histories.events {
-            let (of, fields) = match &e.kind {
-                EventKind::Event { ty, fields } => {
-                    let read = self.read.get(ty.index()).map_or(&[][..], Vec::as_slice);
-                    let kept: Vec<(FieldId, Value)> = read
-                        .iter()
-                        .filter_map(|f| Some((*f, fields.get(f.index())?.clone()?)))
-                        .collect();
-                    (EventOf::Event(*ty), kept.into_boxed_slice())
-                }
-                EventKind::Update(_) => (EventOf::Update, Box::default()),
-                EventKind::AccountUpdate(_) => (EventOf::AccountUpdate, Box::default()),
-                EventKind::DealUpdate(_) => (EventOf::DealUpdate, Box::default()),
-                EventKind::Merge { .. } => (EventOf::Merge, Box::default()),
-                EventKind::SetStage(_) => (EventOf::SetStage, Box::default()),
-            };
-            let deal = e.deal.as_ref().map(|d| self.deal_id(d));
-            self.rows.push(Row {
-                at: e.at,
-                of,
-                deal,
-                fields,
-            });
-        }
-    }
-
-    fn deal_id(&mut self, deal: &str) -> u32 {
-        if let Some(&i) = self.deal_index.get(deal) {
-            return i;
-        }
-        // More than 4 billion deals cannot be read into memory anyway.
-        let i = u32::try_from(self.deals.len()).unwrap_or(u32::MAX);
-        self.deals.push(deal.to_string());
-        self.deal_index.insert(deal.to_string(), i);
-        i
-    }
-
-    pub fn get(&self, ev: usize) -> Option<&Row> {
-        self.rows.get(ev)
-    }
-
-    /// The deal the event belongs to.
-    pub fn deal(&self, row: &Row) -> Option<&str> {
-        row.deal
-            .and_then(|i| self.deals.get(i as usize))
-            .map(String::as_str)
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-}
-
-/// By event type, the fields some report reads: those a metric sums or
-/// ranks, those a segment is cut by, and the `amount` and `reason` that
-/// attribution and drop-outs read by name.
-fn read_fields(ir: &Ir) -> Vec<Vec<FieldId>> {
-    let mut read: Vec<Vec<FieldId>> = ir
-        .events
-        .iter()
-        .map(|t| {
-            t.fields
-                .enumerate()
-                .filter(|(_, f)| f.name == "amount" || f.name == "reason")
-                .map(|(id, _)| id)
-                .collect()
-        })
-        .collect();
-    let mut add = |ty: usize, f: FieldId| {
-        if let Some(list) = read.get_mut(ty) {
-            list.push(f);
-        }
-    };
-    for (_, figure) in ir.figures.iter() {
-        if let Figure::FieldAggregate(_, ty, f, _) = figure {
-            add(ty.index(), *f);
-        }
-    }
-    for d in ir.dimensions.iter() {
-        if let crate::ir::DimensionRead::Event(fields) = &d.read {
-            for (ty, f) in fields {
-                add(ty.index(), *f);
-            }
-        }
-    }
-    for list in &mut read {
-        list.sort_unstable();
-        list.dedup();
-    }
-    read
+    /// Shared, so that a diff's second replay can keep only the rows
+    /// that differ from the first's ([`Events::following`]).
+    pub events: Arc<Events>,
 }
 
 impl Replayed {
@@ -182,15 +43,16 @@ impl Replayed {
         eval.deals.iter_mut().for_each(trim);
         eval.accounts.iter_mut().for_each(trim_account);
         let mut replayed = Replayed {
-            events: Events::of(policy.ir(), histories),
+            events: Arc::new(Events::of(policy.ir(), histories)),
             eval,
         };
         replayed.finish();
         replayed
     }
 
-    /// Nothing replayed yet, up to `as_of`.
-    pub fn empty(policy: &Policy, as_of: Instant) -> Replayed {
+    /// Nothing replayed yet, up to `as_of`; its events share what they
+    /// have in common with `follow`'s.
+    pub fn empty(policy: &Policy, as_of: Instant, follow: Option<&Arc<Events>>) -> Replayed {
         Replayed {
             eval: Evaluation {
                 as_of,
@@ -199,7 +61,26 @@ impl Replayed {
                 deals: Vec::new(),
                 problems: Vec::new(),
             },
-            events: Events::new(policy.ir()),
+            events: Arc::new(match follow {
+                Some(first) => Events::following(policy.ir(), first),
+                None => Events::new(policy.ir()),
+            }),
+        }
+    }
+
+    /// Reserves room for the journeys of `contacts` contacts and
+    /// `accounts` accounts, once: the journeys kept are most of a
+    /// report's memory after the events, and a vector grown by doubling
+    /// holds up to twice as much, copying itself at each step.
+    pub fn reserve(&mut self, contacts: usize, accounts: usize) {
+        let eval = &mut self.eval;
+        if eval.journeys.capacity() < contacts {
+            eval.journeys
+                .reserve_exact(contacts.saturating_sub(eval.journeys.len()));
+        }
+        if eval.accounts.capacity() < accounts {
+            eval.accounts
+                .reserve_exact(accounts.saturating_sub(eval.accounts.len()));
         }
     }
 
@@ -207,7 +88,7 @@ impl Replayed {
     /// events are numbered after those of the batches before.
     pub fn append(&mut self, histories: &Histories, eval: Evaluation) {
         let base = self.events.len();
-        self.events.extend(histories);
+        Arc::make_mut(&mut self.events).extend(histories);
         let Evaluation {
             journeys,
             accounts,
@@ -285,6 +166,16 @@ fn trim(j: &mut Journey) {
     j.fired = Vec::new();
     j.held_at_moves = Vec::new();
     j.facts.fields = Vec::new();
+    // What is kept is kept to the end of the run: without the room a
+    // growing vector leaves (up to half of it), which at 100k contacts
+    // was 20 MB of a report's memory.
+    let f = &mut j.facts;
+    f.events.shrink_to_fit();
+    f.touches.shrink_to_fit();
+    f.steps.shrink_to_fit();
+    f.filtered.shrink_to_fit();
+    f.event_dims.shrink_to_fit();
+    j.slas.shrink_to_fit();
 }
 
 fn trim_account(a: &mut AccountJourney) {

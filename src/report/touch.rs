@@ -319,7 +319,7 @@ fn outcomes<'a>(ctx: &'a Ctx) -> (BTreeMap<String, Outcome<'a>>, BTreeMap<String
     let ty = |name: &str| model.events.iter().position(|e| e.name == name);
     let won = ty("deal_won");
     let created = ty("opportunity_created");
-    let amount_of = |ev: &super::replayed::Row, t: usize| -> Option<Decimal> {
+    let amount_of = |ev: super::events::Row, t: usize| -> Option<Decimal> {
         let (f, _) = model
             .events
             .as_slice()
@@ -346,10 +346,7 @@ fn outcomes<'a>(ctx: &'a Ctx) -> (BTreeMap<String, Outcome<'a>>, BTreeMap<String
             if !ctx.in_report(e.at) {
                 continue;
             }
-            let key = ctx
-                .events
-                .deal(e)
-                .map_or_else(|| format!("event {ev}"), str::to_string);
+            let key = e.deal.map_or_else(|| format!("event {ev}"), str::to_string);
             let outcome = |amount| Outcome {
                 at: e.at,
                 amount,

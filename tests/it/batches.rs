@@ -51,13 +51,51 @@ proptest! {
         let expected = whole_report(&policy, &sources, &options);
         let as_of = detente::data::latest_time(&policy, &sources).unwrap().unwrap();
         let Batched::Done { replayed, latest, .. } =
-            replay_batched(&policy, &sources, as_of, batch).unwrap()
+            replay_batched(&policy, &sources, as_of, batch, None).unwrap()
         else {
             panic!("generated events are grouped by account, so they are read in batches");
         };
         prop_assert_eq!(latest, as_of);
         let actual = serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
         prop_assert!(expected == actual, "the report changed with batches of {} events", batch);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    /// A diff's second replay keeps only the events that differ from the
+    /// first's; its report must be the one it gives on its own, whether
+    /// the two replays read the same rows or part at some row (here: a
+    /// row the second does not read).
+    #[test]
+    fn a_replay_sharing_the_events_of_another_reports_the_same(seed in 0u64..1000, drop in any::<prop::sample::Index>(), same in any::<bool>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let first = write_generated(dir.path(), seed);
+        let other = tempfile::tempdir().unwrap();
+        let second = write_generated(other.path(), seed);
+        if !same {
+            let path = other.path().join("events.jsonl");
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut lines: Vec<&str> = text.lines().collect();
+            lines.remove(drop.index(lines.len()));
+            std::fs::write(&path, lines.join("\n")).unwrap();
+        }
+        let policy = detente::Policy::compile(&acme()).unwrap();
+        let options = Options::default();
+        let as_of = detente::data::latest_time(&policy, &first).unwrap().unwrap();
+        let replay = |sources: &[Source], follow| {
+            let Batched::Done { replayed, .. } = replay_batched(&policy, sources, as_of, 50, follow).unwrap() else {
+                panic!("generated events are grouped by account");
+            };
+            replayed
+        };
+        let a = replay(&first, None);
+        let alone = replay(&second, None);
+        let sharing = replay(&second, Some(&a.events));
+        prop_assert_eq!(alone.events.len(), sharing.events.len());
+        let json = |r: &detente::report::Replayed| serde_json::to_string_pretty(&build_from(&policy, r, &options)).unwrap();
+        prop_assert!(json(&alone) == json(&sharing), "sharing the first replay's events changed the report");
     }
 }
 
@@ -73,7 +111,7 @@ fn events_not_grouped_by_account_are_read_whole() {
     lines.insert(0, last);
     std::fs::write(&path, lines.join("\n")).unwrap();
     let policy = detente::Policy::compile(&acme()).unwrap();
-    let got = replay_batched(&policy, &sources, 0, 100).unwrap();
+    let got = replay_batched(&policy, &sources, 0, 100, None).unwrap();
     assert!(
         matches!(got, Batched::Whole(Whole::NotGrouped(_))),
         "{got:?}"
@@ -95,7 +133,7 @@ fn an_event_id_used_under_two_accounts_is_read_whole() {
         dir.path().join("events.csv"),
     )];
     let policy = detente::Policy::compile(&acme()).unwrap();
-    let got = replay_batched(&policy, &sources, 0, 100).unwrap();
+    let got = replay_batched(&policy, &sources, 0, 100, None).unwrap();
     assert!(matches!(got, Batched::Whole(Whole::RepeatedId)), "{got:?}");
     // Loading the whole file drops the second as a repeat.
     let h = detente::data::load(&policy, &sources).unwrap();

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::compile::Policy;
+use crate::eval::StepFact;
 use crate::ir::Entity;
 use crate::report::explain::story_of;
 use crate::report::journey::{PathStep, path_step};
@@ -66,8 +67,10 @@ pub struct StepSide {
 }
 
 /// One replayed contact or account, borrowed from its journey: id,
-/// account, stage, path.
-type Row<'a> = (&'a str, Option<&'a str>, &'a str, Vec<PathStep>);
+/// account, stage, steps. The steps are written out as a path only for
+/// the contact being compared: the paths of every journey of both sides
+/// at once were the largest part of a diff's memory.
+type Row<'a> = (&'a str, Option<&'a str>, &'a str, &'a [StepFact]);
 
 fn contact_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
     journey_rows(s, &s.replayed.eval.journeys)
@@ -83,7 +86,7 @@ fn journey_rows<'a>(s: &Side<'a>, journeys: &'a [crate::eval::Journey]) -> Vec<R
                 j.contact.as_str(),
                 j.account.as_deref(),
                 ir.stage_name(j.stage),
-                j.facts.steps.iter().map(|s| path_step(ir, s)).collect(),
+                j.facts.steps.as_slice(),
             )
         })
         .collect()
@@ -100,7 +103,7 @@ fn account_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
                 a.account.as_str(),
                 None,
                 ir.stage_name(a.stage),
-                a.steps.iter().map(|s| path_step(ir, s)).collect(),
+                a.steps.as_slice(),
             )
         })
         .collect()
@@ -108,8 +111,8 @@ fn account_rows<'a>(s: &Side<'a>) -> Vec<Row<'a>> {
 
 pub fn contacts(old: &Side, new: &Side, tz: Tz) -> StageChanges {
     compare(
-        &contact_rows(old),
-        &contact_rows(new),
+        (old.policy, &contact_rows(old)),
+        (new.policy, &contact_rows(new)),
         &order(old.policy, new.policy, Entity::Contact),
         new.replayed.eval.as_of,
         tz,
@@ -122,8 +125,8 @@ pub fn accounts(old: &Side, new: &Side, tz: Tz) -> Option<StageChanges> {
         return None;
     }
     Some(compare(
-        &account_rows(old),
-        &account_rows(new),
+        (old.policy, &account_rows(old)),
+        (new.policy, &account_rows(new)),
         &order(old.policy, new.policy, Entity::Account),
         new.replayed.eval.as_of,
         tz,
@@ -137,8 +140,8 @@ pub fn deals(old: &Side, new: &Side, tz: Tz) -> Option<StageChanges> {
         return None;
     }
     Some(compare(
-        &journey_rows(old, &old.replayed.eval.deals),
-        &journey_rows(new, &new.replayed.eval.deals),
+        (old.policy, &journey_rows(old, &old.replayed.eval.deals)),
+        (new.policy, &journey_rows(new, &new.replayed.eval.deals)),
         &order(old.policy, new.policy, Entity::Deal),
         new.replayed.eval.as_of,
         tz,
@@ -168,8 +171,8 @@ fn order(old: &Policy, new: &Policy, entity: Entity) -> Vec<String> {
 }
 
 fn compare(
-    old: &[Row<'_>],
-    new: &[Row<'_>],
+    (old_policy, old): (&Policy, &[Row<'_>]),
+    (new_policy, new): (&Policy, &[Row<'_>]),
     order: &[String],
     as_of: i64,
     tz: Tz,
@@ -187,10 +190,14 @@ fn compare(
         let (o, n) = (old.get(id), new.get(id));
         let os = o.map_or(NOT_REPLAYED, |r| r.2);
         let ns = n.map_or(NOT_REPLAYED, |r| r.2);
-        let (op, np) = (
-            o.map_or(&[][..], |r| r.3.as_slice()),
-            n.map_or(&[][..], |r| r.3.as_slice()),
-        );
+        let path = |policy: &Policy, r: Option<&&Row>| -> Vec<PathStep> {
+            r.map_or(&[][..], |r| r.3)
+                .iter()
+                .map(|s| path_step(policy.ir(), s))
+                .collect()
+        };
+        let (op, np) = (path(old_policy, o), path(new_policy, n));
+        let (op, np) = (op.as_slice(), np.as_slice());
         let parted = first_difference(op, np);
         let cell = cells
             .entry((rank(os), rank(ns), os.to_string(), ns.to_string()))

@@ -230,7 +230,7 @@ impl PeriodEval<'_, '_> {
                 // segment of its first copy (whatever the segment asked
                 // for), so that the segments add up to the total. Two
                 // events of one deal at different instants are two.
-                if let Some(o) = ctx.events.deal(e)
+                if let Some(o) = e.deal
                     && !seen.insert((o, e.at))
                 {
                     continue;
