@@ -58,7 +58,7 @@ pub struct Args {
     threads: Option<usize>,
     /// Events replayed at a time when the events come grouped by account:
     /// more uses more memory, fewer more time; the diff is the same.
-    #[arg(long, default_value_t = report::BATCH_EVENTS, value_name = "EVENTS")]
+    #[arg(long, default_value_t = report::REPORT_BATCH_EVENTS, value_name = "EVENTS")]
     batch_events: usize,
 }
 

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 
-use detente::data::{Batch, DataError, Group, load_grouped};
+use detente::data::{Batch, DataError, Group, load_grouped, load_grouped_ahead};
 use detente::eval::Evaluation;
 use detente::eval::{default_as_of, evaluate};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -148,7 +148,8 @@ pub fn run(args: &Args) -> Exit {
         bar.inc(h.events.len() as u64);
         Ok(())
     };
-    let loaded = load_grouped(policy, &inputs.sources, batch_events, &mut batch);
+    let loaded =
+        load_grouped_ahead(policy, &inputs.sources, batch_events, &mut batch).map(|(h, _)| h);
     bar.finish_and_clear();
     let rest = match loaded {
         Ok(rest) => rest,

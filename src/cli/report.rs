@@ -102,13 +102,19 @@ pub struct Args {
     threads: Option<usize>,
     /// Events replayed at a time when the events come grouped by account:
     /// more uses more memory, fewer more time; the report is the same.
-    #[arg(long, default_value_t = BATCH_EVENTS, value_name = "EVENTS")]
+    #[arg(long, default_value_t = REPORT_BATCH_EVENTS, value_name = "EVENTS")]
     batch_events: usize,
 }
 
-/// The default batch of `report`, `diff` and `classify --stream`, in
-/// events.
+/// The default batch of `classify --stream`, in events.
 pub const BATCH_EVENTS: usize = 100_000;
+
+/// The default batch of `report` and `diff`, in events: smaller than
+/// `classify --stream`'s, because they keep what the reports read of
+/// every batch while the next is read ahead. Measured at 100k contacts
+/// (BENCHMARKS.md): 25,000 read ahead gave the report 22-24 s and
+/// 480-496 MiB, where 100,000 read in turn gave 25-27 s and 491-511 MiB.
+pub const REPORT_BATCH_EVENTS: usize = 25_000;
 
 pub fn run(args: Args) -> Exit {
     let inputs = match resolve(&args.data) {

@@ -3,6 +3,7 @@
 //! Bad rows are reported with file, line, column and reason; nothing is
 //! dropped silently.
 
+mod ahead;
 pub mod codes;
 mod deals;
 pub mod formats;
@@ -21,6 +22,7 @@ pub mod source;
 pub mod time;
 mod values;
 
+pub use ahead::load_grouped_ahead;
 pub use codes::{DataError, RowCode};
 pub use grouped::{Batch, Group, load_grouped, load_grouped_seen};
 pub use latest::latest_time;

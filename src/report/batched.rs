@@ -11,7 +11,7 @@
 use crate::compile::Policy;
 use crate::data::codes::RowCode;
 use crate::data::time::Instant;
-use crate::data::{DataError, Histories, Source, load_grouped_seen};
+use crate::data::{DataError, Histories, Source, load_grouped_ahead};
 use crate::eval::{default_as_of, evaluate};
 
 use std::sync::Arc;
@@ -63,7 +63,10 @@ pub fn replay_batched(
 ) -> Result<Batched, DataError> {
     let mut replayed = Replayed::empty(policy, as_of, follow);
     let mut latest: Option<Instant> = None;
-    let loaded = load_grouped_seen(policy, sources, batch_events, &mut |b| {
+    // The next batch is read while this one is replayed: one batch more
+    // in memory, which the CLI's smaller default batch for reports pays
+    // for (cli::report::REPORT_BATCH_EVENTS).
+    let loaded = load_grouped_ahead(policy, sources, batch_events, &mut |b| {
         let h = &b.histories;
         if !h.events.is_empty() || h.contacts.iter().any(|c| c.created_at.is_some()) {
             let t = default_as_of(h);

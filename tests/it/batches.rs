@@ -99,6 +99,52 @@ proptest! {
     }
 }
 
+/// Reading a batch ahead on another thread hands over the same batches in
+/// the same order, and an error of the caller's stops the reading and is
+/// the one returned.
+#[test]
+fn reading_a_batch_ahead_hands_over_the_same_batches() {
+    use detente::data::{DataError, load_grouped_ahead, load_grouped_seen};
+    let dir = tempfile::tempdir().unwrap();
+    let sources = write_generated(dir.path(), 11);
+    let policy = detente::Policy::compile(&acme()).unwrap();
+    let ids = |b: &detente::data::Batch| -> Vec<String> {
+        b.histories
+            .events
+            .iter()
+            .map(|e| format!("{:?}{}", e.id, e.at))
+            .collect()
+    };
+    let (mut turns, mut ahead) = (Vec::new(), Vec::new());
+    let (rest, _) = load_grouped_seen(&policy, &sources, 40, &mut |b| {
+        turns.push(ids(&b));
+        Ok(())
+    })
+    .unwrap();
+    let (rest_ahead, _) = load_grouped_ahead(&policy, &sources, 40, &mut |b| {
+        ahead.push(ids(&b));
+        Ok(())
+    })
+    .unwrap();
+    assert!(turns.len() > 3, "the data makes several batches");
+    assert_eq!(turns, ahead);
+    assert_eq!(rest.total(), rest_ahead.total());
+
+    let mut taken = 0;
+    let stopped = load_grouped_ahead(&policy, &sources, 40, &mut |_| {
+        taken += 1;
+        match taken {
+            2 => Err(DataError::Stopped("enough".into())),
+            _ => Ok(()),
+        }
+    });
+    assert!(
+        matches!(stopped, Err(DataError::Stopped(ref why)) if why == "enough"),
+        "{stopped:?}"
+    );
+    assert_eq!(taken, 2);
+}
+
 #[test]
 fn events_not_grouped_by_account_are_read_whole() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The Scale issue's figures in one command: generates the data, runs
+# Détente and DuckDB on the same CSV files and prints each figure with its
+# ratio and target (bench/scale.py). Record the output in BENCHMARKS.md.
+#
+#   bash bench/scale.sh                    # 100,000 contacts (~2.5M events)
+#   CONTACTS=1000000 bash bench/scale.sh   # the large run (~25M events)
+#
+# DIR keeps the generated files between runs (default: a folder under
+# /tmp named by the size). DuckDB comes from the Python registry, into a
+# virtual environment beside the data when it is not installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONTACTS="${CONTACTS:-100000}"
+DIR="${DIR:-/tmp/detente-scale-$CONTACTS}"
+mkdir -p "$DIR"
+cargo build --release --quiet
+bin=./target/release/detente
+
+if [ ! -f "$DIR/events.csv" ]; then
+  echo "== generate --contacts $CONTACTS into $DIR"
+  $bin generate --contacts "$CONTACTS" --events-format csv --out "$DIR" --no-gzip
+fi
+
+python=python3
+if ! python3 -c "import duckdb" 2>/dev/null; then
+  if [ ! -x "$DIR/.venv/bin/python" ]; then
+    python3 -m venv "$DIR/.venv"
+    "$DIR/.venv/bin/pip" install --quiet duckdb
+  fi
+  python="$DIR/.venv/bin/python"
+fi
+"$python" bench/scale.py "$DIR" "$bin"
