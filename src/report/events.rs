@@ -12,7 +12,7 @@ use crate::ir::{EventTypeId, FieldId, Figure, Ir, Value};
 
 /// Every event of the replay, by the index the journeys hold.
 ///
-/// Rows are packed to 24 bytes and kept in chunks of [`CHUNK`]: at two
+/// Rows are packed to 24 bytes and kept in chunks of 65,536: at two
 /// and a half million events a single growing vector kept up to twice
 /// its length reserved, and copied itself whole when it grew (measured
 /// with heaptrack: 129 MB for 100 MB of rows, the report's largest
