@@ -24,11 +24,10 @@ use crate::ir::{EventTypeId, FieldId, Figure, Ir, Value};
 /// ([`Events::following`]): the rows before it are the first table's.
 #[derive(Debug, Clone, Default)]
 pub struct Events {
-    /// The table whose first `shared` rows are this one's.
+    /// The table whose first `shared` rows are this one's; while every
+    /// row so far is shared (`shared == len`), the next may be too.
     before: Option<Arc<Events>>,
     shared: usize,
-    /// Whether every row so far equals `before`'s: the next one may too.
-    sharing: bool,
     /// (event type, (field index, name) of each field read), by type:
     /// two tables with the same signature write the same row the same way.
     signature: Vec<(String, Vec<(usize, String)>)>,
@@ -142,7 +141,6 @@ impl Events {
         let mut events = Events::new(ir);
         if events.signature == first.signature && first.before.is_none() {
             events.before = Some(Arc::clone(first));
-            events.sharing = true;
         }
         events
     }
@@ -158,12 +156,11 @@ impl Events {
     pub(super) fn extend(&mut self, histories: &Histories) {
         for e in &histories.events {
             let (of, kept) = self.row_of(e);
-            if self.sharing && self.same_as_before(e, of, &kept) {
+            if self.shared == self.len && self.same_as_before(e, of, &kept) {
                 self.shared += 1;
                 self.len += 1;
                 continue;
             }
-            self.sharing = false;
             let (fields_at, fields_len) = self.keep_fields(kept);
             let deal = e.deal.as_ref().map_or(NO_DEAL, |d| self.deal_id(d));
             let row = Packed {

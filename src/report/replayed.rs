@@ -166,16 +166,6 @@ fn trim(j: &mut Journey) {
     j.fired = Vec::new();
     j.held_at_moves = Vec::new();
     j.facts.fields = Vec::new();
-    // What is kept is kept to the end of the run: without the room a
-    // growing vector leaves (up to half of it), which at 100k contacts
-    // was 20 MB of a report's memory.
-    let f = &mut j.facts;
-    f.events.shrink_to_fit();
-    f.touches.shrink_to_fit();
-    f.steps.shrink_to_fit();
-    f.filtered.shrink_to_fit();
-    f.event_dims.shrink_to_fit();
-    j.slas.shrink_to_fit();
 }
 
 fn trim_account(a: &mut AccountJourney) {
