@@ -9,16 +9,16 @@ use super::codes::RowCode;
 use super::load::{
     Deal, DealContact, Histories, Origin, RecordKind, RowError, RowProblem, Severity, err, fields,
 };
-use super::reader::{RowReader, Schema};
+use super::reader::{Fixed, RowReader, Schema};
 use crate::ir::Ir;
 
 pub(super) fn deal(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Deal, RowError> {
     let col = |name| r.columns.named(name);
     Ok(Deal {
-        id: r.required(col("id"))?,
-        account: r.text(col("account")),
+        id: r.required(col(Fixed::Id))?,
+        account: r.text(col(Fixed::Account)),
         created_at: r
-            .instant(col("created_at"), model.timezone, r.source.date_only)?
+            .instant(col(Fixed::CreatedAt), model.timezone, r.source.date_only)?
             .map(|(i, _)| i),
         fields: fields(r, model, Schema::Deal)?,
         origin,
@@ -31,7 +31,7 @@ pub(super) fn deal_contact(
     origin: Origin,
 ) -> Result<DealContact, RowError> {
     let col = |name| r.columns.named(name);
-    let role = match r.text(col("role")) {
+    let role = match r.text(col(Fixed::Role)) {
         None => None,
         Some(name) => match model.deal_roles.iter().position(|x| *x == name) {
             Some(i) => Some(i),
@@ -42,7 +42,7 @@ pub(super) fn deal_contact(
                         .unwrap_or_default();
                 return Err(err(
                     RowCode::DealContact,
-                    r.their_name(col("role")),
+                    r.their_name(col(Fixed::Role)),
                     format!(
                         "`{name}` is not a role of the deal schema ({}); {hint}declare it in `deal {{ roles ... }}` or map the export's value to ours in the manifest's `values`",
                         if model.deal_roles.is_empty() {
@@ -56,8 +56,8 @@ pub(super) fn deal_contact(
         },
     };
     Ok(DealContact {
-        deal: r.required(col("deal"))?,
-        contact: r.required(col("contact"))?,
+        deal: r.required(col(Fixed::Deal))?,
+        contact: r.required(col(Fixed::Contact))?,
         role,
         origin,
     })

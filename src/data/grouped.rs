@@ -15,7 +15,9 @@
 //! export anyway), and a merge into a contact of another account is not
 //! followed: it is reported on its line with a warning.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashSet};
 
 use crate::compile::Policy;
 
@@ -225,13 +227,13 @@ impl<'h> Grouping<'h> {
                 .map(|(i, a)| (a.id.as_str(), i))
                 .collect(),
             members,
-            event_only: HashMap::new(),
+            event_only: HashMap::default(),
             only_in_events: Default::default(),
-            unfollowed: HashSet::new(),
-            placed: HashMap::new(),
-            extra: HashMap::new(),
+            unfollowed: HashSet::default(),
+            placed: HashMap::default(),
+            extra: HashMap::default(),
             current: None,
-            done: HashSet::new(),
+            done: HashSet::default(),
             batch: Vec::new(),
             batch_size: 0,
             batch_events: batch_events.max(1),
@@ -327,7 +329,7 @@ impl<'h> Grouping<'h> {
                 self.flush(each)?;
             }
             self.batch_size += self.weight(&key);
-            self.current = Some((key, Vec::new(), HashSet::new()));
+            self.current = Some((key, Vec::new(), HashSet::default()));
         }
         if by_events {
             // The replay places such a contact by its first event that

@@ -10,7 +10,7 @@
 
 use super::codes::DataError;
 use super::load::{RecordKind, Source, open_rows};
-use super::reader::{Columns, Placement, RowReader};
+use super::reader::{Columns, Fixed, Placement, RowReader};
 use super::time::Instant;
 use crate::compile::Policy;
 
@@ -20,8 +20,8 @@ pub fn latest_time(policy: &Policy, sources: &[Source]) -> Result<Option<Instant
     let mut latest = None;
     for source in sources {
         let column = match source.kind {
-            RecordKind::Events => "at",
-            RecordKind::Contacts => "created_at",
+            RecordKind::Events => Fixed::At,
+            RecordKind::Contacts => Fixed::CreatedAt,
             _ => continue,
         };
         if let Some(t) = latest_in(policy, source, column)? {
@@ -31,12 +31,16 @@ pub fn latest_time(policy: &Policy, sources: &[Source]) -> Result<Option<Instant
     Ok(latest)
 }
 
-fn latest_in(policy: &Policy, source: &Source, column: &str) -> Result<Option<Instant>, DataError> {
+fn latest_in(
+    policy: &Policy,
+    source: &Source,
+    column: Fixed,
+) -> Result<Option<Instant>, DataError> {
     let model = policy.ir();
     let (rows, mut tables) = open_rows(source)?;
     let columns = Columns::new(source, model);
     let mut placement = Placement::default();
-    let (at, ty) = (columns.named(column), columns.named("type"));
+    let (at, ty) = (columns.named(column), columns.named(Fixed::Type));
     let mut latest = None;
     for row in rows {
         // A bad row is the loading's to report; a file cut short, too.

@@ -3,11 +3,13 @@
 //! `read = accepted + rejected + duplicates` always holds.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use foldhash::{HashMap, HashSet};
+
 use super::codes::{DataError, RowCode};
-use super::reader::{Columns, Placement, RowReader, Schema};
+use super::reader::{Columns, Fixed, Placement, RowReader, Schema};
 use super::source::{self, BadRow, Cell, FileFormat, Row};
 use super::time::{DateOnly, Instant, Precision};
 use super::values::read_value;
@@ -125,14 +127,16 @@ impl Source {
     ) -> Source {
         let rows = rows
             .enumerate()
-            .map(|(i, cells)| Row {
-                line: i as u64 + 1,
-                // Written only when a problem quotes the row (`Row::raw_text`):
-                // most in-memory rows are fine, and an API request should
-                // not pay for printing every row it sends.
-                raw: String::new(),
-                from_csv: false,
-                cells: cells.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect(),
+            .map(|(i, cells)| {
+                let cells = cells
+                    .into_iter()
+                    .map(|(k, v)| (k.into(), Cell::Json(v)))
+                    .collect();
+                // Written only when a problem quotes the row
+                // (`Row::raw_text`): most in-memory rows are fine, and an
+                // API request should not pay for printing every row it
+                // sends.
+                Row::named(i as u64 + 1, cells, String::new())
             })
             .collect();
         Source {
@@ -497,7 +501,7 @@ impl Histories {
 /// ```
 pub fn load(policy: &Policy, sources: &[Source]) -> Result<Histories, DataError> {
     let mut h = Histories::of_files(sources);
-    let mut seen_event_ids: HashSet<String> = HashSet::new();
+    let mut seen_event_ids: HashSet<String> = HashSet::default();
     let mut events = Vec::new();
     for (file, source) in sources.iter().enumerate() {
         read_source(policy, source, file, &mut h, &mut |e: Event| {
@@ -624,7 +628,7 @@ pub(super) fn read_source(
                 Ok(Some(e)) => Ok(if on_event(e)? { Ok(()) } else { Err(None) }),
                 Ok(None) => {
                     counts.skipped += 1;
-                    let column = reader.their_name(columns.named("at")).to_string();
+                    let column = reader.their_name(columns.named(Fixed::At)).to_string();
                     skip(SkipReason::NoTime { column }, row.line);
                     continue;
                 }
@@ -786,7 +790,7 @@ impl KeptIds {
             RecordKind::Contacts => ids(&h.contacts),
             RecordKind::Accounts => ids(&h.accounts),
             RecordKind::Deals => ids(&h.deals),
-            RecordKind::Events | RecordKind::DealContacts => HashMap::new(),
+            RecordKind::Events | RecordKind::DealContacts => HashMap::default(),
         })
     }
 
@@ -987,23 +991,23 @@ fn stage_named(model: &Ir, entity: Entity, name: &str) -> Result<StageId, Unknow
 fn contact(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Contact, RowError> {
     let tz = model.timezone;
     let col = |name| r.columns.named(name);
-    let id = r.required(col("id"))?;
-    let stage = match r.text(col("stage")) {
+    let id = r.required(col(Fixed::Id))?;
+    let stage = match r.text(col(Fixed::Stage)) {
         Some(s) => Some(
             stage_named(model, Entity::Contact, &s)
-                .map_err(|e| err(RowCode::Stage, r.their_name(col("stage")), e))?,
+                .map_err(|e| err(RowCode::Stage, r.their_name(col(Fixed::Stage)), e))?,
         ),
         None => None,
     };
     Ok(Contact {
         id,
-        account: r.text(col("account")),
+        account: r.text(col(Fixed::Account)),
         created_at: r
-            .instant(col("created_at"), tz, r.source.date_only)?
+            .instant(col(Fixed::CreatedAt), tz, r.source.date_only)?
             .map(|(i, _)| i),
         stage,
         stage_since: r
-            .instant(col("stage_since"), tz, r.source.date_only)?
+            .instant(col(Fixed::StageSince), tz, r.source.date_only)?
             .map(|(i, _)| i),
         fields: fields(r, model, Schema::Contact)?,
         origin,
@@ -1012,7 +1016,7 @@ fn contact(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Contact, Row
 
 fn account(model: &Ir, r: &RowReader<'_>, origin: Origin) -> Result<Account, RowError> {
     Ok(Account {
-        id: r.required(r.columns.named("id"))?,
+        id: r.required(r.columns.named(Fixed::Id))?,
         fields: fields(r, model, Schema::Account)?,
         origin,
     })
@@ -1056,39 +1060,43 @@ fn event(
 ) -> Result<Option<Event>, RowError> {
     let tz = model.timezone;
     let col = |name| r.columns.named(name);
-    let contact = r.text(col("contact"));
+    let contact = r.text(col(Fixed::Contact));
     // `opportunity` is the older name of the `deal` column.
-    let deal = r.text(col("deal")).or_else(|| r.text(col("opportunity")));
+    let deal = r
+        .text(col(Fixed::Deal))
+        .or_else(|| r.text(col(Fixed::Opportunity)));
     if contact.is_none() && deal.is_none() {
-        return Err(r.missing(col("contact")));
+        return Err(r.missing(col(Fixed::Contact)));
     }
-    let type_name = r.required(col("type"))?;
+    let type_name = r.required(col(Fixed::Type))?;
     let date_only = source
         .date_only_by_type
         .get(&type_name)
         .copied()
         .unwrap_or(source.date_only);
-    let Some((at, precision)) = r.instant(col("at"), tz, date_only)? else {
+    let Some((at, precision)) = r.instant(col(Fixed::At), tz, date_only)? else {
         // A row with no `at` column at all is a mapping mistake, not a
         // row of something yet to happen.
-        return if r.has_column(col("at")) {
+        return if r.has_column(col(Fixed::At)) {
             Ok(None)
         } else {
-            Err(r.missing(col("at")))
+            Err(r.missing(col(Fixed::At)))
         };
     };
     // What changes a contact needs one; what changes a deal, a deal.
-    let needs = |who: Option<&String>, column: &'static str| match who {
+    let needs = |who: Option<&String>, column: Fixed| match who {
         Some(_) => Ok(()),
         None => Err(err(
             RowCode::Missing,
             r.their_name(col(column)),
-            format!("a `{type_name}` row needs its `{column}`"),
+            format!("a `{type_name}` row needs its `{}`", column.name()),
         )),
     };
     match type_name.as_str() {
-        "update" | "account_update" | "merge" | "set_stage" => needs(contact.as_ref(), "contact")?,
-        "deal_update" => needs(deal.as_ref(), "deal")?,
+        "update" | "account_update" | "merge" | "set_stage" => {
+            needs(contact.as_ref(), Fixed::Contact)?
+        }
+        "deal_update" => needs(deal.as_ref(), Fixed::Deal)?,
         _ => {}
     }
     let kind = match type_name.as_str() {
@@ -1096,13 +1104,13 @@ fn event(
         "deal_update" => EventKind::DealUpdate(updates(r, model, Schema::Deal)?),
         "account_update" => EventKind::AccountUpdate(updates(r, model, Schema::Account)?),
         "merge" => EventKind::Merge {
-            into: r.required(col("into"))?,
+            into: r.required(col(Fixed::Into))?,
         },
         "set_stage" => {
-            let s = r.required(col("stage"))?;
+            let s = r.required(col(Fixed::Stage))?;
             EventKind::SetStage(
                 stage_named(model, Entity::Contact, &s)
-                    .map_err(|e| err(RowCode::Stage, r.their_name(col("stage")), e))?,
+                    .map_err(|e| err(RowCode::Stage, r.their_name(col(Fixed::Stage)), e))?,
             )
         }
         other => match model.event_type(other) {
@@ -1117,7 +1125,7 @@ fn event(
                     .unwrap_or_default();
                 return Err((
                     RowCode::EventType,
-                    Some(r.their_name(col("type")).to_string()),
+                    Some(r.their_name(col(Fixed::Type)).to_string()),
                     format!(
                         "`{other}` is not an event type of the policy; {hint}the event was set aside (map export values to ours in the manifest's [data.values.events.type])"
                     ),
@@ -1127,9 +1135,9 @@ fn event(
         },
     };
     Ok(Some(Event {
-        id: r.text(col("id")),
+        id: r.text(col(Fixed::Id)),
         contact,
-        account: r.text(col("account")),
+        account: r.text(col(Fixed::Account)),
         deal,
         at,
         precision,

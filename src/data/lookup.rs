@@ -45,10 +45,10 @@ impl Lookup {
 /// A lookup file read into memory: the other cells of each key's row.
 pub(super) struct Table {
     on: String,
-    rows: HashMap<String, Vec<(String, Cell)>>,
+    rows: HashMap<String, Vec<(source::ColumnName, Cell)>>,
     /// Its columns but the key, in file order: a row whose key is not
     /// found gets them empty, so every row of the source has one shape.
-    names: Vec<String>,
+    names: Vec<source::ColumnName>,
     /// Key values looked up and not found, with how often, for the note.
     pub(super) missed: std::collections::BTreeMap<String, u64>,
     pub(super) file: String,
@@ -60,7 +60,7 @@ impl Table {
     pub(super) fn read(lookup: &Lookup) -> Result<Table, DataError> {
         let file = lookup.path.display().to_string();
         let mut rows = HashMap::new();
-        let mut names: Vec<String> = Vec::new();
+        let mut names: Vec<source::ColumnName> = Vec::new();
         let mut first_line: HashMap<String, u64> = HashMap::new();
         for row in source::open(&lookup.path, None)? {
             let row = match row {
@@ -75,11 +75,12 @@ impl Table {
                     return Err(DataError::CutShort { file, line, reason });
                 }
             };
+            // The first cell of the key column, as a lookup has always read it.
             let key = row
-                .cells
-                .iter()
-                .find(|(n, _)| *n == lookup.key)
-                .map(|(_, c)| c.text().trim().to_string());
+                .names()
+                .position(|n| **n == *lookup.key)
+                .and_then(|i| row.cell(i))
+                .map(|c| c.text().trim().to_string());
             let Some(key) = key.filter(|k| !k.is_empty()) else {
                 return Err(DataError::Manifest {
                     place: format!("{file}:{}", row.line),
@@ -98,10 +99,10 @@ impl Table {
                     ),
                 });
             }
-            let Row { cells, .. } = row;
-            let others: Vec<(String, Cell)> = cells
+            let cells = row.into_cells();
+            let others: Vec<(source::ColumnName, Cell)> = cells
                 .into_iter()
-                .filter(|(n, _)| *n != lookup.key)
+                .filter(|(n, _)| **n != *lookup.key)
                 .collect();
             for (n, _) in &others {
                 if !names.contains(n) {
@@ -122,24 +123,22 @@ impl Table {
     /// Adds the looked-up cells to `row` (those it does not have).
     pub(super) fn join(&mut self, row: &mut Row) {
         let key = row
-            .cells
-            .iter()
-            .rev()
-            .find(|(n, _)| *n == self.on)
-            .map(|(_, c)| c.text().trim().to_string())
+            .last_named(&self.on)
+            .map(|c| c.text().trim().to_string())
             .unwrap_or_default();
         let found = self.rows.get(&key);
         if found.is_none() && !key.is_empty() {
             *self.missed.entry(key).or_default() += 1;
         }
+        let cells = row.cells_mut();
         for name in &self.names {
-            if row.cells.iter().any(|(n, _)| n == name) {
+            if cells.iter().any(|(n, _)| n == name) {
                 continue;
             }
             let cell = found
-                .and_then(|cells| cells.iter().find(|(n, _)| n == name))
+                .and_then(|found| found.iter().find(|(n, _)| n == name))
                 .map_or(Cell::Text(String::new()), |(_, c)| c.clone());
-            row.cells.push((name.clone(), cell));
+            cells.push((name.clone(), cell));
         }
     }
 

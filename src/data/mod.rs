@@ -16,10 +16,12 @@ mod reader;
 pub mod request;
 mod request_direct;
 mod request_json;
+mod row;
 pub mod row_filter;
 mod seen;
 pub mod source;
 pub mod time;
+mod unzip;
 mod values;
 
 pub use ahead::load_grouped_ahead;

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use super::codes::RowCode;
 use super::load::{RecordKind, RowError, Source, err};
-use super::source::{Cell, Row};
+use super::source::{Cell, ColumnName, Row};
 use super::time::{DateOnly, Instant, Precision, parse_instant};
 use crate::ir::{Field, Ir};
 
@@ -51,9 +51,9 @@ impl Schema {
 pub(super) struct Columns<'a> {
     /// (ours, the export's name for it), by [`Col`].
     list: Vec<(&'a str, &'a str)>,
-    /// The columns that are not schema fields (`id`, `at`, `into`...), by
-    /// our name.
-    fixed: Vec<(&'static str, Col)>,
+    /// The columns that are not schema fields (`id`, `at`, `into`...),
+    /// by [`Fixed`]: an index, as they are read several times a row.
+    fixed: [Option<Col>; Fixed::COUNT],
     /// Where each schema's fields start in `list` (`None`: this kind of
     /// record does not read them).
     contact: Option<usize>,
@@ -66,34 +66,91 @@ pub(super) struct Columns<'a> {
     /// every API request, and a map of lists cost more to build than all
     /// the lookups it served.
     by_theirs: Vec<(&'a str, Col)>,
+    /// How each column's cells are read, by [`Col`]: looked up in the
+    /// manifest once per file, not once per cell (two map lookups by
+    /// name for every cell were a tenth of reading a CSV file).
+    mapped: Vec<Mapping<'a>>,
 }
 
-const CONTACT_COLUMNS: &[&str] = &["id", "account", "created_at", "stage", "stage_since"];
-const ACCOUNT_COLUMNS: &[&str] = &["id"];
-const DEAL_COLUMNS: &[&str] = &["id", "account", "created_at"];
-const DEAL_CONTACT_COLUMNS: &[&str] = &["deal", "contact", "role"];
-const EVENT_COLUMNS: &[&str] = &[
-    "contact",
-    "at",
-    "type",
-    "id",
-    "account",
-    "deal",
-    "opportunity",
+/// What the manifest says about reading one column's cells.
+#[derive(Default, Clone, Copy)]
+struct Mapping<'a> {
+    /// The export's format for the column (`formats`).
+    format: Option<&'a super::formats::ColumnFormat>,
+    /// Its values mapped to ours (`values`), by our name or the export's.
+    values: Option<&'a std::collections::BTreeMap<String, String>>,
+    /// What a missing or empty cell reads as (`constants`).
+    constant: Option<&'a str>,
+}
+
+/// A column that is not a schema field, by our name for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fixed {
+    Id,
+    Account,
+    CreatedAt,
+    Stage,
+    StageSince,
+    Deal,
+    Contact,
+    Role,
+    At,
+    Type,
+    Opportunity,
+    Into,
+}
+
+impl Fixed {
+    const COUNT: usize = 12;
+
+    /// Our name for the column, as the manifest maps it.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Fixed::Id => "id",
+            Fixed::Account => "account",
+            Fixed::CreatedAt => "created_at",
+            Fixed::Stage => "stage",
+            Fixed::StageSince => "stage_since",
+            Fixed::Deal => "deal",
+            Fixed::Contact => "contact",
+            Fixed::Role => "role",
+            Fixed::At => "at",
+            Fixed::Type => "type",
+            Fixed::Opportunity => "opportunity",
+            Fixed::Into => "into",
+        }
+    }
+}
+
+use Fixed as F;
+const CONTACT_COLUMNS: &[Fixed] = &[F::Id, F::Account, F::CreatedAt, F::Stage, F::StageSince];
+const ACCOUNT_COLUMNS: &[Fixed] = &[F::Id];
+const DEAL_COLUMNS: &[Fixed] = &[F::Id, F::Account, F::CreatedAt];
+const DEAL_CONTACT_COLUMNS: &[Fixed] = &[F::Deal, F::Contact, F::Role];
+const EVENT_COLUMNS: &[Fixed] = &[
+    F::Contact,
+    F::At,
+    F::Type,
+    F::Id,
+    F::Account,
+    F::Deal,
+    F::Opportunity,
 ];
 /// Read from `merge` and `set_stage` event rows.
-const EVENT_TAIL: &[&str] = &["into", "stage"];
+const EVENT_TAIL: &[Fixed] = &[F::Into, F::Stage];
 
 impl<'a> Columns<'a> {
     /// The columns `source`'s rows are read for, under the export's names
     /// where the manifest maps them.
     pub(super) fn new(source: &'a Source, model: &'a Ir) -> Columns<'a> {
         let mut list: Vec<&'a str> = Vec::new();
-        let mut fixed = Vec::new();
-        let mut take_fixed = |list: &mut Vec<&'a str>, names: &[&'static str]| {
+        let mut fixed = [None; Fixed::COUNT];
+        let mut take_fixed = |list: &mut Vec<&'a str>, names: &[Fixed]| {
             for &n in names {
-                fixed.push((n, Col(list.len())));
-                list.push(n);
+                if let Some(slot) = fixed.get_mut(n as usize) {
+                    *slot = Some(Col(list.len()));
+                }
+                list.push(n.name());
             }
         };
         let group = |list: &mut Vec<&'a str>, fields: &'a [Field]| {
@@ -141,6 +198,17 @@ impl<'a> Columns<'a> {
             .map(|(i, (_, theirs))| (*theirs, Col(i)))
             .collect();
         by_theirs.sort_unstable_by_key(|(theirs, _)| *theirs);
+        let mapped = list
+            .iter()
+            .map(|&(ours, theirs)| Mapping {
+                format: source.formats.get(theirs),
+                values: source
+                    .values
+                    .get(ours)
+                    .or_else(|| source.values.get(theirs)),
+                constant: source.constants.get(ours).map(String::as_str),
+            })
+            .collect();
         Columns {
             list,
             fixed,
@@ -149,17 +217,19 @@ impl<'a> Columns<'a> {
             deal,
             events,
             by_theirs,
+            mapped,
         }
     }
 
     /// A column that is not a schema field (`id`, `at`, `stage`...). Only
-    /// names this kind of record reads are asked for; another would read
+    /// those this kind of record reads are asked for; another would read
     /// as missing.
-    pub(super) fn named(&self, ours: &str) -> Col {
+    pub(super) fn named(&self, which: Fixed) -> Col {
         self.fixed
-            .iter()
-            .find(|(n, _)| *n == ours)
-            .map_or(Col(usize::MAX), |(_, c)| *c)
+            .get(which as usize)
+            .copied()
+            .flatten()
+            .unwrap_or(Col(usize::MAX))
     }
 
     /// The `i`th field of `schema`.
@@ -203,7 +273,7 @@ pub(super) struct Placement {
 
 /// Where each column's cell is in rows with these column names.
 struct Layout {
-    names: Vec<String>,
+    names: std::sync::Arc<[ColumnName]>,
     at: Vec<Option<usize>>,
 }
 
@@ -214,8 +284,12 @@ const LAYOUTS: usize = 16;
 
 impl Layout {
     fn fits(&self, row: &Row) -> bool {
-        self.names.len() == row.cells.len()
-            && self.names.iter().zip(&row.cells).all(|(a, (b, _))| a == b)
+        // Every row of a CSV file shares its header: one comparison.
+        if let Some(header) = row.header() {
+            return std::sync::Arc::ptr_eq(&self.names, header) || self.names == *header;
+        }
+        let mut names = row.names();
+        self.names.iter().all(|a| names.next() == Some(a)) && names.next().is_none()
     }
 }
 
@@ -232,16 +306,23 @@ impl Placement {
             return Vec::new();
         }
         let mut layout = Layout {
-            names: row.cells.iter().map(|(n, _)| n.clone()).collect(),
+            names: match row.header() {
+                Some(header) => header.clone(),
+                None => row.names().cloned().collect(),
+            },
             at: vec![None; columns.list.len()],
         };
         let mut unread = Vec::new();
         // The last cell of a repeated name wins, as a repeated CSV header
         // reads.
-        for (i, (name, _)) in row.cells.iter().enumerate() {
+        for (i, name) in row.names().enumerate() {
+            // A CSV column without a header is not read.
+            if name.is_empty() {
+                continue;
+            }
             let filled = columns.filled_by(name);
             if filled.is_empty() {
-                unread.push(name.as_str());
+                unread.push(&**name);
             }
             for (_, c) in filled {
                 if let Some(slot) = layout.at.get_mut(c.0) {
@@ -287,32 +368,24 @@ impl<'a> RowReader<'a> {
     /// Column `c`'s cell, if present and not empty, with the manifest's
     /// value mapping applied; else the manifest's constant for it.
     pub(super) fn cell(&self, c: Col) -> Option<Cow<'a, Cell>> {
-        let ours = self.columns.ours(c);
+        let mapping = self.columns.mapped.get(c.0).copied().unwrap_or_default();
         let present = self
             .placement
             .at(c)
-            .and_then(|i| self.row.cells.get(i))
-            .map(|(_, cell)| cell)
-            .filter(|cell| !cell.is_empty());
+            .filter(|&i| !self.row.is_empty_at(i))
+            .and_then(|i| self.row.cell(i));
         if let Some(cell) = present {
-            if let Some(format) = self.source.formats.get(self.their_name(c)) {
-                return Some(Cow::Owned(formatted(cell, format)));
+            if let Some(format) = mapping.format {
+                return Some(Cow::Owned(formatted(&cell, format)));
             }
-            // A value map is keyed by our column, or by the export's.
-            let values = &self.source.values;
-            if let Some(mapped) = values
-                .get(ours)
-                .or_else(|| values.get(self.their_name(c)))
-                .and_then(|map| map.get(cell.text().as_ref()))
-            {
+            if let Some(mapped) = mapping.values.and_then(|map| map.get(cell.text().as_ref())) {
                 return Some(Cow::Owned(Cell::Text(mapped.clone())));
             }
-            return Some(Cow::Borrowed(cell));
+            return Some(cell);
         }
-        self.source
-            .constants
-            .get(ours)
-            .map(|v| Cow::Owned(Cell::Text(v.clone())))
+        mapping
+            .constant
+            .map(|v| Cow::Owned(Cell::Text(v.to_string())))
     }
 
     /// Whether the row has column `c` at all (perhaps empty).

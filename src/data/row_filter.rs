@@ -104,8 +104,8 @@ impl RowFilter {
             RowFilter::In { column, values } => {
                 // The last cell of a repeated name, as the rest of the
                 // reading takes it.
-                let cell = row.cells.iter().rev().find(|(n, _)| n == column);
-                let text = cell.map(|(_, c)| c.text()).unwrap_or_default();
+                let cell = row.last_named(column);
+                let text = cell.as_ref().map(|c| c.text()).unwrap_or_default();
                 values.iter().any(|v| v == text.trim())
             }
         }
@@ -187,15 +187,11 @@ mod tests {
     use crate::data::source::Cell;
 
     fn row(cells: &[(&str, &str)]) -> Row {
-        Row {
-            line: 2,
-            cells: cells
-                .iter()
-                .map(|(k, v)| (k.to_string(), Cell::Text(v.to_string())))
-                .collect(),
-            raw: String::new(),
-            from_csv: true,
-        }
+        let cells = cells
+            .iter()
+            .map(|(k, v)| ((*k).into(), Cell::Text(v.to_string())))
+            .collect();
+        Row::named(2, cells, String::new())
     }
 
     #[test]

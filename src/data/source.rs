@@ -76,52 +76,7 @@ impl Cell {
     }
 }
 
-/// One row as read, before it is checked against the policy's schema.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Row {
-    /// 1-based line where the row starts.
-    pub line: u64,
-    /// (column name, cell) in file order.
-    pub cells: Vec<(String, Cell)>,
-    /// The row as written (CSV rows are re-quoted where needed). Empty
-    /// for a CSV row whose every column is named: it is written out from
-    /// its cells only if a problem quotes it (most rows never need it).
-    pub raw: String,
-    /// A CSV row whose cells are all its fields, in order.
-    pub from_csv: bool,
-}
-
-impl Row {
-    /// The row as written, for a problem that quotes it: `raw`; else a
-    /// CSV row's cells written as the CSV reader would have quoted them;
-    /// else (an in-memory row) the JSON object it was given as.
-    pub fn raw_text(&self) -> String {
-        if !self.raw.is_empty() {
-            return self.raw.clone();
-        }
-        if self.from_csv {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            let _ = w.write_record(self.cells.iter().map(|(_, c)| c.text().as_bytes().to_vec()));
-            let bytes = w.into_inner().unwrap_or_default();
-            return String::from_utf8_lossy(&bytes)
-                .trim_end_matches(['\r', '\n'])
-                .to_string();
-        }
-        let object: serde_json::Map<String, serde_json::Value> = self
-            .cells
-            .iter()
-            .map(|(k, c)| {
-                let v = match c {
-                    Cell::Json(v) => v.clone(),
-                    Cell::Text(t) => serde_json::Value::String(t.clone()),
-                };
-                (k.clone(), v)
-            })
-            .collect();
-        serde_json::Value::Object(object).to_string()
-    }
-}
+pub use super::row::{ColumnName, Row};
 
 /// A row that could not be read at all (ragged, not UTF-8, not JSON).
 #[derive(Debug, Clone)]
@@ -180,7 +135,7 @@ pub fn open(
         reason: e.to_string(),
     })?;
     let reader: Box<dyn BufRead> = if gz {
-        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
+        Box::new(BufReader::new(super::unzip::Unzipped::new(file)))
     } else {
         Box::new(BufReader::new(file))
     };
@@ -196,7 +151,7 @@ pub fn open(
 
 struct CsvRows {
     reader: csv::Reader<Box<dyn BufRead>>,
-    headers: Option<Result<Vec<String>, BadRow>>,
+    headers: Option<Result<std::sync::Arc<[ColumnName]>, BadRow>>,
     record: csv::ByteRecord,
     done: bool,
     /// What was read ahead to see whether a row ran to the end of the
@@ -222,11 +177,7 @@ impl CsvRows {
     }
 
     fn raw(record: &csv::ByteRecord) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_byte_record(record);
-        let bytes = w.into_inner().unwrap_or_default();
-        let text = String::from_utf8_lossy(&bytes);
-        text.trim_end_matches(['\r', '\n']).to_string()
+        super::row::written(record)
     }
 }
 
@@ -273,7 +224,7 @@ impl Iterator for CsvRows {
                 Ok(true) => {}
             }
             let Some(headers) = &self.headers else {
-                let names: Result<Vec<String>, BadRow> = self
+                let names: Result<std::sync::Arc<[ColumnName]>, BadRow> = self
                     .record
                     .iter()
                     .enumerate()
@@ -285,7 +236,7 @@ impl Iterator for CsvRows {
                                 } else {
                                     s
                                 };
-                                s.trim().to_string()
+                                ColumnName::from(s.trim())
                             })
                             .map_err(|_| BadRow {
                                 code: RowCode::Header,
@@ -349,36 +300,25 @@ impl Iterator for CsvRows {
                     raw: CsvRows::raw(&self.record),
                 })));
             }
-            let mut cells = Vec::with_capacity(headers.len());
-            for (name, bytes) in headers.iter().zip(self.record.iter()) {
-                if name.is_empty() {
-                    continue;
-                }
-                match std::str::from_utf8(bytes) {
-                    Ok(s) => cells.push((name.clone(), Cell::Text(s.to_string()))),
-                    Err(_) => {
-                        return Some(Err(RowError::Bad(BadRow {
-                            code: RowCode::Encoding,
-                            line,
-                            column: Some(name.clone()),
-                            reason: "the value is not valid UTF-8 text (save the export as UTF-8)"
-                                .into(),
-                            raw: CsvRows::raw(&self.record),
-                        })));
-                    }
+            // Most exports are ASCII throughout: one check of the whole
+            // row; else each cell under a named column is checked.
+            if !self.record.as_slice().is_ascii() {
+                let bad = headers
+                    .iter()
+                    .zip(self.record.iter())
+                    .find(|(name, bytes)| !name.is_empty() && std::str::from_utf8(bytes).is_err());
+                if let Some((name, _)) = bad {
+                    return Some(Err(RowError::Bad(BadRow {
+                        code: RowCode::Encoding,
+                        line,
+                        column: Some(name.to_string()),
+                        reason: "the value is not valid UTF-8 text (save the export as UTF-8)"
+                            .into(),
+                        raw: CsvRows::raw(&self.record),
+                    })));
                 }
             }
-            let all_named = cells.len() == self.record.len();
-            return Some(Ok(Row {
-                line,
-                cells,
-                raw: if all_named {
-                    String::new()
-                } else {
-                    CsvRows::raw(&self.record)
-                },
-                from_csv: all_named,
-            }));
+            return Some(Ok(Row::csv(line, headers.clone(), self.record.clone())));
         }
     }
 }
@@ -403,7 +343,8 @@ fn unclosed_quote(
     line: u64,
     ragged: bool,
 ) -> Option<String> {
-    let multiline = record.iter().any(|f| f.contains(&b'\n'));
+    // One search of the whole row: most rows have no line break at all.
+    let multiline = record.as_slice().contains(&b'\n');
     let ends_in_value = record
         .iter()
         .next_back()
@@ -546,13 +487,11 @@ impl Iterator for JsonRows {
                     raw,
                 })));
             };
-            let cells = map.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect();
-            return Some(Ok(Row {
-                line,
-                cells,
-                raw,
-                from_csv: false,
-            }));
+            let cells = map
+                .into_iter()
+                .map(|(k, v)| (ColumnName::from(k), Cell::Json(v)))
+                .collect();
+            return Some(Ok(Row::named(line, cells, raw)));
         }
     }
 }
@@ -651,15 +590,53 @@ mod tests {
         assert_eq!(r.len(), 4);
         let ok = r[0].as_ref().unwrap();
         assert_eq!(ok.line, 2);
-        assert_eq!(ok.cells[0], ("id".to_string(), Cell::Text("c1".into())));
+        assert_eq!(ok.names().next().map(|n| &**n), Some("id"));
+        assert_eq!(ok.cell(0).unwrap().into_owned(), Cell::Text("c1".into()));
         let ragged = bad(&r[1]);
         assert_eq!(ragged.line, 3);
         assert!(ragged.reason.contains("1 columns but the header has 2"));
         let quoted = r[2].as_ref().unwrap();
-        assert_eq!(quoted.cells[1].1, Cell::Text("B, \"Bo\"".into()));
+        assert_eq!(
+            quoted.cell(1).unwrap().into_owned(),
+            Cell::Text("B, \"Bo\"".into())
+        );
         assert_eq!(quoted.raw_text(), "c3,\"B, \"\"Bo\"\"\"");
         let b = bad(&r[3]);
         assert_eq!(b.column.as_deref(), Some("name"));
+    }
+
+    /// A column without a header is not read, so a cell in it that is not
+    /// UTF-8 does not reject the row; a cell of non-ASCII whitespace
+    /// reads as empty, as `str::trim` sees it; a row quoted in a problem
+    /// is the record as written, unnamed cell and all.
+    #[test]
+    fn csv_rows_keep_their_record_and_read_only_named_cells() {
+        let r = rows(
+            "c.csv",
+            "id,,name\nc1,\u{e9}t\u{e9},\u{a0}\nc2,x,Zo\u{eb}\n".as_bytes(),
+        );
+        let first = r[0].as_ref().unwrap();
+        let names: Vec<&str> = first.names().map(|n| &**n).collect();
+        assert_eq!(names, ["id", "", "name"]);
+        assert!(first.is_empty_at(2) && !first.is_empty_at(0));
+        assert_eq!(first.raw_text(), "c1,\u{e9}t\u{e9},\u{a0}");
+        assert_eq!(
+            r[1].as_ref()
+                .unwrap()
+                .last_named("name")
+                .unwrap()
+                .into_owned(),
+            Cell::Text("Zo\u{eb}".into())
+        );
+        let mut bytes = b"id,,name\nc1,".to_vec();
+        bytes.extend(b"\xff,Ann\n");
+        let r = rows("c.csv", &bytes);
+        let row = r[0].as_ref().unwrap();
+        assert_eq!(
+            row.clone().into_cells().len(),
+            2,
+            "the unnamed cell is not a cell"
+        );
     }
 
     #[test]
