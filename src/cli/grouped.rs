@@ -148,8 +148,14 @@ pub fn run(args: &Args) -> Exit {
         bar.inc(h.events.len() as u64);
         Ok(())
     };
-    let loaded =
-        load_grouped_ahead(policy, &inputs.sources, batch_events, &mut batch).map(|(h, _)| h);
+    let loaded = load_grouped_ahead(policy, &inputs.sources, batch_events, &mut batch).map(
+        |(mut h, id_in_two)| {
+            if id_in_two {
+                h.notes.push(ID_IN_TWO.into());
+            }
+            h
+        },
+    );
     bar.finish_and_clear();
     let rest = match loaded {
         Ok(rest) => rest,
@@ -192,6 +198,11 @@ pub fn run(args: &Args) -> Exit {
     }
     Exit::Ok
 }
+
+/// The note when an event id may be used under two accounts: a batch
+/// at a time each account keeps its event, where reading the whole file
+/// keeps the first only.
+const ID_IN_TWO: &str = "an event id may be used under two accounts (ids are compared by a 64-bit hash): with --stream each account kept its event, while without --stream the second is dropped as a repeat; if your CRM's ids are unique only within an account, this is what you want, else run without --stream to compare";
 
 /// Why a stream stopped early on a signal.
 const INTERRUPTED: &str = "interrupted";

@@ -186,6 +186,36 @@ fn an_event_id_used_under_two_accounts_is_read_whole() {
     assert_eq!(h.events.len(), 1);
 }
 
+/// `classify --stream` cannot fall back to reading the whole file: each
+/// account keeps its event, and the summary says so.
+#[test]
+fn classify_stream_notes_an_event_id_used_under_two_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.csv");
+    std::fs::write(
+        &events,
+        "id,contact,account,at,type,url\n\
+         e1,c1,a1,2026-01-05T10:00:00Z,page_view,/a\n\
+         e1,c2,a2,2026-01-06T10:00:00Z,page_view,/b\n",
+    )
+    .unwrap();
+    let out = crate::detente()
+        .args(["classify", "--policy", "policies/acme.detente", "--stream"])
+        .args(["-o", "jsonl", "--events"])
+        .arg(&events)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let journeys = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert_eq!(journeys, 2, "both contacts, each with its event");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("an event id may be used under two accounts")
+            && err.contains("without --stream the second is dropped"),
+        "{err}"
+    );
+}
+
 fn acme() -> String {
     std::fs::read_to_string(crate::root().join("policies/acme.detente")).unwrap()
 }
