@@ -60,7 +60,9 @@ pub struct Args {
     /// For data larger than memory: read the events a batch of accounts
     /// at a time and write journeys as they are known (-o jsonl or csv).
     /// The events must be grouped by account; journeys come out in the
-    /// order of their accounts in the file.
+    /// order of their accounts in the file. Without --as-of they are
+    /// kept in a temporary file until the replay ends (the default as-of
+    /// time, the latest in the data, is proven only then).
     #[arg(long, conflicts_with = "stdin")]
     stream: bool,
     /// With --stream: about how many events a batch holds (a contact

@@ -61,8 +61,9 @@ fn latest_in(
             row: &row,
             placement: &placement,
         };
+        // The type is read only when a type has its own date rule.
         let date_only = match source.kind {
-            RecordKind::Events => r
+            RecordKind::Events if !source.date_only_by_type.is_empty() => r
                 .text(ty)
                 .and_then(|t| source.date_only_by_type.get(&t).copied())
                 .unwrap_or(source.date_only),

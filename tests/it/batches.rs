@@ -219,3 +219,69 @@ fn classify_stream_notes_an_event_id_used_under_two_accounts() {
 fn acme() -> String {
     std::fs::read_to_string(crate::root().join("policies/acme.detente")).unwrap()
 }
+
+/// Without `--as-of`, `classify --stream` replays up to the latest time a
+/// quick read of the time columns finds, and writes the journeys once the
+/// rows accepted prove it. When the latest row is rejected for another
+/// column, or is a repeat of an earlier event id, the rows accepted end
+/// earlier: the replay runs again up to their latest time, and the
+/// journeys are those of reading the whole file (which finds that time
+/// among the rows it kept). A journey replayed to the later time would
+/// differ: the SLA on a form submission is breached in between.
+#[test]
+fn classify_stream_without_as_of_replays_to_the_latest_accepted_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let contacts = dir.path().join("contacts.csv");
+    std::fs::write(
+        &contacts,
+        "id,account,created_at,title\n\
+         c1,a1,2026-01-02T09:00:00Z,VP Marketing\n\
+         c2,a1,2026-01-02T09:00:00Z,Analyst\n",
+    )
+    .unwrap();
+    let head = "id,contact,account,at,type,form,outcome\n\
+                e1,c1,a1,2026-01-05T10:00:00Z,form_submit,demo,\n\
+                e2,c2,a1,2026-01-06T10:00:00Z,form_submit,demo,\n";
+    let cases = [
+        // A value the type does not take: the row is rejected.
+        (
+            "rejected",
+            "e3,c2,a1,2026-03-01T10:00:00Z,sales_call,,maybe\n",
+        ),
+        // The id of an earlier event, at a later time: a repeat.
+        (
+            "repeated",
+            "e2,c2,a1,2026-03-01T10:00:00Z,form_submit,demo,\n",
+        ),
+    ];
+    for (why, last) in cases {
+        let events = dir.path().join(format!("events-{why}.csv"));
+        std::fs::write(&events, format!("{head}{last}")).unwrap();
+        let run = |extra: &[&str]| {
+            let out = crate::detente()
+                .args([
+                    "classify",
+                    "--policy",
+                    "policies/acme.detente",
+                    "-o",
+                    "jsonl",
+                ])
+                .args(extra)
+                .arg("--contacts")
+                .arg(&contacts)
+                .arg("--events")
+                .arg(&events)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).to_string()
+        };
+        let streamed = run(&["--stream"]);
+        let whole = run(&[]);
+        assert_eq!(streamed.lines().count(), 2, "{why}: {streamed}");
+        assert_eq!(streamed, whole, "{why}");
+        // Replayed to the rejected row's time, the journeys differ: the
+        // test would not notice a replay to the wrong time otherwise.
+        let too_late = run(&["--stream", "--as-of", "2026-03-01T10:00:00Z"]);
+        assert_ne!(streamed, too_late, "{why}");
+    }
+}
