@@ -312,20 +312,22 @@ fn journeys_text(
         .map_err(|e| DataError::Stopped(e.to_string()))
 }
 
-/// A temporary file that could not be written or read back.
+/// A temporary file that could not be made, written or read back.
 fn spool_failed(e: &std::io::Error) -> Stopped {
-    Stopped::Failed(format!(
-        "error: cannot write the journeys to a temporary file in {} ({e}); free some space there, set TMPDIR to a folder with room, or give --as-of to write them as they come",
-        std::env::temp_dir().display()
-    ))
+    Stopped::Failed(format!("error: {}", spool_message(e)))
 }
 
-/// A write to a temporary file that failed, as the replay stops on it.
+/// The same, as the replay of a batch stops on it.
 fn stopped(e: &std::io::Error) -> DataError {
-    DataError::Stopped(format!(
-        "cannot write to a temporary file in {}: {e}",
+    DataError::Stopped(spool_message(e))
+}
+
+/// What went wrong with a temporary file, and the ways round it.
+fn spool_message(e: &std::io::Error) -> String {
+    format!(
+        "cannot write the journeys to a temporary file in {} ({e}); free some space there, set TMPDIR to a folder with room, or give --as-of to write them as they come",
         std::env::temp_dir().display()
-    ))
+    )
 }
 
 /// The note when an event id may be used under two accounts: a batch

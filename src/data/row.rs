@@ -20,15 +20,17 @@ pub type ColumnName = Arc<str>;
 pub struct Row {
     /// 1-based line where the row starts.
     pub line: u64,
-    /// A CSV record, every cell under a named column checked as UTF-8,
-    /// with its file's header (an empty name: a column nothing reads).
-    /// `None`: the row is `named`.
-    csv: Option<(Arc<[ColumnName]>, csv::ByteRecord)>,
+    /// A CSV row's file header (an empty name: a column nothing reads),
+    /// its cells being `record`'s. `None`: the cells are `named`.
+    header: Option<Arc<[ColumnName]>>,
+    /// A CSV row's record as read, every cell under a named column
+    /// checked as UTF-8; kept as written when a lookup makes the row
+    /// `named`, and written out again only when a problem quotes it.
+    record: Option<csv::ByteRecord>,
     /// (column name, cell) pairs: JSON rows, rows from memory, and CSV
     /// rows a lookup added cells to.
     named: Vec<(ColumnName, Cell)>,
-    /// The line as written, for a JSON Lines row (a CSV record is
-    /// written out again only when a problem quotes it).
+    /// The line as written, for a JSON Lines row.
     raw: String,
 }
 
@@ -38,7 +40,8 @@ impl Row {
     pub fn named(line: u64, cells: Vec<(ColumnName, Cell)>, raw: String) -> Row {
         Row {
             line,
-            csv: None,
+            header: None,
+            record: None,
             named: cells,
             raw,
         }
@@ -49,7 +52,8 @@ impl Row {
     pub(super) fn csv(line: u64, header: Arc<[ColumnName]>, record: csv::ByteRecord) -> Row {
         Row {
             line,
-            csv: Some((header, record)),
+            header: Some(header),
+            record: Some(record),
             named: Vec::new(),
             raw: String::new(),
         }
@@ -58,20 +62,26 @@ impl Row {
     /// The names of the row's columns, in order, by position (an empty
     /// name is a CSV column without a header, which nothing reads).
     pub fn names(&self) -> impl Iterator<Item = &ColumnName> {
-        let header = self.csv.iter().flat_map(|(h, _)| h.iter());
+        let header = self.header.iter().flat_map(|h| h.iter());
         header.chain(self.named.iter().map(|(n, _)| n))
     }
 
     /// The CSV header the row was read under, if it is a CSV row: every
     /// row of a file shares it, so rows of one shape are known by it.
     pub(super) fn header(&self) -> Option<&Arc<[ColumnName]>> {
-        self.csv.as_ref().map(|(h, _)| h)
+        self.header.as_ref()
+    }
+
+    /// The record the cells are read from: a CSV row's, until a lookup
+    /// makes the row `named`.
+    fn csv_cells(&self) -> Option<&csv::ByteRecord> {
+        self.header.as_ref().and(self.record.as_ref())
     }
 
     /// The cell at position `i`, as [`Row::names`] counts.
     pub fn cell(&self, i: usize) -> Option<Cow<'_, Cell>> {
-        match &self.csv {
-            Some((_, record)) => {
+        match self.csv_cells() {
+            Some(record) => {
                 let text = std::str::from_utf8(record.get(i)?).ok()?;
                 Some(Cow::Owned(Cell::Text(text.to_string())))
             }
@@ -82,8 +92,8 @@ impl Row {
     /// Whether the cell at position `i` is missing or empty, without
     /// making a cell of it.
     pub fn is_empty_at(&self, i: usize) -> bool {
-        match &self.csv {
-            Some((_, record)) => record.get(i).is_none_or(blank),
+        match self.csv_cells() {
+            Some(record) => record.get(i).is_none_or(blank),
             None => self.named.get(i).is_none_or(|(_, c)| c.is_empty()),
         }
     }
@@ -102,17 +112,16 @@ impl Row {
     /// The cells, to add to (a lookup's): a CSV row becomes pairs, and
     /// keeps its record as written for a problem that quotes it.
     pub fn cells_mut(&mut self) -> &mut Vec<(ColumnName, Cell)> {
-        if self.csv.is_some() {
-            self.raw = self.raw_text();
+        if self.header.is_some() {
             self.named = self.pairs();
-            self.csv = None;
+            self.header = None;
         }
         &mut self.named
     }
 
     /// The (column, cell) pairs under named columns, in order.
     pub fn into_cells(self) -> Vec<(ColumnName, Cell)> {
-        match self.csv {
+        match self.header {
             Some(_) => self.pairs(),
             None => self.named,
         }
@@ -133,7 +142,7 @@ impl Row {
         if !self.raw.is_empty() {
             return self.raw.clone();
         }
-        if let Some((_, record)) = &self.csv {
+        if let Some(record) = &self.record {
             return written(record);
         }
         let object: serde_json::Map<String, serde_json::Value> = self
@@ -171,4 +180,28 @@ pub(super) fn written(record: &csv::ByteRecord) -> String {
     String::from_utf8_lossy(&bytes)
         .trim_end_matches(['\r', '\n'])
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    /// A lookup's cells are added to a CSV row as pairs; the row is still
+    /// quoted in problems as its record was written, without them.
+    #[test]
+    fn a_row_a_lookup_adds_to_is_quoted_as_written() {
+        let header: Arc<[ColumnName]> = ["id", "", "owner"].map(ColumnName::from).into();
+        let record = csv::ByteRecord::from(vec!["c1", "x", "Ann, B"]);
+        let mut row = Row::csv(2, header, record);
+        row.cells_mut()
+            .push(("team".into(), Cell::Text("East".into())));
+        let names: Vec<&str> = row.names().map(|n| &**n).collect();
+        assert_eq!(names, ["id", "owner", "team"]);
+        assert_eq!(
+            row.last_named("owner").unwrap().into_owned(),
+            Cell::Text("Ann, B".into())
+        );
+        assert_eq!(row.raw_text(), "c1,x,\"Ann, B\"");
+    }
 }

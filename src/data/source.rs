@@ -76,6 +76,7 @@ impl Cell {
     }
 }
 
+use super::row::written;
 pub use super::row::{ColumnName, Row};
 
 /// A row that could not be read at all (ragged, not UTF-8, not JSON).
@@ -175,10 +176,6 @@ impl CsvRows {
             spare: csv::ByteRecord::new(),
         }
     }
-
-    fn raw(record: &csv::ByteRecord) -> String {
-        super::row::written(record)
-    }
 }
 
 impl Iterator for CsvRows {
@@ -243,7 +240,7 @@ impl Iterator for CsvRows {
                                 line,
                                 column: None,
                                 reason: format!("header {} is not valid UTF-8 text", i + 1),
-                                raw: CsvRows::raw(&self.record),
+                                raw: written(&self.record),
                             })
                     })
                     .collect();
@@ -257,7 +254,7 @@ impl Iterator for CsvRows {
             let Ok(headers) = headers else { return None };
             let raw_len = self.record.as_slice().len();
             if raw_len > MAX_ROW_BYTES {
-                let raw = CsvRows::raw(&self.record);
+                let raw = written(&self.record);
                 return Some(Err(RowError::Bad(BadRow {
                     code: RowCode::Shape,
                     line,
@@ -284,7 +281,7 @@ impl Iterator for CsvRows {
                     line,
                     column: None,
                     reason,
-                    raw: CsvRows::raw(&self.record),
+                    raw: written(&self.record),
                 })));
             }
             if ragged {
@@ -297,7 +294,7 @@ impl Iterator for CsvRows {
                         self.record.len(),
                         headers.len()
                     ),
-                    raw: CsvRows::raw(&self.record),
+                    raw: written(&self.record),
                 })));
             }
             // Most exports are ASCII throughout: one check of the whole
@@ -314,7 +311,7 @@ impl Iterator for CsvRows {
                         column: Some(name.to_string()),
                         reason: "the value is not valid UTF-8 text (save the export as UTF-8)"
                             .into(),
-                        raw: CsvRows::raw(&self.record),
+                        raw: written(&self.record),
                     })));
                 }
             }

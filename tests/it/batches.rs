@@ -164,16 +164,15 @@ fn events_not_grouped_by_account_are_read_whole() {
     );
 }
 
+/// Event `e1` under account `a1` and again under `a2`.
+const ID_IN_TWO_ACCOUNTS: &str = "id,contact,account,at,type,url\n\
+    e1,c1,a1,2026-01-05T10:00:00Z,page_view,/a\n\
+    e1,c2,a2,2026-01-06T10:00:00Z,page_view,/b\n";
+
 #[test]
 fn an_event_id_used_under_two_accounts_is_read_whole() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("events.csv"),
-        "id,contact,account,at,type,url\n\
-         e1,c1,a1,2026-01-05T10:00:00Z,page_view,/a\n\
-         e1,c2,a2,2026-01-06T10:00:00Z,page_view,/b\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("events.csv"), ID_IN_TWO_ACCOUNTS).unwrap();
     let sources = [Source::new(
         RecordKind::Events,
         dir.path().join("events.csv"),
@@ -192,13 +191,7 @@ fn an_event_id_used_under_two_accounts_is_read_whole() {
 fn classify_stream_notes_an_event_id_used_under_two_accounts() {
     let dir = tempfile::tempdir().unwrap();
     let events = dir.path().join("events.csv");
-    std::fs::write(
-        &events,
-        "id,contact,account,at,type,url\n\
-         e1,c1,a1,2026-01-05T10:00:00Z,page_view,/a\n\
-         e1,c2,a2,2026-01-06T10:00:00Z,page_view,/b\n",
-    )
-    .unwrap();
+    std::fs::write(&events, ID_IN_TWO_ACCOUNTS).unwrap();
     let out = crate::detente()
         .args(["classify", "--policy", "policies/acme.detente", "--stream"])
         .args(["-o", "jsonl", "--events"])
