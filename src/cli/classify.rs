@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use detente::data::{Histories, Severity};
-use detente::eval::{Evaluation, evaluate};
+use detente::eval::{Evaluation, evaluate_shard};
 use detente::report::journey::{
     AccountJourneyView, AccountJourneysJson, DealJourneyView, DealJourneysJson, JourneyView,
-    JourneysJson, Rounded, Tri,
+    JourneysJson, flat,
 };
 use detente::report::plural;
 use detente::report::problems::runtime_message;
@@ -75,6 +75,12 @@ pub struct Args {
         requires = "stream"
     )]
     pub(super) batch_events: usize,
+    /// Replay only shard K of N (e.g. 2/8): the accounts whose id falls
+    /// in it by a stable hash (docs/data.md, "Shards"), each with all its
+    /// contacts and deals. Every shard reads the same files; the shards'
+    /// journeys together are one run's. Default as-of: the whole data's.
+    #[arg(long, value_name = "K/N", value_parser = shard, conflicts_with = "stdin")]
+    pub(super) shard: Option<detente::data::shard::Shard>,
     /// Read JSON Lines from standard input — each line one contact with
     /// its events, or {"contacts": [...], "accounts": [...]} — and write
     /// one JSON line per input line as it goes (docs/api.md).
@@ -84,6 +90,11 @@ pub struct Args {
     /// with an error and skipped.
     #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
     max_line_bytes: usize,
+}
+
+/// `--shard K/N`, or why not.
+fn shard(text: &str) -> Result<detente::data::shard::Shard, String> {
+    detente::data::shard::Shard::parse(text).map_err(|e| e.to_string())
 }
 
 fn run_stdin(args: &Args) -> Exit {
@@ -139,11 +150,12 @@ pub fn run(args: Args) -> Exit {
         );
         return Exit::Usage;
     }
-    let evaluation =
-        match super::with_threads(args.threads, || evaluate(&inputs.policy, &histories, as_of)) {
-            Ok(e) => e,
-            Err(e) => return e,
-        };
+    let evaluation = match super::with_threads(args.threads, || {
+        evaluate_shard(&inputs.policy, &histories, as_of, args.shard)
+    }) {
+        Ok(e) => e,
+        Err(e) => return e,
+    };
     for p in &evaluation.problems {
         eprintln!("{}", problem_line(&inputs.policy, p));
     }
@@ -233,7 +245,7 @@ pub(super) fn render(
                     .map(|d| DealJourneyView(JourneyView::new(policy, d))),
             ),
         },
-        Format::Csv => csv_rows(e, policy, lifecycle),
+        Format::Csv => flat::csv(e, policy, entity(lifecycle)),
         Format::Table => table(e, policy, lifecycle),
     }
 }
@@ -271,127 +283,18 @@ fn json_lines<T: serde::Serialize>(items: impl ExactSizeIterator<Item = T>) -> S
     String::from_utf8(out).unwrap_or_default()
 }
 
-pub(super) fn columns(policy: &detente::Policy, lifecycle: Lifecycle) -> Vec<String> {
-    let m = policy.ir();
-    let mut cols: Vec<String> = match lifecycle {
-        Lifecycle::Contact => vec!["contact".into(), "account".into()],
-        Lifecycle::Account => vec!["account".into()],
-        Lifecycle::Deal => vec!["deal".into(), "account".into()],
-    };
-    cols.extend(["stage", "since", "highest"].map(String::from));
-    if lifecycle == Lifecycle::Contact {
-        cols.extend(m.scores.iter().map(|s| s.name.clone()));
-    }
-    if let Some(entity) = criteria_entity(lifecycle) {
-        cols.extend(
-            m.criteria
-                .iter()
-                .filter(|c| c.entity == entity)
-                .map(|c| c.name.clone()),
-        );
-    }
-    cols
-}
-
-/// Whose criteria a lifecycle's rows show (an account has none).
-fn criteria_entity(lifecycle: Lifecycle) -> Option<detente::ir::Entity> {
+/// The engine's entity whose journeys `lifecycle` prints.
+pub(super) fn entity(lifecycle: Lifecycle) -> detente::ir::Entity {
     match lifecycle {
-        Lifecycle::Contact => Some(detente::ir::Entity::Contact),
-        Lifecycle::Deal => Some(detente::ir::Entity::Deal),
-        Lifecycle::Account => None,
+        Lifecycle::Contact => detente::ir::Entity::Contact,
+        Lifecycle::Account => detente::ir::Entity::Account,
+        Lifecycle::Deal => detente::ir::Entity::Deal,
     }
-}
-
-/// A journey's verdicts of the criteria of `entity`, as cells.
-fn verdicts(
-    policy: &detente::Policy,
-    journey: &detente::eval::Journey,
-    entity: detente::ir::Entity,
-) -> impl Iterator<Item = String> {
-    policy
-        .ir()
-        .criteria
-        .iter()
-        .zip(&journey.criteria)
-        .filter(move |(c, _)| c.entity == entity)
-        .map(|(_, x)| Tri(x.met).as_str().to_string())
-}
-
-pub(super) fn rows(
-    e: &Evaluation,
-    policy: &detente::Policy,
-    lifecycle: Lifecycle,
-) -> Vec<Vec<String>> {
-    // As the JSON writes it; a score that is no number is an empty cell.
-    let text = |v: Rounded| {
-        if v.value().is_finite() {
-            v.to_string()
-        } else {
-            String::new()
-        }
-    };
-    match lifecycle {
-        Lifecycle::Contact => e
-            .journeys
-            .iter()
-            .map(|journey| {
-                let j = JourneyView::new(policy, journey);
-                let mut r = vec![
-                    journey.contact.clone(),
-                    journey.account.clone().unwrap_or_default(),
-                    j.stage().to_string(),
-                    j.since(),
-                    j.highest().unwrap_or_default().to_string(),
-                ];
-                r.extend(j.scores().map(|(_, v)| text(v)));
-                r.extend(verdicts(policy, journey, detente::ir::Entity::Contact));
-                r
-            })
-            .collect(),
-        Lifecycle::Deal => e
-            .deals
-            .iter()
-            .map(|deal| {
-                let d = JourneyView::new(policy, deal);
-                let mut r = vec![
-                    deal.contact.clone(),
-                    deal.account.clone().unwrap_or_default(),
-                    d.stage().to_string(),
-                    d.since(),
-                    d.highest().unwrap_or_default().to_string(),
-                ];
-                r.extend(verdicts(policy, deal, detente::ir::Entity::Deal));
-                r
-            })
-            .collect(),
-        Lifecycle::Account => e
-            .accounts
-            .iter()
-            .map(|account| {
-                let a = AccountJourneyView::new(policy, account);
-                vec![
-                    account.account.clone(),
-                    a.stage().to_string(),
-                    a.since(),
-                    a.highest().unwrap_or_default().to_string(),
-                ]
-            })
-            .collect(),
-    }
-}
-
-fn csv_rows(e: &Evaluation, policy: &detente::Policy, lifecycle: Lifecycle) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(columns(policy, lifecycle));
-    for r in rows(e, policy, lifecycle) {
-        let _ = w.write_record(r);
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 fn table(e: &Evaluation, policy: &detente::Policy, lifecycle: Lifecycle) -> String {
-    let cols = columns(policy, lifecycle);
-    let body = rows(e, policy, lifecycle);
+    let cols = flat::columns(policy, entity(lifecycle));
+    let body = flat::rows(e, policy, entity(lifecycle));
     let widths: Vec<usize> = (0..cols.len())
         .map(|i| {
             body.iter()

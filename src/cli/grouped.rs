@@ -19,12 +19,13 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 
 use detente::data::{Batch, DataError, Group, load_grouped_ahead};
 use detente::eval::Evaluation;
-use detente::eval::{default_as_of, evaluate};
+use detente::eval::{default_as_of, evaluate_shard};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Exit;
-use super::classify::{Args, Format, columns, problem_line, render, rows, summary};
+use super::classify::{Args, Format, entity, problem_line, render, summary};
 use super::inputs::resolve;
+use detente::report::journey::flat;
 
 /// Journeys by account in the order of the events file, a contact's
 /// place being its group's (`evaluate` gives them in id order, which the
@@ -235,7 +236,7 @@ impl Stream<'_> {
             if !h.events.is_empty() || h.contacts.iter().any(|c| c.created_at.is_some()) {
                 latest = latest.max(default_as_of(h));
             }
-            let replay = || evaluate(policy, h, Some(as_of));
+            let replay = || evaluate_shard(policy, h, Some(as_of), args.shard);
             let mut evaluation = match self.pool {
                 Some(pool) => pool.install(replay),
                 None => replay(),
@@ -302,10 +303,10 @@ fn journeys_text(
     let failed = |e: csv::Error| DataError::Stopped(e.to_string());
     let mut w = csv::Writer::from_writer(Vec::new());
     if header {
-        w.write_record(columns(policy, args.lifecycle))
+        w.write_record(flat::columns(policy, entity(args.lifecycle)))
             .map_err(failed)?;
     }
-    for r in rows(evaluation, policy, args.lifecycle) {
+    for r in flat::rows(evaluation, policy, entity(args.lifecycle)) {
         w.write_record(r).map_err(failed)?;
     }
     w.into_inner()

@@ -75,6 +75,9 @@ pub struct Source {
     /// Rows given in memory (policy test cases, API requests) instead of
     /// read from `path`, which then only names them in messages.
     pub inline: Option<Vec<Row>>,
+    /// A whole CSV file given in memory (the Python package's data
+    /// frames, written as CSV), read as the file at `path` would be.
+    pub text: Option<std::sync::Arc<[u8]>>,
     /// Which rows are read (`when = '...'`, as written, and parsed): the
     /// others are counted as skipped.
     pub when: Option<(String, super::row_filter::RowFilter)>,
@@ -98,6 +101,7 @@ impl Source {
             date_only: DateOnly::Start,
             date_only_by_type: BTreeMap::new(),
             inline: None,
+            text: None,
             when: None,
             lookups: Vec::new(),
             formats: BTreeMap::new(),
@@ -116,6 +120,17 @@ impl Source {
             name,
             rows.into_iter().map(|o| o.into_iter().collect()),
         )
+    }
+
+    /// A CSV file's text given in memory, read exactly as the file
+    /// would be (the same header rules, value readers and problems);
+    /// `name` stands for the file in messages.
+    pub fn csv_text(kind: RecordKind, name: &str, text: std::sync::Arc<[u8]>) -> Source {
+        Source {
+            text: Some(text),
+            format: Some(FileFormat::Csv),
+            ..Source::new(kind, name)
+        }
     }
 
     /// Rows from memory given as their (column, value) pairs; the `i`th
@@ -692,9 +707,14 @@ pub(super) type Rows<'s> = Box<dyn Iterator<Item = Result<Cow<'s, Row>, source::
 pub(super) fn open_rows(
     source: &Source,
 ) -> Result<(Rows<'_>, Vec<super::lookup::Table>), DataError> {
-    let rows: Rows<'_> = match &source.inline {
-        Some(rows) => Box::new(rows.iter().map(|r| Ok(Cow::Borrowed(r)))),
-        None => Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned))),
+    let rows: Rows<'_> = match (&source.inline, &source.text) {
+        (Some(rows), _) => Box::new(rows.iter().map(|r| Ok(Cow::Borrowed(r)))),
+        (None, Some(text)) => {
+            Box::new(source::csv_in_memory(text.clone()).map(|r| r.map(Cow::Owned)))
+        }
+        (None, None) => {
+            Box::new(source::open(&source.path, source.format)?.map(|r| r.map(Cow::Owned)))
+        }
     };
     let tables = source
         .lookups

@@ -19,6 +19,7 @@ mod request_json;
 mod row;
 pub mod row_filter;
 mod seen;
+pub mod shard;
 pub mod source;
 pub mod time;
 mod unzip;

@@ -150,6 +150,15 @@ pub fn open(
     })
 }
 
+/// The rows of CSV text held in memory (a data frame written as CSV),
+/// numbered by record, not by line: row `n` is the frame's `n`th row
+/// (1-based) even when a cell before it holds a line break.
+pub(super) fn csv_in_memory(text: std::sync::Arc<[u8]>) -> impl Iterator<Item = RowResult> {
+    let mut rows = CsvRows::new(Box::new(std::io::Cursor::new(text)));
+    rows.by_record = true;
+    rows
+}
+
 struct CsvRows {
     reader: csv::Reader<Box<dyn BufRead>>,
     headers: Option<Result<std::sync::Arc<[ColumnName]>, BadRow>>,
@@ -159,6 +168,8 @@ struct CsvRows {
     /// file (`unclosed_quote`): handed out by the next call.
     ahead: Option<csv::Result<bool>>,
     spare: csv::ByteRecord,
+    /// Number rows by record (the header is 0) instead of by line.
+    by_record: bool,
 }
 
 impl CsvRows {
@@ -174,6 +185,7 @@ impl CsvRows {
             done: false,
             ahead: None,
             spare: csv::ByteRecord::new(),
+            by_record: false,
         }
     }
 }
@@ -193,7 +205,10 @@ impl Iterator for CsvRows {
                 }
                 None => self.reader.read_byte_record(&mut self.record),
             };
-            let line = self.record.position().map_or(0, |p| p.line());
+            let line = self.record.position().map_or(0, |p| match self.by_record {
+                true => p.record(),
+                false => p.line(),
+            });
             match read {
                 Ok(false) => {
                     self.done = true;

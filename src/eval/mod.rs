@@ -85,6 +85,22 @@ pub fn evaluate(policy: &Policy, histories: &Histories, as_of: Option<Instant>) 
     replay_all(policy, histories, as_of, None, false).0
 }
 
+/// [`evaluate`] of the accounts in `shard` only (and of the contacts and
+/// deals in no account whose own id falls in it): the journeys of every
+/// shard together are the journeys of one run. The default as-of time is
+/// still the whole data's, so every shard replays to the same time. The
+/// problems of merges, which are about the data as a whole, are given by
+/// shard 1 only, so that the shards' problems add up too.
+pub fn evaluate_shard(
+    policy: &Policy,
+    histories: &Histories,
+    as_of: Option<Instant>,
+    shard: Option<crate::data::shard::Shard>,
+) -> Evaluation {
+    let only = shard.map(prepare::Target::Shard);
+    replay_all(policy, histories, as_of, only, false).0
+}
+
 /// [`evaluate`], trying every member of an account at every check instant
 /// instead of only those who can move (see `compile::watch`). The two must agree;
 /// the tests hold them to it.
@@ -179,6 +195,11 @@ fn replay_all(
     let as_of = as_of.unwrap_or_else(|| default_as_of(histories));
     let calendar = calendar_of(policy);
     let (alias, mut problems) = prepare::merges(histories);
+    if let Some(prepare::Target::Shard(shard)) = only
+        && shard.k() != 1
+    {
+        problems.clear();
+    }
     let resolve = |id| follow(&alias, id);
     let world = prepare::World::new(
         policy,
@@ -202,6 +223,7 @@ fn replay_all(
             None => true,
             Some(prepare::Target::Contact(c)) => ids.contains(&c),
             Some(prepare::Target::Account(a)) => !solo && *key == a,
+            Some(prepare::Target::Shard(shard)) => shard.holds(key),
             Some(prepare::Target::Deal(d)) => histories
                 .deals
                 .iter()

@@ -21,12 +21,14 @@ use super::view::Who;
 /// The contact whose ways out were explained, and them.
 pub type Explained = Option<(String, Vec<Exit>)>;
 
-/// Whose ways out to explain: a contact's, an account's or a deal's.
+/// Which groups to replay: the one whose ways out to explain (a
+/// contact's, an account's or a deal's), or those of one shard.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
     Contact(&'a str),
     Account(&'a str),
     Deal(&'a str),
+    Shard(crate::data::shard::Shard),
 }
 
 /// Where a chain of merges put contact `id` (itself when never merged).
@@ -297,7 +299,7 @@ impl<'w> World<'w> {
             }
             Target::Account(a) => (run.account.as_deref() == Some(a))
                 .then(|| (a.to_string(), run.exits(Who::Account, as_of))),
-            Target::Deal(_) => None,
+            Target::Deal(_) | Target::Shard(_) => None,
         });
         if exits.is_some() {
             *out.explained = exits;

@@ -30,6 +30,7 @@ mod request_direct;
 mod scoreboard;
 mod segments;
 mod serve;
+mod shards;
 mod stages;
 mod stream;
 

@@ -12,6 +12,7 @@ use crate::eval::parts::{Group, Verdict};
 use crate::eval::{AccountJourney, Journey, StepFact};
 use crate::ir::*;
 
+pub mod flat;
 mod path;
 mod rows;
 mod values;

@@ -1,0 +1,35 @@
+//! The `detente` Python package's native part, `detente._detente`: a
+//! compiled policy, and classify, report and diff over inputs given as
+//! files or as CSV text (the package writes data frames and Arrow tables
+//! as CSV before they cross; `detente/_frames.py`).
+//!
+//! This is an edge, like the command line: it turns the library's
+//! errors into one exception, `Failure`, carrying a kind, a code, the
+//! message for people and the details as JSON, which the package's
+//! Python code raises again as its own documented exceptions
+//! (`detente/_errors.py`). Results cross as text (CSV, JSON), which the
+//! package reads into data frames and Python objects.
+
+use pyo3::prelude::*;
+
+mod failure;
+mod inputs;
+mod policy;
+mod run;
+
+/// The native module.
+#[pymodule(name = "_detente")]
+mod native {
+    #[pymodule_export]
+    use super::failure::Failure;
+    #[pymodule_export]
+    use super::policy::Policy;
+    #[pymodule_export]
+    use super::run::shard_of;
+
+    #[pymodule_init]
+    fn init(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
+        use pyo3::types::PyModuleMethods;
+        m.add("__version__", env!("CARGO_PKG_VERSION"))
+    }
+}

@@ -1,0 +1,281 @@
+//! classify, report and diff over loaded inputs, as the command line
+//! runs them (the same as-of, span and option rules, so the package's
+//! results equal the CLI's on the same data), returned as text.
+
+use detente::data::shard::Shard;
+use detente::data::time::{DateOnly, Instant, format_instant, parse_instant};
+use detente::data::{Histories, Source, load};
+use detente::eval::{Evaluation, default_as_of, evaluate, evaluate_shard};
+use detente::ir::{Entity, Period};
+use detente::json::RuntimeProblemJson;
+use detente::report::context::first_stage_entry;
+use detente::report::diff::{self, Gates, Side};
+use detente::report::journey::{AccountJourneysJson, DealJourneysJson, JourneysJson, flat};
+use detente::report::{Options, Replayed, build_from};
+use pyo3::PyResult;
+
+use crate::failure::{Kind, failure, usage};
+
+/// The span a report or diff covers, as given (a dict of the package's;
+/// times as text).
+#[derive(pyo3::FromPyObject)]
+pub struct Span {
+    #[pyo3(item)]
+    pub as_of: Option<String>,
+    #[pyo3(item)]
+    pub from: Option<String>,
+    #[pyo3(item)]
+    pub to: Option<String>,
+    #[pyo3(item)]
+    pub period: String,
+    #[pyo3(item)]
+    pub window_ms: Option<i64>,
+}
+
+/// The histories `sources` hold, read for `policy`.
+pub fn histories(policy: &detente::Policy, sources: &[Source]) -> PyResult<Histories> {
+    load(policy, sources)
+        .map_err(|e| failure(Kind::Data, e.code(), e.to_string(), serde_json::Value::Null))
+}
+
+/// A time argument read in the policy's timezone.
+fn instant(
+    policy: &detente::Policy,
+    what: &str,
+    text: Option<&str>,
+    date_only: DateOnly,
+) -> PyResult<Option<Instant>> {
+    let Some(t) = text else { return Ok(None) };
+    parse_instant(t, policy.ir().timezone, date_only)
+        .map(|(i, _)| Some(i))
+        .map_err(|e| usage("U001", format!("{what}: {e}")))
+}
+
+/// What is worth knowing about a load and a replay beside the results:
+/// the as-of time, every row problem, skipped rows, notes, counts, and
+/// the replay's problems.
+pub fn meta(policy: &detente::Policy, h: &Histories, e: &Evaluation) -> String {
+    let runtime: Vec<RuntimeProblemJson> = e
+        .problems
+        .iter()
+        .map(|p| RuntimeProblemJson::new(policy.ir(), p))
+        .collect();
+    let counts: serde_json::Map<String, serde_json::Value> = h
+        .counts
+        .iter()
+        .map(|(k, c)| (k.name().to_string(), serde_json::json!(c)))
+        .collect();
+    serde_json::json!({
+        "as_of": format_instant(e.as_of),
+        "counts": counts,
+        "problems": h.problems,
+        "skipped": h.skipped,
+        "notes": h.notes,
+        "runtime_problems": runtime,
+    })
+    .to_string()
+}
+
+/// What to classify: up to when, which lifecycle's rows, whether the
+/// nested journeys too, and which shard.
+pub struct Classify {
+    pub as_of: Option<String>,
+    pub lifecycle: String,
+    pub nested: bool,
+    pub shard: Option<Shard>,
+}
+
+/// `K/N`, or the usage error.
+pub fn shard(text: &str) -> PyResult<Shard> {
+    Shard::parse(text).map_err(|e| usage("U007", e.to_string()))
+}
+
+/// `classify`: the flat rows as CSV, the journeys as JSON when
+/// `nested`, and the meta.
+pub fn classify(
+    policy: &detente::Policy,
+    sources: &[Source],
+    run: &Classify,
+) -> PyResult<(String, Option<String>, String)> {
+    let (lifecycle, nested) = (run.lifecycle.as_str(), run.nested);
+    let entity = match lifecycle {
+        "contact" => Entity::Contact,
+        "account" => Entity::Account,
+        "deal" => Entity::Deal,
+        other => {
+            return Err(usage(
+                "U002",
+                format!("lifecycle `{other}` should be \"contact\", \"account\" or \"deal\""),
+            ));
+        }
+    };
+    let as_of = instant(policy, "as_of", run.as_of.as_deref(), DateOnly::End)?;
+    let h = histories(policy, sources)?;
+    let e = evaluate_shard(policy, &h, as_of, run.shard);
+    let journeys = nested.then(|| {
+        match entity {
+            Entity::Contact => serde_json::to_string(&JourneysJson(policy, &e.journeys)),
+            Entity::Account => serde_json::to_string(&AccountJourneysJson(policy, &e.accounts)),
+            _ => serde_json::to_string(&DealJourneysJson(policy, &e.deals)),
+        }
+        .unwrap_or_else(|_| "[]".into())
+    });
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&meta(policy, &h, &e)).unwrap_or(serde_json::Value::Null);
+    if let Some(m) = meta.as_object_mut() {
+        m.insert(
+            "columns".into(),
+            serde_json::json!(column_kinds(policy, entity)),
+        );
+    }
+    Ok((flat::csv(&e, policy, entity), journeys, meta.to_string()))
+}
+
+/// Each column of the flat rows with what it holds, for the package to
+/// type it: `id`, `stage`, `time`, `number` (a score) or `verdict` (a
+/// criteria: true, false or unknown).
+fn column_kinds(policy: &detente::Policy, entity: Entity) -> Vec<(String, &'static str)> {
+    let columns = flat::columns(policy, entity);
+    let ids = if entity == Entity::Account { 1 } else { 2 };
+    let scores = if entity == Entity::Contact {
+        policy.ir().scores.len()
+    } else {
+        0
+    };
+    columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let kind = match i {
+                i if i < ids => "id",
+                i if i == ids + 1 => "time",
+                i if i < ids + 3 => "stage",
+                i if i < ids + 3 + scores => "number",
+                _ => "verdict",
+            };
+            (name, kind)
+        })
+        .collect()
+}
+
+fn period(text: &str) -> PyResult<Period> {
+    match text {
+        "month" => Ok(Period::Month),
+        "quarter" => Ok(Period::Quarter),
+        "year" => Ok(Period::Year),
+        other => Err(usage(
+            "U003",
+            format!("period `{other}` should be \"month\", \"quarter\" or \"year\""),
+        )),
+    }
+}
+
+/// The report's bounds, read; `from` must come before `to`.
+fn bounds(policy: &detente::Policy, span: &Span) -> PyResult<(Option<Instant>, Option<Instant>)> {
+    let from = instant(policy, "from", span.from.as_deref(), DateOnly::Start)?;
+    let to = instant(policy, "to", span.to.as_deref(), DateOnly::Start)?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f >= t
+    {
+        return Err(usage("U004", "`from` must be before `to`".into()));
+    }
+    Ok((from, to))
+}
+
+/// `report`: the report as JSON (docs/reports.md's schema), and the meta.
+pub fn report(
+    policy: &detente::Policy,
+    sources: &[Source],
+    span: &Span,
+) -> PyResult<(String, String)> {
+    let as_of = instant(policy, "as_of", span.as_of.as_deref(), DateOnly::End)?;
+    let (from, to) = bounds(policy, span)?;
+    let options = Options {
+        from,
+        to,
+        period: period(&span.period)?,
+        window: span.window_ms,
+    };
+    let h = histories(policy, sources)?;
+    let e = evaluate(policy, &h, as_of);
+    let meta = meta(policy, &h, &e);
+    let replayed = Replayed::whole(policy, &h, e);
+    let report = build_from(policy, &replayed, &options);
+    let json = serde_json::to_string(&report).unwrap_or_default();
+    Ok((json, meta))
+}
+
+/// One side of a diff: its policy, source text and label.
+pub struct Policy<'a> {
+    pub policy: &'a detente::Policy,
+    pub source: &'a str,
+    pub label: &'a str,
+}
+
+/// `diff`: both policies replayed on the same data up to the same as-of
+/// time (the latest either accepted), compared over one span; the diff
+/// as JSON, and each side's meta.
+pub fn diff(
+    old: &Policy,
+    new: &Policy,
+    sources: &[Source],
+    span: &Span,
+) -> PyResult<(String, String, String)> {
+    let as_of = instant(new.policy, "as_of", span.as_of.as_deref(), DateOnly::End)?;
+    let (from, to) = bounds(new.policy, span)?;
+    let period = period(&span.period)?;
+    let old_h = histories(old.policy, sources)?;
+    let new_h = histories(new.policy, sources)?;
+    let at = as_of.unwrap_or_else(|| default_as_of(&old_h).max(default_as_of(&new_h)));
+    let old_e = evaluate(old.policy, &old_h, Some(at));
+    let new_e = evaluate(new.policy, &new_h, Some(at));
+    let metas = (
+        meta(old.policy, &old_h, &old_e),
+        meta(new.policy, &new_h, &new_e),
+    );
+    let old_r = Replayed::whole(old.policy, &old_h, old_e);
+    let new_r = Replayed::whole(new.policy, &new_h, new_e);
+    let first = [&old_r, &new_r]
+        .into_iter()
+        .filter_map(|r| first_stage_entry(&r.eval))
+        .min();
+    let options = Options {
+        from: from.or(first),
+        to,
+        period,
+        window: None,
+    };
+    let result = diff::diff(
+        &Side {
+            label: old.label,
+            source: old.source,
+            policy: old.policy,
+            replayed: &old_r,
+            rejected_rows: old_h.total().rejected,
+        },
+        &Side {
+            label: new.label,
+            source: new.source,
+            policy: new.policy,
+            replayed: &new_r,
+            rejected_rows: new_h.total().rejected,
+        },
+        &options,
+        &Gates::new(),
+    );
+    let json = serde_json::to_string(&result).unwrap_or_default();
+    Ok((json, metas.0, metas.1))
+}
+
+/// The shard, from 1 to `n`, that the account `id` falls in (a contact
+/// or deal in no account: by its own id), as `--shard` places it.
+#[pyo3::pyfunction]
+pub fn shard_of(id: &str, n: u32) -> PyResult<u32> {
+    if n == 0 {
+        return Err(usage(
+            "U007",
+            "the number of shards must be at least 1".into(),
+        ));
+    }
+    Ok(detente::data::shard::shard_of(id, n))
+}
