@@ -188,6 +188,17 @@ class Policy:
             for line in self._native.warnings_json().splitlines()
         ]
 
+    def columns(self, lifecycle: str = "contact") -> List[Tuple[str, str]]:
+        """The columns ``classify`` returns for ``lifecycle``, each with
+        what it holds: ``id``, ``stage``, ``time`` (a UTC timestamp),
+        ``number`` (a score) or ``verdict`` (a criteria: a boolean, null
+        when unknown). For declaring a schema ahead, as Spark's
+        ``applyInPandas`` needs."""
+        try:
+            return [(c[0], c[1]) for c in json.loads(self._native.columns_json(lifecycle))]
+        except _detente.Failure as f:
+            raise raised(f) from None
+
     def __repr__(self) -> str:
         return f"<detente.Policy {self.name!r} {self.hash[:15]}>"
 

@@ -111,14 +111,45 @@ def _times(column: pa.ChunkedArray, t: pa.TimestampType) -> pa.ChunkedArray:
     return pc.binary_join_element_wise(text, "Z" if tz else "", "") if tz else text
 
 
+def _is_parquet(path: str) -> bool:
+    if path.lower().endswith(".parquet"):
+        return True
+    if os.path.isdir(path):
+        for _, _, files in os.walk(path):
+            if any(f.lower().endswith(".parquet") for f in files):
+                return True
+    return False
+
+
+def _read_parquet(path: str) -> pa.Table:
+    """A Parquet file, or a folder of them with Hive-style partitions
+    (``type=form_submit/``) as columns, read by pyarrow."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path, partitioning="hive")
+    except (OSError, pa.ArrowInvalid) as e:
+        raise DataError(f"cannot read `{path}`: not a Parquet file Détente can read: {e}", "D002") from e
+
+
 def to_native(frame: Any, what: str) -> Native:
-    """One input for the native module: a path as it is, a frame as CSV."""
+    """One input for the native module: a CSV or JSON Lines path as it
+    is (the engine reads it), a Parquet file or folder read by pyarrow,
+    a frame as CSV."""
     if frame is None:
         raise TypeError("no frame")
     if isinstance(frame, (str, os.PathLike)):
-        return os.fspath(frame)
+        path = os.fspath(frame)
+        if not _is_parquet(path):
+            return path
+        table = _read_parquet(path)
+        return (path, _csv(table, f"{what} file `{path}`"))
     name = f"{what} data frame"
-    table = to_arrow(frame, name)
+    return (name, _csv(to_arrow(frame, name), name))
+
+
+def _csv(table: pa.Table, name: str) -> bytes:
+    """A table as the CSV text the engine reads."""
     columns = [
         _cell_column(table.column(i), table.schema.field(i), name)
         for i in range(table.num_columns)
@@ -126,7 +157,7 @@ def to_native(frame: Any, what: str) -> Native:
     table = pa.table(columns, names=table.column_names)
     sink = pa.BufferOutputStream()
     pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=True))
-    return (name, sink.getvalue().to_pybytes())
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def inputs(value: Any, what: str) -> List[Native]:

@@ -83,6 +83,15 @@ impl Policy {
         self.label.clone()
     }
 
+    /// The columns of `lifecycle`'s rows with what each holds, as JSON:
+    /// `[[name, kind], ...]` (kinds: id, stage, time, number, verdict).
+    #[pyo3(signature = (lifecycle = "contact"))]
+    fn columns_json(&self, lifecycle: &str) -> PyResult<String> {
+        let entity = run::entity(lifecycle)?;
+        let columns = run::column_kinds(&self.policy, entity);
+        Ok(serde_json::to_string(&columns).unwrap_or_default())
+    }
+
     /// The warnings found while checking, as JSON Lines diagnostics.
     fn warnings_json(&self) -> String {
         render_json_lines(self.policy.warnings())

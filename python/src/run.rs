@@ -85,6 +85,19 @@ pub struct Classify {
     pub shard: Option<Shard>,
 }
 
+/// The lifecycle named, or the usage error.
+pub fn entity(lifecycle: &str) -> PyResult<Entity> {
+    match lifecycle {
+        "contact" => Ok(Entity::Contact),
+        "account" => Ok(Entity::Account),
+        "deal" => Ok(Entity::Deal),
+        other => Err(usage(
+            "U002",
+            format!("lifecycle `{other}` should be \"contact\", \"account\" or \"deal\""),
+        )),
+    }
+}
+
 /// `K/N`, or the usage error.
 pub fn shard(text: &str) -> PyResult<Shard> {
     Shard::parse(text).map_err(|e| usage("U007", e.to_string()))
@@ -97,18 +110,8 @@ pub fn classify(
     sources: &[Source],
     run: &Classify,
 ) -> PyResult<(String, Option<String>, String)> {
-    let (lifecycle, nested) = (run.lifecycle.as_str(), run.nested);
-    let entity = match lifecycle {
-        "contact" => Entity::Contact,
-        "account" => Entity::Account,
-        "deal" => Entity::Deal,
-        other => {
-            return Err(usage(
-                "U002",
-                format!("lifecycle `{other}` should be \"contact\", \"account\" or \"deal\""),
-            ));
-        }
-    };
+    let nested = run.nested;
+    let entity = entity(&run.lifecycle)?;
     let as_of = instant(policy, "as_of", run.as_of.as_deref(), DateOnly::End)?;
     let h = histories(policy, sources)?;
     let e = evaluate_shard(policy, &h, as_of, run.shard);
@@ -134,27 +137,10 @@ pub fn classify(
 /// Each column of the flat rows with what it holds, for the package to
 /// type it: `id`, `stage`, `time`, `number` (a score) or `verdict` (a
 /// criteria: true, false or unknown).
-fn column_kinds(policy: &detente::Policy, entity: Entity) -> Vec<(String, &'static str)> {
-    let columns = flat::columns(policy, entity);
-    let ids = if entity == Entity::Account { 1 } else { 2 };
-    let scores = if entity == Entity::Contact {
-        policy.ir().scores.len()
-    } else {
-        0
-    };
-    columns
+pub fn column_kinds(policy: &detente::Policy, entity: Entity) -> Vec<(String, &'static str)> {
+    flat::kinds(policy, entity)
         .into_iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let kind = match i {
-                i if i < ids => "id",
-                i if i == ids + 1 => "time",
-                i if i < ids + 3 => "stage",
-                i if i < ids + 3 + scores => "number",
-                _ => "verdict",
-            };
-            (name, kind)
-        })
+        .map(|(name, kind)| (name, kind.as_str()))
         .collect()
 }
 

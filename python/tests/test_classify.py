@@ -106,3 +106,25 @@ def test_as_of_takes_a_date(policy: detente.Policy, frames) -> None:
     frame = policy.classify(contacts, events, accounts, as_of=datetime.date(2026, 9, 30), manifest=MANIFEST)
     expected = pd.read_csv(io.StringIO(cli(["classify", "-o", "csv", "--as-of", "2026-09-30"])), dtype=str, keep_default_na=False)
     pd.testing.assert_frame_equal(as_cli_text(frame), expected, check_dtype=False)
+
+
+def test_parquet_files_and_a_partitioned_folder_equal_the_cli(policy: detente.Policy, frames, tmp_path) -> None:
+    import pyarrow.parquet as pq
+
+    contacts, events, accounts = frames
+    pq.write_table(pa.Table.from_pandas(contacts, preserve_index=False), tmp_path / "contacts.parquet")
+    pq.write_table(pa.Table.from_pandas(accounts, preserve_index=False), tmp_path / "accounts.parquet")
+    pq.write_to_dataset(pa.Table.from_pandas(events, preserve_index=False), tmp_path / "events", partition_cols=["type"])
+    frame = policy.classify(
+        tmp_path / "contacts.parquet", tmp_path / "events", tmp_path / "accounts.parquet", manifest=MANIFEST
+    )
+    assert_same_as_cli(frame)
+
+
+def test_a_file_that_is_not_parquet_is_d002(policy: detente.Policy, tmp_path) -> None:
+    fake = tmp_path / "events.parquet"
+    fake.write_text("id,contact,at\n")
+    with pytest.raises(detente.DataError) as e:
+        policy.classify(events=fake)
+    assert e.value.code == "D002"
+    assert "not a Parquet file" in str(e.value)

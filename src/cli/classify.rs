@@ -25,6 +25,9 @@ pub enum Format {
     Csv,
     /// An aligned table for the terminal.
     Table,
+    /// One Parquet file of typed columns in --out-dir (contacts.parquet,
+    /// accounts.parquet or deals.parquet).
+    Parquet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,6 +50,10 @@ pub struct Args {
     /// Which lifecycle's journeys to print.
     #[arg(long, value_enum, default_value = "contact")]
     pub(super) lifecycle: Lifecycle,
+    /// With -o parquet: the folder to write the file into (made if
+    /// missing); the file appears whole or not at all.
+    #[arg(long, value_name = "DIR")]
+    pub(super) out_dir: Option<PathBuf>,
     /// Write every rejected row, verbatim, with its reason to this CSV file.
     #[arg(long)]
     pub(super) rejects: Option<PathBuf>,
@@ -120,6 +127,12 @@ pub fn run(args: Args) -> Exit {
     if args.stdin {
         return run_stdin(&args);
     }
+    if (args.output == Format::Parquet) != args.out_dir.is_some() {
+        eprintln!(
+            "error: -o parquet writes a file, so it needs --out-dir DIR; the other formats print (leave out --out-dir)"
+        );
+        return Exit::Usage;
+    }
     if args.stream {
         return super::grouped::run(&args);
     }
@@ -160,11 +173,42 @@ pub fn run(args: Args) -> Exit {
         eprintln!("{}", problem_line(&inputs.policy, p));
     }
     summary(&histories);
+    if let Some(dir) = &args.out_dir {
+        return write_parquet(&evaluation, &inputs.policy, args.lifecycle, dir);
+    }
     out!(
         "{}",
         render(&evaluation, &inputs.policy, args.output, args.lifecycle)
     );
     Exit::Ok
+}
+
+/// The journeys as `DIR/contacts.parquet` (or accounts, deals).
+fn write_parquet(
+    e: &Evaluation,
+    policy: &detente::Policy,
+    lifecycle: Lifecycle,
+    dir: &std::path::Path,
+) -> Exit {
+    let name = match lifecycle {
+        Lifecycle::Contact => "contacts.parquet",
+        Lifecycle::Account => "accounts.parquet",
+        Lifecycle::Deal => "deals.parquet",
+    };
+    let path = dir.join(name);
+    let written = detente::report::parquet::journeys(e, policy, entity(lifecycle))
+        .map_err(|e| format!("cannot make `{}`: {e}", path.display()))
+        .and_then(|bytes| super::files::write_in_dir(&path, &bytes));
+    match written {
+        Ok(()) => {
+            eprintln!("wrote {}", path.display());
+            Exit::Ok
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Exit::Usage
+        }
+    }
 }
 
 /// A replay problem as printed: `problem[R001]: contact `c-1`: ...`.
@@ -246,7 +290,7 @@ pub(super) fn render(
             ),
         },
         Format::Csv => flat::csv(e, policy, entity(lifecycle)),
-        Format::Table => table(e, policy, lifecycle),
+        Format::Table | Format::Parquet => table(e, policy, lifecycle),
     }
 }
 

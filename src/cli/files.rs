@@ -81,3 +81,13 @@ pub fn display(path: &Path) -> String {
         path.display().to_string()
     }
 }
+
+/// Writes `bytes` to `path` whole or not at all, making its folder first
+/// when it is missing (`--out-dir`).
+pub fn write_in_dir(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot make the folder `{}`: {e}", dir.display()))?;
+    }
+    super::atomic::write(path, bytes)
+}

@@ -14,6 +14,7 @@ use detente::diagnostic::render_graphical;
 pub enum DataFormat {
     Csv,
     Jsonl,
+    Parquet,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -184,6 +185,7 @@ pub fn sources(files: &DataFiles, manifest: Option<&Manifest>) -> Result<Vec<Sou
     let format = files.format.map(|f| match f {
         DataFormat::Csv => FileFormat::Csv,
         DataFormat::Jsonl => FileFormat::JsonLines,
+        DataFormat::Parquet => FileFormat::Parquet,
     });
     let mut sources: Vec<Source> = if from_flags {
         let mut v = Vec::new();

@@ -25,6 +25,9 @@ pub enum Format {
     Json,
     /// One self-contained HTML page with charts; opens offline.
     Html,
+    /// One Parquet file per section in --out-dir (funnel.parquet,
+    /// metrics.parquet, ...), beside report.json.
+    Parquet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,6 +100,10 @@ pub struct Args {
     window: Option<String>,
     #[arg(long = "output", short = 'o', value_enum, default_value = "table")]
     output: Format,
+    /// With -o parquet: the folder to write the sections into (made if
+    /// missing); each file appears whole or not at all.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<std::path::PathBuf>,
     /// Threads to replay accounts on (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
@@ -117,6 +124,12 @@ pub const BATCH_EVENTS: usize = 100_000;
 pub const REPORT_BATCH_EVENTS: usize = 25_000;
 
 pub fn run(args: Args) -> Exit {
+    if (args.output == Format::Parquet) != args.out_dir.is_some() {
+        eprintln!(
+            "error: -o parquet writes files, so it needs --out-dir DIR; the other formats print (leave out --out-dir)"
+        );
+        return Exit::Usage;
+    }
     let inputs = match resolve(&args.data) {
         Ok(i) => i,
         Err(e) => return e,
@@ -160,7 +173,38 @@ pub fn run(args: Args) -> Exit {
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         ),
+        Format::Parquet => {
+            if let Some(dir) = &args.out_dir {
+                return write_sections(&report, dir);
+            }
+        }
     }
+    Exit::Ok
+}
+
+/// Each section as `DIR/SECTION.parquet`, and the whole report as
+/// `DIR/report.json`.
+fn write_sections(report: &detente::report::build::Report, dir: &std::path::Path) -> Exit {
+    let sections = match detente::report::parquet::report_sections(report) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot make the report's Parquet files: {e}");
+            return Exit::Usage;
+        }
+    };
+    let json = serde_json::to_string_pretty(report).unwrap_or_default() + "\n";
+    let files = sections
+        .into_iter()
+        .map(|(name, bytes)| (format!("{name}.parquet"), bytes))
+        .chain([("report.json".to_string(), json.into_bytes())]);
+    for (name, bytes) in files {
+        let path = dir.join(&name);
+        if let Err(e) = super::files::write_in_dir(&path, &bytes) {
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    }
+    eprintln!("wrote the report's sections to {}", dir.display());
     Exit::Ok
 }
 

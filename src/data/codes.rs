@@ -10,7 +10,7 @@
 pub enum DataError {
     /// D001: the file's format cannot be told from its name.
     #[error(
-        "cannot tell the format of `{file}`: name it .csv, .jsonl or .ndjson (optionally .gz), or pass --format"
+        "cannot tell the format of `{file}`: name it .csv, .jsonl or .ndjson (optionally .gz) or .parquet, or pass --format"
     )]
     UnknownFormat {
         /// The file, as given.

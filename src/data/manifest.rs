@@ -148,9 +148,10 @@ fn format_named(word: &str, place: &str) -> Result<FileFormat, DataError> {
     match word {
         "csv" => Ok(FileFormat::Csv),
         "jsonl" | "ndjson" => Ok(FileFormat::JsonLines),
+        "parquet" => Ok(FileFormat::Parquet),
         other => Err(DataError::Manifest {
             place: place.to_string(),
-            reason: format!("format `{other}` should be \"csv\" or \"jsonl\""),
+            reason: format!("format `{other}` should be \"csv\", \"jsonl\" or \"parquet\""),
         }),
     }
 }

@@ -12,6 +12,8 @@ mod latest;
 mod load;
 pub mod lookup;
 pub mod manifest;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod reader;
 pub mod request;
 mod request_direct;

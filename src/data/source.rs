@@ -26,6 +26,9 @@ pub enum FileFormat {
     Csv,
     /// One JSON object per line.
     JsonLines,
+    /// Apache Parquet: a file, or a folder of them (Hive-style
+    /// partitions become columns).
+    Parquet,
 }
 
 impl FileFormat {
@@ -36,6 +39,9 @@ impl FileFormat {
             Some(s) => (s.to_string(), true),
             None => (name, false),
         };
+        if stem.ends_with(".parquet") {
+            return Some((FileFormat::Parquet, false));
+        }
         let format = if stem.ends_with(".csv") {
             FileFormat::Csv
         } else if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") {
@@ -124,7 +130,11 @@ pub fn open(
     let file = path.display().to_string();
     let format = format
         .or(detected.map(|(f, _)| f))
+        .or_else(|| parquet_folder(path).then_some(FileFormat::Parquet))
         .ok_or_else(|| DataError::UnknownFormat { file: file.clone() })?;
+    if format == FileFormat::Parquet {
+        return parquet_rows(path);
+    }
     if path.is_dir() {
         return Err(DataError::Unreadable {
             file,
@@ -147,6 +157,30 @@ pub fn open(
             line: 0,
             done: false,
         }),
+        FileFormat::Parquet => return parquet_rows(path),
+    })
+}
+
+#[cfg(feature = "parquet")]
+fn parquet_folder(path: &Path) -> bool {
+    super::parquet::is_parquet_folder(path)
+}
+
+#[cfg(feature = "parquet")]
+fn parquet_rows(path: &Path) -> Result<Box<dyn Iterator<Item = RowResult>>, DataError> {
+    super::parquet::open(path)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_folder(_: &Path) -> bool {
+    false
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_rows(path: &Path) -> Result<Box<dyn Iterator<Item = RowResult>>, DataError> {
+    Err(DataError::Unreadable {
+        file: path.display().to_string(),
+        reason: "this build of Détente reads no Parquet (built without the `parquet` feature); export CSV or JSON Lines, or use the `detente` command".into(),
     })
 }
 

@@ -14,6 +14,8 @@ pub mod graph;
 pub mod html;
 pub mod journey;
 pub mod metrics;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod period;
 pub mod problems;
 pub mod reasons;

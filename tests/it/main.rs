@@ -21,6 +21,7 @@ mod html;
 mod layers;
 mod lsp;
 mod matrix;
+mod parquet;
 mod policies;
 mod props;
 mod reference;

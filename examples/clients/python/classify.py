@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Classify the example data through the Détente HTTP API.
 
-Standard library only. Reads the shipped example data (examples/data:
+Standard library only, through the detente_client package beside it
+(`pip install examples/clients/python`, or run from the checkout). Reads the shipped example data (examples/data:
 contacts.csv, accounts.csv, events.jsonl.gz), sends each account's contacts
 with their events to POST /v1/classify (one request per account, so the
 buying-group rules see the whole group), and prints how many contacts are
@@ -19,9 +20,11 @@ import json
 import os
 import sys
 import urllib.error
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Runs from a checkout without installing the package beside it.
+sys.path.insert(0, HERE)
+from detente_client import ApiError, Client  # noqa: E402
 DATA = os.path.normpath(os.path.join(HERE, "..", "..", "data"))
 
 
@@ -35,25 +38,6 @@ def read_events(path):
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-class ApiError(Exception):
-    pass
-
-
-def post(url, body, token=None):
-    data = json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST")
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.load(response)
-    except urllib.error.HTTPError as e:
-        # 4xx answers carry {"error", "problems"}: show them, do not guess.
-        detail = e.read().decode("utf-8", "replace")
-        raise ApiError(f"HTTP {e.code}: {detail}") from None
 
 
 def main():
@@ -83,16 +67,13 @@ def main():
     for contact, evs in events.items():
         groups["solo:" + contact].append({"id": contact, "events": evs})
 
+    client = Client(args.url, token=token)
     stages = collections.Counter()
     failed = 0
     for key, members in sorted(groups.items()):
-        body = {"contacts": members}
-        if key in accounts:
-            body["accounts"] = [accounts[key]]
-        if args.as_of:
-            body["as_of"] = args.as_of
+        account = [accounts[key]] if key in accounts else None
         try:
-            answer = post(args.url.rstrip("/") + "/v1/classify", body, token)
+            answer = client.classify(members, account, args.as_of)
         except ApiError as e:
             failed += 1
             print(f"account {key}: {e}", file=sys.stderr)

@@ -33,6 +33,60 @@ pub fn columns(policy: &Policy, lifecycle: Entity) -> Vec<String> {
     cols
 }
 
+/// What a column of the rows holds, for tools that type it (Parquet,
+/// data frames).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ColumnKind {
+    /// A contact's, account's or deal's id.
+    Id,
+    /// A stage's name (`stage`, `highest`).
+    Stage,
+    /// An instant (`since`), written as `2026-03-04T11:20:00Z`.
+    Time,
+    /// A score: a number, or empty when it is none.
+    Number,
+    /// A criteria's verdict: `true`, `false` or `unknown`.
+    Verdict,
+}
+
+impl ColumnKind {
+    /// As the Python package names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnKind::Id => "id",
+            ColumnKind::Stage => "stage",
+            ColumnKind::Time => "time",
+            ColumnKind::Number => "number",
+            ColumnKind::Verdict => "verdict",
+        }
+    }
+}
+
+/// Each of [`columns`] with what it holds.
+pub fn kinds(policy: &Policy, lifecycle: Entity) -> Vec<(String, ColumnKind)> {
+    let ids = if lifecycle == Entity::Account { 1 } else { 2 };
+    let scores = if lifecycle == Entity::Contact {
+        policy.ir().scores.len()
+    } else {
+        0
+    };
+    columns(policy, lifecycle)
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let kind = match i {
+                i if i < ids => ColumnKind::Id,
+                i if i == ids + 1 => ColumnKind::Time,
+                i if i < ids + 3 => ColumnKind::Stage,
+                i if i < ids + 3 + scores => ColumnKind::Number,
+                _ => ColumnKind::Verdict,
+            };
+            (name, kind)
+        })
+        .collect()
+}
+
 /// One row of cells per journey of `lifecycle`, under [`columns`]: a
 /// score as the JSON writes it (an empty cell when it is no number), a
 /// criteria's verdict as `true`, `false` or `unknown`.
