@@ -16,17 +16,26 @@ sys.path.insert(0, str(Path(__file__).parent))
 from scale import AS_OF, run_measured, timed  # noqa: E402
 
 
+CONVERT = """
+import sys
+import pyarrow.csv as pacsv, pyarrow.parquet as pq
+table = pacsv.read_csv(sys.argv[1])
+pq.write_table(table, sys.argv[2], compression="zstd")
+"""
+
+
 def convert(data: Path) -> Path:
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
+    """The CSV files as Parquet, each converted in a child process: this
+    one must not hold pyarrow's tables, as a child's peak memory counts
+    its parent's (see scale.py)."""
+    import subprocess
 
     out = data / "parquet"
     out.mkdir(exist_ok=True)
     for name in ("contacts", "accounts", "events"):
         target = out / f"{name}.parquet"
         if not target.exists():
-            table = pacsv.read_csv(data / f"{name}.csv")
-            pq.write_table(table, target, compression="zstd")
+            subprocess.run([sys.executable, "-c", CONVERT, str(data / f"{name}.csv"), str(target)], check=True)
     return out
 
 
@@ -72,7 +81,7 @@ def main():
         print(f"{what:<18} CSV {c:6.2f} s {cm:5.0f} MiB   Parquet {p:6.2f} s {pm:5.0f} MiB   Parquet/CSV {p / c:.2f}x")
     same = runs["csv"]["md5"] == runs["parquet"]["md5"]
     print(f"journeys from CSV and from Parquet: {'identical' if same else 'DIFFERENT'} ({runs['csv']['md5']})")
-    q = "con.sql(\"select contact, count(*), min(at), max(at) from {src} group by contact\").fetchall()"
+    q = 'con.sql("select contact, count(*), min(\\"at\\"), max(\\"at\\") from {src} group by contact").fetchall()'
     setup = "con = duckdb.connect()"
     csv_t = timed(setup, q.format(src=f"read_csv('{data / 'events.csv'}')"))
     pq_t = timed(setup, q.format(src=f"read_parquet('{pq_dir / 'events.parquet'}')"))
