@@ -2,8 +2,9 @@
 //! (`events/year=2026/part-0.parquet`), read as rows like any other file.
 //!
 //! Every value is handed over as the text a CSV export would hold (Arrow's
-//! display: `42`, `1.5`, `true`, `2026-03-02`, `2026-03-02T09:15:00` for a
-//! time without a timezone, `2026-03-02T09:15:00+00:00` with one), so a
+//! display for `42`, `1.5`, `true`, `2026-03-02`; ours for timestamps:
+//! `2026-03-02T09:15:00Z`, the UTC instant, for one with a timezone,
+//! `2026-03-02T09:15:00`, a wall-clock time, for one without), so a
 //! Parquet file and the CSV it came from are read by the same value
 //! readers, with the same rules and the same messages. A null is a
 //! missing value. A column of a type no cell holds (a list, a struct,
@@ -76,24 +77,36 @@ fn unreadable(path: &Path, reason: String) -> DataError {
 /// The rows of the Parquet file or folder at `path`.
 pub fn open(path: &Path) -> Result<Box<dyn Iterator<Item = RowResult>>, DataError> {
     let files = files(path)?;
-    if files.is_empty() {
-        return Err(unreadable(path, "the folder holds no .parquet file".into()));
-    }
     let root = path.to_path_buf();
-    let mut readers = Vec::with_capacity(files.len());
-    for f in &files {
-        let file = File::open(f).map_err(|e| unreadable(f, e.to_string()))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
-            .map_err(|e| unreadable(f, format!("not a Parquet file Détente can read: {e}")))?;
-        readers.push((partitions(&root, f), reader));
-    }
-    Ok(Box::new(FileRows::new(readers)))
+    let mut pending: std::collections::VecDeque<_> = files
+        .into_iter()
+        .map(|f| (partitions(&root, &f), f))
+        .collect();
+    // The first file is opened here, so that a file that is not Parquet
+    // is an error before any row; the others one at a time as the rows
+    // reach them (a Spark output may hold thousands, more than a process
+    // may keep open).
+    let Some((parts, first)) = pending.pop_front() else {
+        return Err(unreadable(path, "the folder holds no .parquet file".into()));
+    };
+    let current = reader(&first).map_err(|reason| unreadable(&first, reason))?;
+    Ok(Box::new(FileRows::new((parts, current), pending)))
 }
+
+/// A reader of the Parquet file at `path`, or why not.
+fn reader(path: &Path) -> Result<ParquetRecordBatchReader, String> {
+    let file = File::open(path).map_err(|e| e.to_string())?;
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
+        .map_err(|e| format!("not a Parquet file Détente can read: {e}"))
+}
+
+/// A file's Hive-style partitions: (column, value) pairs.
+type Partitions = Vec<(ColumnName, String)>;
 
 /// The `key=value` folders between `root` and `file` (Hive-style
 /// partitions), as columns every row of the file has.
-fn partitions(root: &Path, file: &Path) -> Vec<(ColumnName, String)> {
+fn partitions(root: &Path, file: &Path) -> Partitions {
     let Ok(rel) = file.strip_prefix(root) else {
         return Vec::new();
     };
@@ -135,9 +148,11 @@ fn unescape(text: &str) -> String {
 /// The files' rows, a batch decoded at a time, numbered on from one
 /// file to the next.
 struct FileRows {
-    /// The files still to read, each with its partitions, in order.
-    files: std::collections::VecDeque<(Vec<(ColumnName, String)>, ParquetRecordBatchReader)>,
-    partitions: Vec<(ColumnName, String)>,
+    /// The file being read, with its partitions.
+    current: Option<(Partitions, ParquetRecordBatchReader)>,
+    /// The files still to open, each with its partitions, in order.
+    pending: std::collections::VecDeque<(Partitions, PathBuf)>,
+    partitions: Partitions,
     /// The batch being handed out: each column's name and cells.
     columns: Vec<(ColumnName, Vec<Read>)>,
     rows: usize,
@@ -147,9 +162,13 @@ struct FileRows {
 }
 
 impl FileRows {
-    fn new(files: Vec<(Vec<(ColumnName, String)>, ParquetRecordBatchReader)>) -> FileRows {
+    fn new(
+        current: (Partitions, ParquetRecordBatchReader),
+        pending: std::collections::VecDeque<(Partitions, PathBuf)>,
+    ) -> FileRows {
         FileRows {
-            files: files.into(),
+            current: Some(current),
+            pending,
             partitions: Vec::new(),
             columns: Vec::new(),
             rows: 0,
@@ -340,9 +359,22 @@ impl Iterator for FileRows {
                     })),
                 });
             }
-            let Some((partitions, reader)) = self.files.front_mut() else {
-                self.done = true;
-                return None;
+            let Some((partitions, reader)) = &mut self.current else {
+                let Some((parts, path)) = self.pending.pop_front() else {
+                    self.done = true;
+                    return None;
+                };
+                match reader(&path) {
+                    Ok(r) => self.current = Some((parts, r)),
+                    Err(reason) => {
+                        self.done = true;
+                        return Some(Err(RowError::Stopped {
+                            line: self.line + 1,
+                            reason: format!("`{}`: {reason}", path.display()),
+                        }));
+                    }
+                }
+                continue;
             };
             match reader.next() {
                 Some(Ok(batch)) => {
@@ -359,9 +391,7 @@ impl Iterator for FileRows {
                         ),
                     }));
                 }
-                None => {
-                    self.files.pop_front();
-                }
+                None => self.current = None,
             }
         }
     }

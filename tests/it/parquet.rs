@@ -400,6 +400,22 @@ fn bad_parquet_is_refused_with_its_code() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A folder whose second file is not Parquet stops the load there,
+    // naming the file (files are opened one at a time).
+    std::fs::create_dir_all(dir.path().join("mixed")).unwrap();
+    std::fs::copy(
+        dir.path().join("accounts.parquet"),
+        dir.path().join("mixed/a.parquet"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("mixed/b.parquet"), "not parquet").unwrap();
+    let out = run(&["validate", "--accounts"], dir.path().join("mixed"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("b.parquet") && err.contains("not a Parquet file"),
+        "{err}"
+    );
     // An empty folder is not taken for no data.
     std::fs::create_dir_all(dir.path().join("none")).unwrap();
     let out = run(
