@@ -89,16 +89,31 @@ pub fn open(path: &Path) -> Result<Box<dyn Iterator<Item = RowResult>>, DataErro
     let Some((parts, first)) = pending.pop_front() else {
         return Err(unreadable(path, "the folder holds no .parquet file".into()));
     };
-    let current = reader(&first).map_err(|reason| unreadable(&first, reason))?;
+    let current = reader(&first).map_err(|e| unreadable(&first, e.reason()))?;
     Ok(Box::new(FileRows::new((parts, current), pending)))
 }
 
+/// Why a Parquet file cannot be opened.
+enum Unopened {
+    Io(std::io::Error),
+    Parquet(parquet::errors::ParquetError),
+}
+
+impl Unopened {
+    fn reason(&self) -> String {
+        match self {
+            Unopened::Io(e) => e.to_string(),
+            Unopened::Parquet(e) => format!("not a Parquet file Détente can read: {e}"),
+        }
+    }
+}
+
 /// A reader of the Parquet file at `path`, or why not.
-fn reader(path: &Path) -> Result<ParquetRecordBatchReader, String> {
-    let file = File::open(path).map_err(|e| e.to_string())?;
+fn reader(path: &Path) -> Result<ParquetRecordBatchReader, Unopened> {
+    let file = File::open(path).map_err(Unopened::Io)?;
     ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
-        .map_err(|e| format!("not a Parquet file Détente can read: {e}"))
+        .map_err(Unopened::Parquet)
 }
 
 /// A file's Hive-style partitions: (column, value) pairs.
@@ -366,11 +381,11 @@ impl Iterator for FileRows {
                 };
                 match reader(&path) {
                     Ok(r) => self.current = Some((parts, r)),
-                    Err(reason) => {
+                    Err(e) => {
                         self.done = true;
                         return Some(Err(RowError::Stopped {
                             line: self.line + 1,
-                            reason: format!("`{}`: {reason}", path.display()),
+                            reason: format!("`{}`: {}", path.display(), e.reason()),
                         }));
                     }
                 }
