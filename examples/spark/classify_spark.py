@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Classifies contact histories with a Détente policy on Spark.
+"""Classifies contact histories with a Détente policy on Spark, and
+builds the report.
 
 The same code runs in local mode (``--master local[2]``, what CI runs)
 and on a cluster (Databricks, EMR, any Spark 4 with Python): every row of
@@ -9,11 +10,17 @@ on a worker by the ``detente`` Python package, so every buying group is
 replayed whole. The journeys come out as one Spark DataFrame with the
 columns of ``detente classify -o csv``, written as Parquet.
 
+With ``--report FILE``, the accounts are also put in ``--parts`` parts
+by the documented shard hash; each part's rows are replayed on a worker
+into a partial report (``Policy.report_partial``), and the driver merges
+the partials (``detente.merge``) into the report of one run, written as
+``detente report -o json`` writes it.
+
     spark-submit examples/spark/classify_spark.py \\
         --policy policies/acme.detente --manifest detente.toml \\
         --contacts examples/data/contacts.csv --accounts examples/data/accounts.csv \\
         --events examples/data/events.jsonl.gz --as-of 2026-10-31T23:59:59Z \\
-        --out /tmp/journeys
+        --out /tmp/journeys --report /tmp/report.json
 
 See README.md beside this file for what it assumes of the data.
 """
@@ -108,12 +115,7 @@ def classify_groups(policy_text: str, as_of: str, manifest: Optional[str]):
     """The function each group of rows goes through on a worker."""
 
     def classify(rows: pd.DataFrame) -> pd.DataFrame:
-        rows = rows.sort_values(["kind", "seq"])
-        frames: Dict[str, Any] = {}
-        for kind in ("contacts", "accounts", "events"):
-            mine = rows[rows["kind"] == kind]["row"]
-            records: List[Dict[str, Any]] = [json.loads(r) for r in mine]
-            frames[kind] = pd.DataFrame.from_records(records) if records else None
+        frames = frames_of(rows)
         policy = _policy(policy_text)
         return policy.classify(
             frames["contacts"],
@@ -125,6 +127,47 @@ def classify_groups(policy_text: str, as_of: str, manifest: Optional[str]):
         )
 
     return classify
+
+
+def frames_of(rows: pd.DataFrame) -> Dict[str, Any]:
+    """One group's rows as the three inputs' frames, each in its input's
+    order."""
+    rows = rows.sort_values(["kind", "seq"])
+    frames: Dict[str, Any] = {}
+    for kind in ("contacts", "accounts", "events"):
+        records: List[Dict[str, Any]] = [json.loads(r) for r in rows[rows["kind"] == kind]["row"]]
+        frames[kind] = pd.DataFrame.from_records(records) if records else None
+    return frames
+
+
+def partial_of_parts(policy_text: str, as_of: str, manifest: Optional[str]):
+    """The function each part's rows go through on a worker: one row, the
+    part's partial report."""
+
+    def partial(rows: pd.DataFrame) -> pd.DataFrame:
+        frames = frames_of(rows)
+        part = _policy(policy_text).report_partial(
+            frames["contacts"], frames["events"], frames["accounts"], as_of=as_of, manifest=manifest
+        )
+        return pd.DataFrame({"partial": [part]})
+
+    return partial
+
+
+def report(spark: SparkSession, args: argparse.Namespace) -> Dict[str, Any]:
+    """The report of the whole history: a partial per part on the
+    workers, merged on the driver (a partial holds what the report reads
+    of each journey, not the rows)."""
+    with open(args.policy, encoding="utf-8") as f:
+        text = f.read()
+    parts = int(getattr(args, "parts", None) or 8)
+    shard = F.udf(lambda group: detente.shard_of(group, parts), T.IntegerType())
+    rows = tagged_rows(spark, args.contacts, args.accounts, args.events).withColumn("part", shard("group"))
+    partials = rows.groupBy("part").applyInPandas(
+        partial_of_parts(text, args.as_of, args.manifest),
+        schema=T.StructType([T.StructField("partial", T.BinaryType(), False)]),
+    )
+    return detente.merge([bytes(r["partial"]) for r in partials.collect()])
 
 
 def run(spark: SparkSession, args: argparse.Namespace) -> DataFrame:
@@ -152,6 +195,10 @@ def main(argv: Optional[List[str]] = None) -> None:
         "the latest time in the data, cannot be found there)",
     )
     parser.add_argument("--out", required=True, help="folder to write the journeys to, as Parquet")
+    parser.add_argument("--report", help="also write the report, as detente report -o json writes it, to this file")
+    parser.add_argument(
+        "--parts", type=int, default=8, help="with --report: the parts the accounts are replayed in (one task each)"
+    )
     parser.add_argument("--master", help="e.g. local[2]; leave out under spark-submit")
     args = parser.parse_args(argv)
     builder = SparkSession.builder.appName("detente-classify")
@@ -162,6 +209,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     spark = builder.getOrCreate()
     journeys = run(spark, args)
     journeys.orderBy("contact").write.mode("overwrite").parquet(args.out)
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as f:
+            json.dump(report(spark, args), f, indent=2, ensure_ascii=False)
+            f.write("\n")
     spark.stop()
 
 

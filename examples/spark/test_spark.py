@@ -1,5 +1,5 @@
-"""The Spark example in local mode (local[2]) gives the journeys the
-CLI gives on the example data. CI runs it (pyspark from the Python
+"""The Spark example in local mode (local[2]) gives the journeys and
+the report the CLI gives on the example data. CI runs it (pyspark from the Python
 registry, OpenJDK 17 from the machine image)."""
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ def test_spark_gives_the_cli_journeys(tmp_path: Path) -> None:
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )
+    # The workers import this module by name (what the jobs' functions
+    # refer to), as a cluster does with `spark-submit --py-files`.
+    spark.sparkContext.addPyFile(str(HERE / "classify_spark.py"))
     try:
         data = ROOT / "examples" / "data"
         args = argparse.Namespace(
@@ -77,6 +80,8 @@ def test_spark_gives_the_cli_journeys(tmp_path: Path) -> None:
             as_of=as_of,
         )
         got = classify_spark.run(spark, args).toPandas()
+        args.parts = 3
+        got_report = classify_spark.report(spark, args)
     finally:
         spark.stop()
     got = got.sort_values("contact").reset_index(drop=True)
@@ -85,3 +90,5 @@ def test_spark_gives_the_cli_journeys(tmp_path: Path) -> None:
     kinds = dict(detente.Policy.from_file(ROOT / "policies" / "acme.detente").columns())
     text = pd.DataFrame({c: [cell(v, kinds[c]) for v in got[c]] for c in got.columns})
     pd.testing.assert_frame_equal(text, expected, check_dtype=False)
+    # The report: three parts' partials merged on the driver.
+    assert got_report == json.loads(cli(["report", "-o", "json", "--as-of", as_of]))

@@ -18,7 +18,7 @@ import os
 import re
 import warnings
 from datetime import date, datetime
-from typing import Any, Dict, List, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple, TypeVar, Union
 
 from . import _detente, _frames
 from ._errors import DataError, DetenteError, Diagnostic, PolicyError, UsageError, raised
@@ -32,6 +32,7 @@ __all__ = [
     "Diagnostic",
     "RejectedRowsWarning",
     "shard_of",
+    "merge",
     "__version__",
 ]
 
@@ -55,6 +56,18 @@ def _when(value: When, what: str) -> Optional[str]:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     raise UsageError(f"{what} should be a date, a datetime or ISO 8601 text, not {value!r}", "U001")
+
+
+_T = TypeVar("_T")
+
+
+def _call(native: Callable[..., _T], *args: Any) -> _T:
+    """Calls the native part, raising its failure as the package's own
+    exception."""
+    try:
+        return native(*args)
+    except _detente.Failure as f:
+        raise raised(f) from None
 
 
 def _shard(shard: Union[str, Tuple[int, int], None]) -> Optional[str]:
@@ -86,6 +99,39 @@ def _span(as_of: When, from_: When, to: When, period: str, window_ms: Optional[i
         "period": period,
         "window_ms": window_ms,
     }
+
+
+def merge(partials: Iterable[Union[bytes, str, "os.PathLike[str]"]]) -> Dict[str, Any]:
+    """The report (or diff) of one run, from the partials of its parts:
+    each the bytes ``report_partial``/``diff_partial`` returned, or the
+    path of a file ``detente report --partial`` wrote. Raises
+    ``DataError`` (M001-M006) when a partial cannot be read or the parts
+    do not make a whole: a shard missing or given twice, parts made with
+    other policies or times, a contact in two parts."""
+    parts: List[bytes] = []
+    for p in partials:
+        if isinstance(p, (bytes, bytearray, memoryview)):
+            parts.append(bytes(p))
+        elif isinstance(p, (str, os.PathLike)):
+            with open(p, "rb") as f:
+                parts.append(f.read())
+        else:
+            raise UsageError(f"merge takes partials as bytes or file paths, not {type(p).__name__}", "U006")
+    out: Dict[str, Any] = json.loads(_call(_detente.merge_raw, parts))
+    return out
+
+
+def _diff_checked(old_meta: str, new_meta: str, on_rejected: str) -> None:
+    """Each side reads the rows through its own schema: a row either
+    rejects counts, once."""
+    seen: Set[Tuple[str, int, str, Optional[str]]] = set()
+    problems: List[Dict[str, Any]] = []
+    for p in json.loads(old_meta)["problems"] + json.loads(new_meta)["problems"]:
+        key = (p["file"], p["line"], p["code"], p.get("column"))
+        if key not in seen:
+            seen.add(key)
+            problems.append(p)
+    _checked({"problems": problems}, on_rejected)
 
 
 def _window_ms(window: Optional[str]) -> Optional[int]:
@@ -147,18 +193,12 @@ class Policy:
     def compile(cls, text: str, name: str = "policy.detente") -> "Policy":
         """Compiles policy text; ``name`` names it in messages. Raises
         ``PolicyError`` with every diagnostic when it does not compile."""
-        try:
-            return cls(_detente.Policy.compile(text, name))
-        except _detente.Failure as f:
-            raise raised(f) from None
+        return cls(_call(_detente.Policy.compile, text, name))
 
     @classmethod
     def from_file(cls, path: Union[str, "os.PathLike[str]"]) -> "Policy":
         """Reads and compiles a ``.detente`` file."""
-        try:
-            return cls(_detente.Policy.from_file(path))
-        except _detente.Failure as f:
-            raise raised(f) from None
+        return cls(_call(_detente.Policy.from_file, path))
 
     @property
     def name(self) -> str:
@@ -194,10 +234,8 @@ class Policy:
         ``number`` (a score) or ``verdict`` (a criteria: a boolean, null
         when unknown). For declaring a schema ahead, as Spark's
         ``applyInPandas`` needs."""
-        try:
-            return [(c[0], c[1]) for c in json.loads(self._native.columns_json(lifecycle))]
-        except _detente.Failure as f:
-            raise raised(f) from None
+        columns = json.loads(_call(self._native.columns_json, lifecycle))
+        return [(c[0], c[1]) for c in columns]
 
     def __repr__(self) -> str:
         return f"<detente.Policy {self.name!r} {self.hash[:15]}>"
@@ -236,12 +274,9 @@ class Policy:
         only the accounts of shard K of N (``shard_of``), as ``detente
         classify --shard K/N`` does."""
         data = self._data(contacts, events, accounts, deals, deal_contacts, manifest)
-        try:
-            csv, nested, meta_json = self._native.classify_raw(
-                data, _when(as_of, "as_of"), lifecycle, journeys, _shard(shard)
-            )
-        except _detente.Failure as f:
-            raise raised(f) from None
+        csv, nested, meta_json = _call(
+            self._native.classify_raw, data, _when(as_of, "as_of"), lifecycle, journeys, _shard(shard)
+        )
         meta = _checked(json.loads(meta_json), on_rejected)
         table = _frames.journeys_table(csv, [(c[0], c[1]) for c in meta["columns"]])
         frame = _frames.as_frame(table, output or self._output(contacts, events, accounts))
@@ -272,12 +307,8 @@ class Policy:
         ``"quarter"`` or ``"year"``, ``window`` (``"90d"``) counts a
         conversion only that soon after the first entry."""
         data = self._data(contacts, events, accounts, deals, deal_contacts, manifest)
-        try:
-            report, meta = self._native.report_raw(
-                data, _span(as_of, from_, to, period, _window_ms(window))
-            )
-        except _detente.Failure as f:
-            raise raised(f) from None
+        span = _span(as_of, from_, to, period, _window_ms(window))
+        report, meta = _call(self._native.report_raw, data, span)
         _checked(json.loads(meta), on_rejected)
         out: Dict[str, Any] = json.loads(report)
         return out
@@ -304,24 +335,74 @@ class Policy:
         if not isinstance(new, Policy):
             raise UsageError("diff takes the new policy, a detente.Policy", "U006")
         data = self._data(contacts, events, accounts, deals, deal_contacts, manifest)
-        try:
-            result, old_meta, new_meta = self._native.diff_raw(
-                new._native, data, _span(as_of, from_, to, period, None)
-            )
-        except _detente.Failure as f:
-            raise raised(f) from None
-        # Each side reads the rows through its own schema: a row either
-        # rejects counts, once.
-        seen: Set[Tuple[str, int, str, Optional[str]]] = set()
-        problems: List[Dict[str, Any]] = []
-        for p in json.loads(old_meta)["problems"] + json.loads(new_meta)["problems"]:
-            key = (p["file"], p["line"], p["code"], p.get("column"))
-            if key not in seen:
-                seen.add(key)
-                problems.append(p)
-        _checked({"problems": problems}, on_rejected)
+        span = _span(as_of, from_, to, period, None)
+        result, old_meta, new_meta = _call(self._native.diff_raw, new._native, data, span)
+        _diff_checked(old_meta, new_meta, on_rejected)
         out: Dict[str, Any] = json.loads(result)
         return out
+
+    def report_partial(
+        self,
+        contacts: Any = None,
+        events: Any = None,
+        accounts: Any = None,
+        as_of: When = None,
+        *,
+        deals: Any = None,
+        deal_contacts: Any = None,
+        manifest: Optional[str] = None,
+        from_: When = None,
+        to: When = None,
+        period: str = "quarter",
+        window: Optional[str] = None,
+        shard: Union[str, Tuple[int, int], None] = None,
+        on_rejected: str = "raise",
+    ) -> bytes:
+        """The partial report of one part of the data: the bytes
+        ``detente report --partial`` writes, which ``detente.merge`` (or
+        ``detente merge`` on files) makes, with the other parts, into the
+        report of one run (docs/python.md, "Partial reports").
+
+        With ``shard="K/N"`` the data given is the whole, and only the
+        accounts of shard K are replayed. Without it, the data given is
+        this part's own rows (a Spark task's accounts, say): every
+        account's rows must then be in one part only, and every part
+        needs the same ``as_of``."""
+        data = self._data(contacts, events, accounts, deals, deal_contacts, manifest)
+        span = _span(as_of, from_, to, period, _window_ms(window))
+        partial, meta = _call(self._native.report_partial_raw, data, span, _shard(shard))
+        _checked(json.loads(meta), on_rejected)
+        return partial
+
+    def diff_partial(
+        self,
+        new: "Policy",
+        contacts: Any = None,
+        events: Any = None,
+        accounts: Any = None,
+        as_of: When = None,
+        *,
+        deals: Any = None,
+        deal_contacts: Any = None,
+        manifest: Optional[str] = None,
+        from_: When = None,
+        to: When = None,
+        period: str = "quarter",
+        shard: Union[str, Tuple[int, int], None] = None,
+        on_rejected: str = "raise",
+    ) -> bytes:
+        """The partial diff of this policy (before) against ``new`` on one
+        part of the data, as ``detente diff --partial`` writes it; the
+        parts are merged as :meth:`report_partial`'s are."""
+        if not isinstance(new, Policy):
+            raise UsageError("diff_partial takes the new policy, a detente.Policy", "U006")
+        data = self._data(contacts, events, accounts, deals, deal_contacts, manifest)
+        span = _span(as_of, from_, to, period, None)
+        partial, old_meta, new_meta = _call(
+            self._native.diff_partial_raw, new._native, data, span, _shard(shard)
+        )
+        _diff_checked(old_meta, new_meta, on_rejected)
+        return partial
 
     @staticmethod
     def _data(contacts: Any, events: Any, accounts: Any, deals: Any, deal_contacts: Any, manifest: Optional[str]) -> Dict[str, Any]:

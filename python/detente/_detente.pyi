@@ -8,6 +8,7 @@ __version__: str
 Input = Union[str, Tuple[str, bytes]]
 
 def shard_of(id: str, n: int) -> int: ...
+def merge_raw(parts: List[bytes]) -> str: ...
 
 class Failure(Exception):
     """``args``: (kind, code, message, details_json)."""
@@ -41,3 +42,9 @@ class Policy:
     def diff_raw(
         self, new: "Policy", data: Dict[str, Any], span: Dict[str, Any]
     ) -> Tuple[str, str, str]: ...
+    def report_partial_raw(
+        self, data: Dict[str, Any], span: Dict[str, Any], shard: Optional[str] = None
+    ) -> Tuple[bytes, str]: ...
+    def diff_partial_raw(
+        self, new: "Policy", data: Dict[str, Any], span: Dict[str, Any], shard: Optional[str] = None
+    ) -> Tuple[bytes, str, str]: ...

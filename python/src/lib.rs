@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 
 mod failure;
 mod inputs;
+mod partial;
 mod policy;
 mod run;
 
@@ -26,6 +27,16 @@ mod native {
     use super::policy::Policy;
     #[pymodule_export]
     use super::run::shard_of;
+
+    /// The partials (each the bytes of one), merged: the report's or the
+    /// diff's JSON, as one run gives it.
+    #[pyo3::pyfunction]
+    fn merge_raw(
+        py: pyo3::Python<'_>,
+        parts: Vec<pyo3::pybacked::PyBackedBytes>,
+    ) -> pyo3::PyResult<String> {
+        py.detach(|| super::partial::merge(&parts))
+    }
 
     #[pymodule_init]
     fn init(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use detente::diagnostic::{Diagnostics, render_graphical, render_json_lines};
 
 use crate::failure::{Kind, failure};
 use crate::inputs::Data;
-use crate::run;
+use crate::{partial, run};
 
 /// A compiled policy.
 #[pyclass(module = "detente._detente", frozen)]
@@ -155,6 +156,52 @@ impl Policy {
             label: &new.label,
         };
         py.detach(|| run::diff(&old, &new_side, &sources, &span))
+    }
+
+    /// `(partial_bytes, meta_json)`: this part's partial report.
+    #[pyo3(signature = (data, span, shard = None))]
+    fn report_partial_raw(
+        &self,
+        py: Python<'_>,
+        data: Data,
+        span: run::Span,
+        shard: Option<String>,
+    ) -> PyResult<(Py<PyBytes>, String)> {
+        let sources = data.sources()?;
+        let shard = shard.as_deref().map(run::shard).transpose()?;
+        let side = self.side();
+        let (bytes, meta) = py.detach(|| partial::report(&side, &sources, &span, shard))?;
+        Ok((PyBytes::new(py, &bytes).unbind(), meta))
+    }
+
+    /// `(partial_bytes, old_meta_json, new_meta_json)`: this part's
+    /// partial diff of `self` (before) against `new` (after).
+    #[pyo3(signature = (new, data, span, shard = None))]
+    fn diff_partial_raw(
+        &self,
+        py: Python<'_>,
+        new: PyRef<'_, Policy>,
+        data: Data,
+        span: run::Span,
+        shard: Option<String>,
+    ) -> PyResult<(Py<PyBytes>, String, String)> {
+        let sources = data.sources()?;
+        let shard = shard.as_deref().map(run::shard).transpose()?;
+        let (old, new_side) = (self.side(), new.side());
+        let (bytes, old_meta, new_meta) =
+            py.detach(|| partial::diff(&old, &new_side, &sources, &span, shard))?;
+        Ok((PyBytes::new(py, &bytes).unbind(), old_meta, new_meta))
+    }
+}
+
+impl Policy {
+    /// The policy as one side of a replay: compiled, its text and label.
+    fn side(&self) -> run::Policy<'_> {
+        run::Policy {
+            policy: &self.policy,
+            source: &self.source,
+            label: &self.label,
+        }
     }
 }
 

@@ -8,9 +8,9 @@ use detente::data::{Histories, Source, load};
 use detente::eval::{Evaluation, default_as_of, evaluate, evaluate_shard};
 use detente::ir::{Entity, Period};
 use detente::json::RuntimeProblemJson;
-use detente::report::context::first_stage_entry;
 use detente::report::diff::{self, Gates, Side};
 use detente::report::journey::{AccountJourneysJson, DealJourneysJson, JourneysJson, flat};
+use detente::report::merge::diff_options;
 use detente::report::{Options, Replayed, build_from};
 use pyo3::PyResult;
 
@@ -39,7 +39,7 @@ pub fn histories(policy: &detente::Policy, sources: &[Source]) -> PyResult<Histo
 }
 
 /// A time argument read in the policy's timezone.
-fn instant(
+pub fn instant(
     policy: &detente::Policy,
     what: &str,
     text: Option<&str>,
@@ -175,13 +175,7 @@ pub fn report(
     span: &Span,
 ) -> PyResult<(String, String)> {
     let as_of = instant(policy, "as_of", span.as_of.as_deref(), DateOnly::End)?;
-    let (from, to) = bounds(policy, span)?;
-    let options = Options {
-        from,
-        to,
-        period: period(&span.period)?,
-        window: span.window_ms,
-    };
+    let options = options(policy, span, span.window_ms)?;
     let h = histories(policy, sources)?;
     let e = evaluate(policy, &h, as_of);
     let meta = meta(policy, &h, &e);
@@ -191,6 +185,17 @@ pub fn report(
     Ok((json, meta))
 }
 
+/// The span and periods a report or diff covers, read from `span`.
+pub fn options(policy: &detente::Policy, span: &Span, window: Option<i64>) -> PyResult<Options> {
+    let (from, to) = bounds(policy, span)?;
+    Ok(Options {
+        from,
+        to,
+        period: period(&span.period)?,
+        window,
+    })
+}
+
 /// One side of a diff: its policy, source text and label.
 pub struct Policy<'a> {
     pub policy: &'a detente::Policy,
@@ -198,59 +203,82 @@ pub struct Policy<'a> {
     pub label: &'a str,
 }
 
-/// `diff`: both policies replayed on the same data up to the same as-of
-/// time (the latest either accepted), compared over one span; the diff
-/// as JSON, and each side's meta.
+/// Both sides of a diff replayed on the same data up to the same as-of
+/// time (the latest either accepted): their replays, rows rejected and
+/// metas, and the span as given.
+pub struct Replays {
+    pub as_of: Instant,
+    pub options: Options,
+    pub sides: [(Replayed, u64); 2],
+    pub metas: (String, String),
+}
+
+/// Replays `old` and `new` (only `shard`'s accounts, when given).
+pub fn diff_replays(
+    old: &Policy,
+    new: &Policy,
+    sources: &[Source],
+    span: &Span,
+    shard: Option<Shard>,
+) -> PyResult<Replays> {
+    let as_of = instant(new.policy, "as_of", span.as_of.as_deref(), DateOnly::End)?;
+    let options = options(new.policy, span, None)?;
+    let old_h = histories(old.policy, sources)?;
+    let new_h = histories(new.policy, sources)?;
+    let at = as_of.unwrap_or_else(|| default_as_of(&old_h).max(default_as_of(&new_h)));
+    let old_e = evaluate_shard(old.policy, &old_h, Some(at), shard);
+    let new_e = evaluate_shard(new.policy, &new_h, Some(at), shard);
+    let metas = (
+        meta(old.policy, &old_h, &old_e),
+        meta(new.policy, &new_h, &new_e),
+    );
+    Ok(Replays {
+        as_of: at,
+        options,
+        sides: [
+            (
+                Replayed::whole(old.policy, &old_h, old_e),
+                old_h.total().rejected,
+            ),
+            (
+                Replayed::whole(new.policy, &new_h, new_e),
+                new_h.total().rejected,
+            ),
+        ],
+        metas,
+    })
+}
+
+/// `diff`: both policies replayed on the same data, compared over one
+/// span; the diff as JSON, and each side's meta.
 pub fn diff(
     old: &Policy,
     new: &Policy,
     sources: &[Source],
     span: &Span,
 ) -> PyResult<(String, String, String)> {
-    let as_of = instant(new.policy, "as_of", span.as_of.as_deref(), DateOnly::End)?;
-    let (from, to) = bounds(new.policy, span)?;
-    let period = period(&span.period)?;
-    let old_h = histories(old.policy, sources)?;
-    let new_h = histories(new.policy, sources)?;
-    let at = as_of.unwrap_or_else(|| default_as_of(&old_h).max(default_as_of(&new_h)));
-    let old_e = evaluate(old.policy, &old_h, Some(at));
-    let new_e = evaluate(new.policy, &new_h, Some(at));
-    let metas = (
-        meta(old.policy, &old_h, &old_e),
-        meta(new.policy, &new_h, &new_e),
-    );
-    let old_r = Replayed::whole(old.policy, &old_h, old_e);
-    let new_r = Replayed::whole(new.policy, &new_h, new_e);
-    let first = [&old_r, &new_r]
-        .into_iter()
-        .filter_map(|r| first_stage_entry(&r.eval))
-        .min();
-    let options = Options {
-        from: from.or(first),
-        to,
-        period,
-        window: None,
-    };
+    let r = diff_replays(old, new, sources, span, None)?;
+    let [(old_r, old_rejected), (new_r, new_rejected)] = &r.sides;
     let result = diff::diff(
         &Side {
             label: old.label,
             source: old.source,
             policy: old.policy,
-            replayed: &old_r,
-            rejected_rows: old_h.total().rejected,
+            replayed: old_r,
+            rejected_rows: *old_rejected,
         },
         &Side {
             label: new.label,
             source: new.source,
             policy: new.policy,
-            replayed: &new_r,
-            rejected_rows: new_h.total().rejected,
+            replayed: new_r,
+            rejected_rows: *new_rejected,
         },
-        &options,
+        &diff_options(&r.options, old_r, new_r),
         &Gates::new(),
     );
     let json = serde_json::to_string(&result).unwrap_or_default();
-    Ok((json, metas.0, metas.1))
+    Ok((json, r.metas.0, r.metas.1))
 }
 
 /// The shard, from 1 to `n`, that the account `id` falls in (a contact

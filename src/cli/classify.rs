@@ -83,7 +83,7 @@ pub struct Args {
     )]
     pub(super) batch_events: usize,
     /// Replay only shard K of N (e.g. 2/8): the accounts whose id falls
-    /// in it by a stable hash (docs/data.md, "Shards"), each with all its
+    /// in it by a stable hash (docs/data.md, "Shards and merge"), each with all its
     /// contacts and deals. Every shard reads the same files; the shards'
     /// journeys together are one run's. Default as-of: the whole data's.
     #[arg(long, value_name = "K/N", value_parser = shard, conflicts_with = "stdin")]
@@ -100,7 +100,7 @@ pub struct Args {
 }
 
 /// `--shard K/N`, or why not.
-fn shard(text: &str) -> Result<detente::data::shard::Shard, String> {
+pub(super) fn shard(text: &str) -> Result<detente::data::shard::Shard, String> {
     detente::data::shard::Shard::parse(text).map_err(|e| e.to_string())
 }
 

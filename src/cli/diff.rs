@@ -5,8 +5,9 @@ use std::path::Path;
 
 use detente::data::manifest::Manifest;
 use detente::report::Options;
-use detente::report::context::first_stage_entry;
 use detente::report::diff::{self, Gates, Side, gates};
+use detente::report::merge::diff_options;
+use detente::report::partial;
 use detente::report::text::Style;
 
 use super::Exit;
@@ -60,6 +61,8 @@ pub struct Args {
     /// more uses more memory, fewer more time; the diff is the same.
     #[arg(long, default_value_t = report::REPORT_BATCH_EVENTS, value_name = "EVENTS")]
     batch_events: usize,
+    #[command(flatten)]
+    parts: report::PartArgs,
 }
 
 /// A policy's text from a file or from git.
@@ -178,72 +181,98 @@ fn diff_command(args: &Args) -> Result<Exit, Exit> {
     let new_inputs = inputs::Inputs {
         policy: new,
         sources: sources.clone(),
+        label: new_label,
+        source: new_source,
     };
     let span = args.span.read(&new_inputs)?;
     let old_inputs = inputs::Inputs {
         policy: old,
         sources,
+        label: args.old.clone(),
+        source: old_source,
     };
     // Each side is replayed on its own (the two schemas may read the rows
     // differently), up to the same as-of time: the latest either accepted.
-    let replays = report::replay_sides(
+    let mut replays = report::replay_sides(
         &[&old_inputs, &new_inputs],
         span.as_of,
         args.batch_events,
         args.threads,
+        args.parts.shard,
     )?;
     eprint!("{}", report::whole_note(&replays, "the diff"));
-    let (Some(old_side), Some(new_side)) = (replays.first(), replays.get(1)) else {
+    let (Some(new_side), Some(old_side)) = (replays.pop(), replays.pop()) else {
         return Err(Exit::Usage);
     };
     eprint!("{}", reports::rejected_note(new_side.rejected, "the diff"));
-    let (old_ev, new_ev) = (&old_side.replayed, &new_side.replayed);
-    let result = {
-        // One span for both: each policy's own default would start at its
-        // own first stage entry.
-        let first = [old_ev, new_ev]
-            .into_iter()
-            .filter_map(|r| first_stage_entry(&r.eval))
-            .min();
-        let options = Options {
-            from: span.from.or(first),
-            to: span.to,
-            period: span.period,
-            window: None,
-        };
-        diff::diff(
-            &Side {
-                label: &args.old,
-                source: &old_source,
-                policy: &old_inputs.policy,
-                replayed: old_ev,
-                rejected_rows: old_side.rejected,
-            },
-            &Side {
-                label: &new_label,
-                source: &new_source,
-                policy: &new_inputs.policy,
-                replayed: new_ev,
-                rejected_rows: new_side.rejected,
-            },
-            &options,
-            &gates,
-        )
+    let options = Options {
+        from: span.from,
+        to: span.to,
+        period: span.period,
+        window: None,
     };
-    match args.output {
-        Format::Table => out!("{}", diff::text::render(&result, Style::Table)),
-        Format::Markdown => out!("{}", diff::text::render(&result, Style::Markdown)),
+    if let Some(path) = &args.parts.partial {
+        let side = |i: &inputs::Inputs, rejected| partial::SideHead {
+            label: i.label.clone(),
+            source: i.source.clone(),
+            rejected,
+        };
+        let head = partial::Head {
+            kind: partial::Kind::Diff,
+            as_of: new_side.replayed.eval.as_of,
+            options,
+            gates,
+            shard: args.parts.shard.map(|s| (s.k(), s.n())),
+            sides: vec![
+                side(&old_inputs, old_side.rejected),
+                side(&new_inputs, new_side.rejected),
+            ],
+        };
+        return Ok(super::merge::write_partial(
+            path,
+            head,
+            vec![old_inputs.policy, new_inputs.policy],
+            vec![old_side.replayed, new_side.replayed],
+        ));
+    }
+    let (old_ev, new_ev) = (&old_side.replayed, &new_side.replayed);
+    let result = diff::diff(
+        &Side {
+            label: &old_inputs.label,
+            source: &old_inputs.source,
+            policy: &old_inputs.policy,
+            replayed: old_ev,
+            rejected_rows: old_side.rejected,
+        },
+        &Side {
+            label: &new_inputs.label,
+            source: &new_inputs.source,
+            policy: &new_inputs.policy,
+            replayed: new_ev,
+            rejected_rows: new_side.rejected,
+        },
+        &diff_options(&options, old_ev, new_ev),
+        &gates,
+    );
+    Ok(print(&result, args.output))
+}
+
+/// The diff in `output`'s format; exit 3 when a gate failed.
+pub fn print(result: &diff::PolicyDiff, output: Format) -> Exit {
+    match output {
+        Format::Table => out!("{}", diff::text::render(result, Style::Table)),
+        Format::Markdown => out!("{}", diff::text::render(result, Style::Markdown)),
         Format::Json => outln!(
             "{}",
-            serde_json::to_string_pretty(&result).unwrap_or_default()
+            serde_json::to_string_pretty(result).unwrap_or_default()
         ),
     }
-    Ok(if result.passed {
+    if result.passed {
         Exit::Ok
     } else {
         for g in result.gates.iter().filter(|g| !g.passed) {
             eprintln!("gate failed: {} — {}", g.gate, g.message);
         }
         Exit::GateFailed
-    })
+    }
 }

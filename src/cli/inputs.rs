@@ -49,6 +49,10 @@ pub struct DataFiles {
 pub struct Inputs {
     pub policy: Policy,
     pub sources: Vec<Source>,
+    /// The policy as the user named it, and its text (a partial report
+    /// carries both).
+    pub label: String,
+    pub source: String,
 }
 
 impl Inputs {
@@ -142,12 +146,16 @@ pub fn read_policy(path: &Path) -> Result<String, super::Exit> {
 /// `--policy` or the manifest; errors are printed here.
 pub fn policy(args: &DataArgs) -> Result<Policy, super::Exit> {
     let manifest = manifest(args.manifest.as_deref())?;
-    policy_of(args, manifest.as_ref())
+    policy_of(args, manifest.as_ref()).map(|(_, _, policy)| policy)
 }
 
-fn policy_of(args: &DataArgs, manifest: Option<&Manifest>) -> Result<Policy, super::Exit> {
+/// The policy's label, text and compiled form.
+fn policy_of(
+    args: &DataArgs,
+    manifest: Option<&Manifest>,
+) -> Result<(String, String, Policy), super::Exit> {
     let path = policy_path(args.policy.as_deref(), manifest)?;
-    read_and_compile(&path).map(|(_, policy)| policy)
+    read_and_compile(&path).map(|(source, policy)| (super::files::display(&path), source, policy))
 }
 
 /// `--policy`, else the manifest's `[policy] path`; neither is an error.
@@ -173,9 +181,14 @@ pub fn read_and_compile(path: &Path) -> Result<(String, Policy), super::Exit> {
 /// Resolves and compiles; errors are printed here, ready for an exit code.
 pub fn resolve(args: &DataArgs) -> Result<Inputs, super::Exit> {
     let manifest = manifest(args.manifest.as_deref())?;
-    let policy = policy_of(args, manifest.as_ref())?;
+    let (label, source, policy) = policy_of(args, manifest.as_ref())?;
     let sources = sources(&args.files, manifest.as_ref())?;
-    Ok(Inputs { policy, sources })
+    Ok(Inputs {
+        policy,
+        sources,
+        label,
+        source,
+    })
 }
 
 /// The data files from flags, else from the manifest; none is an error.

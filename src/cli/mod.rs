@@ -27,6 +27,7 @@ mod graph;
 mod grouped;
 mod inputs;
 mod lsp;
+mod merge;
 mod report;
 mod reports;
 #[cfg(feature = "serve")]
@@ -94,6 +95,8 @@ enum Command {
     Report(report::Args),
     /// Replay two versions of a policy on the same data and compare them.
     Diff(diff::Args),
+    /// Combine the partial reports of parts of the data into one report or diff.
+    Merge(merge::Args),
     /// Run the policy tests (policies/tests/*.toml) and report coverage.
     Test(test::Args),
     /// Serve the engine as an HTTP JSON API (classify, explain, policy).
@@ -145,6 +148,7 @@ pub fn run() -> std::process::ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Report(a) => report::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Merge(a) => merge::run(a),
         #[cfg(feature = "serve")]
         Command::Serve(a) => serve::run(a),
         Command::Completions(a) => {

@@ -2,9 +2,11 @@
 //! balance and flow, drop-outs, SLAs, metrics, incentives and score
 //! calibration of the replayed data (docs/reports.md).
 
-use detente::eval::evaluate;
+use detente::data::shard::Shard;
+use detente::eval::evaluate_shard;
 use detente::ir::Period;
 use detente::report::batched::{Batched, Whole, replay_batched};
+use detente::report::partial;
 use detente::report::text::{Style, render};
 use detente::report::{Events, Options, Replayed, build_from};
 use std::sync::Arc;
@@ -111,6 +113,23 @@ pub struct Args {
     /// more uses more memory, fewer more time; the report is the same.
     #[arg(long, default_value_t = REPORT_BATCH_EVENTS, value_name = "EVENTS")]
     batch_events: usize,
+    #[command(flatten)]
+    parts: PartArgs,
+}
+
+/// Replaying one part of the data for `detente merge`.
+#[derive(clap::Args)]
+pub struct PartArgs {
+    /// Replay only shard K of N (e.g. 2/8): the accounts whose id falls
+    /// in it (docs/data.md, "Shards and merge"). Needs --partial: a
+    /// shard's figures are merged, not read on their own.
+    #[arg(long, value_name = "K/N", value_parser = super::classify::shard, requires = "partial")]
+    pub shard: Option<detente::data::shard::Shard>,
+    /// Write the partial state to FILE instead of printing: what
+    /// `detente merge` combines, with the other parts, into the output of
+    /// one run.
+    #[arg(long, value_name = "FILE")]
+    pub partial: Option<std::path::PathBuf>,
 }
 
 /// The default batch of `classify --stream`, in events.
@@ -124,7 +143,13 @@ pub const BATCH_EVENTS: usize = 100_000;
 pub const REPORT_BATCH_EVENTS: usize = 25_000;
 
 pub fn run(args: Args) -> Exit {
-    if (args.output == Format::Parquet) != args.out_dir.is_some() {
+    if args.parts.partial.is_some() && args.out_dir.is_some() {
+        eprintln!(
+            "error: --partial writes the partial state, not the report: leave out --out-dir, and give it to `detente merge`"
+        );
+        return Exit::Usage;
+    }
+    if args.parts.partial.is_none() && (args.output == Format::Parquet) != args.out_dir.is_some() {
         eprintln!(
             "error: -o parquet writes files, so it needs --out-dir DIR; the other formats print (leave out --out-dir)"
         );
@@ -151,7 +176,13 @@ pub fn run(args: Args) -> Exit {
         period: span.period,
         window,
     };
-    let replay = match replay_sides(&[&inputs], span.as_of, args.batch_events, args.threads) {
+    let replay = match replay_sides(
+        &[&inputs],
+        span.as_of,
+        args.batch_events,
+        args.threads,
+        args.parts.shard,
+    ) {
         Ok(mut r) => match r.pop() {
             Some(r) => r,
             None => return Exit::Usage,
@@ -163,19 +194,44 @@ pub fn run(args: Args) -> Exit {
         whole_note(std::slice::from_ref(&replay), "the report")
     );
     eprint!("{}", reports::rejected_note(replay.rejected, "the report"));
+    if let Some(path) = &args.parts.partial {
+        let head = partial::Head {
+            kind: partial::Kind::Report,
+            as_of: replay.replayed.eval.as_of,
+            options,
+            gates: Vec::new(),
+            shard: args.parts.shard.map(|s| (s.k(), s.n())),
+            sides: vec![partial::SideHead {
+                label: inputs.label.clone(),
+                source: inputs.source.clone(),
+                rejected: replay.rejected,
+            }],
+        };
+        return super::merge::write_partial(path, head, vec![inputs.policy], vec![replay.replayed]);
+    }
     let report = build_from(&inputs.policy, &replay.replayed, &options);
-    eprint!("{}", many_segments(&report));
-    match args.output {
-        Format::Table => out!("{}", render(&report, Style::Table)),
-        Format::Markdown => out!("{}", render(&report, Style::Markdown)),
-        Format::Html => out!("{}", detente::report::html::render(&report)),
+    print(&report, args.output, args.out_dir.as_deref())
+}
+
+/// The report in `output`'s format: printed, or its sections written in
+/// `out_dir`.
+pub fn print(
+    report: &detente::report::build::Report,
+    output: Format,
+    out_dir: Option<&std::path::Path>,
+) -> Exit {
+    eprint!("{}", many_segments(report));
+    match output {
+        Format::Table => out!("{}", render(report, Style::Table)),
+        Format::Markdown => out!("{}", render(report, Style::Markdown)),
+        Format::Html => out!("{}", detente::report::html::render(report)),
         Format::Json => outln!(
             "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
+            serde_json::to_string_pretty(report).unwrap_or_default()
         ),
         Format::Parquet => {
-            if let Some(dir) = &args.out_dir {
-                return write_sections(&report, dir);
+            if let Some(dir) = out_dir {
+                return write_sections(report, dir);
             }
         }
     }
@@ -278,6 +334,7 @@ pub fn replay_sides(
     as_of: Option<Instant>,
     batch_events: usize,
     threads: Option<usize>,
+    shard: Option<Shard>,
 ) -> Result<Vec<Replay>, Exit> {
     let guess = match (as_of, sides.first()) {
         (Some(t), _) => t,
@@ -293,7 +350,7 @@ pub fn replay_sides(
             let mut replays: Vec<Replay> = Vec::with_capacity(sides.len());
             for s in sides {
                 let follow = replays.first().map(|r| &r.replayed.events);
-                let replay = replay_at(s, at, batch_events, follow)?;
+                let replay = replay_at(s, at, batch_events, follow, shard)?;
                 replays.push(replay);
             }
             Ok::<_, Exit>(replays)
@@ -342,9 +399,17 @@ fn replay_at(
     as_of: Instant,
     batch_events: usize,
     follow: Option<&Arc<Events>>,
+    shard: Option<Shard>,
 ) -> Result<Replay, Exit> {
     let policy = &inputs.policy;
-    let batched = replay_batched(policy, &inputs.sources, as_of, batch_events.max(1), follow);
+    let batched = replay_batched(
+        policy,
+        &inputs.sources,
+        as_of,
+        batch_events.max(1),
+        follow,
+        shard,
+    );
     match batched.map_err(usage)? {
         Batched::Done {
             replayed,
@@ -358,7 +423,7 @@ fn replay_at(
         }),
         Batched::Whole(why) => {
             let histories = inputs.load()?;
-            let eval = evaluate(policy, &histories, Some(as_of));
+            let eval = evaluate_shard(policy, &histories, Some(as_of), shard);
             Ok(Replay {
                 replayed: Replayed::whole(policy, &histories, eval),
                 latest: detente::eval::default_as_of(&histories),

@@ -13,7 +13,7 @@ use super::view::{View, Who};
 /// One contact's journey, typed: stages, scores, criteria, roles and
 /// SLAs by id. `report::journey` writes it as docs/engine.md shows, with
 /// the names read from the policy it was worked out with.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Journey {
     /// The contact's id.
@@ -48,7 +48,7 @@ pub struct Journey {
 
 /// The event behind a move, by type; the reserved rows go by their
 /// reserved names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum EventOf {
     /// An event of a type the policy declares.
@@ -93,7 +93,7 @@ impl EventOf {
 }
 
 /// One stage entered, typed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct StepFact {
     /// The stage entered.
@@ -114,7 +114,7 @@ pub struct StepFact {
 }
 
 /// What made the instant of a `when` move.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Tipped {
     /// The touchpoint the tipping event matched, if any.
@@ -130,7 +130,7 @@ pub struct Tipped {
 }
 
 /// What the reports read of a contact's journey: typed, not printed.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Facts {
     /// Every stage entered, in order.
@@ -153,7 +153,7 @@ pub struct Facts {
 }
 
 /// One account's journey through the account lifecycle.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct AccountJourney {
     /// The account's id.

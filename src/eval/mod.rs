@@ -39,7 +39,7 @@ use prepare::{Explained, follow};
 pub use problem::{Runtime, RuntimeProblem};
 
 /// Everything a replay produced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Evaluation {
     /// The instant replayed to (milliseconds since the Unix epoch, UTC).

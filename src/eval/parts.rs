@@ -8,7 +8,7 @@ use super::state::SlaInstance;
 use crate::data::time::Instant;
 
 /// One criteria's verdict and its clauses', in the order written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Verdict {
     /// Whether the criteria is met (none: unknown).
@@ -18,7 +18,7 @@ pub struct Verdict {
 }
 
 /// The account's buying group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Group {
     /// Each role, by position: the ids of the contacts who hold it.
@@ -30,7 +30,7 @@ pub struct Group {
 }
 
 /// One SLA instance of a contact, where it stands at the as-of time.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SlaState {
     /// The instance: its SLA, start, due time, when it was met or
@@ -44,7 +44,7 @@ pub struct SlaState {
 }
 
 /// Where an SLA instance stands at the as-of time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum SlaStatus {

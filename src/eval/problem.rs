@@ -6,7 +6,7 @@ use crate::data::time::Instant;
 use crate::ir::{Entity, NodeId, StageId};
 
 /// Something that went wrong in the replay of one contact or account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum Runtime {
     /// R001: `when` moves kept chaining at one instant (the loop the
@@ -63,7 +63,7 @@ impl Runtime {
 }
 
 /// A runtime problem and whose it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct RuntimeProblem {
     /// The contact it is about, if it is about one.

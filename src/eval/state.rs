@@ -45,7 +45,7 @@ impl ItemKind {
 }
 
 /// What moved a contact or account into a stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Cause {
     /// Came into existence in its initial stage.
     Start,
@@ -71,7 +71,7 @@ pub enum Cause {
 
 /// What a metric's `where` filters and `by` dimensions read at one
 /// counted fact's instant (a stage entry, an SLA instance's start).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Marks {
     /// The stage-entry or SLA filters that held of it.
@@ -125,7 +125,7 @@ impl Life {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SlaInstance {
     pub sla: SlaId,
     pub started: Instant,
@@ -178,7 +178,7 @@ pub struct Member {
 }
 
 /// One event of a contact that matched touchpoints.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Touch {
     pub at: Instant,
     /// Index into `Histories::events`.

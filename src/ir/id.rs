@@ -4,11 +4,73 @@
 //! answers `None` past `u32::MAX` rather than wrapping or saturating onto
 //! another definition.
 
+use std::cell::Cell;
+
+/// How many definitions of each kind the policy a partial report is read
+/// against has. A partial (`report --partial`) names definitions by
+/// number, and a number past its table would index past it; serde's
+/// derive gives a field's `Deserialize` no context, so the limits are set
+/// on this thread for the duration of one read ([`with_limits`]) and an
+/// id outside them is an error of the read, never an id.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Limits {
+    pub team: usize,
+    pub field: usize,
+    pub event: usize,
+    pub touchpoint: usize,
+    pub score: usize,
+    pub criteria: usize,
+    pub role: usize,
+    pub stage: usize,
+    pub transition: usize,
+    pub sla: usize,
+    pub metric: usize,
+    pub incentive: usize,
+    pub filter: usize,
+    pub dimension: usize,
+    pub node: usize,
+}
+
+thread_local! {
+    /// None outside [`with_limits`]: no id can be read then.
+    static LIMITS: Cell<Option<Limits>> = const { Cell::new(None) };
+}
+
+/// Runs `read` with ids bounded by `limits` on this thread.
+pub(crate) fn with_limits<T>(limits: Limits, read: impl FnOnce() -> T) -> T {
+    let before = LIMITS.replace(Some(limits));
+    let out = read();
+    LIMITS.set(before);
+    out
+}
+
+/// A number read for an id of kind `limit`, if the policy has that many.
+pub(crate) fn read_id<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    limit: fn(&Limits) -> usize,
+    tag: &'static str,
+) -> Result<u32, D::Error> {
+    let n = <u32 as serde::Deserialize>::deserialize(d)?;
+    let max = LIMITS.get().map_or(0, |l| limit(&l));
+    if (n as usize) < max {
+        Ok(n)
+    } else {
+        Err(serde::de::Error::custom(format_args!(
+            "{tag} #{n}, which the policy does not have"
+        )))
+    }
+}
+
 macro_rules! id {
-    ($(#[$doc:meta])* $name:ident, $tag:literal) => {
+    ($(#[$doc:meta])* $name:ident, $tag:literal, $limit:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
         pub struct $name(u32);
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                read_id(d, |l| l.$limit, $tag).map($name)
+            }
+        }
         impl $name {
             /// The position of the definition in its table.
             pub fn index(self) -> usize {
@@ -34,41 +96,43 @@ macro_rules! id {
 }
 
 id!(/// A team; `shared` is always [`SHARED_TEAM`].
-    TeamId, "team");
+    TeamId, "team", team);
 id!(/// A field of the contact, the account or one event type.
-    FieldId, "field");
+    FieldId, "field", field);
 id!(/// An event type.
-    EventTypeId, "event");
+    EventTypeId, "event", event);
 id!(/// A touchpoint.
-    TouchpointId, "touchpoint");
+    TouchpointId, "touchpoint", touchpoint);
 id!(/// A score.
-    ScoreId, "score");
+    ScoreId, "score", score);
 id!(/// A criteria.
-    CriteriaId, "criteria");
+    CriteriaId, "criteria", criteria);
 id!(/// A buying-group role.
-    RoleId, "role");
+    RoleId, "role", role);
 id!(/// A stage, unique across both lifecycles.
-    StageId, "stage");
+    StageId, "stage", stage);
 id!(/// A transition.
-    TransitionId, "transition");
+    TransitionId, "transition", transition);
 id!(/// An SLA.
-    SlaId, "sla");
+    SlaId, "sla", sla);
 id!(/// A metric.
-    MetricId, "metric");
+    MetricId, "metric", metric);
 id!(/// An incentive.
-    IncentiveId, "incentive");
+    IncentiveId, "incentive", incentive);
 id!(/// The `where` of something a metric counts (an event, a stage entry,
     /// an SLA instance), worked out by the replay at the fact's instant
     /// (see `Ir::filters`).
-    FilterId, "filter");
+    FilterId, "filter", filter);
 id!(/// What a metric is cut by or an incentive paid per (`contact.office`).
-    DimensionId, "dimension");
+    DimensionId, "dimension", dimension);
 
 /// The built-in team `shared`, first of every policy's teams.
 pub const SHARED_TEAM: TeamId = TeamId(0);
 
 /// Whose lifecycle: a contact's, an account's or a deal's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[non_exhaustive]
 pub enum Entity {
     /// One person.

@@ -293,6 +293,38 @@ pub struct Incentive {
 }
 
 impl Ir {
+    /// How many definitions of each kind the policy has: the bounds of
+    /// the ids a partial report read against it may hold.
+    pub(crate) fn limits(&self) -> id::Limits {
+        let fields = [
+            &self.contact_fields,
+            &self.account_fields,
+            &self.deal_fields,
+        ]
+        .into_iter()
+        .map(Table::len)
+        .chain(self.events.iter().map(|e| e.fields.len()))
+        .max()
+        .unwrap_or(0);
+        id::Limits {
+            team: self.teams.len(),
+            field: fields,
+            event: self.events.len(),
+            touchpoint: self.touchpoints.len(),
+            score: self.scores.len(),
+            criteria: self.criteria.len(),
+            role: self.roles.len(),
+            stage: self.stages.len(),
+            transition: self.transitions.len(),
+            sla: self.slas.len(),
+            metric: self.metrics.len(),
+            incentive: self.incentives.len(),
+            filter: self.filters.len(),
+            dimension: self.dimensions.len(),
+            node: self.nodes.len(),
+        }
+    }
+
     /// The names of a lifecycle's stages, in declared order.
     pub fn stages_of(&self, entity: Entity) -> impl Iterator<Item = &str> {
         self.stages

@@ -13,8 +13,16 @@ use super::value::*;
 
 /// A node of the condition arena. Only the arena that made it hands it
 /// out, so it always names a node of that arena.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct NodeId(u32);
+
+/// Read back from a partial report, bounded by the policy's arena like
+/// every typed id (`id::with_limits`).
+impl<'de> serde::Deserialize<'de> for NodeId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::id::read_id(d, |l| l.node, "node").map(NodeId)
+    }
+}
 
 impl std::fmt::Debug for NodeId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -275,6 +283,16 @@ impl Nodes {
     /// Every pattern's id, in order.
     pub fn patterns(&self) -> impl Iterator<Item = PatternId> + use<> {
         (0..self.patterns.len()).map_while(|i| u32::try_from(i).ok().map(PatternId))
+    }
+
+    /// How many nodes the arena holds.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the arena holds no node.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
     }
 
     /// Every node with its id, operands first.

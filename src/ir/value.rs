@@ -57,7 +57,7 @@ impl Type {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Period {
     Month,
     Quarter,
@@ -80,7 +80,7 @@ impl Unit {
 
 /// A length of time as written; calendar days follow the policy's
 /// timezone, business durations its business hours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Duration {
     Minutes(i64),
     Days(i64),
@@ -100,10 +100,10 @@ impl Duration {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     Number(f64),
-    Money(Decimal),
+    Money(#[serde(with = "money_bytes")] Decimal),
     Duration(Duration),
     Text(String),
     Bool(bool),
@@ -111,6 +111,22 @@ pub enum Value {
     /// Milliseconds since the Unix epoch, UTC.
     Timestamp(i64),
     List(Vec<Value>),
+}
+
+/// An amount stored (in a partial report) as rust_decimal's own 16
+/// bytes: its default serde form asks the format what comes next, which a
+/// compact format such as postcard cannot say.
+mod money_bytes {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&d.serialize(), s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        <[u8; 16]>::deserialize(d).map(Decimal::deserialize)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,9 +10,10 @@
 
 use crate::compile::Policy;
 use crate::data::codes::RowCode;
+use crate::data::shard::Shard;
 use crate::data::time::Instant;
 use crate::data::{DataError, Histories, Source, load_grouped_ahead};
-use crate::eval::{default_as_of, evaluate};
+use crate::eval::{default_as_of, evaluate_shard};
 
 use std::sync::Arc;
 
@@ -53,13 +54,15 @@ pub enum Batched {
 /// Replays `sources` a batch of about `batch_events` events at a time
 /// up to `as_of`. `follow`: the events of a replay of the same data under
 /// another policy, whose rows this one's share where they are the same
-/// (a diff's two sides).
+/// (a diff's two sides). `shard`: replay only the accounts of one shard
+/// (every row is still read, for the latest time and the rows' counts).
 pub fn replay_batched(
     policy: &Policy,
     sources: &[Source],
     as_of: Instant,
     batch_events: usize,
     follow: Option<&Arc<Events>>,
+    shard: Option<Shard>,
 ) -> Result<Batched, DataError> {
     let mut replayed = Replayed::empty(policy, as_of, follow);
     let mut latest: Option<Instant> = None;
@@ -73,7 +76,7 @@ pub fn replay_batched(
             latest = Some(latest.map_or(t, |l| l.max(t)));
         }
         replayed.reserve(b.contacts_in_file, b.accounts_in_file);
-        let eval = evaluate(policy, h, Some(as_of));
+        let eval = evaluate_shard(policy, h, Some(as_of), shard);
         replayed.append(h, eval);
         Ok(())
     });

@@ -12,7 +12,7 @@ use crate::ir::Entity;
 use crate::ir::{Ir, Period, StageId};
 
 /// How to cut the report.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Options {
     /// Start of the report (default: the first stage entry in the data).
     pub from: Option<Instant>,

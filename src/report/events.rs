@@ -92,6 +92,16 @@ fn unpack_of(code: u32) -> EventOf {
     }
 }
 
+/// One event as a partial report stores it: its instant, its type as
+/// [`pack_of`] packs it, its deal and the fields a report reads.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(super) struct StoredEvent {
+    at: Instant,
+    of: u32,
+    deal: Option<String>,
+    fields: Vec<(FieldId, Value)>,
+}
+
 /// One event, as a report reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct Row<'a> {
@@ -161,25 +171,68 @@ impl Events {
                 self.len += 1;
                 continue;
             }
-            let (fields_at, fields_len) = self.keep_fields(kept);
-            let deal = e.deal.as_ref().map_or(NO_DEAL, |d| self.deal_id(d));
-            let row = Packed {
-                at: e.at,
-                of: pack_of(of),
-                deal,
-                fields_at,
-                fields_len,
-            };
-            match self.rows.last_mut() {
-                Some(chunk) if chunk.len() < CHUNK => chunk.push(row),
-                _ => {
-                    let mut chunk = Vec::with_capacity(CHUNK);
-                    chunk.push(row);
-                    self.rows.push(chunk);
-                }
-            }
-            self.len += 1;
+            self.push(e.at, pack_of(of), e.deal.as_deref(), kept);
         }
+    }
+
+    /// Adds one row of its own, numbered after those before.
+    fn push(&mut self, at: Instant, of: u32, deal: Option<&str>, kept: Vec<(FieldId, Value)>) {
+        let (fields_at, fields_len) = self.keep_fields(kept);
+        let deal = deal.map_or(NO_DEAL, |d| self.deal_id(d));
+        let row = Packed {
+            at,
+            of,
+            deal,
+            fields_at,
+            fields_len,
+        };
+        match self.rows.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(row),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(row);
+                self.rows.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Adds the event numbered `ev` of `other` (a table of the same
+    /// policy), numbered after those before; false when `other` has no
+    /// such event.
+    pub(super) fn push_from(&mut self, other: &Events, ev: usize) -> bool {
+        let Some(r) = other.get(ev) else {
+            return false;
+        };
+        self.push(r.at, pack_of(r.of), r.deal, r.fields.to_vec());
+        true
+    }
+
+    /// The events numbered `keep` (ascending), as a partial report
+    /// stores them.
+    pub(super) fn stored(&self, keep: &[usize]) -> Vec<StoredEvent> {
+        keep.iter()
+            .filter_map(|&ev| self.get(ev))
+            .map(|r| StoredEvent {
+                at: r.at,
+                of: pack_of(r.of),
+                deal: r.deal.map(str::to_string),
+                fields: r.fields.to_vec(),
+            })
+            .collect()
+    }
+
+    /// The table of `ir`'s reports holding `stored`, in order; the first
+    /// event whose type the policy does not have is refused.
+    pub(super) fn from_stored(ir: &Ir, stored: Vec<StoredEvent>) -> Result<Events, usize> {
+        let mut events = Events::new(ir);
+        for (i, e) in stored.into_iter().enumerate() {
+            if e.of < SET_STAGE && e.of as usize >= ir.events.len() {
+                return Err(i);
+            }
+            events.push(e.at, e.of, e.deal.as_deref(), e.fields);
+        }
+        Ok(events)
     }
 
     /// An event's type, and the fields a report reads that it has.

@@ -13,9 +13,11 @@ pub mod funnel;
 pub mod graph;
 pub mod html;
 pub mod journey;
+pub mod merge;
 pub mod metrics;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+pub mod partial;
 pub mod period;
 pub mod problems;
 pub mod reasons;

@@ -132,24 +132,98 @@ impl Replayed {
 /// Moves a journey's event indexes past the `base` events before its
 /// batch.
 fn rebase(j: &mut Journey, base: usize) {
-    let f = &mut j.facts;
-    f.events.iter_mut().for_each(|e| *e += base);
-    f.filtered.iter_mut().for_each(|(e, _)| *e += base);
-    f.event_dims.iter_mut().for_each(|(e, _)| *e += base);
-    f.touches.iter_mut().for_each(|t| t.event += base);
-    f.steps.iter_mut().for_each(|s| rebase_step(s, base));
+    each_event(j, &mut |e| *e += base);
+}
+
+/// Every event index a journey holds: its own events', the metric
+/// filters' and dimensions', its touches' and its steps'.
+fn each_event(j: &mut Journey, f: &mut impl FnMut(&mut usize)) {
+    let facts = &mut j.facts;
+    facts.events.iter_mut().for_each(&mut *f);
+    facts.filtered.iter_mut().for_each(|(e, _)| f(e));
+    facts.event_dims.iter_mut().for_each(|(e, _)| f(e));
+    facts.touches.iter_mut().for_each(|t| f(&mut t.event));
+    facts.steps.iter_mut().for_each(|s| each_step_event(s, f));
+}
+
+fn rebase_step(s: &mut StepFact, base: usize) {
+    each_step_event(s, &mut |e| *e += base);
 }
 
 /// Every event index a step holds: its cause's and what tipped it.
-fn rebase_step(s: &mut StepFact, base: usize) {
+fn each_step_event(s: &mut StepFact, f: &mut impl FnMut(&mut usize)) {
     match &mut s.cause {
-        Cause::On { event, .. } | Cause::Manual { event } => *event += base,
+        Cause::On { event, .. } | Cause::Manual { event } => f(event),
         // A `when` move's item is on its account's own timeline, which a
         // batch replays whole.
         _ => {}
     }
     if let Some(e) = &mut s.tipped.event {
-        *e += base;
+        f(e);
+    }
+}
+
+impl Replayed {
+    /// Every event index held by a journey (a contact's, a deal's or an
+    /// account's), passed to `f`.
+    fn each_event(&mut self, f: &mut impl FnMut(&mut usize)) {
+        let eval = &mut self.eval;
+        for j in eval.journeys.iter_mut().chain(eval.deals.iter_mut()) {
+            each_event(j, f);
+        }
+        for a in &mut eval.accounts {
+            a.steps.iter_mut().for_each(|s| each_step_event(s, f));
+        }
+    }
+
+    /// The replay as a partial report keeps it: the journeys, and only
+    /// the events some journey points at (a shard's replay holds every
+    /// event of the files it read, its own accounts' and the others'),
+    /// renumbered in their order.
+    pub(super) fn into_stored(mut self) -> (Evaluation, Vec<super::events::StoredEvent>) {
+        let mut keep = Vec::new();
+        self.each_event(&mut |e| keep.push(*e));
+        keep.sort_unstable();
+        keep.dedup();
+        let stored = self.events.stored(&keep);
+        self.each_event(&mut |e| *e = keep.binary_search(e).unwrap_or(usize::MAX));
+        (self.eval, stored)
+    }
+
+    /// A replay read back from a partial report; `None` when a journey
+    /// points at an event the partial does not hold.
+    pub(super) fn from_stored(eval: Evaluation, events: Events) -> Option<Replayed> {
+        let mut replayed = Replayed {
+            eval,
+            events: Arc::new(events),
+        };
+        let len = replayed.events.len();
+        let mut inside = true;
+        replayed.each_event(&mut |e| inside &= *e < len);
+        inside.then_some(replayed)
+    }
+
+    /// Adds the replay of other accounts (a partial of another part of
+    /// the data), its events numbered after these; [`Replayed::finish`]
+    /// then puts everything in the order of one replay.
+    pub(super) fn absorb(&mut self, mut other: Replayed) {
+        let base = self.events.len();
+        let events = Arc::make_mut(&mut self.events);
+        for ev in 0..other.events.len() {
+            events.push_from(&other.events, ev);
+        }
+        other.each_event(&mut |e| *e += base);
+        let Evaluation {
+            journeys,
+            accounts,
+            deals,
+            problems,
+            ..
+        } = other.eval;
+        self.eval.journeys.extend(journeys);
+        self.eval.deals.extend(deals);
+        self.eval.accounts.extend(accounts);
+        self.eval.problems.extend(problems);
     }
 }
 

@@ -51,7 +51,7 @@ proptest! {
         let expected = whole_report(&policy, &sources, &options);
         let as_of = detente::data::latest_time(&policy, &sources).unwrap().unwrap();
         let Batched::Done { replayed, latest, .. } =
-            replay_batched(&policy, &sources, as_of, batch, None).unwrap()
+            replay_batched(&policy, &sources, as_of, batch, None, None).unwrap()
         else {
             panic!("generated events are grouped by account, so they are read in batches");
         };
@@ -85,7 +85,7 @@ proptest! {
         let options = Options::default();
         let as_of = detente::data::latest_time(&policy, &first).unwrap().unwrap();
         let replay = |sources: &[Source], follow| {
-            let Batched::Done { replayed, .. } = replay_batched(&policy, sources, as_of, 50, follow).unwrap() else {
+            let Batched::Done { replayed, .. } = replay_batched(&policy, sources, as_of, 50, follow, None).unwrap() else {
                 panic!("generated events are grouped by account");
             };
             replayed
@@ -157,7 +157,7 @@ fn events_not_grouped_by_account_are_read_whole() {
     lines.insert(0, last);
     std::fs::write(&path, lines.join("\n")).unwrap();
     let policy = detente::Policy::compile(&acme()).unwrap();
-    let got = replay_batched(&policy, &sources, 0, 100, None).unwrap();
+    let got = replay_batched(&policy, &sources, 0, 100, None, None).unwrap();
     assert!(
         matches!(got, Batched::Whole(Whole::NotGrouped(_))),
         "{got:?}"
@@ -178,7 +178,7 @@ fn an_event_id_used_under_two_accounts_is_read_whole() {
         dir.path().join("events.csv"),
     )];
     let policy = detente::Policy::compile(&acme()).unwrap();
-    let got = replay_batched(&policy, &sources, 0, 100, None).unwrap();
+    let got = replay_batched(&policy, &sources, 0, 100, None, None).unwrap();
     assert!(matches!(got, Batched::Whole(Whole::RepeatedId)), "{got:?}");
     // Loading the whole file drops the second as a repeat.
     let h = detente::data::load(&policy, &sources).unwrap();

@@ -86,20 +86,22 @@ fn every_code_is_documented() {
     }
 }
 
-/// Every data (D0xx) and replay (R0xx) code the library can give is in
+/// Every data (D0xx), replay (R0xx) and merge (M0xx) code the library can give is in
 /// docs/diagnostics.md, and every one documented there is given
 /// somewhere: a code cannot be used without its row, nor documented and
 /// dead.
 #[test]
 fn data_and_replay_codes_are_used_and_documented() {
     let doc = std::fs::read_to_string(root().join("docs/diagnostics.md")).unwrap();
-    let code_re = regex::Regex::new(r#""([DR]0\d\d)""#).unwrap();
+    let code_re = regex::Regex::new(r#""([DRM]0\d\d)""#).unwrap();
     let mut used = std::collections::BTreeSet::new();
     // The Python package gives D007 (a data frame's column no cell can
     // hold), which only a data frame can have.
     for file in [
         "src/data/codes.rs",
         "src/eval/problem.rs",
+        "src/report/partial.rs",
+        "src/report/merge.rs",
         "python/detente/_frames.py",
     ] {
         let text = std::fs::read_to_string(root().join(file)).unwrap();
@@ -107,7 +109,7 @@ fn data_and_replay_codes_are_used_and_documented() {
             used.insert(c[1].to_string());
         }
     }
-    let row_re = regex::Regex::new(r"(?m)^\| ([DR]0\d\d) \|").unwrap();
+    let row_re = regex::Regex::new(r"(?m)^\| ([DRM]0\d\d) \|").unwrap();
     let documented: std::collections::BTreeSet<String> = row_re
         .captures_iter(&doc)
         .map(|c| c[1].to_string())

@@ -22,6 +22,7 @@ mod layers;
 mod lsp;
 mod matrix;
 mod parquet;
+mod partials;
 mod policies;
 mod props;
 mod reference;

@@ -21,7 +21,7 @@ use super::text::{percent, show};
 /// Float noise from sums must not fail a gate set at exactly the change.
 const EPSILON: f64 = 1e-9;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Gate {
     /// Fail when more than this share (0 to 1) of contacts change stage.
     ChangedShare(f64),
@@ -35,7 +35,7 @@ pub enum Gate {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Limit {
     /// `2%` as 0.02: percentage points for a rate, else a share of the
     /// old value.
