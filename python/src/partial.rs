@@ -8,7 +8,7 @@ use detente::data::Source;
 use detente::data::time::DateOnly;
 use detente::eval::evaluate_shard;
 use detente::report::Replayed;
-use detente::report::merge::{MergeError, merge as merge_parts};
+use detente::report::merge::{MergeError, Merger};
 use detente::report::partial::{Head, Kind as PartKind, Partial, SideHead};
 use pyo3::PyResult;
 
@@ -86,19 +86,26 @@ fn bytes(head: Head, policies: Vec<detente::Policy>, replays: Vec<Replayed>) -> 
 /// `merge`: the partials, each as its bytes, made into the report or the
 /// diff of one run, as JSON.
 pub fn merge(parts: &[pyo3::pybacked::PyBackedBytes]) -> PyResult<String> {
-    let mut read = Vec::with_capacity(parts.len());
-    for (i, bytes) in parts.iter().enumerate() {
-        let p = Partial::from_bytes(bytes).map_err(|e| {
+    let read = |i: usize, bytes: &[u8]| {
+        Partial::from_bytes(bytes).map_err(|e| {
             failure(
                 Kind::Data,
                 e.code(),
                 format!("partial {i}: {e}; make it again with report_partial or diff_partial of this release"),
                 serde_json::json!({ "partial": i }),
             )
-        })?;
-        read.push(p);
+        })
+    };
+    let mut parts = parts.iter().enumerate();
+    let Some((_, first)) = parts.next() else {
+        return Err(merge_failure(&MergeError::Empty));
+    };
+    // One part decoded at a time, besides what is merged so far.
+    let mut merger = Merger::new(read(0, first)?);
+    for (i, bytes) in parts {
+        merger.add(read(i, bytes)?).map_err(|e| merge_failure(&e))?;
     }
-    let whole = merge_parts(read).map_err(|e| merge_failure(&e))?;
+    let whole = merger.finish().map_err(|e| merge_failure(&e))?;
     let json = match (whole.report(), whole.diff()) {
         (Some(r), _) => serde_json::to_string(&r),
         (None, Some(d)) => serde_json::to_string(&d),

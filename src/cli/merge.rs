@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use detente::Policy;
 use detente::report::Replayed;
-use detente::report::merge::{Differs, MergeError, Subject, merge};
+use detente::report::merge::{Differs, MergeError, Merger, Subject};
 use detente::report::partial::{Head, Kind, Partial, PartialError};
 
 use super::Exit;
@@ -27,20 +27,30 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
-    let mut parts = Vec::with_capacity(args.partials.len());
-    for path in &args.partials {
-        match read(path) {
-            Ok(p) => parts.push(p),
-            Err(e) => return e,
-        }
+    match merged(&args.partials) {
+        Ok(whole) => print(&args, &whole),
+        Err(e) => e,
     }
-    let whole = match merge(parts) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("error[{}]: {}", e.code(), merge_error(&e, &args.partials));
-            return Exit::Usage;
-        }
+}
+
+/// The partials read one at a time and merged as they come, so memory
+/// holds one part besides what is merged so far.
+fn merged(paths: &[PathBuf]) -> Result<Partial, Exit> {
+    let mut paths_read = paths.iter();
+    let first = paths_read.next().ok_or(Exit::Usage)?;
+    let mut merger = Merger::new(read(first)?);
+    let fail = |e: MergeError| {
+        eprintln!("error[{}]: {}", e.code(), merge_error(&e, paths));
+        Exit::Usage
     };
+    for path in paths_read {
+        merger.add(read(path)?).map_err(fail)?;
+    }
+    merger.finish().map_err(fail)
+}
+
+/// The merged output in the format asked for.
+fn print(args: &Args, whole: &Partial) -> Exit {
     match whole.head.kind {
         Kind::Report => {
             if (args.output == super::report::Format::Parquet) != args.out_dir.is_some() {

@@ -75,35 +75,70 @@ impl MergeError {
 /// first's, with every part's rows counted once.
 pub fn merge(parts: Vec<Partial>) -> Result<Partial, MergeError> {
     let mut parts = parts.into_iter();
-    let mut whole = parts.next().ok_or(MergeError::Empty)?;
-    let mut shards = vec![whole.head.shard];
-    let mut rejected: Vec<u64> = whole.head.sides.iter().map(|s| s.rejected).collect();
-    for (i, part) in parts.enumerate() {
-        if let Some(what) = differs(&whole.head, &part.head) {
-            return Err(MergeError::Mismatch { index: i + 1, what });
+    let mut merger = Merger::new(parts.next().ok_or(MergeError::Empty)?);
+    for part in parts {
+        merger.add(part)?;
+    }
+    merger.finish()
+}
+
+/// Partials merged one at a time, so that a caller reading them from
+/// files holds one part besides what is merged so far, never every part
+/// at once.
+pub struct Merger {
+    whole: Partial,
+    shards: Vec<Option<(u32, u32)>>,
+    rejected: Vec<u64>,
+}
+
+impl Merger {
+    /// Starts from the first part, whose head the others must agree with.
+    pub fn new(first: Partial) -> Merger {
+        Merger {
+            shards: vec![first.head.shard],
+            rejected: first.head.sides.iter().map(|s| s.rejected).collect(),
+            whole: first,
         }
-        shards.push(part.head.shard);
-        for (sum, side) in rejected.iter_mut().zip(&part.head.sides) {
+    }
+
+    /// Adds the next part (the second is index 1 in errors).
+    pub fn add(&mut self, part: Partial) -> Result<(), MergeError> {
+        if let Some(what) = differs(&self.whole.head, &part.head) {
+            let index = self.shards.len();
+            return Err(MergeError::Mismatch { index, what });
+        }
+        self.shards.push(part.head.shard);
+        for (sum, side) in self.rejected.iter_mut().zip(&part.head.sides) {
             *sum = sum.saturating_add(side.rejected);
         }
-        for (into, replayed) in whole.replays.iter_mut().zip(part.replays) {
+        for (into, replayed) in self.whole.replays.iter_mut().zip(part.replays) {
             into.absorb(replayed);
         }
+        Ok(())
     }
-    if whole_shards(&shards)? {
-        // Every shard read every row: each counted the files' rejected
-        // rows, which are the same (`differs` saw to it).
-    } else {
-        for (side, sum) in whole.head.sides.iter_mut().zip(rejected) {
-            side.rejected = sum;
+
+    /// The parts as one run, or why they do not make a whole.
+    pub fn finish(self) -> Result<Partial, MergeError> {
+        let Merger {
+            mut whole,
+            shards,
+            rejected,
+        } = self;
+        if !whole_shards(&shards)? {
+            // Parts that read only their own rows: their rejected rows
+            // add up. (Shards each read every row and counted the same
+            // rejected rows, which `differs` saw to.)
+            for (side, sum) in whole.head.sides.iter_mut().zip(rejected) {
+                side.rejected = sum;
+            }
         }
+        whole.head.shard = None;
+        for r in &mut whole.replays {
+            r.finish();
+            overlap(r)?;
+        }
+        Ok(whole)
     }
-    whole.head.shard = None;
-    for r in &mut whole.replays {
-        r.finish();
-        overlap(r)?;
-    }
-    Ok(whole)
 }
 
 /// Whether the parts are shards (then every shard of N, each once), not

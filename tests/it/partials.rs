@@ -104,7 +104,9 @@ fn shards(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    // Each case replays a history and builds the report N + 1 times (a
+    // debug build): 24 cases keep the test under a few seconds a core.
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     #[test]
     fn any_shards_merged_in_any_order_are_the_report_of_one_run(
@@ -180,7 +182,7 @@ fn example_partial() -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
 
     /// A partial changed anywhere inside its checksum (what a crafted or
     /// mis-written file could hold) is refused (M001-M003), or read and
@@ -277,8 +279,8 @@ fn parts_that_overlap_or_disagree_are_refused() {
     assert_eq!(merge(Vec::new()).unwrap_err(), MergeError::Empty);
 }
 
-/// The example data's report and diff, in three shards through the
-/// command line, merged: byte for byte one run's, in every format.
+/// The example data's report and diff, in shards through the command
+/// line, merged: byte for byte one run's.
 #[test]
 fn the_example_shards_merge_into_the_one_run_outputs() {
     let dir = tempfile::tempdir().unwrap();
@@ -295,40 +297,54 @@ fn the_example_shards_merge_into_the_one_run_outputs() {
             .assert()
             .success();
     }
-    for format in ["json", "markdown"] {
-        let one = detente()
-            .arg("report")
-            .args(["-o", format])
-            .output()
-            .unwrap();
-        let merged = detente()
-            .args(["merge", &p("r3"), &p("r1"), &p("r2"), "-o", format])
-            .output()
-            .unwrap();
-        assert!(
-            merged.status.success(),
-            "{}",
-            String::from_utf8_lossy(&merged.stderr)
-        );
-        assert_eq!(crate::stdout(&merged), crate::stdout(&one), "{format}");
-    }
+    // JSON only: `merge` prints through the function `report` prints
+    // through, so the JSON holds every figure of the other formats.
+    let one = detente().args(["report", "-o", "json"]).output().unwrap();
+    let merged = detente()
+        .args(["merge", &p("r3"), &p("r1"), &p("r2"), "-o", "json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&merged.stderr);
+    assert!(merged.status.success(), "{err}");
+    assert_eq!(crate::stdout(&merged), crate::stdout(&one));
+}
+
+/// A diff's shards through the command line (on tests/fixtures/diff,
+/// whose four contacts' fit scores were worked out by hand: two of them
+/// move when the threshold rises to 35), merged: one run's JSON and
+/// exit code, its gate failed in both.
+#[test]
+fn diff_shards_merge_into_the_one_run_diff_and_its_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
     let new = dir.path().join("new.detente");
     std::fs::write(&new, raised().0).unwrap();
     let new = new.display().to_string();
-    let gate = ["--fail-if-changed", "1"];
+    let data = [
+        "--contacts",
+        "tests/fixtures/diff/contacts.csv",
+        "--accounts",
+        "tests/fixtures/diff/accounts.csv",
+        "--events",
+        "tests/fixtures/diff/events.jsonl",
+        "--as-of",
+        "2026-03-20T12:00:00Z",
+        "--fail-if-changed",
+        "1",
+    ];
     for k in 1..=2 {
         detente()
             .arg("diff")
             .args(["policies/acme.detente", &new, "--shard", &format!("{k}/2")])
             .args(["--partial", &p(&format!("d{k}"))])
-            .args(gate)
+            .args(data)
             .assert()
             .success();
     }
     let one = detente()
         .arg("diff")
         .args(["policies/acme.detente", &new, "-o", "json"])
-        .args(gate)
+        .args(data)
         .output()
         .unwrap();
     let merged = detente()
@@ -336,13 +352,13 @@ fn the_example_shards_merge_into_the_one_run_outputs() {
         .output()
         .unwrap();
     assert_eq!(crate::stdout(&merged), crate::stdout(&one));
+    let changed = serde_json::from_str::<serde_json::Value>(&crate::stdout(&one)).unwrap()
+        ["contacts"]["changed"]
+        .clone();
+    assert_eq!(changed, 2, "c-2 and c-4 (fit 30) stay below 35");
     // The gate fails in both, with the same exit.
-    assert_eq!(merged.status.code(), one.status.code());
-    assert_eq!(
-        one.status.code(),
-        Some(3),
-        "the raised threshold moves more than one contact"
-    );
+    assert_eq!(merged.status.code(), Some(3));
+    assert_eq!(one.status.code(), Some(3));
     // One shard short: refused, naming the missing shard.
     let short = detente().args(["merge", &p("d1")]).output().unwrap();
     assert_eq!(short.status.code(), Some(2));
