@@ -6,14 +6,7 @@
 #   bash bench/parquet.sh          # DIR: as bench/scale.sh (generated if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CONTACTS="${CONTACTS:-100000}"
-DIR="${DIR:-/tmp/detente-scale-$CONTACTS}"
-mkdir -p "$DIR"
-cargo build --release --quiet
-bin=./target/release/detente
-if [ ! -f "$DIR/events.csv" ]; then
-  $bin generate --contacts "$CONTACTS" --events-format csv --out "$DIR" --no-gzip
-fi
+. bench/data.sh
 python=python3
 if ! python3 -c "import duckdb, pyarrow" 2>/dev/null; then
   if [ ! -x "$DIR/.venv/bin/python" ] || ! "$DIR/.venv/bin/python" -c "import duckdb, pyarrow" 2>/dev/null; then

@@ -10,16 +10,8 @@
 # DIR keeps the generated files between runs (shared with bench/scale.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CONTACTS="${CONTACTS:-100000}"
 SHARDS="${SHARDS:-4}"
-DIR="${DIR:-/tmp/detente-scale-$CONTACTS}"
-mkdir -p "$DIR"
-cargo build --release --quiet
-bin=./target/release/detente
-if [ ! -f "$DIR/events.csv" ]; then
-  echo "== generate --contacts $CONTACTS into $DIR"
-  $bin generate --contacts "$CONTACTS" --events-format csv --out "$DIR" --no-gzip
-fi
+. bench/data.sh
 data=(--contacts "$DIR/contacts.csv" --accounts "$DIR/accounts.csv" --events "$DIR/events.csv")
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -11,16 +11,7 @@
 # virtual environment beside the data when it is not installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CONTACTS="${CONTACTS:-100000}"
-DIR="${DIR:-/tmp/detente-scale-$CONTACTS}"
-mkdir -p "$DIR"
-cargo build --release --quiet
-bin=./target/release/detente
-
-if [ ! -f "$DIR/events.csv" ]; then
-  echo "== generate --contacts $CONTACTS into $DIR"
-  $bin generate --contacts "$CONTACTS" --events-format csv --out "$DIR" --no-gzip
-fi
+. bench/data.sh
 
 python=python3
 if ! python3 -c "import duckdb" 2>/dev/null; then

@@ -127,11 +127,9 @@ pub fn run(args: Args) -> Exit {
     if args.stdin {
         return run_stdin(&args);
     }
-    if (args.output == Format::Parquet) != args.out_dir.is_some() {
-        eprintln!(
-            "error: -o parquet writes a file, so it needs --out-dir DIR; the other formats print (leave out --out-dir)"
-        );
-        return Exit::Usage;
+    let parquet = args.output == Format::Parquet;
+    if let Err(e) = super::files::parquet_out_dir(parquet, args.out_dir.as_deref(), "a file") {
+        return e;
     }
     if args.stream {
         return super::grouped::run(&args);

@@ -91,3 +91,20 @@ pub fn write_in_dir(path: &Path, bytes: &[u8]) -> Result<(), String> {
     }
     super::atomic::write(path, bytes)
 }
+
+/// `-o parquet` writes files into `--out-dir`, and only it does: either
+/// without the other is a usage error, printed here. `writes`: "a file"
+/// or "files", as the command writes.
+pub fn parquet_out_dir(
+    parquet: bool,
+    out_dir: Option<&Path>,
+    writes: &str,
+) -> Result<(), super::Exit> {
+    if parquet == out_dir.is_some() {
+        return Ok(());
+    }
+    eprintln!(
+        "error: -o parquet writes {writes}, so it needs --out-dir DIR; the other formats print (leave out --out-dir)"
+    );
+    Err(super::Exit::Usage)
+}

@@ -53,11 +53,10 @@ fn merged(paths: &[PathBuf]) -> Result<Partial, Exit> {
 fn print(args: &Args, whole: &Partial) -> Exit {
     match whole.head.kind {
         Kind::Report => {
-            if (args.output == super::report::Format::Parquet) != args.out_dir.is_some() {
-                eprintln!(
-                    "error: -o parquet writes files, so it needs --out-dir DIR; the other formats print (leave out --out-dir)"
-                );
-                return Exit::Usage;
+            let parquet = args.output == super::report::Format::Parquet;
+            if let Err(e) = super::files::parquet_out_dir(parquet, args.out_dir.as_deref(), "files")
+            {
+                return e;
             }
             match whole.report() {
                 Some(r) => super::report::print(&r, args.output, args.out_dir.as_deref()),

@@ -149,11 +149,11 @@ pub fn run(args: Args) -> Exit {
         );
         return Exit::Usage;
     }
-    if args.parts.partial.is_none() && (args.output == Format::Parquet) != args.out_dir.is_some() {
-        eprintln!(
-            "error: -o parquet writes files, so it needs --out-dir DIR; the other formats print (leave out --out-dir)"
-        );
-        return Exit::Usage;
+    let parquet = args.output == Format::Parquet;
+    if args.parts.partial.is_none()
+        && let Err(e) = super::files::parquet_out_dir(parquet, args.out_dir.as_deref(), "files")
+    {
+        return e;
     }
     let inputs = match resolve(&args.data) {
         Ok(i) => i,
