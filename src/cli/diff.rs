@@ -52,7 +52,14 @@ pub struct Args {
     /// Fail when a metric rises by more than a limit, e.g. `cycle_days=10%`.
     #[arg(long, value_name = "METRIC=LIMIT")]
     fail_if_metric_rises: Vec<String>,
-    #[arg(long = "output", short = 'o', value_enum, default_value = "table")]
+    // A partial is not printed: `detente merge` takes the format.
+    #[arg(
+        long = "output",
+        short = 'o',
+        value_enum,
+        default_value = "table",
+        conflicts_with = "partial"
+    )]
     output: Format,
     /// Threads to replay accounts on (default: one per core).
     #[arg(long)]

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 
-use detente::data::{Batch, DataError, Group, load_grouped_ahead};
+use detente::data::{Batch, DataError, Group, Order, load_grouped_ahead};
 use detente::eval::Evaluation;
 use detente::eval::{default_as_of, evaluate_shard};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -266,6 +266,9 @@ impl Stream<'_> {
             policy,
             &self.inputs.sources,
             args.batch_events.max(1),
+            // `--stream` writes each batch as it goes: events that are not
+            // grouped are refused (D006), with how to sort them.
+            Order::AsRead,
             &mut batch,
         );
         bar.finish_and_clear();

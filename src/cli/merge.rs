@@ -27,6 +27,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
+    // Before reading any partial: whichever they are, the flags are wrong.
+    let parquet = args.output == super::report::Format::Parquet;
+    if let Err(e) = super::files::parquet_out_dir(parquet, args.out_dir.as_deref(), "files") {
+        return e;
+    }
     match merged(&args.partials) {
         Ok(whole) => print(&args, &whole),
         Err(e) => e,
@@ -52,17 +57,10 @@ fn merged(paths: &[PathBuf]) -> Result<Partial, Exit> {
 /// The merged output in the format asked for.
 fn print(args: &Args, whole: &Partial) -> Exit {
     match whole.head.kind {
-        Kind::Report => {
-            let parquet = args.output == super::report::Format::Parquet;
-            if let Err(e) = super::files::parquet_out_dir(parquet, args.out_dir.as_deref(), "files")
-            {
-                return e;
-            }
-            match whole.report() {
-                Some(r) => super::report::print(&r, args.output, args.out_dir.as_deref()),
-                None => Exit::Usage,
-            }
-        }
+        Kind::Report => match whole.report() {
+            Some(r) => super::report::print(&r, args.output, args.out_dir.as_deref()),
+            None => Exit::Usage,
+        },
         Kind::Diff => {
             use super::diff::Format as D;
             use super::report::Format as R;

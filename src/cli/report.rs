@@ -2,6 +2,7 @@
 //! balance and flow, drop-outs, SLAs, metrics, incentives and score
 //! calibration of the replayed data (docs/reports.md).
 
+use detente::data::Order;
 use detente::data::shard::Shard;
 use detente::eval::evaluate_shard;
 use detente::ir::Period;
@@ -100,7 +101,14 @@ pub struct Args {
     /// `90d`, `12w` (default: ever).
     #[arg(long)]
     window: Option<String>,
-    #[arg(long = "output", short = 'o', value_enum, default_value = "table")]
+    // A partial is not printed: `detente merge` takes the format.
+    #[arg(
+        long = "output",
+        short = 'o',
+        value_enum,
+        default_value = "table",
+        conflicts_with = "partial"
+    )]
     output: Format,
     /// With -o parquet: the folder to write the sections into (made if
     /// missing); each file appears whole or not at all.
@@ -322,6 +330,9 @@ pub struct Replay {
     pub latest: Instant,
     pub rejected: u64,
     pub whole: Option<Whole>,
+    /// How the events were read: `Regroup` when they were not grouped by
+    /// account and went through temporary files first.
+    pub order: Order,
 }
 
 /// Replays the data of each of `sides` (one policy each) up to `as_of`,
@@ -350,7 +361,9 @@ pub fn replay_sides(
             let mut replays: Vec<Replay> = Vec::with_capacity(sides.len());
             for s in sides {
                 let follow = replays.first().map(|r| &r.replayed.events);
-                let replay = replay_at(s, at, batch_events, follow, shard)?;
+                // The first side found out whether the file is grouped.
+                let order = replays.first().map_or(Order::AsRead, |r| r.order);
+                let replay = replay_at(s, at, batch_events, follow, shard, order)?;
                 replays.push(replay);
             }
             Ok::<_, Exit>(replays)
@@ -366,23 +379,21 @@ pub fn replay_sides(
 }
 
 /// The note saying the data was read whole and why (the first side's
-/// reason), once; empty when every side was replayed in batches.
+/// reason), or that the events were grouped by account first, once;
+/// empty when every side was replayed in batches as the file has them.
 pub fn whole_note(replays: &[Replay], what: &str) -> String {
-    let Some(why) = replays.iter().find_map(|r| r.whole.as_ref()) else {
-        return String::new();
-    };
-    // Only sorting helps events that are not grouped; the other reasons
-    // lie in what the rows say.
-    let fix = match why {
-        Whole::NotGrouped(_) => {
-            "; sorted by account, the events would be replayed a batch at a time in bounded memory"
-        }
-        _ => "",
-    };
-    format!(
-        "note: {what} reads the whole data into memory: {}{fix} (docs/data.md, \"Large data\")\n",
-        why.reason()
-    )
+    if let Some(why) = replays.iter().find_map(|r| r.whole.as_ref()) {
+        return format!(
+            "note: {what} reads the whole data into memory: {} (docs/data.md, \"Large data\")\n",
+            why.reason()
+        );
+    }
+    if replays.iter().any(|r| r.order == Order::Regroup) {
+        return format!(
+            "note: the events are not grouped by account, so {what} grouped them first in temporary files (reading them twice); sorted by account they are read once (docs/data.md, \"Large data\")\n"
+        );
+    }
+    String::new()
 }
 
 /// A data error, printed, as the exit it makes.
@@ -400,6 +411,7 @@ fn replay_at(
     batch_events: usize,
     follow: Option<&Arc<Events>>,
     shard: Option<Shard>,
+    order: Order,
 ) -> Result<Replay, Exit> {
     let policy = &inputs.policy;
     let batched = replay_batched(
@@ -409,17 +421,20 @@ fn replay_at(
         batch_events.max(1),
         follow,
         shard,
+        order,
     );
     match batched.map_err(usage)? {
         Batched::Done {
             replayed,
             rest,
             latest,
+            order,
         } => Ok(Replay {
             replayed: *replayed,
             latest,
             rejected: rest.total().rejected,
             whole: None,
+            order,
         }),
         Batched::Whole(why) => {
             let histories = inputs.load()?;
@@ -429,6 +444,7 @@ fn replay_at(
                 latest: detente::eval::default_as_of(&histories),
                 rejected: histories.total().rejected,
                 whole: Some(why),
+                order,
             })
         }
     }

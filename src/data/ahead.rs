@@ -10,17 +10,18 @@
 use std::sync::mpsc::sync_channel;
 
 use super::codes::DataError;
-use super::grouped::{Batch, load_grouped_seen};
+use super::grouped::{Batch, Order, load_grouped_in};
 use super::load::{Histories, Source};
 use crate::compile::Policy;
 
-/// [`load_grouped_seen`], with the reading on its own thread a batch
+/// [`load_grouped_in`], with the reading on its own thread a batch
 /// ahead of `each`. Batches reach `each` in the same order, so what it
 /// writes is the same; an error from `each` stops the reading.
 pub fn load_grouped_ahead(
     policy: &Policy,
     sources: &[Source],
     batch_events: usize,
+    order: Order,
     each: &mut dyn FnMut(Batch) -> Result<(), DataError>,
 ) -> Result<(Histories, bool), DataError> {
     // No room in the channel: the reader hands a batch over only when the
@@ -29,7 +30,7 @@ pub fn load_grouped_ahead(
     let (give, take) = sync_channel::<Batch>(0);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
-            load_grouped_seen(policy, sources, batch_events, &mut |b| {
+            load_grouped_in(policy, sources, batch_events, order, &mut |b| {
                 // The caller stopped taking batches: it has said why.
                 give.send(b).map_err(|_| DataError::Stopped(String::new()))
             })

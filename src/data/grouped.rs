@@ -38,7 +38,19 @@ const CONTACT_WEIGHT: usize = 25;
 const FIXED_BY_FIRST: &str = "with --stream such a contact takes the account of its first event (later ones are not followed); give the contact its account in the contacts file, or leave out --stream";
 
 /// An account, or a contact without one: the unit that must not be split.
-type Key = (bool, String);
+pub(super) type Key = (bool, String);
+
+/// How the events file's rows reach the grouping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Order {
+    /// As the file has them: they must come grouped by account, and an
+    /// account met again after its events stopped is D006.
+    AsRead,
+    /// Grouped by account first, through temporary files
+    /// (`data::regroup`): any order, the events read twice.
+    Regroup,
+}
 
 /// Complete accounts handed over together.
 #[derive(Debug, Clone, Default)]
@@ -96,6 +108,17 @@ pub fn load_grouped_seen(
     batch_events: usize,
     each: &mut dyn FnMut(Batch) -> Result<(), DataError>,
 ) -> Result<(Histories, bool), DataError> {
+    load_grouped_in(policy, sources, batch_events, Order::AsRead, each)
+}
+
+/// [`load_grouped_seen`], the events reaching the grouping in `order`.
+pub fn load_grouped_in(
+    policy: &Policy,
+    sources: &[Source],
+    batch_events: usize,
+    order: Order,
+    each: &mut dyn FnMut(Batch) -> Result<(), DataError>,
+) -> Result<(Histories, bool), DataError> {
     let mut base = Histories::of_files(sources);
     let (events, records): (Vec<_>, Vec<_>) = sources
         .iter()
@@ -113,10 +136,17 @@ pub fn load_grouped_seen(
     let contacts = std::mem::take(&mut base.contacts);
     let accounts = std::mem::take(&mut base.accounts);
     let mut grouping = Grouping::new(&contacts, &accounts, base.files.clone(), batch_events);
-    for (file, source) in events {
-        read_source(policy, source, file, &mut base, &mut |e| {
-            grouping.add(e, each)
-        })?;
+    match order {
+        Order::AsRead => {
+            for (file, source) in events {
+                read_source(policy, source, file, &mut base, &mut |e| {
+                    grouping.add(e, each)
+                })?;
+            }
+        }
+        Order::Regroup => {
+            super::regroup::regroup(policy, &events, &mut base, &mut grouping, each)?;
+        }
     }
     grouping.close_current();
     grouping.flush(each)?;
@@ -160,14 +190,14 @@ pub fn load_grouped_seen(
 }
 
 /// Why `--stream` stops at deals: a deal's replay is not batched yet.
-const NO_DEALS: &str = "--stream does not replay deals yet (deal rows, or events of a deal with no contact); leave out --stream to replay them";
+pub(super) const NO_DEALS: &str = "--stream does not replay deals yet (deal rows, or events of a deal with no contact); leave out --stream to replay them";
 
 /// An event's contact (`--stream` stops before any event without one).
 fn contact_of(e: &Event) -> &str {
     e.contact.as_deref().unwrap_or_default()
 }
 
-struct Grouping<'h> {
+pub(super) struct Grouping<'h> {
     contacts: &'h [super::Contact],
     accounts: &'h [super::Account],
     /// Contact index by id, account index by id.
@@ -245,7 +275,7 @@ impl<'h> Grouping<'h> {
 
     /// The contact's group, and whether its events placed it there (it
     /// has no account in the contacts file).
-    fn key_of(&mut self, e: &Event) -> (Key, bool) {
+    pub(super) fn key_of(&mut self, e: &Event) -> (Key, bool) {
         if let Some(&i) = self.contact_index.get(contact_of(e)) {
             if let Some(a) = self.contacts.get(i).and_then(|c| c.account.clone()) {
                 return ((false, a), false);
@@ -286,7 +316,7 @@ impl<'h> Grouping<'h> {
     }
 
     /// Takes one accepted event; `Ok(false)` for a repeated id.
-    fn add(
+    pub(super) fn add(
         &mut self,
         e: Event,
         each: &mut dyn FnMut(Batch) -> Result<(), DataError>,

@@ -162,7 +162,9 @@ impl Source {
 }
 
 /// Where a record came from: file (index into [`Histories::files`]) and line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[non_exhaustive]
 pub struct Origin {
     /// Index into [`Histories::files`].
@@ -236,7 +238,9 @@ pub struct DealContact {
 }
 
 /// What an event row is.
-#[derive(Debug, Clone, PartialEq)]
+// Serialized only to spill events to temporary files while grouping them
+// by account (src/data/regroup.rs), and read back by the same run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum EventKind {
     /// An event of a type the policy declares.
@@ -263,7 +267,7 @@ pub enum EventKind {
 }
 
 /// One event of a contact's history, validated.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Event {
     /// The CRM's event id, if given: a repeated id is a duplicate.

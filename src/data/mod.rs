@@ -15,6 +15,7 @@ pub mod manifest;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod reader;
+mod regroup;
 pub mod request;
 mod request_direct;
 mod request_json;
@@ -29,7 +30,7 @@ mod values;
 
 pub use ahead::load_grouped_ahead;
 pub use codes::{DataError, RowCode};
-pub use grouped::{Batch, Group, load_grouped, load_grouped_seen};
+pub use grouped::{Batch, Group, Order, load_grouped, load_grouped_in, load_grouped_seen};
 pub use latest::latest_time;
 pub use load::{
     Account, Contact, Counts, Deal, DealContact, Event, EventKind, Histories, Origin, RecordKind,

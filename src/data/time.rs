@@ -16,7 +16,7 @@ use super::codes::TimeError;
 pub type Instant = i64;
 
 /// How precisely a timestamp was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum Precision {
     /// Written with a time of day.

@@ -3,16 +3,17 @@
 //! event ([`Replayed`]), never the whole file's rows.
 //!
 //! The answer must be the one loading the whole file gives. Reading by
-//! batches gives it when the events come grouped by account and nothing
-//! crosses two accounts; otherwise this says why ([`Whole`]) and the
-//! caller loads the whole file instead, so the difference costs memory,
-//! never a figure.
+//! batches gives it when nothing crosses two accounts; otherwise this
+//! says why ([`Whole`]) and the caller loads the whole file instead, so
+//! the difference costs memory, never a figure. Events that are not
+//! grouped by account are grouped first, in temporary files
+//! (`data::Order::Regroup`).
 
 use crate::compile::Policy;
 use crate::data::codes::RowCode;
 use crate::data::shard::Shard;
 use crate::data::time::Instant;
-use crate::data::{DataError, Histories, Source, load_grouped_ahead};
+use crate::data::{DataError, Histories, Order, Source, load_grouped_ahead};
 use crate::eval::{default_as_of, evaluate_shard};
 
 use std::sync::Arc;
@@ -24,8 +25,6 @@ use super::replayed::Replayed;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Whole {
-    /// The events are not grouped by account; the loader's words.
-    NotGrouped(String),
     /// There are deal rows, which are not replayed in batches yet.
     Deals,
     /// A merge or a contact's account crosses two accounts, which only
@@ -46,6 +45,9 @@ pub enum Batched {
         rest: Box<Histories>,
         /// The latest time in the data: the default as-of time.
         latest: Instant,
+        /// How the events were read: [`Order::Regroup`] when they were
+        /// not grouped by account (and were grouped first).
+        order: Order,
     },
     /// The whole file must be loaded instead.
     Whole(Whole),
@@ -56,6 +58,10 @@ pub enum Batched {
 /// another policy, whose rows this one's share where they are the same
 /// (a diff's two sides). `shard`: replay only the accounts of one shard
 /// (every row is still read, for the latest time and the rows' counts).
+/// `order`: [`Order::AsRead`] reads the events as the file has them and,
+/// when they are not grouped by account, starts again grouping them
+/// first; [`Order::Regroup`] groups them first from the start (a diff's
+/// second side, once the first found the file not grouped).
 pub fn replay_batched(
     policy: &Policy,
     sources: &[Source],
@@ -63,13 +69,33 @@ pub fn replay_batched(
     batch_events: usize,
     follow: Option<&Arc<Events>>,
     shard: Option<Shard>,
+    order: Order,
+) -> Result<Batched, DataError> {
+    let replay = |order| replay_in(policy, sources, as_of, batch_events, follow, shard, order);
+    match replay(order) {
+        Err(DataError::NotGrouped { deals: false, .. }) if order == Order::AsRead => {
+            replay(Order::Regroup)
+        }
+        other => other,
+    }
+}
+
+/// [`replay_batched`] with the events read in `order`, whatever it finds.
+fn replay_in(
+    policy: &Policy,
+    sources: &[Source],
+    as_of: Instant,
+    batch_events: usize,
+    follow: Option<&Arc<Events>>,
+    shard: Option<Shard>,
+    order: Order,
 ) -> Result<Batched, DataError> {
     let mut replayed = Replayed::empty(policy, as_of, follow);
     let mut latest: Option<Instant> = None;
     // The next batch is read while this one is replayed: one batch more
     // in memory, which the CLI's smaller default batch for reports pays
     // for (cli::report::REPORT_BATCH_EVENTS).
-    let loaded = load_grouped_ahead(policy, sources, batch_events, &mut |b| {
+    let loaded = load_grouped_ahead(policy, sources, batch_events, order, &mut |b| {
         let h = &b.histories;
         if !h.events.is_empty() || h.contacts.iter().any(|c| c.created_at.is_some()) {
             let t = default_as_of(h);
@@ -83,9 +109,6 @@ pub fn replay_batched(
     let (rest, repeated) = match loaded {
         Ok(r) => r,
         Err(DataError::NotGrouped { deals: true, .. }) => return Ok(Batched::Whole(Whole::Deals)),
-        Err(DataError::NotGrouped { reason, .. }) => {
-            return Ok(Batched::Whole(Whole::NotGrouped(reason)));
-        }
         Err(e) => return Err(e),
     };
     if rest.problems.iter().any(|p| p.code == RowCode::Unfollowed) {
@@ -99,6 +122,7 @@ pub fn replay_batched(
         replayed: Box::new(replayed),
         rest: Box::new(rest),
         latest: latest.unwrap_or(0),
+        order,
     })
 }
 
@@ -108,7 +132,6 @@ impl Whole {
     pub fn reason(&self) -> String {
         match self {
             Whole::Deals => "deals are not replayed a batch at a time yet".into(),
-            Whole::NotGrouped(_) => "the events are not grouped by account".into(),
             Whole::Crosses => {
                 "a merge or a contact's account crosses two accounts of the events file".into()
             }

@@ -1,10 +1,11 @@
 //! A report read a batch of accounts at a time is byte for byte the
-//! report of the whole file, whatever the batches; input that cannot be
-//! read so says why, and is then read whole.
+//! report of the whole file, whatever the batches and whatever the order
+//! of the events (not grouped by account, they are grouped first); input
+//! that cannot be read so says why, and is then read whole.
 
 use proptest::prelude::*;
 
-use detente::data::{RecordKind, Source};
+use detente::data::{Order, RecordKind, Source};
 use detente::report::batched::{Batched, Whole, replay_batched};
 use detente::report::{Options, build, build_from};
 
@@ -51,7 +52,7 @@ proptest! {
         let expected = whole_report(&policy, &sources, &options);
         let as_of = detente::data::latest_time(&policy, &sources).unwrap().unwrap();
         let Batched::Done { replayed, latest, .. } =
-            replay_batched(&policy, &sources, as_of, batch, None, None).unwrap()
+            replay_batched(&policy, &sources, as_of, batch, None, None, Order::AsRead).unwrap()
         else {
             panic!("generated events are grouped by account, so they are read in batches");
         };
@@ -85,7 +86,7 @@ proptest! {
         let options = Options::default();
         let as_of = detente::data::latest_time(&policy, &first).unwrap().unwrap();
         let replay = |sources: &[Source], follow| {
-            let Batched::Done { replayed, .. } = replay_batched(&policy, sources, as_of, 50, follow, None).unwrap() else {
+            let Batched::Done { replayed, .. } = replay_batched(&policy, sources, as_of, 50, follow, None, Order::AsRead).unwrap() else {
                 panic!("generated events are grouped by account");
             };
             replayed
@@ -121,7 +122,7 @@ fn reading_a_batch_ahead_hands_over_the_same_batches() {
         Ok(())
     })
     .unwrap();
-    let (rest_ahead, _) = load_grouped_ahead(&policy, &sources, 40, &mut |b| {
+    let (rest_ahead, _) = load_grouped_ahead(&policy, &sources, 40, Order::AsRead, &mut |b| {
         ahead.push(ids(&b));
         Ok(())
     })
@@ -131,7 +132,7 @@ fn reading_a_batch_ahead_hands_over_the_same_batches() {
     assert_eq!(rest.total(), rest_ahead.total());
 
     let mut taken = 0;
-    let stopped = load_grouped_ahead(&policy, &sources, 40, &mut |_| {
+    let stopped = load_grouped_ahead(&policy, &sources, 40, Order::AsRead, &mut |_| {
         taken += 1;
         match taken {
             2 => Err(DataError::Stopped("enough".into())),
@@ -145,23 +146,54 @@ fn reading_a_batch_ahead_hands_over_the_same_batches() {
     assert_eq!(taken, 2);
 }
 
-#[test]
-fn events_not_grouped_by_account_are_read_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let sources = write_generated(dir.path(), 7);
-    let path = dir.path().join("events.jsonl");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut lines: Vec<&str> = text.lines().collect();
-    // The last event first: its account's events are then split.
-    let last = lines.pop().unwrap();
-    lines.insert(0, last);
-    std::fs::write(&path, lines.join("\n")).unwrap();
-    let policy = detente::Policy::compile(&acme()).unwrap();
-    let got = replay_batched(&policy, &sources, 0, 100, None, None).unwrap();
-    assert!(
-        matches!(got, Batched::Whole(Whole::NotGrouped(_))),
-        "{got:?}"
-    );
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    /// Events in any order (an export sorted by date, or not at all) are
+    /// grouped by account first, in temporary files, and give the report
+    /// and the row counts of loading the whole file, whatever the
+    /// batches; an event id repeated within its account is still a
+    /// duplicate, the first in the file kept and the second counted, as
+    /// loading the whole file does.
+    #[test]
+    fn events_in_any_order_are_grouped_first_and_report_as_the_whole_file(
+        seed in 0u64..1000,
+        order in any::<u64>(),
+        batch in 1usize..400,
+        repeat in any::<prop::sample::Index>(),
+    ) {
+        use rand::SeedableRng;
+        use rand::seq::SliceRandom;
+        let dir = tempfile::tempdir().unwrap();
+        let sources = write_generated(dir.path(), seed);
+        let path = dir.path().join("events.jsonl");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        // Another event under an id already used, a year earlier: which
+        // of the two is kept depends on which the file has first.
+        let again = lines[repeat.index(lines.len())].replacen("\"at\":\"2026-", "\"at\":\"2025-", 1);
+        lines.push(&again);
+        lines.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(order));
+        std::fs::write(&path, lines.join("\n")).unwrap();
+
+        let policy = detente::Policy::compile(&acme()).unwrap();
+        let options = Options::default();
+        let expected = whole_report(&policy, &sources, &options);
+        let whole = detente::data::load(&policy, &sources).unwrap();
+        // The generated data repeats a few ids of its own, and one more.
+        prop_assert!(whole.total().duplicates >= 1);
+        let as_of = detente::data::latest_time(&policy, &sources).unwrap().unwrap();
+        let Batched::Done { replayed, rest, latest, order } =
+            replay_batched(&policy, &sources, as_of, batch, None, None, Order::AsRead).unwrap()
+        else {
+            panic!("events in any order are grouped, not read whole");
+        };
+        prop_assert_eq!(order, Order::Regroup);
+        prop_assert_eq!(latest, as_of);
+        prop_assert_eq!(rest.total(), whole.total());
+        let actual = serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
+        prop_assert!(expected == actual, "the report of the events grouped first differs");
+    }
 }
 
 /// Event `e1` under account `a1` and again under `a2`.
@@ -178,7 +210,7 @@ fn an_event_id_used_under_two_accounts_is_read_whole() {
         dir.path().join("events.csv"),
     )];
     let policy = detente::Policy::compile(&acme()).unwrap();
-    let got = replay_batched(&policy, &sources, 0, 100, None, None).unwrap();
+    let got = replay_batched(&policy, &sources, 0, 100, None, None, Order::AsRead).unwrap();
     assert!(matches!(got, Batched::Whole(Whole::RepeatedId)), "{got:?}");
     // Loading the whole file drops the second as a repeat.
     let h = detente::data::load(&policy, &sources).unwrap();

@@ -278,7 +278,8 @@ fn report_json_is_the_same_on_one_thread_and_four() {
 
 /// `classify --stream` on generated data (events as CSV, grouped by
 /// account as `generate` writes them) gives the journeys `classify` gives,
-/// in account order; a file that is not grouped stops with the line.
+/// in account order; a file that is not grouped stops with the line, and
+/// `report` groups it first.
 #[test]
 fn classify_stream_gives_the_same_journeys_and_refuses_ungrouped_events() {
     let dir = tempfile::tempdir().unwrap();
@@ -433,6 +434,25 @@ fn classify_stream_gives_the_same_journeys_and_refuses_ungrouped_events() {
             && stderr.contains("sort the events by account"),
         "{stderr}"
     );
+    // Without `--stream`, `report` groups them first in temporary files:
+    // the report of the grouped file (the repeated line is a duplicate).
+    let report = |events: &str| {
+        let out = detente()
+            .args(["report", "-o", "json", "--batch-events", "500"])
+            .args(data(events))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        out
+    };
+    let (grouped, regrouped) = (report("events.csv"), report("shuffled.csv"));
+    assert!(grouped.stdout == regrouped.stdout, "the report changed");
+    let note = String::from_utf8_lossy(&regrouped.stderr).to_string();
+    assert!(
+        note.contains("not grouped by account, so the report grouped them first"),
+        "{note}"
+    );
+    assert!(!String::from_utf8_lossy(&grouped.stderr).contains("grouped them first"));
     // Only jsonl and csv can be written as they come.
     let out = detente()
         .args(["classify", "--stream", "-o", "json"])

@@ -376,7 +376,7 @@ fn diff_shards_merge_into_the_one_run_diff_and_its_gate() {
 }
 
 #[test]
-fn a_shard_of_a_report_needs_a_partial_file() {
+fn a_shard_of_a_report_needs_a_partial_file_and_a_partial_no_format() {
     let out = detente()
         .arg("report")
         .args(["--shard", "1/2"])
@@ -384,4 +384,28 @@ fn a_shard_of_a_report_needs_a_partial_file() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--partial"));
+    // A partial is not printed: a format is `merge`'s to take.
+    let dir = tempfile::tempdir().unwrap();
+    let part = dir.path().join("part");
+    for command in [
+        &["report"][..],
+        &["diff", "policies/acme.detente", "policies/acme.detente"],
+    ] {
+        let out = detente()
+            .args(command)
+            .args(["-o", "json", "--partial"])
+            .arg(&part)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command:?}");
+        assert!(!part.exists(), "{command:?}");
+    }
+    // `merge -o parquet` without --out-dir is refused before any partial
+    // is read (this one does not exist).
+    let out = detente()
+        .args(["merge", "no-such-partial", "-o", "parquet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --out-dir"));
 }
