@@ -390,7 +390,7 @@ pub fn whole_note(replays: &[Replay], what: &str) -> String {
     }
     if replays.iter().any(|r| r.order == Order::Regroup) {
         return format!(
-            "note: the events are not grouped by account, so {what} grouped them first in temporary files (reading them twice); sorted by account they are read once (docs/data.md, \"Large data\")\n"
+            "note: {what} grouped the events by account in temporary files before replaying them (reading them twice): they are not grouped by account, or the data has deals, whose contact rows are checked against every event first (docs/data.md, \"Large data\")\n"
         );
     }
     String::new()

@@ -51,7 +51,8 @@ pub enum DataError {
     Stopped(String),
     /// D006: `--stream` met an event of an account whose events had
     /// stopped earlier (the events are not grouped by account), or deal
-    /// rows, which are not replayed in batches yet (`deals`).
+    /// rows, which it does not replay (`deals`; `report` and `diff`
+    /// replay them after a first pass over the events).
     #[error("{reason}")]
     NotGrouped {
         /// What was met, and how to sort the events.

@@ -3,11 +3,12 @@
 //! the deal files do not have (D021), a contact row naming a role the
 //! schema does not declare or a contact the data does not have (D022).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::codes::RowCode;
 use super::load::{
-    Deal, DealContact, Histories, Origin, RecordKind, RowError, RowProblem, Severity, err, fields,
+    Account, Deal, DealContact, Event, Histories, Origin, RecordKind, RowError, RowProblem,
+    Severity, err, fields,
 };
 use super::reader::{Fixed, RowReader, Schema};
 use crate::ir::Ir;
@@ -72,23 +73,12 @@ pub(super) fn reject_unknown_deals(h: &mut Histories) {
         return;
     }
     let deals: HashSet<&str> = h.deals.iter().map(|d| d.id.as_str()).collect();
-    let file = |f: u32| h.files.get(f as usize).cloned().unwrap_or_default();
     let mut problems = Vec::new();
     let mut kept = Vec::with_capacity(h.events.len());
     for e in std::mem::take(&mut h.events) {
-        match &e.deal {
-            Some(d) if !deals.contains(d.as_str()) => problems.push(RowProblem {
-                code: RowCode::UnknownDeal,
-                file: file(e.origin.file),
-                line: e.origin.line,
-                column: Some("deal".into()),
-                reason: format!(
-                    "deal `{d}` is not in the deal files, so the event was set aside (add the deal's row, or check the id)"
-                ),
-                severity: Severity::Error,
-                raw: String::new(),
-            }),
-            _ => kept.push(e),
+        match unknown_deal(&deals, &e, &h.files) {
+            Some(p) => problems.push(p),
+            None => kept.push(e),
         }
     }
     let rejected = problems.len() as u64;
@@ -97,17 +87,76 @@ pub(super) fn reject_unknown_deals(h: &mut Histories) {
         c.accepted = c.accepted.saturating_sub(rejected);
         c.rejected += rejected;
     }
-    // A deal's contact rows: the deal must be known, and the contact too
-    // (from its row or its events).
-    let contacts: HashSet<&str> = h
+    h.problems.extend(problems);
+    let rows = std::mem::take(&mut h.deal_contacts);
+    let checked = check_deal_rows(
+        (&h.deals, &h.accounts, &h.files),
+        rows,
+        &contact_accounts(h),
+    );
+    checked.apply(h);
+}
+
+/// The problem of an event naming a deal not in `deals` (D021), if it does.
+pub(super) fn unknown_deal(
+    deals: &HashSet<&str>,
+    e: &Event,
+    files: &[String],
+) -> Option<RowProblem> {
+    let d = e.deal.as_deref().filter(|d| !deals.contains(d))?;
+    Some(RowProblem {
+        code: RowCode::UnknownDeal,
+        file: files
+            .get(e.origin.file as usize)
+            .cloned()
+            .unwrap_or_default(),
+        line: e.origin.line,
+        column: Some("deal".into()),
+        reason: format!(
+            "deal `{d}` is not in the deal files, so the event was set aside (add the deal's row, or check the id)"
+        ),
+        severity: Severity::Error,
+        raw: String::new(),
+    })
+}
+
+/// Every contact the data has, from its row or its events, with the
+/// account the replay places it in: its row's, else that of its first
+/// event naming one.
+fn contact_accounts(h: &Histories) -> HashMap<&str, Option<&str>> {
+    let mut account: HashMap<&str, Option<&str>> = h
         .contacts
         .iter()
-        .map(|c| c.id.as_str())
-        .chain(h.events.iter().filter_map(|e| e.contact.as_deref()))
+        .map(|c| (c.id.as_str(), c.account.as_deref()))
         .collect();
-    let mut kept = Vec::with_capacity(h.deal_contacts.len());
+    for e in &h.events {
+        if let Some(c) = e.contact.as_deref() {
+            let slot = account.entry(c).or_insert(None);
+            if slot.is_none() {
+                *slot = e.account.as_deref();
+            }
+        }
+    }
+    account
+}
+
+/// What the whole data says of the deal rows, given every contact it has
+/// and its account (`accounts`): a deal's contact row must name a known
+/// deal and contact (else it is set aside, D021 or D022), a contact and a
+/// deal of different accounts are said (D022, a warning), and so is a
+/// deal naming an account the account files do not have (D021, a
+/// warning).
+pub(super) fn check_deal_rows(
+    (all_deals, account_rows, files): (&[Deal], &[Account], &[String]),
+    rows: Vec<DealContact>,
+    accounts: &HashMap<&str, Option<&str>>,
+) -> DealRows {
+    let deals: HashSet<&str> = all_deals.iter().map(|d| d.id.as_str()).collect();
+    let file = |f: u32| files.get(f as usize).cloned().unwrap_or_default();
+    let mut problems = Vec::new();
+    let mut kept = Vec::with_capacity(rows.len());
     let mut set_aside = 0;
-    for dc in std::mem::take(&mut h.deal_contacts) {
+    for dc in rows {
         let (code, column, reason) = if !deals.contains(dc.deal.as_str()) {
             (
                 RowCode::UnknownDeal,
@@ -117,7 +166,7 @@ pub(super) fn reject_unknown_deals(h: &mut Histories) {
                     dc.deal
                 ),
             )
-        } else if !contacts.contains(dc.contact.as_str()) {
+        } else if !accounts.contains_key(dc.contact.as_str()) {
             (
                 RowCode::DealContact,
                 "contact",
@@ -141,16 +190,11 @@ pub(super) fn reject_unknown_deals(h: &mut Histories) {
             raw: String::new(),
         });
     }
-    h.deal_contacts = kept;
-    if let Some(c) = h.counts.get_mut(&RecordKind::DealContacts) {
-        c.accepted = c.accepted.saturating_sub(set_aside);
-        c.rejected += set_aside;
-    }
-    problems.extend(links_across_accounts(h));
-    if !h.accounts.is_empty() {
-        let accounts: HashSet<&str> = h.accounts.iter().map(|a| a.id.as_str()).collect();
-        for d in &h.deals {
-            if let Some(a) = d.account.as_deref().filter(|a| !accounts.contains(a)) {
+    problems.extend(links_across_accounts((all_deals, files), &kept, accounts));
+    if !account_rows.is_empty() {
+        let known: HashSet<&str> = account_rows.iter().map(|a| a.id.as_str()).collect();
+        for d in all_deals {
+            if let Some(a) = d.account.as_deref().filter(|a| !known.contains(a)) {
                 problems.push(RowProblem {
                     code: RowCode::UnknownDeal,
                     file: file(d.origin.file),
@@ -166,35 +210,53 @@ pub(super) fn reject_unknown_deals(h: &mut Histories) {
             }
         }
     }
-    h.problems.extend(problems);
+    DealRows {
+        kept,
+        problems,
+        set_aside,
+    }
+}
+
+/// The deal's contact rows kept, and what was said of them.
+pub(super) struct DealRows {
+    kept: Vec<DealContact>,
+    problems: Vec<RowProblem>,
+    set_aside: u64,
+}
+
+impl DealRows {
+    /// Puts the rows kept in `h`, with the problems and the counts.
+    pub fn apply(self, h: &mut Histories) {
+        h.deal_contacts = self.apply_counts(h);
+    }
+
+    /// Puts the problems and the counts in `h`; the rows kept.
+    pub fn apply_counts(self, h: &mut Histories) -> Vec<DealContact> {
+        if let Some(c) = h.counts.get_mut(&RecordKind::DealContacts) {
+            c.accepted = c.accepted.saturating_sub(self.set_aside);
+            c.rejected += self.set_aside;
+        }
+        h.problems.extend(self.problems);
+        self.kept
+    }
 }
 
 /// A deal and a contact it names that belong to different accounts (or
 /// one to none) are replayed apart, so neither reads the other: each such
 /// row is kept and said (D022, a warning). A contact's account is its
 /// row's, else that of its first event naming one, as the replay places it.
-fn links_across_accounts(h: &Histories) -> Vec<RowProblem> {
-    let mut account: std::collections::HashMap<&str, Option<&str>> = h
-        .contacts
-        .iter()
-        .map(|c| (c.id.as_str(), c.account.as_deref()))
-        .collect();
-    for e in &h.events {
-        if let Some(c) = e.contact.as_deref() {
-            let slot = account.entry(c).or_insert(None);
-            if slot.is_none() {
-                *slot = e.account.as_deref();
-            }
-        }
-    }
-    let deals: std::collections::HashMap<&str, Option<&str>> = h
-        .deals
+fn links_across_accounts(
+    (all_deals, files): (&[Deal], &[String]),
+    rows: &[DealContact],
+    account: &HashMap<&str, Option<&str>>,
+) -> Vec<RowProblem> {
+    let deals: HashMap<&str, Option<&str>> = all_deals
         .iter()
         .map(|d| (d.id.as_str(), d.account.as_deref()))
         .collect();
-    let file = |f: u32| h.files.get(f as usize).cloned().unwrap_or_default();
+    let file = |f: u32| files.get(f as usize).cloned().unwrap_or_default();
     let mut out = Vec::new();
-    for dc in &h.deal_contacts {
+    for dc in rows {
         let theirs = account.get(dc.contact.as_str()).copied().flatten();
         let the_deals = deals.get(dc.deal.as_str()).copied().flatten();
         // A deal with no account is replayed on its own, like a contact

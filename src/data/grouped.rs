@@ -22,9 +22,10 @@ use foldhash::{HashMap, HashSet};
 use crate::compile::Policy;
 
 use super::codes::{DataError, RowCode};
+use super::deal_book::DealBook;
 use super::load::{
-    Event, EventKind, Histories, RecordKind, RowProblem, Severity, Source, only_in_events_note,
-    read_source, sort_problems, unread_notes, warn_events_before_creation,
+    Deal, Event, EventKind, Histories, RecordKind, RowProblem, Severity, Source,
+    only_in_events_note, read_source, sort_problems, unread_notes, warn_events_before_creation,
 };
 use super::seen::SeenIds;
 
@@ -127,7 +128,10 @@ pub fn load_grouped_in(
     for (file, source) in records {
         read_source(policy, source, file, &mut base, &mut |_| Ok(true))?;
     }
-    if !base.deals.is_empty() {
+    // Deals are replayed in batches only once every event is read (in
+    // the grouping's first pass): whether a deal's contact row names a
+    // known contact depends on all of them.
+    if !base.deals.is_empty() && order == Order::AsRead {
         return Err(DataError::NotGrouped {
             reason: NO_DEALS.into(),
             deals: true,
@@ -135,7 +139,12 @@ pub fn load_grouped_in(
     }
     let contacts = std::mem::take(&mut base.contacts);
     let accounts = std::mem::take(&mut base.accounts);
-    let mut grouping = Grouping::new(&contacts, &accounts, base.files.clone(), batch_events);
+    let deals = std::mem::take(&mut base.deals);
+    let mut grouping = Grouping::new(
+        (&contacts, &accounts, &deals),
+        base.files.clone(),
+        batch_events,
+    );
     match order {
         Order::AsRead => {
             for (file, source) in events {
@@ -159,9 +168,11 @@ pub fn load_grouped_in(
         .filter_map(|(i, _)| contacts.get(*i))
         .map(|c| (true, c.id.clone()))
         .collect();
-    let rest: Vec<Key> = grouping
+    // Groups with deals and no contacts too, in group order.
+    let rest: std::collections::BTreeSet<Key> = grouping
         .members
         .keys()
+        .chain(grouping.deals.keys())
         .filter(|k| !grouping.done.contains(*k) && !moved.contains(*k))
         .cloned()
         .collect();
@@ -183,8 +194,12 @@ pub fn load_grouped_in(
     {
         base.notes.push(note);
     }
+    let rows = std::mem::replace(&mut grouping.deals, DealBook::new(&[])).into_rows();
+    drop(grouping);
+    base.deal_contacts = rows;
     base.contacts = contacts;
     base.accounts = accounts;
+    base.deals = deals;
     sort_problems(&mut base);
     Ok((base, id_in_two_groups))
 }
@@ -200,6 +215,8 @@ fn contact_of(e: &Event) -> &str {
 pub(super) struct Grouping<'h> {
     contacts: &'h [super::Contact],
     accounts: &'h [super::Account],
+    /// The deals, by group.
+    pub(super) deals: DealBook<'h>,
     /// Contact index by id, account index by id.
     contact_index: HashMap<&'h str, usize>,
     account_index: HashMap<&'h str, usize>,
@@ -230,8 +247,7 @@ pub(super) struct Grouping<'h> {
 
 impl<'h> Grouping<'h> {
     fn new(
-        contacts: &'h [super::Contact],
-        accounts: &'h [super::Account],
+        (contacts, accounts, deals): (&'h [super::Contact], &'h [super::Account], &'h [Deal]),
         files: Vec<String>,
         batch_events: usize,
     ) -> Grouping<'h> {
@@ -246,6 +262,7 @@ impl<'h> Grouping<'h> {
         Grouping {
             contacts,
             accounts,
+            deals: DealBook::new(deals),
             contact_index: contacts
                 .iter()
                 .enumerate()
@@ -276,6 +293,12 @@ impl<'h> Grouping<'h> {
     /// The contact's group, and whether its events placed it there (it
     /// has no account in the contacts file).
     pub(super) fn key_of(&mut self, e: &Event) -> (Key, bool) {
+        // An event of a deal and no contact is the deal's group's.
+        if e.contact.is_none()
+            && let Some(key) = self.deals.key_of(e)
+        {
+            return (key, false);
+        }
         if let Some(&i) = self.contact_index.get(contact_of(e)) {
             if let Some(a) = self.contacts.get(i).and_then(|c| c.account.clone()) {
                 return ((false, a), false);
@@ -310,8 +333,9 @@ impl<'h> Grouping<'h> {
     /// so a batch of accounts without events (which come last) takes no
     /// more memory than one of busy accounts.
     fn weight(&self, key: &Key) -> usize {
-        let contacts =
-            self.members.get(key).map_or(0, Vec::len) + self.extra.get(key).map_or(0, Vec::len);
+        let contacts = self.members.get(key).map_or(0, Vec::len)
+            + self.extra.get(key).map_or(0, Vec::len)
+            + self.deals.count(key);
         contacts.max(1) * CONTACT_WEIGHT
     }
 
@@ -322,7 +346,7 @@ impl<'h> Grouping<'h> {
         each: &mut dyn FnMut(Batch) -> Result<(), DataError>,
     ) -> Result<bool, DataError> {
         let mut e = e;
-        if e.contact.is_none() {
+        if e.contact.is_none() && self.deals.key_of(&e).is_none() {
             return Err(DataError::NotGrouped {
                 reason: format!("line {}: {NO_DEALS}", e.origin.line),
                 deals: true,
@@ -406,6 +430,69 @@ impl<'h> Grouping<'h> {
             severity: Severity::Warning,
             raw: String::new(),
         });
+    }
+
+    /// Says (D020, once per contact and deal) that the event of a
+    /// contact in group `key` names a deal of another group: the deal's
+    /// replay in the whole file sees the event, its batch's does not.
+    /// A report then reads the whole file instead.
+    pub(super) fn deal_crossing(&mut self, e: &Event, key: &Key) {
+        let Some(theirs) = self.deals.crosses(e, key) else {
+            return;
+        };
+        let whose = |k: &Key| match k {
+            (false, a) => format!("account `{a}`"),
+            (true, _) => "no account".to_string(),
+        };
+        self.problems.push(RowProblem {
+            code: RowCode::Unfollowed,
+            file: self.files.get(e.origin.file as usize).cloned().unwrap_or_default(),
+            line: e.origin.line,
+            column: Some("deal".into()),
+            reason: format!(
+                "this event of contact `{}` ({}) names deal `{}` ({}): read a batch of accounts at a time, the deal's replay does not see it; give the deal the contact's account, or leave out --stream",
+                contact_of(e),
+                whose(key),
+                e.deal.as_deref().unwrap_or_default(),
+                whose(&theirs)
+            ),
+            severity: Severity::Warning,
+            raw: String::new(),
+        });
+    }
+
+    /// Checks the deals' contact rows once every event is read (a contact
+    /// known only from its events counts), as loading the whole file does,
+    /// and keeps those that stand for the batches.
+    pub(super) fn check_deal_rows(&mut self, base: &mut Histories) {
+        if self.deals.is_empty() {
+            return;
+        }
+        let mut accounts: std::collections::HashMap<&str, Option<&str>> = self
+            .contacts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let placed = self.placed.get(&i).filter(|k| !k.0).map(|k| k.1.as_str());
+                (c.id.as_str(), c.account.as_deref().or(placed))
+            })
+            .collect();
+        for (id, key) in &self.event_only {
+            accounts.insert(id.as_str(), (!key.0).then_some(key.1.as_str()));
+        }
+        let rows = std::mem::take(&mut base.deal_contacts);
+        let checked = super::deals::check_deal_rows(
+            (self.deals.all(), self.accounts, &self.files),
+            rows,
+            &accounts,
+        );
+        let kept = checked.apply_counts(base);
+        self.deals.keep_rows(kept);
+    }
+
+    /// The ids of the deal files' deals.
+    pub(super) fn deal_ids(&self) -> std::collections::HashSet<&'h str> {
+        self.deals.ids()
     }
 
     fn close_current(&mut self) {
@@ -513,6 +600,9 @@ impl<'h> Grouping<'h> {
             {
                 h.accounts.push(a.clone());
             }
+            let (deals, rows) = self.deals.of_group(&key);
+            h.deals.extend(deals);
+            h.deal_contacts.extend(rows);
             h.events.extend(events);
         }
         self.batch_size = 0;

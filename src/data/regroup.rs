@@ -141,21 +141,39 @@ pub(super) fn regroup(
     each: &mut dyn FnMut(super::Batch) -> Result<(), DataError>,
 ) -> Result<(), DataError> {
     let mut spill = Spill::new();
+    let deals = grouping.deal_ids();
+    let files = base.files.clone();
+    let mut unknown_deals = Vec::new();
     for &(file, source) in events {
         read_source(policy, source, file, base, &mut |e| {
-            if e.contact.is_none() {
+            // Set aside below, as loading the whole file does.
+            if !deals.is_empty()
+                && let Some(problem) = super::deals::unknown_deal(&deals, &e, &files)
+            {
+                unknown_deals.push(problem);
+                return Ok(true);
+            }
+            if e.contact.is_none() && grouping.deals.key_of(&e).is_none() {
                 return Err(DataError::NotGrouped {
                     reason: format!("line {}: {NO_DEALS}", e.origin.line),
                     deals: true,
                 });
             }
             let (key, _) = grouping.key_of(&e);
+            grouping.deal_crossing(&e, &key);
             spill.push(&key, &e)?;
             // Whether it repeats an id of its account is known only once
             // the account's events are together: counted below.
             Ok(true)
         })?;
     }
+    let set_aside = unknown_deals.len() as u64;
+    if let Some(c) = base.counts.get_mut(&RecordKind::Events) {
+        c.accepted = c.accepted.saturating_sub(set_aside);
+        c.rejected += set_aside;
+    }
+    base.problems.append(&mut unknown_deals);
+    grouping.check_deal_rows(base);
     for file in spill.finish()? {
         let mut bucket = read_bucket(policy, file)?;
         // Stable: an account's events keep the file's order.

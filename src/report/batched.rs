@@ -25,7 +25,8 @@ use super::replayed::Replayed;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Whole {
-    /// There are deal rows, which are not replayed in batches yet.
+    /// An event names a deal and no contact, and there are no deal
+    /// files to say whose account the deal is.
     Deals,
     /// A merge or a contact's account crosses two accounts, which only
     /// the whole file follows.
@@ -72,10 +73,15 @@ pub fn replay_batched(
     order: Order,
 ) -> Result<Batched, DataError> {
     let replay = |order| replay_in(policy, sources, as_of, batch_events, follow, shard, order);
-    match replay(order) {
-        Err(DataError::NotGrouped { deals: false, .. }) if order == Order::AsRead => {
-            replay(Order::Regroup)
-        }
+    // Read as the file has them, the events may turn out not grouped, or
+    // the data to have deals (which need every event read first).
+    let replayed = match replay(order) {
+        Err(DataError::NotGrouped { .. }) if order == Order::AsRead => replay(Order::Regroup),
+        other => other,
+    };
+    match replayed {
+        // An event of a deal with no contact, and no deal files.
+        Err(DataError::NotGrouped { deals: true, .. }) => Ok(Batched::Whole(Whole::Deals)),
         other => other,
     }
 }
@@ -106,11 +112,7 @@ fn replay_in(
         replayed.append(h, eval);
         Ok(())
     });
-    let (rest, repeated) = match loaded {
-        Ok(r) => r,
-        Err(DataError::NotGrouped { deals: true, .. }) => return Ok(Batched::Whole(Whole::Deals)),
-        Err(e) => return Err(e),
-    };
+    let (rest, repeated) = loaded?;
     if rest.problems.iter().any(|p| p.code == RowCode::Unfollowed) {
         return Ok(Batched::Whole(Whole::Crosses));
     }
@@ -131,7 +133,9 @@ impl Whole {
     /// Why, as a reason a note can give.
     pub fn reason(&self) -> String {
         match self {
-            Whole::Deals => "deals are not replayed a batch at a time yet".into(),
+            Whole::Deals => {
+                "an event names a deal and no contact, and no deal files say whose account the deal is".into()
+            }
             Whole::Crosses => {
                 "a merge or a contact's account crosses two accounts of the events file".into()
             }

@@ -449,10 +449,10 @@ fn classify_stream_gives_the_same_journeys_and_refuses_ungrouped_events() {
     assert!(grouped.stdout == regrouped.stdout, "the report changed");
     let note = String::from_utf8_lossy(&regrouped.stderr).to_string();
     assert!(
-        note.contains("not grouped by account, so the report grouped them first"),
+        note.contains("the report grouped the events by account in temporary files"),
         "{note}"
     );
-    assert!(!String::from_utf8_lossy(&grouped.stderr).contains("grouped them first"));
+    assert!(!String::from_utf8_lossy(&grouped.stderr).contains("temporary files"));
     // Only jsonl and csv can be written as they come.
     let out = detente()
         .args(["classify", "--stream", "-o", "json"])
