@@ -109,7 +109,10 @@ fn replay_in(
         }
         replayed.reserve(b.contacts_in_file, b.accounts_in_file);
         let eval = evaluate_shard(policy, h, Some(as_of), shard);
-        replayed.append(h, eval);
+        match shard {
+            Some(_) => replayed.append_pointed_at(h, eval),
+            None => replayed.append(h, eval),
+        }
         Ok(())
     });
     let (rest, repeated) = loaded?;

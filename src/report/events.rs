@@ -164,7 +164,17 @@ impl Events {
 
     /// Adds every event of `histories`, numbered after those before.
     pub(super) fn extend(&mut self, histories: &Histories) {
-        for e in &histories.events {
+        self.extend_with(histories.events.iter());
+    }
+
+    /// Adds the events of `histories` numbered `keep` there (ascending),
+    /// numbered after those before in that order.
+    pub(super) fn extend_only(&mut self, histories: &Histories, keep: &[usize]) {
+        self.extend_with(keep.iter().filter_map(|&i| histories.events.get(i)));
+    }
+
+    fn extend_with<'e>(&mut self, events: impl Iterator<Item = &'e Event>) {
+        for e in events {
             let (of, kept) = self.row_of(e);
             if self.shared == self.len && self.same_as_before(e, of, &kept) {
                 self.shared += 1;

@@ -89,6 +89,29 @@ impl Replayed {
     pub fn append(&mut self, histories: &Histories, eval: Evaluation) {
         let base = self.events.len();
         Arc::make_mut(&mut self.events).extend(histories);
+        self.append_journeys(eval, &|e| *e += base);
+    }
+
+    /// [`Replayed::append`] keeping only the events a journey of the
+    /// batch points at. A shard's replay reads every account's events but
+    /// keeps the journeys of its own: the others' events would be held
+    /// until the partial is written, which keeps only these anyway. (Not
+    /// for a whole run: finding the events costs more than it saves when
+    /// every event is some journey's.)
+    pub fn append_pointed_at(&mut self, histories: &Histories, mut eval: Evaluation) {
+        let mut keep = Vec::new();
+        each_event_of(&mut eval, &mut |e| keep.push(*e));
+        keep.sort_unstable();
+        keep.dedup();
+        let base = self.events.len();
+        Arc::make_mut(&mut self.events).extend_only(histories, &keep);
+        self.append_journeys(eval, &|e| {
+            *e = base + keep.binary_search(e).unwrap_or(usize::MAX - base);
+        });
+    }
+
+    /// The journeys of one batch, each event index moved by `moved`.
+    fn append_journeys(&mut self, eval: Evaluation, moved: &dyn Fn(&mut usize)) {
         let Evaluation {
             journeys,
             accounts,
@@ -101,7 +124,7 @@ impl Replayed {
             .map(|j| (j, false))
             .chain(deals.into_iter().map(|d| (d, true)))
         {
-            rebase(&mut j, base);
+            each_event(&mut j, &mut |e| moved(e));
             trim(&mut j);
             match into {
                 true => self.eval.deals.push(j),
@@ -109,7 +132,9 @@ impl Replayed {
             }
         }
         for mut a in accounts {
-            a.steps.iter_mut().for_each(|s| rebase_step(s, base));
+            a.steps
+                .iter_mut()
+                .for_each(|s| each_step_event(s, &mut |e| moved(e)));
             trim_account(&mut a);
             self.eval.accounts.push(a);
         }
@@ -129,12 +154,6 @@ impl Replayed {
     }
 }
 
-/// Moves a journey's event indexes past the `base` events before its
-/// batch.
-fn rebase(j: &mut Journey, base: usize) {
-    each_event(j, &mut |e| *e += base);
-}
-
 /// Every event index a journey holds: its own events', the metric
 /// filters' and dimensions', its touches' and its steps'.
 fn each_event(j: &mut Journey, f: &mut impl FnMut(&mut usize)) {
@@ -144,10 +163,6 @@ fn each_event(j: &mut Journey, f: &mut impl FnMut(&mut usize)) {
     facts.event_dims.iter_mut().for_each(|(e, _)| f(e));
     facts.touches.iter_mut().for_each(|t| f(&mut t.event));
     facts.steps.iter_mut().for_each(|s| each_step_event(s, f));
-}
-
-fn rebase_step(s: &mut StepFact, base: usize) {
-    each_step_event(s, &mut |e| *e += base);
 }
 
 /// Every event index a step holds: its cause's and what tipped it.
@@ -163,17 +178,22 @@ fn each_step_event(s: &mut StepFact, f: &mut impl FnMut(&mut usize)) {
     }
 }
 
+/// Every event index held by a journey of `eval` (a contact's, a deal's
+/// or an account's), passed to `f`.
+fn each_event_of(eval: &mut Evaluation, f: &mut impl FnMut(&mut usize)) {
+    for j in eval.journeys.iter_mut().chain(eval.deals.iter_mut()) {
+        each_event(j, f);
+    }
+    for a in &mut eval.accounts {
+        a.steps.iter_mut().for_each(|s| each_step_event(s, f));
+    }
+}
+
 impl Replayed {
     /// Every event index held by a journey (a contact's, a deal's or an
     /// account's), passed to `f`.
     fn each_event(&mut self, f: &mut impl FnMut(&mut usize)) {
-        let eval = &mut self.eval;
-        for j in eval.journeys.iter_mut().chain(eval.deals.iter_mut()) {
-            each_event(j, f);
-        }
-        for a in &mut eval.accounts {
-            a.steps.iter_mut().for_each(|s| each_step_event(s, f));
-        }
+        each_event_of(&mut self.eval, f);
     }
 
     /// The replay as a partial report keeps it: the journeys, and only
