@@ -196,7 +196,10 @@ pub fn load_grouped_in(
     }
     let rows = std::mem::replace(&mut grouping.deals, DealBook::new(&[])).into_rows();
     drop(grouping);
-    base.deal_contacts = rows;
+    // Without deal files the rows were not checked, and stayed in `base`.
+    if !deals.is_empty() {
+        base.deal_contacts = rows;
+    }
     base.contacts = contacts;
     base.accounts = accounts;
     base.deals = deals;
@@ -450,7 +453,7 @@ impl<'h> Grouping<'h> {
             line: e.origin.line,
             column: Some("deal".into()),
             reason: format!(
-                "this event of contact `{}` ({}) names deal `{}` ({}): read a batch of accounts at a time, the deal's replay does not see it; give the deal the contact's account, or leave out --stream",
+                "this event of contact `{}` ({}) names deal `{}` ({}): replayed a batch of accounts at a time, the deal would not see it, so the whole file is read instead; give the deal the contact's account",
                 contact_of(e),
                 whose(key),
                 e.deal.as_deref().unwrap_or_default(),
@@ -583,8 +586,9 @@ impl<'h> Grouping<'h> {
             ids.extend(
                 events
                     .iter()
-                    .filter(|e| !self.contact_index.contains_key(contact_of(e)))
-                    .map(|e| contact_of(e).to_string()),
+                    .filter_map(|e| e.contact.as_deref())
+                    .filter(|c| !self.contact_index.contains_key(c))
+                    .map(str::to_string),
             );
             ids.sort_unstable();
             ids.dedup();

@@ -3,9 +3,10 @@
 //! memory rather than loading the whole file.
 //!
 //! CRM exports usually come sorted by date, not by account. Loading such
-//! a file whole holds every row and every journey at once (about 1.2 KB
-//! an event in memory); sorting it by account needs a tool and a step
-//! the user has to know about. Instead the events are read once, each
+//! a file whole holds every row and every journey at once (a report of
+//! 2.5 million events took 1.26 GiB that way, about 500 bytes an event);
+//! sorting it by account needs a tool and a step the user has to know
+//! about. Instead the events are read once, each
 //! accepted event written to one of [`BUCKETS`] temporary files by a hash
 //! of its account (or of its contact, without one), and each file is then
 //! read back alone, its events put in account order, and handed to the

@@ -28,8 +28,8 @@ pub enum Whole {
     /// An event names a deal and no contact, and there are no deal
     /// files to say whose account the deal is.
     Deals,
-    /// A merge or a contact's account crosses two accounts, which only
-    /// the whole file follows.
+    /// A merge, a contact's account or a contact's event naming a deal
+    /// crosses two accounts, which only the whole file follows.
     Crosses,
     /// An event id may be used in two accounts: the whole file drops the
     /// second as a repeat.
@@ -140,7 +140,7 @@ impl Whole {
                 "an event names a deal and no contact, and no deal files say whose account the deal is".into()
             }
             Whole::Crosses => {
-                "a merge or a contact's account crosses two accounts of the events file".into()
+                "a merge, a contact's account or a contact's event naming a deal crosses two accounts of the events file".into()
             }
             Whole::RepeatedId => "an event id may be used under two accounts".into(),
         }

@@ -373,6 +373,19 @@ fn deals_are_replayed_in_batches_as_the_whole_file() {
                 "{example}, batches of {batch}: the report changed"
             );
         }
+        // An event of a deal alone is its deal's group's, and no contact's.
+        let mut nobody = 0;
+        detente::data::load_grouped_in(&policy, &manifest.sources, 50, Order::Regroup, &mut |b| {
+            nobody += b
+                .groups
+                .iter()
+                .flat_map(|g| &g.contacts)
+                .filter(|c| c.is_empty())
+                .count();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(nobody, 0, "{example}");
     }
 
     // A copy of the Salesforce data with a row naming a ghost contact.
