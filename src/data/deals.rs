@@ -81,13 +81,8 @@ pub(super) fn reject_unknown_deals(h: &mut Histories) {
             None => kept.push(e),
         }
     }
-    let rejected = problems.len() as u64;
     h.events = kept;
-    if let Some(c) = h.counts.get_mut(&RecordKind::Events) {
-        c.accepted = c.accepted.saturating_sub(rejected);
-        c.rejected += rejected;
-    }
-    h.problems.extend(problems);
+    set_aside_events(h, problems);
     let rows = std::mem::take(&mut h.deal_contacts);
     let checked = check_deal_rows(
         (&h.deals, &h.accounts, &h.files),
@@ -95,6 +90,17 @@ pub(super) fn reject_unknown_deals(h: &mut Histories) {
         &contact_accounts(h),
     );
     checked.apply(h);
+}
+
+/// Events counted as accepted and then set aside (`problems`, one each):
+/// counted as rejected instead, their problems said.
+pub(super) fn set_aside_events(h: &mut Histories, mut problems: Vec<RowProblem>) {
+    let n = problems.len() as u64;
+    if let Some(c) = h.counts.get_mut(&RecordKind::Events) {
+        c.accepted = c.accepted.saturating_sub(n);
+        c.rejected += n;
+    }
+    h.problems.append(&mut problems);
 }
 
 /// The problem of an event naming a deal not in `deals` (D021), if it does.

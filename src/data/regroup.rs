@@ -168,12 +168,7 @@ pub(super) fn regroup(
             Ok(true)
         })?;
     }
-    let set_aside = unknown_deals.len() as u64;
-    if let Some(c) = base.counts.get_mut(&RecordKind::Events) {
-        c.accepted = c.accepted.saturating_sub(set_aside);
-        c.rejected += set_aside;
-    }
-    base.problems.append(&mut unknown_deals);
+    super::deals::set_aside_events(base, unknown_deals);
     grouping.check_deal_rows(base);
     for file in spill.finish()? {
         let mut bucket = read_bucket(policy, file)?;

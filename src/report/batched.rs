@@ -13,7 +13,7 @@ use crate::compile::Policy;
 use crate::data::codes::RowCode;
 use crate::data::shard::Shard;
 use crate::data::time::Instant;
-use crate::data::{DataError, Histories, Order, Source, load_grouped_ahead};
+use crate::data::{DataError, Histories, Order, RecordKind, Source, load_grouped_ahead};
 use crate::eval::{default_as_of, evaluate_shard};
 
 use std::sync::Arc;
@@ -73,8 +73,14 @@ pub fn replay_batched(
     order: Order,
 ) -> Result<Batched, DataError> {
     let replay = |order| replay_in(policy, sources, as_of, batch_events, follow, shard, order);
-    // Read as the file has them, the events may turn out not grouped, or
-    // the data to have deals (which need every event read first).
+    // Deals need every event read before the first batch: with deal
+    // files, reading as the file has them would stop after reading the
+    // contact, account and deal files, only to read them again.
+    let order = match sources.iter().any(|s| s.kind == RecordKind::Deals) {
+        true => Order::Regroup,
+        false => order,
+    };
+    // Read as the file has them, the events may turn out not grouped.
     let replayed = match replay(order) {
         Err(DataError::NotGrouped { .. }) if order == Order::AsRead => replay(Order::Regroup),
         other => other,

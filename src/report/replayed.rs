@@ -89,7 +89,7 @@ impl Replayed {
     pub fn append(&mut self, histories: &Histories, eval: Evaluation) {
         let base = self.events.len();
         Arc::make_mut(&mut self.events).extend(histories);
-        self.append_journeys(eval, &|e| *e += base);
+        self.append_journeys(eval, &mut |e| *e += base);
     }
 
     /// [`Replayed::append`] keeping only the events a journey of the
@@ -99,19 +99,17 @@ impl Replayed {
     /// for a whole run: finding the events costs more than it saves when
     /// every event is some journey's.)
     pub fn append_pointed_at(&mut self, histories: &Histories, mut eval: Evaluation) {
-        let mut keep = Vec::new();
-        each_event_of(&mut eval, &mut |e| keep.push(*e));
-        keep.sort_unstable();
-        keep.dedup();
+        let keep = pointed_at(&mut eval);
         let base = self.events.len();
         Arc::make_mut(&mut self.events).extend_only(histories, &keep);
-        self.append_journeys(eval, &|e| {
-            *e = base + keep.binary_search(e).unwrap_or(usize::MAX - base);
+        self.append_journeys(eval, &mut |e| {
+            *e = base.saturating_add(renumbered(&keep, *e))
         });
     }
 
     /// The journeys of one batch, each event index moved by `moved`.
-    fn append_journeys(&mut self, eval: Evaluation, moved: &dyn Fn(&mut usize)) {
+    fn append_journeys(&mut self, mut eval: Evaluation, moved: &mut impl FnMut(&mut usize)) {
+        each_event_of(&mut eval, moved);
         let Evaluation {
             journeys,
             accounts,
@@ -119,22 +117,13 @@ impl Replayed {
             problems,
             ..
         } = eval;
-        for (mut j, into) in journeys
-            .into_iter()
-            .map(|j| (j, false))
-            .chain(deals.into_iter().map(|d| (d, true)))
-        {
-            each_event(&mut j, &mut |e| moved(e));
+        let trimmed = |mut j: Journey| {
             trim(&mut j);
-            match into {
-                true => self.eval.deals.push(j),
-                false => self.eval.journeys.push(j),
-            }
-        }
+            j
+        };
+        self.eval.journeys.extend(journeys.into_iter().map(trimmed));
+        self.eval.deals.extend(deals.into_iter().map(trimmed));
         for mut a in accounts {
-            a.steps
-                .iter_mut()
-                .for_each(|s| each_step_event(s, &mut |e| moved(e)));
             trim_account(&mut a);
             self.eval.accounts.push(a);
         }
@@ -178,6 +167,22 @@ fn each_step_event(s: &mut StepFact, f: &mut impl FnMut(&mut usize)) {
     }
 }
 
+/// The events some journey of `eval` points at, ascending, each once.
+fn pointed_at(eval: &mut Evaluation) -> Vec<usize> {
+    let mut keep = Vec::new();
+    each_event_of(eval, &mut |e| keep.push(*e));
+    keep.sort_unstable();
+    keep.dedup();
+    keep
+}
+
+/// Event `e`'s number among `keep` (which holds it: `pointed_at`); past
+/// any table otherwise, so that reading it fails rather than finds
+/// another event.
+fn renumbered(keep: &[usize], e: usize) -> usize {
+    keep.binary_search(&e).unwrap_or(usize::MAX)
+}
+
 /// Every event index held by a journey of `eval` (a contact's, a deal's
 /// or an account's), passed to `f`.
 fn each_event_of(eval: &mut Evaluation, f: &mut impl FnMut(&mut usize)) {
@@ -201,12 +206,9 @@ impl Replayed {
     /// event of the files it read, its own accounts' and the others'),
     /// renumbered in their order.
     pub(super) fn into_stored(mut self) -> (Evaluation, Vec<super::events::StoredEvent>) {
-        let mut keep = Vec::new();
-        self.each_event(&mut |e| keep.push(*e));
-        keep.sort_unstable();
-        keep.dedup();
+        let keep = pointed_at(&mut self.eval);
         let stored = self.events.stored(&keep);
-        self.each_event(&mut |e| *e = keep.binary_search(e).unwrap_or(usize::MAX));
+        self.each_event(&mut |e| *e = renumbered(&keep, *e));
         (self.eval, stored)
     }
 
