@@ -12,7 +12,7 @@ use crate::eval::Journey;
 use crate::ir::{TeamId, TouchpointId, Value};
 
 use super::context::{Ctx, first_entry};
-use super::stats::{median, rate, round2};
+use super::stats::{median, rate};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StageLift {
@@ -209,7 +209,12 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
     let groups = group_touches(ctx);
     let n_tp = model.touchpoints.len();
     let mut revenue = vec![vec![Decimal::ZERO; MODELS.len()]; n_tp];
-    let mut opp_credit = vec![vec![0.0f64; MODELS.len()]; n_tp];
+    // Opportunity credit is summed exactly, as revenue is: float sums
+    // depend on the order of the opportunities, which is not the same in
+    // one run and in shards merged (an opportunity without an id is keyed
+    // by its event's place in the data), and 3.975 summed two ways rounds
+    // to 3.97 or 3.98.
+    let mut opp_credit = vec![vec![Decimal::ZERO; MODELS.len()]; n_tp];
     let mut unattributed = (0usize, Decimal::ZERO);
     let lead_stage = ctx.success.get(1).copied();
     let opp_stage = ctx
@@ -241,14 +246,15 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
             let w = weights(name, &touches, lead, opp, o.at);
             for (t, wt) in touches.iter().zip(&w) {
                 let i = t.touchpoint.index();
+                let Some(d) = Decimal::from_f64(*wt) else {
+                    continue;
+                };
                 if is_deal {
-                    if let (Some(row), Some(d)) = (revenue.get_mut(i), Decimal::from_f64(*wt)) {
-                        if let Some(cell) = row.get_mut(m) {
-                            *cell = saturating_add(*cell, o.amount.saturating_mul(d));
-                        }
+                    if let Some(cell) = revenue.get_mut(i).and_then(|r| r.get_mut(m)) {
+                        *cell = saturating_add(*cell, exact(o.amount.saturating_mul(d)));
                     }
                 } else if let Some(cell) = opp_credit.get_mut(i).and_then(|r| r.get_mut(m)) {
-                    *cell += wt;
+                    *cell = saturating_add(*cell, exact(d));
                 }
             }
         }
@@ -267,25 +273,28 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
     }
 
     let money = super::stats::cents;
-    let mut teams: BTreeMap<TeamId, (Vec<Decimal>, Vec<f64>)> = BTreeMap::new();
+    let mut teams: BTreeMap<TeamId, (Vec<Decimal>, Vec<Decimal>)> = BTreeMap::new();
     let mut touchpoints = Vec::new();
     for (i, tp) in model.touchpoints.iter().enumerate() {
         let rev = revenue.get(i).cloned().unwrap_or_default();
         let opp = opp_credit.get(i).cloned().unwrap_or_default();
-        let t = teams
-            .entry(tp.team)
-            .or_insert_with(|| (vec![Decimal::ZERO; MODELS.len()], vec![0.0; MODELS.len()]));
+        let t = teams.entry(tp.team).or_insert_with(|| {
+            (
+                vec![Decimal::ZERO; MODELS.len()],
+                vec![Decimal::ZERO; MODELS.len()],
+            )
+        });
         for (a, b) in t.0.iter_mut().zip(&rev) {
             *a = saturating_add(*a, *b);
         }
         for (a, b) in t.1.iter_mut().zip(&opp) {
-            *a += *b;
+            *a = saturating_add(*a, *b);
         }
         touchpoints.push(Credit {
             name: tp.name.clone(),
             team: Some(ctx.team_name(tp.team)),
             revenue: rev.iter().map(|d| money(*d)).collect(),
-            opportunities: opp.iter().map(|x| round2(*x)).collect(),
+            opportunities: opp.iter().map(|x| credit2(*x)).collect(),
         });
     }
     Attribution {
@@ -302,10 +311,25 @@ pub fn attribution(ctx: &Ctx) -> Attribution {
                 name: ctx.team_name(t),
                 team: None,
                 revenue: rev.iter().map(|d| money(*d)).collect(),
-                opportunities: opp.iter().map(|x| round2(*x)).collect(),
+                opportunities: opp.iter().map(|x| credit2(*x)).collect(),
             })
             .collect(),
     }
+}
+
+/// A share of credit with a fixed 12 decimals, so that adding shares
+/// never rounds (a decimal holds 28 digits) and their sum is the same in
+/// any order, up to ten thousand trillion.
+fn exact(d: Decimal) -> Decimal {
+    d.round_dp(12)
+}
+
+/// Opportunity credit to two decimals, halves away from zero (as
+/// `round2` rounds a float), from its exact sum.
+fn credit2(d: Decimal) -> f64 {
+    d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .to_f64()
+        .unwrap_or(0.0)
 }
 
 /// Each won deal and each opportunity created in the report, once: by
