@@ -206,6 +206,8 @@ fn diff_command(args: &Args) -> Result<Exit, Exit> {
         args.batch_events,
         args.threads,
         args.parts.shard,
+        // The diff reads no section the report counts as it goes.
+        None,
     )?;
     eprint!("{}", report::whole_note(&replays, "the diff"));
     let (Some(new_side), Some(old_side)) = (replays.pop(), replays.pop()) else {

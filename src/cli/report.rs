@@ -6,11 +6,10 @@ use detente::data::Order;
 use detente::data::shard::Shard;
 use detente::eval::evaluate_shard;
 use detente::ir::Period;
-use detente::report::batched::{Batched, Whole, replay_batched};
+use detente::report::batched::{Batched, Plan, Whole, replay_batched};
 use detente::report::partial;
 use detente::report::text::{Style, render};
-use detente::report::{Events, Options, Replayed, build_from};
-use std::sync::Arc;
+use detente::report::{Options, Replayed, build_from};
 
 use super::Exit;
 use detente::data::time::{DateOnly, Instant};
@@ -184,12 +183,16 @@ pub fn run(args: Args) -> Exit {
         period: span.period,
         window,
     };
+    // A partial keeps the journeys for the merge, not the report's
+    // running sections.
+    let counted = args.parts.partial.is_none().then_some(options);
     let replay = match replay_sides(
         &[&inputs],
         span.as_of,
         args.batch_events,
         args.threads,
         args.parts.shard,
+        counted,
     ) {
         Ok(mut r) => match r.pop() {
             Some(r) => r,
@@ -346,6 +349,7 @@ pub fn replay_sides(
     batch_events: usize,
     threads: Option<usize>,
     shard: Option<Shard>,
+    options: Option<Options>,
 ) -> Result<Vec<Replay>, Exit> {
     let guess = match (as_of, sides.first()) {
         (Some(t), _) => t,
@@ -362,8 +366,14 @@ pub fn replay_sides(
             for s in sides {
                 let follow = replays.first().map(|r| &r.replayed.events);
                 // The first side found out whether the file is grouped.
-                let order = replays.first().map_or(Order::AsRead, |r| r.order);
-                let replay = replay_at(s, at, batch_events, follow, shard, order)?;
+                let plan = Plan {
+                    follow,
+                    shard,
+                    order: replays.first().map_or(Order::AsRead, |r| r.order),
+                    options,
+                    ..Plan::new(at, batch_events.max(1))
+                };
+                let replay = replay_at(s, plan)?;
                 replays.push(replay);
             }
             Ok::<_, Exit>(replays)
@@ -405,25 +415,10 @@ fn usage(e: detente::data::DataError) -> Exit {
 /// The replay up to `as_of`: a batch of accounts at a time when the
 /// events come grouped by account (memory holds a batch of rows), else
 /// the whole data at once.
-fn replay_at(
-    inputs: &Inputs,
-    as_of: Instant,
-    batch_events: usize,
-    follow: Option<&Arc<Events>>,
-    shard: Option<Shard>,
-    order: Order,
-) -> Result<Replay, Exit> {
+fn replay_at(inputs: &Inputs, plan: Plan) -> Result<Replay, Exit> {
     let policy = &inputs.policy;
-    let batched = replay_batched(
-        policy,
-        &inputs.sources,
-        as_of,
-        batch_events.max(1),
-        follow,
-        shard,
-        order,
-    );
-    match batched.map_err(usage)? {
+    let (as_of, shard, order) = (plan.as_of, plan.shard, plan.order);
+    match replay_batched(policy, &inputs.sources, plan).map_err(usage)? {
         Batched::Done {
             replayed,
             rest,

@@ -18,8 +18,10 @@ use crate::eval::{default_as_of, evaluate_shard};
 
 use std::sync::Arc;
 
+use super::context::Options;
 use super::events::Events;
 use super::replayed::Replayed;
+use super::running::Running;
 
 /// Why a replay must load the whole file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,31 +56,59 @@ pub enum Batched {
     Whole(Whole),
 }
 
-/// Replays `sources` a batch of about `batch_events` events at a time
-/// up to `as_of`. `follow`: the events of a replay of the same data under
-/// another policy, whose rows this one's share where they are the same
-/// (a diff's two sides). `shard`: replay only the accounts of one shard
-/// (every row is still read, for the latest time and the rows' counts).
-/// `order`: [`Order::AsRead`] reads the events as the file has them and,
-/// when they are not grouped by account, starts again grouping them
-/// first; [`Order::Regroup`] groups them first from the start (a diff's
-/// second side, once the first found the file not grouped).
+/// How to replay in batches.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan<'a> {
+    /// Replay up to this time.
+    pub as_of: Instant,
+    /// About how many events a batch holds.
+    pub batch_events: usize,
+    /// The events of a replay of the same data under another policy,
+    /// whose rows this one's share where they are the same (a diff's two
+    /// sides).
+    pub follow: Option<&'a Arc<Events>>,
+    /// Replay only the accounts of one shard (every row is still read,
+    /// for the latest time and the rows' counts).
+    pub shard: Option<Shard>,
+    /// [`Order::AsRead`] reads the events as the file has them and, when
+    /// they are not grouped by account, starts again grouping them
+    /// first; [`Order::Regroup`] groups them first from the start (a
+    /// diff's second side, once the first found the file not grouped).
+    pub order: Order,
+    /// The options of the report to be built: each batch is counted
+    /// into the running sections as it is replayed ([`Running`]).
+    pub options: Option<Options>,
+}
+
+impl Plan<'_> {
+    /// Up to `as_of`, about `batch_events` events a batch, every
+    /// account, events read as the file has them, nothing counted as it
+    /// goes.
+    pub fn new(as_of: Instant, batch_events: usize) -> Plan<'static> {
+        Plan {
+            as_of,
+            batch_events,
+            follow: None,
+            shard: None,
+            order: Order::AsRead,
+            options: None,
+        }
+    }
+}
+
+/// Replays `sources` a batch of accounts at a time, as `plan` says.
 pub fn replay_batched(
     policy: &Policy,
     sources: &[Source],
-    as_of: Instant,
-    batch_events: usize,
-    follow: Option<&Arc<Events>>,
-    shard: Option<Shard>,
-    order: Order,
+    plan: Plan,
 ) -> Result<Batched, DataError> {
-    let replay = |order| replay_in(policy, sources, as_of, batch_events, follow, shard, order);
+    let replay = |order| replay_in(policy, sources, Plan { order, ..plan });
     // Deals need every event read before the first batch: with deal
     // files, reading as the file has them would stop after reading the
     // contact, account and deal files, only to read them again.
     let order = match sources.iter().any(|s| s.kind == RecordKind::Deals) {
         true => Order::Regroup,
-        false => order,
+        false => plan.order,
     };
     // Read as the file has them, the events may turn out not grouped.
     let replayed = match replay(order) {
@@ -92,22 +122,17 @@ pub fn replay_batched(
     }
 }
 
-/// [`replay_batched`] with the events read in `order`, whatever it finds.
-fn replay_in(
-    policy: &Policy,
-    sources: &[Source],
-    as_of: Instant,
-    batch_events: usize,
-    follow: Option<&Arc<Events>>,
-    shard: Option<Shard>,
-    order: Order,
-) -> Result<Batched, DataError> {
-    let mut replayed = Replayed::empty(policy, as_of, follow);
+/// [`replay_batched`] with the events read in `plan.order`, whatever it
+/// finds.
+fn replay_in(policy: &Policy, sources: &[Source], plan: Plan) -> Result<Batched, DataError> {
+    let (as_of, shard) = (plan.as_of, plan.shard);
+    let mut replayed = Replayed::empty(policy, as_of, plan.follow);
+    replayed.running = plan.options.map(Running::new);
     let mut latest: Option<Instant> = None;
     // The next batch is read while this one is replayed: one batch more
     // in memory, which the CLI's smaller default batch for reports pays
     // for (cli::report::REPORT_BATCH_EVENTS).
-    let loaded = load_grouped_ahead(policy, sources, batch_events, order, &mut |b| {
+    let loaded = load_grouped_ahead(policy, sources, plan.batch_events, plan.order, &mut |b| {
         let h = &b.histories;
         if !h.events.is_empty() || h.contacts.iter().any(|c| c.created_at.is_some()) {
             let t = default_as_of(h);
@@ -115,10 +140,12 @@ fn replay_in(
         }
         replayed.reserve(b.contacts_in_file, b.accounts_in_file);
         let eval = evaluate_shard(policy, h, Some(as_of), shard);
+        let start = replayed.eval.journeys.len();
         match shard {
             Some(_) => replayed.append_pointed_at(h, eval),
             None => replayed.append(h, eval),
         }
+        replayed.count_running(policy, start);
         Ok(())
     });
     let (rest, repeated) = loaded?;
@@ -133,7 +160,7 @@ fn replay_in(
         replayed: Box::new(replayed),
         rest: Box::new(rest),
         latest: latest.unwrap_or(0),
-        order,
+        order: plan.order,
     })
 }
 

@@ -11,13 +11,15 @@ use crate::eval::Evaluation;
 
 use super::journey::{PolicyRef, RuntimeProblemJson};
 
+use super::attribution::{self, Attribution};
 use super::calibration::{Calibration, calibration};
 use super::context::{Ctx, Options};
 use super::funnel::{self, Dropouts, FunnelStage, PeriodBalance, TriggerUse, Velocity};
+use super::lift::{self, StageLift};
 use super::metrics::{self, IncentiveRow, MetricRow};
 use super::replayed::Replayed;
+use super::running::Tallies;
 use super::sla::{self, OverdueItem, SlaRow};
-use super::touch::{self, Attribution, StageLift};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -69,6 +71,21 @@ pub fn build(
 pub fn build_from(policy: &Policy, replayed: &Replayed, options: &Options) -> Report {
     let eval = &replayed.eval;
     let ctx = Ctx::new(policy, replayed, options);
+    // The sections as counted batch by batch, else from the journeys
+    // kept.
+    let counted;
+    let tallies = match replayed
+        .running
+        .as_ref()
+        .and_then(|r| r.tallies(options, ctx.from))
+    {
+        Some(tallies) => tallies,
+        None => {
+            counted = Tallies::of(&ctx);
+            &counted
+        }
+    };
+    let paths = &tallies.paths;
     let (slas, overdue) = sla::slas(&ctx);
     let (periods, metrics) = metrics::metrics(&ctx);
     Report {
@@ -80,19 +97,19 @@ pub fn build_from(policy: &Policy, replayed: &Replayed, options: &Options) -> Re
         currency: policy.ir().currency.clone(),
         contacts: eval.journeys.len(),
         deals: eval.deals.len(),
-        funnel: funnel::funnel(&ctx),
-        velocity: funnel::velocity(&ctx),
-        triggers: funnel::triggers(&ctx),
-        touchpoints: touch::lift(&ctx),
-        attribution: touch::attribution(&ctx),
-        balance: funnel::balance(&ctx),
-        dropouts: funnel::dropouts(&ctx),
+        funnel: funnel::funnel(&ctx, paths),
+        velocity: funnel::velocity(&ctx, paths),
+        triggers: funnel::triggers(&ctx, paths),
+        touchpoints: lift::lift(&ctx, &tallies.lift),
+        attribution: attribution::attribution(&ctx, &tallies.attribution),
+        balance: funnel::balance(&ctx, paths),
+        dropouts: funnel::dropouts(&ctx, paths),
         slas,
         overdue,
         periods,
         metrics,
         incentives: metrics::incentives(&ctx),
-        calibration: calibration(&ctx),
+        calibration: calibration(&ctx, &tallies.calibration),
         problems: eval
             .problems
             .iter()

@@ -51,6 +51,9 @@ pub struct Ctx<'a> {
     /// What the report reads of each event.
     pub events: &'a super::events::Events,
     pub eval: &'a Evaluation,
+    /// The contacts' journeys the sections count: every one, or one
+    /// batch's ([`Ctx::batch`]).
+    journeys: &'a [Journey],
     pub calendar: Calendar,
     pub from: Instant,
     pub to: Instant,
@@ -77,6 +80,53 @@ impl<'a> Ctx<'a> {
         options: &Options,
     ) -> Ctx<'a> {
         let eval = &replayed.eval;
+        let first = first_stage_entry(eval).unwrap_or(eval.as_of);
+        Ctx::over(policy, replayed, options, &eval.journeys, first)
+    }
+
+    /// The context of the journeys in `batch` (by place in the replay):
+    /// the batch just appended to a replay read a batch of accounts at a
+    /// time, for the sections that count each batch as it comes
+    /// ([`super::running`]).
+    ///
+    /// Without a `from` set by the user, the whole report starts at the
+    /// first stage entry of all the data, which is not known until every
+    /// batch is replayed. A batch's report starts at the earliest instant
+    /// its journeys hold (a stage entry or an event), so it counts
+    /// everything of the batch before `to`; the whole report counts the
+    /// same as long as its start is not later than the batch's
+    /// ([`super::running::Running::tallies`] checks). It is not when a
+    /// contact's path begins with its first event or before it, as it
+    /// always does unless the contact lifecycle has no initial stage.
+    pub fn batch(
+        policy: &'a Policy,
+        replayed: &'a super::replayed::Replayed,
+        options: &Options,
+        batch: std::ops::Range<usize>,
+    ) -> Ctx<'a> {
+        let eval = &replayed.eval;
+        let journeys = eval.journeys.get(batch).unwrap_or_default();
+        let first = journeys
+            .iter()
+            .flat_map(|j| {
+                let entered = j.facts.steps.first().map(|s| s.entered);
+                let events = j.facts.events.iter();
+                let at = events.filter_map(|e| replayed.events.get(*e).map(|r| r.at));
+                entered.into_iter().chain(at)
+            })
+            .min()
+            .unwrap_or(eval.as_of);
+        Ctx::over(policy, replayed, options, journeys, first)
+    }
+
+    fn over(
+        policy: &'a Policy,
+        replayed: &'a super::replayed::Replayed,
+        options: &Options,
+        journeys: &'a [Journey],
+        first: Instant,
+    ) -> Ctx<'a> {
+        let eval = &replayed.eval;
         let model = policy.ir();
         let stages: Vec<StageId> = model
             .lifecycles
@@ -91,11 +141,11 @@ impl<'a> Ctx<'a> {
             .enumerate()
             .map(|(i, s)| (s, i))
             .collect();
-        let first = first_stage_entry(eval).unwrap_or(eval.as_of);
         Ctx {
             model,
             events: &replayed.events,
             eval,
+            journeys,
             calendar: crate::eval::calendar_of(policy),
             from: options.from.unwrap_or(first),
             to: options.to.unwrap_or(eval.as_of + 1),
@@ -126,7 +176,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn journeys(&self) -> &'a [Journey] {
-        &self.eval.journeys
+        self.journeys
     }
 
     /// The journeys whose events metrics count: every contact's, and

@@ -1,6 +1,7 @@
 //! Outputs computed from a compiled policy and from journeys. Everything
 //! here returns data or text; nothing prints.
 
+pub mod attribution;
 pub mod batched;
 pub mod build;
 pub mod calibration;
@@ -13,6 +14,7 @@ pub mod funnel;
 pub mod graph;
 pub mod html;
 pub mod journey;
+pub mod lift;
 pub mod merge;
 pub mod metrics;
 #[cfg(feature = "parquet")]
@@ -22,12 +24,12 @@ pub mod period;
 pub mod problems;
 pub mod reasons;
 pub mod replayed;
+pub mod running;
 pub mod scoreboard;
 pub mod sla;
 pub mod stats;
 pub mod text;
 pub mod tiles;
-pub mod touch;
 pub mod words;
 
 pub use build::{Report, build, build_from};

@@ -25,6 +25,7 @@ use crate::eval::state::Cause;
 use crate::eval::{AccountJourney, Evaluation, Journey, StepFact};
 
 use super::events::Events;
+use super::running::Running;
 
 /// The journeys of a replay and the events they point at.
 #[derive(Debug, Clone)]
@@ -33,6 +34,9 @@ pub struct Replayed {
     /// Shared, so that a diff's second replay can keep only the rows
     /// that differ from the first's ([`Events::following`]).
     pub events: Arc<Events>,
+    /// The sections counted batch by batch as the replay was read, when
+    /// it was read in batches for a report ([`Running`]).
+    pub running: Option<Running>,
 }
 
 impl Replayed {
@@ -45,6 +49,7 @@ impl Replayed {
         let mut replayed = Replayed {
             events: Arc::new(Events::of(policy.ir(), histories)),
             eval,
+            running: None,
         };
         replayed.finish();
         replayed
@@ -65,6 +70,7 @@ impl Replayed {
                 Some(first) => Events::following(policy.ir(), first),
                 None => Events::new(policy.ir()),
             }),
+            running: None,
         }
     }
 
@@ -128,6 +134,15 @@ impl Replayed {
             self.eval.accounts.push(a);
         }
         self.eval.problems.extend(problems);
+    }
+
+    /// Counts the journeys appended from the `start`-th on into the
+    /// running sections, when there are any.
+    pub fn count_running(&mut self, policy: &Policy, start: usize) {
+        if let Some(mut running) = self.running.take() {
+            running.count(policy, self, start);
+            self.running = Some(running);
+        }
     }
 
     /// Puts everything in the order one replay of the whole data gives:
@@ -218,6 +233,7 @@ impl Replayed {
         let mut replayed = Replayed {
             eval,
             events: Arc::new(events),
+            running: None,
         };
         let len = replayed.events.len();
         let mut inside = true;

@@ -24,12 +24,17 @@ pub fn p90(values: &[f64]) -> Option<f64> {
     v.get(rank - 1).copied()
 }
 
+/// The mean, summed smallest first so that it is the same number in
+/// whatever order the values come (a report counted a batch of accounts
+/// at a time, or shards merged, meets them in another order than one
+/// replay of the whole data, and float sums depend on the order).
 pub fn mean(values: &[f64]) -> Option<f64> {
     if values.is_empty() {
-        None
-    } else {
-        Some(values.iter().sum::<f64>() / values.len() as f64)
+        return None;
     }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    Some(v.iter().sum::<f64>() / v.len() as f64)
 }
 
 /// `part / whole`, `None` when `whole` is 0.

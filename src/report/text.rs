@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
+use super::attribution::money_f64;
 use super::build::Report;
-use super::touch::money_f64;
 
 /// How the blocks are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -377,7 +377,7 @@ fn attribution_blocks(r: &Report, style: Style, b: &mut Vec<Block>) {
     let short = ["first", "last", "linear", "U", "W", "decay"];
     let mut headers = vec!["revenue to"];
     headers.extend(short);
-    let rows = |list: &[super::touch::Credit]| {
+    let rows = |list: &[super::attribution::Credit]| {
         list.iter()
             .filter(|c| c.revenue.iter().any(|x| money_f64(x) != 0.0))
             .map(|c| {

@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 
 use detente::data::{Order, RecordKind, Source};
-use detente::report::batched::{Batched, Whole, replay_batched};
+use detente::report::batched::{Batched, Plan, Whole, replay_batched};
 use detente::report::{Options, build, build_from};
 
 /// Generated histories for the acme policy written to `dir`, events
@@ -41,22 +41,35 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
 
     #[test]
-    fn any_split_into_batches_gives_the_same_report(seed in 0u64..1000, batch in 1usize..400, monthly in any::<bool>()) {
+    fn any_split_into_batches_gives_the_same_report(
+        seed in 0u64..1000,
+        batch in 1usize..400,
+        monthly in any::<bool>(),
+        cut in any::<bool>(),
+        window in any::<bool>(),
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let sources = write_generated(dir.path(), seed);
         let policy = detente::Policy::compile(&acme()).unwrap();
+        let as_of = detente::data::latest_time(&policy, &sources).unwrap().unwrap();
+        const DAY: i64 = 86_400_000;
+        // A report cut by --from and --to (periods cut at its edges) and
+        // a conversion window, or the whole data: the sections counted
+        // batch by batch read all three.
         let options = Options {
             period: if monthly { detente::ir::Period::Month } else { detente::ir::Period::Quarter },
-            ..Options::default()
+            from: cut.then_some(as_of - 200 * DAY),
+            to: cut.then_some(as_of - 30 * DAY),
+            window: window.then_some(30 * DAY),
         };
         let expected = whole_report(&policy, &sources, &options);
-        let as_of = detente::data::latest_time(&policy, &sources).unwrap().unwrap();
-        let Batched::Done { replayed, latest, .. } =
-            replay_batched(&policy, &sources, as_of, batch, None, None, Order::AsRead).unwrap()
+        let plan = Plan { options: Some(options), ..Plan::new(as_of, batch) };
+        let Batched::Done { replayed, latest, .. } = replay_batched(&policy, &sources, plan).unwrap()
         else {
             panic!("generated events are grouped by account, so they are read in batches");
         };
         prop_assert_eq!(latest, as_of);
+        prop_assert!(replayed.running.is_some(), "the sections were counted batch by batch");
         let actual = serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
         prop_assert!(expected == actual, "the report changed with batches of {} events", batch);
     }
@@ -86,7 +99,7 @@ proptest! {
         let options = Options::default();
         let as_of = detente::data::latest_time(&policy, &first).unwrap().unwrap();
         let replay = |sources: &[Source], follow| {
-            let Batched::Done { replayed, .. } = replay_batched(&policy, sources, as_of, 50, follow, None, Order::AsRead).unwrap() else {
+            let Batched::Done { replayed, .. } = replay_batched(&policy, sources, Plan { follow, ..Plan::new(as_of, 50) }).unwrap() else {
                 panic!("generated events are grouped by account");
             };
             replayed
@@ -183,8 +196,9 @@ proptest! {
         // The generated data repeats a few ids of its own, and one more.
         prop_assert!(whole.total().duplicates >= 1);
         let as_of = detente::data::latest_time(&policy, &sources).unwrap().unwrap();
+        let plan = Plan { options: Some(options), ..Plan::new(as_of, batch) };
         let Batched::Done { replayed, rest, latest, order } =
-            replay_batched(&policy, &sources, as_of, batch, None, None, Order::AsRead).unwrap()
+            replay_batched(&policy, &sources, plan).unwrap()
         else {
             panic!("events in any order are grouped, not read whole");
         };
@@ -210,7 +224,7 @@ fn an_event_id_used_under_two_accounts_is_read_whole() {
         dir.path().join("events.csv"),
     )];
     let policy = detente::Policy::compile(&acme()).unwrap();
-    let got = replay_batched(&policy, &sources, 0, 100, None, None, Order::AsRead).unwrap();
+    let got = replay_batched(&policy, &sources, Plan::new(0, 100)).unwrap();
     assert!(matches!(got, Batched::Whole(Whole::RepeatedId)), "{got:?}");
     // Loading the whole file drops the second as a repeat.
     let h = detente::data::load(&policy, &sources).unwrap();
@@ -325,21 +339,24 @@ fn whole_and_batched(
     let as_of = detente::data::latest_time(policy, sources)
         .unwrap()
         .unwrap();
-    let (replayed, rest) =
-        match replay_batched(policy, sources, as_of, batch, None, None, Order::AsRead).unwrap() {
-            Batched::Done {
-                replayed,
-                rest,
-                order,
-                ..
-            } => {
-                // Deals are replayed in batches after a first pass over
-                // every event.
-                assert_eq!(order, Order::Regroup);
-                (replayed, rest)
-            }
-            Batched::Whole(why) => return Err(why),
-        };
+    let plan = Plan {
+        options: Some(options),
+        ..Plan::new(as_of, batch)
+    };
+    let (replayed, rest) = match replay_batched(policy, sources, plan).unwrap() {
+        Batched::Done {
+            replayed,
+            rest,
+            order,
+            ..
+        } => {
+            // Deals are replayed in batches after a first pass over
+            // every event.
+            assert_eq!(order, Order::Regroup);
+            (replayed, rest)
+        }
+        Batched::Whole(why) => return Err(why),
+    };
     assert_eq!(rest.counts, whole.counts);
     let said = |h: &detente::data::Histories| -> Vec<(String, u64, String)> {
         h.problems
@@ -441,4 +458,142 @@ fn deals_are_replayed_in_batches_as_the_whole_file() {
         whole_and_batched(&policy, &manifest.sources, 50).err(),
         Some(Whole::Crosses)
     );
+}
+
+/// Every won deal of the data given one id, and every opportunity
+/// another: each is then one deal, counted once, as one replay of the
+/// whole data first meets it (the smallest contact id). Batches of one
+/// account each meet it in several batches, which must keep the same
+/// one, whichever batch comes last.
+#[test]
+fn a_deal_id_in_many_accounts_is_the_one_the_whole_file_meets_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = write_generated(dir.path(), 3);
+    let path = dir.path().join("events.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let shared = regex::Regex::new(r#""opportunity":"o-[0-9-]+""#).unwrap();
+    let mut won: Vec<(String, String, String)> = Vec::new();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let id = match v["type"].as_str() {
+                Some("deal_won") => {
+                    let field = |k: &str| v[k].to_string().trim_matches('"').to_string();
+                    won.push((field("contact"), field("at"), field("amount")));
+                    "o-won"
+                }
+                _ => "o-created",
+            };
+            shared
+                .replace(line, format!(r#""opportunity":"{id}""#))
+                .into_owned()
+        })
+        .collect();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    // The deal one replay meets first: the smallest contact id, then its
+    // earliest won deal.
+    won.sort();
+    let (_, _, amount) = won
+        .first()
+        .expect("the generated data has won deals")
+        .clone();
+    assert!(
+        won.iter().any(|w| w.2 != amount),
+        "the test needs won deals of different amounts"
+    );
+
+    let policy = detente::Policy::compile(&acme()).unwrap();
+    let options = Options::default();
+    let expected = whole_report(&policy, &sources, &options);
+    let report: serde_json::Value = serde_json::from_str(&expected).unwrap();
+    assert_eq!(report["attribution"]["deals"], 1);
+    assert_eq!(report["attribution"]["opportunities"], 1);
+    assert_eq!(
+        report["attribution"]["revenue"],
+        format!("{}.00", amount),
+        "the first deal met is the smallest contact's"
+    );
+    let as_of = detente::data::latest_time(&policy, &sources)
+        .unwrap()
+        .unwrap();
+    for batch in [1, 50, 100_000] {
+        let plan = Plan {
+            options: Some(options),
+            ..Plan::new(as_of, batch)
+        };
+        let Batched::Done { replayed, .. } = replay_batched(&policy, &sources, plan).unwrap()
+        else {
+            panic!("generated events are grouped by account");
+        };
+        assert!(replayed.running.is_some());
+        let actual =
+            serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
+        assert!(
+            expected == actual,
+            "batches of {batch} events changed the report"
+        );
+    }
+}
+
+/// The running tallies of any two parts of the journeys that keep each
+/// account whole (a buying group shares its credit), merged in either
+/// order, finish into the sections of the whole: merging is what lets a
+/// report count batch by batch, and later shard by shard.
+#[test]
+fn tallies_of_two_parts_merged_either_way_are_the_tallies_of_the_whole() {
+    use detente::report::context::Ctx;
+    use detente::report::running::Tallies;
+    use detente::report::{attribution, calibration, funnel, lift};
+    let dir = tempfile::tempdir().unwrap();
+    let sources = write_generated(dir.path(), 11);
+    let policy = detente::Policy::compile(&acme()).unwrap();
+    let h = detente::data::load(&policy, &sources).unwrap();
+    let replayed =
+        detente::report::Replayed::whole(&policy, &h, detente::eval::evaluate(&policy, &h, None));
+    let n = replayed.eval.journeys.len();
+    let options = Options::default();
+    let whole = Ctx::new(&policy, &replayed, &options);
+    let sections = |t: &Tallies| {
+        let json = |v: serde_json::Value| v.to_string();
+        [
+            json(serde_json::json!(funnel::funnel(&whole, &t.paths))),
+            json(serde_json::json!(funnel::velocity(&whole, &t.paths))),
+            json(serde_json::json!(funnel::triggers(&whole, &t.paths))),
+            json(serde_json::json!(funnel::balance(&whole, &t.paths))),
+            json(serde_json::json!(funnel::dropouts(&whole, &t.paths))),
+            json(serde_json::json!(lift::lift(&whole, &t.lift))),
+            json(serde_json::json!(attribution::attribution(
+                &whole,
+                &t.attribution
+            ))),
+            json(serde_json::json!(calibration::calibration(
+                &whole,
+                &t.calibration
+            ))),
+        ]
+    };
+    let expected = sections(&Tallies::of(&whole));
+    // Generated contact ids start with their account's, so the journeys,
+    // in contact order, come account by account.
+    let account = |i: usize| replayed.eval.journeys[i].account.clone();
+    let splits: Vec<usize> = (0..=n)
+        .filter(|&k| k == 0 || k == n || account(k - 1) != account(k))
+        .collect();
+    assert!(splits.len() > 10, "the data has accounts to split between");
+    let accounts: std::collections::BTreeSet<_> = (0..n).map(account).collect();
+    assert_eq!(accounts.len(), splits.len() - 1, "each account in one run");
+    for k in splits {
+        let part = |r| Tallies::of(&Ctx::batch(&policy, &replayed, &options, r));
+        let mut ab = part(0..k);
+        ab.merge(part(k..n));
+        let mut ba = part(k..n);
+        ba.merge(part(0..k));
+        assert_eq!(sections(&ab), expected, "split at {k} of {n}");
+        assert_eq!(
+            sections(&ba),
+            expected,
+            "split at {k} of {n}, merged the other way"
+        );
+    }
 }

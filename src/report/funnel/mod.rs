@@ -6,12 +6,16 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::data::time::format_instant;
-use crate::eval::journey::StepFact;
-use crate::eval::state::Cause;
 use crate::ir::StageId;
 
-use super::context::{Ctx, Entry, first_entry};
+use super::context::Ctx;
 use super::stats::{mean, median, p90, rate};
+
+mod tally;
+mod words;
+
+pub use tally::PathTally;
+use tally::{PeriodTally, StageTally};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FunnelStage {
@@ -38,75 +42,45 @@ pub struct Conversion {
     pub rate: Option<f64>,
 }
 
-pub fn funnel(ctx: &Ctx) -> Vec<FunnelStage> {
-    let mut out = Vec::new();
-    for &a in &ctx.stages {
-        let cohort: Vec<(&crate::eval::Journey, Entry)> = ctx
-            .journeys()
-            .iter()
-            .filter_map(|j| first_entry(j, a).map(|t| (j, t)))
-            .filter(|(_, t)| ctx.in_report(t.at))
-            .collect();
-        let current = ctx
-            .journeys()
-            .iter()
-            .filter(|j| j.facts.steps.last().is_some_and(|s| s.stage == a))
-            .count();
-        let later: Vec<StageId> = match ctx.rank(a) {
-            Some(r) => ctx.success.iter().skip(r + 1).copied().collect(),
-            None => Vec::new(),
-        };
-        let conversion: Vec<Conversion> = later
-            .iter()
-            .map(|&b| {
-                let reached = cohort
-                    .iter()
-                    .filter(|(j, t)| ctx.reached(j, *t, b).is_some())
-                    .count();
-                Conversion {
-                    to: ctx.name(b),
-                    reached,
-                    rate: rate(reached, cohort.len()),
-                }
-            })
-            .collect();
-        let advanced = match ctx.next_success(a) {
-            Some(_) => conversion.first().map(|c| c.reached),
-            // From a detour, advancing is getting back on the success path.
-            None if ctx.is_detour(a) && !ctx.is_final(a) => Some(
-                cohort
-                    .iter()
-                    .filter(|(j, t)| {
-                        j.facts
-                            .steps
-                            .iter()
-                            .skip(t.step + 1)
-                            .any(|s| ctx.rank(s.stage).is_some())
-                    })
-                    .count(),
-            ),
-            None => None,
-        };
-        let dropped = cohort
-            .iter()
-            .filter(|(j, _)| {
-                j.facts
-                    .steps
-                    .last()
-                    .is_some_and(|s| s.stage != a && ctx.is_detour(s.stage))
-            })
-            .count();
-        out.push(FunnelStage {
-            stage: ctx.name(a),
-            detour: ctx.is_detour(a),
-            entered: cohort.len(),
-            current,
-            advanced,
-            dropped,
-            conversion,
-        });
-    }
-    out
+pub fn funnel(ctx: &Ctx, tally: &PathTally) -> Vec<FunnelStage> {
+    let none = StageTally::default();
+    ctx.stages
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            let t = tally.stages.get(i).unwrap_or(&none);
+            let later = ctx
+                .rank(a)
+                .map_or(&[][..], |r| ctx.success.get(r + 1..).unwrap_or_default());
+            let conversion: Vec<Conversion> = later
+                .iter()
+                .enumerate()
+                .map(|(k, &b)| {
+                    let reached = t.reached.get(k).copied().unwrap_or(0);
+                    Conversion {
+                        to: ctx.name(b),
+                        reached,
+                        rate: rate(reached, t.entered),
+                    }
+                })
+                .collect();
+            let advanced = match ctx.next_success(a) {
+                Some(_) => conversion.first().map(|c| c.reached),
+                // From a detour, advancing is getting back on the success path.
+                None if ctx.is_detour(a) && !ctx.is_final(a) => Some(t.back),
+                None => None,
+            };
+            FunnelStage {
+                stage: ctx.name(a),
+                detour: ctx.is_detour(a),
+                entered: t.entered,
+                current: t.current,
+                advanced,
+                dropped: t.dropped,
+                conversion,
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -190,26 +164,15 @@ pub struct Velocity {
     pub between: Vec<Between>,
 }
 
+/// A day in milliseconds.
 const DAY: f64 = 86_400_000.0;
 
-pub fn velocity(ctx: &Ctx) -> Velocity {
-    let mut stays: BTreeMap<StageId, Vec<f64>> = BTreeMap::new();
-    for j in ctx.journeys() {
-        for w in j.facts.steps.windows(2) {
-            let [a, b] = w else { continue };
-            if b.entered > a.entered && ctx.in_report(b.entered) {
-                stays
-                    .entry(a.stage)
-                    .or_default()
-                    .push((b.entered - a.entered) as f64 / DAY);
-            }
-        }
-    }
+pub fn velocity(ctx: &Ctx, tally: &PathTally) -> Velocity {
     let time_in_stage = ctx
         .stages
         .iter()
         .map(|s| {
-            let days = stays.get(s).map_or(&[][..], |v| v.as_slice());
+            let days = tally.stays.get(s).map_or(&[][..], |v| v.as_slice());
             StageTime {
                 stage: ctx.name(*s),
                 times: Times::of(days),
@@ -219,20 +182,12 @@ pub fn velocity(ctx: &Ctx) -> Velocity {
         .collect();
     let mut between = Vec::new();
     for (i, &a) in ctx.success.iter().enumerate() {
-        for &b in ctx.success.iter().skip(i + 1) {
-            let days: Vec<f64> = ctx
-                .journeys()
-                .iter()
-                .filter_map(|j| {
-                    let ta = first_entry(j, a)?;
-                    let tb = ctx.reached(j, ta, b)?;
-                    ctx.in_report(tb).then(|| (tb - ta.at) as f64 / DAY)
-                })
-                .collect();
+        for (k, &b) in ctx.success.iter().enumerate().skip(i + 1) {
+            let days = tally.between.get(&(i, k)).map_or(&[][..], |v| v.as_slice());
             between.push(Between {
                 from: ctx.name(a),
                 to: ctx.name(b),
-                times: Times::of(&days),
+                times: Times::of(days),
             });
         }
     }
@@ -262,23 +217,8 @@ pub struct Count {
     pub count: usize,
 }
 
-pub fn triggers(ctx: &Ctx) -> Vec<TriggerUse> {
+pub fn triggers(ctx: &Ctx, tally: &PathTally) -> Vec<TriggerUse> {
     let model = ctx.model;
-    let mut by: BTreeMap<usize, BTreeMap<String, usize>> = BTreeMap::new();
-    for j in ctx.journeys() {
-        for s in &j.facts.steps {
-            if !ctx.in_report(s.entered) {
-                continue;
-            }
-            let (t, what) = match &s.cause {
-                Cause::On { transition, event } => (*transition, event_name(ctx, *event)),
-                Cause::When { transition, .. } => (*transition, tipped_by(ctx, s)),
-                Cause::After { transition } => (*transition, "time".to_string()),
-                _ => continue,
-            };
-            *by.entry(t.index()).or_default().entry(what).or_default() += 1;
-        }
-    }
     let contact_transitions = model
         .lifecycles
         .iter()
@@ -289,10 +229,14 @@ pub fn triggers(ctx: &Ctx) -> Vec<TriggerUse> {
         .iter()
         .map(|t| {
             let tr = &model.transitions[*t];
-            let counts = by.remove(&t.index()).unwrap_or_default();
+            let counts = tally.fired.get(&t.index());
             let mut list: Vec<Count> = counts
                 .into_iter()
-                .map(|(what, count)| Count { what, count })
+                .flatten()
+                .map(|(what, count)| Count {
+                    what: what.clone(),
+                    count: *count,
+                })
                 .collect();
             list.sort_by(|a, b| b.count.cmp(&a.count).then(a.what.cmp(&b.what)));
             let from = if tr.from_any {
@@ -317,28 +261,6 @@ pub fn triggers(ctx: &Ctx) -> Vec<TriggerUse> {
         .collect()
 }
 
-fn event_name(ctx: &Ctx, ev: usize) -> String {
-    ctx.events
-        .get(ev)
-        .map(|e| e.of.name(ctx.model).to_string())
-        .unwrap_or_default()
-}
-
-/// What tipped a `when` move: its touchpoint, else its event, else an
-/// arrival, else time.
-fn tipped_by(ctx: &Ctx, step: &StepFact) -> String {
-    let t = &step.tipped;
-    if let Some(tp) = t.touchpoint {
-        ctx.model.touchpoints[tp].name.clone()
-    } else if let Some(ev) = t.event {
-        event_name(ctx, ev)
-    } else if t.created.is_some() {
-        "created".into()
-    } else {
-        "time".into()
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct PeriodBalance {
     pub period: String,
@@ -358,26 +280,15 @@ pub struct Move {
     pub count: usize,
 }
 
-pub fn balance(ctx: &Ctx) -> Vec<PeriodBalance> {
+pub fn balance(ctx: &Ctx, tally: &PathTally) -> Vec<PeriodBalance> {
+    let none = PeriodTally::default();
     ctx.periods(ctx.period)
         .into_iter()
         .map(|p| {
-            let at = (p.end - 1).min(ctx.as_of);
-            let mut counts: BTreeMap<StageId, usize> = BTreeMap::new();
-            let mut moves: BTreeMap<(StageId, StageId), usize> = BTreeMap::new();
-            for j in ctx.journeys() {
-                if let Some(s) = ctx.stage_at(j, at) {
-                    *counts.entry(s).or_default() += 1;
-                }
-                for w in j.facts.steps.windows(2) {
-                    let [a, b] = w else { continue };
-                    if p.start <= b.entered && b.entered < p.end {
-                        *moves.entry((a.stage, b.stage)).or_default() += 1;
-                    }
-                }
-            }
+            let t = tally.periods.get(&(p.start, p.end)).unwrap_or(&none);
             let order = |s: &StageId| ctx.stages.iter().position(|x| x == s);
-            let mut moves: Vec<((StageId, StageId), usize)> = moves.into_iter().collect();
+            let mut moves: Vec<((StageId, StageId), usize)> =
+                t.moves.iter().map(|(k, n)| (*k, *n)).collect();
             moves.sort_by_key(|((a, b), _)| (order(a), order(b)));
             PeriodBalance {
                 period: p.label,
@@ -388,7 +299,7 @@ pub fn balance(ctx: &Ctx) -> Vec<PeriodBalance> {
                     .iter()
                     .map(|s| Count {
                         what: ctx.name(*s),
-                        count: counts.get(s).copied().unwrap_or(0),
+                        count: t.in_stage.get(s).copied().unwrap_or(0),
                     })
                     .collect(),
                 moves: moves
@@ -420,33 +331,12 @@ pub struct Drop {
     pub count: usize,
 }
 
-pub fn dropouts(ctx: &Ctx) -> Dropouts {
-    let mut by_label: BTreeMap<(usize, String), usize> = BTreeMap::new();
-    let mut by_reason: BTreeMap<(usize, String), usize> = BTreeMap::new();
-    for j in ctx.journeys() {
-        for (k, s) in j.facts.steps.iter().enumerate() {
-            if k == 0 || !ctx.is_detour(s.stage) || !ctx.in_report(s.entered) {
-                continue;
-            }
-            let order = ctx.stages.iter().position(|x| *x == s.stage).unwrap_or(0);
-            let (label, event) = match &s.cause {
-                Cause::On { transition, event } => (label_of(ctx, *transition), Some(*event)),
-                Cause::When { transition, .. } => (label_of(ctx, *transition), s.tipped.event),
-                Cause::After { transition } => (label_of(ctx, *transition), None),
-                Cause::Manual { event } => ("moved by hand".to_string(), Some(*event)),
-                _ => continue,
-            };
-            let reason = event
-                .and_then(|ev| reason_of(ctx, ev))
-                .unwrap_or_else(|| "(none given)".to_string());
-            *by_label.entry((order, label)).or_default() += 1;
-            *by_reason.entry((order, reason)).or_default() += 1;
-        }
-    }
-    let list = |m: BTreeMap<(usize, String), usize>| {
+pub fn dropouts(ctx: &Ctx, tally: &PathTally) -> Dropouts {
+    let list = |m: &BTreeMap<(usize, String), usize>| {
         let mut v: Vec<(usize, Drop)> = m
-            .into_iter()
+            .iter()
             .map(|((order, why), count)| {
+                let (order, why, count) = (*order, why.clone(), *count);
                 let stage = ctx
                     .stages
                     .get(order)
@@ -463,28 +353,8 @@ pub fn dropouts(ctx: &Ctx) -> Dropouts {
         v.into_iter().map(|(_, d)| d).collect()
     };
     Dropouts {
-        by_label: list(by_label),
-        by_reason: list(by_reason),
-    }
-}
-
-/// The transition's label, else its trigger as written.
-fn label_of(ctx: &Ctx, t: crate::ir::TransitionId) -> String {
-    let tr = &ctx.model.transitions[t];
-    tr.label.clone().unwrap_or_else(|| tr.text.clone())
-}
-
-/// The text of the event's `reason` field, when its type has one.
-fn reason_of(ctx: &Ctx, ev: usize) -> Option<String> {
-    let e = ctx.events.get(ev)?;
-    let crate::eval::EventOf::Event(ty) = e.of else {
-        return None;
-    };
-    let et = &ctx.model.events[ty];
-    let (f, _) = et.fields.enumerate().find(|(_, f)| f.name == "reason")?;
-    match e.field(f) {
-        Some(crate::ir::Value::Text(t)) if !t.is_empty() => Some(t.clone()),
-        _ => None,
+        by_label: list(&tally.by_label),
+        by_reason: list(&tally.by_reason),
     }
 }
 

@@ -8,6 +8,11 @@ use crate::ir::StageId;
 use super::context::Ctx;
 use super::stats::{auc, rate, round2};
 
+mod tally;
+
+pub use tally::CalibrationTally;
+use tally::Point;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Calibration {
     pub score: String,
@@ -37,35 +42,22 @@ pub struct Band {
 /// values seen.
 const BANDS: usize = 5;
 
-pub fn calibration(ctx: &Ctx) -> Vec<Calibration> {
+pub fn calibration(ctx: &Ctx, tally: &CalibrationTally) -> Vec<Calibration> {
     let mut out = Vec::new();
     for (si, score) in ctx.model.scores.iter().enumerate() {
-        // Scores at a contact's stage entries: an account's are not.
-        if score.entity != crate::ir::Entity::Contact {
-            continue;
-        }
         for &a in &ctx.success {
             let Some(next) = ctx.next_success(a) else {
                 continue;
             };
-            if ctx.rank(a) == Some(0) {
-                continue; // everyone enters the first stage with nothing
-            }
-            let points: Vec<(&crate::eval::Journey, f64, super::context::Entry)> = ctx
-                .journeys()
-                .iter()
-                .filter_map(|j| {
-                    let (_, scores) = j.facts.scores_at_entry.iter().find(|(s, _)| *s == a)?;
-                    let at = super::context::first_entry(j, a)?;
-                    ctx.in_report(at.at).then_some((j, *scores.get(si)?, at))
-                })
-                .collect();
-            if points.is_empty() {
+            let Some(points) = tally.points.get(&(si, a)).filter(|p| !p.is_empty()) else {
                 continue;
-            }
+            };
             let (low, high) = score.range.unwrap_or_else(|| {
-                let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-                let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+                let lo = points.iter().map(|p| p.score).fold(f64::INFINITY, f64::min);
+                let hi = points
+                    .iter()
+                    .map(|p| p.score)
+                    .fold(f64::NEG_INFINITY, f64::max);
                 (lo, hi)
             });
             let width = ((high - low) / BANDS as f64).max(f64::EPSILON);
@@ -76,18 +68,17 @@ pub fn calibration(ctx: &Ctx) -> Vec<Calibration> {
             let band_of = |v: f64| (((v - low) / width).floor().max(0.0) as usize).min(BANDS - 1);
             let bands = (0..BANDS)
                 .map(|b| {
-                    let members: Vec<_> = points.iter().filter(|p| band_of(p.1) == b).collect();
+                    let members: Vec<&Point> =
+                        points.iter().filter(|p| band_of(p.score) == b).collect();
                     Band {
                         low: round2(low + width * b as f64),
                         high: round2(low + width * (b + 1) as f64),
                         contacts: members.len(),
                         reached: later
                             .iter()
-                            .map(|&s| {
-                                let n = members
-                                    .iter()
-                                    .filter(|(j, _, at)| ctx.reached(j, *at, s).is_some())
-                                    .count();
+                            .enumerate()
+                            .map(|(k, &s)| {
+                                let n = members.iter().filter(|p| p.reached as usize > k).count();
                                 super::funnel::Conversion {
                                     to: ctx.name(s),
                                     reached: n,
@@ -98,10 +89,7 @@ pub fn calibration(ctx: &Ctx) -> Vec<Calibration> {
                     }
                 })
                 .collect();
-            let hits: Vec<(f64, bool)> = points
-                .iter()
-                .map(|(j, v, at)| (*v, ctx.reached(j, *at, next).is_some()))
-                .collect();
+            let hits: Vec<(f64, bool)> = points.iter().map(|p| (p.score, p.reached > 0)).collect();
             out.push(Calibration {
                 score: score.name.clone(),
                 at: ctx.name(a),
