@@ -234,7 +234,14 @@ impl<'a> Ctx<'a> {
 
     /// The next stage on the success path after `s`.
     pub fn next_success(&self, s: StageId) -> Option<StageId> {
-        self.rank(s).and_then(|r| self.success.get(r + 1).copied())
+        self.later_success(s).first().copied()
+    }
+
+    /// The success-path stages after `s` (none when `s` is a detour).
+    pub fn later_success(&self, s: StageId) -> &[StageId] {
+        self.rank(s)
+            .and_then(|r| self.success.get(r + 1..))
+            .unwrap_or_default()
     }
 
     pub fn team_name(&self, t: crate::ir::TeamId) -> String {

@@ -73,12 +73,7 @@ impl AttributionTally {
             (&mut self.opportunities, other.opportunities),
         ] {
             for (key, o) in theirs {
-                match mine.get(&key) {
-                    Some(kept) if kept.first <= o.first => {}
-                    _ => {
-                        mine.insert(key, o);
-                    }
-                }
+                keep_first(mine, key, o, |o| &o.first);
             }
         }
     }
@@ -123,15 +118,26 @@ fn outcomes<'a>(ctx: &'a Ctx) -> (BTreeMap<String, Met<'a>>, BTreeMap<String, Me
                 amount,
                 journey: j,
             };
-            match into.get(&key) {
-                Some(kept) if kept.first <= met.first => {}
-                _ => {
-                    into.insert(key, met);
-                }
-            }
+            keep_first(into, key, met, |m| &m.first);
         }
     }
     (deals, opps)
+}
+
+/// Puts `item` under `key` unless what is there already comes first (by
+/// `first`): the one rule both a batch's count and a merge follow.
+fn keep_first<T>(
+    map: &mut BTreeMap<String, T>,
+    key: String,
+    item: T,
+    first: impl Fn(&T) -> &(String, usize),
+) {
+    match map.get(&key) {
+        Some(kept) if first(kept) <= first(&item) => {}
+        _ => {
+            map.insert(key, item);
+        }
+    }
 }
 
 /// The event's `amount`, when its type has one.

@@ -3,8 +3,6 @@
 
 use serde::Serialize;
 
-use crate::ir::StageId;
-
 use super::context::Ctx;
 use super::stats::{auc, rate, round2};
 
@@ -61,10 +59,7 @@ pub fn calibration(ctx: &Ctx, tally: &CalibrationTally) -> Vec<Calibration> {
                 (lo, hi)
             });
             let width = ((high - low) / BANDS as f64).max(f64::EPSILON);
-            let later: Vec<StageId> = ctx
-                .rank(a)
-                .map(|r| ctx.success.iter().skip(r + 1).copied().collect())
-                .unwrap_or_default();
+            let later = ctx.later_success(a);
             let band_of = |v: f64| (((v - low) / width).floor().max(0.0) as usize).min(BANDS - 1);
             let bands = (0..BANDS)
                 .map(|b| {

@@ -42,9 +42,7 @@ impl CalibrationTally {
                 if ctx.next_success(a).is_none() || ctx.rank(a) == Some(0) {
                     continue;
                 }
-                let later = ctx
-                    .rank(a)
-                    .map_or(&[][..], |r| ctx.success.get(r + 1..).unwrap_or_default());
+                let later = ctx.later_success(a);
                 for j in ctx.journeys() {
                     let Some((_, scores)) = j.facts.scores_at_entry.iter().find(|(s, _)| *s == a)
                     else {

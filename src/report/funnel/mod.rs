@@ -49,10 +49,8 @@ pub fn funnel(ctx: &Ctx, tally: &PathTally) -> Vec<FunnelStage> {
         .enumerate()
         .map(|(i, &a)| {
             let t = tally.stages.get(i).unwrap_or(&none);
-            let later = ctx
-                .rank(a)
-                .map_or(&[][..], |r| ctx.success.get(r + 1..).unwrap_or_default());
-            let conversion: Vec<Conversion> = later
+            let conversion: Vec<Conversion> = ctx
+                .later_success(a)
                 .iter()
                 .enumerate()
                 .map(|(k, &b)| {

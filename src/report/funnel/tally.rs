@@ -112,18 +112,16 @@ impl PathTally {
                 continue;
             };
             t.entered += 1;
-            let later = ctx
-                .rank(a)
-                .map_or(0, |r| ctx.success.len().saturating_sub(r + 1));
-            t.reached.resize(later, 0);
-            let skip = ctx.rank(a).map_or(ctx.success.len(), |r| r + 1);
-            for (n, &b) in t.reached.iter_mut().zip(ctx.success.iter().skip(skip)) {
+            let later = ctx.later_success(a);
+            t.reached.resize(later.len(), 0);
+            for (n, &b) in t.reached.iter_mut().zip(later) {
                 if ctx.reached(j, entry, b).is_some() {
                     *n += 1;
                 }
             }
-            let steps = j.facts.steps.iter().skip(entry.step + 1);
-            if steps.clone().any(|s| ctx.rank(s.stage).is_some()) {
+            // Only a detour's funnel row reads it.
+            let mut steps = j.facts.steps.iter().skip(entry.step + 1);
+            if ctx.is_detour(a) && steps.any(|s| ctx.rank(s.stage).is_some()) {
                 t.back += 1;
             }
             if last.is_some_and(|s| s != a && ctx.is_detour(s)) {
