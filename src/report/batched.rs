@@ -18,6 +18,7 @@ use crate::eval::{default_as_of, evaluate_shard};
 
 use std::sync::Arc;
 
+use super::context::Batch;
 use super::context::Options;
 use super::events::Events;
 use super::replayed::Replayed;
@@ -140,7 +141,7 @@ fn replay_in(policy: &Policy, sources: &[Source], plan: Plan) -> Result<Batched,
         }
         replayed.reserve(b.contacts_in_file, b.accounts_in_file);
         let eval = evaluate_shard(policy, h, Some(as_of), shard);
-        let start = replayed.eval.journeys.len();
+        let start = Batch::after(&replayed.eval);
         match shard {
             Some(_) => replayed.append_pointed_at(h, eval),
             None => replayed.append(h, eval),

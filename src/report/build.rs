@@ -86,7 +86,7 @@ pub fn build_from(policy: &Policy, replayed: &Replayed, options: &Options) -> Re
         }
     };
     let paths = &tallies.paths;
-    let (slas, overdue) = sla::slas(&ctx);
+    let (slas, overdue) = sla::slas(&ctx, &tallies.slas);
     let (periods, metrics) = metrics::metrics(&ctx);
     Report {
         policy: PolicyRef::of(policy),

@@ -3,11 +3,12 @@
 //! ("when did this contact first enter A, and did it get to B after?").
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use crate::compile::Policy;
 use crate::data::time::Instant;
 use crate::eval::calendar::Calendar;
-use crate::eval::{Evaluation, Journey, StepFact};
+use crate::eval::{AccountJourney, Evaluation, Journey, StepFact};
 use crate::ir::Entity;
 use crate::ir::{Ir, Period, StageId};
 
@@ -46,14 +47,56 @@ pub fn first_stage_entry(eval: &Evaluation) -> Option<Instant> {
         .min()
 }
 
+/// Which journeys of a replay a batch is: a range of the contacts', the
+/// deals' and the accounts' (a batch of accounts appends some of each).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub journeys: Range<usize>,
+    pub deals: Range<usize>,
+    pub accounts: Range<usize>,
+}
+
+impl Batch {
+    /// Where a batch appended to `eval` next starts: nothing yet.
+    pub fn after(eval: &Evaluation) -> Batch {
+        let end = |n: usize| n..n;
+        Batch {
+            journeys: end(eval.journeys.len()),
+            deals: end(eval.deals.len()),
+            accounts: end(eval.accounts.len()),
+        }
+    }
+
+    /// This batch's starts, up to what `eval` holds now: what was
+    /// appended since [`Batch::after`].
+    pub fn to_end(self, eval: &Evaluation) -> Batch {
+        Batch {
+            journeys: self.journeys.start..eval.journeys.len(),
+            deals: self.deals.start..eval.deals.len(),
+            accounts: self.accounts.start..eval.accounts.len(),
+        }
+    }
+
+    /// The whole of `eval`.
+    pub fn whole(eval: &Evaluation) -> Batch {
+        Batch {
+            journeys: 0..eval.journeys.len(),
+            deals: 0..eval.deals.len(),
+            accounts: 0..eval.accounts.len(),
+        }
+    }
+}
+
 pub struct Ctx<'a> {
     pub model: &'a Ir,
     /// What the report reads of each event.
     pub events: &'a super::events::Events,
     pub eval: &'a Evaluation,
-    /// The contacts' journeys the sections count: every one, or one
-    /// batch's ([`Ctx::batch`]).
+    /// The contacts', deals' and accounts' journeys the sections count:
+    /// every one, or one batch's ([`Ctx::batch`]).
     journeys: &'a [Journey],
+    deals: &'a [Journey],
+    accounts: &'a [AccountJourney],
     pub calendar: Calendar,
     pub from: Instant,
     pub to: Instant,
@@ -81,49 +124,67 @@ impl<'a> Ctx<'a> {
     ) -> Ctx<'a> {
         let eval = &replayed.eval;
         let first = first_stage_entry(eval).unwrap_or(eval.as_of);
-        Ctx::over(policy, replayed, options, &eval.journeys, first)
+        Ctx::over(policy, replayed, options, Batch::whole(eval), first)
     }
 
-    /// The context of the journeys in `batch` (by place in the replay):
-    /// the batch just appended to a replay read a batch of accounts at a
-    /// time, for the sections that count each batch as it comes
-    /// ([`super::running`]).
+    /// The context of the journeys in `batch`: the batch just appended
+    /// to a replay read a batch of accounts at a time, for the sections
+    /// that count each batch as it comes ([`super::running`]).
     ///
     /// Without a `from` set by the user, the whole report starts at the
     /// first stage entry of all the data, which is not known until every
     /// batch is replayed. A batch's report starts at the earliest instant
-    /// its journeys hold (a stage entry or an event), so it counts
-    /// everything of the batch before `to`; the whole report counts the
-    /// same as long as its start is not later than the batch's
-    /// ([`super::running::Running::tallies`] checks). It is not when a
-    /// contact's path begins with its first event or before it, as it
-    /// always does unless the contact lifecycle has no initial stage.
+    /// its journeys hold (a stage entry, an event or an SLA instance's
+    /// start), so it counts everything of the batch before `to`; the
+    /// whole report counts the same as long as its start is not later
+    /// than the batch's ([`super::running::Running::tallies`] checks). It
+    /// is not when a contact's path begins with its first event or before
+    /// it, as it always does unless the contact lifecycle has no initial
+    /// stage.
     pub fn batch(
         policy: &'a Policy,
         replayed: &'a super::replayed::Replayed,
         options: &Options,
-        batch: std::ops::Range<usize>,
+        batch: Batch,
     ) -> Ctx<'a> {
         let eval = &replayed.eval;
-        let journeys = eval.journeys.get(batch).unwrap_or_default();
+        let journeys = eval
+            .journeys
+            .get(batch.journeys.clone())
+            .unwrap_or_default();
+        let deals = eval.deals.get(batch.deals.clone()).unwrap_or_default();
+        let accounts = eval
+            .accounts
+            .get(batch.accounts.clone())
+            .unwrap_or_default();
+        let of_journey = |j: &'a Journey| {
+            let entered = j.facts.steps.first().map(|s| s.entered);
+            let events = j.facts.events.iter();
+            let at = events.filter_map(|e| replayed.events.get(*e).map(|r| r.at));
+            let slas = j.slas.iter().map(|s| s.instance.started);
+            entered.into_iter().chain(at).chain(slas)
+        };
+        let of_account = |a: &'a AccountJourney| {
+            let entered = a.steps.first().map(|s| s.entered);
+            entered
+                .into_iter()
+                .chain(a.slas.iter().map(|s| s.instance.started))
+        };
         let first = journeys
             .iter()
-            .flat_map(|j| {
-                let entered = j.facts.steps.first().map(|s| s.entered);
-                let events = j.facts.events.iter();
-                let at = events.filter_map(|e| replayed.events.get(*e).map(|r| r.at));
-                entered.into_iter().chain(at)
-            })
+            .chain(deals)
+            .flat_map(of_journey)
+            .chain(accounts.iter().flat_map(of_account))
             .min()
             .unwrap_or(eval.as_of);
-        Ctx::over(policy, replayed, options, journeys, first)
+        Ctx::over(policy, replayed, options, batch, first)
     }
 
     fn over(
         policy: &'a Policy,
         replayed: &'a super::replayed::Replayed,
         options: &Options,
-        journeys: &'a [Journey],
+        batch: Batch,
         first: Instant,
     ) -> Ctx<'a> {
         let eval = &replayed.eval;
@@ -145,7 +206,9 @@ impl<'a> Ctx<'a> {
             model,
             events: &replayed.events,
             eval,
-            journeys,
+            journeys: eval.journeys.get(batch.journeys).unwrap_or_default(),
+            deals: eval.deals.get(batch.deals).unwrap_or_default(),
+            accounts: eval.accounts.get(batch.accounts).unwrap_or_default(),
             calendar: crate::eval::calendar_of(policy),
             from: options.from.unwrap_or(first),
             to: options.to.unwrap_or(eval.as_of + 1),
@@ -183,7 +246,12 @@ impl<'a> Ctx<'a> {
     /// every deal's (whose events are those only the deal has: an event
     /// with a contact is counted in the contact's journey).
     pub fn event_journeys(&self) -> impl Iterator<Item = &'a Journey> + use<'a> {
-        self.eval.journeys.iter().chain(self.eval.deals.iter())
+        self.journeys.iter().chain(self.deals)
+    }
+
+    /// The accounts' journeys (every one, or a batch's).
+    pub fn accounts(&self) -> &'a [AccountJourney] {
+        self.accounts
     }
 
     /// The paths of everything that lives in `stage`'s lifecycle: every
@@ -191,20 +259,13 @@ impl<'a> Ctx<'a> {
     /// stage, so a metric over account stages counts accounts.
     pub fn lives(&self, stage: StageId) -> Vec<&'a [StepFact]> {
         match self.model.stages[stage].lifecycle {
-            Entity::Account => self
-                .eval
-                .accounts
-                .iter()
-                .map(|a| a.steps.as_slice())
-                .collect(),
+            Entity::Account => self.accounts.iter().map(|a| a.steps.as_slice()).collect(),
             Entity::Deal => self
-                .eval
                 .deals
                 .iter()
                 .map(|j| j.facts.steps.as_slice())
                 .collect(),
             _ => self
-                .eval
                 .journeys
                 .iter()
                 .map(|j| j.facts.steps.as_slice())

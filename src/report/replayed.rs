@@ -136,9 +136,9 @@ impl Replayed {
         self.eval.problems.extend(problems);
     }
 
-    /// Counts the journeys appended from the `start`-th on into the
-    /// running sections, when there are any.
-    pub fn count_running(&mut self, policy: &Policy, start: usize) {
+    /// Counts the journeys appended since `start` into the running
+    /// sections, when there are any.
+    pub fn count_running(&mut self, policy: &Policy, start: super::context::Batch) {
         if let Some(mut running) = self.running.take() {
             running.count(policy, self, start);
             self.running = Some(running);

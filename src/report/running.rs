@@ -5,7 +5,7 @@
 //!
 //! Counted so far: the five sections that read only each contact's path
 //! (funnel, velocity, triggers, balance, drop-outs), the touchpoint lift,
-//! attribution and calibration. The others still read the journeys a
+//! attribution, calibration and SLAs. The others still read the journeys a
 //! [`Replayed`] keeps. Tallies counted under other report options than
 //! the report's, or by a batch that read something before the report's
 //! start, are not used: the sections are then counted from the journeys
@@ -16,10 +16,11 @@ use crate::data::time::Instant;
 
 use super::attribution::AttributionTally;
 use super::calibration::CalibrationTally;
-use super::context::{Ctx, Options};
+use super::context::{Batch, Ctx, Options};
 use super::funnel::PathTally;
 use super::lift::LiftTally;
 use super::replayed::Replayed;
+use super::sla::SlaTally;
 
 /// The running state of every section counted as the replay goes.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -28,6 +29,7 @@ pub struct Tallies {
     pub lift: LiftTally,
     pub attribution: AttributionTally,
     pub calibration: CalibrationTally,
+    pub slas: SlaTally,
 }
 
 impl Tallies {
@@ -38,6 +40,7 @@ impl Tallies {
             lift: LiftTally::of(ctx),
             attribution: AttributionTally::of(ctx),
             calibration: CalibrationTally::of(ctx),
+            slas: SlaTally::of(ctx),
         }
     }
 
@@ -48,6 +51,7 @@ impl Tallies {
         self.lift.merge(other.lift);
         self.attribution.merge(other.attribution);
         self.calibration.merge(other.calibration);
+        self.slas.merge(other.slas);
     }
 }
 
@@ -70,10 +74,10 @@ impl Running {
         }
     }
 
-    /// Counts the journeys of `replayed` from the `start`-th on: the
-    /// batch just appended.
-    pub fn count(&mut self, policy: &Policy, replayed: &Replayed, start: usize) {
-        let batch = start..replayed.eval.journeys.len();
+    /// Counts the journeys of `replayed` appended since `start`
+    /// ([`Batch::after`]): the batch just appended.
+    pub fn count(&mut self, policy: &Policy, replayed: &Replayed, start: Batch) {
+        let batch = start.to_end(&replayed.eval);
         let batch = Ctx::batch(policy, replayed, &self.options, batch);
         self.earliest = Some(self.earliest.map_or(batch.from, |e| e.min(batch.from)));
         self.tallies.merge(Tallies::of(&batch));

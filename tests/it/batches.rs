@@ -542,9 +542,9 @@ fn a_deal_id_in_many_accounts_is_the_one_the_whole_file_meets_first() {
 /// report count batch by batch, and later shard by shard.
 #[test]
 fn tallies_of_two_parts_merged_either_way_are_the_tallies_of_the_whole() {
-    use detente::report::context::Ctx;
+    use detente::report::context::{Batch, Ctx};
     use detente::report::running::Tallies;
-    use detente::report::{attribution, calibration, funnel, lift};
+    use detente::report::{attribution, calibration, funnel, lift, sla};
     let dir = tempfile::tempdir().unwrap();
     let sources = write_generated(dir.path(), 11);
     let policy = detente::Policy::compile(&acme()).unwrap();
@@ -571,24 +571,68 @@ fn tallies_of_two_parts_merged_either_way_are_the_tallies_of_the_whole() {
                 &whole,
                 &t.calibration
             ))),
+            json(serde_json::json!(sla::slas(&whole, &t.slas))),
         ]
     };
     let expected = sections(&Tallies::of(&whole));
     // Generated contact ids start with their account's, so the journeys,
-    // in contact order, come account by account.
-    let account = |i: usize| replayed.eval.journeys[i].account.clone();
+    // in contact order, come account by account; the deals and the
+    // accounts are cut where their account id passes the contact's.
+    let eval = &replayed.eval;
+    let account = |i: usize| eval.journeys[i].account.clone();
     let splits: Vec<usize> = (0..=n)
         .filter(|&k| k == 0 || k == n || account(k - 1) != account(k))
         .collect();
     assert!(splits.len() > 10, "the data has accounts to split between");
     let accounts: std::collections::BTreeSet<_> = (0..n).map(account).collect();
     assert_eq!(accounts.len(), splits.len() - 1, "each account in one run");
+    assert!(
+        eval.journeys.iter().any(|j| !j.slas.is_empty()),
+        "the data has SLA instances"
+    );
     for k in splits {
-        let part = |r| Tallies::of(&Ctx::batch(&policy, &replayed, &options, r));
-        let mut ab = part(0..k);
-        ab.merge(part(k..n));
-        let mut ba = part(k..n);
-        ba.merge(part(0..k));
+        // The first account of the second part, if any.
+        let cut = (k < n).then(|| account(k).unwrap());
+        let before = |a: Option<&String>| match (&cut, a) {
+            (None, _) => true,
+            (Some(c), Some(a)) => a < c,
+            (Some(_), None) => false,
+        };
+        let deals = eval
+            .deals
+            .iter()
+            .take_while(|d| before(d.account.as_ref()))
+            .count();
+        let accts = eval
+            .accounts
+            .iter()
+            .take_while(|a| before(Some(&a.account)))
+            .count();
+        assert!(
+            eval.deals[deals..]
+                .iter()
+                .all(|d| !before(d.account.as_ref()))
+        );
+        assert!(
+            eval.accounts[accts..]
+                .iter()
+                .all(|a| !before(Some(&a.account)))
+        );
+        let first = Batch {
+            journeys: 0..k,
+            deals: 0..deals,
+            accounts: 0..accts,
+        };
+        let second = Batch {
+            journeys: k..n,
+            deals: deals..eval.deals.len(),
+            accounts: accts..eval.accounts.len(),
+        };
+        let part = |b: &Batch| Tallies::of(&Ctx::batch(&policy, &replayed, &options, b.clone()));
+        let mut ab = part(&first);
+        ab.merge(part(&second));
+        let mut ba = part(&second);
+        ba.merge(part(&first));
         assert_eq!(sections(&ab), expected, "split at {k} of {n}");
         assert_eq!(
             sections(&ba),
@@ -596,4 +640,64 @@ fn tallies_of_two_parts_merged_either_way_are_the_tallies_of_the_whole() {
             "split at {k} of {n}, merged the other way"
         );
     }
+}
+
+/// A date-sorted export of a few hundred accounts, with an event of
+/// every fortieth line given again at the end under the same id a year
+/// earlier: the events are grouped through temporary files holding
+/// several accounts each, interleaved, and of each repeated id the first
+/// in the file is kept, as loading the whole file does. (Sorting a file
+/// of many accounts by account with an unstable sort would swap some of
+/// an account's events, and keep the later copy.)
+#[test]
+fn grouping_a_date_sorted_export_keeps_each_accounts_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = detente::Policy::compile(&acme()).unwrap();
+    let options = detente::generate::Options {
+        seed: 7,
+        accounts: 400,
+        ..Default::default()
+    };
+    let (mut c, mut a, mut e) = (Vec::new(), Vec::new(), Vec::new());
+    detente::generate::generate(&policy, &options, &mut c, &mut a, &mut e).unwrap();
+    std::fs::write(dir.path().join("contacts.csv"), c).unwrap();
+    std::fs::write(dir.path().join("accounts.csv"), a).unwrap();
+    let text = String::from_utf8(e).unwrap();
+    let at = |l: &str| l.split("\"at\":\"").nth(1).unwrap_or("").to_string();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines.sort_by_key(|l| at(l));
+    let copies: Vec<String> = (0..lines.len())
+        .step_by(40)
+        .map(|i| lines[i].replacen("\"at\":\"2026-", "\"at\":\"2025-", 1))
+        .filter(|l| l.contains("\"at\":\"2025-"))
+        .collect();
+    assert!(copies.len() > 100, "{} copies", copies.len());
+    lines.extend(copies);
+    std::fs::write(dir.path().join("events.jsonl"), lines.join("\n")).unwrap();
+    let sources = vec![
+        Source::new(RecordKind::Contacts, dir.path().join("contacts.csv")),
+        Source::new(RecordKind::Accounts, dir.path().join("accounts.csv")),
+        Source::new(RecordKind::Events, dir.path().join("events.jsonl")),
+    ];
+    let options = Options::default();
+    let expected = whole_report(&policy, &sources, &options);
+    let as_of = detente::data::latest_time(&policy, &sources)
+        .unwrap()
+        .unwrap();
+    let plan = Plan {
+        options: Some(options),
+        ..Plan::new(as_of, 5_000)
+    };
+    let Batched::Done {
+        replayed, order, ..
+    } = replay_batched(&policy, &sources, plan).unwrap()
+    else {
+        panic!("a date-sorted export is grouped, not read whole");
+    };
+    assert_eq!(order, Order::Regroup);
+    let actual = serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
+    assert!(
+        expected == actual,
+        "the report of the events grouped first differs"
+    );
 }

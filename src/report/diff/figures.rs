@@ -259,7 +259,12 @@ pub fn incentives(old: &Ctx, new: &Ctx) -> Vec<IncentiveDelta> {
 
 pub fn slas(old: &Ctx, new: &Ctx) -> Vec<SlaDelta> {
     let totals = |ctx: &Ctx| -> Vec<sla::SlaRow> {
-        sla::slas(ctx).0.into_iter().filter(|r| r.total).collect()
+        let tally = sla::SlaTally::of(ctx);
+        sla::slas(ctx, &tally)
+            .0
+            .into_iter()
+            .filter(|r| r.total)
+            .collect()
     };
     let (o, n) = (totals(old), totals(new));
     let items = |r: &sla::SlaRow| r.met + r.breached + r.overdue + r.open + r.cancelled;

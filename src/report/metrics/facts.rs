@@ -266,7 +266,7 @@ impl PeriodEval<'_, '_> {
         let states = ctx
             .event_journeys()
             .map(|j| j.slas.as_slice())
-            .chain(ctx.eval.accounts.iter().map(|a| a.slas.as_slice()));
+            .chain(ctx.accounts().iter().map(|a| a.slas.as_slice()));
         for states in states {
             for i in states.iter().map(|s| &s.instance).filter(|i| i.sla == sla) {
                 if !self.within(i.due) || !holds(&i.marks, w) {
