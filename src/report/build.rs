@@ -87,7 +87,7 @@ pub fn build_from(policy: &Policy, replayed: &Replayed, options: &Options) -> Re
     };
     let paths = &tallies.paths;
     let (slas, overdue) = sla::slas(&ctx, &tallies.slas);
-    let (periods, metrics) = metrics::metrics(&ctx);
+    let (periods, metrics) = metrics::metrics(&ctx, Some(&tallies.metrics));
     Report {
         policy: PolicyRef::of(policy),
         as_of: format_instant(ctx.as_of),
@@ -108,7 +108,7 @@ pub fn build_from(policy: &Policy, replayed: &Replayed, options: &Options) -> Re
         overdue,
         periods,
         metrics,
-        incentives: metrics::incentives(&ctx),
+        incentives: metrics::incentives(&ctx, Some(&tallies.metrics)),
         calibration: calibration(&ctx, &tallies.calibration),
         problems: eval
             .problems

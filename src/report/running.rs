@@ -3,13 +3,14 @@
 //! order ([`Tallies`]): what the sections need of each journey once its
 //! batch is counted, so that in the end no journey need be kept.
 //!
-//! Counted so far: the five sections that read only each contact's path
-//! (funnel, velocity, triggers, balance, drop-outs), the touchpoint lift,
-//! attribution, calibration and SLAs. The others still read the journeys a
-//! [`Replayed`] keeps. Tallies counted under other report options than
-//! the report's, or by a batch that read something before the report's
-//! start, are not used: the sections are then counted from the journeys
-//! kept.
+//! Every section is counted so: the five that read only each contact's
+//! path (funnel, velocity, triggers, balance, drop-outs), the touchpoint
+//! lift, attribution, calibration, SLAs, and the metrics and incentives
+//! (each aggregate over each span, by segment). The journeys are still
+//! kept beside them: tallies counted under other report options than the
+//! report's, or by a batch that read something before the report's start,
+//! are not used, and the sections are then counted from the journeys
+//! kept; the diff and partial reports read the journeys too.
 
 use crate::compile::Policy;
 use crate::data::time::Instant;
@@ -19,6 +20,7 @@ use super::calibration::CalibrationTally;
 use super::context::{Batch, Ctx, Options};
 use super::funnel::PathTally;
 use super::lift::LiftTally;
+use super::metrics::MetricTally;
 use super::replayed::Replayed;
 use super::sla::SlaTally;
 
@@ -30,6 +32,7 @@ pub struct Tallies {
     pub attribution: AttributionTally,
     pub calibration: CalibrationTally,
     pub slas: SlaTally,
+    pub metrics: MetricTally,
 }
 
 impl Tallies {
@@ -41,6 +44,7 @@ impl Tallies {
             attribution: AttributionTally::of(ctx),
             calibration: CalibrationTally::of(ctx),
             slas: SlaTally::of(ctx),
+            metrics: MetricTally::of(ctx),
         }
     }
 
@@ -52,6 +56,7 @@ impl Tallies {
         self.attribution.merge(other.attribution);
         self.calibration.merge(other.calibration);
         self.slas.merge(other.slas);
+        self.metrics.merge(other.metrics);
     }
 }
 

@@ -32,9 +32,16 @@ pub fn mean(values: &[f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
+    Some(sum(values) / values.len() as f64)
+}
+
+/// The sum, smallest first, for the same reason as [`mean`]; 0 of
+/// nothing (`+ 0.0`: an empty float sum is -0.0, which would print as
+/// "-0").
+pub fn sum(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
-    Some(v.iter().sum::<f64>() / v.len() as f64)
+    v.iter().sum::<f64>() + 0.0
 }
 
 /// `part / whole`, `None` when `whole` is 0.

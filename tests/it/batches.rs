@@ -47,10 +47,12 @@ proptest! {
         monthly in any::<bool>(),
         cut in any::<bool>(),
         window in any::<bool>(),
+        segmented in any::<bool>(),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let sources = write_generated(dir.path(), seed);
-        let policy = detente::Policy::compile(&acme()).unwrap();
+        let text = if segmented { acme_segmented() } else { acme() };
+        let policy = detente::Policy::compile(&text).unwrap();
         let as_of = detente::data::latest_time(&policy, &sources).unwrap().unwrap();
         const DAY: i64 = 86_400_000;
         // A report cut by --from and --to (periods cut at its edges) and
@@ -69,7 +71,9 @@ proptest! {
             panic!("generated events are grouped by account, so they are read in batches");
         };
         prop_assert_eq!(latest, as_of);
-        prop_assert!(replayed.running.is_some(), "the sections were counted batch by batch");
+        let from = detente::report::context::Ctx::new(&policy, &replayed, &options).from;
+        let running = replayed.running.as_ref().unwrap();
+        prop_assert!(running.tallies(&options, from).is_some(), "the sections were counted batch by batch");
         let actual = serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
         prop_assert!(expected == actual, "the report changed with batches of {} events", batch);
     }
@@ -257,6 +261,45 @@ fn classify_stream_notes_an_event_id_used_under_two_accounts() {
 
 fn acme() -> String {
     std::fs::read_to_string(crate::root().join("policies/acme.detente")).unwrap()
+}
+
+/// The acme policy with a metric of every aggregate cut by a field
+/// (contact and account fields, with and without `where`), and
+/// incentives paid per rep or office, measured a quarter or a year later
+/// (the year: a span no other incentive or period of the report has, so
+/// that a batch must count it for the periods before its own).
+fn acme_segmented() -> String {
+    acme()
+        + r#"
+metric mqls_by_office "Executives' MQLs by office" by contact.office =
+  count(entered mql where contact.seniority == "executive")
+metric wins_by_source by contact.lead_source = count(deal_won) / (count(deal_won) + count(deal_lost))
+metric won_value_by_owner by contact.owner = sum(deal_won.amount where contact.seniority != "ic")
+metric demo_share_by_owner by contact.owner = share(demo_request by marketing)
+metric accounts_engaged by account.sdr = count(entered engaged)
+metric follow_up_by_owner by contact.owner = attainment(mql_follow_up)
+metric cycle_by_office by contact.office = median(days(opportunity -> customer))
+metric conversion_by_source by contact.lead_source = conversion(mql -> sql)
+metric budget_by_office by contact.office = sum(entered customer .budget)
+
+incentive rep_bonus "2% of each rep's won value over 1,000, paid a quarter on" {
+  teams sales
+  per contact.owner
+  period quarter
+  lagged 1 quarter
+  target sum(deal_won.amount) >= 1_000
+  payout (sum(deal_won.amount) - 1_000) * 2%
+}
+
+incentive office_signups "Each office's new subscribers, paid a year on" {
+  teams marketing
+  per contact.office
+  period year
+  lagged 1 year
+  target count(entered subscriber) >= 1
+  payout 100
+}
+"#
 }
 
 /// Without `--as-of`, `classify --stream` replays up to the latest time a
@@ -544,10 +587,10 @@ fn a_deal_id_in_many_accounts_is_the_one_the_whole_file_meets_first() {
 fn tallies_of_two_parts_merged_either_way_are_the_tallies_of_the_whole() {
     use detente::report::context::{Batch, Ctx};
     use detente::report::running::Tallies;
-    use detente::report::{attribution, calibration, funnel, lift, sla};
+    use detente::report::{attribution, calibration, funnel, lift, metrics, sla};
     let dir = tempfile::tempdir().unwrap();
     let sources = write_generated(dir.path(), 11);
-    let policy = detente::Policy::compile(&acme()).unwrap();
+    let policy = detente::Policy::compile(&acme_segmented()).unwrap();
     let h = detente::data::load(&policy, &sources).unwrap();
     let replayed =
         detente::report::Replayed::whole(&policy, &h, detente::eval::evaluate(&policy, &h, None));
@@ -572,9 +615,30 @@ fn tallies_of_two_parts_merged_either_way_are_the_tallies_of_the_whole() {
                 &t.calibration
             ))),
             json(serde_json::json!(sla::slas(&whole, &t.slas))),
+            json(serde_json::json!(metrics::metrics(
+                &whole,
+                Some(&t.metrics)
+            ))),
+            json(serde_json::json!(metrics::incentives(
+                &whole,
+                Some(&t.metrics)
+            ))),
         ]
     };
     let expected = sections(&Tallies::of(&whole));
+    // The metrics and incentives of the whole, counted from the journeys
+    // one period and one segment at a time, as a diff counts them.
+    let json = |v: serde_json::Value| v.to_string();
+    assert_eq!(
+        expected[9],
+        json(serde_json::json!(metrics::metrics(&whole, None)))
+    );
+    assert_eq!(
+        expected[10],
+        json(serde_json::json!(metrics::incentives(&whole, None)))
+    );
+    assert!(expected[9].contains("\"segments\":[{"), "segments were cut");
+    assert!(expected[10].contains("\"payees\":[{"), "payees were paid");
     // Generated contact ids start with their account's, so the journeys,
     // in contact order, come account by account; the deals and the
     // accounts are cut where their account id passes the contact's.
@@ -700,4 +764,92 @@ fn grouping_a_date_sorted_export_keeps_each_accounts_file_order() {
         expected == actual,
         "the report of the events grouped first differs"
     );
+}
+
+/// One deal's win recorded on two contacts of different offices, at one
+/// instant: the sum counts it once, in the office of the contact a whole
+/// replay meets first (contacts in id order: `c1`, East), whatever the
+/// file's order or the batches; another win of the same deal at another
+/// instant is another.
+#[test]
+fn a_deal_event_on_two_contacts_counts_once_in_the_first_contacts_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = r#"policy "Offices" {
+  timezone "UTC"
+  currency "USD"
+  teams sales
+}
+
+contact {
+  office: text?
+}
+
+event deal_won { amount: money }
+
+lifecycle contact {
+  stage lead initial owner sales
+  stage won final owner sales
+
+  lead -> won on deal_won
+}
+
+metric won_by_office by contact.office = sum(deal_won.amount)
+"#;
+    let policy = detente::Policy::compile(policy).unwrap();
+    std::fs::write(
+        dir.path().join("contacts.csv"),
+        "id,account,office\nc1,a1,East\nc2,a1,West\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("events.csv"),
+        "contact,deal,at,type,amount\n\
+         c2,d1,2026-01-02T10:00:00Z,deal_won,100\n\
+         c1,d1,2026-01-02T10:00:00Z,deal_won,100\n\
+         c2,d1,2026-01-05T10:00:00Z,deal_won,50\n",
+    )
+    .unwrap();
+    let sources = vec![
+        Source::new(RecordKind::Contacts, dir.path().join("contacts.csv")),
+        Source::new(RecordKind::Events, dir.path().join("events.csv")),
+    ];
+    let options = Options::default();
+    let expected = whole_report(&policy, &sources, &options);
+    let r: serde_json::Value = serde_json::from_str(&expected).unwrap();
+    let cell = &r["metrics"][0]["values"][0];
+    assert_eq!(cell["value"], "150.00", "{cell}");
+    let segments: Vec<(String, String)> = cell["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let name = s["segment"].as_str().unwrap().to_string();
+            (name, s["value"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(
+        segments,
+        [
+            ("East".to_string(), "100.00".to_string()),
+            ("West".to_string(), "50.00".to_string())
+        ]
+    );
+    for batch in [1, 2, 100] {
+        let plan = Plan {
+            options: Some(options),
+            ..Plan::new(
+                detente::data::latest_time(&policy, &sources)
+                    .unwrap()
+                    .unwrap(),
+                batch,
+            )
+        };
+        let Batched::Done { replayed, .. } = replay_batched(&policy, &sources, plan).unwrap()
+        else {
+            panic!("one account's events are read in batches");
+        };
+        let actual =
+            serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
+        assert!(expected == actual, "batches of {batch} events");
+    }
 }

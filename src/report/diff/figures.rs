@@ -114,8 +114,8 @@ pub(super) fn number(v: &Json) -> Option<f64> {
 
 pub fn metrics(old: &Ctx, new: &Ctx) -> Vec<MetricDelta> {
     let (old_all, new_all) = (metrics::overall(old), metrics::overall(new));
-    let (_, old_rows) = metrics::metrics(old);
-    let (_, new_rows) = metrics::metrics(new);
+    let (_, old_rows) = metrics::metrics(old, None);
+    let (_, new_rows) = metrics::metrics(new, None);
     let mut out = Vec::new();
     for (ni, def) in new.model.metrics.iter().enumerate() {
         let Some(oi) = old.model.metrics.iter().position(|m| m.name == def.name) else {
@@ -184,7 +184,10 @@ pub fn metrics(old: &Ctx, new: &Ctx) -> Vec<MetricDelta> {
 }
 
 pub fn incentives(old: &Ctx, new: &Ctx) -> Vec<IncentiveDelta> {
-    let (old_rows, new_rows) = (metrics::incentives(old), metrics::incentives(new));
+    let (old_rows, new_rows) = (
+        metrics::incentives(old, None),
+        metrics::incentives(new, None),
+    );
     let mut out = Vec::new();
     for inc in &new.model.incentives {
         if !old.model.incentives.iter().any(|i| i.name == inc.name) {

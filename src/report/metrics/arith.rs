@@ -84,8 +84,7 @@ pub(super) fn aggregate(agg: Aggregate, values: Vec<M>, none: impl Fn() -> Strin
     }
     let f: Vec<f64> = values.iter().filter_map(|v| v.num().ok()).collect();
     let v = match agg {
-        // `+ 0.0`: an empty float sum is -0.0, which would print as "-0".
-        Aggregate::Sum => Some(f.iter().sum::<f64>() + 0.0),
+        Aggregate::Sum => Some(stats::sum(&f)),
         Aggregate::Avg => stats::mean(&f),
         Aggregate::Median => stats::median(&f),
         Aggregate::P90 => stats::p90(&f),

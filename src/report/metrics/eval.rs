@@ -4,12 +4,13 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::data::time::Instant;
-use crate::ir::{CmpOp, DimensionId, Figure, FigureId, MetricId, Value};
+use crate::ir::{CmpOp, Figure, FigureId, MetricId, Value};
 
 use super::super::context::Ctx;
 use super::M;
 use super::arith::arith;
 use super::segment::{Cut, Segment};
+use super::tally::MetricTally;
 
 /// Evaluates metric expressions over one period, remembering metrics
 /// already computed (metrics may use metrics; the checker rules out loops).
@@ -21,6 +22,9 @@ pub struct PeriodEval<'c, 'a> {
     pub(super) cut: Cut,
     /// The segments met while `cut` is `Noting`.
     pub(super) noted: BTreeSet<Segment>,
+    /// The aggregates counted as the replay went, when they were; else
+    /// each is counted from the journeys when read.
+    pub(super) tally: Option<&'c MetricTally>,
     memo: HashMap<MetricId, M>,
 }
 
@@ -37,25 +41,15 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
             end,
             cut,
             noted: BTreeSet::new(),
+            tally: None,
             memo: HashMap::new(),
         }
     }
 
-    pub(super) fn within(&self, t: Instant) -> bool {
-        self.start <= t && t < self.end
-    }
-
-    /// Whether a fact whose segment is `segment` counts; notes it when
-    /// segments are being noted.
-    pub(super) fn admits(&mut self, segment: impl FnOnce(DimensionId) -> Option<Value>) -> bool {
-        match &self.cut {
-            Cut::Total => true,
-            Cut::Noting(d) => {
-                self.noted.insert(Segment(segment(*d)));
-                true
-            }
-            Cut::Only(d, want) => Segment(segment(*d)) == *want,
-        }
+    /// Reads the aggregates off `tally` when there is one.
+    pub fn counted(mut self, tally: Option<&'c MetricTally>) -> Self {
+        self.tally = tally;
+        self
     }
 
     pub fn metric(&mut self, m: MetricId) -> M {
@@ -138,7 +132,7 @@ impl<'c, 'a> PeriodEval<'c, 'a> {
                 }
                 best.unwrap_or_else(|| M::NoData("nothing to compare".into()))
             }
-            other => self.over_period(other),
+            _ => self.over_period(e),
         }
     }
 }

@@ -1,24 +1,22 @@
-//! The aggregates of a period: what each counts, filtered by the `where`
-//! the replay worked out at each fact, and cut to a segment by the value
-//! the fact's dimension had at its instant (the event, the stage entry,
-//! the cohort's first entry for `conversion` and `days`, the start of an
-//! SLA instance).
+//! The aggregates of a span, counted into a [`Leaf`]: what each counts,
+//! filtered by the `where` the replay worked out at each fact, and noted
+//! in the segment of each dimension asked for by the value the fact's
+//! dimension had at its instant (the event, the stage entry, the cohort's
+//! first entry for `conversion` and `days`, the start of an SLA
+//! instance).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use rust_decimal::Decimal;
-
+use crate::data::time::Instant;
 use crate::eval::{EventOf, Journey, Marks, StepFact};
 use crate::ir::{
-    Aggregate, DimensionId, DimensionRead, EventRef, EventTypeId, FieldId, Figure, FilterId, Node,
-    SlaId, StageId, TeamId, TouchpointId, Type, Value,
+    DimensionId, DimensionRead, EventRef, EventTypeId, FieldId, Figure, FilterId, SlaId, StageId,
+    TeamId, Value,
 };
 
-use super::super::context::{Ctx, first_entry_in};
-use super::super::stats;
-use super::M;
-use super::arith::aggregate;
-use super::eval::PeriodEval;
+use super::super::context::{Ctx, Entry, first_entry_in};
+use super::leaf::{Agg, DealCopy, Leaf};
+use super::segment::Segment;
 
 /// A mark's value of dimension `d`.
 fn mark_value(marks: &Marks, d: DimensionId) -> Option<Value> {
@@ -30,239 +28,182 @@ fn holds(marks: &Marks, filter: Option<FilterId>) -> bool {
     filter.is_none_or(|f| marks.filters.contains(&f))
 }
 
-impl PeriodEval<'_, '_> {
-    /// An aggregate over the journeys of the period.
-    pub(super) fn over_period(&mut self, f: &Figure) -> M {
-        match f {
-            Figure::CountEntered(s, w) => M::Num(self.count_entered(*s, *w) as f64),
-            Figure::CountEvents(what, w) => M::Num(self.occurrences(*what, *w).len() as f64),
-            Figure::Conversion(a, b, w) => self.conversion(*a, *b, *w),
-            Figure::StageDays(agg, a, b, w) => self.stage_days(*agg, *a, *b, *w),
-            Figure::FieldAggregate(agg, ty, field, w) => {
-                self.field_aggregate(*agg, *ty, *field, *w)
-            }
-            Figure::EnteredField(agg, s, d, w) => self.entered_field(*agg, *s, *d, *w),
-            Figure::Attainment(s, w) => self.attainment(*s, *w),
-            Figure::Share(what, team) => self.share(*what, *team),
-            Figure::Const(_)
-            | Figure::Metric(_)
-            | Figure::Neg(_)
-            | Figure::Not(_)
-            | Figure::And(..)
-            | Figure::Or(..)
-            | Figure::Compare(..)
-            | Figure::Arith(..)
-            | Figure::Min(_)
-            | Figure::Max(_) => M::NoData("not an aggregate".into()),
-        }
+/// Counts the aggregates of one span, `[start, end)`, of a context's
+/// journeys, by segment of each of `dims`.
+pub struct Counter<'c, 'a> {
+    pub ctx: &'c Ctx<'a>,
+    pub start: Instant,
+    pub end: Instant,
+    pub dims: &'c [DimensionId],
+}
+
+impl Counter<'_, '_> {
+    fn within(&self, t: Instant) -> bool {
+        self.start <= t && t < self.end
     }
 
-    /// Subjects with an entry into `s` in the period (where its filter
-    /// held), each once, in the segment of its first such entry.
-    fn count_entered(&mut self, s: StageId, w: Option<FilterId>) -> usize {
-        let mut n = 0;
+    /// The leaf of an aggregate figure; none for any other figure.
+    pub fn leaf(&self, f: &Figure) -> Option<Leaf> {
+        Some(match f {
+            Figure::CountEntered(s, w) => self.entered(*s, *w, None),
+            Figure::EnteredField(_, s, d, w) => self.entered(*s, *w, Some(*d)),
+            Figure::CountEvents(what, w) => self.occurrences(*what, *w),
+            Figure::Conversion(a, b, w) => self.conversion(*a, *b, *w),
+            Figure::StageDays(_, a, b, w) => self.stage_days(*a, *b, *w),
+            Figure::FieldAggregate(_, ty, field, w) => self.field_values(*ty, *field, *w),
+            Figure::Attainment(s, w) => self.attainment(*s, *w),
+            Figure::Share(what, team) => self.share(*what, *team),
+            _ => return None,
+        })
+    }
+
+    /// Subjects with an entry into `s` in the span (where its filter
+    /// held), each once, in the segment of its first such entry: counted,
+    /// or with the value dimension `field` had then (a deal's amount
+    /// counts once whatever the number of its contacts).
+    fn entered(&self, s: StageId, w: Option<FilterId>, field: Option<DimensionId>) -> Leaf {
+        let mut leaf = Leaf::new(field.map_or(Agg::Count(0), |_| Agg::values()));
         for steps in self.ctx.lives(s) {
             let first = steps
                 .iter()
                 .find(|st| st.stage == s && self.within(st.entered) && holds(&st.marks, w));
-            if let Some(st) = first
-                && self.admits(|d| mark_value(&st.marks, d))
-            {
-                n += 1;
+            if let Some(st) = first {
+                let value = field.and_then(|d| mark_value(&st.marks, d));
+                leaf.fact(
+                    self.dims,
+                    |d| mark_value(&st.marks, d),
+                    |agg| match agg {
+                        Agg::Count(n) => *n += 1,
+                        _ => agg.push(value.as_ref()),
+                    },
+                );
             }
         }
-        n
+        leaf
     }
 
-    /// A field of each subject whose first entry into `s` in the period
-    /// passed the filter, as it was at that entry (noted as dimension
-    /// `d`): once per subject, so a deal's amount counts once whatever
-    /// the number of its contacts.
-    fn entered_field(
-        &mut self,
-        agg: Aggregate,
-        s: StageId,
-        d: DimensionId,
-        w: Option<FilterId>,
-    ) -> M {
-        let ctx = self.ctx;
-        let mut values = Vec::new();
-        let mut money = false;
-        for steps in ctx.lives(s) {
-            let first = steps
-                .iter()
-                .find(|st| st.stage == s && self.within(st.entered) && holds(&st.marks, w));
-            let Some(st) = first else {
-                continue;
-            };
-            if !self.admits(|x| mark_value(&st.marks, x)) {
-                continue;
-            }
-            match mark_value(&st.marks, d) {
-                Some(Value::Money(m)) => {
-                    money = true;
-                    values.push(M::Money(m));
-                }
-                Some(Value::Number(n)) => values.push(M::Num(n)),
-                _ => {}
-            }
-        }
-        if values.is_empty() && agg == Aggregate::Sum {
-            let is_money = money || self.entered_field_is_money(d);
-            return if is_money {
-                M::Money(Decimal::ZERO)
-            } else {
-                M::Num(0.0)
-            };
-        }
-        let name = ctx.name(s);
-        aggregate(agg, values, || {
-            format!("none entered {name} with a value in the period")
-        })
-    }
-
-    /// Whether the field noted as dimension `d` is money.
-    fn entered_field_is_money(&self, d: DimensionId) -> bool {
-        let model = self.ctx.model;
-        // The field the dimension's node reads, not its text.
-        let DimensionRead::Field(_, node) = &model.dimensions[d].read else {
-            return false;
-        };
-        let field = match &model.nodes[*node] {
-            Node::ContactField(f) => &model.contact_fields[*f],
-            Node::AccountField(f) => &model.account_fields[*f],
-            Node::DealField(f) => &model.deal_fields[*f],
-            _ => return false,
-        };
-        field.ty == Type::Money
-    }
-
-    /// The cohort: paths whose first entry into `a` is in the period and
-    /// passed the filter, with that entry, in the segment of that entry.
+    /// The cohort: paths whose first entry into `a` passed the filter,
+    /// with that entry and its marks.
     fn cohort<'x>(
-        &mut self,
+        &self,
         lives: Vec<&'x [StepFact]>,
         a: StageId,
         w: Option<FilterId>,
-    ) -> Vec<(&'x [StepFact], super::super::context::Entry)> {
+    ) -> Vec<(&'x [StepFact], Entry, &'x Marks)> {
         let mut out = Vec::new();
         for steps in lives {
             let Some(entry) = first_entry_in(steps, a) else {
                 continue;
             };
-            let Some(step) = steps.get(entry.step) else {
-                continue;
-            };
-            if holds(&step.marks, w) && self.admits(|d| mark_value(&step.marks, d)) {
-                out.push((steps, entry));
+            if let Some(step) = steps.get(entry.step)
+                && holds(&step.marks, w)
+            {
+                out.push((steps, entry, &step.marks));
             }
         }
         out
     }
 
-    fn conversion(&mut self, a: StageId, b: StageId, w: Option<FilterId>) -> M {
+    /// Of the cohort entering `a` in the span, how many reached `b`.
+    fn conversion(&self, a: StageId, b: StageId, w: Option<FilterId>) -> Leaf {
         let ctx = self.ctx;
         let lives: Vec<&[StepFact]> = ctx
             .lives(a)
             .into_iter()
             .filter(|steps| first_entry_in(steps, a).is_some_and(|t| self.within(t.at)))
             .collect();
-        let cohort = self.cohort(lives, a, w);
-        let reached = cohort
-            .iter()
-            .filter(|(steps, t)| ctx.reached_in(steps, *t, b).is_some())
-            .count();
-        match stats::rate(reached, cohort.len()) {
-            Some(r) => M::Num(r),
-            None => M::NoData(format!("nobody entered {} in the period", ctx.name(a))),
+        let mut leaf = Leaf::new(Agg::Rate { hits: 0, of: 0 });
+        for (steps, entry, marks) in self.cohort(lives, a, w) {
+            let hit = usize::from(ctx.reached_in(steps, entry, b).is_some());
+            leaf.fact(
+                self.dims,
+                |d| mark_value(marks, d),
+                |agg| {
+                    if let Agg::Rate { hits, of } = agg {
+                        *hits += hit;
+                        *of += 1;
+                    }
+                },
+            );
         }
+        leaf
     }
 
-    fn stage_days(&mut self, agg: Aggregate, a: StageId, b: StageId, w: Option<FilterId>) -> M {
+    /// Days from `a` to `b` of the cohort that reached `b` in the span.
+    fn stage_days(&self, a: StageId, b: StageId, w: Option<FilterId>) -> Leaf {
         let ctx = self.ctx;
+        let reached = |steps: &[StepFact]| {
+            first_entry_in(steps, a).and_then(|ta| ctx.reached_in(steps, ta, b))
+        };
         let lives: Vec<&[StepFact]> = ctx
             .lives(a)
             .into_iter()
-            .filter(|steps| {
-                first_entry_in(steps, a)
-                    .and_then(|ta| ctx.reached_in(steps, ta, b))
-                    .is_some_and(|tb| self.within(tb))
-            })
+            .filter(|steps| reached(steps).is_some_and(|tb| self.within(tb)))
             .collect();
-        let days: Vec<M> = self
-            .cohort(lives, a, w)
-            .into_iter()
-            .filter_map(|(steps, ta)| {
-                let tb = ctx.reached_in(steps, ta, b)?;
-                Some(M::Num((tb - ta.at) as f64 / 86_400_000.0))
-            })
-            .collect();
-        aggregate(agg, days, || {
-            format!(
-                "nobody reached {} from {} in the period",
-                ctx.name(b),
-                ctx.name(a)
-            )
-        })
+        let mut leaf = Leaf::new(Agg::values());
+        for (steps, ta, marks) in self.cohort(lives, a, w) {
+            let Some(tb) = ctx.reached_in(steps, ta, b) else {
+                continue;
+            };
+            let days = Value::Number((tb - ta.at) as f64 / 86_400_000.0);
+            leaf.fact(
+                self.dims,
+                |d| mark_value(marks, d),
+                |agg| agg.push(Some(&days)),
+            );
+        }
+        leaf
     }
 
-    fn field_aggregate(
-        &mut self,
-        agg: Aggregate,
-        ty: EventTypeId,
-        field: FieldId,
-        w: Option<FilterId>,
-    ) -> M {
+    /// A field of each event of type `ty` in the span. One event of a
+    /// deal recorded on several of its contacts (the same type, deal and
+    /// instant) counts once, in the segment of the copy a whole replay
+    /// meets first (whatever the segment asked for), so that the segments
+    /// add up to the total. Two events of one deal at different instants
+    /// are two.
+    fn field_values(&self, ty: EventTypeId, field: FieldId, w: Option<FilterId>) -> Leaf {
         let ctx = self.ctx;
-        let model = ctx.model;
-        let mut seen: BTreeSet<(&str, i64)> = BTreeSet::new();
-        let mut values = Vec::new();
-        for j in ctx.event_journeys() {
-            for &ev in &j.facts.events {
+        let mut leaf = Leaf::new(Agg::values());
+        let contacts = ctx.journeys().len();
+        for (place, j) in ctx.event_journeys().enumerate() {
+            for (k, &ev) in j.facts.events.iter().enumerate() {
                 let Some(e) = ctx.events.get(ev) else {
                     continue;
                 };
                 if e.of != EventOf::Event(ty) || !self.within(e.at) || !filtered(j, ev, w) {
                     continue;
                 }
-                // One event of a deal recorded on several of its contacts
-                // (the same type, deal and instant): counted once, in the
-                // segment of its first copy (whatever the segment asked
-                // for), so that the segments add up to the total. Two
-                // events of one deal at different instants are two.
-                if let Some(o) = e.deal
-                    && !seen.insert((o, e.at))
-                {
+                let value = e.field(field).cloned();
+                let Some(deal) = e.deal else {
+                    leaf.fact(
+                        self.dims,
+                        |d| event_value(ctx, j, ev, d),
+                        |agg| agg.push(value.as_ref()),
+                    );
                     continue;
-                }
-                if !self.admits(|d| event_value(ctx, j, ev, d)) {
-                    continue;
-                }
-                match e.field(field) {
-                    Some(Value::Money(m)) => values.push(M::Money(*m)),
-                    Some(Value::Number(n)) => values.push(M::Num(*n)),
-                    _ => {}
-                }
+                };
+                let segments = self
+                    .dims
+                    .iter()
+                    .map(|d| (*d, Segment(event_value(ctx, j, ev, *d))))
+                    .collect();
+                let first = (place >= contacts, j.contact.clone(), k);
+                let copy = DealCopy {
+                    first,
+                    value,
+                    segments,
+                };
+                leaf.deal_copy((deal.to_string(), e.at), copy);
             }
         }
-        let is_money = model.events[ty].fields[field].ty == Type::Money;
-        if values.is_empty() && agg == Aggregate::Sum {
-            // A sum of nothing is zero, in the field's own unit.
-            return if is_money {
-                M::Money(Decimal::ZERO)
-            } else {
-                M::Num(0.0)
-            };
-        }
-        let name = model.events[ty].name.as_str();
-        aggregate(agg, values, || format!("no {name} in the period"))
+        leaf
     }
 
-    /// Instances due in the period that were met, of those met, breached
+    /// Instances due in the span that were met, of those met, breached
     /// or overdue.
-    fn attainment(&mut self, sla: SlaId, w: Option<FilterId>) -> M {
+    fn attainment(&self, sla: SlaId, w: Option<FilterId>) -> Leaf {
         let ctx = self.ctx;
-        let (mut met, mut counted) = (0usize, 0usize);
+        let mut leaf = Leaf::new(Agg::Rate { hits: 0, of: 0 });
         let states = ctx
             .event_journeys()
             .map(|j| j.slas.as_slice())
@@ -272,68 +213,87 @@ impl PeriodEval<'_, '_> {
                 if !self.within(i.due) || !holds(&i.marks, w) {
                     continue;
                 }
-                let status = crate::eval::SlaStatus::of(i, ctx.as_of);
-                let done = match status {
-                    crate::eval::SlaStatus::Met => true,
-                    crate::eval::SlaStatus::Breached | crate::eval::SlaStatus::Overdue => false,
+                let met = match crate::eval::SlaStatus::of(i, ctx.as_of) {
+                    crate::eval::SlaStatus::Met => 1,
+                    crate::eval::SlaStatus::Breached | crate::eval::SlaStatus::Overdue => 0,
                     _ => continue,
                 };
-                if !self.admits(|d| mark_value(&i.marks, d)) {
-                    continue;
-                }
-                met += usize::from(done);
-                counted += 1;
+                leaf.fact(
+                    self.dims,
+                    |d| mark_value(&i.marks, d),
+                    |agg| {
+                        if let Agg::Rate { hits, of } = agg {
+                            *hits += met;
+                            *of += 1;
+                        }
+                    },
+                );
             }
         }
-        match stats::rate(met, counted) {
-            Some(r) => M::Num(r),
-            None => M::NoData(format!(
-                "no {} due in the period was met, breached or overdue",
-                ctx.model.slas[sla].name.as_str()
-            )),
+        leaf
+    }
+}
+
+/// Sets of events, in total and by segment, counted into a leaf once
+/// every journey is read: an event a batch holds is in no other batch,
+/// so the counts of batches add up.
+#[derive(Default)]
+struct EventSets {
+    total: BTreeSet<usize>,
+    by: BTreeMap<DimensionId, BTreeMap<Segment, BTreeSet<usize>>>,
+}
+
+impl EventSets {
+    /// Notes event `ev` in the segments `segment` gives; adds it to the
+    /// sets when `counted`.
+    fn note(
+        &mut self,
+        dims: &[DimensionId],
+        segment: impl Fn(DimensionId) -> Option<Value>,
+        ev: usize,
+        counted: bool,
+    ) {
+        if counted {
+            self.total.insert(ev);
+        }
+        for d in dims {
+            let set = self.by.entry(*d).or_default();
+            let set = set.entry(Segment(segment(*d))).or_default();
+            if counted {
+                set.insert(ev);
+            }
         }
     }
 
-    fn share(&mut self, what: EventRef, team: TeamId) -> M {
-        let ctx = self.ctx;
-        let team_touches = self.team_touches(team);
-        let mine = team_touches
-            .iter()
-            .filter(|(ev, tp)| match what {
-                EventRef::Touchpoint(t) => *tp == t,
-                EventRef::Event(ty) => ctx
-                    .events
-                    .get(*ev)
-                    .is_some_and(|e| e.of == EventOf::Event(ty)),
-            })
-            .map(|(ev, _)| *ev)
-            .collect::<BTreeSet<usize>>()
-            .len();
-        let all: BTreeSet<usize> = team_touches.iter().map(|(ev, _)| *ev).collect();
-        match stats::rate(mine, all.len()) {
-            Some(r) => M::Num(r),
-            None => M::NoData(format!(
-                "no {} touchpoints in the period",
-                ctx.team_name(team)
-            )),
+    fn counts(self) -> Leaf {
+        let mut leaf = Leaf::new(Agg::Count(self.total.len()));
+        for (d, segments) in self.by {
+            let segments = segments
+                .into_iter()
+                .map(|(s, set)| (s, Agg::Count(set.len())))
+                .collect();
+            leaf.by.insert(d, segments);
         }
+        leaf
     }
+}
 
-    /// Events matching `what` in the period (each event once), where its
+impl Counter<'_, '_> {
+    /// Events matching `what` in the span (each event once), where its
     /// filter held as each happened.
-    pub(super) fn occurrences(&mut self, what: EventRef, w: Option<FilterId>) -> BTreeSet<usize> {
+    fn occurrences(&self, what: EventRef, w: Option<FilterId>) -> Leaf {
         let ctx = self.ctx;
-        let mut out = BTreeSet::new();
+        let mut sets = EventSets::default();
         for j in ctx.event_journeys() {
+            let segment = |ev: usize| move |d| event_value(ctx, j, ev, d);
             match what {
                 EventRef::Touchpoint(tp) => {
                     for t in &j.facts.touches {
                         if self.within(t.at)
                             && t.touchpoints.contains(&tp)
                             && filtered(j, t.event, w)
-                            && self.admits(|d| event_value(ctx, j, t.event, d))
                         {
-                            out.insert(t.event);
+                            sets.note(self.dims, segment(t.event), t.event, true);
                         }
                     }
                 }
@@ -342,38 +302,72 @@ impl PeriodEval<'_, '_> {
                         let Some(e) = ctx.events.get(ev) else {
                             continue;
                         };
-                        if self.within(e.at)
-                            && e.of == EventOf::Event(ty)
-                            && filtered(j, ev, w)
-                            && self.admits(|d| event_value(ctx, j, ev, d))
-                        {
-                            out.insert(ev);
+                        if self.within(e.at) && e.of == EventOf::Event(ty) && filtered(j, ev, w) {
+                            sets.note(self.dims, segment(ev), ev, true);
                         }
                     }
                 }
             }
         }
-        out
+        sets.counts()
     }
 
-    /// (event, touchpoint) of every touch by `team` in the period.
-    fn team_touches(&mut self, team: TeamId) -> Vec<(usize, TouchpointId)> {
+    /// Of the events touched by `team` in the span, the share matching
+    /// `what`. Every touch in the span notes its segment.
+    fn share(&self, what: EventRef, team: TeamId) -> Leaf {
         let ctx = self.ctx;
-        let mut out = Vec::new();
+        let (mut mine, mut all) = (EventSets::default(), EventSets::default());
         for j in ctx.journeys() {
             for t in &j.facts.touches {
-                if !self.within(t.at) || !self.admits(|d| event_value(ctx, j, t.event, d)) {
+                if !self.within(t.at) {
                     continue;
                 }
-                for tp in &t.touchpoints {
-                    if ctx.model.touchpoints[*tp].team == team {
-                        out.push((t.event, *tp));
-                    }
-                }
+                let segment = |d| event_value(ctx, j, t.event, d);
+                let ours = t
+                    .touchpoints
+                    .iter()
+                    .any(|tp| ctx.model.touchpoints[*tp].team == team);
+                let matching = t.touchpoints.iter().any(|tp| {
+                    ctx.model.touchpoints[*tp].team == team
+                        && match what {
+                            EventRef::Touchpoint(want) => *tp == want,
+                            EventRef::Event(ty) => ctx
+                                .events
+                                .get(t.event)
+                                .is_some_and(|e| e.of == EventOf::Event(ty)),
+                        }
+                });
+                all.note(self.dims, segment, t.event, ours);
+                mine.note(self.dims, segment, t.event, matching);
             }
         }
-        out
+        rates(mine.counts(), all.counts())
     }
+}
+
+/// The rate leaf of two count leaves of the same facts.
+fn rates(hits: Leaf, of: Leaf) -> Leaf {
+    let rate = |h: &Agg, o: &Agg| match (h, o) {
+        (Agg::Count(hits), Agg::Count(of)) => Agg::Rate {
+            hits: *hits,
+            of: *of,
+        },
+        _ => Agg::Rate { hits: 0, of: 0 },
+    };
+    let mut leaf = Leaf::new(rate(&hits.total, &of.total));
+    for (d, segments) in of.by {
+        let h = hits.by.get(&d);
+        let segments = segments
+            .into_iter()
+            .map(|(s, o)| {
+                let zero = Agg::Count(0);
+                let r = rate(h.and_then(|h| h.get(&s)).unwrap_or(&zero), &o);
+                (s, r)
+            })
+            .collect();
+        leaf.by.insert(d, segments);
+    }
+    leaf
 }
 
 /// Event `ev`'s value of dimension `d`: a contact's or account's field as
@@ -397,4 +391,20 @@ fn event_value(ctx: &Ctx<'_>, j: &Journey, ev: usize, d: DimensionId) -> Option<
 /// does).
 fn filtered(j: &Journey, ev: usize, w: Option<FilterId>) -> bool {
     w.is_none_or(|f| j.facts.filtered.binary_search(&(ev, f)).is_ok())
+}
+
+/// The leaf of an aggregate figure over nothing; none for any other
+/// figure.
+pub fn empty_leaf(f: &Figure) -> Option<Leaf> {
+    let empty = match f {
+        Figure::CountEntered(..) | Figure::CountEvents(..) => Agg::Count(0),
+        Figure::Conversion(..) | Figure::Attainment(..) | Figure::Share(..) => {
+            Agg::Rate { hits: 0, of: 0 }
+        }
+        Figure::StageDays(..) | Figure::FieldAggregate(..) | Figure::EnteredField(..) => {
+            Agg::values()
+        }
+        _ => return None,
+    };
+    Some(Leaf::new(empty))
 }

@@ -1,12 +1,19 @@
 //! Metrics and incentives (docs/reports.md): aggregates over all journeys
-//! of a period. Money stays an exact decimal through sums; a figure built
-//! on an aggregate over nothing is "no data", and says why.
+//! of a period. Each aggregate is counted over a span into a leaf
+//! (`leaf.rs`, `facts.rs`), by segment, batch by batch as the replay goes
+//! (`tally.rs`) or from the journeys when read; the metric's expression
+//! is worked out over the leaves (`eval.rs`, `read.rs`). Money stays an
+//! exact decimal through sums; a figure built on an aggregate over
+//! nothing is "no data", and says why.
 
 mod arith;
 mod eval;
 mod facts;
+mod leaf;
+mod read;
 mod rows;
 pub mod segment;
+mod tally;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -15,6 +22,7 @@ use super::context::Ctx;
 use super::stats;
 
 pub use eval::PeriodEval;
+pub use tally::MetricTally;
 
 /// A metric's value in one period.
 #[derive(Debug, Clone, PartialEq)]

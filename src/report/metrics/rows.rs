@@ -14,6 +14,7 @@ use super::super::context::Ctx;
 use super::super::period::Span;
 use super::super::stats;
 use super::segment::{Cut, NONE_LABEL, Segment};
+use super::tally::MetricTally;
 use super::{M, PeriodEval};
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,19 +105,22 @@ pub struct PayeeRow {
     pub note: Option<String>,
 }
 
-pub fn metrics(ctx: &Ctx) -> (Vec<String>, Vec<MetricRow>) {
+/// Every metric over each period of the report, its aggregates read off
+/// `tally` when they were counted as the replay went (else counted from
+/// the journeys).
+pub fn metrics(ctx: &Ctx, tally: Option<&MetricTally>) -> (Vec<String>, Vec<MetricRow>) {
     let spans = ctx.periods(ctx.period);
-    let rows = metric_rows(ctx, &spans);
+    let rows = metric_rows(ctx, &spans, tally);
     (spans.into_iter().map(|s| s.label).collect(), rows)
 }
 
 /// Every metric over each span: the total, and each segment of a metric
 /// cut `by` a field. Uncut metrics share one evaluator per span, so a
 /// metric other metrics use is worked out once.
-fn metric_rows(ctx: &Ctx, spans: &[Span]) -> Vec<MetricRow> {
+fn metric_rows(ctx: &Ctx, spans: &[Span], tally: Option<&MetricTally>) -> Vec<MetricRow> {
     let mut totals: Vec<PeriodEval> = spans
         .iter()
-        .map(|s| PeriodEval::new(ctx, s.start, s.end))
+        .map(|s| PeriodEval::new(ctx, s.start, s.end).counted(tally))
         .collect();
     ctx.model
         .metrics
@@ -132,7 +136,7 @@ fn metric_rows(ctx: &Ctx, spans: &[Span]) -> Vec<MetricRow> {
                     .zip(totals.iter_mut())
                     .map(|(s, e)| cell(s, &e.metric(id), Vec::new()))
                     .collect(),
-                Some(d) => segmented(ctx, spans, id, d),
+                Some(d) => segmented(ctx, spans, id, d, tally),
             },
         })
         .collect()
@@ -147,24 +151,30 @@ pub fn over_span(ctx: &Ctx, label: &str) -> (Vec<MetricRow>, Vec<IncentiveRow>) 
         end: ctx.to,
     };
     let spans = [span];
-    let metrics = metric_rows(ctx, &spans);
+    let metrics = metric_rows(ctx, &spans, None);
     let incentives = ctx
         .model
         .incentives
         .iter()
-        .flat_map(|inc| spans.iter().map(|s| incentive_row(ctx, inc, s)))
+        .flat_map(|inc| spans.iter().map(|s| incentive_row(ctx, inc, s, None)))
         .collect();
     (metrics, incentives)
 }
 
 /// A metric cut by `d`: the total of each period, and the value of every
 /// segment met in any period.
-fn segmented(ctx: &Ctx, spans: &[Span], id: MetricId, d: DimensionId) -> Vec<Cell> {
+fn segmented(
+    ctx: &Ctx,
+    spans: &[Span],
+    id: MetricId,
+    d: DimensionId,
+    tally: Option<&MetricTally>,
+) -> Vec<Cell> {
     let mut all: BTreeSet<Segment> = BTreeSet::new();
     let totals: Vec<M> = spans
         .iter()
         .map(|s| {
-            let mut e = PeriodEval::cut(ctx, s.start, s.end, Cut::Noting(d));
+            let mut e = PeriodEval::cut(ctx, s.start, s.end, Cut::Noting(d)).counted(tally);
             let v = e.metric(id);
             all.append(&mut e.noted);
             v
@@ -178,7 +188,9 @@ fn segmented(ctx: &Ctx, spans: &[Span], id: MetricId, d: DimensionId) -> Vec<Cel
                 .iter()
                 .map(|seg| {
                     let cut = Cut::Only(d, seg.clone());
-                    let v = PeriodEval::cut(ctx, s.start, s.end, cut).metric(id);
+                    let v = PeriodEval::cut(ctx, s.start, s.end, cut)
+                        .counted(tally)
+                        .metric(id);
                     SegmentCell {
                         segment: seg.json(),
                         label: seg.0.is_none().then(|| NONE_LABEL.to_string()),
@@ -249,17 +261,24 @@ fn outcome(inc: &Incentive, e: &mut PeriodEval) -> Outcome {
     }
 }
 
-pub fn incentives(ctx: &Ctx) -> Vec<IncentiveRow> {
+/// Every incentive over each of its periods, its aggregates read off
+/// `tally` as [`metrics`] reads them.
+pub fn incentives(ctx: &Ctx, tally: Option<&MetricTally>) -> Vec<IncentiveRow> {
     let mut out = Vec::new();
     for inc in ctx.model.incentives.iter() {
         for s in ctx.periods(inc.period) {
-            out.push(incentive_row(ctx, inc, &s));
+            out.push(incentive_row(ctx, inc, &s, tally));
         }
     }
     out
 }
 
-fn incentive_row(ctx: &Ctx, inc: &Incentive, s: &Span) -> IncentiveRow {
+fn incentive_row(
+    ctx: &Ctx,
+    inc: &Incentive,
+    s: &Span,
+    tally: Option<&MetricTally>,
+) -> IncentiveRow {
     let model = ctx.model;
     let measured = super::super::period::lagged(
         s,
@@ -289,7 +308,7 @@ fn incentive_row(ctx: &Ctx, inc: &Incentive, s: &Span) -> IncentiveRow {
         return row;
     }
     let cut = inc.per.map_or(Cut::Total, Cut::Noting);
-    let mut e = PeriodEval::cut(ctx, measured.start, measured.end, cut);
+    let mut e = PeriodEval::cut(ctx, measured.start, measured.end, cut).counted(tally);
     let total = outcome(inc, &mut e);
     let Some(d) = inc.per else {
         row.target_met = total.met;
@@ -302,7 +321,7 @@ fn incentive_row(ctx: &Ctx, inc: &Incentive, s: &Span) -> IncentiveRow {
     let mut paid = Decimal::ZERO;
     for seg in payees {
         let cut = Cut::Only(d, seg.clone());
-        let mut e = PeriodEval::cut(ctx, measured.start, measured.end, cut);
+        let mut e = PeriodEval::cut(ctx, measured.start, measured.end, cut).counted(tally);
         let o = outcome(inc, &mut e);
         let unassigned = seg.0.is_none();
         if !unassigned {
