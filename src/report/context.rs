@@ -77,6 +77,16 @@ impl Batch {
         }
     }
 
+    /// The contacts', deals' and accounts' journeys of `eval` in this
+    /// batch.
+    fn of<'a>(&self, eval: &'a Evaluation) -> (&'a [Journey], &'a [Journey], &'a [AccountJourney]) {
+        (
+            eval.journeys.get(self.journeys.clone()).unwrap_or_default(),
+            eval.deals.get(self.deals.clone()).unwrap_or_default(),
+            eval.accounts.get(self.accounts.clone()).unwrap_or_default(),
+        )
+    }
+
     /// The whole of `eval`.
     pub fn whole(eval: &Evaluation) -> Batch {
         Batch {
@@ -148,15 +158,7 @@ impl<'a> Ctx<'a> {
         batch: Batch,
     ) -> Ctx<'a> {
         let eval = &replayed.eval;
-        let journeys = eval
-            .journeys
-            .get(batch.journeys.clone())
-            .unwrap_or_default();
-        let deals = eval.deals.get(batch.deals.clone()).unwrap_or_default();
-        let accounts = eval
-            .accounts
-            .get(batch.accounts.clone())
-            .unwrap_or_default();
+        let (journeys, deals, accounts) = batch.of(eval);
         let of_journey = |j: &'a Journey| {
             let entered = j.facts.steps.first().map(|s| s.entered);
             let events = j.facts.events.iter();
@@ -188,6 +190,7 @@ impl<'a> Ctx<'a> {
         first: Instant,
     ) -> Ctx<'a> {
         let eval = &replayed.eval;
+        let (journeys, deals, accounts) = batch.of(eval);
         let model = policy.ir();
         let stages: Vec<StageId> = model
             .lifecycles
@@ -206,9 +209,9 @@ impl<'a> Ctx<'a> {
             model,
             events: &replayed.events,
             eval,
-            journeys: eval.journeys.get(batch.journeys).unwrap_or_default(),
-            deals: eval.deals.get(batch.deals).unwrap_or_default(),
-            accounts: eval.accounts.get(batch.accounts).unwrap_or_default(),
+            journeys,
+            deals,
+            accounts,
             calendar: crate::eval::calendar_of(policy),
             from: options.from.unwrap_or(first),
             to: options.to.unwrap_or(eval.as_of + 1),
