@@ -220,8 +220,14 @@ pub fn run(args: Args) -> Exit {
         };
         return super::merge::write_partial(path, head, vec![inputs.policy], vec![replay.replayed]);
     }
-    let report = build_from(&inputs.policy, &replay.replayed, &options);
-    print(&report, args.output, args.out_dir.as_deref())
+    match build_from(&inputs.policy, &replay.replayed, &options) {
+        Ok(report) => print(&report, args.output, args.out_dir.as_deref()),
+        // The replay was counted under these very options.
+        Err(e) => {
+            eprintln!("error: {e}");
+            Exit::Usage
+        }
+    }
 }
 
 /// The report in `output`'s format: printed, or its sections written in

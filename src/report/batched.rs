@@ -77,8 +77,16 @@ pub struct Plan<'a> {
     /// diff's second side, once the first found the file not grouped).
     pub order: Order,
     /// The options of the report to be built: each batch is counted
-    /// into the running sections as it is replayed ([`Running`]).
+    /// into the running sections as it is replayed ([`Running`]), and
+    /// its journeys then dropped (unless `shard` is set: a partial keeps
+    /// them).
     pub options: Option<Options>,
+    /// Where the report starts without a `from` in `options`, when known
+    /// before the replay; by default each batch's report starts at the
+    /// batch's earliest instant. A start that turns out not to be the
+    /// whole report's costs a second pass from the right one, never a
+    /// figure.
+    pub start: Option<Instant>,
 }
 
 impl Plan<'_> {
@@ -93,6 +101,7 @@ impl Plan<'_> {
             shard: None,
             order: Order::AsRead,
             options: None,
+            start: None,
         }
     }
 }
@@ -119,16 +128,50 @@ pub fn replay_batched(
     match replayed {
         // An event of a deal with no contact, and no deal files.
         Err(DataError::NotGrouped { deals: true, .. }) => Ok(Batched::Whole(Whole::Deals)),
+        Ok(Batched::Done {
+            replayed, order, ..
+        }) if !counted_whole(&replayed) => {
+            // A batch counted something before the whole report's start,
+            // which only the last batch made known: counted again from
+            // that start, on the order the first pass found.
+            let start = replayed
+                .running
+                .as_ref()
+                .map(|r| r.report_start(plan.as_of));
+            drop(replayed);
+            replay_in(
+                policy,
+                sources,
+                Plan {
+                    order,
+                    start,
+                    ..plan
+                },
+            )
+        }
         other => other,
+    }
+}
+
+/// Whether a replay that dropped its journeys counted all its report
+/// needs: every batch's report started at or after the whole report's.
+fn counted_whole(replayed: &Replayed) -> bool {
+    match &replayed.running {
+        Some(r) if r.forgot() => r.usable(replayed.eval.as_of),
+        _ => true,
     }
 }
 
 /// [`replay_batched`] with the events read in `plan.order`, whatever it
 /// finds.
+///
+/// A report's replay (`plan.options`, every account) drops each batch's
+/// journeys once counted ([`Replayed::forget`]).
 fn replay_in(policy: &Policy, sources: &[Source], plan: Plan) -> Result<Batched, DataError> {
     let (as_of, shard) = (plan.as_of, plan.shard);
     let mut replayed = Replayed::empty(policy, as_of, plan.follow);
-    replayed.running = plan.options.map(Running::new);
+    replayed.running = plan.options.map(|o| Running::new(o, plan.start));
+    let forget = replayed.running.is_some() && shard.is_none();
     let mut latest: Option<Instant> = None;
     // The next batch is read while this one is replayed: one batch more
     // in memory, which the CLI's smaller default batch for reports pays
@@ -139,7 +182,9 @@ fn replay_in(policy: &Policy, sources: &[Source], plan: Plan) -> Result<Batched,
             let t = default_as_of(h);
             latest = Some(latest.map_or(t, |l| l.max(t)));
         }
-        replayed.reserve(b.contacts_in_file, b.accounts_in_file);
+        if !forget {
+            replayed.reserve(b.contacts_in_file, b.accounts_in_file);
+        }
         let eval = evaluate_shard(policy, h, Some(as_of), shard);
         let start = Batch::after(&replayed.eval);
         match shard {
@@ -147,6 +192,9 @@ fn replay_in(policy: &Policy, sources: &[Source], plan: Plan) -> Result<Batched,
             None => replayed.append(h, eval),
         }
         replayed.count_running(policy, start);
+        if forget {
+            replayed.forget();
+        }
         Ok(())
     });
     let (rest, repeated) = loaded?;

@@ -52,6 +52,21 @@ pub struct Report {
     pub problems: Vec<RuntimeProblemJson>,
 }
 
+/// Why a replay cannot make the report asked of it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The replay kept only the sections it counted for a report under
+    /// `counted` (`Plan::options`) and dropped its journeys; a report
+    /// under other options needs a replay counted under them. Only a
+    /// caller of the library meets this: the CLI and the Python package
+    /// count under the options they build with.
+    #[error(
+        "the replay kept only what it counted for a report under {counted:?}, which does not make this report: replay again with these options"
+    )]
+    Uncounted { counted: Options },
+}
+
 /// The report of one replay of the whole data (a convenience over
 /// [`build_from`], which also takes a replay read in batches).
 pub fn build(
@@ -60,60 +75,66 @@ pub fn build(
     eval: &Evaluation,
     options: &Options,
 ) -> Report {
-    build_from(
-        policy,
-        &Replayed::whole(policy, histories, eval.clone()),
-        options,
-    )
+    let replayed = Replayed::whole(policy, histories, eval.clone());
+    let ctx = Ctx::new(policy, &replayed, options);
+    assemble(policy, &ctx, &replayed, &Tallies::of(&ctx))
 }
 
-/// The report of a replay.
-pub fn build_from(policy: &Policy, replayed: &Replayed, options: &Options) -> Report {
-    let eval = &replayed.eval;
+/// The report of a replay: of its sections counted batch by batch when
+/// they were counted under `options` and the report's start, else of
+/// its journeys, unless it dropped them ([`Replayed::forget`]).
+pub fn build_from(
+    policy: &Policy,
+    replayed: &Replayed,
+    options: &Options,
+) -> Result<Report, BuildError> {
     let ctx = Ctx::new(policy, replayed, options);
-    // The sections as counted batch by batch, else from the journeys
-    // kept.
-    let counted;
-    let tallies = match replayed
-        .running
-        .as_ref()
-        .and_then(|r| r.tallies(options, ctx.from))
-    {
-        Some(tallies) => tallies,
-        None => {
-            counted = Tallies::of(&ctx);
-            &counted
-        }
-    };
+    let running = replayed.running.as_ref();
+    match running.and_then(|r| r.tallies(options, ctx.from)) {
+        Some(tallies) => Ok(assemble(policy, &ctx, replayed, tallies)),
+        None => match running {
+            Some(r) if r.forgot() => Err(BuildError::Uncounted {
+                counted: *r.options(),
+            }),
+            _ => Ok(assemble(policy, &ctx, replayed, &Tallies::of(&ctx))),
+        },
+    }
+}
+
+/// Every section of the report, read off the tallies.
+fn assemble(policy: &Policy, ctx: &Ctx, replayed: &Replayed, tallies: &Tallies) -> Report {
+    let model = ctx.model;
     let paths = &tallies.paths;
-    let (slas, overdue) = sla::slas(&ctx, &tallies.slas);
-    let (periods, metrics) = metrics::metrics(&ctx, Some(&tallies.metrics));
+    let (slas, overdue) = sla::slas(ctx, &tallies.slas);
+    let (periods, metrics) = metrics::metrics(ctx, Some(&tallies.metrics));
+    let (contacts, deals) = replayed.counted();
     Report {
         policy: PolicyRef::of(policy),
         as_of: format_instant(ctx.as_of),
         from: format_instant(ctx.from),
         to: format_instant(ctx.to),
-        period: period_name(options.period).into(),
-        currency: policy.ir().currency.clone(),
-        contacts: eval.journeys.len(),
-        deals: eval.deals.len(),
-        funnel: funnel::funnel(&ctx, paths),
-        velocity: funnel::velocity(&ctx, paths),
-        triggers: funnel::triggers(&ctx, paths),
-        touchpoints: lift::lift(&ctx, &tallies.lift),
-        attribution: attribution::attribution(&ctx, &tallies.attribution),
-        balance: funnel::balance(&ctx, paths),
-        dropouts: funnel::dropouts(&ctx, paths),
+        period: period_name(ctx.period).into(),
+        currency: model.currency.clone(),
+        contacts,
+        deals,
+        funnel: funnel::funnel(ctx, paths),
+        velocity: funnel::velocity(ctx, paths),
+        triggers: funnel::triggers(ctx, paths),
+        touchpoints: lift::lift(ctx, &tallies.lift),
+        attribution: attribution::attribution(ctx, &tallies.attribution),
+        balance: funnel::balance(ctx, paths),
+        dropouts: funnel::dropouts(ctx, paths),
         slas,
         overdue,
         periods,
         metrics,
-        incentives: metrics::incentives(&ctx, Some(&tallies.metrics)),
-        calibration: calibration(&ctx, &tallies.calibration),
-        problems: eval
+        incentives: metrics::incentives(ctx, Some(&tallies.metrics)),
+        calibration: calibration(ctx, &tallies.calibration),
+        problems: replayed
+            .eval
             .problems
             .iter()
-            .map(|p| RuntimeProblemJson::new(policy.ir(), p))
+            .map(|p| RuntimeProblemJson::new(model, p))
             .collect(),
     }
 }

@@ -40,9 +40,11 @@ impl Default for Options {
 /// The earliest stage entry of any contact or deal: where a report
 /// starts by default.
 pub fn first_stage_entry(eval: &Evaluation) -> Option<Instant> {
-    eval.journeys
-        .iter()
-        .chain(&eval.deals)
+    first_entry_of(eval.journeys.iter().chain(&eval.deals))
+}
+
+fn first_entry_of<'a>(journeys: impl Iterator<Item = &'a Journey>) -> Option<Instant> {
+    journeys
         .filter_map(|j| j.facts.steps.first().map(|s| s.entered))
         .min()
 }
@@ -133,7 +135,7 @@ impl<'a> Ctx<'a> {
         options: &Options,
     ) -> Ctx<'a> {
         let eval = &replayed.eval;
-        let first = first_stage_entry(eval).unwrap_or(eval.as_of);
+        let first = replayed.first_stage_entry().unwrap_or(eval.as_of);
         Ctx::over(policy, replayed, options, Batch::whole(eval), first)
     }
 
@@ -148,14 +150,20 @@ impl<'a> Ctx<'a> {
     /// start), so it counts everything of the batch before `to`; the
     /// whole report counts the same as long as its start is not later
     /// than the batch's ([`super::running::Running::tallies`] checks). It
-    /// is not when a contact's path begins with its first event or before
-    /// it, as it always does unless the contact lifecycle has no initial
-    /// stage.
+    /// always is as the replay stands: a contact or deal exists from its
+    /// first event or before, its SLA instances start in its stages, and
+    /// an account exists from its first contact. Were it ever not, the
+    /// replay would count again from the whole report's start, a second
+    /// pass, never a wrong figure (`batched::replay_batched`).
+    ///
+    /// `start`, when given, is the whole report's start, known from an
+    /// earlier pass: every batch's report starts there.
     pub fn batch(
         policy: &'a Policy,
         replayed: &'a super::replayed::Replayed,
         options: &Options,
         batch: Batch,
+        start: Option<Instant>,
     ) -> Ctx<'a> {
         let eval = &replayed.eval;
         let (journeys, deals, accounts) = batch.of(eval);
@@ -172,13 +180,15 @@ impl<'a> Ctx<'a> {
                 .into_iter()
                 .chain(a.slas.iter().map(|s| s.instance.started))
         };
-        let first = journeys
-            .iter()
-            .chain(deals)
-            .flat_map(of_journey)
-            .chain(accounts.iter().flat_map(of_account))
-            .min()
-            .unwrap_or(eval.as_of);
+        let first = start.unwrap_or_else(|| {
+            journeys
+                .iter()
+                .chain(deals)
+                .flat_map(of_journey)
+                .chain(accounts.iter().flat_map(of_account))
+                .min()
+                .unwrap_or(eval.as_of)
+        });
         Ctx::over(policy, replayed, options, batch, first)
     }
 
@@ -243,6 +253,11 @@ impl<'a> Ctx<'a> {
 
     pub fn journeys(&self) -> &'a [Journey] {
         self.journeys
+    }
+
+    /// The earliest stage entry of the context's contacts and deals.
+    pub fn first_stage_entry(&self) -> Option<Instant> {
+        first_entry_of(self.journeys.iter().chain(self.deals))
     }
 
     /// The journeys whose events metrics count: every contact's, and

@@ -31,6 +31,10 @@ pub struct Events {
     /// (event type, (field index, name) of each field read), by type:
     /// two tables with the same signature write the same row the same way.
     signature: Vec<(String, Vec<(usize, String)>)>,
+    /// Rows numbered below this were dropped ([`Events::cleared`]): the
+    /// numbering goes on from the whole file's, so an event's number
+    /// never names two events of one replay.
+    dropped: usize,
     rows: Vec<Vec<Packed>>,
     /// The fields a report reads, of every event that has some: each
     /// event's list is whole within one chunk.
@@ -141,6 +145,19 @@ impl Events {
             signature,
             ..Events::default()
         }
+    }
+
+    /// This table without its rows, reading what it reads, numbering
+    /// the next row as it would have; none when this one shares another
+    /// table's rows.
+    pub(super) fn cleared(&self) -> Option<Events> {
+        self.before.is_none().then(|| Events {
+            read: self.read.clone(),
+            signature: self.signature.clone(),
+            dropped: self.len,
+            len: self.len,
+            ..Events::default()
+        })
     }
 
     /// An empty table for `ir`'s reports that shares the rows it has in
@@ -308,7 +325,7 @@ impl Events {
         if ev < self.shared {
             return self.before.as_ref()?.get(ev);
         }
-        let own = ev - self.shared;
+        let own = ev.checked_sub(self.shared + self.dropped)?;
         let p = self.rows.get(own / CHUNK)?.get(own % CHUNK)?;
         let at = p.fields_at as usize;
         let fields = self

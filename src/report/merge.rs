@@ -240,7 +240,9 @@ impl Partial {
         else {
             return None;
         };
-        Some(build_from(policy, replayed, &self.head.options))
+        // Merged partials keep their journeys (no running sections), so
+        // they make a report under any options.
+        build_from(policy, replayed, &self.head.options).ok()
     }
 
     /// The diff of a (merged) diff partial; none for a report's.

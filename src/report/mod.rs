@@ -32,7 +32,7 @@ pub mod text;
 pub mod tiles;
 pub mod words;
 
-pub use build::{Report, build, build_from};
+pub use build::{BuildError, Report, build, build_from};
 pub use context::Options;
 pub use events::Events;
 pub use replayed::Replayed;

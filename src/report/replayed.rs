@@ -145,6 +145,47 @@ impl Replayed {
         }
     }
 
+    /// Drops the journeys counted into the running sections, and the
+    /// events they point at (a report's replay, once each batch is
+    /// counted): memory then holds the tallies, not every journey. The
+    /// replay's problems are kept. Nothing is dropped without running
+    /// sections, nor from a table that shares another's rows (a diff's).
+    pub fn forget(&mut self) {
+        let Some(running) = &mut self.running else {
+            return;
+        };
+        let Some(events) = self.events.cleared() else {
+            return;
+        };
+        running.set_forgot();
+        self.events = Arc::new(events);
+        self.eval.journeys = Vec::new();
+        self.eval.deals = Vec::new();
+        self.eval.accounts = Vec::new();
+    }
+
+    /// Whether the journeys were dropped once counted ([`Replayed::forget`]).
+    pub fn forgot(&self) -> bool {
+        self.running.as_ref().is_some_and(Running::forgot)
+    }
+
+    /// The contacts and deals replayed.
+    pub fn counted(&self) -> (usize, usize) {
+        match &self.running {
+            Some(r) if r.forgot() => r.counted(),
+            _ => (self.eval.journeys.len(), self.eval.deals.len()),
+        }
+    }
+
+    /// The earliest stage entry of a contact or deal replayed: where a
+    /// report starts by default.
+    pub fn first_stage_entry(&self) -> Option<Instant> {
+        match &self.running {
+            Some(r) if r.forgot() => r.first_entry(),
+            _ => super::context::first_stage_entry(&self.eval),
+        }
+    }
+
     /// Puts everything in the order one replay of the whole data gives:
     /// by id, and the problems by account then contact (a stable sort:
     /// one account's problems keep the order its replay gave them).

@@ -6,11 +6,11 @@
 //! Every section is counted so: the five that read only each contact's
 //! path (funnel, velocity, triggers, balance, drop-outs), the touchpoint
 //! lift, attribution, calibration, SLAs, and the metrics and incentives
-//! (each aggregate over each span, by segment). The journeys are still
-//! kept beside them: tallies counted under other report options than the
-//! report's, or by a batch that read something before the report's start,
-//! are not used, and the sections are then counted from the journeys
-//! kept; the diff and partial reports read the journeys too.
+//! (each aggregate over each span, by segment). A report's replay
+//! drops each batch's journeys once counted ([`Replayed::forget`]), and
+//! these tallies alone make its report. A replay that keeps its journeys
+//! (a diff's, a partial's) has no running sections, or ones its report
+//! may decline ([`Running::tallies`]) and count from the journeys.
 
 use crate::compile::Policy;
 use crate::data::time::Instant;
@@ -61,38 +61,103 @@ impl Tallies {
 }
 
 /// The tallies counted so far, the options they were counted under, and
-/// where the earliest batch's report started.
+/// what the report reads of the journeys counted: how many contacts and
+/// deals, and where the earliest of them entered a stage.
 #[derive(Debug, Clone)]
 pub struct Running {
     options: Options,
     tallies: Tallies,
+    /// The earliest start of a batch's report.
     earliest: Option<Instant>,
+    /// Where every batch's report starts, when the whole report's start
+    /// is known before the replay (a second pass: [`Running::restart`]).
+    start: Option<Instant>,
+    contacts: usize,
+    deals: usize,
+    first_entry: Option<Instant>,
+    /// Whether the journeys counted were dropped from the replay
+    /// ([`Replayed::forget`]): then only these tallies can make its
+    /// report.
+    forgot: bool,
 }
 
 impl Running {
-    /// Nothing counted yet, under `options`.
-    pub fn new(options: Options) -> Running {
+    /// Nothing counted yet, under `options`; every batch's report
+    /// starting at `start` when given (the whole report's start, when
+    /// known before the replay: see [`Running::tallies`]).
+    pub fn new(options: Options, start: Option<Instant>) -> Running {
         Running {
             options,
             tallies: Tallies::default(),
             earliest: None,
+            start,
+            contacts: 0,
+            deals: 0,
+            first_entry: None,
+            forgot: false,
         }
+    }
+
+    /// Where the whole report of a replay up to `as_of` starts, of what
+    /// was counted: for a second pass when this one is not usable.
+    pub fn report_start(&self, as_of: Instant) -> Instant {
+        self.options
+            .from
+            .unwrap_or_else(|| self.first_entry.unwrap_or(as_of))
     }
 
     /// Counts the journeys of `replayed` appended since `start`
     /// ([`Batch::after`]): the batch just appended.
     pub fn count(&mut self, policy: &Policy, replayed: &Replayed, start: Batch) {
         let batch = start.to_end(&replayed.eval);
-        let batch = Ctx::batch(policy, replayed, &self.options, batch);
+        self.contacts += batch.journeys.len();
+        self.deals += batch.deals.len();
+        let batch = Ctx::batch(policy, replayed, &self.options, batch, self.start);
+        if let Some(t) = batch.first_stage_entry() {
+            self.first_entry = Some(self.first_entry.map_or(t, |f| f.min(t)));
+        }
         self.earliest = Some(self.earliest.map_or(batch.from, |e| e.min(batch.from)));
         self.tallies.merge(Tallies::of(&batch));
     }
 
     /// The tallies, when counted under `options` for a report that
     /// starts at `from`: not if a batch read something before `from`,
-    /// which the report leaves out and the batch counted.
+    /// which the report leaves out and the batch counted, nor if the
+    /// batches' reports were told to start elsewhere than `from`.
     pub fn tallies(&self, options: &Options, from: Instant) -> Option<&Tallies> {
         let inside = self.earliest.is_none_or(|e| e >= from);
-        (self.options == *options && inside).then_some(&self.tallies)
+        let started = options.from.is_some() || self.start.is_none_or(|s| s == from);
+        (self.options == *options && inside && started).then_some(&self.tallies)
+    }
+
+    /// Whether the tallies make the report they were counted for, of a
+    /// replay up to `as_of` ([`Running::tallies`]).
+    pub fn usable(&self, as_of: Instant) -> bool {
+        let from = self.report_start(as_of);
+        self.tallies(&self.options, from).is_some()
+    }
+
+    /// The options the sections were counted under.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The contacts and deals counted.
+    pub fn counted(&self) -> (usize, usize) {
+        (self.contacts, self.deals)
+    }
+
+    /// The earliest stage entry of a contact or deal counted.
+    pub fn first_entry(&self) -> Option<Instant> {
+        self.first_entry
+    }
+
+    /// Whether the journeys counted were dropped from the replay.
+    pub fn forgot(&self) -> bool {
+        self.forgot
+    }
+
+    pub(super) fn set_forgot(&mut self) {
+        self.forgot = true;
     }
 }

@@ -74,7 +74,7 @@ proptest! {
         let from = detente::report::context::Ctx::new(&policy, &replayed, &options).from;
         let running = replayed.running.as_ref().unwrap();
         prop_assert!(running.tallies(&options, from).is_some(), "the sections were counted batch by batch");
-        let actual = serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
+        let actual = serde_json::to_string_pretty(&build_from(&policy, &replayed, &options).unwrap()).unwrap();
         prop_assert!(expected == actual, "the report changed with batches of {} events", batch);
     }
 }
@@ -112,7 +112,7 @@ proptest! {
         let alone = replay(&second, None);
         let sharing = replay(&second, Some(&a.events));
         prop_assert_eq!(alone.events.len(), sharing.events.len());
-        let json = |r: &detente::report::Replayed| serde_json::to_string_pretty(&build_from(&policy, r, &options)).unwrap();
+        let json = |r: &detente::report::Replayed| serde_json::to_string_pretty(&build_from(&policy, r, &options).unwrap()).unwrap();
         prop_assert!(json(&alone) == json(&sharing), "sharing the first replay's events changed the report");
     }
 }
@@ -209,7 +209,7 @@ proptest! {
         prop_assert_eq!(order, Order::Regroup);
         prop_assert_eq!(latest, as_of);
         prop_assert_eq!(rest.total(), whole.total());
-        let actual = serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
+        let actual = serde_json::to_string_pretty(&build_from(&policy, &replayed, &options).unwrap()).unwrap();
         prop_assert!(expected == actual, "the report of the events grouped first differs");
     }
 }
@@ -408,7 +408,8 @@ fn whole_and_batched(
             .collect()
     };
     assert_eq!(said(&rest), said(&whole));
-    let actual = serde_json::to_string_pretty(&build_from(policy, &replayed, &options)).unwrap();
+    let actual =
+        serde_json::to_string_pretty(&build_from(policy, &replayed, &options).unwrap()).unwrap();
     Ok((expected, actual))
 }
 
@@ -571,7 +572,8 @@ fn a_deal_id_in_many_accounts_is_the_one_the_whole_file_meets_first() {
         };
         assert!(replayed.running.is_some());
         let actual =
-            serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
+            serde_json::to_string_pretty(&build_from(&policy, &replayed, &options).unwrap())
+                .unwrap();
         assert!(
             expected == actual,
             "batches of {batch} events changed the report"
@@ -692,7 +694,8 @@ fn tallies_of_two_parts_merged_either_way_are_the_tallies_of_the_whole() {
             deals: deals..eval.deals.len(),
             accounts: accts..eval.accounts.len(),
         };
-        let part = |b: &Batch| Tallies::of(&Ctx::batch(&policy, &replayed, &options, b.clone()));
+        let part =
+            |b: &Batch| Tallies::of(&Ctx::batch(&policy, &replayed, &options, b.clone(), None));
         let mut ab = part(&first);
         ab.merge(part(&second));
         let mut ba = part(&second);
@@ -759,7 +762,8 @@ fn grouping_a_date_sorted_export_keeps_each_accounts_file_order() {
         panic!("a date-sorted export is grouped, not read whole");
     };
     assert_eq!(order, Order::Regroup);
-    let actual = serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
+    let actual =
+        serde_json::to_string_pretty(&build_from(&policy, &replayed, &options).unwrap()).unwrap();
     assert!(
         expected == actual,
         "the report of the events grouped first differs"
@@ -849,7 +853,125 @@ metric won_by_office by contact.office = sum(deal_won.amount)
             panic!("one account's events are read in batches");
         };
         let actual =
-            serde_json::to_string_pretty(&build_from(&policy, &replayed, &options)).unwrap();
+            serde_json::to_string_pretty(&build_from(&policy, &replayed, &options).unwrap())
+                .unwrap();
         assert!(expected == actual, "batches of {batch} events");
+    }
+}
+
+/// A report's replay keeps no journey: each batch is counted, then
+/// dropped. Each batch's report starts at its own earliest instant, or
+/// where the caller says the whole report starts (`Plan::start`). A
+/// start that is not the whole report's (before it, a batch counts what
+/// the report leaves out; after it, a batch leaves out what the report
+/// counts) is found once the last batch gives the whole report's start,
+/// and the replay counts again from that start: the report is the whole
+/// file's, never one counted from the wrong start.
+#[test]
+fn a_replay_counted_from_the_wrong_start_counts_again_from_the_right_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = write_generated(dir.path(), 7);
+    let policy = detente::Policy::compile(&acme()).unwrap();
+    let options = Options::default();
+    let expected = whole_report(&policy, &sources, &options);
+    let report: serde_json::Value = serde_json::from_str(&expected).unwrap();
+    let from = report["from"].as_str().unwrap();
+    let from = chrono::DateTime::parse_from_rfc3339(from)
+        .unwrap()
+        .timestamp_millis();
+    let as_of = detente::data::latest_time(&policy, &sources)
+        .unwrap()
+        .unwrap();
+    const DAY: i64 = 86_400_000;
+    for start in [
+        None,
+        Some(from),
+        Some(from - 365 * DAY),
+        Some(from + 30 * DAY),
+    ] {
+        for batch in [1, 100] {
+            let plan = Plan {
+                options: Some(options),
+                start,
+                ..Plan::new(as_of, batch)
+            };
+            let Batched::Done { replayed, .. } = replay_batched(&policy, &sources, plan).unwrap()
+            else {
+                panic!("generated events are grouped by account");
+            };
+            assert!(replayed.forgot(), "the report's replay keeps no journey");
+            assert!(replayed.eval.journeys.is_empty() && replayed.eval.accounts.is_empty());
+            let actual =
+                serde_json::to_string_pretty(&build_from(&policy, &replayed, &options).unwrap())
+                    .unwrap();
+            assert!(
+                expected == actual,
+                "batches of {batch} events from {start:?} changed the report"
+            );
+        }
+    }
+}
+
+/// A won deal with no deal id is counted by its event, whose number must
+/// be the whole file's: three accounts each winning one such deal at the
+/// same place of its batch (its second event) are three deals, $600 in
+/// all (100 + 200 + 300, by hand), whatever the batches, and although
+/// each batch's journeys and events are dropped once counted.
+#[test]
+fn won_deals_without_an_id_in_separate_batches_are_separate_deals() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fixture = crate::root().join("tests/fixtures/computes");
+    std::fs::write(
+        d.join("accounts.csv"),
+        "id,domain\na1,one.example\na2,two.example\na3,three.example\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("contacts.csv"),
+        "id,account,created_at,email\nc1,a1,2017-04-01,c1@one.example\nc2,a2,2017-04-01,c2@two.example\nc3,a3,2017-04-01,c3@three.example\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("events.csv"),
+        "contact,at,type,form,amount\n\
+         c1,2017-04-02T10:00:00Z,form_submit,demo,\n\
+         c1,2017-04-20T10:00:00Z,deal_won,,100\n\
+         c2,2017-04-03T10:00:00Z,form_submit,demo,\n\
+         c2,2017-04-21T10:00:00Z,deal_won,,200\n\
+         c3,2017-04-04T10:00:00Z,form_submit,demo,\n\
+         c3,2017-04-22T10:00:00Z,deal_won,,300\n",
+    )
+    .unwrap();
+    let sources = vec![
+        Source::new(RecordKind::Contacts, d.join("contacts.csv")),
+        Source::new(RecordKind::Accounts, d.join("accounts.csv")),
+        Source::new(RecordKind::Events, d.join("events.csv")),
+    ];
+    let text = std::fs::read_to_string(fixture.join("policy.detente")).unwrap();
+    let policy = detente::Policy::compile(&text).unwrap();
+    let options = Options::default();
+    let as_of = detente::data::latest_time(&policy, &sources)
+        .unwrap()
+        .unwrap();
+    for batch in [1, 2, 100] {
+        let plan = Plan {
+            options: Some(options),
+            ..Plan::new(as_of, batch)
+        };
+        let Batched::Done { replayed, .. } = replay_batched(&policy, &sources, plan).unwrap()
+        else {
+            panic!("the events are grouped by account");
+        };
+        let report =
+            serde_json::to_value(build_from(&policy, &replayed, &options).unwrap()).unwrap();
+        assert_eq!(
+            report["attribution"]["deals"], 3,
+            "batches of {batch} events"
+        );
+        assert_eq!(
+            report["attribution"]["revenue"], "600.00",
+            "batches of {batch} events"
+        );
     }
 }
