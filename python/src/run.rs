@@ -10,7 +10,6 @@ use detente::ir::{Entity, Period};
 use detente::json::RuntimeProblemJson;
 use detente::report::diff::{self, Gates, Side};
 use detente::report::journey::{AccountJourneysJson, DealJourneysJson, JourneysJson, flat};
-use detente::report::merge::diff_options;
 use detente::report::{Options, Replayed, build_from};
 use pyo3::PyResult;
 
@@ -276,7 +275,7 @@ pub fn diff(
             replayed: new_r,
             rejected_rows: *new_rejected,
         },
-        &diff_options(&r.options, old_r, new_r),
+        &r.options,
         &Gates::new(),
     );
     let json = serde_json::to_string(&result).unwrap_or_default();

@@ -6,7 +6,6 @@ use std::path::Path;
 use detente::data::manifest::Manifest;
 use detente::report::Options;
 use detente::report::diff::{self, Gates, Side, gates};
-use detente::report::merge::diff_options;
 use detente::report::partial;
 use detente::report::text::Style;
 
@@ -198,8 +197,27 @@ fn diff_command(args: &Args) -> Result<Exit, Exit> {
         label: args.old.clone(),
         source: old_source,
     };
+    let options = Options {
+        from: span.from,
+        to: span.to,
+        period: span.period,
+        window: None,
+    };
+    if args.parts.partial.is_none() {
+        let run = super::diffed::Run {
+            as_of: span.as_of,
+            batch_events: args.batch_events,
+            threads: args.threads,
+            options,
+        };
+        if let Some(result) = super::diffed::diff_counted(&old_inputs, &new_inputs, &run, &gates)? {
+            return Ok(print(&result, args.output));
+        }
+    }
     // Each side is replayed on its own (the two schemas may read the rows
     // differently), up to the same as-of time: the latest either accepted.
+    // A partial keeps the journeys for the merge; data that must be read
+    // whole is read so.
     let mut replays = report::replay_sides(
         &[&old_inputs, &new_inputs],
         span.as_of,
@@ -214,12 +232,6 @@ fn diff_command(args: &Args) -> Result<Exit, Exit> {
         return Err(Exit::Usage);
     };
     eprint!("{}", reports::rejected_note(new_side.rejected, "the diff"));
-    let options = Options {
-        from: span.from,
-        to: span.to,
-        period: span.period,
-        window: None,
-    };
     if let Some(path) = &args.parts.partial {
         let side = |i: &inputs::Inputs, rejected| partial::SideHead {
             label: i.label.clone(),
@@ -260,7 +272,7 @@ fn diff_command(args: &Args) -> Result<Exit, Exit> {
             replayed: new_ev,
             rejected_rows: new_side.rejected,
         },
-        &diff_options(&options, old_ev, new_ev),
+        &options,
         &gates,
     );
     Ok(print(&result, args.output))

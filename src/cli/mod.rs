@@ -19,6 +19,7 @@ mod atomic;
 mod check;
 mod classify;
 mod diff;
+mod diffed;
 mod explain;
 mod files;
 mod fmt;

@@ -344,6 +344,27 @@ pub struct Replay {
     pub order: Order,
 }
 
+impl Replay {
+    /// A replay read in batches; none when the whole file must be read.
+    pub fn of(batched: Batched) -> Option<Replay> {
+        match batched {
+            Batched::Done {
+                replayed,
+                rest,
+                latest,
+                order,
+            } => Some(Replay {
+                replayed: *replayed,
+                latest,
+                rejected: rest.total().rejected,
+                whole: None,
+                order,
+            }),
+            Batched::Whole(_) => None,
+        }
+    }
+}
+
 /// Replays the data of each of `sides` (one policy each) up to `as_of`,
 /// or else up to the latest time any of them accepted: guessed first by a
 /// quick read of the time columns through the first side's policy, and
@@ -357,13 +378,7 @@ pub fn replay_sides(
     shard: Option<Shard>,
     options: Option<Options>,
 ) -> Result<Vec<Replay>, Exit> {
-    let guess = match (as_of, sides.first()) {
-        (Some(t), _) => t,
-        (None, Some(first)) => detente::data::latest_time(&first.policy, &first.sources)
-            .map(|t| t.unwrap_or(0))
-            .map_err(usage)?,
-        (None, None) => 0,
-    };
+    let guess = as_of_guess(sides, as_of)?;
     // In turn: each side after the first keeps only the events that
     // differ from the first side's (a diff's two sides read one file).
     let run = |at| {
@@ -394,6 +409,20 @@ pub fn replay_sides(
     run(latest)
 }
 
+/// The as-of time to replay `sides` up to: `as_of`, else the latest time
+/// in the data as a quick read of the time columns through the first
+/// side's policy finds it (the rows accepted may end earlier: the caller
+/// replays again then).
+pub fn as_of_guess(sides: &[&Inputs], as_of: Option<Instant>) -> Result<Instant, Exit> {
+    Ok(match (as_of, sides.first()) {
+        (Some(t), _) => t,
+        (None, Some(first)) => detente::data::latest_time(&first.policy, &first.sources)
+            .map(|t| t.unwrap_or(0))
+            .map_err(usage)?,
+        (None, None) => 0,
+    })
+}
+
 /// The note saying the data was read whole and why (the first side's
 /// reason), or that the events were grouped by account first, once;
 /// empty when every side was replayed in batches as the file has them.
@@ -413,7 +442,7 @@ pub fn whole_note(replays: &[Replay], what: &str) -> String {
 }
 
 /// A data error, printed, as the exit it makes.
-fn usage(e: detente::data::DataError) -> Exit {
+pub fn usage(e: detente::data::DataError) -> Exit {
     eprintln!("error[{}]: {e}", e.code());
     Exit::Usage
 }
@@ -425,18 +454,7 @@ fn replay_at(inputs: &Inputs, plan: Plan) -> Result<Replay, Exit> {
     let policy = &inputs.policy;
     let (as_of, shard, order) = (plan.as_of, plan.shard, plan.order);
     match replay_batched(policy, &inputs.sources, plan).map_err(usage)? {
-        Batched::Done {
-            replayed,
-            rest,
-            latest,
-            order,
-        } => Ok(Replay {
-            replayed: *replayed,
-            latest,
-            rejected: rest.total().rejected,
-            whole: None,
-            order,
-        }),
+        done @ Batched::Done { .. } => Replay::of(done).ok_or(Exit::Usage),
         Batched::Whole(why) => {
             let histories = inputs.load()?;
             let eval = evaluate_shard(policy, &histories, Some(as_of), shard);

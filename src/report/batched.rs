@@ -87,6 +87,8 @@ pub struct Plan<'a> {
     /// whole report's costs a second pass from the right one, never a
     /// figure.
     pub start: Option<Instant>,
+    /// Count the metrics over the whole span too, as a diff reads them.
+    pub overall: bool,
 }
 
 impl Plan<'_> {
@@ -102,8 +104,25 @@ impl Plan<'_> {
             order: Order::AsRead,
             options: None,
             start: None,
+            overall: false,
         }
     }
+}
+
+/// What a caller reads of each batch's journeys as the replay goes,
+/// before a report's replay drops them (a diff's stage-change matrix).
+pub trait Visit {
+    /// The batch just replayed and counted: `batch` of `replayed`.
+    fn batch(&mut self, replayed: &Replayed, batch: &Batch);
+    /// The replay starts again from the first batch: forget every batch
+    /// visited.
+    fn restart(&mut self);
+}
+
+/// Reads nothing.
+impl Visit for () {
+    fn batch(&mut self, _: &Replayed, _: &Batch) {}
+    fn restart(&mut self) {}
 }
 
 /// Replays `sources` a batch of accounts at a time, as `plan` says.
@@ -112,7 +131,28 @@ pub fn replay_batched(
     sources: &[Source],
     plan: Plan,
 ) -> Result<Batched, DataError> {
-    let replay = |order| replay_in(policy, sources, Plan { order, ..plan });
+    replay_visited(policy, sources, plan, &mut ())
+}
+
+/// [`replay_batched`], showing `visit` each batch's journeys.
+pub fn replay_visited(
+    policy: &Policy,
+    sources: &[Source],
+    plan: Plan,
+    visit: &mut dyn Visit,
+) -> Result<Batched, DataError> {
+    let mut replay = |order, start| {
+        replay_in(
+            policy,
+            sources,
+            Plan {
+                order,
+                start,
+                ..plan
+            },
+            visit,
+        )
+    };
     // Deals need every event read before the first batch: with deal
     // files, reading as the file has them would stop after reading the
     // contact, account and deal files, only to read them again.
@@ -121,8 +161,10 @@ pub fn replay_batched(
         false => plan.order,
     };
     // Read as the file has them, the events may turn out not grouped.
-    let replayed = match replay(order) {
-        Err(DataError::NotGrouped { .. }) if order == Order::AsRead => replay(Order::Regroup),
+    let replayed = match replay(order, plan.start) {
+        Err(DataError::NotGrouped { .. }) if order == Order::AsRead => {
+            replay(Order::Regroup, plan.start)
+        }
         other => other,
     };
     match replayed {
@@ -139,15 +181,7 @@ pub fn replay_batched(
                 .as_ref()
                 .map(|r| r.report_start(plan.as_of));
             drop(replayed);
-            replay_in(
-                policy,
-                sources,
-                Plan {
-                    order,
-                    start,
-                    ..plan
-                },
-            )
+            replay(order, start)
         }
         other => other,
     }
@@ -167,10 +201,18 @@ fn counted_whole(replayed: &Replayed) -> bool {
 ///
 /// A report's replay (`plan.options`, every account) drops each batch's
 /// journeys once counted ([`Replayed::forget`]).
-fn replay_in(policy: &Policy, sources: &[Source], plan: Plan) -> Result<Batched, DataError> {
+fn replay_in(
+    policy: &Policy,
+    sources: &[Source],
+    plan: Plan,
+    visit: &mut dyn Visit,
+) -> Result<Batched, DataError> {
+    visit.restart();
     let (as_of, shard) = (plan.as_of, plan.shard);
     let mut replayed = Replayed::empty(policy, as_of, plan.follow);
-    replayed.running = plan.options.map(|o| Running::new(o, plan.start));
+    replayed.running = plan
+        .options
+        .map(|o| Running::new(o, plan.start).with_overall(plan.overall));
     let forget = replayed.running.is_some() && shard.is_none();
     let mut latest: Option<Instant> = None;
     // The next batch is read while this one is replayed: one batch more
@@ -191,7 +233,8 @@ fn replay_in(policy: &Policy, sources: &[Source], plan: Plan) -> Result<Batched,
             Some(_) => replayed.append_pointed_at(h, eval),
             None => replayed.append(h, eval),
         }
-        replayed.count_running(policy, start);
+        replayed.count_running(policy, start.clone());
+        visit.batch(&replayed, &start.to_end(&replayed.eval));
         if forget {
             replayed.forget();
         }

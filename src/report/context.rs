@@ -81,7 +81,10 @@ impl Batch {
 
     /// The contacts', deals' and accounts' journeys of `eval` in this
     /// batch.
-    fn of<'a>(&self, eval: &'a Evaluation) -> (&'a [Journey], &'a [Journey], &'a [AccountJourney]) {
+    pub(crate) fn of<'a>(
+        &self,
+        eval: &'a Evaluation,
+    ) -> (&'a [Journey], &'a [Journey], &'a [AccountJourney]) {
         (
             eval.journeys.get(self.journeys.clone()).unwrap_or_default(),
             eval.deals.get(self.deals.clone()).unwrap_or_default(),
@@ -126,6 +129,9 @@ pub struct Ctx<'a> {
     /// The account lifecycle's success path ranks, for metrics over
     /// account stages.
     account_rank: HashMap<StageId, usize>,
+    /// Whether the metrics are also counted over the whole span (the
+    /// diff's figures: [`Ctx::overall_start`]).
+    pub overall: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -137,6 +143,24 @@ impl<'a> Ctx<'a> {
         let eval = &replayed.eval;
         let first = replayed.first_stage_entry().unwrap_or(eval.as_of);
         Ctx::over(policy, replayed, options, Batch::whole(eval), first)
+    }
+
+    /// The context of every journey of `replayed`, the report starting at
+    /// `first` unless `options` sets a start: a diff's sides, which start
+    /// where the earlier of the two does.
+    pub fn starting(
+        policy: &'a Policy,
+        replayed: &'a super::replayed::Replayed,
+        options: &Options,
+        first: Instant,
+    ) -> Ctx<'a> {
+        Ctx::over(
+            policy,
+            replayed,
+            options,
+            Batch::whole(&replayed.eval),
+            first,
+        )
     }
 
     /// The context of the journeys in `batch`: the batch just appended
@@ -236,7 +260,17 @@ impl<'a> Ctx<'a> {
             success,
             rank,
             account_rank,
+            overall: false,
         }
+    }
+
+    /// Where the whole span of the diff's figures starts: the start the
+    /// user set, else open. Nothing happens before the first stage entry
+    /// (a contact exists from its first event or before), so an open
+    /// start counts what one at the report's start counts, and every
+    /// batch counts the same span whatever its own start.
+    pub fn overall_start(&self) -> Instant {
+        self.cut.from.unwrap_or(Instant::MIN)
     }
 
     /// The report's periods of `kind`, cut to the bounds the user set.

@@ -5,7 +5,6 @@
 //! twice, two parts replayed the same contact).
 
 use super::build::{Report, build_from};
-use super::context::{Options, first_stage_entry};
 use super::diff::{self, PolicyDiff, Side};
 use super::partial::{Head, Kind, Partial};
 
@@ -258,7 +257,7 @@ impl Partial {
         Some(diff::diff(
             &side(old_head, old_policy, old),
             &side(new_head, new_policy, new),
-            &diff_options(&self.head.options, old, new),
+            &self.head.options,
             &self.head.gates,
         ))
     }
@@ -276,23 +275,5 @@ fn side<'a>(
         policy,
         replayed,
         rejected_rows: head.rejected,
-    }
-}
-
-/// A diff's span: from where the user said, else from the first stage
-/// entry of either side (each policy's own default would start at its
-/// own).
-pub fn diff_options(
-    options: &Options,
-    old: &super::replayed::Replayed,
-    new: &super::replayed::Replayed,
-) -> Options {
-    let first = [old, new]
-        .into_iter()
-        .filter_map(|r| first_stage_entry(&r.eval))
-        .min();
-    Options {
-        from: options.from.or(first),
-        ..*options
     }
 }

@@ -79,6 +79,9 @@ pub struct Running {
     /// ([`Replayed::forget`]): then only these tallies can make its
     /// report.
     forgot: bool,
+    /// Whether the metrics are also counted over the whole span, as a
+    /// diff reads them ([`Ctx::overall`]).
+    overall: bool,
 }
 
 impl Running {
@@ -95,7 +98,19 @@ impl Running {
             deals: 0,
             first_entry: None,
             forgot: false,
+            overall: false,
         }
+    }
+
+    /// These tallies, the metrics also counted over the whole span when
+    /// `overall` (for a diff).
+    pub fn with_overall(self, overall: bool) -> Running {
+        Running { overall, ..self }
+    }
+
+    /// Whether the metrics were also counted over the whole span.
+    pub fn overall(&self) -> bool {
+        self.overall
     }
 
     /// Where the whole report of a replay up to `as_of` starts, of what
@@ -112,7 +127,8 @@ impl Running {
         let batch = start.to_end(&replayed.eval);
         self.contacts += batch.journeys.len();
         self.deals += batch.deals.len();
-        let batch = Ctx::batch(policy, replayed, &self.options, batch, self.start);
+        let mut batch = Ctx::batch(policy, replayed, &self.options, batch, self.start);
+        batch.overall = self.overall;
         if let Some(t) = batch.first_stage_entry() {
             self.first_entry = Some(self.first_entry.map_or(t, |f| f.min(t)));
         }

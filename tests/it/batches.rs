@@ -11,7 +11,7 @@ use detente::report::{Options, build, build_from};
 
 /// Generated histories for the acme policy written to `dir`, events
 /// grouped by account as `detente generate` writes them.
-fn write_generated(dir: &std::path::Path, seed: u64) -> Vec<Source> {
+pub(crate) fn write_generated(dir: &std::path::Path, seed: u64) -> Vec<Source> {
     let policy = detente::Policy::compile(&acme()).unwrap();
     let options = detente::generate::Options {
         seed,
@@ -259,7 +259,7 @@ fn classify_stream_notes_an_event_id_used_under_two_accounts() {
     );
 }
 
-fn acme() -> String {
+pub(crate) fn acme() -> String {
     std::fs::read_to_string(crate::root().join("policies/acme.detente")).unwrap()
 }
 
@@ -268,7 +268,7 @@ fn acme() -> String {
 /// incentives paid per rep or office, measured a quarter or a year later
 /// (the year: a span no other incentive or period of the report has, so
 /// that a batch must count it for the periods before its own).
-fn acme_segmented() -> String {
+pub(crate) fn acme_segmented() -> String {
     acme()
         + r#"
 metric mqls_by_office "Executives' MQLs by office" by contact.office =

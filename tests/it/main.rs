@@ -13,6 +13,7 @@ mod conformance;
 mod deals;
 mod design;
 mod diff;
+mod diff_batches;
 mod engine_cli;
 mod engine_props;
 mod eval;

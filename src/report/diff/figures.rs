@@ -10,7 +10,22 @@ use serde_json::Value as Json;
 
 use crate::report::context::Ctx;
 use crate::report::metrics::{self, M};
+use crate::report::running::Tallies;
 use crate::report::{sla, stats};
+
+/// One side's figures: its context, and its sections counted batch by
+/// batch when its replay was read so (else they are counted from its
+/// journeys).
+pub(super) struct Counted<'c, 'a> {
+    pub ctx: &'c Ctx<'a>,
+    pub tallies: Option<&'c Tallies>,
+}
+
+impl Counted<'_, '_> {
+    fn metrics(&self) -> Option<&metrics::MetricTally> {
+        self.tallies.map(|t| &t.metrics)
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricDelta {
@@ -112,10 +127,12 @@ pub(super) fn number(v: &Json) -> Option<f64> {
     }
 }
 
-pub fn metrics(old: &Ctx, new: &Ctx) -> Vec<MetricDelta> {
-    let (old_all, new_all) = (metrics::overall(old), metrics::overall(new));
-    let (_, old_rows) = metrics::metrics(old, None);
-    let (_, new_rows) = metrics::metrics(new, None);
+pub(super) fn metrics(old_side: &Counted, new_side: &Counted) -> Vec<MetricDelta> {
+    let (old, new) = (old_side.ctx, new_side.ctx);
+    let old_all = metrics::overall(old, old_side.metrics());
+    let new_all = metrics::overall(new, new_side.metrics());
+    let (_, old_rows) = metrics::metrics(old, old_side.metrics());
+    let (_, new_rows) = metrics::metrics(new, new_side.metrics());
     let mut out = Vec::new();
     for (ni, def) in new.model.metrics.iter().enumerate() {
         let Some(oi) = old.model.metrics.iter().position(|m| m.name == def.name) else {
@@ -183,10 +200,11 @@ pub fn metrics(old: &Ctx, new: &Ctx) -> Vec<MetricDelta> {
     out
 }
 
-pub fn incentives(old: &Ctx, new: &Ctx) -> Vec<IncentiveDelta> {
+pub(super) fn incentives(old_side: &Counted, new_side: &Counted) -> Vec<IncentiveDelta> {
+    let (old, new) = (old_side.ctx, new_side.ctx);
     let (old_rows, new_rows) = (
-        metrics::incentives(old, None),
-        metrics::incentives(new, None),
+        metrics::incentives(old, old_side.metrics()),
+        metrics::incentives(new, new_side.metrics()),
     );
     let mut out = Vec::new();
     for inc in &new.model.incentives {
@@ -260,10 +278,17 @@ pub fn incentives(old: &Ctx, new: &Ctx) -> Vec<IncentiveDelta> {
     out
 }
 
-pub fn slas(old: &Ctx, new: &Ctx) -> Vec<SlaDelta> {
-    let totals = |ctx: &Ctx| -> Vec<sla::SlaRow> {
-        let tally = sla::SlaTally::of(ctx);
-        sla::slas(ctx, &tally)
+pub(super) fn slas(old: &Counted, new: &Counted) -> Vec<SlaDelta> {
+    let totals = |side: &Counted| -> Vec<sla::SlaRow> {
+        let counted;
+        let tally = match side.tallies {
+            Some(t) => &t.slas,
+            None => {
+                counted = sla::SlaTally::of(side.ctx);
+                &counted
+            }
+        };
+        sla::slas(side.ctx, tally)
             .0
             .into_iter()
             .filter(|r| r.total)

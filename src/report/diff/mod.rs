@@ -4,9 +4,11 @@
 //! were added, removed or changed. Gates turn the comparison into a pass
 //! or a fail for CI.
 
+pub mod batched;
 mod definitions;
 mod figures;
 pub mod gates;
+mod matrix;
 mod stages;
 pub mod text;
 
@@ -16,7 +18,9 @@ use super::replayed::Replayed;
 use crate::compile::Policy;
 use crate::data::time::format_instant;
 
+use super::build::BuildError;
 use super::context::{Ctx, Options};
+use super::running::Tallies;
 
 pub use definitions::{Change, DefinitionChange};
 pub use figures::{IncentiveDelta, MetricDelta, PeriodDelta, SlaDelta};
@@ -75,21 +79,99 @@ pub struct PolicyDiff {
     pub passed: bool,
 }
 
-/// Compares `old` and `new` over the same period (`options.from`/`to`
-/// should be set: each policy's default would start at its own first
-/// stage entry) and checks `gates`.
+/// The stage-change matrices of contacts, and of accounts and deals
+/// when either side has any.
+#[derive(Debug, Clone)]
+pub struct Stages {
+    pub contacts: StageChanges,
+    pub accounts: Option<StageChanges>,
+    pub deals: Option<StageChanges>,
+}
+
+/// Compares `old` and `new`, replays that kept their journeys, over the
+/// same span (the earlier of the two sides' starts unless
+/// `options.from` sets one), and checks `gates`.
 pub fn diff(old: &Side, new: &Side, options: &Options, gates: &Gates) -> PolicyDiff {
-    let old_ctx = Ctx::new(old.policy, old.replayed, options);
-    let new_ctx = Ctx::new(new.policy, new.replayed, options);
-    let tz = new.policy.ir().timezone;
-    let contacts = stages::contacts(old, new, tz);
-    let accounts = stages::accounts(old, new, tz);
-    let deals = stages::deals(old, new, tz);
-    let metrics = figures::metrics(&old_ctx, &new_ctx);
-    let incentives = figures::incentives(&old_ctx, &new_ctx);
-    let slas = figures::slas(&old_ctx, &new_ctx);
+    let stages = Stages {
+        contacts: stages::contacts(old, new),
+        accounts: stages::accounts(old, new),
+        deals: stages::deals(old, new),
+    };
+    compared(old, new, options, gates, stages, [None, None])
+}
+
+/// [`diff`] of replays read a batch of accounts at a time for a diff
+/// (`batched::replay_diff`): the matrices counted as the new side was
+/// read, the figures off each side's running tallies.
+pub fn diff_counted(
+    old: &Side,
+    new: &Side,
+    options: &Options,
+    gates: &Gates,
+    stages: Stages,
+) -> Result<PolicyDiff, BuildError> {
+    let from = options.from.unwrap_or_else(|| first_entry(old, new));
+    let tallies = [
+        counted_tallies(old, options, from)?,
+        counted_tallies(new, options, from)?,
+    ];
+    Ok(compared(old, new, options, gates, stages, tallies))
+}
+
+/// A side's tallies, counted for a diff under `options` from `from`;
+/// none when its replay kept its journeys and counted nothing usable.
+fn counted_tallies<'s>(
+    side: &Side<'s>,
+    options: &Options,
+    from: crate::data::time::Instant,
+) -> Result<Option<&'s Tallies>, BuildError> {
+    let Some(running) = side.replayed.running.as_ref() else {
+        return Ok(None);
+    };
+    match running.tallies(options, from).filter(|_| running.overall()) {
+        Some(t) => Ok(Some(t)),
+        None if running.forgot() => Err(BuildError::Uncounted {
+            counted: *running.options(),
+        }),
+        None => Ok(None),
+    }
+}
+
+/// Where both sides' reports start by default: the earlier first stage
+/// entry.
+fn first_entry(old: &Side, new: &Side) -> crate::data::time::Instant {
+    [old, new]
+        .iter()
+        .filter_map(|s| s.replayed.first_stage_entry())
+        .min()
+        .unwrap_or(new.replayed.eval.as_of)
+}
+
+/// The diff of two sides' figures, each off its tallies when given.
+fn compared(
+    old: &Side,
+    new: &Side,
+    options: &Options,
+    gates: &Gates,
+    stages: Stages,
+    [old_tallies, new_tallies]: [Option<&Tallies>; 2],
+) -> PolicyDiff {
+    let first = first_entry(old, new);
+    let old_ctx = Ctx::starting(old.policy, old.replayed, options, first);
+    let new_ctx = Ctx::starting(new.policy, new.replayed, options, first);
+    let o = figures::Counted {
+        ctx: &old_ctx,
+        tallies: old_tallies,
+    };
+    let n = figures::Counted {
+        ctx: &new_ctx,
+        tallies: new_tallies,
+    };
+    let metrics = figures::metrics(&o, &n);
+    let incentives = figures::incentives(&o, &n);
+    let slas = figures::slas(&o, &n);
     let definitions = definitions::compare(old.source, new.source);
-    let gates = gates::check(gates, &contacts, &metrics);
+    let gates = gates::check(gates, &stages.contacts, &metrics);
     let side = |s: &Side| SideRef {
         label: s.label.to_string(),
         name: s.policy.name().to_string(),
@@ -104,9 +186,9 @@ pub fn diff(old: &Side, new: &Side, options: &Options, gates: &Gates) -> PolicyD
         from: format_instant(new_ctx.from),
         to: format_instant(new_ctx.to),
         period: super::build::period_name(options.period).into(),
-        contacts,
-        accounts,
-        deals,
+        contacts: stages.contacts,
+        accounts: stages.accounts,
+        deals: stages.deals,
         metrics,
         incentives,
         slas,

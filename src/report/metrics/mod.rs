@@ -65,9 +65,11 @@ impl M {
 pub use rows::{Cell, IncentiveRow, MetricRow, PayeeRow, SegmentCell, TeamPayout};
 pub use rows::{incentives, metrics, over_span};
 
-/// Every metric over the whole report, `from` to `to`, as one span (what
-/// `detente diff` compares and gates on), in declared order.
-pub fn overall(ctx: &Ctx) -> Vec<M> {
-    let mut e = PeriodEval::new(ctx, ctx.from, ctx.to);
+/// Every metric over the whole report as one span (what `detente diff`
+/// compares and gates on), in declared order: from
+/// [`Ctx::overall_start`] to the end, read off `tally` when given
+/// (counted with [`Ctx::overall`] set).
+pub fn overall(ctx: &Ctx, tally: Option<&MetricTally>) -> Vec<M> {
+    let mut e = PeriodEval::new(ctx, ctx.overall_start(), ctx.to).counted(tally);
     ctx.model.metrics.ids().map(|m| e.metric(m)).collect()
 }

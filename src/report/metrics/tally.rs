@@ -100,6 +100,9 @@ fn spans(ctx: &Ctx) -> BTreeSet<(Instant, Instant)> {
         .into_iter()
         .map(|s| (s.start, s.end))
         .collect();
+    if ctx.overall {
+        out.insert((ctx.overall_start(), ctx.to));
+    }
     for inc in model.incentives.iter() {
         let from = match ctx.cut.from {
             Some(from) => from,
