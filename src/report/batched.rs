@@ -43,7 +43,7 @@ pub enum Whole {
 #[derive(Debug, Clone)]
 pub enum Batched {
     /// The replay, and what is left of the loading: every row problem,
-    /// note and count.
+    /// note and count (not the rows).
     Done {
         replayed: Box<Replayed>,
         rest: Box<Histories>,
@@ -240,7 +240,16 @@ fn replay_in(
         }
         Ok(())
     });
-    let (rest, repeated) = loaded?;
+    let (mut rest, repeated) = loaded?;
+    // The rows themselves were replayed: what is left is the loading's
+    // problems, notes and counts. The contacts and accounts read whole
+    // are most of a large run's memory, and a diff holds the first
+    // side's rest while it replays the second.
+    rest.contacts = Vec::new();
+    rest.accounts = Vec::new();
+    rest.deals = Vec::new();
+    rest.deal_contacts = Vec::new();
+    rest.events = Vec::new();
     if rest.problems.iter().any(|p| p.code == RowCode::Unfollowed) {
         return Ok(Batched::Whole(Whole::Crosses));
     }
