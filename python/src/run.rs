@@ -181,7 +181,8 @@ pub fn report(
     let replayed = Replayed::whole(policy, &h, e);
     // A whole replay keeps its journeys: it makes a report under any
     // options.
-    let report = build_from(policy, &replayed, &options).map_err(|e| usage("U003", e.to_string()))?;
+    let report =
+        build_from(policy, &replayed, &options).map_err(|e| usage("U003", e.to_string()))?;
     let json = serde_json::to_string(&report).unwrap_or_default();
     Ok((json, meta))
 }
