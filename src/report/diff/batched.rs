@@ -182,15 +182,6 @@ impl<'p> Compare<'p> {
     }
 }
 
-/// A contact's or deal's journey as a subject of the matrix.
-fn subject(j: &Journey) -> Subject<'_, StepFact> {
-    Subject {
-        account: j.account.as_deref(),
-        stage: j.stage,
-        steps: j.facts.steps.as_slice(),
-    }
-}
-
 /// Subject `id` of the new policy's replay against the old's.
 fn compare_one(
     kept: &mut HashMap<String, KeptSubject>,
@@ -215,7 +206,7 @@ impl Visit for Compare<'_> {
                 &mut self.kept.contacts,
                 &mut self.contacts,
                 &j.contact,
-                subject(j),
+                Subject::journey(j),
             );
         }
         for j in deals {
@@ -223,15 +214,11 @@ impl Visit for Compare<'_> {
                 &mut self.kept.deals,
                 &mut self.deals,
                 &j.contact,
-                subject(j),
+                Subject::journey(j),
             );
         }
         for a in accounts {
-            let new = Subject {
-                account: None,
-                stage: a.stage,
-                steps: a.steps.as_slice(),
-            };
+            let new = Subject::account(a);
             compare_one(&mut self.kept.accounts, &mut self.accounts, &a.account, new);
         }
     }

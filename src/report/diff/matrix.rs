@@ -98,6 +98,26 @@ pub(super) struct Subject<'s, S> {
     pub steps: &'s [S],
 }
 
+impl<'s> Subject<'s, StepFact> {
+    /// A contact's or deal's journey (a deal's has a contact's shape).
+    pub(super) fn journey(j: &'s crate::eval::Journey) -> Self {
+        Subject {
+            account: j.account.as_deref(),
+            stage: j.stage,
+            steps: j.facts.steps.as_slice(),
+        }
+    }
+
+    /// An account's journey.
+    pub(super) fn account(a: &'s crate::eval::AccountJourney) -> Self {
+        Subject {
+            account: None,
+            stage: a.stage,
+            steps: a.steps.as_slice(),
+        }
+    }
+}
+
 struct Cell {
     count: usize,
     rerouted: usize,

@@ -95,28 +95,14 @@ pub fn deals(old: &Side, new: &Side) -> Option<StageChanges> {
 /// Accounts' journeys by id.
 fn accounts_by_id(a: &[AccountJourney]) -> BTreeMap<&str, Subject<'_, StepFact>> {
     a.iter()
-        .map(|a| {
-            let subject = Subject {
-                account: None,
-                stage: a.stage,
-                steps: a.steps.as_slice(),
-            };
-            (a.account.as_str(), subject)
-        })
+        .map(|a| (a.account.as_str(), Subject::account(a)))
         .collect()
 }
 
 /// Contacts' or deals' journeys by id (a deal's has a contact's shape).
 fn journeys(js: &[Journey]) -> BTreeMap<&str, Subject<'_, StepFact>> {
     js.iter()
-        .map(|j| {
-            let subject = Subject {
-                account: j.account.as_deref(),
-                stage: j.stage,
-                steps: j.facts.steps.as_slice(),
-            };
-            (j.contact.as_str(), subject)
-        })
+        .map(|j| (j.contact.as_str(), Subject::journey(j)))
         .collect()
 }
 
