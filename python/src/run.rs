@@ -182,7 +182,7 @@ pub fn report(
     // A whole replay keeps its journeys: it makes a report under any
     // options.
     let report =
-        build_from(policy, &replayed, &options).map_err(|e| usage("U003", e.to_string()))?;
+        build_from(policy, &replayed, &options).map_err(|e| usage(e.code(), e.to_string()))?;
     let json = serde_json::to_string(&report).unwrap_or_default();
     Ok((json, meta))
 }

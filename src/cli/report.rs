@@ -224,7 +224,7 @@ pub fn run(args: Args) -> Exit {
         Ok(report) => print(&report, args.output, args.out_dir.as_deref()),
         // The replay was counted under these very options.
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error[{}]: {e}", e.code());
             Exit::Usage
         }
     }

@@ -22,6 +22,7 @@ use foldhash::{HashMap, HashSet};
 use crate::compile::Policy;
 
 use super::codes::{DataError, RowCode};
+use super::contact_book::ContactBook;
 use super::deal_book::DealBook;
 use super::load::{
     Deal, Event, EventKind, Histories, RecordKind, RowProblem, Severity, Source,
@@ -137,7 +138,7 @@ pub fn load_grouped_in(
             deals: true,
         });
     }
-    let contacts = std::mem::take(&mut base.contacts);
+    let contacts = ContactBook::pack(std::mem::take(&mut base.contacts))?;
     let accounts = std::mem::take(&mut base.accounts);
     let deals = std::mem::take(&mut base.deals);
     let mut grouping = Grouping::new(
@@ -166,7 +167,7 @@ pub fn load_grouped_in(
         .iter()
         .filter(|(_, k)| !k.0)
         .filter_map(|(i, _)| contacts.get(*i))
-        .map(|c| (true, c.id.clone()))
+        .map(|c| (true, c.id.to_string()))
         .collect();
     // Groups with deals and no contacts too, in group order.
     let rest: std::collections::BTreeSet<Key> = grouping
@@ -200,7 +201,8 @@ pub fn load_grouped_in(
     if !deals.is_empty() {
         base.deal_contacts = rows;
     }
-    base.contacts = contacts;
+    // The contacts were handed over in their batches: what is left is
+    // the loading's problems, notes and counts (and the accounts).
     base.accounts = accounts;
     base.deals = deals;
     sort_problems(&mut base);
@@ -216,7 +218,7 @@ fn contact_of(e: &Event) -> &str {
 }
 
 pub(super) struct Grouping<'h> {
-    contacts: &'h [super::Contact],
+    contacts: &'h ContactBook,
     accounts: &'h [super::Account],
     /// The deals, by group.
     pub(super) deals: DealBook<'h>,
@@ -250,15 +252,15 @@ pub(super) struct Grouping<'h> {
 
 impl<'h> Grouping<'h> {
     fn new(
-        (contacts, accounts, deals): (&'h [super::Contact], &'h [super::Account], &'h [Deal]),
+        (contacts, accounts, deals): (&'h ContactBook, &'h [super::Account], &'h [Deal]),
         files: Vec<String>,
         batch_events: usize,
     ) -> Grouping<'h> {
         let mut members: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
         for (i, c) in contacts.iter().enumerate() {
-            let key = match &c.account {
-                Some(a) => (false, a.clone()),
-                None => (true, c.id.clone()),
+            let key = match c.account {
+                Some(a) => (false, a.to_string()),
+                None => (true, c.id.to_string()),
             };
             members.entry(key).or_default().push(i);
         }
@@ -269,7 +271,7 @@ impl<'h> Grouping<'h> {
             contact_index: contacts
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (c.id.as_str(), i))
+                .map(|(i, c)| (c.id, i))
                 .collect(),
             account_index: accounts
                 .iter()
@@ -303,8 +305,8 @@ impl<'h> Grouping<'h> {
             return (key, false);
         }
         if let Some(&i) = self.contact_index.get(contact_of(e)) {
-            if let Some(a) = self.contacts.get(i).and_then(|c| c.account.clone()) {
-                return ((false, a), false);
+            if let Some(a) = self.contacts.get(i).and_then(|c| c.account) {
+                return ((false, a.to_string()), false);
             }
             if let Some(k) = self.placed.get(&i) {
                 return (k.clone(), true);
@@ -477,7 +479,7 @@ impl<'h> Grouping<'h> {
             .enumerate()
             .map(|(i, c)| {
                 let placed = self.placed.get(&i).filter(|k| !k.0).map(|k| k.1.as_str());
-                (c.id.as_str(), c.account.as_deref().or(placed))
+                (c.id, c.account.or(placed))
             })
             .collect();
         for (id, key) in &self.event_only {
@@ -510,8 +512,8 @@ impl<'h> Grouping<'h> {
     /// Where a contact is known to belong so far, without placing it.
     fn known_key(&self, id: &str) -> Option<Key> {
         match self.contact_index.get(id) {
-            Some(&i) => match self.contacts.get(i).and_then(|c| c.account.clone()) {
-                Some(a) => Some((false, a)),
+            Some(&i) => match self.contacts.get(i).and_then(|c| c.account) {
+                Some(a) => Some((false, a.to_string())),
                 None => self.placed.get(&i).cloned(),
             },
             None => self.event_only.get(id).cloned(),
@@ -577,9 +579,9 @@ impl<'h> Grouping<'h> {
             let extra = self.extra.get(&key).into_iter().flatten();
             let mut ids: Vec<String> = Vec::new();
             for &i in self.members.get(&key).into_iter().flatten().chain(extra) {
-                if let Some(c) = self.contacts.get(i) {
+                if let Some(c) = self.contacts.contact(i)? {
                     ids.push(c.id.clone());
-                    h.contacts.push(c.clone());
+                    h.contacts.push(c);
                 }
             }
             // Contacts known only from their events.

@@ -5,6 +5,7 @@
 
 mod ahead;
 pub mod codes;
+mod contact_book;
 mod deal_book;
 mod deals;
 pub mod formats;

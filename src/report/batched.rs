@@ -22,7 +22,7 @@ use super::context::Batch;
 use super::context::Options;
 use super::events::Events;
 use super::replayed::Replayed;
-use super::running::Running;
+use super::running::{Counting, Running};
 
 /// Why a replay must load the whole file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,8 +87,8 @@ pub struct Plan<'a> {
     /// whole report's costs a second pass from the right one, never a
     /// figure.
     pub start: Option<Instant>,
-    /// Count the metrics over the whole span too, as a diff reads them.
-    pub overall: bool,
+    /// Count every section of a report, or only what a diff reads.
+    pub counting: Counting,
 }
 
 impl Plan<'_> {
@@ -104,7 +104,7 @@ impl Plan<'_> {
             order: Order::AsRead,
             options: None,
             start: None,
-            overall: false,
+            counting: Counting::Report,
         }
     }
 }
@@ -212,7 +212,7 @@ fn replay_in(
     let mut replayed = Replayed::empty(policy, as_of, plan.follow);
     replayed.running = plan
         .options
-        .map(|o| Running::new(o, plan.start).with_overall(plan.overall));
+        .map(|o| Running::new(o, plan.start).counting_for(plan.counting));
     let forget = replayed.running.is_some() && shard.is_none();
     let mut latest: Option<Instant> = None;
     // The next batch is read while this one is replayed: one batch more

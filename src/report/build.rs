@@ -18,7 +18,7 @@ use super::funnel::{self, Dropouts, FunnelStage, PeriodBalance, TriggerUse, Velo
 use super::lift::{self, StageLift};
 use super::metrics::{self, IncentiveRow, MetricRow};
 use super::replayed::Replayed;
-use super::running::Tallies;
+use super::running::{Counting, Tallies};
 use super::sla::{self, OverdueItem, SlaRow};
 
 #[derive(Debug, Clone, Serialize)]
@@ -57,14 +57,24 @@ pub struct Report {
 #[non_exhaustive]
 pub enum BuildError {
     /// The replay kept only the sections it counted for a report under
-    /// `counted` (`Plan::options`) and dropped its journeys; a report
-    /// under other options needs a replay counted under them. Only a
+    /// `counted` (`Plan::options`), or only what a diff reads
+    /// (`Plan::counting`), and dropped its journeys; a report under other
+    /// options needs a replay counted under them. Only a
     /// caller of the library meets this: the CLI and the Python package
     /// count under the options they build with.
     #[error(
-        "the replay kept only what it counted for a report under {counted:?}, which does not make this report: replay again with these options"
+        "the replay kept only what it counted for a report under {counted:?} (or for a diff), which does not make this report: replay again with these options"
     )]
     Uncounted { counted: Options },
+}
+
+impl BuildError {
+    /// The stable code (docs/diagnostics.md).
+    pub fn code(&self) -> &'static str {
+        match self {
+            BuildError::Uncounted { .. } => "B001",
+        }
+    }
 }
 
 /// The report of one replay of the whole data (a convenience over
@@ -90,7 +100,8 @@ pub fn build_from(
 ) -> Result<Report, BuildError> {
     let ctx = Ctx::new(policy, replayed, options);
     let running = replayed.running.as_ref();
-    match running.and_then(|r| r.tallies(options, ctx.from)) {
+    let for_report = running.filter(|r| r.counting() == Counting::Report);
+    match for_report.and_then(|r| r.tallies(options, ctx.from)) {
         Some(tallies) => Ok(assemble(policy, &ctx, replayed, tallies)),
         None => match running {
             Some(r) if r.forgot() => Err(BuildError::Uncounted {

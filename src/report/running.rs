@@ -8,9 +8,11 @@
 //! lift, attribution, calibration, SLAs, and the metrics and incentives
 //! (each aggregate over each span, by segment). A report's replay
 //! drops each batch's journeys once counted ([`Replayed::forget`]), and
-//! these tallies alone make its report. A replay that keeps its journeys
-//! (a diff's, a partial's) has no running sections, or ones its report
-//! may decline ([`Running::tallies`]) and count from the journeys.
+//! these tallies alone make its report. A diff's replay counts only what
+//! a diff reads ([`Counting::Diff`]), which no report is made from. A
+//! replay that keeps its journeys (a partial's) has no running sections,
+//! or ones its report may decline ([`Running::tallies`]) and count from
+//! the journeys.
 
 use crate::compile::Policy;
 use crate::data::time::Instant;
@@ -24,6 +26,21 @@ use super::metrics::MetricTally;
 use super::replayed::Replayed;
 use super::sla::SlaTally;
 
+/// What a replay's running tallies are counted for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Counting {
+    /// Every section of a report.
+    #[default]
+    Report,
+    /// What a diff reads and no more: the metrics, also over the whole
+    /// span ([`Ctx::overall`]), and each SLA's instances by status. The
+    /// funnel's paths, the lift, attribution, calibration, the SLA hours
+    /// and the overdue list are not counted: they held about a quarter of
+    /// a batched diff's memory at its peak (measured in BENCHMARKS.md).
+    Diff,
+}
+
 /// The running state of every section counted as the replay goes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tallies {
@@ -36,6 +53,19 @@ pub struct Tallies {
 }
 
 impl Tallies {
+    /// The tallies of the context's journeys (every one, or a batch's)
+    /// that `counting` reads.
+    pub fn counted(ctx: &Ctx, counting: Counting) -> Tallies {
+        match counting {
+            Counting::Report => Tallies::of(ctx),
+            Counting::Diff => Tallies {
+                slas: SlaTally::statuses(ctx),
+                metrics: MetricTally::of(ctx),
+                ..Tallies::default()
+            },
+        }
+    }
+
     /// The tallies of the context's journeys (every one, or a batch's).
     pub fn of(ctx: &Ctx) -> Tallies {
         Tallies {
@@ -79,9 +109,8 @@ pub struct Running {
     /// ([`Replayed::forget`]): then only these tallies can make its
     /// report.
     forgot: bool,
-    /// Whether the metrics are also counted over the whole span, as a
-    /// diff reads them ([`Ctx::overall`]).
-    overall: bool,
+    /// For a report, or only what a diff reads.
+    counting: Counting,
 }
 
 impl Running {
@@ -98,19 +127,18 @@ impl Running {
             deals: 0,
             first_entry: None,
             forgot: false,
-            overall: false,
+            counting: Counting::Report,
         }
     }
 
-    /// These tallies, the metrics also counted over the whole span when
-    /// `overall` (for a diff).
-    pub fn with_overall(self, overall: bool) -> Running {
-        Running { overall, ..self }
+    /// These tallies, counted for `counting`.
+    pub fn counting_for(self, counting: Counting) -> Running {
+        Running { counting, ..self }
     }
 
-    /// Whether the metrics were also counted over the whole span.
-    pub fn overall(&self) -> bool {
-        self.overall
+    /// What the tallies are counted for.
+    pub fn counting(&self) -> Counting {
+        self.counting
     }
 
     /// Where the whole report of a replay up to `as_of` starts, of what
@@ -128,12 +156,12 @@ impl Running {
         self.contacts += batch.journeys.len();
         self.deals += batch.deals.len();
         let mut batch = Ctx::batch(policy, replayed, &self.options, batch, self.start);
-        batch.overall = self.overall;
+        batch.overall = self.counting == Counting::Diff;
         if let Some(t) = batch.first_stage_entry() {
             self.first_entry = Some(self.first_entry.map_or(t, |f| f.min(t)));
         }
         self.earliest = Some(self.earliest.map_or(batch.from, |e| e.min(batch.from)));
-        self.tallies.merge(Tallies::of(&batch));
+        self.tallies.merge(Tallies::counted(&batch, self.counting));
     }
 
     /// The tallies, when counted under `options` for a report that

@@ -912,6 +912,35 @@ fn a_replay_counted_from_the_wrong_start_counts_again_from_the_right_one() {
     }
 }
 
+/// A replay counted for a diff keeps only what a diff reads (the metrics
+/// and each SLA's counts by status): no report is made from it, rather
+/// than one with empty sections.
+#[test]
+fn a_replay_counted_for_a_diff_makes_no_report() {
+    use detente::report::BuildError;
+    use detente::report::running::Counting;
+    let dir = tempfile::tempdir().unwrap();
+    let sources = write_generated(dir.path(), 7);
+    let policy = detente::Policy::compile(&acme()).unwrap();
+    let options = Options::default();
+    let as_of = detente::data::latest_time(&policy, &sources)
+        .unwrap()
+        .unwrap();
+    let plan = Plan {
+        options: Some(options),
+        counting: Counting::Diff,
+        ..Plan::new(as_of, 100)
+    };
+    let Batched::Done { replayed, .. } = replay_batched(&policy, &sources, plan).unwrap() else {
+        panic!("generated events are grouped by account");
+    };
+    let built = build_from(&policy, &replayed, &options);
+    assert!(
+        matches!(built, Err(BuildError::Uncounted { .. })),
+        "{built:?}"
+    );
+}
+
 /// A won deal with no deal id is counted by its event, whose number must
 /// be the whole file's: three accounts each winning one such deal at the
 /// same place of its batch (its second event) are three deals, $600 in

@@ -19,6 +19,7 @@ use super::matrix::{KeptStep, Matrix, Subject};
 use crate::report::batched::{Batched, Plan, Visit, Whole, replay_visited};
 use crate::report::context::Batch;
 use crate::report::replayed::Replayed;
+use crate::report::running::Counting;
 
 /// What a diff replay read in batches gave.
 #[derive(Debug, Clone)]
@@ -44,7 +45,7 @@ pub fn replay_diff(
     plan: Plan,
 ) -> Result<DiffReplay, DataError> {
     let plan = Plan {
-        overall: true,
+        counting: Counting::Diff,
         follow: None,
         shard: None,
         ..plan

@@ -20,7 +20,7 @@ use crate::data::time::format_instant;
 
 use super::build::BuildError;
 use super::context::{Ctx, Options};
-use super::running::Tallies;
+use super::running::{Counting, Tallies};
 
 pub use definitions::{Change, DefinitionChange};
 pub use figures::{IncentiveDelta, MetricDelta, PeriodDelta, SlaDelta};
@@ -128,7 +128,8 @@ fn counted_tallies<'s>(
     let Some(running) = side.replayed.running.as_ref() else {
         return Ok(None);
     };
-    match running.tallies(options, from).filter(|_| running.overall()) {
+    let for_diff = running.counting() == Counting::Diff;
+    match running.tallies(options, from).filter(|_| for_diff) {
         Some(t) => Ok(Some(t)),
         None if running.forgot() => Err(BuildError::Uncounted {
             counted: *running.options(),

@@ -53,6 +53,16 @@ impl SlaTally {
     /// The instances due in the report of the context's contacts and
     /// accounts.
     pub fn of(ctx: &Ctx) -> SlaTally {
+        SlaTally::counted(ctx, Detail::Full)
+    }
+
+    /// Each SLA's instances by status, and nothing else: what a diff
+    /// reads (no hours, assignees or overdue list).
+    pub fn statuses(ctx: &Ctx) -> SlaTally {
+        SlaTally::counted(ctx, Detail::Statuses)
+    }
+
+    fn counted(ctx: &Ctx, detail: Detail) -> SlaTally {
         let mut tally = SlaTally::default();
         for (id, sla) in ctx.model.slas.enumerate() {
             let mut counts = SlaCounts::default();
@@ -70,7 +80,12 @@ impl SlaTally {
                 for i in states.iter().map(|s| &s.instance).filter(|i| i.sla == id) {
                     if ctx.in_report(i.due) {
                         let subject = Subject { who, account };
-                        count(ctx, sla, i, subject, &mut counts, &mut tally.overdue);
+                        if detail == Detail::Full {
+                            count(ctx, sla, i, subject, &mut counts, &mut tally.overdue);
+                        } else if let Some(n) = counts.total.statuses.get_mut(status_index(ctx, i))
+                        {
+                            *n += 1;
+                        }
                     }
                 }
             }
@@ -94,6 +109,27 @@ impl SlaTally {
     }
 }
 
+/// How much of each instance a tally keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Everything a report shows.
+    Full,
+    /// The counts by status.
+    Statuses,
+}
+
+/// The place of an instance's status in [`Counts::statuses`], as they
+/// are read out.
+fn status_index(ctx: &Ctx, i: &SlaInstance) -> usize {
+    match SlaStatus::of(i, ctx.as_of) {
+        SlaStatus::Met => 0,
+        SlaStatus::Breached => 1,
+        SlaStatus::Overdue => 2,
+        SlaStatus::Open => 3,
+        SlaStatus::Cancelled => 4,
+    }
+}
+
 /// Whose instance it is: a contact's (or deal's), or an account's.
 struct Subject<'a> {
     who: &'a str,
@@ -114,14 +150,7 @@ fn count(
         .assignee
         .map(|d| Segment(i.marks.dims.get(d.index()).cloned().flatten()));
     let status = SlaStatus::of(i, ctx.as_of);
-    // The place in `statuses`, as they are read out.
-    let k = match status {
-        SlaStatus::Met => 0,
-        SlaStatus::Breached => 1,
-        SlaStatus::Overdue => 2,
-        SlaStatus::Open => 3,
-        SlaStatus::Cancelled => 4,
-    };
+    let k = status_index(ctx, i);
     let business = matches!(
         sla.within,
         Duration::BusinessHours(_) | Duration::BusinessDays(_)
