@@ -4,12 +4,14 @@
 
 use detente::data::shard::Shard;
 use detente::data::time::{DateOnly, Instant, format_instant, parse_instant};
-use detente::data::{Histories, Source, load};
-use detente::eval::{Evaluation, default_as_of, evaluate, evaluate_shard};
+use detente::data::{Histories, Source, latest_time, load};
+use detente::eval::{Evaluation, default_as_of, evaluate_shard};
 use detente::ir::{Entity, Period};
 use detente::json::RuntimeProblemJson;
+use detente::report::batched::Plan;
 use detente::report::diff::{self, Gates, Side};
 use detente::report::journey::{AccountJourneysJson, DealJourneysJson, JourneysJson, flat};
+use detente::report::replay_data::{DataReplay, replay_data};
 use detente::report::{Options, Replayed, build_from};
 use pyo3::PyResult;
 
@@ -175,16 +177,54 @@ pub fn report(
 ) -> PyResult<(String, String)> {
     let as_of = instant(policy, "as_of", span.as_of.as_deref(), DateOnly::End)?;
     let options = options(policy, span, span.window_ms)?;
-    let h = histories(policy, sources)?;
-    let e = evaluate(policy, &h, as_of);
-    let meta = meta(policy, &h, &e);
-    let replayed = Replayed::whole(policy, &h, e);
-    // A whole replay keeps its journeys: it makes a report under any
-    // options.
+    let r = replay_report(policy, sources, as_of, options)?;
+    let meta = meta(policy, &r.rest, &r.replayed.eval);
+    // The replay was counted under these very options.
     let report =
-        build_from(policy, &replayed, &options).map_err(|e| usage(e.code(), e.to_string()))?;
+        build_from(policy, &r.replayed, &options).map_err(|e| usage(e.code(), e.to_string()))?;
     let json = serde_json::to_string(&report).unwrap_or_default();
     Ok((json, meta))
+}
+
+/// Events per batch of a report's replay: the command line's default
+/// (`--batch-events`).
+const REPORT_BATCH_EVENTS: usize = 25_000;
+
+/// The replay of a report, as `detente report` makes it: a batch of
+/// accounts at a time (its journeys dropped once counted) unless only
+/// the whole data gives the answer, up to `as_of`, else up to the latest
+/// time of the rows accepted. That is guessed first by a quick read of
+/// the time columns, and the data replayed again in the rare case the
+/// rows accepted end elsewhere.
+fn replay_report(
+    policy: &detente::Policy,
+    sources: &[Source],
+    as_of: Option<Instant>,
+    options: Options,
+) -> PyResult<DataReplay> {
+    let data_error = |e: detente::data::DataError| {
+        failure(Kind::Data, e.code(), e.to_string(), serde_json::Value::Null)
+    };
+    let guess = match as_of {
+        Some(t) => t,
+        None => latest_time(policy, sources)
+            .map_err(data_error)?
+            .unwrap_or(0),
+    };
+    let replay = |at| {
+        let plan = Plan {
+            options: Some(options),
+            ..Plan::new(at, REPORT_BATCH_EVENTS)
+        };
+        replay_data(policy, sources, plan).map_err(data_error)
+    };
+    let r = replay(guess)?;
+    if as_of.is_some() || r.latest == guess {
+        return Ok(r);
+    }
+    let latest = r.latest;
+    drop(r);
+    replay(latest)
 }
 
 /// The span and periods a report or diff covers, read from `span`.

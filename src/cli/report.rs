@@ -4,10 +4,10 @@
 
 use detente::data::Order;
 use detente::data::shard::Shard;
-use detente::eval::evaluate_shard;
 use detente::ir::Period;
-use detente::report::batched::{Batched, Plan, Whole, replay_batched};
+use detente::report::batched::{Batched, Plan, Whole};
 use detente::report::partial;
+use detente::report::replay_data::replay_data;
 use detente::report::text::{Style, render};
 use detente::report::{Options, Replayed, build_from};
 
@@ -451,20 +451,12 @@ pub fn usage(e: detente::data::DataError) -> Exit {
 /// events come grouped by account (memory holds a batch of rows), else
 /// the whole data at once.
 fn replay_at(inputs: &Inputs, plan: Plan) -> Result<Replay, Exit> {
-    let policy = &inputs.policy;
-    let (as_of, shard, order) = (plan.as_of, plan.shard, plan.order);
-    match replay_batched(policy, &inputs.sources, plan).map_err(usage)? {
-        done @ Batched::Done { .. } => Replay::of(done).ok_or(Exit::Usage),
-        Batched::Whole(why) => {
-            let histories = inputs.load()?;
-            let eval = evaluate_shard(policy, &histories, Some(as_of), shard);
-            Ok(Replay {
-                replayed: Replayed::whole(policy, &histories, eval),
-                latest: detente::eval::default_as_of(&histories),
-                rejected: histories.total().rejected,
-                whole: Some(why),
-                order,
-            })
-        }
-    }
+    let r = replay_data(&inputs.policy, &inputs.sources, plan).map_err(usage)?;
+    Ok(Replay {
+        replayed: r.replayed,
+        latest: r.latest,
+        rejected: r.rest.total().rejected,
+        whole: r.whole,
+        order: r.order,
+    })
 }

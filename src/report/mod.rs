@@ -23,6 +23,7 @@ pub mod partial;
 pub mod period;
 pub mod problems;
 pub mod reasons;
+pub mod replay_data;
 pub mod replayed;
 pub mod running;
 pub mod scoreboard;
