@@ -12,6 +12,7 @@
 
 use pyo3::prelude::*;
 
+mod diffed;
 mod failure;
 mod inputs;
 mod partial;

@@ -186,9 +186,14 @@ pub fn report(
     Ok((json, meta))
 }
 
-/// Events per batch of a report's replay: the command line's default
-/// (`--batch-events`).
-const REPORT_BATCH_EVENTS: usize = 25_000;
+/// Events per batch of a report's or diff's replay: the command line's
+/// default (`--batch-events`).
+pub const REPORT_BATCH_EVENTS: usize = 25_000;
+
+/// A data error as the package raises it.
+pub fn data_error(e: detente::data::DataError) -> pyo3::PyErr {
+    failure(Kind::Data, e.code(), e.to_string(), serde_json::Value::Null)
+}
 
 /// The replay of a report, as `detente report` makes it: a batch of
 /// accounts at a time (its journeys dropped once counted) unless only
@@ -202,9 +207,6 @@ fn replay_report(
     as_of: Option<Instant>,
     options: Options,
 ) -> PyResult<DataReplay> {
-    let data_error = |e: detente::data::DataError| {
-        failure(Kind::Data, e.code(), e.to_string(), serde_json::Value::Null)
-    };
     let guess = match as_of {
         Some(t) => t,
         None => latest_time(policy, sources)
@@ -299,6 +301,11 @@ pub fn diff(
     sources: &[Source],
     span: &Span,
 ) -> PyResult<(String, String, String)> {
+    let as_of = instant(new.policy, "as_of", span.as_of.as_deref(), DateOnly::End)?;
+    let options = options(new.policy, span, None)?;
+    if let Some(read) = crate::diffed::diff_batched((old, new), sources, as_of, options)? {
+        return Ok(read);
+    }
     let r = diff_replays(old, new, sources, span, None)?;
     let [(old_r, old_rejected), (new_r, new_rejected)] = &r.sides;
     let result = diff::diff(

@@ -70,7 +70,7 @@ pub fn diff_counted(
         stages,
     );
     result.map(Some).map_err(|e| {
-        eprintln!("error: {e}");
+        eprintln!("error[{}]: {e}", e.code());
         Exit::Usage
     })
 }

@@ -426,7 +426,22 @@ impl Iterator for FileRows {
                 }
                 continue;
             };
-            match reader.next() {
+            // The parquet crate panics on some damaged pages instead of
+            // returning an error ("Decoder for dict should have been
+            // set", found by the damaged-file property test in
+            // tests/it/parquet.rs). Such a panic is caught here and said
+            // as the file being damaged, like the errors it does return:
+            // a damaged file never stops the program. (The default panic
+            // hook still prints the crate's message on standard error.)
+            let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.next()))
+                .unwrap_or_else(|_| {
+                    Some(Err(parquet::errors::ParquetError::General(
+                        "the file is damaged (the Parquet reader failed on a page); write it again"
+                            .into(),
+                    )
+                    .into()))
+                });
+            match next {
                 Some(Ok(batch)) => {
                     self.partitions = partitions.clone();
                     self.take(&batch);
