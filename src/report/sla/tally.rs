@@ -82,7 +82,10 @@ impl SlaTally {
                         let subject = Subject { who, account };
                         if detail == Detail::Full {
                             count(ctx, sla, i, subject, &mut counts, &mut tally.overdue);
-                        } else if let Some(n) = counts.total.statuses.get_mut(status_index(ctx, i))
+                        } else if let Some(n) = counts
+                            .total
+                            .statuses
+                            .get_mut(status_index(SlaStatus::of(i, ctx.as_of)))
                         {
                             *n += 1;
                         }
@@ -120,8 +123,8 @@ enum Detail {
 
 /// The place of an instance's status in [`Counts::statuses`], as they
 /// are read out.
-fn status_index(ctx: &Ctx, i: &SlaInstance) -> usize {
-    match SlaStatus::of(i, ctx.as_of) {
+fn status_index(status: SlaStatus) -> usize {
+    match status {
         SlaStatus::Met => 0,
         SlaStatus::Breached => 1,
         SlaStatus::Overdue => 2,
@@ -150,7 +153,7 @@ fn count(
         .assignee
         .map(|d| Segment(i.marks.dims.get(d.index()).cloned().flatten()));
     let status = SlaStatus::of(i, ctx.as_of);
-    let k = status_index(ctx, i);
+    let k = status_index(status);
     let business = matches!(
         sla.within,
         Duration::BusinessHours(_) | Duration::BusinessDays(_)
